@@ -1,0 +1,5 @@
+import sys
+
+from simdrive.cli import main
+
+sys.exit(main())

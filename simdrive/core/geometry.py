@@ -1,0 +1,255 @@
+"""Geometry kernels: oriented boxes, polylines and polygons.
+
+A box is given by its centre (x, y), the cosine and sine of its heading and its
+half length / half width (m). Passing cos/sin instead of the heading keeps the
+trigonometry out of the pair loops.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simdrive.core._jit import inline_kernel, kernel
+
+INF = math.inf
+
+
+@kernel
+def boxes_overlap(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
+    """True if two oriented boxes intersect (separating-axis test, touching counts)."""
+    dx = x2 - x1
+    dy = y2 - y1
+    for k in range(4):
+        if k == 0:
+            ux, uy = c1, s1
+        elif k == 1:
+            ux, uy = -s1, c1
+        elif k == 2:
+            ux, uy = c2, s2
+        else:
+            ux, uy = -s2, c2
+        r1 = hl1 * abs(ux * c1 + uy * s1) + hw1 * abs(-ux * s1 + uy * c1)
+        r2 = hl2 * abs(ux * c2 + uy * s2) + hw2 * abs(-ux * s2 + uy * c2)
+        if abs(dx * ux + dy * uy) > r1 + r2:
+            return False
+    return True
+
+
+@inline_kernel
+def _point_segment_distance(px, py, ax, ay, bx, by):
+    ex = bx - ax
+    ey = by - ay
+    ll = ex * ex + ey * ey
+    t = 0.0
+    if ll > 0.0:
+        t = ((px - ax) * ex + (py - ay) * ey) / ll
+        t = min(1.0, max(0.0, t))
+    qx = ax + t * ex - px
+    qy = ay + t * ey - py
+    return math.sqrt(qx * qx + qy * qy)
+
+
+@inline_kernel
+def _corner(x, y, c, s, hl, hw, k):
+    """Corner k (0..3, counter-clockwise from front-left... order irrelevant for use)."""
+    sl = hl if (k == 0 or k == 3) else -hl
+    sw = hw if (k == 0 or k == 1) else -hw
+    return x + sl * c - sw * s, y + sl * s + sw * c
+
+
+@kernel
+def boxes_distance(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
+    """Shortest distance between two oriented boxes in m (0 if they intersect)."""
+    if boxes_overlap(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
+        return 0.0
+    best = INF
+    for side in range(2):
+        if side == 0:
+            ax, ay, ac, as_, ahl, ahw = x1, y1, c1, s1, hl1, hw1
+            bx, by, bc, bs, bhl, bhw = x2, y2, c2, s2, hl2, hw2
+        else:
+            ax, ay, ac, as_, ahl, ahw = x2, y2, c2, s2, hl2, hw2
+            bx, by, bc, bs, bhl, bhw = x1, y1, c1, s1, hl1, hw1
+        for i in range(4):
+            px, py = _corner(ax, ay, ac, as_, ahl, ahw, i)
+            for e in range(4):
+                qx0, qy0 = _corner(bx, by, bc, bs, bhl, bhw, e)
+                qx1, qy1 = _corner(bx, by, bc, bs, bhl, bhw, (e + 1) % 4)
+                d = _point_segment_distance(px, py, qx0, qy0, qx1, qy1)
+                if d < best:
+                    best = d
+    return best
+
+
+@kernel
+def boxes_time_to_collision(
+    x1, y1, c1, s1, hl1, hw1, vx1, vy1, x2, y2, c2, s2, hl2, hw2, vx2, vy2
+):
+    """Time in s until two boxes moving at constant velocity (no rotation) touch.
+
+    0 if they already intersect, inf if they never do. Exact for translating
+    convex shapes: on every separating axis the projections overlap during an
+    interval of time; contact is the latest entry if it precedes the earliest
+    exit.
+    """
+    dx = x2 - x1
+    dy = y2 - y1
+    wx = vx2 - vx1
+    wy = vy2 - vy1
+    t_enter = -INF
+    t_exit = INF
+    for k in range(4):
+        if k == 0:
+            ux, uy = c1, s1
+        elif k == 1:
+            ux, uy = -s1, c1
+        elif k == 2:
+            ux, uy = c2, s2
+        else:
+            ux, uy = -s2, c2
+        r = (
+            hl1 * abs(ux * c1 + uy * s1)
+            + hw1 * abs(-ux * s1 + uy * c1)
+            + hl2 * abs(ux * c2 + uy * s2)
+            + hw2 * abs(-ux * s2 + uy * c2)
+        )
+        p = dx * ux + dy * uy
+        q = wx * ux + wy * uy
+        if q == 0.0:
+            if abs(p) > r:
+                return INF
+            continue
+        ta = (-r - p) / q
+        tb = (r - p) / q
+        if ta > tb:
+            ta, tb = tb, ta
+        if ta > t_enter:
+            t_enter = ta
+        if tb < t_exit:
+            t_exit = tb
+    if t_enter > t_exit or t_exit < 0.0:
+        return INF
+    return max(t_enter, 0.0)
+
+
+@kernel
+def segment_hits_box(ax, ay, bx, by, x, y, c, s, hl, hw):
+    """True if the segment A-B passes through the oriented box (slab test)."""
+    # segment in the box frame
+    px = (ax - x) * c + (ay - y) * s
+    py = -(ax - x) * s + (ay - y) * c
+    qx = (bx - x) * c + (by - y) * s
+    qy = -(bx - x) * s + (by - y) * c
+    t0 = 0.0
+    t1 = 1.0
+    for axis in range(2):
+        if axis == 0:
+            p, d, h = px, qx - px, hl
+        else:
+            p, d, h = py, qy - py, hw
+        if d == 0.0:
+            if abs(p) > h:
+                return False
+            continue
+        ta = (-h - p) / d
+        tb = (h - p) / d
+        if ta > tb:
+            ta, tb = tb, ta
+        t0 = max(t0, ta)
+        t1 = min(t1, tb)
+        if t0 > t1:
+            return False
+    return True
+
+
+@kernel
+def point_in_polygon(px, py, points, start, count):
+    """Even-odd rule test of (px, py) against the polygon points[start:start+count]."""
+    inside = False
+    j = start + count - 1
+    for i in range(start, start + count):
+        xi = points[i, 0]
+        yi = points[i, 1]
+        xj = points[j, 0]
+        yj = points[j, 1]
+        if (yi > py) != (yj > py):
+            x_cross = xi + (py - yi) * (xj - xi) / (yj - yi)
+            if px < x_cross:
+                inside = not inside
+        j = i
+    return inside
+
+
+@kernel
+def polyline_project(points, cum_s, start, count, px, py, seg_hint):
+    """Project (px, py) onto a polyline, searching from a segment hint.
+
+    Returns (s, d, seg): arc length s (m, extrapolated beyond the ends), signed
+    lateral offset d (m, left of the direction of travel positive) and the
+    segment index (0 .. count-2) of the nearest point. The search walks from
+    ``seg_hint`` towards the point while its projection falls outside the
+    current segment, then settles on the nearest of that segment and its two
+    neighbours, so a point that moved a little costs O(1).
+    """
+    nseg = count - 1
+    seg = min(max(seg_hint, 0), nseg - 1)
+    for _ in range(count + 1):
+        i = start + seg
+        ex = points[i + 1, 0] - points[i, 0]
+        ey = points[i + 1, 1] - points[i, 1]
+        t = ((px - points[i, 0]) * ex + (py - points[i, 1]) * ey) / (ex * ex + ey * ey)
+        if t > 1.0 and seg < nseg - 1:
+            seg += 1
+        elif t < 0.0 and seg > 0:
+            seg -= 1
+        else:
+            break
+    best = INF
+    best_seg = seg
+    best_t = 0.0
+    for k in range(max(seg - 1, 0), min(seg + 2, nseg)):
+        i = start + k
+        ex = points[i + 1, 0] - points[i, 0]
+        ey = points[i + 1, 1] - points[i, 1]
+        t = ((px - points[i, 0]) * ex + (py - points[i, 1]) * ey) / (ex * ex + ey * ey)
+        if k > 0:  # only the end segments extend beyond the polyline
+            t = max(t, 0.0)
+        if k < nseg - 1:
+            t = min(t, 1.0)
+        qx = points[i, 0] + t * ex - px
+        qy = points[i, 1] + t * ey - py
+        dist2 = qx * qx + qy * qy
+        if dist2 < best:
+            best = dist2
+            best_seg = k
+            best_t = t
+    i = start + best_seg
+    ex = points[i + 1, 0] - points[i, 0]
+    ey = points[i + 1, 1] - points[i, 1]
+    s = cum_s[i] + best_t * (cum_s[i + 1] - cum_s[i])
+    cross = ex * (py - points[i, 1]) - ey * (px - points[i, 0])
+    d = math.sqrt(best)
+    return s, (d if cross >= 0.0 else -d), best_seg
+
+
+@kernel
+def polyline_pose(points, cum_s, start, count, s, seg_hint):
+    """Point and heading at arc length s (m) on a polyline.
+
+    Returns (x, y, heading, seg). Beyond the ends the first/last segment is
+    extended in a straight line.
+    """
+    nseg = count - 1
+    seg = min(max(seg_hint, 0), nseg - 1)
+    while seg < nseg - 1 and s > cum_s[start + seg + 1]:
+        seg += 1
+    while seg > 0 and s < cum_s[start + seg]:
+        seg -= 1
+    i = start + seg
+    ax = points[i, 0]
+    ay = points[i, 1]
+    ex = points[i + 1, 0] - ax
+    ey = points[i + 1, 1] - ay
+    seg_len = cum_s[i + 1] - cum_s[i]
+    t = (s - cum_s[i]) / seg_len
+    return ax + t * ex, ay + t * ey, math.atan2(ey, ex), seg

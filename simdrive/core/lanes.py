@@ -1,0 +1,78 @@
+"""Lane helpers on the packed map arrays (see simdrive.world.packed.MapArrays)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core.geometry import polyline_pose, polyline_project
+
+
+@inline_kernel
+def successor(lane_successors, lane, turn):
+    """Lane entered after ``lane``: the preferred slot ``turn`` if it exists, else the first."""
+    nxt = lane_successors[lane, turn]
+    if nxt >= 0:
+        return nxt
+    for k in range(3):
+        if lane_successors[lane, k] >= 0:
+            return lane_successors[lane, k]
+    return -1
+
+
+@kernel
+def lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y, seg_hint):
+    """(s, d, seg) of the point (x, y) m on lane ``lane``."""
+    return polyline_project(
+        lane_points, lane_cum_s, lane_start[lane], lane_npoints[lane], x, y, seg_hint
+    )
+
+
+@kernel
+def lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
+                      lane_successors, lane, turn, direction, s, seg, lookahead):
+    """Point (x, y) m on the lane centre ``lookahead`` m ahead in the direction of travel.
+
+    Going forward past the lane's end, the point is taken on the successor
+    lane, so vehicles steer smoothly into a junction.
+    """
+    target_s = s + direction * lookahead
+    if direction > 0 and target_s > lane_length[lane]:
+        nxt = successor(lane_successors, lane, turn)
+        if nxt >= 0:
+            x, y, _, _ = polyline_pose(
+                lane_points, lane_cum_s, lane_start[nxt], lane_npoints[nxt],
+                target_s - lane_length[lane], np.int64(0),
+            )
+            return x, y
+    x, y, _, _ = polyline_pose(
+        lane_points, lane_cum_s, lane_start[lane], lane_npoints[lane], target_s, seg
+    )
+    return x, y
+
+
+@kernel
+def signal_state(signal_plan, time_s, group):
+    """State of signal ``group`` (0 or 1) at a time in s: 0 green, 1 yellow, 2 red.
+
+    The plan is (green0, yellow0, all_red0, green1, yellow1, all_red1) in s,
+    played in that order as one cycle; an all-zero plan means no signals.
+    """
+    cycle = 0.0
+    for k in range(6):
+        cycle += signal_plan[k]
+    if cycle <= 0.0 or group < 0:
+        return 0
+    tc = time_s - cycle * (time_s // cycle)
+    if group == 1:
+        tc -= signal_plan[0] + signal_plan[1] + signal_plan[2]
+        if tc < 0.0:
+            return 2
+        base = 3
+    else:
+        base = 0
+    if tc < signal_plan[base]:
+        return 0
+    if tc < signal_plan[base] + signal_plan[base + 1]:
+        return 1
+    return 2

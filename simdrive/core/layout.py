@@ -1,0 +1,183 @@
+"""Row indices of the packed state blocks shared by the kernels and simdrive.sim.
+
+A batch of W worlds with capacity N actors is held in a few blocks so that a
+kernel call passes a handful of arrays (per-call overhead, PERF_NOTES):
+
+- ``fstate``  float64 (W, F_COUNT, N): dynamic actor state, rows ``F_*``
+- ``istate``  int32   (W, I_COUNT, N): discrete actor state, rows ``I_*``
+- ``params``  float64 (W, P_COUNT, N): per-actor constants, rows ``P_*``
+- ``wfloat``  float64 (W, WF_COUNT): per-world scalars, ``WF_*``
+- ``wint``    int32   (W, WI_COUNT): per-world counters, ``WI_*``
+- ``act_i``   int32   (W, A, AI_COUNT) and ``act_f`` float64 (W, A, AF_COUNT):
+  scripted actions with triggers
+- ``events``  float64 (W, E, EV_COUNT): event records
+- ``metrics`` float64 (W, M_COUNT) and ``actor_metrics`` float64 (W, AM_COUNT, N)
+
+Units are SI: m, s, m/s, m/s^2, rad.
+"""
+
+# ---- fstate rows -----------------------------------------------------------
+F_X = 0  # box centre x, m
+F_Y = 1  # box centre y, m
+F_HEADING = 2  # rad, counter-clockwise from +x, in [-pi, pi]
+F_SPEED = 3  # m/s along the heading, >= 0
+F_ACCEL = 4  # longitudinal acceleration applied in the last step, m/s^2
+F_STEER = 5  # front-wheel steering angle, rad (vehicles)
+F_S = 6  # arc length along the followed lane, m
+F_D = 7  # lateral offset from the lane centre, m (left positive)
+F_X_PREV = 8  # pose at the start of the last step, for swept collision
+F_Y_PREV = 9
+F_HEADING_PREV = 10
+F_DESIRED_SPEED = 11  # m/s; changed by actions (stop, go)
+F_GOAL_X = 12  # target point for GOTO mode, m
+F_GOAL_Y = 13
+F_SEEN_SINCE = 14  # time the tracked obstacle was first perceived, s
+F_BRAKE_DECEL = 15  # forced deceleration of a scripted brake, m/s^2 (0: none)
+F_YAW_RATE = 16  # rad/s applied in the last step
+F_LOOKAHEAD_GAIN = 17  # pure-pursuit look-ahead time, s (smaller: sharper)
+F_LANE_CHANGE_TIME = 18  # time of the last lane change, s
+F_COUNT = 19
+
+# ---- istate rows -----------------------------------------------------------
+I_VALID = 0  # 1 if the slot holds an actor
+I_MODE = 1  # MODE_*
+I_LANE = 2  # followed lane index, -1 none
+I_SEG = 3  # segment hint for the projection onto the lane
+I_DIR = 4  # +1 along the lane, -1 against it
+I_TURN = 5  # successor slot preferred at a junction: 0 straight, 1 left, 2 right
+I_FLAGS = 6  # FLAG_* bits
+I_SEEN_ID = 7  # actor currently tracked as the nearest free obstacle, -1 none
+I_KIND = 8  # actor kind id (simdrive.world.actors)
+I_MODEL = 9  # MODEL_*
+I_ORDER = 10  # permutation: actors sorted by (lane, s) for IDM; free actors last
+I_XORDER = 11  # permutation: actors sorted by swept min-x for the broad phase
+I_LANE_TARGET = 12  # lane chosen by MOBIL this step, -1 none (scratch)
+I_COUNT = 13
+
+# ---- params rows -----------------------------------------------------------
+P_LENGTH = 0  # m
+P_WIDTH = 1  # m
+P_HEIGHT = 2  # m
+P_WHEELBASE = 3  # m (bicycle model)
+P_MAX_SPEED = 4  # m/s
+P_MAX_ACCEL = 5  # IDM a, m/s^2
+P_COMFORT_DECEL = 6  # IDM b, m/s^2
+P_MAX_DECEL = 7  # strongest braking the actor can command, m/s^2
+P_MAX_JERK = 8  # m/s^3
+P_MAX_STEER = 9  # rad
+P_MAX_STEER_RATE = 10  # rad/s
+P_MAX_YAW_RATE = 11  # rad/s (unicycle model)
+P_TIME_HEADWAY = 12  # IDM T, s
+P_MIN_GAP = 13  # IDM s0, m
+P_POLITENESS = 14  # MOBIL p
+P_REACTION_TIME = 15  # s before a newly perceived obstacle is acted on
+P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility caps it)
+P_COUNT = 17
+
+# ---- per-world floats --------------------------------------------------------
+WF_TIME = 0  # s
+WF_DT = 1  # s
+WF_FRICTION = 2  # tyre-road friction coefficient mu before WF_CHANGE_TIME
+WF_VISIBILITY = 3  # m, before WF_CHANGE_TIME
+WF_CHANGE_TIME = 4  # s; environment switches to the *_AFTER values (inf: never)
+WF_FRICTION_AFTER = 5
+WF_VISIBILITY_AFTER = 6
+WF_SIGNAL_OFFSET = 7  # s added to the time when evaluating the signal plan
+WF_COUNT = 8
+
+# ---- per-world ints ------------------------------------------------------------
+WI_STEP = 0  # steps taken
+WI_EGO = 1  # actor index of the ego, -1 none
+WI_EVENT_COUNT = 2  # events stored
+WI_EVENTS_DROPPED = 3  # events that did not fit in the buffer
+WI_COUNT = 4
+
+# ---- modes, models, flags ------------------------------------------------------
+MODE_STATIC = 0  # never moves (parked car, debris)
+MODE_LANE = 1  # lane-bound traffic: IDM + MOBIL, ordered by (lane, s)
+MODE_LANE_FREE = 2  # follows a lane (either direction) outside the IDM order
+MODE_GOTO = 3  # heads for (F_GOAL_X, F_GOAL_Y), then stops
+
+MODEL_BICYCLE = 0
+MODEL_UNICYCLE = 1
+MODEL_STATIC = 2
+
+FLAG_IGNORE_SIGNALS = 1
+FLAG_NO_LANE_CHANGE = 2
+FLAG_CRASHED = 4
+FLAG_IGNORE_OBSTACLES = 8  # does not brake for anything (a child running out)
+FLAG_CAUTIOUS = 16  # pedestrian waits at the kerb for a safe gap
+FLAG_EGO = 32
+FLAG_ARRIVED = 64  # reached its GOTO target
+
+# ---- scripted actions ------------------------------------------------------------
+AI_ACTOR = 0
+AI_TYPE = 1  # ACT_*
+AI_TRIGGER = 2  # TRIG_*
+AI_REF = 3  # reference actor for TRIG_ACTOR_DISTANCE_BELOW
+AI_STATE = 4  # 0 pending, 1 triggered (waiting for its delay), 2 done
+AI_COUNT = 5
+
+AF_TRIGGER_VALUE = 0  # s, m, or s depending on the trigger
+AF_TRIGGER_X = 1  # m, point for TRIG_REACH_POINT
+AF_TRIGGER_Y = 2
+AF_DELAY = 3  # s between trigger and action
+AF_PARAM0 = 4  # action parameters, see ACT_*
+AF_PARAM1 = 5
+AF_PARAM2 = 6
+AF_FIRE_TIME = 7  # s, when the action took effect (nan before)
+AF_COUNT = 8
+
+TRIG_TIME = 0  # time >= value
+TRIG_EGO_DISTANCE_BELOW = 1  # centre distance ego-actor < value (m)
+TRIG_REACH_POINT = 2  # actor within value m of (x, y)
+TRIG_ACTOR_DISTANCE_BELOW = 3  # centre distance actor-ref < value (m)
+TRIG_EGO_TIME_BELOW = 4  # ego centre distance / ego speed < value (s)
+
+ACT_HARD_BRAKE = 0  # param0: deceleration, m/s^2
+ACT_STOP = 1  # comfortable stop: desired speed 0
+ACT_GO = 2  # param0: desired speed, m/s; clears a brake, resumes the mode
+ACT_CUT_IN = 3  # param0: target lane; param1: look-ahead time, s
+ACT_RUN_RED_LIGHT = 4  # ignore signals; param0: desired speed (m/s, <=0 keeps it)
+ACT_WRONG_WAY = 5  # param0: lane to drive against its direction
+ACT_CROSS_ROAD = 6  # param0, param1: target x, y (m); param2: speed, m/s
+ACT_SET_SPEED = 7  # param0: desired speed, m/s
+
+# ---- events ----------------------------------------------------------------------
+EV_TYPE = 0  # EVENT_*
+EV_TIME = 1  # s
+EV_A = 2  # actor index
+EV_B = 3  # other actor (collision) or action index (action), as float
+EV_X = 4  # m, contact point estimate (collision) or actor position
+EV_Y = 5
+EV_REL_SPEED = 6  # m/s, norm of the relative velocity at contact
+EV_SPEED_A = 7  # m/s
+EV_SPEED_B = 8  # m/s
+EV_COUNT = 9
+
+EVENT_COLLISION = 0
+EVENT_ACTION = 1
+
+# ---- metrics ---------------------------------------------------------------------
+M_MIN_TTC = 0  # s, min over time and actors of the ego's time-to-collision (inf)
+M_MIN_DISTANCE = 1  # m, min box-to-box distance between the ego and any actor
+M_MAX_EGO_DECEL = 2  # m/s^2, harshest ego deceleration
+M_EGO_COLLISION = 3  # 1.0 if the ego collided
+M_EGO_COLLISION_TIME = 4  # s (nan: none)
+M_EGO_COLLISION_OTHER = 5  # actor index the ego first hit (-1: none)
+M_EGO_SPEED_AT_IMPACT = 6  # m/s (nan: none)
+M_COLLISIONS = 7  # number of colliding pairs
+M_FIRST_COLLISION_TIME = 8  # s, any pair (nan: none)
+M_EGO_MAX_SPEED = 9  # m/s
+M_COUNT = 10
+
+AM_MIN_TTC = 0  # s, per actor, against the ego
+AM_MIN_DISTANCE = 1  # m, per actor, against the ego
+AM_COUNT = 2
+
+# ---- map codes (the same values as simdrive.world.lanes / packed; a test checks) ----
+LANE_DRIVING = 0
+LANE_CONNECTOR = 3  # a driving lane inside a junction
+AREA_DRIVABLE = 0
+
+GRAVITY = 9.81  # m/s^2

@@ -1,0 +1,82 @@
+"""What a simulated road user can see and where it must stop.
+
+A driver or pedestrian reacts only to actors within its visibility range (its
+own sight capped by the world's fog/rain/night visibility) whose centre is not
+hidden behind another actor's box (line of sight in the ground plane).
+"""
+
+from __future__ import annotations
+
+import math
+
+from simdrive.core._jit import kernel
+from simdrive.core.geometry import segment_hits_box
+from simdrive.core.layout import (
+    F_SPEED,
+    F_X,
+    F_Y,
+    I_VALID,
+    P_HEIGHT,
+    P_LENGTH,
+    P_WIDTH,
+)
+
+OCCLUDER_MIN_HEIGHT = 0.8  # m: debris, tyres and dogs do not hide anything
+CORRIDOR_MARGIN = 0.3  # m of lateral clearance a driver keeps to an obstacle
+PREDICTION_HORIZON = 3.0  # s: crossing actors are projected this far ahead
+
+
+@kernel
+def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target):
+    """True if no third actor's box (taller than OCCLUDER_MIN_HEIGHT) cuts the sight line."""
+    ax = fstate_w[F_X, observer]
+    ay = fstate_w[F_Y, observer]
+    bx = fstate_w[F_X, target]
+    by = fstate_w[F_Y, target]
+    for k in range(n):
+        if k in (observer, target) or istate_w[I_VALID, k] == 0:
+            continue
+        if params_w[P_HEIGHT, k] < OCCLUDER_MIN_HEIGHT:
+            continue
+        if segment_hits_box(
+            ax, ay, bx, by, fstate_w[F_X, k], fstate_w[F_Y, k], cos_h[k], sin_h[k],
+            0.5 * params_w[P_LENGTH, k], 0.5 * params_w[P_WIDTH, k],
+        ):
+            return False
+    return True
+
+
+@kernel
+def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_range):
+    """Gap (m) and speed along i's path (m/s) of actor j if it is, or will be, in i's way.
+
+    i's path is the arc of its current ``curvature`` (1/m). j counts if its
+    box, now or at the time i would reach it (constant velocities, at most
+    PREDICTION_HORIZON ahead), overlaps the corridor i sweeps. Returns
+    (inf, 0) when j is not in the way.
+    """
+    ci = cos_h[i]
+    si = sin_h[i]
+    dx = fstate_w[F_X, j] - fstate_w[F_X, i]
+    dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
+    ahead = dx * ci + dy * si
+    if ahead <= 0.0 or ahead > max_range:
+        return math.inf, 0.0
+    lateral = -dx * si + dy * ci - 0.5 * curvature * ahead * ahead
+    rel_c = cos_h[j] * ci + sin_h[j] * si
+    rel_s = sin_h[j] * ci - cos_h[j] * si
+    hl_j = 0.5 * params_w[P_LENGTH, j]
+    hw_j = 0.5 * params_w[P_WIDTH, j]
+    reach = 0.5 * params_w[P_WIDTH, i] + hl_j * abs(rel_s) + hw_j * abs(rel_c) + CORRIDOR_MARGIN
+    speed_j = fstate_w[F_SPEED, j]
+    if abs(lateral) > reach:
+        # will j cross into the corridor by the time i gets there?
+        lateral_speed = speed_j * rel_s
+        if lateral * lateral_speed >= 0.0:
+            return math.inf, 0.0
+        t_reach = min(ahead / max(fstate_w[F_SPEED, i], 1.0), PREDICTION_HORIZON)
+        future = lateral + lateral_speed * t_reach
+        if lateral > 0.0 and future > reach or lateral < 0.0 and future < -reach:
+            return math.inf, 0.0
+    gap = ahead - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
+    return gap, speed_j * rel_c

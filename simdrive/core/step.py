@@ -1,0 +1,486 @@
+"""The fixed-step world update and the batch entry point.
+
+One step of one world runs in four phases, each reading a consistent state so
+that the result does not depend on actor order:
+
+1. scripted actions whose triggers hold are carried out;
+2. every actor chooses its commands (acceleration, steering) from the state
+   at the start of the step: lane leader (IDM), signals, obstacles it can see
+   (after its reaction time), MOBIL lane choice;
+3. every actor is integrated (jerk, steering-rate and friction-circle limits,
+   bicycle or unicycle model) and re-projected onto its lane;
+4. collisions are detected on the swept boxes and the ego metrics updated.
+
+``advance_worlds`` is the only compiled entry point: it runs many steps for
+many worlds in one call. Worlds are independent, so the result is
+bit-identical whatever the batch size or the way worlds are split over threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core.actions import run_actions
+from simdrive.core.collision import detect_collisions
+from simdrive.core.dynamics import (
+    advance_speed,
+    friction_clamp,
+    heading_error,
+    idm_acceleration,
+    integrate_pose,
+    limit_jerk,
+    pure_pursuit_steer,
+)
+from simdrive.core.geometry import point_in_polygon
+from simdrive.core.lanes import lane_project, lane_target_point, signal_state, successor
+from simdrive.core.layout import (
+    AREA_DRIVABLE,
+    F_ACCEL,
+    F_BRAKE_DECEL,
+    F_D,
+    F_DESIRED_SPEED,
+    F_GOAL_X,
+    F_GOAL_Y,
+    F_HEADING,
+    F_HEADING_PREV,
+    F_LANE_CHANGE_TIME,
+    F_LOOKAHEAD_GAIN,
+    F_S,
+    F_SEEN_SINCE,
+    F_SPEED,
+    F_STEER,
+    F_X,
+    F_X_PREV,
+    F_Y,
+    F_Y_PREV,
+    F_YAW_RATE,
+    FLAG_ARRIVED,
+    FLAG_CAUTIOUS,
+    FLAG_CRASHED,
+    FLAG_IGNORE_OBSTACLES,
+    FLAG_IGNORE_SIGNALS,
+    FLAG_NO_LANE_CHANGE,
+    GRAVITY,
+    I_DIR,
+    I_FLAGS,
+    I_LANE,
+    I_LANE_TARGET,
+    I_MODE,
+    I_MODEL,
+    I_ORDER,
+    I_SEEN_ID,
+    I_SEG,
+    I_TURN,
+    I_VALID,
+    LANE_CONNECTOR,
+    LANE_DRIVING,
+    M_MAX_EGO_DECEL,
+    MODE_GOTO,
+    MODE_LANE,
+    MODE_STATIC,
+    MODEL_BICYCLE,
+    P_COMFORT_DECEL,
+    P_LENGTH,
+    P_MAX_ACCEL,
+    P_MAX_DECEL,
+    P_MAX_JERK,
+    P_MAX_SPEED,
+    P_MAX_STEER,
+    P_MAX_STEER_RATE,
+    P_MAX_YAW_RATE,
+    P_MIN_GAP,
+    P_POLITENESS,
+    P_REACTION_TIME,
+    P_TIME_HEADWAY,
+    P_VISION_RANGE,
+    P_WHEELBASE,
+    WF_CHANGE_TIME,
+    WF_DT,
+    WF_FRICTION,
+    WF_FRICTION_AFTER,
+    WF_SIGNAL_OFFSET,
+    WF_TIME,
+    WF_VISIBILITY,
+    WF_VISIBILITY_AFTER,
+    WI_EGO,
+    WI_STEP,
+)
+from simdrive.core.metrics import update_ego_metrics
+from simdrive.core.perception import corridor_obstacle, line_of_sight
+from simdrive.core.traffic import (
+    comfortable_stop_possible,
+    idm_towards,
+    lane_leader,
+    mobil_choice,
+    sort_lane_order,
+)
+
+# scratch rows (float64 (W, S_COUNT, N)); 0-5 are shared with collision/metrics
+S_COS = 0
+S_SIN = 1
+S_ACCEL_CMD = 6  # m/s^2 chosen in phase 2
+S_STEER_CMD = 7  # rad (bicycle) or rad/s yaw rate (unicycle)
+S_COUNT = 8
+
+LANE_WS_COUNT = 2  # int32 (W, 2, L): first position of each lane in the order, count
+
+MOBIL_INTERVAL = 5  # steps between an actor's lane-change decisions (staggered)
+LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
+LOOKAHEAD_MIN_VEHICLE = 4.0  # m
+LOOKAHEAD_MIN_WALKER = 1.0  # m
+HEADING_GAIN = 4.0  # 1/s: walkers turn towards their target at this rate per rad
+JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
+ARRIVAL_RADIUS = 0.3  # m
+KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
+
+
+@inline_kernel
+def _environment(wfloat_w):
+    if wfloat_w[WF_TIME] >= wfloat_w[WF_CHANGE_TIME]:
+        return wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER]
+    return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY]
+
+
+@kernel
+def _on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
+    for k in range(area_start.shape[0]):
+        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(x, y, area_points, area_start[k],
+                                                  area_npoints[k]):
+            return True
+    return False
+
+
+@kernel
+def _kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
+    """True if a vehicle i can see would reach i's position within ``gap_s`` s."""
+    for j in range(n):
+        if j == i or istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE:
+            continue
+        v = fstate_w[F_SPEED, j]
+        if v < 0.5:
+            continue
+        dx = fstate_w[F_X, i] - fstate_w[F_X, j]
+        dy = fstate_w[F_Y, i] - fstate_w[F_Y, j]
+        if dx * dx + dy * dy > sight * sight:
+            continue
+        ahead = dx * scratch_w[S_COS, j] + dy * scratch_w[S_SIN, j]
+        lateral = -dx * scratch_w[S_SIN, j] + dy * scratch_w[S_COS, j]
+        if ahead > 0.0 and ahead < v * gap_s and abs(lateral) < KERB_GAP_RANGE:
+            return True
+    return False
+
+
+@kernel
+def _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
+                      sight, near_junction):
+    """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way."""
+    order = istate_w[I_ORDER]
+    lane = istate_w[I_LANE, i]
+    bound = istate_w[I_MODE, i] == MODE_LANE
+    best = -1
+    best_gap = math.inf
+    best_speed = 0.0
+    # lane-bound actors see their lane-mates through the order; outside junctions
+    # only free actors (walkers, parked cars, wrong-way drivers) need a look
+    first = n_bound if (bound and not near_junction) else 0
+    for p in range(first, n):
+        j = order[p]
+        if j == i or istate_w[I_VALID, j] == 0:
+            continue
+        if bound and p < n_bound and istate_w[I_LANE, j] == lane:
+            continue
+        gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
+                                       i, j, curvature, sight)
+        if gap < best_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
+                                            scratch_w[S_SIN], n, i, j):
+            best = j
+            best_gap = gap
+            best_speed = speed
+    return best, best_gap, best_speed
+
+
+@kernel
+def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
+                     n_bound, position, time_s, dt, step, sight_world, signals,
+                     lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
+                     lane_left, lane_right, lane_successors, lane_signal_group,
+                     lane_s_scale_left, lane_s_scale_right, area_points, area_start,
+                     area_npoints, area_kind):
+    """Phase 2 for the actor at ``position`` in the order: acceleration and steering commands."""
+    i = istate_w[I_ORDER, position]
+    mode = istate_w[I_MODE, i]
+    flags = istate_w[I_FLAGS, i]
+    scratch_w[S_ACCEL_CMD, i] = 0.0
+    scratch_w[S_STEER_CMD, i] = 0.0
+    if mode == MODE_STATIC:
+        return
+    if flags & FLAG_CRASHED:
+        scratch_w[S_ACCEL_CMD, i] = -math.inf
+        scratch_w[S_STEER_CMD, i] = fstate_w[F_STEER, i]
+        return
+    bicycle = istate_w[I_MODEL, i] == MODEL_BICYCLE
+    v = fstate_w[F_SPEED, i]
+    v0 = fstate_w[F_DESIRED_SPEED, i]
+    sight = min(sight_world, params_w[P_VISION_RANGE, i])
+    lane = istate_w[I_LANE, i]
+    turn = istate_w[I_TURN, i]
+    direction = istate_w[I_DIR, i]
+    a_max = params_w[P_MAX_ACCEL, i]
+    b_comf = params_w[P_COMFORT_DECEL, i]
+    headway = params_w[P_TIME_HEADWAY, i]
+    min_gap = params_w[P_MIN_GAP, i]
+
+    # ---- longitudinal -------------------------------------------------------
+    own_leader = -1
+    own_gap = math.inf
+    near_junction = False
+    if mode == MODE_LANE:
+        own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
+                                          lane_successors, lane_first, n_bound, position, turn)
+        if own_leader >= 0 and own_gap + params_w[P_LENGTH, i] > sight:
+            own_leader = -1
+            own_gap = math.inf
+        accel = idm_towards(fstate_w, params_w, i, own_leader, own_gap)
+        to_end = lane_length[lane] - fstate_w[F_S, i] - 0.5 * params_w[P_LENGTH, i]
+        nxt = successor(lane_successors, lane, turn)
+        near_junction = lane_kind[lane] == LANE_CONNECTOR or (
+            nxt >= 0 and lane_kind[nxt] == LANE_CONNECTOR and to_end < JUNCTION_LOOK_RANGE
+        )
+        group = lane_signal_group[lane]
+        if group >= 0 and not (flags & FLAG_IGNORE_SIGNALS) and to_end > -1.0:
+            state = signals[group]
+            if state == 2 or (state == 1 and comfortable_stop_possible(v, to_end, b_comf)):
+                accel = min(accel, idm_acceleration(v, v0, max(to_end, 0.01), v, a_max, b_comf,
+                                                    headway, 0.5))
+    else:
+        accel = idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf)
+
+    if bicycle:
+        curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
+    else:
+        curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
+    if not (flags & FLAG_IGNORE_OBSTACLES):
+        j, gap, speed_j = _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
+                                            n_bound, curvature, sight, near_junction)
+        if j != istate_w[I_SEEN_ID, i]:
+            istate_w[I_SEEN_ID, i] = j
+            fstate_w[F_SEEN_SINCE, i] = time_s
+        if j >= 0 and time_s - fstate_w[F_SEEN_SINCE, i] >= params_w[P_REACTION_TIME, i] - 1e-9:
+            accel = min(accel, idm_acceleration(v, v0, gap, v - speed_j, a_max, b_comf, headway,
+                                                min_gap))
+
+    if mode == MODE_GOTO:
+        if flags & FLAG_ARRIVED:
+            accel = min(accel, -b_comf)
+        elif flags & FLAG_CAUTIOUS and not _on_drivable(
+            fstate_w[F_X, i], fstate_w[F_Y, i], area_points, area_start, area_npoints, area_kind
+        ) and _kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, headway):
+            accel = min(accel, -params_w[P_MAX_DECEL, i])
+    if fstate_w[F_BRAKE_DECEL, i] > 0.0:
+        accel = min(accel, -fstate_w[F_BRAKE_DECEL, i])
+    scratch_w[S_ACCEL_CMD, i] = min(max(accel, -params_w[P_MAX_DECEL, i]), a_max)
+
+    # ---- lateral ------------------------------------------------------------
+    x = fstate_w[F_X, i]
+    y = fstate_w[F_Y, i]
+    if mode == MODE_GOTO:
+        tx = fstate_w[F_GOAL_X, i]
+        ty = fstate_w[F_GOAL_Y, i]
+    else:
+        floor = LOOKAHEAD_MIN_VEHICLE if bicycle else LOOKAHEAD_MIN_WALKER
+        lookahead = max(floor, fstate_w[F_LOOKAHEAD_GAIN, i] * v)
+        tx, ty = lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints,
+                                   lane_length, lane_successors, lane, turn, direction,
+                                   fstate_w[F_S, i], istate_w[I_SEG, i], lookahead)
+    if bicycle:
+        scratch_w[S_STEER_CMD, i] = pure_pursuit_steer(x, y, fstate_w[F_HEADING, i], tx, ty,
+                                                       params_w[P_WHEELBASE, i])
+    else:
+        err = heading_error(x, y, fstate_w[F_HEADING, i], tx, ty)
+        limit = params_w[P_MAX_YAW_RATE, i]
+        scratch_w[S_STEER_CMD, i] = min(max(HEADING_GAIN * err, -limit), limit)
+
+    # ---- lane choice (MOBIL), staggered over actors --------------------------
+    istate_w[I_LANE_TARGET, i] = -1
+    if (mode == MODE_LANE and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
+            and (step + i) % MOBIL_INTERVAL == 0 and lane_kind[lane] == LANE_DRIVING
+            and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
+            and fstate_w[F_BRAKE_DECEL, i] == 0.0):
+        istate_w[I_LANE_TARGET, i] = mobil_choice(
+            istate_w, fstate_w, params_w, lane_first, lane_count, lane_left, lane_right,
+            lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader, own_gap,
+            params_w[P_POLITENESS, i],
+        )
+
+
+@kernel
+def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, i, ego, time_s, dt,
+               friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
+               lane_successors):
+    """Phase 3 for actor i: limits, friction circle, motion model, lane re-projection."""
+    x = fstate_w[F_X, i]
+    y = fstate_w[F_Y, i]
+    h = fstate_w[F_HEADING, i]
+    fstate_w[F_X_PREV, i] = x
+    fstate_w[F_Y_PREV, i] = y
+    fstate_w[F_HEADING_PREV, i] = h
+    mode = istate_w[I_MODE, i]
+    if mode == MODE_STATIC:
+        return
+    target = istate_w[I_LANE_TARGET, i]
+    if target >= 0:
+        s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, target,
+                                 x, y, istate_w[I_SEG, i])
+        istate_w[I_LANE, i] = target
+        istate_w[I_SEG, i] = seg
+        fstate_w[F_S, i] = s
+        fstate_w[F_D, i] = d
+        fstate_w[F_LANE_CHANGE_TIME, i] = time_s
+        istate_w[I_LANE_TARGET, i] = -1
+    v = fstate_w[F_SPEED, i]
+    crashed = istate_w[I_FLAGS, i] & FLAG_CRASHED
+    accel = scratch_w[S_ACCEL_CMD, i]
+    if not crashed:
+        accel = limit_jerk(accel, fstate_w[F_ACCEL, i], params_w[P_MAX_JERK, i], dt)
+    if istate_w[I_MODEL, i] == MODEL_BICYCLE:
+        wheelbase = params_w[P_WHEELBASE, i]
+        max_steer = params_w[P_MAX_STEER, i]
+        rate = params_w[P_MAX_STEER_RATE, i] * dt
+        prev = fstate_w[F_STEER, i]
+        steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
+        steer = min(max(steer, -max_steer), max_steer)
+        tan_steer = math.tan(steer)
+        demand = v * v * tan_steer / wheelbase
+        along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
+        if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
+            tan_steer = math.copysign(lat_max * wheelbase / (v * v), tan_steer)
+            steer = math.atan(tan_steer)
+        new_v, dist = advance_speed(v, along, dt)
+        yaw = dist * tan_steer / wheelbase
+        fstate_w[F_STEER, i] = steer
+        fstate_w[F_YAW_RATE, i] = yaw / dt
+    else:
+        yaw_rate = scratch_w[S_STEER_CMD, i]
+        along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
+        if abs(yaw_rate * v) > lat_max:
+            yaw_rate = math.copysign(lat_max / v, yaw_rate)
+        new_v, dist = advance_speed(v, along, dt)
+        yaw = yaw_rate * dt
+        fstate_w[F_YAW_RATE, i] = yaw_rate
+    vmax = params_w[P_MAX_SPEED, i]
+    if new_v > vmax:
+        new_v = vmax
+        dist = 0.5 * (v + vmax) * dt
+    if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
+        metrics_w[M_MAX_EGO_DECEL] = -along
+    fstate_w[F_ACCEL, i] = along
+    fstate_w[F_SPEED, i] = new_v
+    x, y, h = integrate_pose(x, y, h, dist, yaw)
+    fstate_w[F_X, i] = x
+    fstate_w[F_Y, i] = y
+    fstate_w[F_HEADING, i] = h
+    if mode == MODE_GOTO:
+        dx = fstate_w[F_GOAL_X, i] - x
+        dy = fstate_w[F_GOAL_Y, i] - y
+        if dx * dx + dy * dy < ARRIVAL_RADIUS * ARRIVAL_RADIUS:
+            istate_w[I_FLAGS, i] |= FLAG_ARRIVED
+        return
+    lane = istate_w[I_LANE, i]
+    s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y,
+                             istate_w[I_SEG, i])
+    if istate_w[I_DIR, i] > 0 and s > lane_length[lane]:
+        nxt = successor(lane_successors, lane, istate_w[I_TURN, i])
+        if nxt >= 0:
+            lane = nxt
+            istate_w[I_LANE, i] = lane
+            s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane,
+                                     x, y, np.int64(0))
+    fstate_w[F_S, i] = s
+    fstate_w[F_D, i] = d
+    istate_w[I_SEG, i] = seg
+
+
+@kernel
+def _update_trig(fstate_w, scratch_w, n):
+    for i in range(n):
+        h = fstate_w[F_HEADING, i]
+        scratch_w[S_COS, i] = math.cos(h)
+        scratch_w[S_SIN, i] = math.sin(h)
+
+
+@kernel
+def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w, events_w,
+               metrics_w, actor_metrics_w, scratch_w, lane_ws_w,
+               lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
+               lane_left, lane_right, lane_successors, lane_signal_group, lane_s_scale_left,
+               lane_s_scale_right, area_points, area_start, area_npoints, area_kind,
+               signal_plan):
+    """Advance one world by one step of ``wfloat_w[WF_DT]`` seconds."""
+    n = fstate_w.shape[1]
+    time_s = wfloat_w[WF_TIME]
+    dt = wfloat_w[WF_DT]
+    step = wint_w[WI_STEP]
+    ego = wint_w[WI_EGO]
+    friction, visibility = _environment(wfloat_w)
+    signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
+    signals = (signal_state(signal_plan, signal_time, np.int64(0)),
+               signal_state(signal_plan, signal_time, np.int64(1)))
+
+    run_actions(act_i_w, act_f_w, fstate_w, istate_w, events_w, wint_w, ego, time_s,
+                lane_points, lane_cum_s, lane_start, lane_npoints)
+    lane_first = lane_ws_w[0]
+    lane_count = lane_ws_w[1]
+    n_bound = sort_lane_order(istate_w, fstate_w, n, lane_first, lane_count)
+    for p in range(n):
+        if istate_w[I_VALID, istate_w[I_ORDER, p]] == 1:
+            _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
+                             n_bound, p, time_s, dt, step, visibility, signals, lane_points,
+                             lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
+                             lane_left, lane_right, lane_successors, lane_signal_group,
+                             lane_s_scale_left, lane_s_scale_right, area_points, area_start,
+                             area_npoints, area_kind)
+    for i in range(n):
+        if istate_w[I_VALID, i] == 1:
+            _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, i, ego, time_s, dt,
+                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
+                       lane_successors)
+    _update_trig(fstate_w, scratch_w, n)
+    detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
+                      ego, n, time_s, dt)
+    update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor_metrics_w,
+                       ego, n)
+    wint_w[WI_STEP] = step + 1
+    wfloat_w[WF_TIME] = (step + 1) * dt
+
+
+@kernel
+def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, metrics,
+                   actor_metrics, scratch, lane_ws, n_steps, record_every, record,
+                   lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
+                   lane_left, lane_right, lane_successors, lane_signal_group, lane_s_scale_left,
+                   lane_s_scale_right, area_points, area_start, area_npoints, area_kind,
+                   signal_plan):
+    """Advance every world by ``n_steps`` steps.
+
+    With ``record_every`` k > 0, after every k-th step of this call the pose
+    and speed of every actor go to ``record[step // k - 1, w]`` as rows
+    (x, y, heading, speed); ``record`` is float64 (n_steps // k, W, 4, N).
+    """
+    n_worlds = fstate.shape[0]
+    for w in range(n_worlds):
+        for k in range(1, n_steps + 1):
+            step_world(fstate[w], istate[w], params[w], wfloat[w], wint[w], act_i[w], act_f[w],
+                       events[w], metrics[w], actor_metrics[w], scratch[w], lane_ws[w],
+                       lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
+                       lane_kind, lane_left, lane_right, lane_successors, lane_signal_group,
+                       lane_s_scale_left, lane_s_scale_right, area_points, area_start,
+                       area_npoints, area_kind, signal_plan)
+            if record_every > 0 and k % record_every == 0:
+                r = k // record_every - 1
+                record[r, w, 0] = fstate[w, F_X]
+                record[r, w, 1] = fstate[w, F_Y]
+                record[r, w, 2] = fstate[w, F_HEADING]
+                record[r, w, 3] = fstate[w, F_SPEED]

@@ -1,0 +1,55 @@
+"""Exceptions raised for bad input.
+
+Every error a user can cause derives from :class:`SimdriveError`. The CLI turns
+them into a one-paragraph message and exit code 2; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class SimdriveError(Exception):
+    """Base class of every error caused by bad input.
+
+    ``where`` names the file (and, when known, ``line:column``), ``path`` the
+    location inside the document (``map.lanes``), ``expected`` what would have
+    been valid and ``found`` what was there instead.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        path: str | None = None,
+        expected: str | None = None,
+        found: object = None,
+    ) -> None:
+        self.message = message
+        self.where = where
+        self.path = path
+        self.expected = expected
+        self.found = found
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The one-paragraph text shown to the user."""
+        parts = []
+        if self.where:
+            parts.append(f"{self.where}:")
+        if self.path:
+            parts.append(f"{self.path}:")
+        parts.append(self.message)
+        text = " ".join(parts)
+        if self.expected is not None:
+            text += f"; expected {self.expected}"
+        if self.found is not None:
+            text += f", found {self.found!r}"
+        return text
+
+
+class MapError(SimdriveError):
+    """A road-map description is invalid."""
+
+
+class WorldError(SimdriveError):
+    """Plain world data (actors, actions, environment) is invalid."""

@@ -1,0 +1,66 @@
+"""Road condition and visibility: what weather and light do to the physics.
+
+Friction coefficients are average peak values of the coefficient of road
+adhesion for tyres on asphalt, from J.Y. Wong, *Theory of Ground Vehicles*,
+4th ed., Wiley 2008, Table 1.3: dry 0.8-0.9, wet 0.5-0.7, hard-packed snow
+0.2, ice 0.1. The lower end is used so braking distances are not optimistic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from simdrive.errors import WorldError
+
+FRICTION = {"dry": 0.8, "wet": 0.5, "snow": 0.2, "ice": 0.1}
+"""Tyre-road friction coefficient mu by road condition."""
+
+
+def friction_coefficient(road_condition: str) -> float:
+    """mu for a road condition name; WorldError for an unknown name."""
+    try:
+        return FRICTION[road_condition]
+    except KeyError:
+        raise WorldError("unknown road condition", expected=f"one of {', '.join(FRICTION)}",
+                         found=road_condition) from None
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Physics-relevant environment of one world.
+
+    ``visibility_m`` caps how far every simulated driver and pedestrian can
+    see. At ``change_time_s`` (inf: never) the road condition and visibility
+    switch to the ``*_after`` values (rain starting, entering a fog bank).
+    ``signal_offset_s`` shifts the traffic-signal cycle.
+    """
+
+    road_condition: str = "dry"
+    visibility_m: float = 1000.0
+    change_time_s: float = math.inf
+    road_condition_after: str | None = None
+    visibility_after_m: float | None = None
+    signal_offset_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        friction_coefficient(self.road_condition)
+        if self.road_condition_after is not None:
+            friction_coefficient(self.road_condition_after)
+        for name in ("visibility_m", "visibility_after_m"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise WorldError("visibility must be positive", path=name,
+                                 expected="a distance > 0 m", found=value)
+
+    @property
+    def friction(self) -> float:
+        return friction_coefficient(self.road_condition)
+
+    @property
+    def friction_after(self) -> float:
+        return friction_coefficient(self.road_condition_after or self.road_condition)
+
+    @property
+    def visibility_after(self) -> float:
+        return self.visibility_m if self.visibility_after_m is None else self.visibility_after_m

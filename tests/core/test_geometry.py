@@ -1,0 +1,115 @@
+"""Geometry kernels against shapely on random inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simdrive.core import geometry as G
+from tests.core import naive
+
+
+def random_box(rng, spread=6.0):
+    return (rng.uniform(-spread, spread), rng.uniform(-spread, spread),
+            rng.uniform(-math.pi, math.pi), rng.uniform(0.2, 12.0), rng.uniform(0.2, 3.0))
+
+
+def kernel_args(box):
+    x, y, h, length, width = box
+    return x, y, math.cos(h), math.sin(h), length / 2, width / 2
+
+
+def test_separating_axis_overlap_matches_shapely_on_thousands_of_random_pairs():
+    rng = np.random.default_rng(1)
+    disagreements = 0
+    overlaps = 0
+    for _ in range(5000):
+        b1, b2 = random_box(rng), random_box(rng)
+        expected = naive.boxes_overlap(b1, b2)
+        overlaps += expected
+        got = G.boxes_overlap(*kernel_args(b1), *kernel_args(b2))
+        if got != expected:
+            # only a touching pair may differ by rounding
+            assert naive.boxes_distance(b1, b2) < 1e-9
+            disagreements += 1
+    assert disagreements == 0
+    assert 1000 < overlaps < 4000  # both outcomes well represented
+
+
+def test_box_distance_matches_shapely():
+    rng = np.random.default_rng(2)
+    for _ in range(1000):
+        b1, b2 = random_box(rng, 15.0), random_box(rng, 15.0)
+        got = G.boxes_distance(*kernel_args(b1), *kernel_args(b2))
+        assert got == pytest.approx(naive.boxes_distance(b1, b2), abs=1e-9)
+
+
+def test_time_to_collision_matches_a_time_scan_of_translating_polygons():
+    rng = np.random.default_rng(3)
+    finite = 0
+    for _ in range(120):
+        b1, b2 = random_box(rng, 20.0), random_box(rng, 20.0)
+        # aim b1 roughly at b2 so that about half of the pairs meet
+        towards = np.array([b2[0] - b1[0], b2[1] - b1[1]]) / 4.0
+        v1 = towards + rng.uniform(-3, 3, 2)
+        v2 = rng.uniform(-3, 3, 2)
+        got = G.boxes_time_to_collision(*kernel_args(b1), *v1, *kernel_args(b2), *v2)
+        expected = naive.time_to_collision(b1, v1, b2, v2, horizon=8.0, step=2e-3)
+        if expected == math.inf:
+            assert got > 8.0 - 2e-3
+        else:
+            finite += 1
+            assert got == pytest.approx(expected, abs=2.5e-3)
+    assert finite > 30
+
+
+def test_segment_box_intersection_matches_shapely():
+    rng = np.random.default_rng(4)
+    for _ in range(3000):
+        box = random_box(rng, 5.0)
+        a = rng.uniform(-10, 10, 2)
+        b = rng.uniform(-10, 10, 2)
+        got = G.segment_hits_box(*a, *b, *kernel_args(box))
+        assert got == naive.segment_hits_box(a, b, box)
+
+
+def test_point_in_polygon_matches_shapely_on_a_concave_polygon():
+    pts = np.array([[0, 0], [10, 0], [10, 10], [6, 10], [6, 3], [4, 3], [4, 10], [0, 10]],
+                   dtype=float)
+    rng = np.random.default_rng(5)
+    for p in rng.uniform(-1, 11, (3000, 2)):
+        assert G.point_in_polygon(p[0], p[1], pts, 0, len(pts)) == naive.point_in_polygon(p, pts)
+
+
+def _polyline():
+    t = np.linspace(0, math.pi / 2, 40)
+    pts = np.c_[50 * np.sin(t), 50 - 50 * np.cos(t)]
+    cum = np.r_[0.0, np.cumsum(np.hypot(*np.diff(pts, axis=0).T))]
+    return np.ascontiguousarray(pts), cum
+
+
+@pytest.mark.parametrize("hint", [0, 10, 38])
+def test_polyline_projection_matches_shapely_from_any_hint(hint):
+    pts, cum = _polyline()
+    rng = np.random.default_rng(6)
+    for _ in range(300):
+        s_true = rng.uniform(1, cum[-1] - 1)
+        x, y, h, _ = G.polyline_pose(pts, cum, 0, len(pts), s_true, 0)
+        offset = rng.uniform(-3, 3)
+        px, py = x - offset * math.sin(h), y + offset * math.cos(h)
+        s, d, seg = G.polyline_project(pts, cum, 0, len(pts), px, py, hint)
+        s_ref, dist_ref = naive.polyline_project(pts, (px, py))
+        assert s == pytest.approx(s_ref, abs=1e-6)
+        assert abs(d) == pytest.approx(dist_ref, abs=1e-6)
+        assert d == pytest.approx(offset, abs=0.02)  # the polyline is a chorded arc
+        assert cum[seg] <= s + 1e-9 <= cum[seg + 1] + 1e-6
+
+
+def test_polyline_pose_extrapolates_beyond_both_ends():
+    pts = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]])
+    cum = np.array([0.0, 10.0, 20.0])
+    assert G.polyline_pose(pts, cum, 0, 3, -5.0, 1)[:2] == pytest.approx((-5.0, 0.0))
+    assert G.polyline_pose(pts, cum, 0, 3, 25.0, 0)[:2] == pytest.approx((10.0, 15.0))
+    assert G.polyline_pose(pts, cum, 0, 3, 15.0, 0)[2] == pytest.approx(math.pi / 2)

@@ -1,0 +1,144 @@
+"""Whole-simulation physics against closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simdrive.core import layout as L
+from simdrive.sim import ActionSpec, ActorSpec, Simulation, WorldSpec
+from simdrive.world.environment import FRICTION, Environment
+from simdrive.world.maps import build_map
+from tests.core import naive
+
+G = L.GRAVITY
+
+
+@pytest.fixture(scope="module")
+def long_road():
+    return build_map({"type": "straight", "lanes": 1, "one_way": True, "length": 5000.0,
+                      "sidewalks": "none"})
+
+
+def braking_world(road, condition, speed=25.0, dt=0.05):
+    actors = (ActorSpec("car", "ego", lane="fwd_0", s=50.0, speed_mps=speed,
+                        desired_speed_mps=speed, ego=True),)
+    actions = (ActionSpec("ego", "hard_brake", {"time_s": 0.0}, {"decel_mps2": 50.0}),)
+    return WorldSpec(road, actors, actions, Environment(condition), dt=dt)
+
+
+def stop_distance(sim, w, n_steps=400):
+    x0, y0 = sim.state.x[w, 0], sim.state.y[w, 0]
+    sim.step(n_steps)
+    assert sim.state.speed[w, 0] == 0.0
+    assert sim.state.y[w, 0] == pytest.approx(y0, abs=1e-9)  # straight line
+    return sim.state.x[w, 0] - x0
+
+
+@pytest.mark.parametrize("condition", sorted(FRICTION))
+def test_braking_distance_is_v2_over_2_mu_g_with_instant_brakes(long_road, condition):
+    sim = Simulation([braking_world(long_road, condition)])
+    sim.blocks.params[:, L.P_MAX_JERK] = 1e12  # isolate friction from brake build-up
+    distance = stop_distance(sim, 0, n_steps=int(40 / 0.05))
+    mu = FRICTION[condition]
+    assert distance == pytest.approx(25.0**2 / (2 * mu * G), rel=1e-9)
+
+
+@pytest.mark.parametrize("condition", sorted(FRICTION))
+def test_braking_distance_with_brake_build_up_matches_the_jerk_limited_closed_form(
+    long_road, condition
+):
+    sim = Simulation([braking_world(long_road, condition, dt=0.01)])
+    jerk = sim.blocks.params[0, L.P_MAX_JERK, 0]
+    distance = stop_distance(sim, 0, n_steps=int(40 / 0.01))
+    v, a = 25.0, FRICTION[condition] * G
+    t_ramp = a / jerk
+    v_ramp = v - 0.5 * jerk * t_ramp**2
+    expected = v * t_ramp - jerk * t_ramp**3 / 6 + v_ramp**2 / (2 * a)
+    assert distance == pytest.approx(expected, rel=5e-3)
+    assert distance > v**2 / (2 * a)
+
+
+def test_ice_needs_eight_times_the_dry_braking_distance(long_road):
+    sim = Simulation([braking_world(long_road, c) for c in ("dry", "ice")])
+    sim.blocks.params[:, L.P_MAX_JERK] = 1e12
+    x0 = sim.state.x[:, 0].copy()
+    sim.step(1000)
+    dry, ice = sim.state.x[:, 0] - x0
+    assert ice / dry == pytest.approx(FRICTION["dry"] / FRICTION["ice"], rel=1e-9)
+
+
+@pytest.mark.parametrize("leader_speed", [10.0, 20.0])
+def test_idm_follower_settles_at_the_equilibrium_gap(long_road, leader_speed):
+    actors = (
+        ActorSpec("car", "follower", lane="fwd_0", s=20.0, speed_mps=leader_speed,
+                  desired_speed_mps=30.0, ego=True),
+        ActorSpec("car", "leader", lane="fwd_0", s=120.0, speed_mps=leader_speed,
+                  desired_speed_mps=leader_speed),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    sim.step(int(150 / 0.05))
+    gap = sim.state.x[0, 1] - sim.state.x[0, 0] - sim.state.length[0, 0]
+    T = sim.blocks.params[0, L.P_TIME_HEADWAY, 0]
+    s0 = sim.blocks.params[0, L.P_MIN_GAP, 0]
+    assert sim.state.speed[0, 0] == pytest.approx(leader_speed, rel=1e-4)
+    assert gap == pytest.approx(naive.idm_equilibrium_gap(leader_speed, 30.0, T, s0), rel=1e-3)
+
+
+def test_head_on_collision_at_high_speed_does_not_tunnel(long_road):
+    # closing at 120 m/s with dt = 0.1 s: 12 m per step, almost three car lengths
+    actors = (
+        ActorSpec("car", "a", lane="fwd_0", s=100.0, speed_mps=60.0, desired_speed_mps=60.0,
+                  watches_road=False, ego=True),
+        ActorSpec("car", "b", lane="fwd_0", s=400.0, speed_mps=60.0, desired_speed_mps=60.0,
+                  direction=-1, behavior="follow_lane", watches_road=False),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.1)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0  # keep the speeds constant
+    sim.step(40)
+    collisions = [e for e in sim.events(0) if e.kind == "collision"]
+    assert len(collisions) == 1
+    length = sim.state.length[0, 0]
+    t_contact = (300.0 - length) / 120.0
+    assert collisions[0].time_s == pytest.approx(t_contact, abs=0.1 / 12)
+    assert collisions[0].relative_speed_mps == pytest.approx(120.0, rel=1e-6)
+    assert sim.outcome(0).collision
+
+
+def test_fast_car_hits_a_child_crossing_its_path(long_road):
+    lane = long_road.lanes[long_road.lane_index("fwd_0")]
+    x, y, _ = lane.to_world(200.0, 0.0)
+    actors = (
+        # the child reaches the lane centre at t = 2 s, when the car does
+        ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=50.0, desired_speed_mps=50.0,
+                  watches_road=False, ego=True),
+        ActorSpec("child", "child", x=x, y=y - 4.0, heading=math.pi / 2, behavior="walk_to",
+                  goal=(x, y + 4.0), speed_mps=2.0, desired_speed_mps=2.0, watches_road=False),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.1)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    sim.step(60)
+    hits = [e for e in sim.events(0) if e.kind == "collision"]
+    assert [(e.actor, e.other) for e in hits] == [("ego", "child")]
+
+
+def test_curve_is_held_on_dry_road_and_run_wide_on_ice():
+    curve = build_map({"type": "curved", "radius": 60.0, "length": 150.0, "lanes": 1,
+                       "one_way": True, "sidewalks": "none"})
+    worlds = [
+        WorldSpec(curve, (ActorSpec("car", "ego", lane="fwd_0", s=5.0, speed_mps=12.0,
+                                    desired_speed_mps=12.0, ego=True),),
+                  environment=Environment(condition))
+        for condition in ("dry", "ice")
+    ]
+    sim = Simulation(worlds)
+    offsets = []
+    for _ in range(100):
+        sim.step(1)
+        offsets.append(np.abs(sim.state.d[:, 0]))
+    worst = np.max(offsets, axis=0)
+    # 12 m/s on R = 60 m needs 2.4 m/s^2: fine on dry asphalt, twice what ice gives
+    assert worst[0] < 0.3
+    assert worst[1] > 1.5
