@@ -204,203 +204,210 @@ def _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cu
 
 @kernel
 def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
-                     n_bound, position, time_s, dt, step, sight_world, signals,
+                     n_bound, time_s, dt, step, sight_world, signals,
                      lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                      lane_left, lane_right, lane_successors, lane_signal_group,
                      lane_s_scale_left, lane_s_scale_right, area_points, area_start,
                      area_npoints, area_kind):
-    """Phase 2 for the actor at ``position`` in the order: acceleration and steering commands."""
-    i = istate_w[I_ORDER, position]
-    mode = istate_w[I_MODE, i]
-    flags = istate_w[I_FLAGS, i]
-    scratch_w[S_ACCEL_CMD, i] = 0.0
-    scratch_w[S_STEER_CMD, i] = 0.0
-    if mode == MODE_STATIC:
-        return
-    if flags & FLAG_CRASHED:
-        scratch_w[S_ACCEL_CMD, i] = -math.inf
-        scratch_w[S_STEER_CMD, i] = fstate_w[F_STEER, i]
-        return
-    bicycle = istate_w[I_MODEL, i] == MODEL_BICYCLE
-    v = fstate_w[F_SPEED, i]
-    v0 = fstate_w[F_DESIRED_SPEED, i]
-    sight = min(sight_world, params_w[P_VISION_RANGE, i])
-    lane = istate_w[I_LANE, i]
-    turn = istate_w[I_TURN, i]
-    direction = istate_w[I_DIR, i]
-    a_max = params_w[P_MAX_ACCEL, i]
-    b_comf = params_w[P_COMFORT_DECEL, i]
-    headway = params_w[P_TIME_HEADWAY, i]
-    min_gap = params_w[P_MIN_GAP, i]
+    """Phase 2: every actor chooses its acceleration and steering commands."""
+    order = istate_w[I_ORDER]
+    for position in range(n):
+        i = order[position]
+        if istate_w[I_VALID, i] == 0:
+            continue
+        mode = istate_w[I_MODE, i]
+        flags = istate_w[I_FLAGS, i]
+        scratch_w[S_ACCEL_CMD, i] = 0.0
+        scratch_w[S_STEER_CMD, i] = 0.0
+        if mode == MODE_STATIC:
+            continue
+        if flags & FLAG_CRASHED:
+            scratch_w[S_ACCEL_CMD, i] = -math.inf
+            scratch_w[S_STEER_CMD, i] = fstate_w[F_STEER, i]
+            continue
+        bicycle = istate_w[I_MODEL, i] == MODEL_BICYCLE
+        v = fstate_w[F_SPEED, i]
+        v0 = fstate_w[F_DESIRED_SPEED, i]
+        sight = min(sight_world, params_w[P_VISION_RANGE, i])
+        lane = istate_w[I_LANE, i]
+        turn = istate_w[I_TURN, i]
+        direction = istate_w[I_DIR, i]
+        a_max = params_w[P_MAX_ACCEL, i]
+        b_comf = params_w[P_COMFORT_DECEL, i]
+        headway = params_w[P_TIME_HEADWAY, i]
+        min_gap = params_w[P_MIN_GAP, i]
 
-    # ---- longitudinal -------------------------------------------------------
-    own_leader = -1
-    own_gap = math.inf
-    near_junction = False
-    if mode == MODE_LANE:
-        own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
-                                          lane_successors, lane_first, n_bound, position, turn)
-        if own_leader >= 0 and own_gap + params_w[P_LENGTH, i] > sight:
-            own_leader = -1
-            own_gap = math.inf
-        accel = idm_towards(fstate_w, params_w, i, own_leader, own_gap)
-        to_end = lane_length[lane] - fstate_w[F_S, i] - 0.5 * params_w[P_LENGTH, i]
-        nxt = successor(lane_successors, lane, turn)
-        near_junction = lane_kind[lane] == LANE_CONNECTOR or (
-            nxt >= 0 and lane_kind[nxt] == LANE_CONNECTOR and to_end < JUNCTION_LOOK_RANGE
-        )
-        group = lane_signal_group[lane]
-        if group >= 0 and not (flags & FLAG_IGNORE_SIGNALS) and to_end > -1.0:
-            state = signals[group]
-            if state == 2 or (state == 1 and comfortable_stop_possible(v, to_end, b_comf)):
-                accel = min(accel, idm_acceleration(v, v0, max(to_end, 0.01), v, a_max, b_comf,
-                                                    headway, 0.5))
-    else:
-        accel = idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf)
+        # ---- longitudinal -------------------------------------------------------
+        own_leader = -1
+        own_gap = math.inf
+        near_junction = False
+        if mode == MODE_LANE:
+            own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
+                                              lane_successors, lane_first, n_bound, position, turn)
+            if own_leader >= 0 and own_gap + params_w[P_LENGTH, i] > sight:
+                own_leader = -1
+                own_gap = math.inf
+            accel = idm_towards(fstate_w, params_w, i, own_leader, own_gap)
+            to_end = lane_length[lane] - fstate_w[F_S, i] - 0.5 * params_w[P_LENGTH, i]
+            nxt = successor(lane_successors, lane, turn)
+            near_junction = lane_kind[lane] == LANE_CONNECTOR or (
+                nxt >= 0 and lane_kind[nxt] == LANE_CONNECTOR and to_end < JUNCTION_LOOK_RANGE
+            )
+            group = lane_signal_group[lane]
+            if group >= 0 and not (flags & FLAG_IGNORE_SIGNALS) and to_end > -1.0:
+                state = signals[group]
+                if state == 2 or (state == 1 and comfortable_stop_possible(v, to_end, b_comf)):
+                    accel = min(accel, idm_acceleration(v, v0, max(to_end, 0.01), v, a_max, b_comf,
+                                                        headway, 0.5))
+        else:
+            accel = idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf)
 
-    if bicycle:
-        curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
-    else:
-        curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
-    if not (flags & FLAG_IGNORE_OBSTACLES):
-        j, gap, speed_j = _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
-                                            n_bound, curvature, sight, near_junction)
-        if j != istate_w[I_SEEN_ID, i]:
-            istate_w[I_SEEN_ID, i] = j
-            fstate_w[F_SEEN_SINCE, i] = time_s
-        if j >= 0 and time_s - fstate_w[F_SEEN_SINCE, i] >= params_w[P_REACTION_TIME, i] - 1e-9:
-            accel = min(accel, idm_acceleration(v, v0, gap, v - speed_j, a_max, b_comf, headway,
-                                                min_gap))
+        if bicycle:
+            curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
+        else:
+            curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
+        if not (flags & FLAG_IGNORE_OBSTACLES):
+            j, gap, speed_j = _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
+                                                n_bound, curvature, sight, near_junction)
+            if j != istate_w[I_SEEN_ID, i]:
+                istate_w[I_SEEN_ID, i] = j
+                fstate_w[F_SEEN_SINCE, i] = time_s
+            if j >= 0 and time_s - fstate_w[F_SEEN_SINCE, i] >= params_w[P_REACTION_TIME, i] - 1e-9:
+                accel = min(accel, idm_acceleration(v, v0, gap, v - speed_j, a_max, b_comf, headway,
+                                                    min_gap))
 
-    if mode == MODE_GOTO:
-        if flags & FLAG_ARRIVED:
-            accel = min(accel, -b_comf)
-        elif flags & FLAG_CAUTIOUS and not _on_drivable(
-            fstate_w[F_X, i], fstate_w[F_Y, i], area_points, area_start, area_npoints, area_kind
-        ) and _kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, headway):
-            accel = min(accel, -params_w[P_MAX_DECEL, i])
-    if fstate_w[F_BRAKE_DECEL, i] > 0.0:
-        accel = min(accel, -fstate_w[F_BRAKE_DECEL, i])
-    scratch_w[S_ACCEL_CMD, i] = min(max(accel, -params_w[P_MAX_DECEL, i]), a_max)
+        if mode == MODE_GOTO:
+            if flags & FLAG_ARRIVED:
+                accel = min(accel, -b_comf)
+            elif flags & FLAG_CAUTIOUS and not _on_drivable(
+                fstate_w[F_X, i], fstate_w[F_Y, i], area_points, area_start, area_npoints, area_kind
+            ) and _kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, headway):
+                accel = min(accel, -params_w[P_MAX_DECEL, i])
+        if fstate_w[F_BRAKE_DECEL, i] > 0.0:
+            accel = min(accel, -fstate_w[F_BRAKE_DECEL, i])
+        scratch_w[S_ACCEL_CMD, i] = min(max(accel, -params_w[P_MAX_DECEL, i]), a_max)
 
-    # ---- lateral ------------------------------------------------------------
-    x = fstate_w[F_X, i]
-    y = fstate_w[F_Y, i]
-    if mode == MODE_GOTO:
-        tx = fstate_w[F_GOAL_X, i]
-        ty = fstate_w[F_GOAL_Y, i]
-    else:
-        floor = LOOKAHEAD_MIN_VEHICLE if bicycle else LOOKAHEAD_MIN_WALKER
-        lookahead = max(floor, fstate_w[F_LOOKAHEAD_GAIN, i] * v)
-        tx, ty = lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints,
-                                   lane_length, lane_successors, lane, turn, direction,
-                                   fstate_w[F_S, i], istate_w[I_SEG, i], lookahead)
-    if bicycle:
-        scratch_w[S_STEER_CMD, i] = pure_pursuit_steer(x, y, fstate_w[F_HEADING, i], tx, ty,
-                                                       params_w[P_WHEELBASE, i])
-    else:
-        err = heading_error(x, y, fstate_w[F_HEADING, i], tx, ty)
-        limit = params_w[P_MAX_YAW_RATE, i]
-        scratch_w[S_STEER_CMD, i] = min(max(HEADING_GAIN * err, -limit), limit)
+        # ---- lateral ------------------------------------------------------------
+        x = fstate_w[F_X, i]
+        y = fstate_w[F_Y, i]
+        if mode == MODE_GOTO:
+            tx = fstate_w[F_GOAL_X, i]
+            ty = fstate_w[F_GOAL_Y, i]
+        else:
+            floor = LOOKAHEAD_MIN_VEHICLE if bicycle else LOOKAHEAD_MIN_WALKER
+            lookahead = max(floor, fstate_w[F_LOOKAHEAD_GAIN, i] * v)
+            tx, ty = lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints,
+                                       lane_length, lane_successors, lane, turn, direction,
+                                       fstate_w[F_S, i], istate_w[I_SEG, i], lookahead)
+        if bicycle:
+            scratch_w[S_STEER_CMD, i] = pure_pursuit_steer(x, y, fstate_w[F_HEADING, i], tx, ty,
+                                                           params_w[P_WHEELBASE, i])
+        else:
+            err = heading_error(x, y, fstate_w[F_HEADING, i], tx, ty)
+            limit = params_w[P_MAX_YAW_RATE, i]
+            scratch_w[S_STEER_CMD, i] = min(max(HEADING_GAIN * err, -limit), limit)
 
-    # ---- lane choice (MOBIL), staggered over actors --------------------------
-    istate_w[I_LANE_TARGET, i] = -1
-    if (mode == MODE_LANE and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
-            and (step + i) % MOBIL_INTERVAL == 0 and lane_kind[lane] == LANE_DRIVING
-            and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
-            and fstate_w[F_BRAKE_DECEL, i] == 0.0):
-        istate_w[I_LANE_TARGET, i] = mobil_choice(
-            istate_w, fstate_w, params_w, lane_first, lane_count, lane_left, lane_right,
-            lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader, own_gap,
-            params_w[P_POLITENESS, i],
-        )
+        # ---- lane choice (MOBIL), staggered over actors --------------------------
+        istate_w[I_LANE_TARGET, i] = -1
+        if (mode == MODE_LANE and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
+                and (step + i) % MOBIL_INTERVAL == 0 and lane_kind[lane] == LANE_DRIVING
+                and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
+                and fstate_w[F_BRAKE_DECEL, i] == 0.0):
+            istate_w[I_LANE_TARGET, i] = mobil_choice(
+                istate_w, fstate_w, params_w, lane_first, lane_count, lane_left, lane_right,
+                lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader, own_gap,
+                params_w[P_POLITENESS, i],
+            )
 
 
 @kernel
-def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, i, ego, time_s, dt,
+def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
                friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                lane_successors):
-    """Phase 3 for actor i: limits, friction circle, motion model, lane re-projection."""
-    x = fstate_w[F_X, i]
-    y = fstate_w[F_Y, i]
-    h = fstate_w[F_HEADING, i]
-    fstate_w[F_X_PREV, i] = x
-    fstate_w[F_Y_PREV, i] = y
-    fstate_w[F_HEADING_PREV, i] = h
-    mode = istate_w[I_MODE, i]
-    if mode == MODE_STATIC:
-        return
-    target = istate_w[I_LANE_TARGET, i]
-    if target >= 0:
-        s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, target,
-                                 x, y, istate_w[I_SEG, i])
-        istate_w[I_LANE, i] = target
-        istate_w[I_SEG, i] = seg
+    """Phase 3: limits, friction circle, motion model and lane re-projection of every actor."""
+    for i in range(n):
+        if istate_w[I_VALID, i] == 0:
+            continue
+        x = fstate_w[F_X, i]
+        y = fstate_w[F_Y, i]
+        h = fstate_w[F_HEADING, i]
+        fstate_w[F_X_PREV, i] = x
+        fstate_w[F_Y_PREV, i] = y
+        fstate_w[F_HEADING_PREV, i] = h
+        mode = istate_w[I_MODE, i]
+        if mode == MODE_STATIC:
+            continue
+        target = istate_w[I_LANE_TARGET, i]
+        if target >= 0:
+            s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, target,
+                                     x, y, istate_w[I_SEG, i])
+            istate_w[I_LANE, i] = target
+            istate_w[I_SEG, i] = seg
+            fstate_w[F_S, i] = s
+            fstate_w[F_D, i] = d
+            fstate_w[F_LANE_CHANGE_TIME, i] = time_s
+            istate_w[I_LANE_TARGET, i] = -1
+        v = fstate_w[F_SPEED, i]
+        crashed = istate_w[I_FLAGS, i] & FLAG_CRASHED
+        accel = scratch_w[S_ACCEL_CMD, i]
+        if not crashed:
+            accel = limit_jerk(accel, fstate_w[F_ACCEL, i], params_w[P_MAX_JERK, i], dt)
+        if istate_w[I_MODEL, i] == MODEL_BICYCLE:
+            wheelbase = params_w[P_WHEELBASE, i]
+            max_steer = params_w[P_MAX_STEER, i]
+            rate = params_w[P_MAX_STEER_RATE, i] * dt
+            prev = fstate_w[F_STEER, i]
+            steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
+            steer = min(max(steer, -max_steer), max_steer)
+            tan_steer = math.tan(steer)
+            demand = v * v * tan_steer / wheelbase
+            along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
+            if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
+                tan_steer = math.copysign(lat_max * wheelbase / (v * v), tan_steer)
+                steer = math.atan(tan_steer)
+            new_v, dist = advance_speed(v, along, dt)
+            yaw = dist * tan_steer / wheelbase
+            fstate_w[F_STEER, i] = steer
+            fstate_w[F_YAW_RATE, i] = yaw / dt
+        else:
+            yaw_rate = scratch_w[S_STEER_CMD, i]
+            along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
+            if abs(yaw_rate * v) > lat_max:
+                yaw_rate = math.copysign(lat_max / v, yaw_rate)
+            new_v, dist = advance_speed(v, along, dt)
+            yaw = yaw_rate * dt
+            fstate_w[F_YAW_RATE, i] = yaw_rate
+        vmax = params_w[P_MAX_SPEED, i]
+        if new_v > vmax:
+            new_v = vmax
+            dist = 0.5 * (v + vmax) * dt
+        if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
+            metrics_w[M_MAX_EGO_DECEL] = -along
+        fstate_w[F_ACCEL, i] = along
+        fstate_w[F_SPEED, i] = new_v
+        x, y, h = integrate_pose(x, y, h, dist, yaw)
+        fstate_w[F_X, i] = x
+        fstate_w[F_Y, i] = y
+        fstate_w[F_HEADING, i] = h
+        if mode == MODE_GOTO:
+            dx = fstate_w[F_GOAL_X, i] - x
+            dy = fstate_w[F_GOAL_Y, i] - y
+            if dx * dx + dy * dy < ARRIVAL_RADIUS * ARRIVAL_RADIUS:
+                istate_w[I_FLAGS, i] |= FLAG_ARRIVED
+            continue
+        lane = istate_w[I_LANE, i]
+        s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y,
+                                 istate_w[I_SEG, i])
+        if istate_w[I_DIR, i] > 0 and s > lane_length[lane]:
+            nxt = successor(lane_successors, lane, istate_w[I_TURN, i])
+            if nxt >= 0:
+                lane = nxt
+                istate_w[I_LANE, i] = lane
+                s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane,
+                                         x, y, np.int64(0))
         fstate_w[F_S, i] = s
         fstate_w[F_D, i] = d
-        fstate_w[F_LANE_CHANGE_TIME, i] = time_s
-        istate_w[I_LANE_TARGET, i] = -1
-    v = fstate_w[F_SPEED, i]
-    crashed = istate_w[I_FLAGS, i] & FLAG_CRASHED
-    accel = scratch_w[S_ACCEL_CMD, i]
-    if not crashed:
-        accel = limit_jerk(accel, fstate_w[F_ACCEL, i], params_w[P_MAX_JERK, i], dt)
-    if istate_w[I_MODEL, i] == MODEL_BICYCLE:
-        wheelbase = params_w[P_WHEELBASE, i]
-        max_steer = params_w[P_MAX_STEER, i]
-        rate = params_w[P_MAX_STEER_RATE, i] * dt
-        prev = fstate_w[F_STEER, i]
-        steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
-        steer = min(max(steer, -max_steer), max_steer)
-        tan_steer = math.tan(steer)
-        demand = v * v * tan_steer / wheelbase
-        along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
-        if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
-            tan_steer = math.copysign(lat_max * wheelbase / (v * v), tan_steer)
-            steer = math.atan(tan_steer)
-        new_v, dist = advance_speed(v, along, dt)
-        yaw = dist * tan_steer / wheelbase
-        fstate_w[F_STEER, i] = steer
-        fstate_w[F_YAW_RATE, i] = yaw / dt
-    else:
-        yaw_rate = scratch_w[S_STEER_CMD, i]
-        along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
-        if abs(yaw_rate * v) > lat_max:
-            yaw_rate = math.copysign(lat_max / v, yaw_rate)
-        new_v, dist = advance_speed(v, along, dt)
-        yaw = yaw_rate * dt
-        fstate_w[F_YAW_RATE, i] = yaw_rate
-    vmax = params_w[P_MAX_SPEED, i]
-    if new_v > vmax:
-        new_v = vmax
-        dist = 0.5 * (v + vmax) * dt
-    if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
-        metrics_w[M_MAX_EGO_DECEL] = -along
-    fstate_w[F_ACCEL, i] = along
-    fstate_w[F_SPEED, i] = new_v
-    x, y, h = integrate_pose(x, y, h, dist, yaw)
-    fstate_w[F_X, i] = x
-    fstate_w[F_Y, i] = y
-    fstate_w[F_HEADING, i] = h
-    if mode == MODE_GOTO:
-        dx = fstate_w[F_GOAL_X, i] - x
-        dy = fstate_w[F_GOAL_Y, i] - y
-        if dx * dx + dy * dy < ARRIVAL_RADIUS * ARRIVAL_RADIUS:
-            istate_w[I_FLAGS, i] |= FLAG_ARRIVED
-        return
-    lane = istate_w[I_LANE, i]
-    s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y,
-                             istate_w[I_SEG, i])
-    if istate_w[I_DIR, i] > 0 and s > lane_length[lane]:
-        nxt = successor(lane_successors, lane, istate_w[I_TURN, i])
-        if nxt >= 0:
-            lane = nxt
-            istate_w[I_LANE, i] = lane
-            s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane,
-                                     x, y, np.int64(0))
-    fstate_w[F_S, i] = s
-    fstate_w[F_D, i] = d
-    istate_w[I_SEG, i] = seg
+        istate_w[I_SEG, i] = seg
 
 
 @kernel
@@ -434,19 +441,13 @@ def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w,
     lane_first = lane_ws_w[0]
     lane_count = lane_ws_w[1]
     n_bound = sort_lane_order(istate_w, fstate_w, n, lane_first, lane_count)
-    for p in range(n):
-        if istate_w[I_VALID, istate_w[I_ORDER, p]] == 1:
-            _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
-                             n_bound, p, time_s, dt, step, visibility, signals, lane_points,
-                             lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
-                             lane_left, lane_right, lane_successors, lane_signal_group,
-                             lane_s_scale_left, lane_s_scale_right, area_points, area_start,
-                             area_npoints, area_kind)
-    for i in range(n):
-        if istate_w[I_VALID, i] == 1:
-            _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, i, ego, time_s, dt,
-                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
-                       lane_successors)
+    _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n, n_bound,
+                     time_s, dt, step, visibility, signals, lane_points, lane_cum_s, lane_start,
+                     lane_npoints, lane_length, lane_kind, lane_left, lane_right,
+                     lane_successors, lane_signal_group, lane_s_scale_left, lane_s_scale_right,
+                     area_points, area_start, area_npoints, area_kind)
+    _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt, friction,
+               lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_successors)
     _update_trig(fstate_w, scratch_w, n)
     detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                       ego, n, time_s, dt)
