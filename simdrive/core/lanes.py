@@ -20,7 +20,7 @@ def successor(lane_successors, lane, turn):
     return -1
 
 
-@kernel
+@inline_kernel
 def lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y, seg_hint):
     """(s, d, seg) of the point (x, y) m on lane ``lane``."""
     return polyline_project(
@@ -28,7 +28,7 @@ def lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y, 
     )
 
 
-@kernel
+@inline_kernel
 def lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                       lane_successors, lane, turn, direction, s, seg, lookahead):
     """Point (x, y) m on the lane centre ``lookahead`` m ahead in the direction of travel.

@@ -226,6 +226,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             scratch_w[S_STEER_CMD, i] = fstate_w[F_STEER, i]
             continue
         bicycle = istate_w[I_MODEL, i] == MODEL_BICYCLE
+        bound = mode == MODE_LANE
         v = fstate_w[F_SPEED, i]
         v0 = fstate_w[F_DESIRED_SPEED, i]
         sight = min(sight_world, params_w[P_VISION_RANGE, i])
@@ -266,7 +267,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
         else:
             curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
-        if not (flags & FLAG_IGNORE_OBSTACLES):
+        if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound):
             j, gap, speed_j = _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
                                                 n_bound, curvature, sight, near_junction)
             if j != istate_w[I_SEEN_ID, i]:

@@ -88,7 +88,7 @@ def sort_lane_order(istate_w, fstate_w, n, lane_first, lane_count):
     return n_bound
 
 
-@kernel
+@inline_kernel
 def lane_leader(istate_w, fstate_w, params_w, lane_length, lane_successors, lane_first,
                 n_bound, position, turn):
     """Leader of the bound actor at ``position`` in the order: (index, gap m).

@@ -13,6 +13,15 @@ from tests.core import naive
 from tests.sim.scenes import random_scene_worlds
 
 
+def interpolated_box(rec, sim, w, i, k, f):
+    """Box of actor i a fraction f of the way from recorded frame k-1 to frame k."""
+    x = rec.x[k - 1, w, i] + f * (rec.x[k, w, i] - rec.x[k - 1, w, i])
+    y = rec.y[k - 1, w, i] + f * (rec.y[k, w, i] - rec.y[k - 1, w, i])
+    dh = math.remainder(rec.heading[k, w, i] - rec.heading[k - 1, w, i], 2 * math.pi)
+    h = rec.heading[k - 1, w, i] + f * dh
+    return (x, y, h, sim.state.length[w, i], sim.state.width[w, i])
+
+
 def test_random_fast_scenes_stay_finite_and_every_overlap_is_reported():
     worlds = random_scene_worlds(n_worlds=8, seed=11, n_actors=30, fast=True)
     sim = Simulation(worlds, threads=1)
@@ -57,12 +66,7 @@ def test_random_fast_scenes_stay_finite_and_every_overlap_is_reported():
                 t = hits[(a, b)]
                 k = min(int(math.ceil(t / worlds[w].dt - 1e-9)), len(rec.time_s) - 1)
                 f = (t - rec.time_s[k - 1]) / worlds[w].dt
-                def pose(i):
-                    x = rec.x[k - 1, w, i] + f * (rec.x[k, w, i] - rec.x[k - 1, w, i])
-                    y = rec.y[k - 1, w, i] + f * (rec.y[k, w, i] - rec.y[k - 1, w, i])
-                    dh = math.remainder(rec.heading[k, w, i] - rec.heading[k - 1, w, i],
-                                        2 * math.pi)
-                    h = rec.heading[k - 1, w, i] + f * dh
-                    return (x, y, h, sim.state.length[w, i], sim.state.width[w, i])
-                assert naive.boxes_distance(pose(a), pose(b)) < 1e-6, (w, a, b)
+                box_a = interpolated_box(rec, sim, w, a, k, f)
+                box_b = interpolated_box(rec, sim, w, b, k, f)
+                assert naive.boxes_distance(box_a, box_b) < 1e-6, (w, a, b)
     assert n_collisions >= 5  # the scenes do exercise the collision path

@@ -1,0 +1,156 @@
+"""A road map packed into flat arrays for the numba kernels (built once per map)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.polygon import orient
+
+from simdrive.errors import MapError
+from simdrive.world.lanes import Lane
+
+AREA_DRIVABLE = 0
+AREA_SIDEWALK = 1
+AREA_CROSSWALK = 2
+AREA_PARKING = 3
+
+_PLAN_KEYS = ("green_s", "yellow_s", "all_red_s")
+_INT_FIELDS = frozenset({"lane_start", "lane_npoints", "lane_kind", "lane_left", "lane_right",
+                         "lane_successors", "lane_signal_group", "area_start", "area_npoints",
+                         "area_kind"})
+
+
+@dataclass(frozen=True, eq=False)
+class MapArrays:
+    """Static map data as C-contiguous arrays. L lanes, P lane points, K areas, Q area points.
+
+    Fields (shape, dtype, unit):
+        lane_points: (P, 2) float64, m. All lane centrelines concatenated in
+            lane order, each in its direction of travel.
+        lane_cum_s: (P,) float64, m. Arc length of each point from its lane's start.
+        lane_start: (L,) int32. Index of each lane's first point in lane_points.
+        lane_npoints: (L,) int32. Number of points of each lane (>= 2).
+        lane_length: (L,) float64, m.
+        lane_width: (L,) float64, m.
+        lane_speed_limit: (L,) float64, m/s.
+        lane_kind: (L,) int32. ``simdrive.world.lanes.LANE_*``.
+        lane_left: (L,) int32. Neighbour to the left with the same direction of
+            travel, -1 none. lane_right likewise.
+        lane_successors: (L, 3) int32. Lanes entered at the end: slot 0
+            straight, 1 left turn, 2 right turn; -1 none.
+        lane_signal_group: (L,) int32. Signal group (0 or 1) of the stop line
+            where the lane ends, -1 none.
+        lane_s_scale_left: (L,) float64. Length of the left neighbour over this
+            lane's length: multiplies s on this lane to give s on the neighbour
+            (1.0 without neighbour). lane_s_scale_right likewise.
+        area_points: (Q, 2) float64, m. Exterior vertices of every area polygon,
+            counter-clockwise, the first not repeated at the end.
+        area_start: (K,) int32. Index of each area's first vertex in area_points.
+        area_npoints: (K,) int32. Number of vertices of each area.
+        area_kind: (K,) int32. ``AREA_*``; multi-part areas are packed part by part.
+        signal_plan: (6,) float64, s. green, yellow and all-red time of group 0,
+            then of group 1, played in that order as one cycle; all zeros when
+            the map has no signals.
+    """
+
+    lane_points: np.ndarray
+    lane_cum_s: np.ndarray
+    lane_start: np.ndarray
+    lane_npoints: np.ndarray
+    lane_length: np.ndarray
+    lane_width: np.ndarray
+    lane_speed_limit: np.ndarray
+    lane_kind: np.ndarray
+    lane_left: np.ndarray
+    lane_right: np.ndarray
+    lane_successors: np.ndarray
+    lane_signal_group: np.ndarray
+    lane_s_scale_left: np.ndarray
+    lane_s_scale_right: np.ndarray
+    area_points: np.ndarray
+    area_start: np.ndarray
+    area_npoints: np.ndarray
+    area_kind: np.ndarray
+    signal_plan: np.ndarray
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            expected = np.int32 if f.name in _INT_FIELDS else np.float64
+            if value.dtype != expected or not value.flags.c_contiguous:
+                raise TypeError(f"MapArrays.{f.name} must be a C-contiguous {expected.__name__}")
+
+
+def _polygon_parts(geometry: Polygon | MultiPolygon) -> list[Polygon]:
+    if geometry.is_empty:
+        return []
+    if isinstance(geometry, Polygon):
+        return [geometry]
+    return list(geometry.geoms)
+
+
+def _int32(values) -> np.ndarray:
+    return np.ascontiguousarray(np.array(values, dtype=np.int32))
+
+
+def _float64(values) -> np.ndarray:
+    return np.ascontiguousarray(np.array(values, dtype=np.float64))
+
+
+def _s_scale(lengths: np.ndarray, neighbours: Sequence[int]) -> np.ndarray:
+    scale = np.ones(len(lengths))
+    for i, j in enumerate(neighbours):
+        if j >= 0:
+            scale[i] = lengths[j] / lengths[i]
+    return scale
+
+
+def pack_map(
+    lanes: Sequence[Lane],
+    left: Sequence[int],
+    right: Sequence[int],
+    successors: Sequence[Sequence[int]],
+    signal_group: Sequence[int],
+    areas: Iterable[tuple[int, Polygon | MultiPolygon]],
+    signal_plan: dict[int, dict[str, float]],
+) -> MapArrays:
+    """Pack lanes, topology, (area kind, geometry) pairs and the signal plan into MapArrays.
+
+    Raises MapError if an area polygon has holes (the packed format has none).
+    """
+    lengths = _float64([lane.length for lane in lanes])
+    npoints = [len(lane.points) for lane in lanes]
+    area_rings, area_kinds = [], []
+    for kind, geometry in areas:
+        for part in _polygon_parts(geometry):
+            if part.interiors:
+                raise MapError("packed map areas cannot have holes", where="map",
+                               found=f"area kind {kind} with {len(part.interiors)} hole(s)")
+            area_rings.append(np.asarray(orient(part, 1.0).exterior.coords)[:-1])
+            area_kinds.append(kind)
+    has_signals = any(group >= 0 for group in signal_group)
+    plan = [signal_plan[g][k] if has_signals else 0.0 for g in (0, 1) for k in _PLAN_KEYS]
+    return MapArrays(
+        lane_points=_float64(np.concatenate([lane.points for lane in lanes])),
+        lane_cum_s=_float64(np.concatenate([lane.cum_s for lane in lanes])),
+        lane_start=_int32(np.concatenate([[0], np.cumsum(npoints)[:-1]])),
+        lane_npoints=_int32(npoints),
+        lane_length=lengths,
+        lane_width=_float64([lane.width for lane in lanes]),
+        lane_speed_limit=_float64([lane.speed_limit for lane in lanes]),
+        lane_kind=_int32([lane.kind for lane in lanes]),
+        lane_left=_int32(left),
+        lane_right=_int32(right),
+        lane_successors=_int32(np.reshape(successors, (len(lanes), 3))),
+        lane_signal_group=_int32(signal_group),
+        lane_s_scale_left=_s_scale(lengths, left),
+        lane_s_scale_right=_s_scale(lengths, right),
+        area_points=_float64(np.concatenate(area_rings) if area_rings else np.zeros((0, 2))),
+        area_start=_int32(np.cumsum([0] + [len(r) for r in area_rings])[:-1]),
+        area_npoints=_int32([len(r) for r in area_rings]),
+        area_kind=_int32(area_kinds),
+        signal_plan=_float64(plan),
+    )
