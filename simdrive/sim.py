@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simdrive.core import layout as L
-from simdrive.core.step import LANE_WS_COUNT, S_COUNT, advance_worlds
+from simdrive.core.step import LANE_WS_COUNT, S_COS, S_COUNT, S_SIN, advance_worlds
 from simdrive.errors import WorldError
 from simdrive.state import WorldState, allocate_blocks
 from simdrive.world.actors import actor_kind, actor_kind_id
@@ -253,12 +253,12 @@ class Simulation:
         b.wfloat[w, L.WF_SIGNAL_OFFSET] = env.signal_offset_s
         b.wint[w, L.WI_EGO] = egos[0] if egos else -1
         for k, actor in enumerate(spec.actors):
-            self._pack_actor(f, i, p, k, actor, names[k])
+            self._pack_actor(f, i, p, b.scratch[w], k, actor, names[k])
         for k, action in enumerate(spec.actions):
             self._pack_action(w, k, action, names)
         return names
 
-    def _pack_actor(self, f, i, p, k, a: ActorSpec, name: str) -> None:
+    def _pack_actor(self, f, i, p, scratch, k, a: ActorSpec, name: str) -> None:
         kind, behavior = _kind_defaults(a)
         where = f"actor {name!r}"
         lane_index = -1
@@ -320,6 +320,8 @@ class Simulation:
         if a.goal is not None:
             f[L.F_GOAL_X, k], f[L.F_GOAL_Y, k] = a.goal
         f[L.F_LOOKAHEAD_GAIN, k] = a.lookahead_s
+        scratch[S_COS, k] = math.cos(heading)
+        scratch[S_SIN, k] = math.sin(heading)
         f[L.F_LANE_CHANGE_TIME, k] = -math.inf
         i[L.I_VALID, k] = 1
         i[L.I_MODE, k] = mode

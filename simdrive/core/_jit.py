@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numba
 
-kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)
 """Decorator for a serial kernel or helper."""
 
 inline_kernel = numba.njit(
-    cache=True, nogil=True, fastmath=False, error_model="numpy", inline="always"
+    cache=True, nogil=True, fastmath=False, error_model="numpy", inline="always", _nrt=False
 )
 """Decorator for a tiny helper: inlined into its callers' IR, never compiled on its own.
 

@@ -82,12 +82,15 @@ def advance_speed(speed, accel, dt):
 
 
 @kernel
-def pure_pursuit_steer(x, y, heading, target_x, target_y, wheelbase):
-    """Front-wheel angle in rad that puts the box centre on an arc through the target."""
+def pure_pursuit_steer(x, y, cos_h, sin_h, target_x, target_y, wheelbase):
+    """Front-wheel angle in rad that puts the box centre on an arc through the target.
+
+    The heading is given by its cosine and sine.
+    """
     dx = target_x - x
     dy = target_y - y
-    c = math.cos(heading)
-    s = math.sin(heading)
+    c = cos_h
+    s = sin_h
     local_x = dx * c + dy * s
     local_y = -dx * s + dy * c
     dist2 = local_x * local_x + local_y * local_y
@@ -104,11 +107,16 @@ def heading_error(x, y, heading, target_x, target_y):
 
 
 @kernel
-def integrate_pose(x, y, heading, distance, yaw_change):
-    """Move a pose by ``distance`` m while turning by ``yaw_change`` rad (midpoint rule)."""
-    mid = heading + 0.5 * yaw_change
-    return (
-        x + distance * math.cos(mid),
-        y + distance * math.sin(mid),
-        wrap_angle(heading + yaw_change),
-    )
+def integrate_pose(x, y, cos_old, sin_old, cos_new, sin_new, distance):
+    """Move a point ``distance`` m along the bisector of the old and new headings.
+
+    The bisector of two unit vectors points at the mean heading, so this is the
+    midpoint rule (the chord direction of a constant-curvature arc) without a
+    third sine/cosine: the caller has both ends' already. Returns (x, y) in m.
+    """
+    bx = cos_old + cos_new
+    by = sin_old + sin_new
+    norm = math.sqrt(bx * bx + by * by)
+    if norm < 1e-12:  # a half turn within one step: no meaningful mean heading
+        return x + distance * cos_old, y + distance * sin_old
+    return x + distance * bx / norm, y + distance * by / norm

@@ -33,6 +33,7 @@ from simdrive.core.dynamics import (
     integrate_pose,
     limit_jerk,
     pure_pursuit_steer,
+    wrap_angle,
 )
 from simdrive.core.geometry import point_in_polygon
 from simdrive.core.lanes import lane_project, lane_target_point, signal_state, successor
@@ -118,7 +119,9 @@ from simdrive.core.traffic import (
     sort_lane_order,
 )
 
-# scratch rows (float64 (W, S_COUNT, N)); 0-5 are shared with collision/metrics
+# scratch rows (float64 (W, S_COUNT, N)); 0-5 are shared with collision/metrics.
+# S_COS/S_SIN hold the cosine and sine of each actor's current heading: set when
+# the world is built, kept up to date by _integrate (one sin/cos per actor-step).
 S_COS = 0
 S_SIN = 1
 S_ACCEL_CMD = 6  # m/s^2 chosen in phase 2
@@ -263,11 +266,11 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         else:
             accel = idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf)
 
-        if bicycle:
-            curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
-        else:
-            curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound):
+            if bicycle:
+                curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
+            else:
+                curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
             j, gap, speed_j = _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
                                                 n_bound, curvature, sight, near_junction)
             if j != istate_w[I_SEEN_ID, i]:
@@ -301,7 +304,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                                        lane_length, lane_successors, lane, turn, direction,
                                        fstate_w[F_S, i], istate_w[I_SEG, i], lookahead)
         if bicycle:
-            scratch_w[S_STEER_CMD, i] = pure_pursuit_steer(x, y, fstate_w[F_HEADING, i], tx, ty,
+            scratch_w[S_STEER_CMD, i] = pure_pursuit_steer(x, y, scratch_w[S_COS, i],
+                                                           scratch_w[S_SIN, i], tx, ty,
                                                            params_w[P_WHEELBASE, i])
         else:
             err = heading_error(x, y, fstate_w[F_HEADING, i], tx, ty)
@@ -386,7 +390,13 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
             metrics_w[M_MAX_EGO_DECEL] = -along
         fstate_w[F_ACCEL, i] = along
         fstate_w[F_SPEED, i] = new_v
-        x, y, h = integrate_pose(x, y, h, dist, yaw)
+        h = wrap_angle(h + yaw)
+        cos_new = math.cos(h)
+        sin_new = math.sin(h)
+        x, y = integrate_pose(x, y, scratch_w[S_COS, i], scratch_w[S_SIN, i], cos_new, sin_new,
+                              dist)
+        scratch_w[S_COS, i] = cos_new
+        scratch_w[S_SIN, i] = sin_new
         fstate_w[F_X, i] = x
         fstate_w[F_Y, i] = y
         fstate_w[F_HEADING, i] = h
@@ -409,14 +419,6 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
         fstate_w[F_S, i] = s
         fstate_w[F_D, i] = d
         istate_w[I_SEG, i] = seg
-
-
-@kernel
-def _update_trig(fstate_w, scratch_w, n):
-    for i in range(n):
-        h = fstate_w[F_HEADING, i]
-        scratch_w[S_COS, i] = math.cos(h)
-        scratch_w[S_SIN, i] = math.sin(h)
 
 
 @kernel
@@ -449,7 +451,6 @@ def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w,
                      area_points, area_start, area_npoints, area_kind)
     _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt, friction,
                lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_successors)
-    _update_trig(fstate_w, scratch_w, n)
     detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                       ego, n, time_s, dt)
     update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor_metrics_w,
@@ -482,7 +483,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                        area_npoints, area_kind, signal_plan)
             if record_every > 0 and k % record_every == 0:
                 r = k // record_every - 1
-                record[r, w, 0] = fstate[w, F_X]
-                record[r, w, 1] = fstate[w, F_Y]
-                record[r, w, 2] = fstate[w, F_HEADING]
-                record[r, w, 3] = fstate[w, F_SPEED]
+                for i in range(fstate.shape[2]):
+                    record[r, w, 0, i] = fstate[w, F_X, i]
+                    record[r, w, 1, i] = fstate[w, F_Y, i]
+                    record[r, w, 2, i] = fstate[w, F_HEADING, i]
+                    record[r, w, 3, i] = fstate[w, F_SPEED, i]

@@ -69,21 +69,26 @@ def test_pure_pursuit_matches_the_circle_through_the_target():
     for _ in range(500):
         x, y, h = rng.uniform(-50, 50), rng.uniform(-50, 50), rng.uniform(-math.pi, math.pi)
         tx, ty = x + rng.uniform(-20, 20), y + rng.uniform(-20, 20)
-        got = D.pure_pursuit_steer(x, y, h, tx, ty, 2.7)
+        got = D.pure_pursuit_steer(x, y, math.cos(h), math.sin(h), tx, ty, 2.7)
         assert got == pytest.approx(naive.pure_pursuit(x, y, h, tx, ty, 2.7), abs=1e-12)
 
 
 def test_wrap_angle_and_pose_integration():
     assert D.wrap_angle(3 * math.pi / 2) == pytest.approx(-math.pi / 2)
     assert D.wrap_angle(-3 * math.pi / 2) == pytest.approx(math.pi / 2)
-    x, y, h = D.integrate_pose(0.0, 0.0, 0.0, 10.0, 0.0)
-    assert (x, y, h) == pytest.approx((10.0, 0.0, 0.0))
+    assert D.integrate_pose(0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 10.0) == pytest.approx((10.0, 0.0))
+    # one step along a 90 degree arc moves along the chord, at 45 degrees
+    x, y = D.integrate_pose(0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 2.0)
+    assert (x, y) == pytest.approx((math.sqrt(2.0), math.sqrt(2.0)))
     # a quarter circle of radius 10 in many small steps ends at (10, 10)
     x = y = h = 0.0
     n = 2000
     for _ in range(n):
-        x, y, h = D.integrate_pose(x, y, h, 10 * math.pi / 2 / n, math.pi / 2 / n)
-    assert (x, y, h) == pytest.approx((10.0, 10.0, math.pi / 2), abs=1e-6)
+        h_new = h + math.pi / 2 / n
+        x, y = D.integrate_pose(x, y, math.cos(h), math.sin(h), math.cos(h_new),
+                                math.sin(h_new), 10 * math.pi / 2 / n)
+        h = h_new
+    assert (x, y) == pytest.approx((10.0, 10.0), abs=1e-5)
 
 
 def test_signal_plan_matches_reference_over_two_cycles():
