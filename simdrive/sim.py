@@ -31,9 +31,9 @@ goal point, or not at all."""
 
 _MAP_FIELDS = (
     "lane_points", "lane_cum_s", "lane_start", "lane_npoints", "lane_length", "lane_kind",
-    "lane_left", "lane_right", "lane_successors", "lane_signal_group", "lane_s_scale_left",
-    "lane_s_scale_right", "area_points", "area_start", "area_npoints", "area_kind",
-    "signal_plan",
+    "lane_left", "lane_right", "lane_successors", "lane_signal_group", "lane_max_curvature",
+    "lane_s_scale_left", "lane_s_scale_right", "area_points", "area_start", "area_npoints",
+    "area_kind", "signal_plan",
 )
 """MapArrays fields in the order advance_worlds takes them."""
 
@@ -256,6 +256,13 @@ class Simulation:
             self._pack_actor(f, i, p, b.scratch[w], k, actor, names[k])
         for k, action in enumerate(spec.actions):
             self._pack_action(w, k, action, names)
+        # start the kernel's insertion sorts from sorted orders (they then stay nearly sorted)
+        bound = (i[L.I_VALID] == 1) & (i[L.I_MODE] == L.MODE_LANE)
+        index = np.arange(i.shape[1])
+        i[L.I_ORDER] = np.lexsort((index, np.where(bound, f[L.F_S], 0.0),
+                                   np.where(bound, i[L.I_LANE], 0), ~bound))
+        minx = np.where(i[L.I_VALID] == 1, f[L.F_X], np.inf)
+        i[L.I_XORDER] = np.lexsort((index, minx))
         return names
 
     def _pack_actor(self, f, i, p, scratch, k, a: ActorSpec, name: str) -> None:

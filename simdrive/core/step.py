@@ -130,7 +130,8 @@ S_COUNT = 8
 
 LANE_WS_COUNT = 2  # int32 (W, 2, L): first position of each lane in the order, count
 
-MOBIL_INTERVAL = 5  # steps between an actor's lane-change decisions (staggered)
+MOBIL_PERIOD_S = 0.5  # s between an actor's lane-change decisions (staggered over actors)
+CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
 LOOKAHEAD_MIN_VEHICLE = 4.0  # m
 LOOKAHEAD_MIN_WALKER = 1.0  # m
@@ -210,8 +211,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                      n_bound, time_s, dt, step, sight_world, signals,
                      lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                      lane_left, lane_right, lane_successors, lane_signal_group,
-                     lane_s_scale_left, lane_s_scale_right, area_points, area_start,
-                     area_npoints, area_kind):
+                     lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
+                     area_start, area_npoints, area_kind, mobil_interval):
     """Phase 2: every actor chooses its acceleration and steering commands."""
     order = istate_w[I_ORDER]
     for position in range(n):
@@ -257,6 +258,15 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             near_junction = lane_kind[lane] == LANE_CONNECTOR or (
                 nxt >= 0 and lane_kind[nxt] == LANE_CONNECTOR and to_end < JUNCTION_LOOK_RANGE
             )
+            # slow down for bends: on this lane, and ahead of a sharper next lane
+            if bicycle and lane_max_curvature[lane] > 1e-4:
+                v_curve = math.sqrt(CURVE_LATERAL_ACCEL / lane_max_curvature[lane])
+                accel = min(accel, idm_acceleration(v, min(v0, v_curve), math.inf, 0.0, a_max,
+                                                    b_comf, headway, min_gap))
+            if bicycle and nxt >= 0 and lane_max_curvature[nxt] > 1e-4:
+                v_next = math.sqrt(CURVE_LATERAL_ACCEL / lane_max_curvature[nxt])
+                if v > v_next:
+                    accel = min(accel, (v_next * v_next - v * v) / (2.0 * max(to_end, 1.0)))
             group = lane_signal_group[lane]
             if group >= 0 and not (flags & FLAG_IGNORE_SIGNALS) and to_end > -1.0:
                 state = signals[group]
@@ -315,7 +325,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         # ---- lane choice (MOBIL), staggered over actors --------------------------
         istate_w[I_LANE_TARGET, i] = -1
         if (mode == MODE_LANE and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
-                and (step + i) % MOBIL_INTERVAL == 0 and lane_kind[lane] == LANE_DRIVING
+                and (step + i) % mobil_interval == 0 and lane_kind[lane] == LANE_DRIVING
                 and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
                 and fstate_w[F_BRAKE_DECEL, i] == 0.0):
             istate_w[I_LANE_TARGET, i] = mobil_choice(
@@ -425,9 +435,9 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
 def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w, events_w,
                metrics_w, actor_metrics_w, scratch_w, lane_ws_w,
                lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
-               lane_left, lane_right, lane_successors, lane_signal_group, lane_s_scale_left,
-               lane_s_scale_right, area_points, area_start, area_npoints, area_kind,
-               signal_plan):
+               lane_left, lane_right, lane_successors, lane_signal_group, lane_max_curvature,
+               lane_s_scale_left, lane_s_scale_right, area_points, area_start, area_npoints,
+               area_kind, signal_plan):
     """Advance one world by one step of ``wfloat_w[WF_DT]`` seconds."""
     n = fstate_w.shape[1]
     time_s = wfloat_w[WF_TIME]
@@ -447,8 +457,9 @@ def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w,
     _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n, n_bound,
                      time_s, dt, step, visibility, signals, lane_points, lane_cum_s, lane_start,
                      lane_npoints, lane_length, lane_kind, lane_left, lane_right,
-                     lane_successors, lane_signal_group, lane_s_scale_left, lane_s_scale_right,
-                     area_points, area_start, area_npoints, area_kind)
+                     lane_successors, lane_signal_group, lane_max_curvature, lane_s_scale_left,
+                     lane_s_scale_right, area_points, area_start, area_npoints, area_kind,
+                     max(1, int(MOBIL_PERIOD_S / dt + 0.5)))
     _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt, friction,
                lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_successors)
     detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
@@ -463,9 +474,9 @@ def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w,
 def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, metrics,
                    actor_metrics, scratch, lane_ws, n_steps, record_every, record,
                    lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
-                   lane_left, lane_right, lane_successors, lane_signal_group, lane_s_scale_left,
-                   lane_s_scale_right, area_points, area_start, area_npoints, area_kind,
-                   signal_plan):
+                   lane_left, lane_right, lane_successors, lane_signal_group, lane_max_curvature,
+                   lane_s_scale_left, lane_s_scale_right, area_points, area_start, area_npoints,
+                   area_kind, signal_plan):
     """Advance every world by ``n_steps`` steps.
 
     With ``record_every`` k > 0, after every k-th step of this call the pose
@@ -479,8 +490,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                        events[w], metrics[w], actor_metrics[w], scratch[w], lane_ws[w],
                        lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                        lane_kind, lane_left, lane_right, lane_successors, lane_signal_group,
-                       lane_s_scale_left, lane_s_scale_right, area_points, area_start,
-                       area_npoints, area_kind, signal_plan)
+                       lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
+                       area_start, area_npoints, area_kind, signal_plan)
             if record_every > 0 and k % record_every == 0:
                 r = k // record_every - 1
                 for i in range(fstate.shape[2]):

@@ -43,7 +43,7 @@ def urban_street(road: RoadMap, road_condition: str = "dry",
         *parked,
     ]
     actions = [
-        ActionSpec("child", "cross_road", {"ego_distance_below_m": 22.0},
+        ActionSpec("child", "cross_road", {"ego_distance_below_m": 30.0},
                    {"x": far_x, "y": far_y, "speed_mps": 3.0}),
     ]
     return WorldSpec(road, tuple(actors), tuple(actions),

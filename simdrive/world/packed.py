@@ -43,6 +43,8 @@ class MapArrays:
             straight, 1 left turn, 2 right turn; -1 none.
         lane_signal_group: (L,) int32. Signal group (0 or 1) of the stop line
             where the lane ends, -1 none.
+        lane_max_curvature: (L,) float64, 1/m. Sharpest bend of each lane
+            (0 for a straight lane); drivers slow down for it.
         lane_s_scale_left: (L,) float64. Length of the left neighbour over this
             lane's length: multiplies s on this lane to give s on the neighbour
             (1.0 without neighbour). lane_s_scale_right likewise.
@@ -68,6 +70,7 @@ class MapArrays:
     lane_right: np.ndarray
     lane_successors: np.ndarray
     lane_signal_group: np.ndarray
+    lane_max_curvature: np.ndarray
     lane_s_scale_left: np.ndarray
     lane_s_scale_right: np.ndarray
     area_points: np.ndarray
@@ -98,6 +101,17 @@ def _int32(values) -> np.ndarray:
 
 def _float64(values) -> np.ndarray:
     return np.ascontiguousarray(np.array(values, dtype=np.float64))
+
+
+def _max_curvature(points: np.ndarray) -> float:
+    """Largest heading change per metre at the polyline's interior vertices, 1/m."""
+    if len(points) < 3:
+        return 0.0
+    seg = np.diff(points, axis=0)
+    length = np.hypot(seg[:, 0], seg[:, 1])
+    heading = np.arctan2(seg[:, 1], seg[:, 0])
+    turn = np.abs(np.angle(np.exp(1j * np.diff(heading))))
+    return float(np.max(turn / (0.5 * (length[:-1] + length[1:]))))
 
 
 def _s_scale(lengths: np.ndarray, neighbours: Sequence[int]) -> np.ndarray:
@@ -146,6 +160,7 @@ def pack_map(
         lane_right=_int32(right),
         lane_successors=_int32(np.reshape(successors, (len(lanes), 3))),
         lane_signal_group=_int32(signal_group),
+        lane_max_curvature=_float64([_max_curvature(lane.points) for lane in lanes]),
         lane_s_scale_left=_s_scale(lengths, left),
         lane_s_scale_right=_s_scale(lengths, right),
         area_points=_float64(np.concatenate(area_rings) if area_rings else np.zeros((0, 2))),
