@@ -1,0 +1,135 @@
+"""Perception and metrics kernels against plain shapely/Python references."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from shapely.geometry import LineString
+
+from simdrive.core import layout as L
+from simdrive.core.metrics import update_ego_metrics
+from simdrive.core.perception import OCCLUDER_MIN_HEIGHT, corridor_obstacle, line_of_sight
+from tests.core import naive
+
+
+def random_world(rng, n):
+    fstate = np.zeros((L.F_COUNT, n))
+    istate = np.zeros((L.I_COUNT, n), np.int64)
+    params = np.zeros((L.P_COUNT, n))
+    fstate[L.F_X] = rng.uniform(-30, 30, n)
+    fstate[L.F_Y] = rng.uniform(-30, 30, n)
+    fstate[L.F_HEADING] = rng.uniform(-math.pi, math.pi, n)
+    fstate[L.F_SPEED] = rng.uniform(0, 15, n)
+    params[L.P_LENGTH] = rng.uniform(0.3, 8, n)
+    params[L.P_WIDTH] = rng.uniform(0.3, 2.5, n)
+    params[L.P_HEIGHT] = rng.uniform(0.3, 3.0, n)
+    istate[L.I_VALID] = rng.random(n) < 0.9
+    return fstate, istate, params
+
+
+def boxes(fstate, params):
+    return [(fstate[L.F_X, k], fstate[L.F_Y, k], fstate[L.F_HEADING, k], params[L.P_LENGTH, k],
+             params[L.P_WIDTH, k]) for k in range(fstate.shape[1])]
+
+
+def test_line_of_sight_matches_shapely_occlusion():
+    rng = np.random.default_rng(20)
+    hidden = 0
+    for _ in range(60):
+        n = 12
+        fstate, istate, params = random_world(rng, n)
+        cos_h, sin_h = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+        polys = [naive.box_polygon(*b) for b in boxes(fstate, params)]
+        for a in range(n):
+            for b in range(n):
+                if a == b:
+                    continue
+                line = LineString([(fstate[L.F_X, a], fstate[L.F_Y, a]),
+                                   (fstate[L.F_X, b], fstate[L.F_Y, b])])
+                blocked = any(
+                    k not in (a, b) and istate[L.I_VALID, k] and
+                    params[L.P_HEIGHT, k] >= OCCLUDER_MIN_HEIGHT and line.intersects(polys[k])
+                    for k in range(n)
+                )
+                hidden += blocked
+                assert line_of_sight(fstate, istate, params, cos_h, sin_h, n, a, b) == (
+                    not blocked)
+    assert hidden > 500
+
+
+def naive_corridor(fstate, params, i, j, curvature, max_range, margin=0.3, horizon=3.0):
+    """The corridor rule written out: j's box seen from i's frame, bent by i's curvature."""
+    hi = fstate[L.F_HEADING, i]
+    dx = fstate[L.F_X, j] - fstate[L.F_X, i]
+    dy = fstate[L.F_Y, j] - fstate[L.F_Y, i]
+    ahead = dx * math.cos(hi) + dy * math.sin(hi)
+    lateral = -dx * math.sin(hi) + dy * math.cos(hi) - 0.5 * curvature * ahead**2
+    if not 0 < ahead <= max_range:
+        return math.inf
+    rel = fstate[L.F_HEADING, j] - hi
+    corners = [(sl * params[L.P_LENGTH, j] / 2, sw * params[L.P_WIDTH, j] / 2)
+               for sl in (-1, 1) for sw in (-1, 1)]
+    along = [a * math.cos(rel) - b * math.sin(rel) for a, b in corners]
+    across = [a * math.sin(rel) + b * math.cos(rel) for a, b in corners]
+    reach = params[L.P_WIDTH, i] / 2 + max(across) + margin
+    side_speed = fstate[L.F_SPEED, j] * math.sin(rel)
+    t_reach = min(ahead / max(fstate[L.F_SPEED, i], 1.0), horizon)
+    now_in = abs(lateral) <= reach
+    crossing = lateral * side_speed < 0 and abs(lateral + side_speed * t_reach) <= reach or (
+        lateral * side_speed < 0 and (lateral + side_speed * t_reach) * lateral < 0)
+    if not (now_in or crossing):
+        return math.inf
+    return ahead - params[L.P_LENGTH, i] / 2 + min(along)
+
+
+def test_corridor_obstacle_matches_the_rule_written_out():
+    rng = np.random.default_rng(21)
+    found = 0
+    for _ in range(3000):
+        fstate, istate, params = random_world(rng, 2)
+        cos_h, sin_h = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+        curvature = rng.uniform(-0.02, 0.02)
+        gap, _ = corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, curvature, 40.0)
+        expected = naive_corridor(fstate, params, 0, 1, curvature, 40.0)
+        if expected == math.inf:
+            assert gap == math.inf
+        else:
+            found += 1
+            assert gap == pytest.approx(expected, abs=1e-9)
+    assert found > 100
+
+
+def test_ego_metrics_fold_in_ttc_and_box_distance_of_every_actor():
+    rng = np.random.default_rng(22)
+    n = 15
+    fstate, istate, params = random_world(rng, n)
+    istate[L.I_VALID] = 1
+    scratch = np.zeros((8, n))
+    scratch[0], scratch[1] = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+    metrics = np.zeros(L.M_COUNT)
+    metrics[[L.M_MIN_TTC, L.M_MIN_DISTANCE]] = math.inf
+    actor_metrics = np.full((L.AM_COUNT, n), math.inf)
+    update_ego_metrics(fstate, istate, params, scratch, metrics, actor_metrics, 0, n)
+    b = boxes(fstate, params)
+    v = [(fstate[L.F_SPEED, k] * math.cos(fstate[L.F_HEADING, k]),
+          fstate[L.F_SPEED, k] * math.sin(fstate[L.F_HEADING, k])) for k in range(n)]
+    for j in range(1, n):
+        assert actor_metrics[L.AM_MIN_DISTANCE, j] == pytest.approx(
+            naive.boxes_distance(b[0], b[j]), abs=1e-9)
+        expected_ttc = naive.time_to_collision(b[0], v[0], b[j], v[j], horizon=10.0, step=2e-3)
+        if expected_ttc == math.inf:
+            assert actor_metrics[L.AM_MIN_TTC, j] > 10.0 - 2e-3
+        else:
+            assert actor_metrics[L.AM_MIN_TTC, j] == pytest.approx(expected_ttc, abs=2.5e-3)
+    assert metrics[L.M_MIN_DISTANCE] == actor_metrics[L.AM_MIN_DISTANCE, 1:].min()
+    assert metrics[L.M_MIN_TTC] == actor_metrics[L.AM_MIN_TTC, 1:].min()
+
+
+def test_map_codes_in_the_kernel_layout_match_the_world_package():
+    from simdrive.world import lanes, packed
+
+    assert L.LANE_DRIVING == lanes.LANE_DRIVING
+    assert L.LANE_CONNECTOR == lanes.LANE_CONNECTOR
+    assert L.AREA_DRIVABLE == packed.AREA_DRIVABLE
