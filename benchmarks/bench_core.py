@@ -4,7 +4,8 @@
 
 Prints one row (or JSON object) per configuration: agent-steps per second for
 N in {20, 50, 200} in a single world, simdrive also for 1024 worlds x 50, both
-engines with dt = 1/15 s on a multi-lane highway with IDM/MOBIL traffic. The
+engines with dt = 1/15 s on a 4-lane highway with IDM/MOBIL traffic, timed over
+the first 20 s of simulated traffic from a fresh placement. The
 peer runs in its own virtual environment (benchmarks/peers/setup.sh, created on
 first use) as a subprocess. Then the cold start: a fresh process's import +
 first step with an empty numba cache, and with a warm one.
@@ -26,6 +27,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DT = 1.0 / 15.0  # s, highway-env's default simulation step
+SIM_SECONDS = 20.0  # s of simulated traffic per timed run
 LANES = 4
 
 
@@ -54,21 +56,27 @@ def highway_worlds(n_agents: int, n_worlds: int, seed: int = 0):
 
 
 def measure(n_agents: int, n_worlds: int, seconds: float) -> float:
-    """Agent-steps per second, many steps per compiled call."""
+    """Agent-steps per second over the first SIM_SECONDS of traffic, all steps in one call.
+
+    Every run starts from freshly placed traffic (the costly part, before cars
+    spread out) and simulates the same span, so rows are comparable; runs with
+    new seeds repeat until ``seconds`` of wall time are spent.
+    """
     from simdrive.sim import Simulation
 
-    sim = Simulation(highway_worlds(n_agents, n_worlds))
-    sim.step(2)  # compile / load from cache
-    steps = 15
-    while True:
+    steps = int(round(SIM_SECONDS / DT))
+    Simulation(highway_worlds(n_agents, 1)).step(1)  # compile or load the kernel
+    total_steps = 0.0
+    elapsed = 0.0
+    seed = 0
+    while elapsed < seconds:
+        sim = Simulation(highway_worlds(n_agents, n_worlds, seed=seed))
         t0 = time.perf_counter()
         sim.step(steps)
-        elapsed = time.perf_counter() - t0
-        if elapsed > seconds:
-            return n_agents * n_worlds * steps / elapsed
-        steps = int(steps * max(2.0, 1.2 * seconds / max(elapsed, 1e-6)))
-        sim = Simulation(highway_worlds(n_agents, n_worlds))
-        sim.step(1)
+        elapsed += time.perf_counter() - t0
+        total_steps += n_agents * n_worlds * steps
+        seed += 1
+    return total_steps / elapsed
 
 
 COLD_SNIPPET = """

@@ -18,6 +18,8 @@ from simdrive.core.layout import (
     P_WIDTH,
 )
 
+TTC_HORIZON_S = 30.0  # s: a conflict further ahead than this counts as none (inf)
+
 # scratch rows shared with simdrive.core.collision
 S_COS = 0
 S_SIN = 1
@@ -28,9 +30,9 @@ def update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor
                        ego, n):
     """Fold this step's time-to-collision and distance between the ego and each actor in.
 
-    TTC assumes both keep their current velocity (translation only); distance
-    is box to box. The exact distance is computed only when the bounding-circle
-    lower bound could beat the actor's current minimum.
+    TTC assumes both keep their current velocity (translation only), up to
+    TTC_HORIZON_S; distance is box to box. Each exact test runs only when a
+    bounding-circle lower bound could beat the actor's current minimum.
     """
     if ego < 0 or istate_w[I_VALID, ego] == 0:
         return
@@ -54,15 +56,19 @@ def update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor
         hl = 0.5 * params_w[P_LENGTH, j]
         hw = 0.5 * params_w[P_WIDTH, j]
         v = fstate_w[F_SPEED, j]
-        ttc = boxes_time_to_collision(ex, ey, ec, es, ehl, ehw, ev * ec, ev * es,
-                                      x, y, c, s, hl, hw, v * c, v * s)
-        if ttc < actor_metrics_w[AM_MIN_TTC, j]:
-            actor_metrics_w[AM_MIN_TTC, j] = ttc
-            if ttc < metrics_w[M_MIN_TTC]:
-                metrics_w[M_MIN_TTC] = ttc
         dx = x - ex
         dy = y - ey
         lower = (dx * dx + dy * dy) ** 0.5 - e_radius - (hl * hl + hw * hw) ** 0.5
+        wx = v * c - ev * ec
+        wy = v * s - ev * es
+        closing_max = (wx * wx + wy * wy) ** 0.5  # no gap closes faster than this
+        if lower <= closing_max * min(TTC_HORIZON_S, actor_metrics_w[AM_MIN_TTC, j]):
+            ttc = boxes_time_to_collision(ex, ey, ec, es, ehl, ehw, ev * ec, ev * es,
+                                          x, y, c, s, hl, hw, v * c, v * s)
+            if ttc < actor_metrics_w[AM_MIN_TTC, j] and ttc <= TTC_HORIZON_S:
+                actor_metrics_w[AM_MIN_TTC, j] = ttc
+                if ttc < metrics_w[M_MIN_TTC]:
+                    metrics_w[M_MIN_TTC] = ttc
         if lower < actor_metrics_w[AM_MIN_DISTANCE, j]:
             dist = boxes_distance(ex, ey, ec, es, ehl, ehw, x, y, c, s, hl, hw)
             if dist < actor_metrics_w[AM_MIN_DISTANCE, j]:
