@@ -62,6 +62,8 @@ def friction_clamp(accel_long, lateral_demand, friction, gravity):
     Returns (longitudinal, lateral limit) in m/s^2.
     """
     budget = friction * gravity
+    if accel_long * accel_long + lateral_demand * lateral_demand <= budget * budget:
+        return accel_long, abs(lateral_demand)  # inside the circle: nothing to limit
     along = min(max(accel_long, -budget), budget)
     rest = budget * budget - along * along
     lat_max = math.sqrt(rest) if rest > 0.0 else 0.0

@@ -193,6 +193,14 @@ def polyline_project(points, cum_s, start, count, px, py, seg_hint):
     """
     nseg = count - 1
     seg = min(max(seg_hint, 0), nseg - 1)
+    if nseg == 1:  # a straight lane: plain projection, extrapolated at both ends
+        ex = points[start + 1, 0] - points[start, 0]
+        ey = points[start + 1, 1] - points[start, 1]
+        seg_len = cum_s[start + 1] - cum_s[start]
+        dx = px - points[start, 0]
+        dy = py - points[start, 1]
+        s = cum_s[start] + (dx * ex + dy * ey) / seg_len
+        return s, (ex * dy - ey * dx) / seg_len, 0
     for _ in range(count + 1):
         i = start + seg
         ex = points[i + 1, 0] - points[i, 0]

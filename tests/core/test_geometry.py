@@ -113,3 +113,15 @@ def test_polyline_pose_extrapolates_beyond_both_ends():
     assert G.polyline_pose(pts, cum, 0, 3, -5.0, 1)[:2] == pytest.approx((-5.0, 0.0))
     assert G.polyline_pose(pts, cum, 0, 3, 25.0, 0)[:2] == pytest.approx((10.0, 15.0))
     assert G.polyline_pose(pts, cum, 0, 3, 15.0, 0)[2] == pytest.approx(math.pi / 2)
+
+
+def test_projection_onto_a_single_segment_lane_extrapolates_like_the_line_it_lies_on():
+    pts = np.array([[10.0, 5.0], [110.0, 25.0]])
+    cum = np.array([0.0, math.hypot(100.0, 20.0)])
+    rng = np.random.default_rng(7)
+    for px, py in rng.uniform(-50, 200, (500, 2)):
+        s, d, seg = G.polyline_project(pts, cum, 0, 2, px, py, 0)
+        x, y, h, _ = G.polyline_pose(pts, cum, 0, 2, s, 0)
+        # moving back from the projected point by d along the left normal returns the point
+        assert (x - d * math.sin(h), y + d * math.cos(h)) == pytest.approx((px, py), abs=1e-9)
+        assert seg == 0
