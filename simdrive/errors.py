@@ -53,3 +53,40 @@ class MapError(SimdriveError):
 
 class WorldError(SimdriveError):
     """Plain world data (actors, actions, environment) is invalid."""
+
+
+class ScenarioError(SimdriveError):
+    """A scenario file is invalid: names the file, line and column, and the key path.
+
+    ``line`` and ``column`` are 1-based (as editors show them); ``hint`` is an
+    extra sentence such as "did you mean 'speed'?".
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        path: str | None = None,
+        expected: str | None = None,
+        found: object = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.hint = hint
+        where = file or "<scenario>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(message, where=where, path=path, expected=expected, found=found)
+
+    def render(self) -> str:
+        text = super().render()
+        if getattr(self, "hint", None):
+            text += f"; {self.hint}"
+        return text

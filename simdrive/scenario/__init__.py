@@ -1,0 +1,1 @@
+"""Scenario files: loading with source positions, schema, distributions, enumeration."""
