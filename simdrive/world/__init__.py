@@ -1,5 +1,7 @@
 """Road maps and the static data of a world: lanes, areas, markings, packed arrays."""
 
+# Importing the builder modules registers the built-in map types in MAP_BUILDERS.
+from simdrive.world import junction, roads  # noqa: F401
 from simdrive.world.lanes import (
     LANE_CONNECTOR,
     LANE_DRIVING,
