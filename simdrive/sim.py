@@ -341,6 +341,7 @@ class Simulation:
         i[L.I_KIND, k] = actor_kind_id(kind.name)
         i[L.I_MODEL, k] = kind.model
         i[L.I_LANE_TARGET, k] = -1
+        i[L.I_LEADER_SEEN, k] = L.LEADER_KNOWN
         human_reaction = 1.0 if vehicle else 0.5
         p[L.P_LENGTH, k] = kind.length
         p[L.P_WIDTH, k] = kind.width

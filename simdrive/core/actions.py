@@ -55,9 +55,11 @@ from simdrive.core.layout import (
     I_DIR,
     I_FLAGS,
     I_LANE,
+    I_LEADER_SEEN,
     I_MODE,
     I_SEG,
     I_VALID,
+    LEADER_KNOWN,
     MODE_GOTO,
     MODE_LANE_FREE,
     TRIG_ACTOR_DISTANCE_BELOW,
@@ -134,6 +136,7 @@ def apply_action(act_i_k, act_f_k, fstate_w, istate_w, time_s, lane_points, lane
         _switch_lane(fstate_w, istate_w, lane_points, lane_cum_s, lane_start, lane_npoints,
                      i, int(p0))
         istate_w[I_FLAGS, i] |= FLAG_NO_LANE_CHANGE
+        istate_w[I_LEADER_SEEN, i] = LEADER_KNOWN  # the cutter chose its gap
         fstate_w[F_LANE_CHANGE_TIME, i] = time_s
         if p1 > 0.0:
             fstate_w[F_LOOKAHEAD_GAIN, i] = p1

@@ -36,7 +36,8 @@ F_BRAKE_DECEL = 15  # forced deceleration of a scripted brake, m/s^2 (0: none)
 F_YAW_RATE = 16  # rad/s applied in the last step
 F_LOOKAHEAD_GAIN = 17  # pure-pursuit look-ahead time, s (smaller: sharper)
 F_LANE_CHANGE_TIME = 18  # time of the last lane change, s
-F_COUNT = 19
+F_LEADER_SINCE = 19  # time the current lane leader was first perceived, s
+F_COUNT = 20
 
 # ---- istate rows -----------------------------------------------------------
 I_VALID = 0  # 1 if the slot holds an actor
@@ -52,7 +53,10 @@ I_MODEL = 9  # MODEL_*
 I_ORDER = 10  # permutation: actors sorted by (lane, s) for IDM; free actors last
 I_XORDER = 11  # permutation: actors sorted by swept min-x for the broad phase
 I_LANE_TARGET = 12  # lane chosen by MOBIL this step, -1 none (scratch)
-I_COUNT = 13
+I_LEADER_SEEN = 13  # lane leader being perceived, -1 none, LEADER_KNOWN: take the next at once
+I_COUNT = 14
+
+LEADER_KNOWN = -2  # after its own lane change a driver already knows its new leader
 
 # ---- params rows -----------------------------------------------------------
 P_LENGTH = 0  # m

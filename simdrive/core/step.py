@@ -48,6 +48,7 @@ from simdrive.core.layout import (
     F_HEADING,
     F_HEADING_PREV,
     F_LANE_CHANGE_TIME,
+    F_LEADER_SINCE,
     F_LOOKAHEAD_GAIN,
     F_S,
     F_SEEN_SINCE,
@@ -69,6 +70,7 @@ from simdrive.core.layout import (
     I_FLAGS,
     I_LANE,
     I_LANE_TARGET,
+    I_LEADER_SEEN,
     I_MODE,
     I_MODEL,
     I_ORDER,
@@ -78,6 +80,7 @@ from simdrive.core.layout import (
     I_VALID,
     LANE_CONNECTOR,
     LANE_DRIVING,
+    LEADER_KNOWN,
     M_MAX_EGO_DECEL,
     MODE_GOTO,
     MODE_LANE,
@@ -252,7 +255,18 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             if own_leader >= 0 and own_gap + params_w[P_LENGTH, i] > sight:
                 own_leader = -1
                 own_gap = math.inf
+            # a leader that just appeared (out of fog, cutting in) is acted on only after
+            # the reaction time; until then the driver keeps its last acceleration
+            if own_leader != istate_w[I_LEADER_SEEN, i]:
+                if istate_w[I_LEADER_SEEN, i] == LEADER_KNOWN or own_leader < 0:
+                    fstate_w[F_LEADER_SINCE, i] = -math.inf
+                else:
+                    fstate_w[F_LEADER_SINCE, i] = time_s
+                istate_w[I_LEADER_SEEN, i] = own_leader
             accel = idm_towards(fstate_w, params_w, i, own_leader, own_gap)
+            if time_s - fstate_w[F_LEADER_SINCE, i] < params_w[P_REACTION_TIME, i] - 1e-9:
+                accel = min(idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf),
+                            fstate_w[F_ACCEL, i])
             to_end = lane_length[lane] - fstate_w[F_S, i] - 0.5 * params_w[P_LENGTH, i]
             nxt = successor(lane_successors, lane, turn)
             near_junction = lane_kind[lane] == LANE_CONNECTOR or (
@@ -362,6 +376,7 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
             fstate_w[F_D, i] = d
             fstate_w[F_LANE_CHANGE_TIME, i] = time_s
             istate_w[I_LANE_TARGET, i] = -1
+            istate_w[I_LEADER_SEEN, i] = LEADER_KNOWN  # it chose the gap: it knows the leader
         v = fstate_w[F_SPEED, i]
         crashed = istate_w[I_FLAGS, i] & FLAG_CRASHED
         accel = scratch_w[S_ACCEL_CMD, i]

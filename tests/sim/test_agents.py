@@ -1,0 +1,297 @@
+"""How simulated road users behave on their own: traffic, junctions, perception, walkers.
+
+Every test builds small worlds through the public API and checks the recorded
+trajectories (recording k holds the state at the start of step k).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point, Polygon
+
+from simdrive.sim import TURNS, ActionSpec, ActorSpec, Simulation, WorldSpec
+from simdrive.world.environment import Environment
+from simdrive.world.maps import build_map
+
+DT = 0.05
+CAR_LENGTH = 4.28  # m, the car kind
+
+
+@pytest.fixture(scope="module")
+def long_road():
+    """3 km of one-way single-lane road along +x (fwd_0 at y = -1.75), nothing else."""
+    return build_map({"type": "straight", "lanes": 1, "one_way": True, "length": 3000.0,
+                      "sidewalks": "none"})
+
+
+@pytest.fixture(scope="module")
+def two_lane_road():
+    """3 km of one-way road along +x: fwd_0 (right, y = -5.25) and fwd_1 (left, y = -1.75)."""
+    return build_map({"type": "straight", "lanes": 2, "one_way": True, "length": 3000.0,
+                      "sidewalks": "none"})
+
+
+@pytest.fixture(scope="module")
+def street():
+    """600 m two-way street, one lane each way (|y| < 3.5), sidewalks centred on y = +-4.5."""
+    return build_map({"type": "straight", "lanes": 1, "length": 600.0, "sidewalks": "both"})
+
+
+@pytest.fixture(scope="module")
+def junction():
+    """Signalised four-way junction centred on (0, 0), arms 60 m long."""
+    return build_map({"type": "intersection"})
+
+
+@pytest.fixture(scope="module")
+def bend():
+    """One-way left-hand bend (R = 100 m) with a parking strip on its inside."""
+    return build_map({"type": "curved", "radius": 100.0, "length": 250.0, "lanes": 1,
+                      "one_way": True, "sidewalks": "left", "parking": "left"})
+
+
+def simulate(worlds, duration_s):
+    sim = Simulation(worlds, threads=1)
+    return sim, sim.run(duration_s, record_every=1)
+
+
+def decelerations(rec, w, i):
+    """Deceleration of actor i in world w during each step, m/s^2 (positive: slowing)."""
+    return -np.diff(rec.speed[:, w, i]) / DT
+
+
+def braking_onset_s(rec, w, i, threshold=0.05):
+    """Start time of the first step in which actor i slows by more than ``threshold`` m/s^2."""
+    braking = decelerations(rec, w, i) > threshold
+    assert braking.any(), "the actor never brakes"
+    return float(rec.time_s[np.argmax(braking)])
+
+
+def car(name, lane, s, speed, **kw):
+    return ActorSpec("car", name, lane=lane, s=s, speed_mps=speed, desired_speed_mps=speed, **kw)
+
+
+# ---- traffic: MOBIL and IDM ------------------------------------------------------------
+
+
+def overtaking_world(road, lane_changes):
+    actors = (
+        ActorSpec("truck", "truck", lane="fwd_0", s=200.0, speed_mps=10.0, desired_speed_mps=10.0),
+        ActorSpec("car", "car", lane="fwd_0", s=120.0, speed_mps=20.0, desired_speed_mps=25.0,
+                  lane_changes=lane_changes),
+    )
+    return WorldSpec(road, actors, dt=DT)
+
+
+def test_fast_car_behind_a_slow_truck_changes_to_the_left_lane_and_passes_it(two_lane_road):
+    sim, rec = simulate([overtaking_world(two_lane_road, lane_changes=True)], 30.0)
+    truck_x, car_x, car_y = rec.x[:, 0, 0], rec.x[:, 0, 1], rec.y[:, 0, 1]
+    assert car_x[-1] > truck_x[-1] + 50.0
+    alongside = np.argmax(car_x > truck_x)  # the moment the car draws level
+    left_y = two_lane_road.lanes[two_lane_road.lane_index("fwd_1")].to_world(0.0, 0.0)[1]
+    assert abs(car_y[alongside] - left_y) < 0.3
+    assert np.all(np.abs(rec.y[:, 0, 0] - rec.y[0, 0, 0]) < 1e-9)  # the truck keeps its lane
+    assert sim.outcome(0).collisions == 0
+    assert rec.speed[-1, 0, 1] == pytest.approx(25.0, abs=0.1)
+
+
+def test_car_with_lane_changes_disabled_stays_in_its_lane_behind_the_truck(two_lane_road):
+    sim, rec = simulate([overtaking_world(two_lane_road, lane_changes=False)], 30.0)
+    assert np.all(np.abs(rec.y[:, 0, 1] - rec.y[0, 0, 1]) < 1e-6)
+    assert np.all(rec.x[:, 0, 1] < rec.x[:, 0, 0])
+    assert sim.state.lane[0, 1] == two_lane_road.lane_index("fwd_0")
+    assert rec.speed[-1, 0, 1] == pytest.approx(10.0, abs=0.2)
+    assert sim.outcome(0).collisions == 0
+
+
+def test_idm_platoon_behind_a_hard_braking_leader_stops_without_collisions(long_road):
+    n = 8
+    actors = tuple(car(f"car_{k}", "fwd_0", s=300.0 - 25.0 * k, speed=16.0, ego=(k == n - 1))
+                   for k in range(n))
+    brake = ActionSpec("car_0", "hard_brake", {"time_s": 2.0}, {"decel_mps2": 9.0})
+    sim, rec = simulate([WorldSpec(long_road, actors, (brake,), dt=DT)], 25.0)
+    bumper_gaps = rec.x[:, 0, :-1] - rec.x[:, 0, 1:] - CAR_LENGTH
+    assert bumper_gaps.min() > 1.0
+    assert sim.outcome(0).collisions == 0
+    assert not [e for e in sim.events(0) if e.kind == "collision"]
+    assert np.all(rec.speed[-1, 0] < 0.5)
+
+
+# ---- junctions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("turn", "exit_lane", "exit_heading"), [
+    ("straight", "east_out_0", 0.0),
+    ("left", "north_out_0", math.pi / 2),
+    ("right", "south_out_0", -math.pi / 2),
+])
+def test_car_from_the_west_leaves_the_junction_on_the_arm_of_its_turn(
+    junction, turn, exit_lane, exit_heading
+):
+    # the map agrees: west_in_0's successor slot for the turn leads to exit_lane
+    connector = junction.successors[junction.lane_index("west_in_0")][TURNS[turn]]
+    assert junction.successors[connector][0] == junction.lane_index(exit_lane)
+    world = WorldSpec(junction, (ActorSpec("car", "car", lane="west_in_0", s=20.0,
+                                           speed_mps=8.0, turn=turn),), dt=DT)
+    sim, rec = simulate([world], 12.0)  # west/east have green for the first 20 s
+    assert sim.state.lane[0, 0] == junction.lane_index(exit_lane)
+    assert abs(sim.state.d[0, 0]) < 0.3
+    assert math.cos(rec.heading[-1, 0, 0] - exit_heading) > 0.99
+    assert math.hypot(rec.x[-1, 0, 0], rec.y[-1, 0, 0]) > 20.0  # out of the junction
+
+
+def test_car_waits_at_the_stop_line_on_red_and_crosses_on_green(junction):
+    # offset 40 s: west/east (group 0) are red until t = 10 s, then green
+    stop_line_x = junction.lanes[junction.lane_index("west_in_0")].points[-1][0]
+    world = WorldSpec(junction, (car("car", "west_in_0", s=10.0, speed=10.0),),
+                      environment=Environment(signal_offset_s=40.0), dt=DT)
+    sim, rec = simulate([world], 20.0)
+    front_x = rec.x[:, 0, 0] + CAR_LENGTH / 2
+    t = rec.time_s
+    red = t <= 10.0 + 1e-9
+    assert np.all(front_x[red] <= stop_line_x + 1e-6)
+    assert front_x[red].max() > stop_line_x - 2.0  # it stopped at the line, not short of it
+    assert rec.speed[np.argmin(np.abs(t - 10.0)), 0, 0] < 0.2
+    assert rec.speed[-1, 0, 0] > 9.0
+    assert sim.state.lane[0, 0] == junction.lane_index("east_out_0")
+
+
+# ---- perception ----------------------------------------------------------------------
+
+
+def test_stopped_car_ahead_is_braked_for_only_once_within_the_world_visibility(long_road):
+    worlds = [
+        WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 10.0, ego=True),
+                              ActorSpec("car", "stopped", lane="fwd_0", s=250.0,
+                                        desired_speed_mps=0.0)),
+                  environment=Environment(visibility_m=visibility), dt=DT)
+        for visibility in (30.0, 1000.0)
+    ]
+    sim, rec = simulate(worlds, 30.0)
+    distance = rec.x[:, :, 1] - rec.x[:, :, 0]
+    beyond_fog = distance[:-1] > 30.0 + 1e-6
+    decel = np.stack([decelerations(rec, w, 0) for w in range(2)], axis=1)
+    assert np.all(decel[beyond_fog[:, 0], 0] == 0.0)  # fog: full speed until 30 m
+    assert decel[:, 0].max() > 2.0  # then it brakes
+    assert rec.speed[np.argmax(distance[:, 1] <= 30.0), 1, 0] < 9.0  # clear: slowed down sooner
+    assert sim.outcome(0).collisions == sim.outcome(1).collisions == 0
+
+
+def box_polygon(x, y, heading, length, width):
+    c, s = math.cos(heading), math.sin(heading)
+    return Polygon([(x + a * c * length / 2 - b * s * width / 2,
+                     y + a * s * length / 2 + b * c * width / 2)
+                    for a, b in ((1, 1), (-1, 1), (-1, -1), (1, -1))])
+
+
+def test_pedestrian_hidden_behind_a_parked_van_is_not_reacted_to_until_in_sight(bend):
+    lane = bend.lanes[bend.lane_index("fwd_0")]
+    x, y, heading = lane.to_world(120.0, 0.0)
+    reaction = 1.0
+
+    def world(with_van):
+        actors = [car("ego", "fwd_0", 5.0, 10.0, ego=True, reaction_time_s=reaction),
+                  ActorSpec("adult", "pedestrian", x=x, y=y, heading=heading + math.pi / 2)]
+        if with_van:  # on the inside of the bend, between the ego and the pedestrian
+            actors.append(ActorSpec("van", "van", lane="parking_left", s=95.0,
+                                    behavior="static"))
+        return WorldSpec(bend, tuple(actors), dt=DT)
+
+    sim, rec = simulate([world(True), world(False)], 12.0)
+    van = box_polygon(rec.x[0, 0, 2], rec.y[0, 0, 2], rec.heading[0, 0, 2],
+                      sim.state.length[0, 2], sim.state.width[0, 2])
+    hidden = np.array([LineString([(rec.x[k, 0, 0], rec.y[k, 0, 0]),
+                                   (rec.x[k, 0, 1], rec.y[k, 0, 1])]).intersects(van)
+                       for k in range(len(rec.time_s))])
+    assert hidden.any()
+    first_seen = float(rec.time_s[len(hidden) - np.argmax(hidden[::-1])])
+    onset_hidden, onset_clear = braking_onset_s(rec, 0, 0), braking_onset_s(rec, 1, 0)
+    assert onset_clear < first_seen  # without the van the ego brakes while it would be hidden
+    assert onset_hidden == pytest.approx(first_seen + reaction, abs=DT / 2)
+    assert not sim.outcome(0).collision and not sim.outcome(1).collision
+
+
+@pytest.mark.parametrize("obstacle", [
+    ActorSpec("car", "obstacle", lane="fwd_0", s=250.0, behavior="static"),
+    ActorSpec("car", "obstacle", lane="fwd_0", s=250.0, desired_speed_mps=0.0),
+], ids=["broken_down_static_car", "stopped_car_in_traffic"])
+def test_braking_for_an_obstacle_emerging_from_fog_starts_one_reaction_time_after_it_is_seen(
+    long_road, obstacle
+):
+    visibility = 60.0
+    worlds = [
+        WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 15.0, ego=True, reaction_time_s=r),
+                              obstacle),
+                  environment=Environment(visibility_m=visibility), dt=DT)
+        for r in (0.3, 1.5)
+    ]
+    sim, rec = simulate(worlds, 20.0)
+    for w, reaction in enumerate((0.3, 1.5)):
+        seen = float(rec.time_s[np.argmax(rec.x[:, w, 1] - rec.x[:, w, 0] <= visibility)])
+        assert braking_onset_s(rec, w, 0) == pytest.approx(seen + reaction, abs=DT / 2)
+    late, early = braking_onset_s(rec, 1, 0), braking_onset_s(rec, 0, 0)
+    assert late - early == pytest.approx(1.2, abs=DT / 2)
+
+
+# ---- pedestrians -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lane", "direction"), [
+    ("sidewalk_right", 1), ("sidewalk_right", -1), ("sidewalk_left", 1), ("sidewalk_left", -1),
+])
+def test_lane_following_walker_stays_on_the_sidewalk_and_walks_its_way(street, lane, direction):
+    walker = ActorSpec("adult", "walker", lane=lane, s=100.0, behavior="follow_lane",
+                       direction=direction, speed_mps=1.4)
+    sim, rec = simulate([WorldSpec(street, (walker,), dt=DT)], 30.0)
+    points = zip(rec.x[:, 0, 0], rec.y[:, 0, 0], strict=True)
+    assert all(street.sidewalks.contains(Point(x, y)) for x, y in points)
+    assert np.all(direction * np.diff(rec.x[1:, 0, 0]) > 0.0)
+    assert rec.x[-1, 0, 0] - rec.x[0, 0, 0] == pytest.approx(direction * 1.4 * 30.0, rel=0.02)
+
+
+@pytest.mark.parametrize(("lane", "s", "direction"), [
+    ("west_sidewalk_left", 5.0, 1), ("north_sidewalk_right", 45.0, -1),
+])
+def test_lane_following_walker_stays_on_the_sidewalks_of_a_junction(junction, lane, s,
+                                                                     direction):
+    walker = ActorSpec("adult", "walker", lane=lane, s=s, behavior="follow_lane",
+                       direction=direction, speed_mps=1.4)
+    sim, rec = simulate([WorldSpec(junction, (walker,), dt=DT)], 25.0)
+    points = zip(rec.x[:, 0, 0], rec.y[:, 0, 0], strict=True)
+    assert all(junction.sidewalks.contains(Point(x, y)) for x, y in points)
+    sidewalk = junction.lanes[junction.lane_index(lane)]
+    s_end, _ = sidewalk.to_frenet(rec.x[-1, 0, 0], rec.y[-1, 0, 0])
+    assert (s_end - s) * direction == pytest.approx(1.4 * 25.0, rel=0.02)
+
+
+def crossing_world(street, walker):
+    actors = (car("car", "fwd_0", 70.0, 12.0, ego=True), walker)
+    cross = ActionSpec(walker.name, "cross_road", {"time_s": 0.0},
+                       {"x": 100.0, "y": 4.5, "speed_mps": 1.4})
+    return WorldSpec(street, actors, (cross,), dt=DT)
+
+
+def test_cautious_pedestrian_waits_at_the_kerb_until_the_car_has_passed_then_crosses(street):
+    walker = ActorSpec("adult", "walker", x=100.0, y=-4.5, heading=math.pi / 2, cautious=True)
+    sim, rec = simulate([crossing_world(street, walker)], 15.0)
+    car_x, walker_y = rec.x[:, 0, 0], rec.y[:, 0, 1]
+    approaching = car_x < 100.0  # 30 m at 12 m/s: inside the walker's 3 s gap
+    assert approaching[:40].all()
+    assert np.all(walker_y[approaching] == -4.5)
+    assert np.all(rec.speed[approaching, 0, 1] == 0.0)
+    assert math.hypot(rec.x[-1, 0, 1] - 100.0, walker_y[-1] - 4.5) < 0.35
+    assert not sim.outcome(0).collision
+
+
+def test_child_not_watching_the_road_steps_out_at_once_in_front_of_the_car(street):
+    child = ActorSpec("child", "child", x=100.0, y=-4.5, heading=math.pi / 2,
+                      watches_road=False)
+    sim, rec = simulate([crossing_world(street, child)], 15.0)
+    kerb_y = -3.5
+    on_road = np.argmax(rec.y[:, 0, 1] > kerb_y)
+    assert on_road > 0 and rec.time_s[on_road] < 1.5
+    assert rec.x[on_road, 0, 0] < 100.0 - 10.0  # the car is still coming
+    assert decelerations(rec, 0, 0).max() > 2.0  # and has to brake for the child
