@@ -362,6 +362,7 @@ class Simulation:
         p[L.P_REACTION_TIME, k] = (a.reaction_time_s if a.reaction_time_s is not None
                                    else human_reaction)
         p[L.P_VISION_RANGE, k] = a.vision_range_m
+        p[L.P_MASS, k] = kind.mass_kg
 
     def _pack_action(self, w: int, k: int, a: ActionSpec, names: list[str]) -> None:
         where = f"action {k} ({a.action})"

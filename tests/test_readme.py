@@ -15,7 +15,7 @@ def test_readme_python_example_runs(capsys):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "ice True tyre" in out  # what the README says happens
+    assert "wet True tyre" in out and "ice True lead" in out  # what the README says happens
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

@@ -13,6 +13,10 @@ machine (PERF_NOTES).
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
 import numba
 
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)
@@ -26,3 +30,32 @@ inline_kernel = numba.njit(
 Every separately compiled function costs about a quarter of a second of cold
 start; a one-liner is cheaper to type-check inside its caller.
 """
+
+
+def drop_stale_cache(dispatcher) -> None:
+    """Delete cached machine code compiled from other versions of simdrive.core.
+
+    numba keys a cached function on its own file only: a change in a helper that
+    lives in another module leaves the caller's cached code stale. The cache
+    directory of the package therefore carries a digest of all core sources;
+    when it differs, every cached kernel there is dropped and recompiled.
+    """
+    cache_dir = Path(dispatcher._cache._cache_path)
+    digest = hashlib.sha256(
+        b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
+    ).hexdigest()
+    stamp = cache_dir / "simdrive-core-sources.sha256"
+    try:
+        if stamp.read_text() == digest:
+            return
+    except OSError:
+        pass
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in list(cache_dir.glob("*.nbi")) + list(cache_dir.glob("*.nbc")):
+            old.unlink(missing_ok=True)
+        tmp = stamp.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(digest)
+        tmp.replace(stamp)
+    except OSError:  # a read-only cache: numba then compiles in memory anyway
+        pass

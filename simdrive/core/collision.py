@@ -45,11 +45,13 @@ from simdrive.core.layout import (
     M_FIRST_COLLISION_TIME,
     MODE_STATIC,
     P_LENGTH,
+    P_MASS,
     P_WIDTH,
     WI_EVENT_COUNT,
 )
 
 MAX_SUBSTEPS = 64
+CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
 
 # scratch rows used here (see simdrive.core.step)
 S_COS = 0
@@ -127,18 +129,36 @@ def first_contact(fstate_w, params_w, scratch_w, a, b):
     if steps > MAX_SUBSTEPS:
         steps = MAX_SUBSTEPS
     if steps == 1:
-        if boxes_overlap(fstate_w[F_X, a], fstate_w[F_Y, a], scratch_w[S_COS, a],
-                         scratch_w[S_SIN, a], hla, hwa, fstate_w[F_X, b], fstate_w[F_Y, b],
-                         scratch_w[S_COS, b], scratch_w[S_SIN, b], hlb, hwb):
-            return 1.0
-        return -1.0
-    for k in range(1, steps + 1):
-        f = k / steps
-        xa, ya, ca, sa = _pose_at(fstate_w, a, f)
-        xb, yb, cb, sb = _pose_at(fstate_w, b, f)
-        if boxes_overlap(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb):
-            return f
-    return -1.0
+        if not boxes_overlap(fstate_w[F_X, a], fstate_w[F_Y, a], scratch_w[S_COS, a],
+                             scratch_w[S_SIN, a], hla, hwa, fstate_w[F_X, b], fstate_w[F_Y, b],
+                             scratch_w[S_COS, b], scratch_w[S_SIN, b], hlb, hwb):
+            return -1.0
+        hit = 1.0
+    else:
+        hit = -1.0
+        for k in range(1, steps + 1):
+            if _overlap_at(fstate_w, a, b, k / steps, hla, hwa, hlb, hwb):
+                hit = k / steps
+                break
+        if hit < 0.0:
+            return -1.0
+    # bisect between the last clear sub-step and the first touching one
+    lo = hit - 1.0 / steps
+    hi = hit
+    for _ in range(CONTACT_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        if _overlap_at(fstate_w, a, b, mid, hla, hwa, hlb, hwb):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@kernel
+def _overlap_at(fstate_w, a, b, f, hla, hwa, hlb, hwb):
+    xa, ya, ca, sa = _pose_at(fstate_w, a, f)
+    xb, yb, cb, sb = _pose_at(fstate_w, b, f)
+    return boxes_overlap(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb)
 
 
 @inline_kernel
@@ -153,8 +173,8 @@ def _pair_recorded(events_w, wint_w, a, b):
 
 
 @kernel
-def _register(fstate_w, istate_w, scratch_w, events_w, wint_w, metrics_w, ego, a, b, f,
-              time_s, dt):
+def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w, ego, a, b,
+              f, time_s, dt):
     if a > b:
         a, b = b, a
     if _pair_recorded(events_w, wint_w, a, b):
@@ -180,9 +200,37 @@ def _register(fstate_w, istate_w, scratch_w, events_w, wint_w, metrics_w, ego, a
         metrics_w[M_EGO_COLLISION_TIME] = t_hit
         metrics_w[M_EGO_COLLISION_OTHER] = b if a == ego else a
         metrics_w[M_EGO_SPEED_AT_IMPACT] = fstate_w[F_SPEED, ego]
-    for i in (a, b):
-        if istate_w[I_MODE, i] != MODE_STATIC:
-            istate_w[I_FLAGS, i] |= FLAG_CRASHED
+    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f)
+
+
+@kernel
+def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
+    """Perfectly plastic impact: both go back to their poses at first contact and share
+    the momentum-weighted velocity (a static actor is immovable); each keeps the part
+    along its own heading, and both are marked crashed (they then skid to a halt)."""
+    static_a = istate_w[I_MODE, a] == MODE_STATIC
+    static_b = istate_w[I_MODE, b] == MODE_STATIC
+    ma = params_w[P_MASS, a]
+    mb = params_w[P_MASS, b]
+    vx = 0.0
+    vy = 0.0
+    if not (static_a or static_b):
+        va = fstate_w[F_SPEED, a]
+        vb = fstate_w[F_SPEED, b]
+        vx = (ma * va * scratch_w[S_COS, a] + mb * vb * scratch_w[S_COS, b]) / (ma + mb)
+        vy = (ma * va * scratch_w[S_SIN, a] + mb * vb * scratch_w[S_SIN, b]) / (ma + mb)
+    for k in range(2):
+        i = a if k == 0 else b
+        if istate_w[I_MODE, i] == MODE_STATIC:
+            continue
+        x, y, c, s = _pose_at(fstate_w, i, f)
+        fstate_w[F_X, i] = x
+        fstate_w[F_Y, i] = y
+        fstate_w[F_HEADING, i] = math.atan2(s, c)
+        scratch_w[S_COS, i] = c
+        scratch_w[S_SIN, i] = s
+        fstate_w[F_SPEED, i] = max(0.0, vx * c + vy * s)
+        istate_w[I_FLAGS, i] |= FLAG_CRASHED
 
 
 @kernel
@@ -209,5 +257,5 @@ def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
             if f >= 0.0:
-                _register(fstate_w, istate_w, scratch_w, events_w, wint_w, metrics_w, ego,
-                          a, b, f, time_s, dt)
+                _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
+                          ego, a, b, f, time_s, dt)

@@ -40,7 +40,8 @@ def idm_acceleration(speed, desired_speed, gap, closing_speed, max_accel, comfor
         return -1.0e9  # in contact: the caller clamps to the strongest braking
     s_star = min_gap + max(
         0.0,
-        speed * time_headway + speed * closing_speed / (2.0 * math.sqrt(max_accel * comfort_decel)),
+        speed * time_headway
+        + speed * closing_speed / (2.0 * math.sqrt(max(max_accel * comfort_decel, 1e-9))),
     )
     q = s_star / gap
     return free - max_accel * q * q

@@ -76,7 +76,8 @@ P_MIN_GAP = 13  # IDM s0, m
 P_POLITENESS = 14  # MOBIL p
 P_REACTION_TIME = 15  # s before a newly perceived obstacle is acted on
 P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility caps it)
-P_COUNT = 17
+P_MASS = 17  # kg, for the momentum exchange of a collision
+P_COUNT = 18
 
 # ---- per-world floats --------------------------------------------------------
 WF_TIME = 0  # s

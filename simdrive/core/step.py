@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core._jit import drop_stale_cache, inline_kernel, kernel
 from simdrive.core.actions import run_actions
 from simdrive.core.collision import detect_collisions
 from simdrive.core.dynamics import (
@@ -514,3 +514,6 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                     record[r, w, 1, i] = fstate[w, F_Y, i]
                     record[r, w, 2, i] = fstate[w, F_HEADING, i]
                     record[r, w, 3, i] = fstate[w, F_SPEED, i]
+
+
+drop_stale_cache(advance_worlds)

@@ -26,6 +26,13 @@ excluded), chosen as a typical member of the class. Sources:
 - tyre: truck tyre 315/80 R22.5 lying flat, diameter 1.08 m, section width 0.315 m.
 - debris: a fallen load on a EUR pallet footprint (EN 13698-1), 1.2 x 0.8 x 0.5 m.
 
+Masses (kg, laden as on the road): car 1,300 (Golf VIII kerb weight + driver),
+van 2,300, truck 12,000 (18 t rigid, part-loaded), bus 13,000 (Citaro kerb weight
+plus passengers), motorcycle 280 with rider, cyclist 90 with bicycle, adult 75,
+child 21 (EPTc target mass is 6-year-old anthropometry), dog 30, deer 70
+(white-tailed 45-100), kangaroo 55 (eastern grey 40-66), truck tyre with rim 80,
+debris 150.
+
 Kinematic limits are representative values for simulation, not a vehicle
 dynamics model: accelerations and braking are further limited by tyre-road
 friction at run time. Pedestrian and animal top speeds: adult sprint ~6 m/s,
@@ -61,6 +68,7 @@ class ActorKind:
     max_steer: float = 0.0  # rad
     max_steer_rate: float = 0.0  # rad/s
     max_yaw_rate: float = 0.0  # rad/s, for the unicycle model
+    mass_kg: float = 1000.0  # for the momentum exchange of a collision
 
 
 _REGISTRY: dict[str, ActorKind] = {}
@@ -101,34 +109,38 @@ _BIG_STEER = math.radians(40.0)
 for _kind in (
     ActorKind("car", "vehicle", 4.28, 1.79, 1.46, MODEL_BICYCLE, (200, 30, 30), wheelbase=2.64,
               max_speed=55.0, max_accel=3.0, comfort_decel=2.0, max_decel=9.5, max_jerk=25.0,
-              max_steer=_STEER, max_steer_rate=0.7),
+              max_steer=_STEER, max_steer_rate=0.7, mass_kg=1300.0),
     ActorKind("van", "vehicle", 4.97, 1.99, 1.99, MODEL_BICYCLE, (225, 225, 225), wheelbase=2.93,
               max_speed=45.0, max_accel=2.2, comfort_decel=2.0, max_decel=8.5, max_jerk=20.0,
-              max_steer=_STEER, max_steer_rate=0.6),
+              max_steer=_STEER, max_steer_rate=0.6, mass_kg=2300.0),
     ActorKind("truck", "vehicle", 8.6, 2.55, 3.5, MODEL_BICYCLE, (40, 80, 160), wheelbase=4.8,
               max_speed=25.0, max_accel=1.2, comfort_decel=1.5, max_decel=6.5, max_jerk=10.0,
-              max_steer=_BIG_STEER, max_steer_rate=0.5),
+              max_steer=_BIG_STEER, max_steer_rate=0.5, mass_kg=12000.0),
     ActorKind("bus", "vehicle", 12.1, 2.55, 3.12, MODEL_BICYCLE, (240, 190, 20), wheelbase=5.85,
               max_speed=25.0, max_accel=1.2, comfort_decel=1.5, max_decel=6.0, max_jerk=10.0,
-              max_steer=_BIG_STEER, max_steer_rate=0.5),
+              max_steer=_BIG_STEER, max_steer_rate=0.5, mass_kg=13000.0),
     ActorKind("motorcycle", "vehicle", 2.08, 0.8, 1.5, MODEL_BICYCLE, (20, 20, 20),
               wheelbase=1.41, max_speed=60.0, max_accel=5.0, comfort_decel=2.5, max_decel=9.0,
-              max_jerk=30.0, max_steer=math.radians(30.0), max_steer_rate=1.0),
+              max_jerk=30.0, max_steer=math.radians(30.0), max_steer_rate=1.0, mass_kg=280.0),
     ActorKind("cyclist", "vru", 1.8, 0.6, 1.75, MODEL_BICYCLE, (30, 140, 60), wheelbase=1.1,
               max_speed=12.0, max_accel=1.5, comfort_decel=1.5, max_decel=4.0, max_jerk=10.0,
-              max_steer=math.radians(30.0), max_steer_rate=1.5),
+              max_steer=math.radians(30.0), max_steer_rate=1.5, mass_kg=90.0),
     ActorKind("adult", "vru", 0.3, 0.5, 1.8, MODEL_UNICYCLE, (60, 90, 200), max_speed=6.0,
-              max_accel=2.5, comfort_decel=2.5, max_decel=4.0, max_jerk=30.0, max_yaw_rate=4.0),
+              max_accel=2.5, comfort_decel=2.5, max_decel=4.0, max_jerk=30.0, max_yaw_rate=4.0,
+              mass_kg=75.0),
     ActorKind("child", "vru", 0.25, 0.3, 1.15, MODEL_UNICYCLE, (250, 120, 20), max_speed=4.0,
-              max_accel=2.5, comfort_decel=2.5, max_decel=4.0, max_jerk=30.0, max_yaw_rate=5.0),
+              max_accel=2.5, comfort_decel=2.5, max_decel=4.0, max_jerk=30.0, max_yaw_rate=5.0,
+              mass_kg=21.0),
     ActorKind("dog", "animal", 0.95, 0.3, 0.65, MODEL_UNICYCLE, (120, 80, 40), max_speed=12.0,
-              max_accel=6.0, comfort_decel=4.0, max_decel=8.0, max_jerk=50.0, max_yaw_rate=6.0),
+              max_accel=6.0, comfort_decel=4.0, max_decel=8.0, max_jerk=50.0, max_yaw_rate=6.0,
+              mass_kg=30.0),
     ActorKind("deer", "animal", 1.8, 0.45, 1.4, MODEL_UNICYCLE, (150, 100, 60), max_speed=13.0,
-              max_accel=5.0, comfort_decel=4.0, max_decel=8.0, max_jerk=50.0, max_yaw_rate=4.0),
+              max_accel=5.0, comfort_decel=4.0, max_decel=8.0, max_jerk=50.0, max_yaw_rate=4.0,
+              mass_kg=70.0),
     ActorKind("kangaroo", "animal", 1.6, 0.5, 1.5, MODEL_UNICYCLE, (170, 120, 80),
               max_speed=15.0, max_accel=5.0, comfort_decel=4.0, max_decel=8.0, max_jerk=50.0,
-              max_yaw_rate=4.0),
-    ActorKind("tyre", "static", 1.08, 1.08, 0.32, MODEL_STATIC, (25, 25, 25)),
-    ActorKind("debris", "static", 1.2, 0.8, 0.5, MODEL_STATIC, (140, 110, 70)),
+              max_yaw_rate=4.0, mass_kg=55.0),
+    ActorKind("tyre", "static", 1.08, 1.08, 0.32, MODEL_STATIC, (25, 25, 25), mass_kg=80.0),
+    ActorKind("debris", "static", 1.2, 0.8, 0.5, MODEL_STATIC, (140, 110, 70), mass_kg=150.0),
 ):
     register_actor_kind(_kind)

@@ -142,3 +142,37 @@ def test_curve_is_held_on_dry_road_and_run_wide_on_ice():
     # 12 m/s on R = 60 m needs 2.4 m/s^2: fine on dry asphalt, twice what ice gives
     assert worst[0] < 0.3
     assert worst[1] > 1.5
+
+
+def test_a_car_hitting_a_static_obstacle_stops_at_the_point_of_contact(long_road):
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=10.0, speed_mps=20.0, desired_speed_mps=20.0,
+                  watches_road=False, ego=True),
+        ActorSpec("truck", "stalled", lane="fwd_0", s=100.0, behavior="static"),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.1)])
+    sim.step(80)
+    gap = (sim.state.x[0, 1] - sim.state.length[0, 1] / 2) - (
+        sim.state.x[0, 0] + sim.state.length[0, 0] / 2)
+    assert sim.outcome(0).collision_with == "stalled"
+    assert -0.01 <= gap <= 0.0  # stopped where it touched, not inside the truck
+    assert sim.state.speed[0, 0] == 0.0
+
+
+def test_a_rear_end_impact_conserves_momentum(long_road):
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=10.0, speed_mps=25.0, desired_speed_mps=25.0,
+                  watches_road=False, ego=True),
+        ActorSpec("truck", "slow", lane="fwd_0", s=60.0, speed_mps=10.0, desired_speed_mps=10.0,
+                  behavior="follow_lane"),
+    )
+    # the ego does not brake for the truck: the impact alone changes the speeds
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    for _ in range(200):
+        sim.step(1)
+        if sim.outcome(0).collision:
+            break
+    m_car, m_truck = sim.blocks.params[0, L.P_MASS, :2]
+    v_common = (m_car * 25.0 + m_truck * 10.0) / (m_car + m_truck)
+    assert sim.state.speed[0, 0] == pytest.approx(v_common, rel=1e-9)
+    assert sim.state.speed[0, 1] == pytest.approx(v_common, rel=1e-9)

@@ -1,0 +1,23 @@
+"""The compiled-kernel cache is dropped when any core source changes."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from simdrive.core._jit import drop_stale_cache
+
+
+def fake_dispatcher(path):
+    return SimpleNamespace(_cache=SimpleNamespace(_cache_path=str(path)))
+
+
+def test_cache_built_from_other_core_sources_is_dropped_once(tmp_path):
+    (tmp_path / "step.advance_worlds-1.py311.nbi").write_text("old")
+    (tmp_path / "step.advance_worlds-1.py311.1.nbc").write_text("old")
+    (tmp_path / "simdrive-core-sources.sha256").write_text("digest of other sources")
+    drop_stale_cache(fake_dispatcher(tmp_path))
+    assert not list(tmp_path.glob("*.nb?"))
+    # the digest now matches: fresh cache files survive the next start
+    (tmp_path / "step.advance_worlds-1.py311.nbi").write_text("new")
+    drop_stale_cache(fake_dispatcher(tmp_path))
+    assert (tmp_path / "step.advance_worlds-1.py311.nbi").read_text() == "new"
