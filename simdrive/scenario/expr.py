@@ -1,0 +1,496 @@
+"""A small, safe expression language for post-run requirements and search objectives.
+
+Scenario files state requirements (``require: [min_ttc < 2.0]``) and objectives
+(``min_distance(ego, child)``) over a fixed set of run metrics. The text is
+tokenized and parsed by hand (recursive descent; nothing ever reaches ``eval``),
+type-checked at parse time, and evaluated on one run (:meth:`Expr.evaluate`) or
+on many runs at once with numpy (:meth:`Expr.evaluate_many`). Grammar, loosest
+binding first::
+
+    or_expr    := and_expr ("or" and_expr)*
+    and_expr   := not_expr ("and" not_expr)*
+    not_expr   := "not" not_expr | comparison
+    comparison := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)*
+    sum        := product (("+" | "-") product)*
+    product    := unary (("*" | "/") unary)*
+    unary      := "-" unary | atom
+    atom       := number | "true" | "false" | name | name "(" actors ")" | "(" or_expr ")"
+
+Names may be dotted (``ego.max_decel``); ``1 < min_ttc < 3`` means
+``1 < min_ttc and min_ttc < 3``. Division follows IEEE 754: ``x / 0`` is inf,
+-inf or nan, never an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import math
+import operator
+import re
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import ClassVar, NamedTuple
+
+import numpy as np
+
+from simdrive.errors import ScenarioError
+
+BOOL, NUMBER = "bool", "number"
+MAX_LENGTH = 1000  # characters of expression text
+MAX_DEPTH = 50  # nested parentheses, 'not' and unary '-'
+
+_KEYWORDS = ("and", "or", "not", "true", "false")
+_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+_TOKEN = re.compile(rf"(?P<space>\s+)|(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+                    rf"|(?P<name>{_NAME})|(?P<op><=|>=|==|!=|[-+*/<>(),])", re.ASCII)
+_IS_NAME = re.compile(_NAME + r"\Z", re.ASCII)
+_CHARACTER_HINTS = {"&": "write 'and'", "|": "write 'or'", "!": "write 'not' (or '!=')",
+                    "=": "compare with '=='", "'": "names are written without quotes",
+                    '"': "names are written without quotes"}
+_COMPARE_HINT = "compare it with a number using <, <=, >, >=, == or !="
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+            "==": operator.eq, "!=": operator.ne}
+
+
+def _divide(a: float, b: float) -> float:
+    """a / b with IEEE 754 results for a zero divisor (inf, -inf or nan)."""
+    if b != 0:
+        return a / b
+    if a == 0 or math.isnan(a):
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _divide}
+_ARITHMETIC_MANY = {**_ARITHMETIC, "/": np.divide}
+# Operators from loosest to tightest binding; unary '-' binds tighter still.
+_LEVELS = (("or",), ("and",), ("not",), tuple(_COMPARE), ("+", "-"), ("*", "/"))
+_BINDING = {op: level + 1 for level, ops in enumerate(_LEVELS) for op in ops}
+
+
+# Syntax tree: frozen and comparable; ``offset`` is where a node starts in the text (0-based).
+
+@dataclass(frozen=True)
+class Literal:
+    value: float | bool
+    type: str
+    offset: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    type: str
+    offset: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Call:
+    """``function(actor, ...)``; every function returns a number."""
+
+    function: str
+    actors: tuple[str, ...]
+    offset: int = field(default=0, compare=False)
+    type: ClassVar[str] = NUMBER
+
+
+@dataclass(frozen=True)
+class Unary:
+    """``-operand`` or ``not operand``."""
+
+    op: str
+    operand: Node
+    offset: int = field(default=0, compare=False)
+
+    @property
+    def type(self) -> str:
+        return BOOL if self.op == "not" else NUMBER
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Operators of one level, flattened: ``a or b or c``, ``a + b - c``, ``a < b <= c``.
+
+    Arithmetic runs left to right; a comparison chain holds when every adjacent pair does.
+    """
+
+    ops: tuple[str, ...]
+    operands: tuple[Node, ...]
+    offset: int = field(default=0, compare=False)
+
+    @property
+    def type(self) -> str:
+        return NUMBER if self.ops[0] in _ARITHMETIC else BOOL
+
+
+Node = Literal | Variable | Call | Unary | Chain
+CallFn = Callable[[str, tuple[str, ...]], float]
+
+
+def _no_call(function: str, actors: tuple[str, ...]):
+    raise TypeError(f"the expression calls {function}() but no call function was given")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed, type-checked expression; ``str(expr)`` is its normalised text."""
+
+    root: Node
+    text: str = field(default="", compare=False)  # the source, as written
+
+    @property
+    def type(self) -> str:
+        """'bool' for a condition, 'number' for a quantity."""
+        return self.root.type
+
+    def evaluate(self, env: Mapping[str, float | bool], call: CallFn = _no_call) -> float | bool:
+        """The value for one run: ``env[name]`` gives variables, ``call(fn, actors)`` calls."""
+        return _evaluate(self.root, env, call)
+
+    def evaluate_many(self, env: Mapping[str, np.ndarray],
+                      call: Callable[[str, tuple[str, ...]], np.ndarray] = _no_call,
+                      *, size: int | None = None) -> np.ndarray:
+        """Values for many runs at once: shape (n,), dtype bool or float64.
+
+        ``env`` values and ``call`` results have shape (n,), one element per run.
+        A constant expression is repeated ``size`` times (default: the length of
+        the env arrays, or 1 when env is empty).
+        """
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            result = _evaluate_many(self.root, env, call)
+        result = np.asarray(result, dtype=bool if self.type == BOOL else np.float64)
+        if result.ndim == 0 and size is None:
+            size = len(next(iter(env.values()))) if env else 1
+        return np.full(size, result) if result.ndim == 0 else result
+
+    def variables(self) -> tuple[str, ...]:
+        """Variable names used, in order of first appearance."""
+        return tuple(dict.fromkeys(n.name for n in _walk(self.root) if isinstance(n, Variable)))
+
+    def calls(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(function, actor names) pairs used, in order of first appearance."""
+        return tuple(dict.fromkeys(
+            (n.function, n.actors) for n in _walk(self.root) if isinstance(n, Call)))
+
+    def __str__(self) -> str:
+        return _render(self.root)
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    yield node
+    children = (node.operand,) if isinstance(node, Unary) else ()
+    for child in node.operands if isinstance(node, Chain) else children:
+        yield from _walk(child)
+
+
+def _evaluate(node: Node, env: Mapping, call: CallFn) -> float | bool:
+    """Plain-Python evaluation of one run: the reference for :func:`_evaluate_many`."""
+    if isinstance(node, Literal):
+        return node.value
+    if isinstance(node, Variable):
+        return bool(env[node.name]) if node.type == BOOL else float(env[node.name])
+    if isinstance(node, Call):
+        return float(call(node.function, node.actors))
+    if isinstance(node, Unary):
+        value = _evaluate(node.operand, env, call)
+        return not value if node.op == "not" else -value
+    if node.ops[0] in ("and", "or"):
+        values = (_evaluate(operand, env, call) for operand in node.operands)
+        return any(values) if node.ops[0] == "or" else all(values)
+    left = _evaluate(node.operands[0], env, call)
+    for op, operand in zip(node.ops, node.operands[1:], strict=True):
+        right = _evaluate(operand, env, call)
+        if op in _ARITHMETIC:
+            right = _ARITHMETIC[op](left, right)
+        elif not _COMPARE[op](left, right):  # stop early, like Python's chained comparisons
+            return False
+        left = right
+    return left if node.type == NUMBER else True
+
+
+def _evaluate_many(node: Node, env: Mapping, call) -> np.ndarray:
+    """Vectorised evaluation: one array element per run."""
+    if isinstance(node, Literal):
+        return np.asarray(node.value, dtype=bool if node.type == BOOL else np.float64)
+    if isinstance(node, (Variable, Call)):
+        value = env[node.name] if isinstance(node, Variable) else call(node.function, node.actors)
+        return np.asarray(value, dtype=bool if node.type == BOOL else np.float64)
+    if isinstance(node, Unary):
+        value = _evaluate_many(node.operand, env, call)
+        return np.logical_not(value) if node.op == "not" else np.negative(value)
+    values = [_evaluate_many(operand, env, call) for operand in node.operands]
+    if node.ops[0] in ("and", "or"):
+        return functools.reduce(np.logical_or if node.ops[0] == "or" else np.logical_and, values)
+    if node.type == BOOL:
+        pairs = zip(node.ops, values, values[1:], strict=False)
+        return functools.reduce(np.logical_and, (_COMPARE[op](a, b) for op, a, b in pairs))
+    result = values[0]
+    for op, value in zip(node.ops, values[1:], strict=True):
+        result = _ARITHMETIC_MANY[op](result, value)
+    return result
+
+
+def _level(node: Node) -> int:
+    """How tightly a node binds: or 1, and 2, not 3, comparison 4, + - 5, * / 6, - 7, atom 8."""
+    if isinstance(node, Chain):
+        return _BINDING[node.ops[0]]
+    if isinstance(node, Unary):
+        return _BINDING["not"] if node.op == "not" else 7
+    return 8
+
+
+def _render(node: Node) -> str:
+    def wrap(child: Node, least: int) -> str:
+        return _render(child) if _level(child) >= least else f"({_render(child)})"
+
+    if isinstance(node, Literal):
+        if node.type == BOOL:
+            return "true" if node.value else "false"
+        if math.isinf(node.value):
+            return "1e999"
+        integral = node.value.is_integer() and node.value < 1e16
+        return str(int(node.value)) if integral else repr(node.value)
+    if isinstance(node, Variable):
+        return node.name
+    if isinstance(node, Call):
+        return f"{node.function}({', '.join(node.actors)})"
+    if isinstance(node, Unary):
+        return ("not " if node.op == "not" else "-") + wrap(node.operand, _level(node))
+    least = _level(node) + 1  # an operand of the same level was parenthesised in the source
+    rest = (f" {op} {wrap(operand, least)}" for op, operand in zip(
+        node.ops, node.operands[1:], strict=True))
+    return wrap(node.operands[0], least) + "".join(rest)
+
+
+def _suggest(word: str, options: Collection[str]) -> str | None:
+    if word.lower() in _KEYWORDS and word not in options:
+        return f"did you mean {word.lower()!r}?"
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+class Token(NamedTuple):
+    kind: str  # "number", "name", "keyword", "op" or "end"
+    text: str
+    offset: int  # 0-based, into the expression text
+
+
+class _Parser:
+    def __init__(self, text: str, names: dict[str, tuple[str, str]], functions: Mapping[str, int],
+                 actors: Collection[str] | None, where: dict, column: int | None) -> None:
+        self.text, self.names, self.functions, self.where = text, names, functions, where
+        self.column = 1 if column is None else column
+        self.actors = sorted(actors) if actors is not None else None
+        self.tokens: list[Token] = []
+        self.position = self.depth = 0
+
+    def error(self, message: str, offset: int, *, hint: str | None = None, caret: bool = True,
+              **details) -> ScenarioError:
+        """A ScenarioError at ``offset`` into the text, which it shows with a caret."""
+        if caret:
+            shown = re.sub(r"\s", " ", self.text)  # tabs and newlines would shift the caret
+            hint = f"{hint or 'here:'}\n    {shown}\n    {' ' * offset}^"
+        return ScenarioError(message, **self.where, column=self.column + offset, hint=hint,
+                             **details)
+
+    def tokenize(self) -> None:
+        offset = 0
+        while offset < len(self.text):
+            match = _TOKEN.match(self.text, offset)
+            if match is None:
+                char = self.text[offset]
+                raise self.error(f"unexpected character {char!r}", offset,
+                                 hint=_CHARACTER_HINTS.get(char))
+            kind, offset = match.lastgroup, match.end()
+            if kind != "space":
+                kind = "keyword" if match.group() in _KEYWORDS else kind
+                self.tokens.append(Token(kind, match.group(), match.start()))
+        self.tokens.append(Token("end", "", len(self.text.rstrip())))
+
+    @property
+    def peek(self) -> Token:
+        return self.tokens[self.position]
+
+    def take(self) -> Token:
+        self.position += 1
+        return self.tokens[self.position - 1]
+
+    def at(self, *texts: str) -> bool:
+        return self.peek.kind in ("op", "keyword") and self.peek.text in texts
+
+    @contextlib.contextmanager
+    def nested(self, token: Token) -> Iterator[None]:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
+                             token.offset)
+        yield
+        self.depth -= 1
+
+    def unexpected(self, token: Token, expected: str) -> ScenarioError:
+        message = "expression ends too early" if token.kind == "end" else (
+            f"unexpected {token.text!r}")
+        return self.error(message, token.offset, expected=expected)
+
+    def check(self, node: Node, want: str, op: str) -> Node:
+        if node.type == want:
+            return node
+        text = _render(node)
+        text = text if len(text) <= 40 else text[:37] + "..."
+        if want == BOOL:
+            raise self.error(f"{op!r} needs true/false operands, but {text!r} is a number",
+                             node.offset, hint=_COMPARE_HINT)
+        raise self.error(f"{op!r} needs numbers, but {text!r} is true/false", node.offset,
+                         hint=f"use a true/false value on its own or with 'not' ('not {text}')")
+
+    def parse(self) -> Node:
+        self.tokenize()
+        if self.peek.kind == "end":
+            raise self.error("empty expression", 0, expected="an expression such as 'min_ttc < 2'")
+        node = self.expression()
+        if self.at(")"):
+            raise self.error("unmatched ')'", self.peek.offset, hint="remove it or add a '('")
+        if self.peek.kind != "end":
+            raise self.unexpected(self.peek, "an operator such as 'and', '<' or '+', or the end")
+        return node
+
+    def expression(self, level: int = 0) -> Node:
+        """Operands joined by the operators of ``_LEVELS[level]`` or tighter ones."""
+        if level == len(_LEVELS):  # unary minus, then an atom
+            if self.at("-"):
+                return self.prefix(NUMBER, functools.partial(self.expression, level))
+            return self.atom()
+        if _LEVELS[level] == ("not",):
+            if self.at("not"):
+                return self.prefix(BOOL, functools.partial(self.expression, level))
+            return self.expression(level + 1)
+        want = BOOL if level < _BINDING["not"] else NUMBER
+        first = self.expression(level + 1)
+        if not self.at(*_LEVELS[level]):
+            return first
+        ops, operands = [], [self.check(first, want, self.peek.text)]
+        while self.at(*_LEVELS[level]):
+            ops.append(self.take().text)
+            operands.append(self.check(self.expression(level + 1), want, ops[-1]))
+        return Chain(tuple(ops), tuple(operands), first.offset)
+
+    def prefix(self, want: str, parse_operand: Callable[[], Node]) -> Node:
+        """``-`` or ``not`` and its operand."""
+        token = self.take()
+        with self.nested(token):
+            return Unary(token.text, self.check(parse_operand(), want, token.text), token.offset)
+
+    def atom(self) -> Node:
+        token = self.peek
+        if token.kind == "number":
+            return Literal(float(self.take().text), NUMBER, token.offset)
+        if self.at("true", "false"):
+            return Literal(self.take().text == "true", BOOL, token.offset)
+        if token.kind == "name":
+            self.take()
+            return self.call(token) if self.at("(") else self.variable(token)
+        if not self.at("("):
+            raise self.unexpected(token, "a number, a name, 'not', '-' or '('")
+        self.take()
+        with self.nested(token):
+            inner = self.expression()
+        self.close(token)
+        return replace(inner, offset=token.offset)
+
+    def close(self, opening: Token) -> None:
+        if self.peek.kind == "end":
+            raise self.error("'(' is never closed", opening.offset, hint="add a ')'")
+        if not self.at(")"):
+            raise self.unexpected(self.peek, "')' or an operator")
+        self.take()
+
+    def variable(self, token: Token) -> Node:
+        name = token.text
+        if name in self.names:
+            return Variable(name, self.names[name][1], token.offset)
+        if name in self.functions:
+            raise self.error(f"{name!r} is a function", token.offset,
+                             hint=f"call it with {self.functions[name]} actor name(s): {name}(...)")
+        listing = ", ".join(f"{n} ({description})" for n, (description, _) in self.names.items())
+        raise self.error(f"unknown name {name!r}", token.offset, expected=f"one of {listing}",
+                         hint=_suggest(name, [*self.names, *self.functions]))
+
+    def call(self, token: Token) -> Node:
+        name, opening = token.text, self.take()
+        if name not in self.functions:
+            message = f"{name!r} is not a function" if name in self.names else (
+                f"unknown function {name!r}")
+            listing = ", ".join(f"{f}({n} actors)" for f, n in self.functions.items())
+            raise self.error(message, token.offset, expected=f"one of {listing}",
+                             hint=_suggest(name, self.functions))
+        arity, actors = self.functions[name], []
+        while not self.at(")") and self.peek.kind != "end":
+            if actors and not self.at(","):
+                raise self.unexpected(self.peek, "',' or ')'")
+            if actors:
+                self.take()
+            if len(actors) == arity:
+                raise self.error(f"too many arguments to {name}()", self.peek.offset,
+                                 expected=f"{arity} actor name(s)")
+            actors.append(self.actor(name))
+        closing = self.peek
+        self.close(opening)
+        if len(actors) < arity:
+            raise self.error(f"too few arguments to {name}()", closing.offset,
+                             expected=f"{arity} actor name(s)", found=len(actors))
+        return Call(name, tuple(actors), token.offset)
+
+    def actor(self, function: str) -> str:
+        token = self.peek
+        listing = f" (one of {', '.join(self.actors)})" if self.actors else ""
+        if token.kind != "name" or "." in token.text:
+            raise self.unexpected(token, "an actor name" + listing)
+        if self.actors is not None and token.text not in self.actors:
+            raise self.error(f"unknown actor {token.text!r} in {function}()", token.offset,
+                             expected="an actor name" + listing,
+                             hint=_suggest(token.text, self.actors))
+        return self.take().text
+
+
+def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
+          functions: Mapping[str, int] | None = None, actors: Collection[str] | None = None,
+          want: str | None = None, file: str | None = None, line: int | None = None,
+          column: int | None = None, path: str | None = None) -> Expr:
+    """Parse and type-check an expression, or raise a ScenarioError pointing into it.
+
+    ``names`` maps each variable to a description, or to ``(description, type)``
+    with type "bool" or "number" (the default). ``functions`` maps function names
+    to their number of actor arguments; they return numbers. ``actors`` limits
+    those arguments (None: any name). ``want`` ("bool" or "number") requires the
+    expression's type. ``line`` and ``column`` (1-based) say where the text
+    starts in its file; an error's column is that column plus the offset of the
+    offending token (without them, the column counts from 1 in the text).
+    """
+    typed = {}
+    for name, spec in names.items():
+        description, kind = (spec, NUMBER) if isinstance(spec, str) else spec
+        if kind not in (BOOL, NUMBER) or not _IS_NAME.match(name) or name in _KEYWORDS:
+            raise ValueError(f"bad variable {name!r}: {spec!r}")
+        typed[name] = (description, kind)
+    if want not in (None, BOOL, NUMBER):
+        raise ValueError(f"want must be None, 'bool' or 'number', not {want!r}")
+    where = {"file": file, "line": line, "path": path}
+    parser = _Parser(text if isinstance(text, str) else "", typed, dict(functions or {}), actors,
+                     where, column)
+    if not isinstance(text, str):
+        raise parser.error("an expression must be text", 0, caret=False, found=text,
+                           expected="an expression such as 'min_ttc < 2'")
+    if len(text) > MAX_LENGTH:
+        raise parser.error(f"expression is too long ({len(text)} characters, the limit is "
+                           f"{MAX_LENGTH})", 0, caret=False)
+    expr = Expr(parser.parse(), text)
+    if want == BOOL and expr.type == NUMBER:
+        raise parser.error("this expression gives a number, but a true/false condition is "
+                           "needed", 0, expected="a condition such as 'min_ttc < 2'",
+                           hint=_COMPARE_HINT)
+    if want == NUMBER and expr.type == BOOL:
+        raise parser.error("this expression gives true/false, but a number is needed", 0,
+                           expected="a number to minimise, such as a metric or a distance")
+    return expr

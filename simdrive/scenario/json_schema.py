@@ -1,0 +1,130 @@
+"""A JSON Schema of the scenario format, for editors with a YAML language server.
+
+Generated from the same key tables the checker in simdrive.scenario.spec uses,
+so the two cannot drift apart (a test validates every shipped scenario against
+it). The checker remains the authority: the schema cannot express every rule
+(ranges of distributions, references between actors).
+"""
+
+from __future__ import annotations
+
+from simdrive.scenario.spec import (
+    ACTIONS,
+    ACTOR_KEYS,
+    BEHAVIORS,
+    PLACEMENT_ANCHORS,
+    TOP_KEYS,
+    TRIGGERS,
+)
+from simdrive.world.actors import actor_kinds
+from simdrive.world.conditions import LIGHTINGS, WEATHERS
+
+NUMBER = {"$ref": "#/$defs/number"}
+
+
+def _choice_of(options) -> dict:
+    return {"oneOf": [{"enum": list(options)}, {"$ref": "#/$defs/choice"}]}
+
+
+def _object(properties: dict, required=()) -> dict:
+    out = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+def _trigger() -> dict:
+    props = {name: NUMBER for name, rule in TRIGGERS.items() if rule is not None}
+    props["reach_point"] = _object({"x": NUMBER, "y": NUMBER, "radius": NUMBER}, ("x", "y"))
+    props["actor_distance_below"] = _object({"actor": {"type": "string"}, "distance": NUMBER},
+                                            ("actor", "distance"))
+    out = _object(props)
+    out.update(minProperties=1, maxProperties=1)
+    return out
+
+
+def _action_body(params: dict) -> dict:
+    props = {"trigger": {"$ref": "#/$defs/trigger"}, "delay": NUMBER,
+             "to": _object({"x": NUMBER, "y": NUMBER}, ("x", "y"))}
+    for key, rule in params.items():
+        props[key] = {"type": ["integer", "string"]} if rule is None else NUMBER
+    return _object(props, ("trigger",))
+
+
+def _actor(is_ego: bool) -> dict:
+    lane = {"type": ["integer", "string"]}
+    placement_props = {
+        "lane": lane, "parking": {"enum": ["left", "right"]},
+        "sidewalk": {"enum": ["left", "right"]}, "ahead_of": {"type": "string"},
+        "position": _object({"x": NUMBER, "y": NUMBER, "heading": NUMBER}, ("x", "y")),
+        "s": NUMBER, "d": NUMBER, "distance": NUMBER, "min_gap": {"type": "number"},
+    }
+    assert set(PLACEMENT_ANCHORS) <= set(placement_props)
+    behavior = {"oneOf": [
+        {"enum": list(BEHAVIORS)},
+        _object({name: _action_body(p) for name, p in ACTIONS.items()}),
+    ]}
+    types = {
+        "id": {"type": "string"}, "kind": {"enum": list(actor_kinds())},
+        "count": {"type": "integer", "minimum": 1}, "placement": _object(placement_props),
+        "lane": lane, "s": NUMBER, "d": NUMBER, "speed": NUMBER, "desired_speed": NUMBER,
+        "behavior": behavior, "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},
+        "direction": {"enum": [1, -1]}, "turn": _choice_of(("straight", "left", "right")),
+        "watches_road": {"type": "boolean"}, "cautious": {"type": "boolean"},
+        "obeys_signals": {"type": "boolean"}, "lane_changes": {"type": "boolean"},
+    }
+    props = {key: types.get(key, NUMBER) for key in ACTOR_KEYS}
+    for key, desc in ACTOR_KEYS.items():
+        props[key] = dict(props[key], description=desc)
+    return _object(props, () if is_ego else ("kind", "placement"))
+
+
+def scenario_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of a scenario file."""
+    number = {"oneOf": [
+        {"type": "number"},
+        _object({"uniform": {"type": "array", "items": {"type": "number"},
+                             "minItems": 2, "maxItems": 2}}, ("uniform",)),
+        _object({"normal": {"oneOf": [
+            {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            _object({"mean": {"type": "number"}, "std": {"type": "number"},
+                     "min": {"type": "number"}, "max": {"type": "number"}},
+                    ("mean", "std"))]}}, ("normal",)),
+        {"$ref": "#/$defs/choice"},
+        _object({"range": {"type": "array", "items": {"type": "number"},
+                           "minItems": 3, "maxItems": 3}}, ("range",)),
+    ]}
+    choice = _object({"choice": {"oneOf": [
+        {"type": "array", "minItems": 1},
+        _object({"options": {"type": "array", "minItems": 1},
+                 "weights": {"type": "array", "items": {"type": "number", "minimum": 0}}},
+                ("options",))]}}, ("choice",))
+    top_types = {
+        "name": {"type": "string"}, "description": {"type": "string"},
+        "extends": {"type": "string"}, "duration": {"type": "number"},
+        "dt": {"type": "number"}, "map": {"type": ["string", "object"]},
+        "environment": _object({
+            "weather": _choice_of(WEATHERS), "lighting": _choice_of(LIGHTINGS),
+            "change": _object({"at": NUMBER, "weather": _choice_of(WEATHERS)}, ("at", "weather")),
+        }),
+        "ego": _actor(True), "actors": {"type": "array", "items": _actor(False)},
+        "variants": _object({
+            "grid": {"type": "array", "items": {"type": "string"}},
+            "samples": {"type": "integer", "minimum": 1},
+            "seed": {"type": "integer", "minimum": 0},
+            "method": {"enum": ["random", "lhs", "halton"]},
+            "require": {"oneOf": [{"type": "string"},
+                                  {"type": "array", "items": {"type": "string"}}]},
+        }),
+        "camera": {"type": "object"}, "render": {"type": "object"},
+    }
+    props = {key: dict(top_types[key], description=desc) for key, desc in TOP_KEYS.items()}
+    schema = _object(props)
+    schema.update({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "simdrive scenario",
+        "$defs": {"number": number, "choice": choice, "trigger": _trigger(),
+                  "action": _object({name: _action_body(p) for name, p in ACTIONS.items()})},
+    })
+    schema["$defs"]["action"].update(minProperties=1, maxProperties=1)
+    return schema

@@ -1,0 +1,56 @@
+"""``extends:``: a scenario builds on a base file with a strict, documented merge.
+
+Rules: mappings merge key by key (recursively); lists and scalars in the
+extending file replace the base's; ``extends`` chains (a base may extend another)
+up to MAX_EXTENDS_DEPTH, and a cycle is an error. Every node keeps the file,
+line and column it came from, so an error about a key points to the file that
+has it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from simdrive.errors import ScenarioError
+from simdrive.scenario.yamlpos import Node, load_yaml_file
+
+MAX_EXTENDS_DEPTH = 8
+
+
+def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
+    """The document at ``path`` with its ``extends`` chain merged in."""
+    path = Path(path)
+    resolved = path.resolve()
+    if resolved in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, resolved))
+        raise ScenarioError("extends forms a cycle", file=str(path), found=cycle)
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} files",
+                            file=str(path))
+    root = load_yaml_file(path)
+    if not root.is_mapping:
+        raise root.error("a scenario file is a mapping", expected="key: value pairs",
+                         found=type(root.value).__name__)
+    base_node = root.get("extends")
+    if base_node is None:
+        return root
+    if not isinstance(base_node.value, str):
+        raise base_node.error("extends takes a file path", found=base_node.plain())
+    base_path = path.parent / base_node.value
+    if not base_path.is_file():
+        raise base_node.error("the base scenario file does not exist",
+                              expected="a path relative to this file", found=str(base_path))
+    base = load_merged(base_path, (*_chain, resolved))
+    own = {k: v for k, v in root.value.items() if k != "extends"}
+    return merge(base, dataclasses.replace(root, value=own))
+
+
+def merge(base: Node, over: Node) -> Node:
+    """``over`` laid on ``base``: mappings merge, everything else is replaced."""
+    if not (base.is_mapping and over.is_mapping):
+        return over
+    merged = dict(base.value)
+    for key, node in over.value.items():
+        merged[key] = merge(merged[key], node) if key in merged else node
+    return dataclasses.replace(over, value=merged)

@@ -1,0 +1,199 @@
+"""Strict, positioned reading of YAML nodes into typed values.
+
+A :class:`Reader` wraps one mapping node and the set of keys it may hold. It
+turns each value into the expected type or raises a ScenarioError pointing at
+the node (file, line, column, key path), with the closest valid key suggested
+for a typo. Numeric and categorical fields may hold a distribution instead of
+a constant: the reader registers it under its key path in ``params`` and
+returns a :class:`Param` placeholder that a variant later fills in.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from simdrive.scenario.distributions import Choice, Constant, Normal, Uniform, from_spec
+from simdrive.scenario.yamlpos import Node
+
+_MISSING = object()
+DIST_KEYS = ("uniform", "normal", "choice", "range")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A value that varies between variants: the key path of its distribution."""
+
+    path: str
+
+
+def suggest(word: str, options) -> str | None:
+    """'did you mean ...?' for the closest option, or None."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+class Reader:
+    """Typed access to a mapping node; every key must be read or it is an error."""
+
+    def __init__(self, node: Node, allowed: dict[str, str], params: dict, what: str) -> None:
+        if not node.is_mapping:
+            raise node.error(f"{what} must be a mapping", expected="key: value pairs",
+                             found=node.plain())
+        for key, child in node.items():
+            if key not in allowed:
+                raise child.error(
+                    f"unknown key {key!r} in {what}",
+                    expected="one of " + ", ".join(allowed), hint=suggest(key, allowed),
+                )
+        self.node = node
+        self.params = params
+        self.what = what
+
+    def has(self, key: str) -> bool:
+        return self.node.get(key) is not None
+
+    def child(self, key: str) -> Node | None:
+        return self.node.get(key)
+
+    def require(self, key: str) -> Node:
+        child = self.node.get(key)
+        if child is None:
+            raise self.node.error(f"{self.what} needs the key {key!r}")
+        return child
+
+    # ---- scalars ---------------------------------------------------------------
+    def number(self, key: str, *, default=_MISSING, low: float = -math.inf,
+               high: float = math.inf, unit: str = "", varies: bool = True):
+        """A float in [low, high] (unit for messages), or a Param if it is a distribution."""
+        node = self.node.get(key)
+        if node is None:
+            if default is _MISSING:
+                raise self.node.error(f"{self.what} needs {key!r}",
+                                      expected=f"a number{_unit(unit)}")
+            return default
+        return read_number(node, self.params, low=low, high=high, unit=unit, varies=varies)
+
+    def integer(self, key: str, *, default=_MISSING, low: int = 0, high: int = 10**9) -> int:
+        node = self.node.get(key)
+        if node is None:
+            if default is _MISSING:
+                raise self.node.error(f"{self.what} needs {key!r}", expected="a whole number")
+            return default
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise node.error("not a whole number", expected="an integer", found=node.plain())
+        if not low <= value <= high:
+            raise node.error("out of range", expected=f"{low} to {high}", found=value)
+        return value
+
+    def text(self, key: str, *, choices=None, default=_MISSING, varies: bool = False):
+        """A string (one of ``choices`` if given), or a Param for a choice distribution."""
+        node = self.node.get(key)
+        if node is None:
+            if default is _MISSING:
+                expected = "one of " + ", ".join(choices) if choices else "text"
+                raise self.node.error(f"{self.what} needs {key!r}", expected=expected)
+            return default
+        return read_text(node, self.params, choices=choices, varies=varies)
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        node = self.node.get(key)
+        if node is None:
+            return default
+        if not isinstance(node.value, bool):
+            raise node.error("not true or false", expected="true or false", found=node.plain())
+        return node.value
+
+
+def _unit(unit: str) -> str:
+    return f" in {unit}" if unit else ""
+
+
+def _distribution(node: Node):
+    try:
+        return from_spec(node.plain())
+    except ValueError as error:
+        raise node.error(f"invalid distribution: {error}") from None
+
+
+def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit="",
+                varies=True):
+    """A constant number or (if ``varies``) a distribution registered under node.path."""
+    value = node.value
+    if node.is_mapping and varies:
+        keys = list(node.keys())
+        if len(keys) != 1 or keys[0] not in DIST_KEYS:
+            raise node.error("expected a number or a distribution",
+                             expected="a number or one of {uniform, normal, choice, range}",
+                             found=node.plain(), hint=suggest(keys[0], DIST_KEYS) if keys else None)
+        dist = _distribution(node)
+        if isinstance(dist, Normal):
+            # an unclipped normal is clipped to the field's valid range
+            clip_low = dist.low if dist.low is not None else (low if low > -math.inf else None)
+            clip_high = dist.high if dist.high is not None else (
+                high if high < math.inf else None)
+            dist = Normal(dist.mean, dist.std, clip_low, clip_high)
+        _check_support(node, dist, low, high, unit)
+        params[node.path] = dist
+        return Param(node.path)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise node.error("not a number", expected=f"a number{_unit(unit)}", found=node.plain())
+    if not math.isfinite(value) or not low <= value <= high:
+        raise node.error("out of range", expected=f"{_range_text(low, high)}{_unit(unit)}",
+                         found=value)
+    return float(value)
+
+
+def read_text(node: Node, params: dict, *, choices=None, varies=False):
+    """A string (from ``choices``), or (if ``varies``) a choice distribution of them."""
+    if node.is_mapping and varies:
+        dist = _distribution(node)
+        options = dist.values() if dist.discrete else ()
+        if not isinstance(dist, (Choice, Constant)):
+            raise node.error("a categorical value takes a choice",
+                             expected="{choice: [...]}", found=node.plain())
+        for option in options:
+            if choices is not None and option not in choices:
+                raise node.error(f"unknown option {option!r}",
+                                 expected="one of " + ", ".join(choices),
+                                 hint=suggest(option, choices))
+        params[node.path] = dist
+        return Param(node.path)
+    if not isinstance(node.value, str):
+        raise node.error("not text", expected="one of " + ", ".join(choices) if choices else
+                         "text", found=node.plain())
+    if choices is not None and node.value not in choices:
+        raise node.error(f"unknown value {node.value!r}", expected="one of " + ", ".join(choices),
+                         hint=suggest(node.value, choices))
+    return node.value
+
+
+def _range_text(low, high) -> str:
+    if low > -math.inf and high < math.inf:
+        return f"a number from {low:g} to {high:g}"
+    if low > -math.inf:
+        return f"a number >= {low:g}"
+    if high < math.inf:
+        return f"a number <= {high:g}"
+    return "a finite number"
+
+
+def _check_support(node: Node, dist, low, high, unit) -> None:
+    if isinstance(dist, Uniform):
+        lo, hi = dist.low, dist.high
+    elif isinstance(dist, Normal):
+        lo = dist.low if dist.low is not None else -math.inf
+        hi = dist.high if dist.high is not None else math.inf
+    elif dist.discrete:
+        values = list(dist.values())
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise node.error("a number field takes numbers", found=node.plain())
+        lo, hi = min(values), max(values)
+    else:
+        return
+    if lo < low or hi > high:
+        raise node.error("distribution reaches outside the valid range",
+                         expected=f"{_range_text(low, high)}{_unit(unit)}",
+                         found=node.plain())

@@ -1,0 +1,417 @@
+"""The scenario format: YAML nodes checked into frozen dataclasses (ScenarioSpec).
+
+Numbers and categories may be distributions; they are collected in
+``ScenarioSpec.params`` by key path and stand in the dataclasses as
+:class:`~simdrive.scenario.reader.Param` placeholders until a variant gives
+them values. The vocabulary is documented in docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simdrive.scenario.reader import Param, Reader, read_text, suggest
+from simdrive.scenario.yamlpos import Node
+from simdrive.world.actors import actor_kinds
+from simdrive.world.conditions import LIGHTINGS, WEATHERS
+
+ACTIONS = {  # action -> {parameter: (unit, low, high)}
+    "hard_brake": {"decel": ("m/s^2", 0.5, 15.0)},
+    "stop": {},
+    "go": {"speed": ("m/s", 0.0, 70.0)},
+    "set_speed": {"speed": ("m/s", 0.0, 70.0)},
+    "cut_in": {"lane": None, "lookahead": ("s", 0.1, 5.0)},
+    "run_red_light": {"speed": ("m/s", 0.0, 70.0)},
+    "wrong_way": {"lane": None},
+    "cross_road": {"speed": ("m/s", 0.1, 15.0)},
+}
+TRIGGERS = {  # trigger -> (unit, low, high) or None for structured ones
+    "time": ("s", 0.0, 3600.0),
+    "ego_distance_below": ("m", 0.0, 1000.0),
+    "ego_time_below": ("s", 0.0, 60.0),
+    "reach_point": None,
+    "actor_distance_below": None,
+}
+BEHAVIORS = ("traffic", "follow_lane", "walk_to", "static", "parked")
+PLACEMENT_ANCHORS = ("lane", "parking", "sidewalk", "ahead_of", "position")
+TOP_KEYS = {
+    "name": "scenario name", "description": "what the scenario is about",
+    "extends": "base scenario file", "duration": "s", "dt": "s", "map": "road map",
+    "environment": "weather and lighting", "ego": "the ego vehicle", "actors": "other actors",
+    "variants": "how to enumerate variants", "camera": "renderer camera", "render": "rendering",
+}
+
+
+@dataclass(frozen=True)
+class ActionSpecT:
+    """A scripted action template: values may be Params."""
+
+    action: str
+    trigger: str
+    trigger_value: object  # number, Param, or dict for structured triggers
+    params: dict
+    delay: object = 0.0
+
+
+@dataclass(frozen=True)
+class PlacementT:
+    anchor: str  # one of PLACEMENT_ANCHORS
+    target: object  # lane name/index, side, actor id, or None for position
+    s: object = 0.0  # m along the lane (or distance ahead for ahead_of)
+    d: object = 0.0  # m lateral offset
+    x: object = 0.0
+    y: object = 0.0
+    heading: object = 0.0  # rad
+    min_gap: float = 0.5  # m of clearance to every other actor
+
+
+@dataclass(frozen=True)
+class ActorT:
+    """One actor entry; ``count`` > 1 places that many, each drawing its own placement."""
+
+    name: str
+    kind: str
+    count: int
+    placement: PlacementT
+    speed: object
+    desired_speed: object
+    behavior: str
+    actions: tuple[ActionSpecT, ...]
+    options: dict  # direction, turn, reaction_time, watches_road, ... (constants or Params)
+    node: Node = field(repr=False, compare=False, default=None)
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A parsed, validated scenario file (after ``extends`` merging)."""
+
+    name: str
+    description: str
+    file: str
+    content_hash: str  # sha256 of the merged document's plain data
+    duration: float
+    dt: float
+    map_desc: object  # mapping or file path for build_map
+    weather: object
+    lighting: object
+    change: dict | None  # {at, weather} or None
+    ego: ActorT
+    actors: tuple[ActorT, ...]
+    grid: tuple[str, ...]
+    samples: int
+    seed: int
+    method: str
+    require: tuple[tuple[str, Node], ...]
+    params: dict = field(repr=False)  # key path -> Distribution
+    camera: dict = field(default_factory=dict)
+    render: dict = field(default_factory=dict)
+
+
+def parse_scenario(root: Node, file: str) -> ScenarioSpec:
+    """Check a (merged) scenario document into a ScenarioSpec."""
+    params: dict = {}
+    top = Reader(root, TOP_KEYS, params, "the scenario")
+    name = top.text("name")
+    env = _environment(top.child("environment"), params)
+    ego_node = top.require("ego")
+    ego = _actor(ego_node, params, default_name="ego", is_ego=True)
+    actors = []
+    seen = {"ego"}
+    actors_node = top.child("actors")
+    if actors_node is not None:
+        if not actors_node.is_sequence:
+            raise actors_node.error("actors must be a list", found=actors_node.plain())
+        for k, node in enumerate(actors_node):
+            actor = _actor(node, params, default_name=f"actor{k}", is_ego=False)
+            if actor.name in seen:
+                raise node.error(f"duplicate actor id {actor.name!r}")
+            seen.add(actor.name)
+            actors.append(actor)
+    _check_references(ego, actors)
+    variants = _variants(top.child("variants"), params)
+    grid, samples, seed, method, require = variants
+    for path in grid:
+        if path not in params:
+            known = sorted(params)
+            raise top.require("variants").error(
+                f"grid axis {path!r} is not a distribution in this scenario",
+                expected="one of " + (", ".join(known) or "(none)"), hint=suggest(path, known))
+        if not params[path].discrete:
+            raise top.require("variants").error(f"grid axis {path!r} is continuous",
+                                                expected="a choice or range distribution")
+    plain = root.plain()
+    digest = hashlib.sha256(repr(_canonical(plain)).encode()).hexdigest()
+    map_node = top.require("map")
+    return ScenarioSpec(
+        name=name, description=top.text("description", default=""), file=file,
+        content_hash=digest,
+        duration=top.number("duration", low=0.1, high=600.0, unit="s", varies=False),
+        dt=top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False),
+        map_desc=_map_desc(map_node), weather=env[0], lighting=env[1], change=env[2],
+        ego=ego, actors=tuple(actors), grid=grid, samples=samples, seed=seed, method=method,
+        require=require, params=params,
+        camera=(top.child("camera").plain() if top.has("camera") else {}),
+        render=(top.child("render").plain() if top.has("render") else {}),
+    )
+
+
+def _canonical(data):
+    if isinstance(data, dict):
+        return tuple(sorted((k, _canonical(v)) for k, v in data.items()))
+    if isinstance(data, list):
+        return tuple(_canonical(v) for v in data)
+    return data
+
+
+def _map_desc(node: Node):
+    if node.is_mapping:
+        plain = node.plain()
+        if "file" in plain:
+            plain = dict(plain, file=str(Path(node.file).parent / plain["file"]))
+        return plain
+    if isinstance(node.value, str):
+        return str(Path(node.file).parent / node.value)
+    raise node.error("map must be a mapping or a file path", found=node.plain())
+
+
+def _environment(node: Node | None, params: dict):
+    if node is None:
+        return "clear", "noon", None
+    env = Reader(node, {"weather": "weather", "lighting": "lighting",
+                        "change": "a change during the run"}, params, "environment")
+    weather = env.text("weather", choices=tuple(WEATHERS), default="clear", varies=True)
+    light = env.text("lighting", choices=tuple(LIGHTINGS), default="noon", varies=True)
+    change = None
+    if env.has("change"):
+        ch = Reader(env.child("change"), {"at": "s", "weather": "weather after the change"},
+                    params, "environment.change")
+        change = {"at": ch.number("at", low=0.0, high=600.0, unit="s"),
+                  "weather": ch.text("weather", choices=tuple(WEATHERS), varies=True)}
+    return weather, light, change
+
+
+ACTOR_KEYS = {
+    "id": "actor name", "kind": "actor kind", "count": "how many", "placement": "where",
+    "lane": "lane (ego shorthand)", "s": "m along the lane (ego shorthand)",
+    "d": "m lateral offset (ego shorthand)", "speed": "m/s", "desired_speed": "m/s",
+    "behavior": "how it moves", "actions": "scripted actions", "direction": "1 or -1",
+    "turn": "straight, left or right", "reaction_time": "s", "vision_range": "m",
+    "time_headway": "s", "min_gap": "m", "watches_road": "bool", "cautious": "bool",
+    "obeys_signals": "bool", "lane_changes": "bool", "politeness": "MOBIL p",
+}
+
+
+def _actor(node: Node, params: dict, default_name: str, is_ego: bool) -> ActorT:
+    what = "ego" if is_ego else f"actor {node.path}"
+    r = Reader(node, ACTOR_KEYS, params, what)
+    name = "ego" if is_ego else r.text("id", default=default_name)
+    kinds = actor_kinds()
+    kind = r.text("kind", choices=kinds, default="car") if is_ego else r.text("kind", choices=kinds)
+    count = 1 if is_ego else r.integer("count", default=1, low=1, high=200)
+    if r.has("placement"):
+        placement = _placement(r.child("placement"), params)
+    elif is_ego:
+        lane = r.child("lane")
+        placement = PlacementT(
+            "lane", _lane_ref(lane) if lane is not None else 0,
+            s=r.number("s", default=10.0, low=-1e4, high=1e5, unit="m"),
+            d=r.number("d", default=0.0, low=-10.0, high=10.0, unit="m"))
+    else:
+        raise node.error(f"{what} needs a placement",
+                         expected="placement: {lane|parking|sidewalk|ahead_of|position: ...}")
+    behavior, actions = _behavior(r.child("behavior"), params)
+    if r.has("actions"):
+        seq = r.child("actions")
+        if not seq.is_sequence:
+            raise seq.error("actions must be a list", found=seq.plain())
+        actions = actions + tuple(_action(item, params) for item in seq)
+    options = {}
+    for key, (low, high, unit) in {"reaction_time": (0.0, 5.0, "s"),
+                                   "vision_range": (1.0, 2000.0, "m"),
+                                   "time_headway": (0.1, 10.0, "s"),
+                                   "min_gap": (0.0, 20.0, "m"),
+                                   "politeness": (0.0, 2.0, "")}.items():
+        if r.has(key):
+            options[key] = r.number(key, low=low, high=high, unit=unit)
+    for key in ("watches_road", "cautious", "obeys_signals", "lane_changes"):
+        if r.has(key):
+            options[key] = r.boolean(key, default=True)
+    if r.has("direction"):
+        options["direction"] = r.integer("direction", low=-1, high=1)
+        if options["direction"] == 0:
+            raise r.child("direction").error("direction is 1 or -1", found=0)
+    if r.has("turn"):
+        options["turn"] = r.text("turn", choices=("straight", "left", "right"), varies=True)
+    return ActorT(
+        name=name, kind=kind, count=count, placement=placement,
+        speed=r.number("speed", default=0.0, low=0.0, high=70.0, unit="m/s"),
+        desired_speed=r.number("desired_speed", default=None, low=0.0, high=70.0, unit="m/s"),
+        behavior=behavior, actions=actions, options=options, node=node,
+    )
+
+
+def _lane_ref(node: Node):
+    if isinstance(node.value, bool) or not isinstance(node.value, (int, str)):
+        raise node.error("a lane is a forward lane index or a lane name",
+                         expected="0, 1, ... or a name such as fwd_0", found=node.plain())
+    return node.value
+
+
+def _placement(node: Node, params: dict) -> PlacementT:
+    keys = {a: "anchor" for a in PLACEMENT_ANCHORS}
+    keys.update({"s": "m", "d": "m", "distance": "m", "min_gap": "m"})
+    r = Reader(node, keys, params, "placement")
+    anchors = [a for a in PLACEMENT_ANCHORS if r.has(a)]
+    if len(anchors) != 1:
+        raise node.error("a placement has exactly one anchor",
+                         expected="one of " + ", ".join(PLACEMENT_ANCHORS),
+                         found=anchors or node.plain())
+    anchor = anchors[0]
+    gap = r.number("min_gap", default=0.5, low=0.0, high=50.0, unit="m", varies=False)
+    if anchor == "position":
+        pos = Reader(r.child("position"), {"x": "m", "y": "m", "heading": "rad"}, params,
+                     "placement.position")
+        return PlacementT("position", None, x=pos.number("x", unit="m"),
+                          y=pos.number("y", unit="m"),
+                          heading=pos.number("heading", default=0.0, low=-7.0, high=7.0,
+                                             unit="rad"), min_gap=gap)
+    if anchor in ("parking", "sidewalk"):
+        target = r.text(anchor, choices=("left", "right"))
+    elif anchor == "lane":
+        target = _lane_ref(r.child("lane"))
+    else:
+        target = r.text("ahead_of")
+    along = "distance" if anchor == "ahead_of" else "s"
+    if anchor == "ahead_of" and r.has("s"):
+        raise r.child("s").error("ahead_of placements use distance, not s")
+    return PlacementT(anchor, target,
+                      s=r.number(along, default=0.0, low=-1e4, high=1e5, unit="m"),
+                      d=r.number("d", default=0.0, low=-20.0, high=20.0, unit="m"),
+                      min_gap=gap)
+
+
+def _behavior(node: Node | None, params: dict):
+    """(standing behaviour, actions) from ``behavior: name`` or ``behavior: {action: {...}}``."""
+    if node is None:
+        return "", ()
+    if isinstance(node.value, str):
+        read_text(node, params, choices=BEHAVIORS)
+        return ("static" if node.value == "parked" else node.value), ()
+    if node.is_mapping:
+        actions = []
+        for key, child in node.items():
+            if key in BEHAVIORS:
+                raise child.error(f"behavior {key!r} takes no parameters",
+                                  expected=f"behavior: {key}")
+            actions.append(_action_body(key, child, params))
+        return "", tuple(actions)
+    raise node.error("behavior is a name or an action with a trigger",
+                     expected="one of " + ", ".join(BEHAVIORS) + " or {action: {trigger: ...}}",
+                     found=node.plain())
+
+
+def _action(node: Node, params: dict) -> ActionSpecT:
+    if not node.is_mapping or len(list(node.keys())) != 1:
+        raise node.error("an action is one key: the action's name",
+                         expected="{hard_brake: {trigger: ..., decel: 8}}", found=node.plain())
+    key, body = next(iter(node.items()))
+    return _action_body(key, body, params)
+
+
+def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
+    if name not in ACTIONS:
+        raise body.error(f"unknown action {name!r}", expected="one of " + ", ".join(ACTIONS),
+                         hint=suggest(name, ACTIONS))
+    spec = ACTIONS[name]
+    keys = {"trigger": "when", "delay": "s after the trigger", "to": "target point"}
+    keys.update({k: "" for k in spec})
+    r = Reader(body, keys, params, f"action {name}")
+    values = {}
+    for key, rule in spec.items():
+        if rule is None:
+            if r.has(key):
+                values[key] = _lane_ref(r.child(key))
+            elif name in ("cut_in", "wrong_way"):
+                raise body.error(f"{name} needs a lane")
+        elif r.has(key):
+            unit, low, high = rule
+            values[key] = r.number(key, low=low, high=high, unit=unit)
+    if r.has("to"):
+        to = Reader(r.child("to"), {"x": "m", "y": "m"}, params, f"{name}.to")
+        values["to"] = (to.number("x", unit="m"), to.number("y", unit="m"))
+    trig_node = r.require("trigger")
+    trig = Reader(trig_node, {k: "" for k in TRIGGERS}, params, "trigger")
+    present = [k for k in TRIGGERS if trig.has(k)]
+    if len(present) != 1:
+        raise trig_node.error("a trigger has exactly one condition",
+                              expected="one of " + ", ".join(TRIGGERS), found=trig_node.plain())
+    kind = present[0]
+    if TRIGGERS[kind] is not None:
+        unit, low, high = TRIGGERS[kind]
+        value = trig.number(kind, low=low, high=high, unit=unit)
+    elif kind == "reach_point":
+        pt = Reader(trig.child(kind), {"x": "m", "y": "m", "radius": "m"}, params, kind)
+        value = {"x": pt.number("x", unit="m"), "y": pt.number("y", unit="m"),
+                 "radius": pt.number("radius", default=1.0, low=0.01, high=100.0, unit="m")}
+    else:
+        ad = Reader(trig.child(kind), {"actor": "id", "distance": "m"}, params, kind)
+        value = {"actor": ad.text("actor"),
+                 "distance": ad.number("distance", low=0.0, high=1000.0, unit="m"),
+                 "node": trig.child(kind)}
+    return ActionSpecT(name, kind, value, values,
+                       delay=r.number("delay", default=0.0, low=0.0, high=600.0, unit="s"))
+
+
+def _check_references(ego: ActorT, actors: list[ActorT]) -> None:
+    names = {"ego"} | {a.name for a in actors}
+    for actor in [ego, *actors]:
+        for action in actor.actions:
+            if action.trigger == "actor_distance_below":
+                ref = action.trigger_value["actor"]
+                if ref not in names:
+                    raise action.trigger_value["node"].error(
+                        f"trigger refers to an unknown actor {ref!r}",
+                        expected="one of " + ", ".join(sorted(names)), hint=suggest(ref, names))
+        if actor.placement.anchor == "ahead_of" and actor.placement.target not in names:
+            raise actor.node.error(f"placement refers to an unknown actor "
+                                   f"{actor.placement.target!r}",
+                                   expected="one of " + ", ".join(sorted(names)),
+                                   hint=suggest(actor.placement.target, names))
+
+
+def _variants(node: Node | None, params: dict):
+    if node is None:
+        return (), 1, 0, "random", ()
+    r = Reader(node, {"grid": "discrete axes", "samples": "draws per grid cell",
+                      "seed": "random seed", "method": "random, lhs or halton",
+                      "require": "post-run conditions"}, params, "variants")
+    grid = ()
+    if r.has("grid"):
+        g = r.child("grid")
+        if not g.is_sequence or not all(isinstance(item.value, str) for item in g):
+            raise g.error("grid is a list of parameter paths", found=g.plain())
+        grid = tuple(item.value for item in g)
+    require = ()
+    if r.has("require"):
+        req = r.child("require")
+        items = list(req) if req.is_sequence else [req]
+        for item in items:
+            if not isinstance(item.value, str) and not isinstance(item.value, bool):
+                raise item.error("a requirement is an expression", found=item.plain())
+            require += ((str(item.value).lower() if isinstance(item.value, bool)
+                         else item.value, item),)
+    return (grid, r.integer("samples", default=1, low=1, high=100000),
+            r.integer("seed", default=0, low=0, high=2**32 - 1),
+            r.text("method", choices=("random", "lhs", "halton"), default="random"), require)
+
+
+def resolve(value, values: dict):
+    """A template value with its Param (if any) replaced by the variant's value."""
+    if isinstance(value, Param):
+        return values[value.path]
+    return value
+
+
+__all__ = ["ScenarioSpec", "ActorT", "ActionSpecT", "PlacementT", "parse_scenario", "resolve"]

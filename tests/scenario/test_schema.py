@@ -1,0 +1,44 @@
+"""`simdrive schema` stays in sync with the checker and accepts the whole library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from simdrive.cli import main
+from simdrive.scenario import spec
+from simdrive.scenario.json_schema import scenario_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
+
+
+def test_schema_is_valid_json_schema_and_printed_by_the_cli(capsys):
+    assert main(["schema"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == scenario_schema()
+    jsonschema.Draft202012Validator.check_schema(printed)
+
+
+def test_schema_lists_exactly_the_keys_the_checker_accepts():
+    schema = scenario_schema()
+    assert set(schema["properties"]) == set(spec.TOP_KEYS)
+    actor = schema["properties"]["actors"]["items"]
+    assert set(actor["properties"]) == set(spec.ACTOR_KEYS)
+    assert set(schema["$defs"]["action"]["properties"]) == set(spec.ACTIONS)
+    assert set(schema["$defs"]["trigger"]["properties"]) == set(spec.TRIGGERS)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_library_file_satisfies_the_schema(path):
+    jsonschema.validate(yaml.safe_load(path.read_text()), scenario_schema())
+
+
+def test_schema_rejects_a_typo_an_editor_should_flag():
+    doc = {"name": "x", "duration": 5, "ego": {"lane": 0, "sped": 3}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, scenario_schema())

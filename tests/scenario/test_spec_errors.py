@@ -1,0 +1,129 @@
+"""Bad scenario files: each error kind names file, line, column and key path."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from simdrive.errors import ScenarioError
+from simdrive.scenario.runner import load_scenario
+
+GOOD = """\
+name: t
+duration: 5
+map: {type: straight, lanes: 1, length: 200}
+ego: {lane: 0, s: 5, speed: 10}
+actors:
+  - id: lead
+    kind: car
+    placement: {lane: 0, s: 40}
+    speed: 8
+"""
+
+
+def write(tmp_path, text, name="s.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def error_for(tmp_path, text) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text))
+    return info.value
+
+
+def test_good_file_loads(tmp_path):
+    spec = load_scenario(write(tmp_path, GOOD))
+    assert spec.name == "t" and spec.actors[0].name == "lead"
+
+
+def test_unknown_key_names_position_and_suggests(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("    speed: 8", "    sped: 8"))
+    assert (err.line, err.column) == (9, 5)
+    assert err.path == "actors[0].sped"
+    assert "speed" in str(err) and "s.yaml:9:5" in str(err)
+
+
+def test_wrong_type(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("speed: 8", "speed: fast"))
+    assert err.path == "actors[0].speed" and err.line == 9
+    assert "number" in str(err)
+
+
+def test_out_of_range_value(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("duration: 5", "duration: -2"))
+    assert err.path == "duration" and err.line == 2 and "out of range" in str(err)
+
+
+def test_unknown_actor_kind_suggests(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("kind: car", "kind: kar"))
+    assert err.path == "actors[0].kind" and "'car'" in str(err)
+
+
+def test_unknown_behavior(tmp_path):
+    err = error_for(tmp_path, GOOD + "    behavior: teleport\n")
+    assert err.path == "actors[0].behavior"
+
+
+def test_reference_to_missing_actor(tmp_path):
+    text = GOOD + textwrap.indent(textwrap.dedent("""\
+        actions:
+          - stop: {trigger: {actor_distance_below: {actor: nobody, distance: 5}}}
+    """), "    ")
+    err = error_for(tmp_path, text)
+    assert "nobody" in str(err) and err.line == 11
+
+
+def test_bad_distribution(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("speed: 8", "speed: {uniform: [9, 3]}"))
+    assert err.path == "actors[0].speed"
+
+
+def test_require_expression_error_points_into_the_expression(tmp_path):
+    err = error_for(tmp_path, GOOD + "variants: {require: [min_tcc < 2]}\n")
+    assert err.line == 10
+    assert "min_ttc" in str(err)
+
+
+def test_extends_merges_and_errors_point_to_the_file_with_the_key(tmp_path):
+    write(tmp_path, GOOD.replace("    speed: 8", "    sped: 8"), "base.yaml")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, "extends: base.yaml\nname: child\n"))
+    assert info.value.file.endswith("base.yaml") and info.value.line == 9
+
+
+def test_extends_overrides_maps_and_replaces_lists(tmp_path):
+    write(tmp_path, GOOD, "base.yaml")
+    spec = load_scenario(write(tmp_path, """\
+        extends: base.yaml
+        name: child
+        ego: {speed: 14}
+        actors:
+          - {id: walker, kind: adult, placement: {sidewalk: right, s: 30}}
+    """))
+    assert spec.name == "child" and spec.ego.speed == 14.0 and spec.ego.placement.s == 5.0
+    assert [a.name for a in spec.actors] == ["walker"]
+
+
+def test_extends_cycle_is_an_error(tmp_path):
+    write(tmp_path, "extends: b.yaml\n", "a.yaml")
+    write(tmp_path, "extends: a.yaml\n", "b.yaml")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(tmp_path / "a.yaml")
+
+
+def test_impossible_placement_says_which_constraint_failed(tmp_path):
+    text = GOOD + textwrap.indent(textwrap.dedent("""\
+        - id: crowd
+          kind: bus
+          count: 40
+          placement: {lane: 0, s: {uniform: [50, 60]}}
+    """), "  ")
+    from simdrive.scenario.runner import simulate
+
+    spec = load_scenario(write(tmp_path, text))
+    with pytest.raises(ScenarioError) as info:
+        simulate(spec, limit=1)
+    assert "crowd" in str(info.value) and "tries" in str(info.value)
