@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from shapely.geometry import LineString, Point
 
-from simdrive.core.geometry import boxes_overlap
+from simdrive.core.geometry import boxes_overlap, polyline_pose, polyline_project
+from simdrive.core.layout import LANE_DRIVING
+from simdrive.errors import SimdriveError
 from simdrive.scenario import sampling
 from simdrive.scenario.reader import Param
 from simdrive.scenario.spec import ActionSpecT, ActorT, ScenarioSpec, resolve
@@ -92,6 +94,7 @@ class _Placer:
         self.road = road
         self.spec = spec
         self.variant = variant
+        self.arrays = road.to_arrays()
         self.boxes: list[tuple[str, float, float, float, float, float]] = []
         self.lane_pos: dict[str, tuple[str, float]] = {}
 
@@ -129,10 +132,11 @@ class _Placer:
             lane, s, d, pose = self.pose(actor, rng, actor.count, previous, attempt)
             if pose is None:
                 try:
-                    lane_obj = self.road.lanes[self.road.lane_index(lane)]
-                except Exception as error:
-                    raise actor.node.error(f"placement: {error}") from None
-                x, y, heading = (float(v) for v in lane_obj.to_world(s, d))
+                    index = self.road.lane_index(lane)
+                except SimdriveError as error:
+                    raise actor.node.error(f"placement: {error.message}", expected=error.expected,
+                                           found=error.found) from None
+                x, y, heading = _lane_pose(self.arrays, index, s, d)
             else:
                 x, y, heading = pose
             gap = actor.placement.min_gap
@@ -160,6 +164,14 @@ class _Placer:
                              math.sin(oh), ol / 2, ow / 2):
                 return name
         return None
+
+
+def _lane_pose(arrays, lane: int, s: float, d: float) -> tuple[float, float, float]:
+    """Pose at (s, d) m on a lane, with the simulation's own polyline kernel."""
+    start = int(arrays.lane_start[lane])
+    count = int(arrays.lane_npoints[lane])
+    x, y, heading, _ = polyline_pose(arrays.lane_points, arrays.lane_cum_s, start, count, s, 0)
+    return x - d * math.sin(heading), y + d * math.cos(heading), heading
 
 
 def _varies(actor: ActorT) -> bool:
@@ -195,15 +207,15 @@ def build_world(spec: ScenarioSpec, variant: Variant, road: RoadMap) -> WorldSpe
     actions: list[ActionSpec] = []
     templates = [spec.ego, *spec.actors]
     first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
-    for a_index, template in enumerate(templates):
+    rng = _rng(variant)  # one generator per variant, drawn from in a fixed order
+    for template in templates:
         previous = None
         for k in range(template.count):
-            rng = _rng(variant, a_index, k)
             name = template.name if template.count == 1 else f"{template.name}_{k}"
             lane, s, d, (x, y, heading) = placer.place(template, name, k, rng, previous)
             previous = name if template.placement.anchor == "ahead_of" else None
             actors.append(_actor_spec(template, name, lane, s, d, x, y, heading, values,
-                                      road, a_index == 0))
+                                      road, template is spec.ego))
             for action in template.actions:
                 actions.append(_action_spec(action, template, name, values, road, x, y,
                                             first_names))
@@ -278,13 +290,17 @@ def _action_spec(a: ActionSpecT, template: ActorT, actor: str, values, road, x, 
 
 def _road_normal(road: RoadMap, x: float, y: float) -> float:
     """Direction (rad) perpendicular to the nearest driving lane at (x, y)."""
+    arrays = road.to_arrays()
     best = None
-    for lane in road.lanes:
-        if lane.kind != 0:
+    for lane in range(len(road.lanes)):
+        if arrays.lane_kind[lane] != LANE_DRIVING:
             continue
-        s, d = lane.to_frenet(x, y)
+        start = int(arrays.lane_start[lane])
+        count = int(arrays.lane_npoints[lane])
+        s, d, seg = polyline_project(arrays.lane_points, arrays.lane_cum_s, start, count, x, y, 0)
         if best is None or abs(d) < best[0]:
-            best = (abs(d), lane.heading_at(s) + math.pi / 2)
+            heading = polyline_pose(arrays.lane_points, arrays.lane_cum_s, start, count, s, seg)[2]
+            best = (abs(d), heading + math.pi / 2)
     return float(best[1]) if best else math.pi / 2
 
 
