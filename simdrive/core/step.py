@@ -447,73 +447,67 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
 
 
 @kernel
-def step_world(fstate_w, istate_w, params_w, wfloat_w, wint_w, act_i_w, act_f_w, events_w,
-               metrics_w, actor_metrics_w, scratch_w, lane_ws_w,
-               lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
-               lane_left, lane_right, lane_successors, lane_signal_group, lane_max_curvature,
-               lane_s_scale_left, lane_s_scale_right, area_points, area_start, area_npoints,
-               area_kind, signal_plan):
-    """Advance one world by one step of ``wfloat_w[WF_DT]`` seconds."""
-    n = fstate_w.shape[1]
-    time_s = wfloat_w[WF_TIME]
-    dt = wfloat_w[WF_DT]
-    step = wint_w[WI_STEP]
-    ego = wint_w[WI_EGO]
-    friction, visibility = _environment(wfloat_w)
-    signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
-    signals = (signal_state(signal_plan, signal_time, np.int64(0)),
-               signal_state(signal_plan, signal_time, np.int64(1)))
-
-    run_actions(act_i_w, act_f_w, fstate_w, istate_w, events_w, wint_w, ego, time_s,
-                lane_points, lane_cum_s, lane_start, lane_npoints)
-    lane_first = lane_ws_w[0]
-    lane_count = lane_ws_w[1]
-    n_bound = sort_lane_order(istate_w, fstate_w, n, lane_first, lane_count)
-    _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n, n_bound,
-                     time_s, dt, step, visibility, signals, lane_points, lane_cum_s, lane_start,
-                     lane_npoints, lane_length, lane_kind, lane_left, lane_right,
-                     lane_successors, lane_signal_group, lane_max_curvature, lane_s_scale_left,
-                     lane_s_scale_right, area_points, area_start, area_npoints, area_kind,
-                     max(1, int(MOBIL_PERIOD_S / dt + 0.5)))
-    _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt, friction,
-               lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_successors)
-    detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
-                      ego, n, time_s, dt)
-    update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor_metrics_w,
-                       ego, n)
-    wint_w[WI_STEP] = step + 1
-    wfloat_w[WF_TIME] = (step + 1) * dt
-
-
-@kernel
 def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, metrics,
                    actor_metrics, scratch, lane_ws, n_steps, record_every, record,
                    lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                    lane_left, lane_right, lane_successors, lane_signal_group, lane_max_curvature,
                    lane_s_scale_left, lane_s_scale_right, area_points, area_start, area_npoints,
                    area_kind, signal_plan):
-    """Advance every world by ``n_steps`` steps.
+    """Advance every world by ``n_steps`` steps of its ``wfloat[w, WF_DT]`` seconds.
 
     With ``record_every`` k > 0, after every k-th step of this call the pose
     and speed of every actor go to ``record[step // k - 1, w]`` as rows
     (x, y, heading, speed); ``record`` is float64 (n_steps // k, W, 4, N).
+    The step is written out here rather than in a function of its own: every
+    level of compiled calls re-optimises everything below it, seconds of cold start.
     """
-    n_worlds = fstate.shape[0]
-    for w in range(n_worlds):
+    n = fstate.shape[2]
+    for w in range(fstate.shape[0]):
+        fstate_w = fstate[w]
+        istate_w = istate[w]
+        params_w = params[w]
+        wfloat_w = wfloat[w]
+        wint_w = wint[w]
+        events_w = events[w]
+        metrics_w = metrics[w]
+        scratch_w = scratch[w]
+        lane_first = lane_ws[w, 0]
+        lane_count = lane_ws[w, 1]
+        ego = wint_w[WI_EGO]
+        dt = wfloat_w[WF_DT]
+        mobil_interval = max(1, int(MOBIL_PERIOD_S / dt + 0.5))
         for k in range(1, n_steps + 1):
-            step_world(fstate[w], istate[w], params[w], wfloat[w], wint[w], act_i[w], act_f[w],
-                       events[w], metrics[w], actor_metrics[w], scratch[w], lane_ws[w],
-                       lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
-                       lane_kind, lane_left, lane_right, lane_successors, lane_signal_group,
-                       lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
-                       area_start, area_npoints, area_kind, signal_plan)
+            time_s = wfloat_w[WF_TIME]
+            step = wint_w[WI_STEP]
+            friction, visibility = _environment(wfloat_w)
+            signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
+            signals = (signal_state(signal_plan, signal_time, np.int64(0)),
+                       signal_state(signal_plan, signal_time, np.int64(1)))
+            run_actions(act_i[w], act_f[w], fstate_w, istate_w, events_w, wint_w, ego, time_s,
+                        lane_points, lane_cum_s, lane_start, lane_npoints)
+            n_bound = sort_lane_order(istate_w, fstate_w, n, lane_first, lane_count)
+            _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
+                             n_bound, time_s, dt, step, visibility, signals, lane_points,
+                             lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
+                             lane_left, lane_right, lane_successors, lane_signal_group,
+                             lane_max_curvature, lane_s_scale_left, lane_s_scale_right,
+                             area_points, area_start, area_npoints, area_kind, mobil_interval)
+            _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
+                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
+                       lane_successors)
+            detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
+                              metrics_w, ego, n, time_s, dt)
+            update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w,
+                               actor_metrics[w], ego, n)
+            wint_w[WI_STEP] = step + 1
+            wfloat_w[WF_TIME] = (step + 1) * dt
             if record_every > 0 and k % record_every == 0:
                 r = k // record_every - 1
-                for i in range(fstate.shape[2]):
-                    record[r, w, 0, i] = fstate[w, F_X, i]
-                    record[r, w, 1, i] = fstate[w, F_Y, i]
-                    record[r, w, 2, i] = fstate[w, F_HEADING, i]
-                    record[r, w, 3, i] = fstate[w, F_SPEED, i]
+                for i in range(n):
+                    record[r, w, 0, i] = fstate_w[F_X, i]
+                    record[r, w, 1, i] = fstate_w[F_Y, i]
+                    record[r, w, 2, i] = fstate_w[F_HEADING, i]
+                    record[r, w, 3, i] = fstate_w[F_SPEED, i]
 
 
 drop_stale_cache(advance_worlds)
