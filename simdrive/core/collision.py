@@ -233,6 +233,11 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
         istate_w[I_FLAGS, i] |= FLAG_CRASHED
 
 
+@inline_kernel
+def _crashed_or_static(istate_w, i):
+    return (istate_w[I_FLAGS, i] & FLAG_CRASHED) != 0 or istate_w[I_MODE, i] == MODE_STATIC
+
+
 @kernel
 def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                       ego, n, time_s, dt):
@@ -254,6 +259,10 @@ def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
             if scratch_w[S_MAXY, b] < scratch_w[S_MINY, a]:
                 continue
             if istate_w[I_MODE, a] == MODE_STATIC and istate_w[I_MODE, b] == MODE_STATIC:
+                continue
+            # a pair that already collided stays in contact: no need to find it again
+            if (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
+                    and _pair_recorded(events_w, wint_w, a, b)):
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
             if f >= 0.0:
