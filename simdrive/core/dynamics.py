@@ -97,7 +97,7 @@ def pure_pursuit_steer(x, y, cos_h, sin_h, target_x, target_y, wheelbase):
     local_x = dx * c + dy * s
     local_y = -dx * s + dy * c
     dist2 = local_x * local_x + local_y * local_y
-    if dist2 < 1e-9:
+    if dist2 < 1e-9 or local_y == 0.0:
         return 0.0
     curvature = 2.0 * local_y / dist2
     return math.atan(curvature * wheelbase)

@@ -389,7 +389,7 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
             prev = fstate_w[F_STEER, i]
             steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
             steer = min(max(steer, -max_steer), max_steer)
-            tan_steer = math.tan(steer)
+            tan_steer = math.tan(steer) if steer != 0.0 else 0.0
             demand = v * v * tan_steer / wheelbase
             along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
             if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
@@ -415,9 +415,12 @@ def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_
             metrics_w[M_MAX_EGO_DECEL] = -along
         fstate_w[F_ACCEL, i] = along
         fstate_w[F_SPEED, i] = new_v
-        h = wrap_angle(h + yaw)
-        cos_new = math.cos(h)
-        sin_new = math.sin(h)
+        cos_new = scratch_w[S_COS, i]
+        sin_new = scratch_w[S_SIN, i]
+        if yaw != 0.0:  # straight on: the heading and its sine and cosine stay as they are
+            h = wrap_angle(h + yaw)
+            cos_new = math.cos(h)
+            sin_new = math.sin(h)
         x, y = integrate_pose(x, y, scratch_w[S_COS, i], scratch_w[S_SIN, i], cos_new, sin_new,
                               dist)
         scratch_w[S_COS, i] = cos_new
