@@ -133,7 +133,7 @@ S_COUNT = 8
 
 LANE_WS_COUNT = 2  # int32 (W, 2, L): first position of each lane in the order, count
 
-MOBIL_PERIOD_S = 0.5  # s between an actor's lane-change decisions (staggered over actors)
+MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
 LOOKAHEAD_MIN_VEHICLE = 4.0  # m
