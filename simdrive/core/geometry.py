@@ -20,19 +20,27 @@ def boxes_overlap(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
     dx = x2 - x1
     dy = y2 - y1
     for k in range(4):
-        if k == 0:
-            ux, uy = c1, s1
-        elif k == 1:
-            ux, uy = -s1, c1
-        elif k == 2:
-            ux, uy = c2, s2
-        else:
-            ux, uy = -s2, c2
-        r1 = hl1 * abs(ux * c1 + uy * s1) + hw1 * abs(-ux * s1 + uy * c1)
-        r2 = hl2 * abs(ux * c2 + uy * s2) + hw2 * abs(-ux * s2 + uy * c2)
-        if abs(dx * ux + dy * uy) > r1 + r2:
+        ux, uy, r = _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
+        if abs(dx * ux + dy * uy) > r:
             return False
     return True
+
+
+@inline_kernel
+def _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2):
+    """Candidate axis k (0-3: the two boxes' edge normals) and the boxes' summed
+    half-extents along it."""
+    if k == 0:
+        ux, uy = c1, s1
+    elif k == 1:
+        ux, uy = -s1, c1
+    elif k == 2:
+        ux, uy = c2, s2
+    else:
+        ux, uy = -s2, c2
+    r = (hl1 * abs(ux * c1 + uy * s1) + hw1 * abs(-ux * s1 + uy * c1)
+         + hl2 * abs(ux * c2 + uy * s2) + hw2 * abs(-ux * s2 + uy * c2))
+    return ux, uy, r
 
 
 @inline_kernel
@@ -99,20 +107,7 @@ def boxes_time_to_collision(
     t_enter = -INF
     t_exit = INF
     for k in range(4):
-        if k == 0:
-            ux, uy = c1, s1
-        elif k == 1:
-            ux, uy = -s1, c1
-        elif k == 2:
-            ux, uy = c2, s2
-        else:
-            ux, uy = -s2, c2
-        r = (
-            hl1 * abs(ux * c1 + uy * s1)
-            + hw1 * abs(-ux * s1 + uy * c1)
-            + hl2 * abs(ux * c2 + uy * s2)
-            + hw2 * abs(-ux * s2 + uy * c2)
-        )
+        ux, uy, r = _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
         p = dx * ux + dy * uy
         q = wx * ux + wy * uy
         if q == 0.0:

@@ -66,22 +66,22 @@ LIGHTINGS = {
 }
 
 
+def _preset(table: dict, name: str, what: str):
+    try:
+        return table[name]
+    except KeyError:
+        raise WorldError(f"unknown {what}", expected=f"one of {', '.join(table)}",
+                         found=name) from None
+
+
 def weather(name: str) -> Weather:
     """The weather preset called ``name``."""
-    try:
-        return WEATHERS[name]
-    except KeyError:
-        raise WorldError("unknown weather", expected=f"one of {', '.join(WEATHERS)}",
-                         found=name) from None
+    return _preset(WEATHERS, name, "weather")
 
 
 def lighting(name: str) -> Lighting:
     """The lighting preset called ``name``."""
-    try:
-        return LIGHTINGS[name]
-    except KeyError:
-        raise WorldError("unknown lighting", expected=f"one of {', '.join(LIGHTINGS)}",
-                         found=name) from None
+    return _preset(LIGHTINGS, name, "lighting")
 
 
 def visibility_m(weather_name: str, lighting_name: str) -> float:
