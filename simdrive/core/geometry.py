@@ -256,3 +256,31 @@ def polyline_pose(points, cum_s, start, count, s, seg_hint):
     seg_len = cum_s[i + 1] - cum_s[i]
     t = (s - cum_s[i]) / seg_len
     return ax + t * ex, ay + t * ey, math.atan2(ey, ex), seg
+
+
+@kernel
+def first_overlap(x, y, c, s, hl, hw, boxes, count):
+    """Index of the first of ``boxes[:count]`` (rows x, y, cos, sin, half length, half
+    width) that the given box overlaps, or -1."""
+    for k in range(count):
+        if boxes_overlap(x, y, c, s, hl, hw, boxes[k, 0], boxes[k, 1], boxes[k, 2],
+                         boxes[k, 3], boxes[k, 4], boxes[k, 5]):
+            return k
+    return -1
+
+
+@kernel
+def last_inside_along(px, py, ux, uy, max_len, step, points, starts, counts, kinds, kind):
+    """Largest distance t <= max_len (m, in ``step`` increments) at which the point
+    (px, py) + t (ux, uy) lies inside an area of ``kind``; -1 if it never does."""
+    last = -1.0
+    n_steps = int(max_len / step)
+    for k in range(n_steps + 1):
+        t = k * step
+        qx = px + t * ux
+        qy = py + t * uy
+        for a in range(starts.shape[0]):
+            if kinds[a] == kind and point_in_polygon(qx, qy, points, starts[a], counts[a]):
+                last = t
+                break
+    return last

@@ -14,10 +14,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.geometry import LineString, Point
 
-from simdrive.core.geometry import boxes_overlap, polyline_pose, polyline_project
-from simdrive.core.layout import LANE_DRIVING
+from simdrive.core.geometry import (
+    first_overlap,
+    last_inside_along,
+    polyline_pose,
+    polyline_project,
+)
+from simdrive.core.layout import AREA_DRIVABLE, LANE_DRIVING
 from simdrive.errors import SimdriveError
 from simdrive.scenario import sampling
 from simdrive.scenario.reader import Param
@@ -96,6 +100,8 @@ class _Placer:
         self.variant = variant
         self.arrays = road.to_arrays()
         self.boxes: list[tuple[str, float, float, float, float, float]] = []
+        total = sum(t.count for t in (spec.ego, *spec.actors))
+        self.box_array = np.zeros((total, 6))  # x, y, cos, sin, half length, half width
         self.lane_pos: dict[str, tuple[str, float]] = {}
 
     def draw(self, value, rng, count: int, attempt: int):
@@ -142,6 +148,9 @@ class _Placer:
             gap = actor.placement.min_gap
             hit = self._overlap(x, y, heading, kind.length + 2 * gap, kind.width + 2 * gap)
             if hit is None:
+                k = len(self.boxes)
+                self.box_array[k] = (x, y, math.cos(heading), math.sin(heading),
+                                     kind.length / 2, kind.width / 2)
                 self.boxes.append((name, x, y, heading, kind.length, kind.width))
                 if lane is not None:
                     self.lane_pos[name] = (lane, s)
@@ -158,12 +167,9 @@ class _Placer:
             hint="widen its placement distribution, lower count or min_gap, or move it")
 
     def _overlap(self, x, y, heading, length, width) -> str | None:
-        c, s = math.cos(heading), math.sin(heading)
-        for name, ox, oy, oh, ol, ow in self.boxes:
-            if boxes_overlap(x, y, c, s, length / 2, width / 2, ox, oy, math.cos(oh),
-                             math.sin(oh), ol / 2, ow / 2):
-                return name
-        return None
+        hit = first_overlap(x, y, math.cos(heading), math.sin(heading), length / 2, width / 2,
+                            self.box_array, len(self.boxes))
+        return None if hit < 0 else self.boxes[hit][0]
 
 
 def _lane_pose(arrays, lane: int, s: float, d: float) -> tuple[float, float, float]:
@@ -181,22 +187,19 @@ def _varies(actor: ActorT) -> bool:
 
 def _crossing_target(road: RoadMap, x: float, y: float, heading_hint: float):
     """Point 1 m beyond the far edge of the drivable area, straight across from (x, y)."""
+    arrays = road.to_arrays()
     best = None
     for direction in (heading_hint, heading_hint + math.pi):
-        far = (x + 80 * math.cos(direction), y + 80 * math.sin(direction))
-        crossing = LineString([(x, y), far]).intersection(road.drivable)
-        if crossing.is_empty:
-            continue
-        length = Point(x, y).distance(Point(far))
-        points = [Point(c) for geom in getattr(crossing, "geoms", [crossing])
-                  for c in geom.coords]
-        reach = max(Point(x, y).distance(p) for p in points)
-        if reach < length and (best is None or reach < best[0]):
-            best = (reach, direction)
+        ux, uy = math.cos(direction), math.sin(direction)
+        reach = last_inside_along(x, y, ux, uy, 80.0, 0.05, arrays.area_points,
+                                  arrays.area_start, arrays.area_npoints, arrays.area_kind,
+                                  AREA_DRIVABLE)
+        if reach >= 0.0 and (best is None or reach < best[0]):
+            best = (reach, ux, uy)
     if best is None:
         return None
-    reach, direction = best
-    return x + (reach + 1.0) * math.cos(direction), y + (reach + 1.0) * math.sin(direction)
+    reach, ux, uy = best
+    return x + (reach + 1.0) * ux, y + (reach + 1.0) * uy
 
 
 def build_world(spec: ScenarioSpec, variant: Variant, road: RoadMap) -> WorldSpec:

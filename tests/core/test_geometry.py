@@ -125,3 +125,18 @@ def test_projection_onto_a_single_segment_lane_extrapolates_like_the_line_it_lie
         # moving back from the projected point by d along the left normal returns the point
         assert (x - d * math.sin(h), y + d * math.cos(h)) == pytest.approx((px, py), abs=1e-9)
         assert seg == 0
+
+
+def test_first_overlap_and_crossing_reach_match_shapely():
+    rng = np.random.default_rng(8)
+    boxes = [random_box(rng, 10.0) for _ in range(12)]
+    table = np.array([[b[0], b[1], math.cos(b[2]), math.sin(b[2]), b[3] / 2, b[4] / 2]
+                      for b in boxes])
+    for _ in range(200):
+        probe = random_box(rng, 10.0)
+        expected = next((k for k, b in enumerate(boxes) if naive.boxes_overlap(probe, b)), -1)
+        assert G.first_overlap(*kernel_args(probe), table, len(boxes)) == expected
+    road = np.array([[0.0, -5.0], [100.0, -5.0], [100.0, 5.0], [0.0, 5.0]])
+    reach = G.last_inside_along(50.0, -8.0, 0.0, 1.0, 40.0, 0.05, road, np.array([0]),
+                                np.array([4]), np.array([0]), 0)
+    assert reach == pytest.approx(13.0, abs=0.05)  # from y = -8 across to the edge at y = 5
