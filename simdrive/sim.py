@@ -8,7 +8,6 @@ and advances them with the compiled kernel.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,17 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simdrive.core import layout as L
-from simdrive.core.step import LANE_WS_COUNT, S_COS, S_COUNT, S_SIN, advance_worlds
+from simdrive.core.step import LANE_WS_COUNT, S_COUNT, advance_worlds
 from simdrive.errors import WorldError
+from simdrive.packing import ACTIONS, pack_world
 from simdrive.state import WorldState, allocate_blocks
-from simdrive.world.actors import actor_kind, actor_kind_id
 from simdrive.world.environment import Environment
 from simdrive.world.maps import RoadMap
-
-BEHAVIORS = ("traffic", "follow_lane", "walk_to", "static")
-"""How an actor moves: IDM+MOBIL lane traffic, a free lane follower (either
-direction, e.g. a walker on a sidewalk or a wrong-way driver), heading for a
-goal point, or not at all."""
 
 _MAP_FIELDS = (
     "lane_points", "lane_cum_s", "lane_start", "lane_npoints", "lane_length", "lane_kind",
@@ -36,38 +30,6 @@ _MAP_FIELDS = (
     "area_kind", "signal_plan",
 )
 """MapArrays fields in the order advance_worlds takes them."""
-
-TURNS = {"straight": 0, "left": 1, "right": 2}
-
-ACTIONS = {
-    "hard_brake": L.ACT_HARD_BRAKE,  # decel_mps2
-    "stop": L.ACT_STOP,
-    "go": L.ACT_GO,  # speed_mps
-    "cut_in": L.ACT_CUT_IN,  # lane, lookahead_s
-    "run_red_light": L.ACT_RUN_RED_LIGHT,  # speed_mps
-    "wrong_way": L.ACT_WRONG_WAY,  # lane
-    "cross_road": L.ACT_CROSS_ROAD,  # x, y (m), speed_mps
-    "set_speed": L.ACT_SET_SPEED,  # speed_mps
-}
-_ACTION_PARAMS = {
-    "hard_brake": ("decel_mps2",),
-    "stop": (),
-    "go": ("speed_mps",),
-    "cut_in": ("lane", "lookahead_s"),
-    "run_red_light": ("speed_mps",),
-    "wrong_way": ("lane",),
-    "cross_road": ("x", "y", "speed_mps"),
-    "set_speed": ("speed_mps",),
-}
-
-TRIGGERS = {
-    "time_s": L.TRIG_TIME,
-    "ego_distance_below_m": L.TRIG_EGO_DISTANCE_BELOW,
-    "reach_point": L.TRIG_REACH_POINT,
-    "actor_distance_below_m": L.TRIG_ACTOR_DISTANCE_BELOW,
-    "ego_time_below_s": L.TRIG_EGO_TIME_BELOW,
-}
-
 
 @dataclass(frozen=True)
 class ActorSpec:
@@ -110,9 +72,9 @@ class ActorSpec:
 class ActionSpec:
     """A scripted action: ``action`` on ``actor`` once ``trigger`` holds (+ ``delay_s``).
 
-    ``trigger`` maps one name of TRIGGERS to its value; ``reach_point`` takes
+    ``trigger`` maps one name of simdrive.packing.TRIGGERS to its value; ``reach_point`` takes
     ``{x, y, radius}`` and ``actor_distance_below_m`` ``{actor, distance}``.
-    ``params`` holds the action's parameters by name (see _ACTION_PARAMS).
+    ``params`` holds the action's parameters by name (see simdrive.packing.ACTION_PARAMS).
     """
 
     actor: str
@@ -176,20 +138,6 @@ class Recording:
     speed: np.ndarray
 
 
-def _kind_defaults(spec: ActorSpec):
-    kind = actor_kind(spec.kind)
-    behavior = spec.behavior
-    if behavior is None:
-        behavior = "traffic" if kind.category == "vehicle" or spec.ego else "static"
-    if behavior not in BEHAVIORS:
-        raise WorldError("unknown behavior", path=f"actor {spec.name!r}",
-                         expected=f"one of {', '.join(BEHAVIORS)}", found=behavior)
-    if kind.category == "static" and behavior != "static":
-        raise WorldError(f"a {kind.name} cannot move", path=f"actor {spec.name!r}",
-                         expected="behavior 'static'", found=behavior)
-    return kind, behavior
-
-
 class Simulation:
     """A batch of worlds on one road map, advanced together with a fixed step.
 
@@ -227,188 +175,9 @@ class Simulation:
         self.state = WorldState.from_blocks(self.blocks)
         self.actor_names: list[list[str]] = []
         for w, spec in enumerate(worlds):
-            self.actor_names.append(self._pack_world(w, spec))
+            self.actor_names.append(pack_world(self.blocks, w, spec, road_map, self.map_arrays))
 
     # ---- building ------------------------------------------------------------
-    def _pack_world(self, w: int, spec: WorldSpec) -> list[str]:
-        b = self.blocks
-        f, i, p = b.fstate[w], b.istate[w], b.params[w]
-        names = [a.name or f"{a.kind}_{k}" for k, a in enumerate(spec.actors)]
-        if len(set(names)) != len(names):
-            raise WorldError("actor names must be unique", found=names)
-        egos = [k for k, a in enumerate(spec.actors) if a.ego]
-        if len(egos) > 1:
-            raise WorldError("a world has at most one ego", found=[names[k] for k in egos])
-        if not spec.dt > 0:
-            raise WorldError("the time step must be positive", path="dt", expected="dt > 0 s",
-                             found=spec.dt)
-        env = spec.environment
-        b.wfloat[w] = 0.0
-        b.wfloat[w, L.WF_DT] = spec.dt
-        b.wfloat[w, L.WF_FRICTION] = env.friction
-        b.wfloat[w, L.WF_VISIBILITY] = env.visibility_m
-        b.wfloat[w, L.WF_CHANGE_TIME] = env.change_time_s
-        b.wfloat[w, L.WF_FRICTION_AFTER] = env.friction_after
-        b.wfloat[w, L.WF_VISIBILITY_AFTER] = env.visibility_after
-        b.wfloat[w, L.WF_SIGNAL_OFFSET] = env.signal_offset_s
-        b.wint[w, L.WI_EGO] = egos[0] if egos else -1
-        for k, actor in enumerate(spec.actors):
-            self._pack_actor(f, i, p, b.scratch[w], k, actor, names[k])
-        for k, action in enumerate(spec.actions):
-            self._pack_action(w, k, action, names)
-        # start the kernel's insertion sorts from sorted orders (they then stay nearly sorted)
-        bound = (i[L.I_VALID] == 1) & (i[L.I_MODE] == L.MODE_LANE)
-        index = np.arange(i.shape[1])
-        i[L.I_ORDER] = np.lexsort((index, np.where(bound, f[L.F_S], 0.0),
-                                   np.where(bound, i[L.I_LANE], 0), ~bound))
-        minx = np.where(i[L.I_VALID] == 1, f[L.F_X], np.inf)
-        i[L.I_XORDER] = np.lexsort((index, minx))
-        return names
-
-    def _pack_actor(self, f, i, p, scratch, k, a: ActorSpec, name: str) -> None:
-        kind, behavior = _kind_defaults(a)
-        where = f"actor {name!r}"
-        lane_index = -1
-        if a.lane is not None:
-            lane_index = self.road_map.lane_index(a.lane)
-            lane = self.road_map.lanes[lane_index]
-            x, y, heading = lane.to_world(a.s, a.d)
-            if a.direction < 0:
-                heading = math.atan2(-math.sin(heading), -math.cos(heading))
-            s, d = a.s, a.d
-        elif a.x is not None and a.y is not None:
-            x, y, heading = a.x, a.y, a.heading or 0.0
-            s = d = 0.0
-        else:
-            raise WorldError("an actor needs a lane or an x, y position", path=where)
-        if behavior in ("traffic", "follow_lane") and lane_index < 0:
-            raise WorldError(f"behavior {behavior!r} needs a lane", path=where)
-        if behavior == "walk_to" and a.goal is None:
-            raise WorldError("behavior 'walk_to' needs a goal", path=where)
-        if a.direction not in (1, -1):
-            raise WorldError("direction must be 1 or -1", path=where, found=a.direction)
-        if a.turn not in TURNS:
-            raise WorldError("unknown turn", path=where, expected="straight, left or right",
-                             found=a.turn)
-        if a.speed_mps < 0:
-            raise WorldError("speed must not be negative", path=where, found=a.speed_mps)
-        seg = 0
-        if lane_index >= 0:
-            cum = self.map_arrays.lane_cum_s
-            start = self.map_arrays.lane_start[lane_index]
-            npts = self.map_arrays.lane_npoints[lane_index]
-            seg = int(np.clip(np.searchsorted(cum[start:start + npts], s) - 1, 0, npts - 2))
-        vehicle = kind.category == "vehicle" or kind.name == "cyclist"
-        speed_limit = self.map_arrays.lane_speed_limit[lane_index] if lane_index >= 0 else 1.4
-        desired = a.desired_speed_mps
-        if desired is None:
-            desired = float(speed_limit) if vehicle else (a.speed_mps or 1.4)
-        mode = {"traffic": L.MODE_LANE, "follow_lane": L.MODE_LANE_FREE,
-                "walk_to": L.MODE_GOTO, "static": L.MODE_STATIC}[behavior]
-        flags = 0
-        if not a.obeys_signals:
-            flags |= L.FLAG_IGNORE_SIGNALS
-        if not a.lane_changes or a.ego:
-            flags |= L.FLAG_NO_LANE_CHANGE
-        if not a.watches_road:
-            flags |= L.FLAG_IGNORE_OBSTACLES
-        if a.cautious:
-            flags |= L.FLAG_CAUTIOUS
-        if a.ego:
-            flags |= L.FLAG_EGO
-        f[:, k] = 0.0
-        f[L.F_X, k] = f[L.F_X_PREV, k] = x
-        f[L.F_Y, k] = f[L.F_Y_PREV, k] = y
-        f[L.F_HEADING, k] = f[L.F_HEADING_PREV, k] = heading
-        f[L.F_SPEED, k] = a.speed_mps
-        f[L.F_S, k] = s
-        f[L.F_D, k] = d
-        f[L.F_DESIRED_SPEED, k] = desired
-        if a.goal is not None:
-            f[L.F_GOAL_X, k], f[L.F_GOAL_Y, k] = a.goal
-        f[L.F_LOOKAHEAD_GAIN, k] = a.lookahead_s
-        scratch[S_COS, k] = math.cos(heading)
-        scratch[S_SIN, k] = math.sin(heading)
-        f[L.F_LANE_CHANGE_TIME, k] = -math.inf
-        i[L.I_VALID, k] = 1
-        i[L.I_MODE, k] = mode
-        i[L.I_LANE, k] = lane_index
-        i[L.I_SEG, k] = seg
-        i[L.I_DIR, k] = a.direction
-        i[L.I_TURN, k] = TURNS[a.turn]
-        i[L.I_FLAGS, k] = flags
-        i[L.I_SEEN_ID, k] = -1
-        i[L.I_KIND, k] = actor_kind_id(kind.name)
-        i[L.I_MODEL, k] = kind.model
-        i[L.I_LANE_TARGET, k] = -1
-        i[L.I_LEADER_SEEN, k] = L.LEADER_KNOWN
-        human_reaction = 1.0 if vehicle else 0.5
-        p[L.P_LENGTH, k] = kind.length
-        p[L.P_WIDTH, k] = kind.width
-        p[L.P_HEIGHT, k] = kind.height
-        p[L.P_WHEELBASE, k] = kind.wheelbase or kind.length
-        p[L.P_MAX_SPEED, k] = max(kind.max_speed, desired, a.speed_mps)
-        p[L.P_MAX_ACCEL, k] = kind.max_accel
-        p[L.P_COMFORT_DECEL, k] = kind.comfort_decel
-        p[L.P_MAX_DECEL, k] = kind.max_decel
-        p[L.P_MAX_JERK, k] = kind.max_jerk
-        p[L.P_MAX_STEER, k] = kind.max_steer
-        p[L.P_MAX_STEER_RATE, k] = kind.max_steer_rate
-        p[L.P_MAX_YAW_RATE, k] = kind.max_yaw_rate
-        p[L.P_TIME_HEADWAY, k] = a.time_headway_s if a.time_headway_s is not None else (
-            1.5 if vehicle else 3.0)
-        p[L.P_MIN_GAP, k] = a.min_gap_m if a.min_gap_m is not None else (2.0 if vehicle else 0.5)
-        p[L.P_POLITENESS, k] = a.politeness
-        p[L.P_REACTION_TIME, k] = (a.reaction_time_s if a.reaction_time_s is not None
-                                   else human_reaction)
-        p[L.P_VISION_RANGE, k] = a.vision_range_m
-        p[L.P_MASS, k] = kind.mass_kg
-
-    def _pack_action(self, w: int, k: int, a: ActionSpec, names: list[str]) -> None:
-        where = f"action {k} ({a.action})"
-        if a.actor not in names:
-            raise WorldError("action refers to an unknown actor", path=where,
-                             expected=f"one of {', '.join(names)}", found=a.actor)
-        if a.action not in ACTIONS:
-            raise WorldError("unknown action", path=where, expected=", ".join(ACTIONS),
-                             found=a.action)
-        if len(a.trigger) != 1 or next(iter(a.trigger)) not in TRIGGERS:
-            raise WorldError("a trigger is one of " + ", ".join(TRIGGERS), path=where,
-                             found=a.trigger)
-        trig_name, value = next(iter(a.trigger.items()))
-        ai = self.blocks.act_i[w, k]
-        af = self.blocks.act_f[w, k]
-        ai[L.AI_ACTOR] = names.index(a.actor)
-        ai[L.AI_TYPE] = ACTIONS[a.action]
-        ai[L.AI_TRIGGER] = TRIGGERS[trig_name]
-        ai[L.AI_REF] = -1
-        ai[L.AI_STATE] = 0
-        af[:] = 0.0
-        af[L.AF_FIRE_TIME] = math.nan
-        af[L.AF_DELAY] = a.delay_s
-        if trig_name == "reach_point":
-            af[L.AF_TRIGGER_X] = value["x"]
-            af[L.AF_TRIGGER_Y] = value["y"]
-            af[L.AF_TRIGGER_VALUE] = value.get("radius", 1.0)
-        elif trig_name == "actor_distance_below_m":
-            if value["actor"] not in names:
-                raise WorldError("trigger refers to an unknown actor", path=where,
-                                 found=value["actor"])
-            ai[L.AI_REF] = names.index(value["actor"])
-            af[L.AF_TRIGGER_VALUE] = value["distance"]
-        else:
-            af[L.AF_TRIGGER_VALUE] = float(value)
-        expected = _ACTION_PARAMS[a.action]
-        unknown = set(a.params) - set(expected)
-        if unknown:
-            raise WorldError("unknown action parameter", path=where,
-                             expected=", ".join(expected) or "none", found=sorted(unknown))
-        for slot, pname in enumerate(expected):
-            raw = a.params.get(pname, 0.0)
-            if pname == "lane":
-                raw = self.road_map.lane_index(raw) if isinstance(raw, str) else raw
-            af[L.AF_PARAM0 + slot] = float(raw)
-
     # ---- stepping ------------------------------------------------------------
     def step(self, n_steps: int = 1) -> None:
         """Advance every world by ``n_steps`` fixed steps."""

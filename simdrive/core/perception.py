@@ -10,12 +10,19 @@ from __future__ import annotations
 import math
 
 from simdrive.core._jit import kernel
-from simdrive.core.geometry import segment_hits_box
+from simdrive.core.geometry import point_in_polygon, segment_hits_box
 from simdrive.core.layout import (
+    AREA_DRIVABLE,
     F_SPEED,
     F_X,
     F_Y,
+    I_LANE,
+    I_MODE,
+    I_MODEL,
+    I_ORDER,
     I_VALID,
+    MODE_LANE,
+    MODEL_BICYCLE,
     P_HEIGHT,
     P_LENGTH,
     P_WIDTH,
@@ -24,6 +31,10 @@ from simdrive.core.layout import (
 OCCLUDER_MIN_HEIGHT = 0.8  # m: debris, tyres and dogs do not hide anything
 CORRIDOR_MARGIN = 0.3  # m of lateral clearance a driver keeps to an obstacle
 PREDICTION_HORIZON = 3.0  # s: crossing actors are projected this far ahead
+# scratch rows holding each actor's heading cosine and sine (see simdrive.core.step)
+S_COS = 0
+S_SIN = 1
+KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
 
 @kernel
@@ -80,3 +91,61 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
             return math.inf, 0.0
     gap = ahead - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
     return gap, speed_j * rel_c
+
+
+@kernel
+def on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
+    for k in range(area_start.shape[0]):
+        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(x, y, area_points, area_start[k],
+                                                  area_npoints[k]):
+            return True
+    return False
+
+
+@kernel
+def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
+    """True if a vehicle i can see would reach i's position within ``gap_s`` s."""
+    for j in range(n):
+        if j == i or istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE:
+            continue
+        v = fstate_w[F_SPEED, j]
+        if v < 0.5:
+            continue
+        dx = fstate_w[F_X, i] - fstate_w[F_X, j]
+        dy = fstate_w[F_Y, i] - fstate_w[F_Y, j]
+        if dx * dx + dy * dy > sight * sight:
+            continue
+        ahead = dx * scratch_w[S_COS, j] + dy * scratch_w[S_SIN, j]
+        lateral = -dx * scratch_w[S_SIN, j] + dy * scratch_w[S_COS, j]
+        if ahead > 0.0 and ahead < v * gap_s and abs(lateral) < KERB_GAP_RANGE:
+            return True
+    return False
+
+
+@kernel
+def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
+                      sight, near_junction):
+    """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way."""
+    order = istate_w[I_ORDER]
+    lane = istate_w[I_LANE, i]
+    bound = istate_w[I_MODE, i] == MODE_LANE
+    best = -1
+    best_gap = math.inf
+    best_speed = 0.0
+    # lane-bound actors see their lane-mates through the order; outside junctions
+    # only free actors (walkers, parked cars, wrong-way drivers) need a look
+    first = n_bound if (bound and not near_junction) else 0
+    for p in range(first, n):
+        j = order[p]
+        if j == i or istate_w[I_VALID, j] == 0:
+            continue
+        if bound and p < n_bound and istate_w[I_LANE, j] == lane:
+            continue
+        gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
+                                       i, j, curvature, sight)
+        if gap < best_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
+                                            scratch_w[S_SIN], n, i, j):
+            best = j
+            best_gap = gap
+            best_speed = speed
+    return best, best_gap, best_speed

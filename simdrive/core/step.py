@@ -35,10 +35,8 @@ from simdrive.core.dynamics import (
     pure_pursuit_steer,
     wrap_angle,
 )
-from simdrive.core.geometry import point_in_polygon
 from simdrive.core.lanes import lane_project, lane_target_point, signal_state, successor
 from simdrive.core.layout import (
-    AREA_DRIVABLE,
     F_ACCEL,
     F_BRAKE_DECEL,
     F_D,
@@ -113,7 +111,7 @@ from simdrive.core.layout import (
     WI_STEP,
 )
 from simdrive.core.metrics import update_ego_metrics
-from simdrive.core.perception import corridor_obstacle, line_of_sight
+from simdrive.core.perception import kerb_gap_unsafe, nearest_obstacle, on_drivable
 from simdrive.core.traffic import (
     comfortable_stop_possible,
     idm_towards,
@@ -141,7 +139,6 @@ LOOKAHEAD_MIN_WALKER = 1.0  # m
 HEADING_GAIN = 4.0  # 1/s: walkers turn towards their target at this rate per rad
 JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
 ARRIVAL_RADIUS = 0.3  # m
-KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
 
 @inline_kernel
@@ -149,64 +146,6 @@ def _environment(wfloat_w):
     if wfloat_w[WF_TIME] >= wfloat_w[WF_CHANGE_TIME]:
         return wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER]
     return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY]
-
-
-@kernel
-def _on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
-    for k in range(area_start.shape[0]):
-        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(x, y, area_points, area_start[k],
-                                                  area_npoints[k]):
-            return True
-    return False
-
-
-@kernel
-def _kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
-    """True if a vehicle i can see would reach i's position within ``gap_s`` s."""
-    for j in range(n):
-        if j == i or istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE:
-            continue
-        v = fstate_w[F_SPEED, j]
-        if v < 0.5:
-            continue
-        dx = fstate_w[F_X, i] - fstate_w[F_X, j]
-        dy = fstate_w[F_Y, i] - fstate_w[F_Y, j]
-        if dx * dx + dy * dy > sight * sight:
-            continue
-        ahead = dx * scratch_w[S_COS, j] + dy * scratch_w[S_SIN, j]
-        lateral = -dx * scratch_w[S_SIN, j] + dy * scratch_w[S_COS, j]
-        if ahead > 0.0 and ahead < v * gap_s and abs(lateral) < KERB_GAP_RANGE:
-            return True
-    return False
-
-
-@kernel
-def _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
-                      sight, near_junction):
-    """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way."""
-    order = istate_w[I_ORDER]
-    lane = istate_w[I_LANE, i]
-    bound = istate_w[I_MODE, i] == MODE_LANE
-    best = -1
-    best_gap = math.inf
-    best_speed = 0.0
-    # lane-bound actors see their lane-mates through the order; outside junctions
-    # only free actors (walkers, parked cars, wrong-way drivers) need a look
-    first = n_bound if (bound and not near_junction) else 0
-    for p in range(first, n):
-        j = order[p]
-        if j == i or istate_w[I_VALID, j] == 0:
-            continue
-        if bound and p < n_bound and istate_w[I_LANE, j] == lane:
-            continue
-        gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
-                                       i, j, curvature, sight)
-        if gap < best_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
-                                            scratch_w[S_SIN], n, i, j):
-            best = j
-            best_gap = gap
-            best_speed = speed
-    return best, best_gap, best_speed
 
 
 @kernel
@@ -295,7 +234,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
             else:
                 curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
-            j, gap, speed_j = _nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
+            j, gap, speed_j = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
                                                 n_bound, curvature, sight, near_junction)
             if j != istate_w[I_SEEN_ID, i]:
                 istate_w[I_SEEN_ID, i] = j
@@ -307,9 +246,9 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         if mode == MODE_GOTO:
             if flags & FLAG_ARRIVED:
                 accel = min(accel, -b_comf)
-            elif flags & FLAG_CAUTIOUS and not _on_drivable(
+            elif flags & FLAG_CAUTIOUS and not on_drivable(
                 fstate_w[F_X, i], fstate_w[F_Y, i], area_points, area_start, area_npoints, area_kind
-            ) and _kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, headway):
+            ) and kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, headway):
                 accel = min(accel, -params_w[P_MAX_DECEL, i])
         if fstate_w[F_BRAKE_DECEL, i] > 0.0:
             accel = min(accel, -fstate_w[F_BRAKE_DECEL, i])

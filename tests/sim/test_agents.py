@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-from simdrive.sim import TURNS, ActionSpec, ActorSpec, Simulation, WorldSpec
+from simdrive.packing import TURNS
+from simdrive.sim import ActionSpec, ActorSpec, Simulation, WorldSpec
 from simdrive.world.environment import Environment
 from simdrive.world.maps import build_map
 
