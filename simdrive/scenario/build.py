@@ -24,6 +24,7 @@ from simdrive.core.geometry import (
 from simdrive.core.layout import AREA_DRIVABLE, LANE_DRIVING
 from simdrive.errors import SimdriveError
 from simdrive.scenario import sampling
+from simdrive.scenario.distributions import Uniform
 from simdrive.scenario.reader import Param
 from simdrive.scenario.spec import ActionSpecT, ActorT, ScenarioSpec, resolve
 from simdrive.sim import ActionSpec, ActorSpec, WorldSpec
@@ -111,6 +112,8 @@ class _Placer:
             if count == 1 and attempt == 0:
                 return self.variant.values[value.path]
             dist = self.spec.params[value.path]
+            if isinstance(dist, Uniform):  # the common case, without numpy's per-call cost
+                return dist.low + rng.random() * (dist.high - dist.low)
             return dist.ppf(rng.random(1))[0].item()
         return value
 
