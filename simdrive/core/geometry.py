@@ -44,49 +44,38 @@ def _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2):
 
 
 @inline_kernel
-def _point_segment_distance(px, py, ax, ay, bx, by):
-    ex = bx - ax
-    ey = by - ay
-    ll = ex * ex + ey * ey
-    t = 0.0
-    if ll > 0.0:
-        t = ((px - ax) * ex + (py - ay) * ey) / ll
-        t = min(1.0, max(0.0, t))
-    qx = ax + t * ex - px
-    qy = ay + t * ey - py
-    return math.sqrt(qx * qx + qy * qy)
+def _corner_box_distance2(ax, ay, ac, as_, ahl, ahw, bx, by, bc, bs, bhl, bhw):
+    """Smallest squared distance (m^2) from a corner of box A to box B.
 
-
-@inline_kernel
-def _corner(x, y, c, s, hl, hw, k):
-    """Corner k (0..3, counter-clockwise from front-left... order irrelevant for use)."""
-    sl = hl if (k == 0 or k == 3) else -hl
-    sw = hw if (k == 0 or k == 1) else -hw
-    return x + sl * c - sw * s, y + sl * s + sw * c
+    Each corner goes into B's frame, where the distance to the box is that to an
+    axis-aligned rectangle: no division, no square root.
+    """
+    best = INF
+    for k in range(4):
+        sl = ahl if (k == 0 or k == 3) else -ahl
+        sw = ahw if (k == 0 or k == 1) else -ahw
+        dx = ax + sl * ac - sw * as_ - bx
+        dy = ay + sl * as_ + sw * ac - by
+        ex = max(abs(dx * bc + dy * bs) - bhl, 0.0)
+        ey = max(abs(-dx * bs + dy * bc) - bhw, 0.0)
+        d2 = ex * ex + ey * ey
+        if d2 < best:
+            best = d2
+    return best
 
 
 @kernel
 def boxes_distance(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
-    """Shortest distance between two oriented boxes in m (0 if they intersect)."""
+    """Shortest distance between two oriented boxes in m (0 if they intersect).
+
+    Two disjoint convex polygons are closest at a vertex of one of them, so the
+    distance is the smaller of the corner-to-box distances both ways.
+    """
     if boxes_overlap(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
         return 0.0
-    best = INF
-    for side in range(2):
-        if side == 0:
-            ax, ay, ac, as_, ahl, ahw = x1, y1, c1, s1, hl1, hw1
-            bx, by, bc, bs, bhl, bhw = x2, y2, c2, s2, hl2, hw2
-        else:
-            ax, ay, ac, as_, ahl, ahw = x2, y2, c2, s2, hl2, hw2
-            bx, by, bc, bs, bhl, bhw = x1, y1, c1, s1, hl1, hw1
-        for i in range(4):
-            px, py = _corner(ax, ay, ac, as_, ahl, ahw, i)
-            for e in range(4):
-                qx0, qy0 = _corner(bx, by, bc, bs, bhl, bhw, e)
-                qx1, qy1 = _corner(bx, by, bc, bs, bhl, bhw, (e + 1) % 4)
-                d = _point_segment_distance(px, py, qx0, qy0, qx1, qy1)
-                if d < best:
-                    best = d
-    return best
+    a = _corner_box_distance2(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2)
+    b = _corner_box_distance2(x2, y2, c2, s2, hl2, hw2, x1, y1, c1, s1, hl1, hw1)
+    return math.sqrt(min(a, b))
 
 
 @kernel
