@@ -205,6 +205,7 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
                                else human_reaction)
     p[L.P_VISION_RANGE, k] = a.vision_range_m
     p[L.P_MASS, k] = kind.mass_kg
+    p[L.P_RADIUS, k] = 0.5 * math.hypot(kind.length, kind.width)
 
 def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpec,
                  names: list[str]) -> None:

@@ -95,7 +95,8 @@ def boxes_time_to_collision(
     wy = vy2 - vy1
     t_enter = -INF
     t_exit = INF
-    for k in range(4):
+    for j in range(4):
+        k = (j + 1) % 4  # lateral axes first: in traffic they separate most pairs
         ux, uy, r = _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
         p = dx * ux + dy * uy
         q = wx * ux + wy * uy
@@ -111,8 +112,8 @@ def boxes_time_to_collision(
             t_enter = ta
         if tb < t_exit:
             t_exit = tb
-    if t_enter > t_exit or t_exit < 0.0:
-        return INF
+        if t_enter > t_exit or t_exit < 0.0:  # the overlap intervals already miss
+            return INF
     return max(t_enter, 0.0)
 
 

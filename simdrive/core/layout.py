@@ -77,7 +77,8 @@ P_POLITENESS = 14  # MOBIL p
 P_REACTION_TIME = 15  # s before a newly perceived obstacle is acted on
 P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility caps it)
 P_MASS = 17  # kg, for the momentum exchange of a collision
-P_COUNT = 18
+P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
+P_COUNT = 19
 
 # ---- per-world floats --------------------------------------------------------
 WF_TIME = 0  # s

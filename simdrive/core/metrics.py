@@ -15,6 +15,7 @@ from simdrive.core.layout import (
     M_MIN_DISTANCE,
     M_MIN_TTC,
     P_LENGTH,
+    P_RADIUS,
     P_WIDTH,
 )
 
@@ -43,7 +44,7 @@ def update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor
     ehl = 0.5 * params_w[P_LENGTH, ego]
     ehw = 0.5 * params_w[P_WIDTH, ego]
     ev = fstate_w[F_SPEED, ego]
-    e_radius = (ehl * ehl + ehw * ehw) ** 0.5
+    e_radius = params_w[P_RADIUS, ego]
     if ev > metrics_w[M_EGO_MAX_SPEED]:
         metrics_w[M_EGO_MAX_SPEED] = ev
     for j in range(n):
@@ -58,11 +59,12 @@ def update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor
         v = fstate_w[F_SPEED, j]
         dx = x - ex
         dy = y - ey
-        lower = (dx * dx + dy * dy) ** 0.5 - e_radius - (hl * hl + hw * hw) ** 0.5
+        lower = (dx * dx + dy * dy) ** 0.5 - e_radius - params_w[P_RADIUS, j]
         wx = v * c - ev * ec
         wy = v * s - ev * es
-        closing_max = (wx * wx + wy * wy) ** 0.5  # no gap closes faster than this
-        if lower <= closing_max * min(TTC_HORIZON_S, actor_metrics_w[AM_MIN_TTC, j]):
+        # no gap closes faster than the relative speed: compare squares, no root
+        reach = min(TTC_HORIZON_S, actor_metrics_w[AM_MIN_TTC, j])
+        if lower <= 0.0 or lower * lower <= (wx * wx + wy * wy) * reach * reach:
             ttc = boxes_time_to_collision(ex, ey, ec, es, ehl, ehw, ev * ec, ev * es,
                                           x, y, c, s, hl, hw, v * c, v * s)
             if ttc < actor_metrics_w[AM_MIN_TTC, j] and ttc <= TTC_HORIZON_S:

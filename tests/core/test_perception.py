@@ -25,6 +25,7 @@ def random_world(rng, n):
     params[L.P_LENGTH] = rng.uniform(0.3, 8, n)
     params[L.P_WIDTH] = rng.uniform(0.3, 2.5, n)
     params[L.P_HEIGHT] = rng.uniform(0.3, 3.0, n)
+    params[L.P_RADIUS] = 0.5 * np.hypot(params[L.P_LENGTH], params[L.P_WIDTH])
     istate[L.I_VALID] = rng.random(n) < 0.9
     return fstate, istate, params
 
