@@ -40,7 +40,10 @@ def drop_stale_cache(dispatcher) -> None:
     directory of the package therefore carries a digest of all core sources;
     when it differs, every cached kernel there is dropped and recompiled.
     """
-    cache_dir = Path(dispatcher._cache._cache_path)
+    try:
+        cache_dir = Path(dispatcher._cache._cache_path)
+    except AttributeError:  # caching off (NUMBA_DISABLE_JIT, or no cache locator)
+        return
     digest = hashlib.sha256(
         b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
     ).hexdigest()
