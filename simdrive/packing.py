@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simdrive.core import layout as L
-from simdrive.core.step import S_COS, S_SIN
+from simdrive.core.layout import S_COS, S_SIN
 from simdrive.errors import WorldError
 from simdrive.state import Blocks
 from simdrive.world.actors import actor_kind, actor_kind_id

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simdrive.core import layout as L
-from simdrive.core.step import LANE_WS_COUNT, S_COUNT, advance_worlds
+from simdrive.core.layout import LANE_WS_COUNT, S_COUNT
+from simdrive.core.step import advance_worlds
 from simdrive.errors import WorldError
 from simdrive.packing import ACTIONS, pack_world
 from simdrive.state import WorldState, allocate_blocks

@@ -47,19 +47,18 @@ from simdrive.core.layout import (
     P_LENGTH,
     P_MASS,
     P_WIDTH,
+    S_COS,
+    S_MAXX,
+    S_MAXY,
+    S_MINX,
+    S_MINY,
+    S_SIN,
     WI_EVENT_COUNT,
 )
 
 MAX_SUBSTEPS = 64
 CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
 
-# scratch rows used here (see simdrive.core.step)
-S_COS = 0
-S_SIN = 1
-S_MINX = 2
-S_MAXX = 3
-S_MINY = 4
-S_MAXY = 5
 
 
 @kernel

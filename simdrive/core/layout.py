@@ -98,6 +98,21 @@ WI_EVENT_COUNT = 2  # events stored
 WI_EVENTS_DROPPED = 3  # events that did not fit in the buffer
 WI_COUNT = 4
 
+# ---- kernel workspace ------------------------------------------------------------
+# scratch float64 (W, S_COUNT, N). S_COS/S_SIN hold the cosine and sine of each
+# actor's current heading: set when the world is built, kept up to date by the
+# integration (one sin/cos per actor-step). The rest is per-step scratch.
+S_COS = 0
+S_SIN = 1
+S_MINX = 2  # swept extents of the last step, m (broad phase)
+S_MAXX = 3
+S_MINY = 4
+S_MAXY = 5
+S_ACCEL_CMD = 6  # m/s^2 chosen by the controls phase
+S_STEER_CMD = 7  # rad (bicycle) or rad/s yaw rate (unicycle)
+S_COUNT = 8
+LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
+
 # ---- modes, models, flags ------------------------------------------------------
 MODE_STATIC = 0  # never moves (parked car, debris)
 MODE_LANE = 1  # lane-bound traffic: IDM + MOBIL, ordered by (lane, s)

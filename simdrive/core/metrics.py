@@ -17,13 +17,12 @@ from simdrive.core.layout import (
     P_LENGTH,
     P_RADIUS,
     P_WIDTH,
+    S_COS,
+    S_SIN,
 )
 
 TTC_HORIZON_S = 30.0  # s: a conflict further ahead than this counts as none (inf)
 
-# scratch rows shared with simdrive.core.collision
-S_COS = 0
-S_SIN = 1
 
 
 @kernel

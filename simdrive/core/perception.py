@@ -26,14 +26,13 @@ from simdrive.core.layout import (
     P_HEIGHT,
     P_LENGTH,
     P_WIDTH,
+    S_COS,
+    S_SIN,
 )
 
 OCCLUDER_MIN_HEIGHT = 0.8  # m: debris, tyres and dogs do not hide anything
 CORRIDOR_MARGIN = 0.3  # m of lateral clearance a driver keeps to an obstacle
 PREDICTION_HORIZON = 3.0  # s: crossing actors are projected this far ahead
-# scratch rows holding each actor's heading cosine and sine (see simdrive.core.step)
-S_COS = 0
-S_SIN = 1
 KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
 

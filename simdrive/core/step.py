@@ -8,7 +8,7 @@ that the result does not depend on actor order:
    at the start of the step: lane leader (IDM), signals, obstacles it can see
    (after its reaction time), MOBIL lane choice;
 3. every actor is integrated (jerk, steering-rate and friction-circle limits,
-   bicycle or unicycle model) and re-projected onto its lane;
+   bicycle or unicycle model) and re-projected onto its lane (core.motion);
 4. collisions are detected on the swept boxes and the ego metrics updated.
 
 ``advance_worlds`` is the only compiled entry point: it runs many steps for
@@ -26,25 +26,18 @@ from simdrive.core._jit import drop_stale_cache, inline_kernel, kernel
 from simdrive.core.actions import run_actions
 from simdrive.core.collision import detect_collisions
 from simdrive.core.dynamics import (
-    advance_speed,
-    friction_clamp,
     heading_error,
     idm_acceleration,
-    integrate_pose,
-    limit_jerk,
     pure_pursuit_steer,
-    wrap_angle,
 )
-from simdrive.core.lanes import lane_project, lane_target_point, signal_state, successor
+from simdrive.core.lanes import lane_target_point, signal_state, successor
 from simdrive.core.layout import (
     F_ACCEL,
     F_BRAKE_DECEL,
-    F_D,
     F_DESIRED_SPEED,
     F_GOAL_X,
     F_GOAL_Y,
     F_HEADING,
-    F_HEADING_PREV,
     F_LANE_CHANGE_TIME,
     F_LEADER_SINCE,
     F_LOOKAHEAD_GAIN,
@@ -53,9 +46,7 @@ from simdrive.core.layout import (
     F_SPEED,
     F_STEER,
     F_X,
-    F_X_PREV,
     F_Y,
-    F_Y_PREV,
     F_YAW_RATE,
     FLAG_ARRIVED,
     FLAG_CAUTIOUS,
@@ -63,7 +54,6 @@ from simdrive.core.layout import (
     FLAG_IGNORE_OBSTACLES,
     FLAG_IGNORE_SIGNALS,
     FLAG_NO_LANE_CHANGE,
-    GRAVITY,
     I_DIR,
     I_FLAGS,
     I_LANE,
@@ -79,7 +69,6 @@ from simdrive.core.layout import (
     LANE_CONNECTOR,
     LANE_DRIVING,
     LEADER_KNOWN,
-    M_MAX_EGO_DECEL,
     MODE_GOTO,
     MODE_LANE,
     MODE_STATIC,
@@ -88,10 +77,6 @@ from simdrive.core.layout import (
     P_LENGTH,
     P_MAX_ACCEL,
     P_MAX_DECEL,
-    P_MAX_JERK,
-    P_MAX_SPEED,
-    P_MAX_STEER,
-    P_MAX_STEER_RATE,
     P_MAX_YAW_RATE,
     P_MIN_GAP,
     P_POLITENESS,
@@ -99,6 +84,10 @@ from simdrive.core.layout import (
     P_TIME_HEADWAY,
     P_VISION_RANGE,
     P_WHEELBASE,
+    S_ACCEL_CMD,
+    S_COS,
+    S_SIN,
+    S_STEER_CMD,
     WF_CHANGE_TIME,
     WF_DT,
     WF_FRICTION,
@@ -111,6 +100,7 @@ from simdrive.core.layout import (
     WI_STEP,
 )
 from simdrive.core.metrics import update_ego_metrics
+from simdrive.core.motion import integrate
 from simdrive.core.perception import kerb_gap_unsafe, nearest_obstacle, on_drivable
 from simdrive.core.traffic import (
     comfortable_stop_possible,
@@ -120,17 +110,6 @@ from simdrive.core.traffic import (
     sort_lane_order,
 )
 
-# scratch rows (float64 (W, S_COUNT, N)); 0-5 are shared with collision/metrics.
-# S_COS/S_SIN hold the cosine and sine of each actor's current heading: set when
-# the world is built, kept up to date by _integrate (one sin/cos per actor-step).
-S_COS = 0
-S_SIN = 1
-S_ACCEL_CMD = 6  # m/s^2 chosen in phase 2
-S_STEER_CMD = 7  # rad (bicycle) or rad/s yaw rate (unicycle)
-S_COUNT = 8
-
-LANE_WS_COUNT = 2  # int32 (W, 2, L): first position of each lane in the order, count
-
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
@@ -138,7 +117,6 @@ LOOKAHEAD_MIN_VEHICLE = 4.0  # m
 LOOKAHEAD_MIN_WALKER = 1.0  # m
 HEADING_GAIN = 4.0  # 1/s: walkers turn towards their target at this rate per rad
 JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
-ARRIVAL_RADIUS = 0.3  # m
 
 
 @inline_kernel
@@ -289,106 +267,6 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
 
 
 @kernel
-def _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
-               friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
-               lane_successors):
-    """Phase 3: limits, friction circle, motion model and lane re-projection of every actor."""
-    for i in range(n):
-        if istate_w[I_VALID, i] == 0:
-            continue
-        x = fstate_w[F_X, i]
-        y = fstate_w[F_Y, i]
-        h = fstate_w[F_HEADING, i]
-        fstate_w[F_X_PREV, i] = x
-        fstate_w[F_Y_PREV, i] = y
-        fstate_w[F_HEADING_PREV, i] = h
-        mode = istate_w[I_MODE, i]
-        if mode == MODE_STATIC:
-            continue
-        target = istate_w[I_LANE_TARGET, i]
-        if target >= 0:
-            s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, target,
-                                     x, y, istate_w[I_SEG, i])
-            istate_w[I_LANE, i] = target
-            istate_w[I_SEG, i] = seg
-            fstate_w[F_S, i] = s
-            fstate_w[F_D, i] = d
-            fstate_w[F_LANE_CHANGE_TIME, i] = time_s
-            istate_w[I_LANE_TARGET, i] = -1
-            istate_w[I_LEADER_SEEN, i] = LEADER_KNOWN  # it chose the gap: it knows the leader
-        v = fstate_w[F_SPEED, i]
-        crashed = istate_w[I_FLAGS, i] & FLAG_CRASHED
-        accel = scratch_w[S_ACCEL_CMD, i]
-        if not crashed:
-            accel = limit_jerk(accel, fstate_w[F_ACCEL, i], params_w[P_MAX_JERK, i], dt)
-        if istate_w[I_MODEL, i] == MODEL_BICYCLE:
-            wheelbase = params_w[P_WHEELBASE, i]
-            max_steer = params_w[P_MAX_STEER, i]
-            rate = params_w[P_MAX_STEER_RATE, i] * dt
-            prev = fstate_w[F_STEER, i]
-            steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
-            steer = min(max(steer, -max_steer), max_steer)
-            tan_steer = math.tan(steer) if steer != 0.0 else 0.0
-            demand = v * v * tan_steer / wheelbase
-            along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
-            if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
-                tan_steer = math.copysign(lat_max * wheelbase / (v * v), tan_steer)
-                steer = math.atan(tan_steer)
-            new_v, dist = advance_speed(v, along, dt)
-            yaw = dist * tan_steer / wheelbase
-            fstate_w[F_STEER, i] = steer
-            fstate_w[F_YAW_RATE, i] = yaw / dt
-        else:
-            yaw_rate = scratch_w[S_STEER_CMD, i]
-            along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
-            if abs(yaw_rate * v) > lat_max:
-                yaw_rate = math.copysign(lat_max / v, yaw_rate)
-            new_v, dist = advance_speed(v, along, dt)
-            yaw = yaw_rate * dt
-            fstate_w[F_YAW_RATE, i] = yaw_rate
-        vmax = params_w[P_MAX_SPEED, i]
-        if new_v > vmax:
-            new_v = vmax
-            dist = 0.5 * (v + vmax) * dt
-        if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
-            metrics_w[M_MAX_EGO_DECEL] = -along
-        fstate_w[F_ACCEL, i] = along
-        fstate_w[F_SPEED, i] = new_v
-        cos_new = scratch_w[S_COS, i]
-        sin_new = scratch_w[S_SIN, i]
-        if yaw != 0.0:  # straight on: the heading and its sine and cosine stay as they are
-            h = wrap_angle(h + yaw)
-            cos_new = math.cos(h)
-            sin_new = math.sin(h)
-        x, y = integrate_pose(x, y, scratch_w[S_COS, i], scratch_w[S_SIN, i], cos_new, sin_new,
-                              dist)
-        scratch_w[S_COS, i] = cos_new
-        scratch_w[S_SIN, i] = sin_new
-        fstate_w[F_X, i] = x
-        fstate_w[F_Y, i] = y
-        fstate_w[F_HEADING, i] = h
-        if mode == MODE_GOTO:
-            dx = fstate_w[F_GOAL_X, i] - x
-            dy = fstate_w[F_GOAL_Y, i] - y
-            if dx * dx + dy * dy < ARRIVAL_RADIUS * ARRIVAL_RADIUS:
-                istate_w[I_FLAGS, i] |= FLAG_ARRIVED
-            continue
-        lane = istate_w[I_LANE, i]
-        s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y,
-                                 istate_w[I_SEG, i])
-        if istate_w[I_DIR, i] > 0 and s > lane_length[lane]:
-            nxt = successor(lane_successors, lane, istate_w[I_TURN, i])
-            if nxt >= 0:
-                lane = nxt
-                istate_w[I_LANE, i] = lane
-                s, d, seg = lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane,
-                                         x, y, np.int64(0))
-        fstate_w[F_S, i] = s
-        fstate_w[F_D, i] = d
-        istate_w[I_SEG, i] = seg
-
-
-@kernel
 def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, metrics,
                    actor_metrics, scratch, lane_ws, n_steps, record_every, record,
                    lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
@@ -434,9 +312,9 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                              lane_left, lane_right, lane_successors, lane_signal_group,
                              lane_max_curvature, lane_s_scale_left, lane_s_scale_right,
                              area_points, area_start, area_npoints, area_kind, mobil_interval)
-            _integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
-                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
-                       lane_successors)
+            integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
+                      friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
+                      lane_successors)
             detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
                               metrics_w, ego, n, time_s, dt)
             update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w,
