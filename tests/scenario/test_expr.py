@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from simdrive.errors import ScenarioError
 from simdrive.scenario import expr as expr_module
+from simdrive.scenario import expr_tree as expr_tree_module
 from simdrive.scenario.expr import MAX_DEPTH, MAX_LENGTH, Expr, parse
 
 NAMES = {
@@ -363,8 +364,9 @@ def test_python_syntax_is_not_accepted(text):
         compile_expression(text)
 
 
-def test_module_never_uses_eval_exec_or_compile():
-    source = inspect.getsource(expr_module)
+@pytest.mark.parametrize("module", [expr_module, expr_tree_module], ids=lambda m: m.__name__)
+def test_module_never_uses_eval_exec_or_compile(module):
+    source = inspect.getsource(module)
     for forbidden in ("eval(", "exec(", "literal_eval", "__import__", "getattr(", "globals("):
         assert forbidden not in source.replace("evaluate", "")
     for node in ast.walk(ast.parse(source)):
