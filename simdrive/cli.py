@@ -91,6 +91,49 @@ def _finite(x: float):
     return x if math.isfinite(x) else None
 
 
+def _frame(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from simdrive.files import OutputError
+    from simdrive.render.frames import render_frame
+    from simdrive.render.images import encode_image
+    from simdrive.render.overlay import draw_labels
+    from simdrive.scenario.build import variant_at, variant_count
+    from simdrive.scenario.runner import load_scenario
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise OutputError("the output image must end in .png, .jpg or .jpeg",
+                          where=str(out), found=out.suffix or "(no suffix)")
+    if not out.parent.resolve().is_dir():
+        raise OutputError(f"cannot write {out}: the folder {out.parent} does not exist",
+                          where=str(out))
+    spec = load_scenario(args.path)
+    count = variant_count(spec)
+    if not 0 <= args.variant < count:
+        raise SimdriveError("no such variant", where=args.path,
+                            expected=f"an index from 0 to {count - 1}", found=args.variant)
+    variant = variant_at(spec, args.variant)
+    frame = render_frame(spec, variant, args.time, args.camera)
+    image = draw_labels(frame.image, frame.labels) if args.overlay else frame.image
+    from simdrive.files import write_atomic
+
+    write_atomic(out, encode_image(image, out.suffix, provenance={
+        "scenario": spec.name, "scenario_hash": spec.content_hash, "variant": args.variant,
+        "seed": variant.seed, "time_s": frame.time_s, "camera": frame.camera.name}))
+    shown = [lab for lab in frame.labels if lab.in_view]
+    print(f"wrote {out}: {spec.name} variant {args.variant} at t={frame.time_s:.2f} s, "
+          f"camera {frame.camera.name}, {frame.look.weather}/{frame.look.lighting}, "
+          f"{len(shown)} actors in view")
+    for lab in shown:
+        box = ("hidden" if lab.visible_box is None
+               else "visible " + " ".join(str(v) for v in lab.visible_box))
+        print(f"  #{lab.track_id:<3d} {lab.kind:<10} {lab.name:<16} {box:<26} "
+              f"occlusion {lab.occlusion:.2f}  truncation {lab.truncation:.2f}  "
+              f"{lab.distance_m:6.1f} m")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from simdrive.scenario.json_schema import scenario_schema
 
@@ -127,6 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
                           help="threads (default: all cores)")
     simulate.add_argument("--json", action="store_true", help="one JSON object per line")
     simulate.set_defaults(handler=_simulate)
+
+    frame = commands.add_parser("frame", help="render one camera frame of a variant")
+    frame.add_argument("path", metavar="PATH")
+    frame.add_argument("--variant", type=int, default=0, metavar="K",
+                       help="variant index (default 0)")
+    frame.add_argument("--time", type=float, default=0.0, metavar="T",
+                       help="simulated time in s (default 0)")
+    frame.add_argument("-o", "--output", required=True, metavar="OUT",
+                       help="image file (.png or .jpg)")
+    frame.add_argument("--camera", default=None, metavar="NAME",
+                       help="camera name (default: the scenario's first camera)")
+    frame.add_argument("--overlay", action="store_true",
+                       help="draw amodal and visible boxes, class and occlusion")
+    frame.set_defaults(handler=_frame)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_schema)

@@ -79,6 +79,17 @@ def _actor(is_ego: bool) -> dict:
     return _object(props, () if is_ego else ("kind", "placement"))
 
 
+def _camera() -> dict:
+    from simdrive.scenario.cameras import _KEYS, PRESETS
+
+    props = {key: {"type": "number", "description": desc} for key, desc in _KEYS.items()}
+    props["name"] = {"type": "string"}
+    props["mount"] = {"type": "string"}
+    props["preset"] = {"enum": list(PRESETS)}
+    props["width"] = props["height"] = {"type": "integer", "minimum": 16}
+    return _object(props)
+
+
 def scenario_schema() -> dict:
     """The JSON Schema (draft 2020-12) of a scenario file."""
     number = {"oneOf": [
@@ -116,7 +127,10 @@ def scenario_schema() -> dict:
             "require": {"oneOf": [{"type": "string"},
                                   {"type": "array", "items": {"type": "string"}}]},
         }),
-        "camera": {"type": "object"}, "render": {"type": "object"},
+        "camera": {"oneOf": [_camera(), {"type": "array", "items": _camera()}]},
+        "render": _object({"every": {"type": "integer", "minimum": 1},
+                           "sensor_noise": {"type": "boolean"}, "vignette": {"type": "boolean"},
+                           "motion_blur": {"type": "boolean"}}),
     }
     props = {key: dict(top_types[key], description=desc) for key, desc in TOP_KEYS.items()}
     schema = _object(props)

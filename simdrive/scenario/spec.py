@@ -12,7 +12,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simdrive.scenario.cameras import CameraSpec, default_cameras, parse_cameras
 from simdrive.scenario.reader import Param, Reader, read_text, suggest
+from simdrive.scenario.render_options import RenderOptions, parse_render
 from simdrive.scenario.yamlpos import Node
 from simdrive.world.actors import actor_kinds
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
@@ -105,8 +107,8 @@ class ScenarioSpec:
     method: str
     require: tuple[tuple[str, Node], ...]
     params: dict = field(repr=False)  # key path -> Distribution
-    camera: dict = field(default_factory=dict)
-    render: dict = field(default_factory=dict)
+    cameras: tuple[CameraSpec, ...] = field(default_factory=default_cameras)
+    render: RenderOptions = field(default_factory=lambda: RenderOptions())
 
 
 def parse_scenario(root: Node, file: str) -> ScenarioSpec:
@@ -152,8 +154,8 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         map_desc=_map_desc(map_node), weather=env[0], lighting=env[1], change=env[2],
         ego=ego, actors=tuple(actors), grid=grid, samples=samples, seed=seed, method=method,
         require=require, params=params,
-        camera=(top.child("camera").plain() if top.has("camera") else {}),
-        render=(top.child("render").plain() if top.has("render") else {}),
+        cameras=parse_cameras(top.child("camera"), seen),
+        render=parse_render(top.child("render")),
     )
 
 

@@ -1,0 +1,46 @@
+"""Writing files safely: atomically (temp file, then rename), with clear errors.
+
+A reader never sees a half-written file: data goes to a temporary file in the
+same folder, which is renamed over the target only once complete. A full disk
+or an unwritable folder raises an OutputError naming the path and the cause,
+and leaves no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from pathlib import Path
+
+from simdrive.errors import SimdriveError
+
+
+class OutputError(SimdriveError):
+    """An output file or folder cannot be written."""
+
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return "the disk is full"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied (the folder is not writable)"
+    if error.errno == errno.ENOENT:
+        return "the folder does not exist"
+    return error.strerror or str(error)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; OutputError on failure, nothing left behind."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+        os.replace(tmp, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {_reason(error)}", where=str(target),
+                          expected="a writable folder with free space") from None

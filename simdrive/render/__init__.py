@@ -1,0 +1,1 @@
+"""Camera frames with exact labels: camera model, rasterizer, weather and lighting, labels."""

@@ -1,0 +1,156 @@
+"""The camera model: the one object that owns the world-to-image transforms.
+
+A :class:`Camera` is a CameraSpec (simdrive.scenario.cameras) placed on its
+mount actor's pose. Coordinates:
+
+- world: x forward along the reference road, y left, z up (m);
+- camera (KITTI convention): x right, y down, z forward (m);
+- image: u right, v down, in px, pixel (col, row) covering [col, col + 1) x [row, row + 1).
+
+``extrinsics`` (4x4) maps world to camera, ``intrinsics`` (3x3) maps camera
+to image (for the orthographic bird's-eye camera: u = x / mpp + cx, v = y /
+mpp + cy, written as an affine 3x3 with ``projection == "orthographic"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simdrive.render import raster as R
+from simdrive.scenario.cameras import CameraSpec, focal_px
+
+ISO_TO_KITTI = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
+"""Camera axes (x fwd, y left, z up) to KITTI camera axes (x right, y down, z fwd)."""
+
+
+def _rot_z(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _rot_y(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def _rot_x(a: float) -> np.ndarray:
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A camera at one instant: spec + the world pose of its mount (x, y m, heading rad)."""
+
+    spec: CameraSpec
+    mount_x: float
+    mount_y: float
+    mount_heading: float
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def width(self) -> int:
+        return self.spec.width
+
+    @property
+    def height(self) -> int:
+        return self.spec.height
+
+    @property
+    def orthographic(self) -> bool:
+        return self.spec.projection == "orthographic"
+
+    @property
+    def position(self) -> np.ndarray:
+        """Optical centre in the world, m (for the bird's-eye camera: above the view centre)."""
+        s = self.spec
+        off = _rot_z(self.mount_heading) @ np.array([s.x, s.y, 0.0])
+        return np.array([self.mount_x + off[0], self.mount_y + off[1], s.z])
+
+    @property
+    def rotation(self) -> np.ndarray:
+        """R (3x3): camera = R @ (world - position)."""
+        s = self.spec
+        axes = (_rot_z(self.mount_heading + math.radians(s.yaw_deg))
+                @ _rot_y(math.radians(s.pitch_deg)) @ _rot_x(math.radians(s.roll_deg)))
+        return ISO_TO_KITTI @ axes.T
+
+    @property
+    def extrinsics(self) -> np.ndarray:
+        """4x4 world-to-camera matrix (KITTI camera axes)."""
+        m = np.eye(4)
+        r = self.rotation
+        m[:3, :3] = r
+        m[:3, 3] = -r @ self.position
+        return m
+
+    @property
+    def intrinsics(self) -> np.ndarray:
+        """3x3 camera-to-image matrix (perspective: divide by z after it)."""
+        if self.orthographic:
+            k = 1.0 / self.spec.metres_per_pixel
+            return np.array([[k, 0.0, self.spec.width / 2], [0.0, k, self.spec.height / 2],
+                             [0.0, 0.0, 1.0]])
+        fx, fy, cx, cy = focal_px(self.spec)
+        return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+
+    def to_camera(self, points_world: np.ndarray) -> np.ndarray:
+        """(..., 3) world points (m) -> camera coordinates (m)."""
+        return (np.asarray(points_world, float) - self.position) @ self.rotation.T
+
+    def project(self, points_camera: np.ndarray) -> np.ndarray:
+        """(..., 3) camera points -> (..., 2) image coordinates (px); z must be > 0."""
+        k = self.intrinsics
+        p = np.asarray(points_camera, float)
+        if self.orthographic:
+            return np.stack([k[0, 0] * p[..., 0] + k[0, 2], k[1, 1] * p[..., 1] + k[1, 2]], -1)
+        return np.stack([k[0, 0] * p[..., 0] / p[..., 2] + k[0, 2],
+                         k[1, 1] * p[..., 1] / p[..., 2] + k[1, 2]], -1)
+
+    def block(self) -> np.ndarray:
+        """The (C_COUNT,) float64 camera block of the raster kernels."""
+        b = np.zeros(R.C_COUNT)
+        r = self.rotation
+        b[R.C_R:R.C_R + 9] = r.ravel()
+        b[R.C_T:R.C_T + 3] = -r @ self.position
+        k = self.intrinsics
+        b[R.C_FX], b[R.C_FY], b[R.C_CX], b[R.C_CY] = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
+        b[R.C_ORTHO] = 1.0 if self.orthographic else 0.0
+        b[R.C_MPP] = self.spec.metres_per_pixel
+        b[R.C_NEAR], b[R.C_FAR] = self.spec.near_m, self.spec.far_m
+        return b
+
+    def ray_block(self) -> np.ndarray:
+        """(18,) o0, ou, ov, d0, du, dv: pixel (u, v) sees o + t d with camera z = t."""
+        rt = self.rotation.T  # columns: camera x, y, z axes in the world
+        pos = self.position
+        out = np.zeros(18)
+        if self.orthographic:
+            mpp = self.spec.metres_per_pixel
+            cx, cy = self.spec.width / 2, self.spec.height / 2
+            out[0:3] = pos - cx * mpp * rt[:, 0] - cy * mpp * rt[:, 1]
+            out[3:6] = mpp * rt[:, 0]
+            out[6:9] = mpp * rt[:, 1]
+            out[9:12] = rt[:, 2]
+        else:
+            fx, fy, cx, cy = focal_px(self.spec)
+            out[0:3] = pos
+            out[9:12] = rt[:, 2] - cx / fx * rt[:, 0] - cy / fy * rt[:, 1]
+            out[12:15] = rt[:, 0] / fx
+            out[15:18] = rt[:, 1] / fy
+        return out
+
+    def contains(self, x: float, y: float, heading: float, length: float, width: float,
+                 height: float) -> bool:
+        """Whether the optical centre lies inside a box (the camera's own vehicle)."""
+        p = self.position
+        c, s = math.cos(heading), math.sin(heading)
+        dx, dy = p[0] - x, p[1] - y
+        along, across = c * dx + s * dy, -s * dx + c * dy
+        return abs(along) <= length / 2 and abs(across) <= width / 2 and 0 <= p[2] <= height

@@ -1,0 +1,152 @@
+"""numba kernels of the last passes: light glows and wet-road reflections, then one
+pass that writes the RGB image (precipitation, vignette, sensor noise) and
+collects every actor's visible pixel count and tight visible box.
+
+Image effects never move a label: the label statistics read the instance
+buffer, which no effect touches.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simdrive.core._jit import kernel
+from simdrive.render.raster import pack_rgb
+
+# glow points
+G_U, G_V, G_Z, G_R, G_G, G_B, G_RADIUS, G_REFLECT = range(8)
+G_COUNT = 8
+
+
+@kernel
+def add_glows(colour, depth, sem, points, road_min, road_max):
+    """Additive halo round each visible light, and its streak on a wet road below it.
+
+    points: (M, G_COUNT): image position (px), camera depth (m), colour
+    (0-255, scaled by intensity), halo radius (px), reflection length (px, 0:
+    none). A light hidden behind something nearer than itself draws nothing.
+    Reflections only fall on pixels whose class is in [road_min, road_max].
+    """
+    h, w = colour.shape
+    for k in range(points.shape[0]):
+        u, v, z = points[k, G_U], points[k, G_V], points[k, G_Z]
+        cu, cv = int(math.floor(u)), int(math.floor(v))
+        if not (0 <= cu < w and 0 <= cv < h) or depth[cv, cu] < z - 0.3:
+            continue
+        rad = points[k, G_RADIUS]
+        lr, lg, lb = points[k, G_R], points[k, G_G], points[k, G_B]
+        r0 = max(0, int(v - rad))
+        r1 = min(h - 1, int(v + rad) + 1)
+        c0 = max(0, int(u - rad))
+        c1 = min(w - 1, int(u + rad) + 1)
+        inv = 1.0 / (rad * rad)
+        for row in range(r0, r1 + 1):
+            for col in range(c0, c1 + 1):
+                d2 = ((col + 0.5 - u) ** 2 + (row + 0.5 - v) ** 2) * inv
+                if d2 >= 1.0:
+                    continue
+                a = (1.0 - d2) * (1.0 - d2)
+                _add(colour, row, col, lr * a, lg * a, lb * a)
+        length = points[k, G_REFLECT]
+        if length <= 0.0:
+            continue
+        half = max(1.0, rad * 0.35)
+        for row in range(cv + 1, min(h, int(v + length))):
+            fall = 1.0 - (row - v) / length
+            for col in range(max(0, int(u - half)), min(w, int(u + half) + 1)):
+                if road_min <= sem[row, col] <= road_max:
+                    a = 0.45 * fall * (1.0 - abs(col + 0.5 - u) / (half + 1.0))
+                    _add(colour, row, col, lr * a, lg * a, lb * a)
+
+
+@kernel
+def _add(colour, row, col, r, g, b):
+    p = colour[row, col]
+    colour[row, col] = pack_rgb(((p >> 16) & 255) + r, ((p >> 8) & 255) + g, (p & 255) + b)
+
+
+@kernel
+def finish(colour, inst, image, vis_box, vis_count, precip, precip_shift, precip_rgb,
+           vig_x, vig_y, noise, noise_shift):
+    """Write image (H, W, 3) uint8 RGB and per-actor visible statistics.
+
+    precip: (P, P) uint8 streak/flake opacity tile, P a power of two (0 rows:
+    none), shifted by precip_shift (2,) px; vig_x (W,), vig_y (H,) int64 gains in
+    1/256 (empty: none); noise: (Q, Q) int64 tile, Q a power of two (empty:
+    none), shifted by noise_shift (2,). vis_box: (N, 4) int64 col0, row0, col1,
+    row1 (inclusive), must come in as (w, h, -1, -1); vis_count: (N,) int64 zeros.
+    """
+    h, w = colour.shape
+    pn = precip.shape[0]
+    qn = noise.shape[0]
+    vig = vig_x.shape[0] > 0
+    pr, pg, pb = precip_rgb[0], precip_rgb[1], precip_rgb[2]
+    for row in range(h):
+        gy = vig_y[row] if vig else 256
+        prow = (row + precip_shift[1]) & (pn - 1) if pn else 0
+        qrow = (row + noise_shift[1]) & (qn - 1) if qn else 0
+        for col in range(w):
+            p = colour[row, col]
+            r = np.int64((p >> 16) & 255)
+            g = np.int64((p >> 8) & 255)
+            b = np.int64(p & 255)
+            if pn:
+                a = np.int64(precip[prow, (col + precip_shift[0]) & (pn - 1)])
+                if a:
+                    r += ((pr - r) * a) >> 8
+                    g += ((pg - g) * a) >> 8
+                    b += ((pb - b) * a) >> 8
+            if vig:
+                gain = gy * vig_x[col]
+                r = (r * gain) >> 16
+                g = (g * gain) >> 16
+                b = (b * gain) >> 16
+            if qn:
+                n = noise[qrow, (col + noise_shift[0]) & (qn - 1)]
+                r += n
+                g += n
+                b += n
+            image[row, col, 0] = min(255, max(0, r))
+            image[row, col, 1] = min(255, max(0, g))
+            image[row, col, 2] = min(255, max(0, b))
+            i = inst[row, col]
+            if i >= 0:
+                vis_count[i] += 1
+                if col < vis_box[i, 0]:
+                    vis_box[i, 0] = col
+                if col > vis_box[i, 2]:
+                    vis_box[i, 2] = col
+                if row < vis_box[i, 1]:
+                    vis_box[i, 1] = row
+                if row > vis_box[i, 3]:
+                    vis_box[i, 3] = row
+
+
+def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) -> np.ndarray:
+    """Seeded, wrap-around (size, size) uint8 opacity tile of rain streaks or snow flakes."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    tile = np.zeros((size * 3, size * 3), np.uint8)
+    if kind == "rain":
+        count = int(260 * intensity)
+        for _ in range(count):
+            x, y = rng.uniform(size, 2 * size, 2)
+            length = rng.uniform(10, 26)
+            dx = length * 0.18
+            cv2.line(tile, (int(x), int(y)), (int(x + dx), int(y + length)),
+                     int(rng.uniform(50, 120)), 1, cv2.LINE_AA)
+    else:
+        count = int(700 * intensity)
+        for _ in range(count):
+            x, y = rng.uniform(size, 2 * size, 2)
+            cv2.circle(tile, (int(x), int(y)), int(rng.choice([1, 1, 1, 2])),
+                       int(rng.uniform(140, 230)), -1, cv2.LINE_AA)
+    # fold the 3x3 canvas so shapes crossing the border wrap round
+    out = np.zeros((size, size), np.uint16)
+    for i in range(3):
+        for j in range(3):
+            out += tile[i * size:(i + 1) * size, j * size:(j + 1) * size]
+    return np.minimum(out, 255).astype(np.uint8)

@@ -1,0 +1,105 @@
+"""Frames of a scenario variant: simulate it, and render chosen instants through its cameras.
+
+This is the glue the commands use (``simdrive frame``, the dataset writer, the
+preview): a variant fixes the weather and lighting (and a change of weather
+during the run), the renderer's seed and the frame seeds, so the same
+(scenario, variant, time, camera) always gives the same pixels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+from simdrive.errors import SimdriveError
+from simdrive.render.look import Look, make_look
+from simdrive.render.renderer import Frame, Renderer
+from simdrive.render.scene import scene_from_simulation
+from simdrive.scenario.build import Variant, build_world
+from simdrive.scenario.cameras import CameraSpec
+from simdrive.scenario.spec import ScenarioSpec, resolve
+from simdrive.sim import Simulation
+from simdrive.world.maps import RoadMap, build_map
+
+
+def variant_seed(variant: Variant) -> int:
+    """A 63-bit seed derived from (scenario content hash, seed, index) only."""
+    text = f"{variant.content_hash}:{variant.seed}:{variant.index}".encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "little") >> 1
+
+
+def variant_look(spec: ScenarioSpec, variant: Variant, time_s: float) -> Look:
+    """Weather and lighting of a variant at ``time_s`` (after a weather change, if any)."""
+    weather = resolve(spec.weather, variant.values)
+    lighting = resolve(spec.lighting, variant.values)
+    if spec.change is not None and time_s >= float(resolve(spec.change["at"], variant.values)):
+        weather = resolve(spec.change["weather"], variant.values)
+    return make_look(weather, lighting)
+
+
+def camera_spec(spec: ScenarioSpec, name: str | None) -> CameraSpec:
+    """The scenario's camera called ``name`` (None: its first camera)."""
+    if name is None:
+        return spec.cameras[0]
+    for cam in spec.cameras:
+        if cam.name == name:
+            return cam
+    raise SimdriveError(f"scenario {spec.name!r} has no camera {name!r}", where=spec.file,
+                        expected="one of " + ", ".join(c.name for c in spec.cameras),
+                        found=name)
+
+
+class VariantRun:
+    """One variant, simulated step by step, rendered on demand."""
+
+    def __init__(self, spec: ScenarioSpec, variant: Variant, road: RoadMap | None = None,
+                 renderer: Renderer | None = None) -> None:
+        self.spec = spec
+        self.variant = variant
+        self.road = road if road is not None else build_map(spec.map_desc, where=spec.file)
+        self.sim = Simulation([build_world(spec, variant, self.road)], threads=1)
+        self.renderer = renderer if renderer is not None and renderer.road is self.road else \
+            Renderer(self.road, spec.render, seed=variant_seed(variant))
+        self.step_index = 0
+
+    @property
+    def n_steps(self) -> int:
+        """Steps of a full run (duration / dt)."""
+        return int(round(self.spec.duration / self.spec.dt))
+
+    def step_of(self, time_s: float) -> int:
+        """The step index at ``time_s``; SimdriveError outside the scenario's duration."""
+        if not 0.0 <= time_s <= self.spec.duration + 1e-9:
+            raise SimdriveError("time outside the scenario's run", where=self.spec.file,
+                                expected=f"0 to {self.spec.duration:g} s", found=time_s)
+        return int(round(time_s / self.spec.dt))
+
+    def advance_to(self, step: int) -> None:
+        if step < self.step_index:
+            raise SimdriveError("cannot step a simulation backwards; start a new VariantRun")
+        self.sim.step(step - self.step_index)
+        self.step_index = step
+
+    def render(self, camera: CameraSpec) -> Frame:
+        """Render the current instant through ``camera``."""
+        scene = scene_from_simulation(self.sim, 0)
+        look = variant_look(self.spec, self.variant, scene.time_s)
+        return self.renderer.render(scene, camera, look, frame_seed=self.step_index)
+
+    def frames(self, every: int, cameras: tuple[CameraSpec, ...],
+               start: int = 0, stop: int | None = None) -> Iterator[tuple[int, str, Frame]]:
+        """(step, camera name, Frame) for steps start, start + every, ... up to stop."""
+        stop = self.n_steps if stop is None else stop
+        for step in range(start, stop + 1, every):
+            self.advance_to(step)
+            for cam in cameras:
+                yield step, cam.name, self.render(cam)
+
+
+def render_frame(spec: ScenarioSpec, variant: Variant, time_s: float,
+                 camera: str | None = None) -> Frame:
+    """One frame of ``variant`` at ``time_s`` (s) through the named camera."""
+    run = VariantRun(spec, variant)
+    cam = camera_spec(spec, camera)
+    run.advance_to(run.step_of(time_s))
+    return run.render(cam)

@@ -1,0 +1,246 @@
+"""numba kernel of the ground and sky pass: one ray-plane intersection per pixel.
+
+For pixel (u, v) the camera ray is origin o + t * d with o and d linear in
+(u, v) (``ray`` block: o0, ou, ov, d0, du, dv, world frame). d is scaled so that
+its camera-z component is 1: the hit parameter t is the pixel's depth. The
+ground texture is a mip pyramid of packed colours; the level is picked per
+pixel from the pixel's footprint on the ground (geometric mean of its extent
+across and along the ray), so distant markings are averaged, not aliased.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simdrive.core._jit import inline_kernel, kernel
+from simdrive.render.raster import (
+    L_B,
+    L_COS,
+    L_DX,
+    L_DY,
+    L_DZ,
+    L_G,
+    L_R,
+    L_RANGE,
+    L_X,
+    L_Y,
+    L_Z,
+    fog_factor,
+    pack_rgb,
+)
+
+# ground parameter block
+G_TEXEL, G_X0, G_Y0, G_ORTHO, G_FX, G_MPP, G_FAR, G_TINT, G_FOG_RGB, G_FOG_SCALE = \
+    0, 1, 2, 3, 4, 5, 6, 7, 10, 13
+G_COUNT = 14
+
+SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
+
+
+@inline_kernel
+def texel_index(lvl_off, lvl_w, level, ri, ci):
+    """Index in ``tex`` of texel (ri, ci) of ``level`` (8 x 8 tiles, tiles row by row)."""
+    tiles_w = (lvl_w[level] + 7) >> 3
+    return lvl_off[level] + ((((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3)
+                             | (ci & 7))
+
+
+@inline_kernel
+def _level(foot, inv_texel, n_levels):
+    mant, ex = math.frexp(foot * inv_texel)
+    level = ex if mant >= 0.7071 else ex - 1
+    return min(max(level, 0), n_levels - 1)
+
+
+@kernel
+def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
+                light_row, colour, depth, inst, sem):
+    """Write ground or sky colour, depth (m, inf for sky), inst -1 and semantic class.
+
+    tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
+    lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
+    light_row: (W, 3) float64 zeros, a workspace left zeroed. When the camera
+    has no roll, a whole image row sees the ground at one depth: depth, fog and
+    mip level are computed once per row and texture coordinates advance linearly.
+    """
+    h, w = colour.shape
+    level_row = abs(ray[14]) < 1e-12 and abs(ray[5]) < 1e-12
+    for row in range(h):
+        if level_row:
+            _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
+                        fog_lut, light_row, colour, depth, inst, sem)
+        else:
+            for col in range(w):
+                _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
+                              lights, fog_lut, colour, depth, inst, sem)
+
+
+@kernel
+def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
+    elev = max(0.0, dz / dnorm)
+    k = min(SKY_LUT - 1, int(math.sqrt(elev) * SKY_LUT))
+    for col in range(c0, c1):
+        colour[row, col] = sky_lut[k]
+        depth[row, col] = np.float32(math.inf)
+        inst[row, col] = -1
+        sem[row, col] = sky_sem
+
+
+@kernel
+def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
+                light_row, colour, depth, inst, sem):
+    w = colour.shape[1]
+    v = row + 0.5
+    uc = w * 0.5
+    dx_c = ray[9] + uc * ray[12] + v * ray[15]
+    dy_c = ray[10] + uc * ray[13] + v * ray[16]
+    dz = ray[11] + v * ray[17]
+    oz = ray[2] + v * ray[8]
+    dnorm = math.sqrt(dx_c * dx_c + dy_c * dy_c + dz * dz)
+    t = -oz / dz if dz < -1e-12 else math.inf
+    if not t <= g[G_FAR] or t <= 0.0:
+        _sky(row, 0, w, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem)
+        return
+    ortho = g[G_ORTHO] != 0.0
+    # world point of pixel centre u: (ax + u * bx, ay + u * by)
+    ax = ray[0] + v * ray[6] + t * (ray[9] + v * ray[15])
+    bx = ray[3] + t * ray[12]
+    ay = ray[1] + v * ray[7] + t * (ray[10] + v * ray[16])
+    by = ray[4] + t * ray[13]
+    inv_texel = 1.0 / g[G_TEXEL]
+    foot = (g[G_MPP] if ortho else t * dnorm / g[G_FX]) / math.sqrt(-dz / dnorm)
+    level = _level(foot, inv_texel, lvl_off.shape[0])
+    scale = inv_texel / (1 << level)
+    tx = (ax + 0.5 * bx - g[G_X0]) * scale
+    ty = (ay + 0.5 * by - g[G_Y0]) * scale
+    sx = bx * scale
+    sy = by * scale
+    wmax = lvl_w[level] - 1
+    hmax = lvl_h[level] - 1
+    f = fog_factor(fog_lut, g[G_FOG_SCALE], t)
+    ar, ag, ab = g[G_TINT] * (1.0 - f), g[G_TINT + 1] * (1.0 - f), g[G_TINT + 2] * (1.0 - f)
+    br, bg, bb = g[G_FOG_RGB] * f, g[G_FOG_RGB + 1] * f, g[G_FOG_RGB + 2] * f
+    lit = _splat_row_lights(ax, bx, ay, by, w, lights, light_row)
+    depth_value = np.float32(t)
+    keep = 1.0 - f
+    for col in range(w):
+        ci = min(max(int(tx), 0), wmax) if tx > 0.0 else 0
+        ri = min(max(int(ty), 0), hmax) if ty > 0.0 else 0
+        p = tex[texel_index(lvl_off, lvl_w, level, ri, ci)]
+        cr = float((p >> 16) & 255)
+        cg = float((p >> 8) & 255)
+        cb = float(p & 255)
+        if lit:
+            colour[row, col] = pack_rgb(cr * (ar + light_row[col, 0] * keep) + br,
+                                        cg * (ag + light_row[col, 1] * keep) + bg,
+                                        cb * (ab + light_row[col, 2] * keep) + bb)
+            light_row[col, 0] = 0.0
+            light_row[col, 1] = 0.0
+            light_row[col, 2] = 0.0
+        else:
+            colour[row, col] = pack_rgb(cr * ar + br, cg * ag + bg, cb * ab + bb)
+        depth[row, col] = depth_value
+        inst[row, col] = -1
+        sem[row, col] = np.uint8(p >> 24)
+        tx += sx
+        ty += sy
+
+
+@kernel
+def _splat_row_lights(ax, bx, ay, by, w, lights, light_row):
+    """Add each light's gain to light_row (W, 3) over the columns within its range.
+
+    The row's ground points are (ax + u bx, ay + u by) at pixel centre u; the
+    columns a light can reach solve a quadratic. Returns whether any was lit.
+    """
+    lit = False
+    a = bx * bx + by * by
+    for k in range(lights.shape[0]):
+        ex, ey = ax - lights[k, L_X], ay - lights[k, L_Y]
+        reach2 = lights[k, L_RANGE] ** 2 - lights[k, L_Z] ** 2
+        if reach2 <= 0.0:
+            continue
+        b = 2.0 * (bx * ex + by * ey)
+        c = ex * ex + ey * ey - reach2
+        if a <= 0.0:
+            if c >= 0.0:
+                continue
+            u0, u1 = 0.0, float(w)
+        else:
+            disc = b * b - 4.0 * a * c
+            if disc <= 0.0:
+                continue
+            root = math.sqrt(disc)
+            u0 = (-b - root) / (2.0 * a)
+            u1 = (-b + root) / (2.0 * a)
+        c0 = max(0, int(math.ceil(u0 - 0.5)))
+        c1 = min(w - 1, int(math.floor(u1 - 0.5)))
+        for col in range(c0, c1 + 1):
+            u = col + 0.5
+            gr, gg, gb = _light_gain(ax + u * bx, ay + u * by, lights, k)
+            if gr > 0.0 or gg > 0.0 or gb > 0.0:
+                light_row[col, 0] += gr
+                light_row[col, 1] += gg
+                light_row[col, 2] += gb
+                lit = True
+    return lit
+
+
+@kernel
+def _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
+                  fog_lut, colour, depth, inst, sem):
+    """The general case (a rolled camera): everything per pixel."""
+    u = col + 0.5
+    v = row + 0.5
+    dx = ray[9] + u * ray[12] + v * ray[15]
+    dy = ray[10] + u * ray[13] + v * ray[16]
+    dz = ray[11] + u * ray[14] + v * ray[17]
+    oz = ray[2] + u * ray[5] + v * ray[8]
+    dnorm = math.sqrt(dx * dx + dy * dy + dz * dz)
+    t = -oz / dz if dz < -1e-12 else math.inf
+    if not t <= g[G_FAR] or t <= 0.0:
+        _sky(row, col, col + 1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem)
+        return
+    wx = ray[0] + u * ray[3] + v * ray[6] + t * dx
+    wy = ray[1] + u * ray[4] + v * ray[7] + t * dy
+    inv_texel = 1.0 / g[G_TEXEL]
+    foot = (g[G_MPP] if g[G_ORTHO] != 0.0 else t * dnorm / g[G_FX]) / math.sqrt(-dz / dnorm)
+    level = _level(foot, inv_texel, lvl_off.shape[0])
+    scale = inv_texel / (1 << level)
+    ci = min(max(int(math.floor((wx - g[G_X0]) * scale)), 0), lvl_w[level] - 1)
+    ri = min(max(int(math.floor((wy - g[G_Y0]) * scale)), 0), lvl_h[level] - 1)
+    p = tex[texel_index(lvl_off, lvl_w, level, ri, ci)]
+    f = fog_factor(fog_lut, g[G_FOG_SCALE], t)
+    lr = lg = lb = 0.0
+    for k in range(lights.shape[0]):
+        a, b, c = _light_gain(wx, wy, lights, k)
+        lr += a
+        lg += b
+        lb += c
+    out_r = ((p >> 16) & 255) * (g[G_TINT] + lr) * (1.0 - f) + g[G_FOG_RGB] * f
+    out_g = ((p >> 8) & 255) * (g[G_TINT + 1] + lg) * (1.0 - f) + g[G_FOG_RGB + 1] * f
+    out_b = (p & 255) * (g[G_TINT + 2] + lb) * (1.0 - f) + g[G_FOG_RGB + 2] * f
+    colour[row, col] = pack_rgb(out_r, out_g, out_b)
+    depth[row, col] = np.float32(t)
+    inst[row, col] = -1
+    sem[row, col] = np.uint8(p >> 24)
+
+
+@inline_kernel
+def _light_gain(wx, wy, lights, k):
+    dx = wx - lights[k, L_X]
+    dy = wy - lights[k, L_Y]
+    dz = -lights[k, L_Z]
+    rng = lights[k, L_RANGE]
+    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if dist >= rng:
+        return 0.0, 0.0, 0.0
+    cosang = (dx * lights[k, L_DX] + dy * lights[k, L_DY] + dz * lights[k, L_DZ]) / dist
+    if cosang < lights[k, L_COS]:
+        return 0.0, 0.0, 0.0
+    edge = min(1.0, (cosang - lights[k, L_COS]) * 8.0)
+    fall = 1.0 - dist / rng
+    gain = fall * fall * edge
+    return lights[k, L_R] * gain, lights[k, L_G] * gain, lights[k, L_B] * gain

@@ -1,0 +1,288 @@
+"""numba kernels of the rasterizer: actors (triangles) and the ground (ray-plane per pixel).
+
+Buffers of one frame, all (H, W): ``colour`` uint32 packed 0x00RRGGBB,
+``depth`` float32 camera z in m (inf for sky), ``inst`` int32 actor slot (-1
+ground or sky, -2 scenery), ``sem`` uint8 semantic class, ``stamp`` int64 a
+never-cleared buffer: an actor counts a pixel as "covered if nothing were in
+front" the first time one of its triangles covers it (stamp = frame base +
+actor slot), which gives exact unoccluded pixel counts without rendering each
+actor alone.
+
+Camera block ``cam`` (CAM_COUNT,) float64: rotation R (row-major, world to
+camera), translation t (camera = R @ world + t), intrinsics, projection. Camera
+coordinates follow KITTI: x right, y down, z forward.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simdrive.core._jit import inline_kernel, kernel
+
+# camera block
+C_R, C_T, C_FX, C_FY, C_CX, C_CY, C_ORTHO, C_MPP, C_NEAR, C_FAR = 0, 9, 12, 13, 14, 15, 16, 17, \
+    18, 19
+C_COUNT = 20
+
+# per-actor rows
+A_X, A_Y, A_HEADING, A_LENGTH, A_WIDTH, A_HEIGHT, A_KIND, A_R, A_G, A_B, A_LIT, A_INST, \
+    A_SEM, A_COUNTED = range(14)
+A_COUNT = 14
+
+# shading block
+SH_AMBIENT, SH_SUN_DIR, SH_SUN_RGB, SH_FOG_RGB, SH_FOG_SCALE, SH_HEAD_RGB, SH_TAIL_RGB = \
+    0, 3, 6, 9, 12, 13, 16
+SH_COUNT = 19
+
+# point/spot lights (headlights, street lights)
+L_X, L_Y, L_Z, L_DX, L_DY, L_DZ, L_COS, L_RANGE, L_R, L_G, L_B = range(11)
+L_COUNT = 11
+
+# workspace rows of draw_actors
+W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
+WS_ROWS = 12
+
+SUB = 16  # sub-pixel steps of the fixed-point edge functions
+_MAX_CLIP = 4
+
+
+@inline_kernel
+def pack_rgb(r, g, b):
+    ri = min(255, max(0, int(r + 0.5)))
+    gi = min(255, max(0, int(g + 0.5)))
+    bi = min(255, max(0, int(b + 0.5)))
+    return np.uint32((ri << 16) | (gi << 8) | bi)
+
+
+@inline_kernel
+def fog_factor(fog_lut, scale, z):
+    k = int(z * scale)
+    if k >= fog_lut.shape[0]:
+        k = fog_lut.shape[0] - 1
+    return fog_lut[k]
+
+
+@inline_kernel
+def _preferred(dx, dy):
+    return dy < 0 or (dy == 0 and dx > 0)
+
+
+@kernel
+def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_lut,
+                     colour, depth, inst, sem, stamp, stamp_value, counted, unoccluded, a,
+                     inst_value, sem_value):
+    """Fill one projected triangle (px, py in px; pz = 1/z perspective or z orthographic)."""
+    h, w = colour.shape
+    x0 = int(round(px[0] * SUB))
+    y0 = int(round(py[0] * SUB))
+    x1 = int(round(px[1] * SUB))
+    y1 = int(round(py[1] * SUB))
+    x2 = int(round(px[2] * SUB))
+    y2 = int(round(py[2] * SUB))
+    z0, z1, z2 = pz[0], pz[1], pz[2]
+    area = (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)
+    if area == 0:
+        return
+    if area < 0:
+        x1, x2 = x2, x1
+        y1, y2 = y2, y1
+        z1, z2 = z2, z1
+        area = -area
+    cmin = max(0, (min(x0, x1, x2) - SUB // 2) // SUB)
+    cmax = min(w - 1, (max(x0, x1, x2) - SUB // 2) // SUB + 1)
+    rmin = max(0, (min(y0, y1, y2) - SUB // 2) // SUB)
+    rmax = min(h - 1, (max(y0, y1, y2) - SUB // 2) // SUB + 1)
+    if cmin > cmax or rmin > rmax:
+        return
+    # edge k is opposite vertex k; bias excludes pixels exactly on non-preferred edges
+    bias0 = 0 if _preferred(x2 - x1, y2 - y1) else -1
+    bias1 = 0 if _preferred(x0 - x2, y0 - y2) else -1
+    bias2 = 0 if _preferred(x1 - x0, y1 - y0) else -1
+    ortho = cam[C_ORTHO] != 0.0
+    inv_area = 1.0 / area
+    fog_scale = shade[SH_FOG_SCALE]
+    fr, fg, fb = shade[SH_FOG_RGB], shade[SH_FOG_RGB + 1], shade[SH_FOG_RGB + 2]
+    for row in range(rmin, rmax + 1):
+        py_s = row * SUB + SUB // 2
+        px_s = cmin * SUB + SUB // 2
+        e0 = (x2 - x1) * (py_s - y1) - (y2 - y1) * (px_s - x1)
+        e1 = (x0 - x2) * (py_s - y2) - (y0 - y2) * (px_s - x2)
+        e2 = (x1 - x0) * (py_s - y0) - (y1 - y0) * (px_s - x0)
+        d0 = -(y2 - y1) * SUB
+        d1 = -(y0 - y2) * SUB
+        d2 = -(y1 - y0) * SUB
+        for col in range(cmin, cmax + 1):
+            if e0 + bias0 >= 0 and e1 + bias1 >= 0 and e2 + bias2 >= 0:
+                q = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
+                z = q if ortho else 1.0 / q
+                if counted and stamp[row, col] != stamp_value:
+                    stamp[row, col] = stamp_value
+                    unoccluded[a] += 1
+                if inst[row, col] == -1 or z < depth[row, col]:
+                    f = fog_factor(fog_lut, fog_scale, z)
+                    colour[row, col] = pack_rgb(colour_r + (fr - colour_r) * f,
+                                                colour_g + (fg - colour_g) * f,
+                                                colour_b + (fb - colour_b) * f)
+                    depth[row, col] = z
+                    inst[row, col] = inst_value
+                    sem[row, col] = sem_value
+            e0 += d0
+            e1 += d1
+            e2 += d2
+
+
+@kernel
+def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, shade, lights,
+                fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, ws):
+    """Rasterize every actor's mesh into the frame buffers (see module doc).
+
+    ws: (WS_ROWS, 4) float64 workspace (kernels here never allocate).
+
+    tri: (T, 3, 3) normalised mesh triangles; role: (T,) colour roles;
+    actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,) int64, add-to.
+    """
+    r00, r01, r02 = cam[C_R], cam[C_R + 1], cam[C_R + 2]
+    r10, r11, r12 = cam[C_R + 3], cam[C_R + 4], cam[C_R + 5]
+    r20, r21, r22 = cam[C_R + 6], cam[C_R + 7], cam[C_R + 8]
+    tx, ty, tz = cam[C_T], cam[C_T + 1], cam[C_T + 2]
+    ortho = cam[C_ORTHO] != 0.0
+    near = cam[C_NEAR]
+    cx_ = ws[W_CX]
+    cy_ = ws[W_CY]
+    cz_ = ws[W_CZ]
+    wx = ws[W_WX]
+    wy = ws[W_WY]
+    wz = ws[W_WZ]
+    qx = ws[W_QX]
+    qy = ws[W_QY]
+    qz = ws[W_QZ]
+    px = ws[W_PX]
+    py = ws[W_PY]
+    pz = ws[W_PZ]
+    for a in range(actors.shape[0]):
+        kind = int(actors[a, A_KIND])
+        if kind < 0:
+            continue
+        c = math.cos(actors[a, A_HEADING])
+        s = math.sin(actors[a, A_HEADING])
+        ln, wd, ht = actors[a, A_LENGTH], actors[a, A_WIDTH], actors[a, A_HEIGHT]
+        ax, ay = actors[a, A_X], actors[a, A_Y]
+        lit = actors[a, A_LIT] != 0.0
+        inst_value = np.int32(actors[a, A_INST])
+        sem_value = np.uint8(actors[a, A_SEM])
+        counted = actors[a, A_COUNTED] != 0.0
+        stamp_value = stamp_base + a
+        for t in range(kind_start[kind], kind_start[kind] + kind_count[kind]):
+            for k in range(3):
+                lx = tri[t, k, 0] * ln
+                ly = tri[t, k, 1] * wd
+                wx[k] = ax + c * lx - s * ly
+                wy[k] = ay + s * lx + c * ly
+                wz[k] = tri[t, k, 2] * ht
+                cx_[k] = r00 * wx[k] + r01 * wy[k] + r02 * wz[k] + tx
+                cy_[k] = r10 * wx[k] + r11 * wy[k] + r12 * wz[k] + ty
+                cz_[k] = r20 * wx[k] + r21 * wy[k] + r22 * wz[k] + tz
+            # back-face test in camera space
+            ex1, ey1, ez1 = cx_[1] - cx_[0], cy_[1] - cy_[0], cz_[1] - cz_[0]
+            ex2, ey2, ez2 = cx_[2] - cx_[0], cy_[2] - cy_[0], cz_[2] - cz_[0]
+            nx = ey1 * ez2 - ez1 * ey2
+            ny = ez1 * ex2 - ex1 * ez2
+            nz = ex1 * ey2 - ey1 * ex2
+            facing = nz if ortho else nx * cx_[0] + ny * cy_[0] + nz * cz_[0]
+            if facing >= 0.0:
+                continue
+            if cz_[0] <= near and cz_[1] <= near and cz_[2] <= near:
+                continue
+            r, g, b = _shade_triangle(wx, wy, wz, role[t], role_colours, actors[a], lit,
+                                      shade, lights)
+            n = _clip_near(cx_, cy_, cz_, near, qx, qy, qz)
+            for k in range(n):
+                if ortho:
+                    qx[k] = qx[k] / cam[C_MPP] + cam[C_CX]
+                    qy[k] = qy[k] / cam[C_MPP] + cam[C_CY]
+                else:
+                    inv = 1.0 / qz[k]
+                    qx[k] = cam[C_FX] * qx[k] * inv + cam[C_CX]
+                    qy[k] = cam[C_FY] * qy[k] * inv + cam[C_CY]
+                    qz[k] = inv
+            for k in range(1, n - 1):
+                px[0], py[0], pz[0] = qx[0], qy[0], qz[0]
+                px[1], py[1], pz[1] = qx[k], qy[k], qz[k]
+                px[2], py[2], pz[2] = qx[k + 1], qy[k + 1], qz[k + 1]
+                _raster_triangle(px, py, pz, r, g, b, cam, shade, fog_lut, colour, depth,
+                                 inst, sem, stamp, stamp_value, counted, unoccluded, a,
+                                 inst_value, sem_value)
+
+
+@kernel
+def _clip_near(x, y, z, near, ox, oy, oz):
+    """Clip triangle (x, y, z) to z >= near (Sutherland-Hodgman); vertex count out (0, 3, 4)."""
+    n = 0
+    for k in range(3):
+        j = (k + 1) % 3
+        in_k = z[k] >= near
+        in_j = z[j] >= near
+        if in_k:
+            ox[n], oy[n], oz[n] = x[k], y[k], z[k]
+            n += 1
+        if in_k != in_j:
+            f = (near - z[k]) / (z[j] - z[k])
+            ox[n] = x[k] + (x[j] - x[k]) * f
+            oy[n] = y[k] + (y[j] - y[k]) * f
+            oz[n] = near
+            n += 1
+    return n
+
+
+@kernel
+def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights):
+    """Flat-shaded sRGB colour of one world-space triangle."""
+    if role == 0:
+        br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
+    else:
+        br, bg, bb = role_colours[role, 0], role_colours[role, 1], role_colours[role, 2]
+    if lit and role == 5:
+        return shade[SH_HEAD_RGB], shade[SH_HEAD_RGB + 1], shade[SH_HEAD_RGB + 2]
+    if lit and role == 6:
+        return shade[SH_TAIL_RGB], shade[SH_TAIL_RGB + 1], shade[SH_TAIL_RGB + 2]
+    ex1, ey1, ez1 = wx[1] - wx[0], wy[1] - wy[0], wz[1] - wz[0]
+    ex2, ey2, ez2 = wx[2] - wx[0], wy[2] - wy[0], wz[2] - wz[0]
+    nx = ey1 * ez2 - ez1 * ey2
+    ny = ez1 * ex2 - ex1 * ez2
+    nz = ex1 * ey2 - ey1 * ex2
+    norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if norm > 0.0:
+        nx /= norm
+        ny /= norm
+        nz /= norm
+    sky = 0.8 + 0.2 * nz
+    sun = max(0.0, nx * shade[SH_SUN_DIR] + ny * shade[SH_SUN_DIR + 1]
+              + nz * shade[SH_SUN_DIR + 2])
+    lr = shade[SH_AMBIENT] * sky + shade[SH_SUN_RGB] * sun
+    lg = shade[SH_AMBIENT + 1] * sky + shade[SH_SUN_RGB + 1] * sun
+    lb = shade[SH_AMBIENT + 2] * sky + shade[SH_SUN_RGB + 2] * sun
+    mx = (wx[0] + wx[1] + wx[2]) / 3.0
+    my = (wy[0] + wy[1] + wy[2]) / 3.0
+    mz = (wz[0] + wz[1] + wz[2]) / 3.0
+    for k in range(lights.shape[0]):
+        dx = mx - lights[k, L_X]
+        dy = my - lights[k, L_Y]
+        dz = mz - lights[k, L_Z]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        rng = lights[k, L_RANGE]
+        if dist >= rng or dist < 1e-6:
+            continue
+        cosang = (dx * lights[k, L_DX] + dy * lights[k, L_DY] + dz * lights[k, L_DZ]) / dist
+        if cosang < lights[k, L_COS]:
+            continue
+        facing = -(nx * dx + ny * dy + nz * dz) / dist
+        if facing <= 0.0:
+            continue
+        fall = (1.0 - dist / rng)
+        gain = fall * fall * facing
+        lr += lights[k, L_R] * gain
+        lg += lights[k, L_G] * gain
+        lb += lights[k, L_B] * gain
+    return br * lr, bg * lg, bb * lb

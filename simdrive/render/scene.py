@@ -1,0 +1,79 @@
+"""What the renderer reads from a world at one instant: a plain Scene.
+
+A Scene is a copy, so rendering can never change the simulation state.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from simdrive.core import layout as L
+from simdrive.world.actors import actor_kind, actor_kinds
+
+CAR_COLOURS = ((235, 235, 232), (170, 172, 176), (28, 28, 32), (96, 98, 104), (170, 28, 30),
+               (30, 60, 130), (38, 70, 50), (200, 185, 150), (120, 20, 30), (240, 240, 240))
+"""Common car paints (white, silver, black, grey, red, blue, green, beige ...)."""
+SHIRT_COLOURS = ((60, 90, 200), (200, 60, 60), (240, 240, 240), (40, 40, 44), (230, 180, 40),
+                 (40, 140, 110), (150, 80, 160))
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Actors of one world at one time. Arrays are (N,) over actor slots.
+
+    x, y: box centre on the ground (m); heading (rad); speed (m/s); length,
+    width, height (m); kind: actor kind id; moving: 0 for parked/static actors
+    (their lights stay off); names: actor names by slot. time_s: simulated time.
+    """
+
+    time_s: float
+    names: tuple[str, ...]
+    x: np.ndarray
+    y: np.ndarray
+    heading: np.ndarray
+    speed: np.ndarray
+    length: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    kind: np.ndarray
+    moving: np.ndarray
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def colours(self) -> np.ndarray:
+        """(N, 3) float64 body colour of each actor, deterministic from its name."""
+        kinds = actor_kinds()
+        out = np.empty((len(self.names), 3))
+        for k, name in enumerate(self.names):
+            kind = kinds[int(self.kind[k])]
+            pick = zlib.crc32(name.encode())
+            if kind == "car":
+                out[k] = CAR_COLOURS[pick % len(CAR_COLOURS)]
+            elif kind == "van":
+                out[k] = CAR_COLOURS[(0, 1, 5, 3)[pick % 4]]
+            elif kind == "adult":
+                out[k] = SHIRT_COLOURS[pick % len(SHIRT_COLOURS)]
+            else:
+                out[k] = actor_kind(kind).colour
+        return out
+
+
+def scene_from_simulation(sim, w: int = 0) -> Scene:
+    """A copy of world ``w`` of a simdrive.sim.Simulation (valid actors only)."""
+    b = sim.blocks
+    valid = np.flatnonzero(b.istate[w, L.I_VALID] != 0)
+    f = b.fstate[w]
+    p = b.params[w]
+    return Scene(
+        time_s=float(b.wfloat[w, L.WF_TIME]),
+        names=tuple(sim.actor_names[w][k] for k in valid),
+        x=f[L.F_X, valid].copy(), y=f[L.F_Y, valid].copy(),
+        heading=f[L.F_HEADING, valid].copy(), speed=f[L.F_SPEED, valid].copy(),
+        length=p[L.P_LENGTH, valid].copy(), width=p[L.P_WIDTH, valid].copy(),
+        height=p[L.P_HEIGHT, valid].copy(), kind=b.istate[w, L.I_KIND, valid].copy(),
+        moving=(b.istate[w, L.I_MODE, valid] != L.MODE_STATIC).astype(np.int64),
+    )
