@@ -82,6 +82,25 @@ class Camera:
         return ISO_TO_KITTI @ axes.T
 
     @property
+    def level_rotation(self) -> np.ndarray:
+        """World to the camera's level frame: KITTI axes with pitch and roll removed.
+
+        This is the "rectified" frame of KITTI labels: y points straight down, so an
+        upright box turns about y only (rotation_y).
+        """
+        return ISO_TO_KITTI @ _rot_z(self.mount_heading + math.radians(self.spec.yaw_deg)).T
+
+    @property
+    def kitti_projection(self) -> np.ndarray:
+        """3x4 P: image = P @ [X; 1] for X in the level frame (KITTI's calib P2).
+
+        The camera's pitch and roll are folded into P, so KITTI tools that project
+        label boxes with P land exactly on the image.
+        """
+        rect_to_cam = self.rotation @ self.level_rotation.T
+        return self.intrinsics @ np.hstack([rect_to_cam, np.zeros((3, 1))])
+
+    @property
     def extrinsics(self) -> np.ndarray:
         """4x4 world-to-camera matrix (KITTI camera axes)."""
         m = np.eye(4)

@@ -8,7 +8,9 @@
   exactly by the rasterizer's stamp buffer);
 - truncation: the share of the (near-clipped) amodal box outside the image;
 - 3D box in KITTI camera coordinates: dimensions (h, w, l), bottom-centre
-  location, rotation_y, alpha = rotation_y - atan2(x, z).
+  location, rotation_y, alpha = rotation_y - atan2(x, z), in the camera's
+  level frame (pitch and roll removed, as KITTI's rectified frame; the
+  camera's ``kitti_projection`` P2 folds them back in).
 
 Boxes are (x0, y0, x1, y1) in px with pixel (col, row) covering
 [col, col + 1) x [row, row + 1).
@@ -128,9 +130,14 @@ def kitti_occluded(visible: int, occlusion: float) -> int:
 
 
 def kitti_box(camera: Camera, x, y, heading, length, width, height):
-    """(dimensions (h, w, l), bottom-centre location (x, y, z), rotation_y, alpha)."""
-    bottom = camera.to_camera(np.array([x, y, 0.0]))
-    forward = camera.rotation @ np.array([math.cos(heading), math.sin(heading), 0.0])
+    """(dimensions (h, w, l), bottom-centre location (x, y, z), rotation_y, alpha).
+
+    In the camera's level frame (Camera.level_rotation), KITTI's rectified frame:
+    ``Camera.kitti_projection`` maps it to the image.
+    """
+    level = camera.level_rotation
+    bottom = level @ (np.array([x, y, 0.0]) - camera.position)
+    forward = level @ np.array([math.cos(heading), math.sin(heading), 0.0])
     rotation_y = math.atan2(-forward[2], forward[0])
     alpha = rotation_y - math.atan2(bottom[0], bottom[2])
     alpha = (alpha + math.pi) % (2 * math.pi) - math.pi

@@ -1,0 +1,85 @@
+"""Scenes built by hand for renderer tests, and independent reference computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simdrive.render.camera import Camera
+from simdrive.render.scene import Scene
+from simdrive.world.actors import actor_kind, actor_kind_id
+from simdrive.world.maps import build_map
+
+ROAD = build_map({"type": "straight", "lanes": 2, "length": 300, "parking": "right",
+                  "sidewalks": "both"})
+
+
+def make_scene(actors, ego=(20.0, -1.75, 0.0), time_s: float = 0.0) -> Scene:
+    """A Scene with an ego car at ``ego`` (x, y, heading) and ``actors``.
+
+    actors: (kind, x, y, heading) tuples, or (kind, x, y, heading, (l, w, h)).
+    """
+    rows = [("car", *ego)] + list(actors)
+    names = ["ego"] + [f"{a[0]}_{k}" for k, a in enumerate(actors)]
+    dims = []
+    for row in rows:
+        kind = actor_kind(row[0])
+        dims.append(row[4] if len(row) > 4 else (kind.length, kind.width, kind.height))
+    dims = np.array(dims, float)
+    return Scene(
+        time_s=time_s, names=tuple(names),
+        x=np.array([r[1] for r in rows], float), y=np.array([r[2] for r in rows], float),
+        heading=np.array([r[3] for r in rows], float), speed=np.zeros(len(rows)),
+        length=dims[:, 0], width=dims[:, 1], height=dims[:, 2],
+        kind=np.array([actor_kind_id(r[0]) for r in rows], np.int64),
+        moving=np.ones(len(rows), np.int64),
+    )
+
+
+def reference_amodal_box(camera: Camera, corners_world: np.ndarray):
+    """Independent amodal box: clip each of the 6 box faces (as polygons) at the near
+    plane with Sutherland-Hodgman, project what is left, take the extremes, clip to
+    the image. Returns None when nothing is in front of the camera or in the image."""
+    near = camera.spec.near_m
+    pts = camera.to_camera(corners_world)
+    faces = []
+    for axis in range(3):
+        for side in (0, 1):
+            idx = [i for i in range(8) if (i >> (2 - axis)) & 1 == side]
+            # order around the face: corners differ in the other two bits
+            a, b = [k for k in range(3) if k != axis]
+            def bit(i, k):
+                return (i >> (2 - k)) & 1
+            ring = sorted(idx, key=lambda i: (bit(i, a), bit(i, b)))
+            faces.append([pts[ring[0]], pts[ring[1]], pts[ring[3]], pts[ring[2]]])
+    kept = []
+    for poly in faces:
+        out = []
+        for k in range(len(poly)):
+            p, q = poly[k], poly[(k + 1) % len(poly)]
+            if p[2] >= near:
+                out.append(p)
+            if (p[2] >= near) != (q[2] >= near):
+                f = (near - p[2]) / (q[2] - p[2])
+                out.append(p + (q - p) * f)
+        kept += out
+    if not kept:
+        return None
+    uv = camera.project(np.array(kept))
+    x0, y0 = uv.min(axis=0)
+    x1, y1 = uv.max(axis=0)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, camera.width), min(y1, camera.height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1, y1)
+
+
+def analytic_ground_depth(camera: Camera, col: int, row: int) -> float:
+    """Camera z (m) where the ray through pixel centre (col, row) meets the ground z = 0."""
+    k = camera.intrinsics
+    ray_cam = np.array([(col + 0.5 - k[0, 2]) / k[0, 0], (row + 0.5 - k[1, 2]) / k[1, 1], 1.0])
+    ray_world = camera.rotation.T @ ray_cam
+    if ray_world[2] >= 0:
+        return math.inf
+    return camera.position[2] / -ray_world[2]

@@ -1,0 +1,170 @@
+"""Frames of scenario variants: determinism, purity, the frame command, the synthetic mark."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from simdrive.cli import main
+from simdrive.errors import ScenarioError
+from simdrive.render.frames import VariantRun, render_frame
+from simdrive.render.images import encode_image, read_mark
+from simdrive.scenario.build import variant_at
+from simdrive.scenario.runner import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = ROOT / "scenarios" / "child_between_parked_cars.yaml"
+
+
+def test_the_same_variant_renders_bit_identical_frames_twice():
+    spec = load_scenario(CHILD)
+    v = variant_at(spec, 5)
+    a = render_frame(spec, v, 2.5)
+    b = render_frame(spec, v, 2.5)
+    for name in ("image", "depth", "instance", "semantic"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.labels == b.labels
+
+
+def test_rendering_does_not_change_the_world_state():
+    spec = load_scenario(CHILD)
+    run = VariantRun(spec, variant_at(spec, 1))
+    run.advance_to(30)
+    before = {k: v.copy() for k, v in vars(run.sim.blocks).items()}
+    for cam in spec.cameras:
+        run.render(cam)
+    for k, v in vars(run.sim.blocks).items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+
+
+def test_frames_of_a_run_match_frames_rendered_one_by_one():
+    spec = load_scenario(CHILD)
+    v = variant_at(spec, 2)
+    run = VariantRun(spec, v)
+    frames = list(run.frames(every=20, cameras=spec.cameras, stop=40))
+    assert [step for step, _, _ in frames] == [0, 20, 40]
+    single = render_frame(spec, v, 40 * spec.dt)
+    np.testing.assert_array_equal(frames[-1][2].image, single.image)
+
+
+def test_a_weather_change_during_the_run_changes_the_look(tmp_path):
+    path = tmp_path / "change.yaml"
+    path.write_text(f"extends: {CHILD}\nenvironment:\n  weather: {{choice: [clear, rain]}}\n"
+                    "  change: {at: 1.0, weather: fog}\n")
+    spec = load_scenario(path)
+    v = variant_at(spec, 0)
+    assert render_frame(spec, v, 0.5).look.weather != "fog"
+    assert render_frame(spec, v, 1.5).look.weather == "fog"
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_images_carry_a_machine_readable_synthetic_mark(suffix):
+    img = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    data = encode_image(img, suffix, {"scenario_hash": "abc", "variant": 3})
+    mark = read_mark(data)
+    assert mark["synthetic"] is True and mark["variant"] == 3
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded.shape == img.shape
+    if suffix == ".png":
+        np.testing.assert_array_equal(decoded[..., ::-1], img)
+
+
+def test_frame_command_writes_the_image_with_its_mark(tmp_path, capsys):
+    out = tmp_path / "f.png"
+    assert main(["frame", str(CHILD), "--variant", "3", "--time", "2", "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert read_mark(data)["variant"] == 3
+    spec = load_scenario(CHILD)
+    expected = render_frame(spec, variant_at(spec, 3), 2.0).image
+    np.testing.assert_array_equal(cv2.imread(str(out))[..., ::-1], expected)
+    assert "actors in view" in capsys.readouterr().out
+    overlay = tmp_path / "o.jpg"
+    assert main(["frame", str(CHILD), "--variant", "3", "--time", "2", "-o", str(overlay),
+                 "--overlay"]) == 0
+    assert overlay.stat().st_size > 0
+    assert sorted(os.listdir(tmp_path)) == ["f.png", "o.jpg"]  # no temporary files left
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--variant", "100000"], "no such variant"),
+    (["--time", "999"], "time outside the scenario's run"),
+    (["--camera", "roof"], "has no camera 'roof'"),
+])
+def test_frame_command_rejects_bad_requests_with_exit_2(tmp_path, capsys, args, message):
+    out = tmp_path / "f.png"
+    assert main(["frame", str(CHILD), "-o", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_frame_command_rejects_a_missing_folder_and_a_bad_suffix(tmp_path, capsys):
+    assert main(["frame", str(CHILD), "-o", str(tmp_path / "no" / "f.png")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.gif")]) == 2
+    assert ".png, .jpg" in capsys.readouterr().err
+
+
+def test_frame_command_reports_an_unwritable_folder(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert main(["frame", str(CHILD), "-o", str(locked / "f.png")]) == 2
+        assert "not writable" in capsys.readouterr().err
+        assert os.listdir(locked) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_full_disk_is_a_clean_error_and_leaves_nothing_behind(tmp_path, capsys,
+                                                                monkeypatch):
+    import errno
+
+    import simdrive.files as files
+
+    real_open = open
+
+    def full_disk_open(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if "w" in mode:
+            handle.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return handle
+
+    monkeypatch.setattr(files, "open", full_disk_open, raising=False)
+    assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.png")]) == 2
+    assert "the disk is full" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_camera_errors_point_at_the_file_and_line(tmp_path):
+    path = tmp_path / "cam.yaml"
+    base = CHILD.read_text().replace("extends: base/", f"extends: {ROOT}/scenarios/base/")
+    path.write_text(base + "camera:\n  - {preset: front}\n  - {preset: rear, fov_dgs: 90}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert "cam.yaml" in text and "fov_dgs" in text and "did you mean 'fov_deg'" in text
+    path.write_text(base + "camera: {mount: nobody}\n")
+    with pytest.raises(ScenarioError, match="camera mount 'nobody' is not an actor"):
+        load_scenario(path)
+
+
+def test_several_cameras_render_from_one_scenario(tmp_path):
+    path = tmp_path / "cams.yaml"
+    base = CHILD.read_text().replace("extends: base/", f"extends: {ROOT}/scenarios/base/")
+    path.write_text(base + "camera:\n  - {preset: front}\n  - {preset: rear}\n"
+                    "  - {preset: bev, width: 200, height: 200}\n")
+    spec = load_scenario(path)
+    assert [c.name for c in spec.cameras] == ["front", "rear", "bev"]
+    bev = render_frame(spec, variant_at(spec, 0), 1.0, "bev")
+    assert bev.image.shape == (200, 200, 3)
+    ego = [lab for lab in bev.labels if lab.name == "ego"]
+    assert ego and ego[0].visible_pixels > 50  # the bird's-eye view shows its own car

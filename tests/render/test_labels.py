@@ -1,0 +1,240 @@
+"""Labels are exact: every one is re-derived here from geometry or from the buffers."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from shapely.geometry import MultiPoint
+
+from simdrive.render.labels import box_corners_world
+from simdrive.render.look import make_look
+from simdrive.render.renderer import Renderer
+from simdrive.render.semantic import ACTOR_CLASS_BASE
+from simdrive.scenario.cameras import PRESETS
+from simdrive.world.actors import actor_kinds
+from tests.render.helpers import ROAD, analytic_ground_depth, make_scene, reference_amodal_box
+
+FRONT = PRESETS["front"]
+NOON = make_look("clear", "noon")
+RENDERER = Renderer(ROAD, seed=1)
+
+
+def _random_scene(rng: np.random.Generator, n: int = 24):
+    kinds = [k for k in actor_kinds()]
+    actors = []
+    for _ in range(n):
+        kind = str(rng.choice(kinds))
+        x = 20.0 + rng.uniform(-50.0, 70.0)
+        y = rng.uniform(-9.0, 9.0)
+        if abs(x - 20.0) < 3.0 and abs(y + 1.75) < 2.0:
+            continue  # not inside the ego
+        actors.append((kind, x, y, rng.uniform(-math.pi, math.pi)))
+    return make_scene(actors)
+
+
+def _random_camera(rng: np.random.Generator):
+    preset = PRESETS[str(rng.choice(["front", "rear", "left", "right"]))]
+    return dataclasses.replace(preset, width=int(rng.integers(200, 500)),
+                               height=int(rng.integers(120, 300)),
+                               pitch_deg=float(rng.uniform(-5, 15)),
+                               roll_deg=float(rng.choice([0.0, rng.uniform(-8, 8)])),
+                               fov_deg=float(rng.uniform(50, 120)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_visible_box_is_the_tight_box_of_the_mask_on_random_frames(seed):
+    rng = np.random.default_rng(seed)
+    scene = _random_scene(rng)
+    frame = RENDERER.render(scene, _random_camera(rng), NOON, frame_seed=seed)
+    for lab in frame.labels:
+        mask = frame.mask(lab.track_id)
+        assert mask.sum() == lab.visible_pixels
+        if lab.visible_pixels == 0:
+            assert lab.visible_box is None
+            continue
+        rows, cols = np.nonzero(mask)
+        assert lab.visible_box == (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1)
+        # every visible pixel carries the actor's semantic class
+        kind_id = int(scene.kind[lab.track_id])
+        assert (frame.semantic[mask] == ACTOR_CLASS_BASE + kind_id).all()
+
+
+def test_amodal_box_matches_an_independent_projection_with_near_clipping():
+    checked = 0
+    for seed in range(16):
+        rng = np.random.default_rng(100 + seed)
+        scene = _random_scene(rng)
+        frame = RENDERER.render(scene, _random_camera(rng), NOON)
+        corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
+                                    scene.height)
+        checked += _check_amodal(frame, corners)
+    assert checked > 50
+
+
+def _check_amodal(frame, corners) -> int:
+    checked = 0
+    for lab in frame.labels:
+        ref = reference_amodal_box(frame.camera, corners[lab.track_id])
+        if ref is None:
+            assert lab.amodal_box is None
+            continue
+        assert lab.amodal_box is not None
+        np.testing.assert_allclose(lab.amodal_box, ref, atol=0.5)
+        checked += 1
+    return checked
+
+
+def test_an_actor_reaching_behind_the_camera_gets_a_finite_near_clipped_box():
+    # a bus beside the ego, reaching from behind the camera to in front of it
+    scene = make_scene([("bus", 22.0, 1.75, 0.0)])
+    frame = RENDERER.render(scene, FRONT, NOON)
+    (lab,) = frame.labels
+    assert lab.amodal_box is not None and lab.truncation > 0.3
+    corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
+                                scene.height)
+    np.testing.assert_allclose(lab.amodal_box, reference_amodal_box(frame.camera, corners[1]),
+                               atol=0.5)
+
+
+def test_a_car_fully_behind_a_bus_has_occlusion_one_and_no_visible_box():
+    scene = make_scene([("bus", 45.0, -1.75, 0.0), ("car", 60.0, -1.75, 0.0)])
+    frame = RENDERER.render(scene, FRONT, NOON)
+    bus, car = frame.labels
+    assert bus.occlusion == 0.0 and bus.kitti_occluded == 0
+    assert car.unoccluded_pixels > 100
+    assert car.visible_pixels == 0 and car.visible_box is None
+    assert car.occlusion == 1.0 and car.kitti_occluded == 3
+    assert car.amodal_box is not None and car.in_view  # still reported, hidden
+
+
+def _silhouette(camera, corners):
+    return MultiPoint([tuple(p) for p in camera.project(camera.to_camera(corners))]).convex_hull
+
+
+@pytest.mark.parametrize("shift", [-0.9, -0.5, 0.0, 0.4])
+def test_a_half_hidden_box_has_the_analytic_occlusion(shift):
+    # two crates (boxes: their silhouettes are convex hulls of the projected corners)
+    size = (1.2, 1.2, 1.2)
+    scene = make_scene([("debris", 30.0, -1.75 + shift, 0.0, size),
+                        ("debris", 40.0, -1.75, 0.0, (1.2, 2.4, 2.4))])
+    frame = RENDERER.render(scene, FRONT, NOON)
+    near, far = frame.labels
+    corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
+                                scene.height)
+    front = _silhouette(frame.camera, corners[1])
+    back = _silhouette(frame.camera, corners[2])
+    analytic = front.intersection(back).area / back.area
+    assert near.occlusion == 0.0
+    # pixel sampling error: about one pixel row round the silhouette
+    tolerance = 1.5 * back.length / back.area
+    assert far.occlusion == pytest.approx(analytic, abs=tolerance)
+    assert 0.05 < far.occlusion < 0.95
+
+
+def test_unoccluded_pixels_equal_the_pixels_of_the_actor_rendered_alone():
+    rng = np.random.default_rng(5)
+    scene = _random_scene(rng, n=18)
+    frame = RENDERER.render(scene, FRONT, NOON)
+    for lab in frame.labels:
+        keep = [0, lab.track_id]
+        alone = dataclasses.replace(
+            scene, names=tuple(scene.names[k] for k in keep),
+            **{f: getattr(scene, f)[keep] for f in ("x", "y", "heading", "speed", "length",
+                                                     "width", "height", "kind", "moving")})
+        solo = RENDERER.render(alone, FRONT, NOON)
+        assert solo.labels[0].visible_pixels == lab.unoccluded_pixels
+
+
+def test_an_actor_half_outside_the_frame_has_truncation_one_half():
+    cam = FRONT
+    fx = (cam.width / 2) / math.tan(math.radians(cam.fov_deg) / 2)
+    depth = 25.0
+    # centre the crate's projection on the left image edge (u = 0)
+    lateral = (cam.width / 2) * depth / fx
+    camera_x = 20.0 + cam.x
+    scene = make_scene([("debris", camera_x + depth, -1.75 + lateral, 0.0, (0.1, 2.0, 1.5))])
+    frame = RENDERER.render(scene, cam, NOON)
+    (lab,) = frame.labels
+    assert lab.truncation == pytest.approx(0.5, abs=0.02)
+
+
+def test_ground_depth_is_the_analytic_plane_depth():
+    scene = make_scene([])
+    for spec in (FRONT, PRESETS["rear"], dataclasses.replace(FRONT, roll_deg=6.0, pitch_deg=9.0)):
+        frame = RENDERER.render(scene, spec, NOON)
+        rng = np.random.default_rng(0)
+        for row, col in zip(rng.integers(0, spec.height, 300), rng.integers(0, spec.width, 300),
+                            strict=True):
+            expected = analytic_ground_depth(frame.camera, col, row)
+            got = float(frame.depth[row, col])
+            if math.isinf(expected) or expected > spec.far_m:
+                assert math.isinf(got)
+            else:
+                assert got == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_bird_eye_view_top_face_covers_exactly_the_pixels_inside_it():
+    # an orthographic camera looking down: a crate's top is an axis-aligned rectangle
+    bev = PRESETS["bev"]
+    scene = make_scene([("debris", 33.3, -0.37, 0.0, (2.6, 1.3, 0.5))])
+    frame = RENDERER.render(scene, bev, NOON)
+    cam = frame.camera
+    top = cam.project(cam.to_camera(box_corners_world(33.3, -0.37, 0.0, 2.6, 1.3, 0.5)[0]))
+    u0, v0 = top.min(axis=0)
+    u1, v1 = top.max(axis=0)
+    cols = np.arange(cam.width) + 0.5
+    rows = np.arange(cam.height) + 0.5
+    inside = ((cols >= u0) & (cols < u1))[None, :] & ((rows >= v0) & (rows < v1))[:, None]
+    crate = frame.labels[1]
+    assert crate.visible_pixels == int(inside.sum())
+    assert (frame.mask(crate.track_id) == inside).all()
+
+
+def test_kitti_3d_box_reprojects_onto_the_amodal_box():
+    scene = make_scene([("car", 40.0, 1.75, math.pi), ("truck", 35.0, -5.0, 0.4),
+                        ("adult", 28.0, 4.0, 1.2)])
+    frame = RENDERER.render(scene, dataclasses.replace(FRONT, pitch_deg=7.0, roll_deg=-3.0), NOON)
+    p2 = frame.camera.kitti_projection
+    for lab in frame.labels:
+        h, w, length = lab.dimensions_hwl
+        x, y, z = lab.location_xyz
+        ry = lab.rotation_y
+        # KITTI devkit construction of the 8 corners
+        xs = np.array([1, 1, -1, -1, 1, 1, -1, -1]) * length / 2
+        ys = np.array([0, 0, 0, 0, -1, -1, -1, -1]) * h
+        zs = np.array([1, -1, -1, 1, 1, -1, -1, 1]) * w / 2
+        rot = np.array([[math.cos(ry), 0, math.sin(ry)], [0, 1, 0],
+                        [-math.sin(ry), 0, math.cos(ry)]])
+        pts = rot @ np.vstack([xs, ys, zs]) + np.array([[x], [y], [z]])
+        img = p2 @ np.vstack([pts, np.ones(8)])
+        uv = img[:2] / img[2]
+        box = (max(uv[0].min(), 0), max(uv[1].min(), 0), min(uv[0].max(), frame.camera.width),
+               min(uv[1].max(), frame.camera.height))
+        np.testing.assert_allclose(lab.amodal_box, box, atol=1e-6)
+        assert lab.alpha == pytest.approx(
+            (ry - math.atan2(x, z) + math.pi) % (2 * math.pi) - math.pi)
+
+
+def test_weather_and_light_change_pixels_but_never_labels():
+    rng = np.random.default_rng(9)
+    scene = _random_scene(rng)
+    base = RENDERER.render(scene, FRONT, NOON)
+    for weather, light in (("fog", "night"), ("heavy_rain", "dusk"), ("snow", "dawn")):
+        other = RENDERER.render(scene, FRONT, make_look(weather, light))
+        assert not np.array_equal(other.image, base.image)
+        np.testing.assert_array_equal(other.instance, base.instance)
+        for a, b in zip(base.labels, other.labels, strict=True):
+            assert (a.amodal_box, a.visible_box, a.visible_pixels, a.unoccluded_pixels) == \
+                (b.amodal_box, b.visible_box, b.visible_pixels, b.unoccluded_pixels)
+            assert b.visibility <= a.visibility
+
+
+def test_visibility_falls_with_distance_in_fog():
+    scene = make_scene([("adult", 30.0, -1.75, 0.0), ("adult", 100.0, -1.75, 0.0)])
+    frame = RENDERER.render(scene, FRONT, make_look("fog", "noon"))
+    near, far = frame.labels
+    assert near.visibility == pytest.approx(math.exp(-3 * near.distance_m / 50.0))
+    assert far.visibility < 0.01 < near.visibility
