@@ -94,10 +94,10 @@ def finish(colour, inst, image, vis_box, vis_count, precip, precip_shift, precip
             b = np.int64(p & 255)
             if pn:
                 a = np.int64(precip[prow, (col + precip_shift[0]) & (pn - 1)])
-                if a:
-                    r += ((pr - r) * a) >> 8
-                    g += ((pg - g) * a) >> 8
-                    b += ((pb - b) * a) >> 8
+                if a:  # streaks and flakes only ever lighten (they catch the light)
+                    r += max(0, ((pr - r) * a) >> 8)
+                    g += max(0, ((pg - g) * a) >> 8)
+                    b += max(0, ((pb - b) * a) >> 8)
             if vig:
                 gain = gy * vig_x[col]
                 r = (r * gain) >> 16
@@ -150,3 +150,39 @@ def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) 
         for j in range(3):
             out += tile[i * size:(i + 1) * size, j * size:(j + 1) * size]
     return np.minimum(out, 255).astype(np.uint8)
+
+
+@kernel
+def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
+    """Blur src (H, W, 3) into dst along the image motion of the static scene.
+
+    (tx, ty, tz): the camera's displacement during the exposure, m, in camera
+    axes; a pixel at depth z moves by ((u - cx) tz - fx tx) / z px horizontally
+    (and likewise vertically). Five taps along that motion, capped at max_px.
+    """
+    h, w = depth.shape
+    for row in range(h):
+        for col in range(w):
+            z = depth[row, col]
+            fu = 0.0
+            fv = 0.0
+            if z < 1e30:
+                fu = ((col + 0.5 - cx) * tz - fx * tx) / z
+                fv = ((row + 0.5 - cy) * tz - fy * ty) / z
+                n = math.sqrt(fu * fu + fv * fv)
+                if n > max_px:
+                    fu *= max_px / n
+                    fv *= max_px / n
+            r = 0
+            g = 0
+            b = 0
+            for k in range(5):
+                f = (k - 2) / 4.0
+                c = min(w - 1, max(0, int(col + f * fu)))
+                q = min(h - 1, max(0, int(row + f * fv)))
+                r += src[q, c, 0]
+                g += src[q, c, 1]
+                b += src[q, c, 2]
+            dst[row, col, 0] = (r + 2) // 5
+            dst[row, col, 1] = (g + 2) // 5
+            dst[row, col, 2] = (b + 2) // 5

@@ -23,6 +23,7 @@ from simdrive.render.raster import (
     L_DZ,
     L_G,
     L_R,
+    L_RAMP,
     L_RANGE,
     L_X,
     L_Y,
@@ -125,13 +126,18 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     lit = _splat_row_lights(ax, bx, ay, by, w, lights, light_row)
     depth_value = np.float32(t)
     keep = 1.0 - f
+    # near the camera a texel covers several pixels: filter bilinearly there
+    magnified = foot * inv_texel < 1.0
     for col in range(w):
         ci = min(max(int(tx), 0), wmax) if tx > 0.0 else 0
         ri = min(max(int(ty), 0), hmax) if ty > 0.0 else 0
         p = tex[texel_index(lvl_off, lvl_w, level, ri, ci)]
-        cr = float((p >> 16) & 255)
-        cg = float((p >> 8) & 255)
-        cb = float(p & 255)
+        if magnified:
+            cr, cg, cb = _bilinear(tex, lvl_off, lvl_w, tx - 0.5, ty - 0.5, wmax, hmax)
+        else:
+            cr = float((p >> 16) & 255)
+            cg = float((p >> 8) & 255)
+            cb = float(p & 255)
         if lit:
             colour[row, col] = pack_rgb(cr * (ar + light_row[col, 0] * keep) + br,
                                         cg * (ag + light_row[col, 1] * keep) + bg,
@@ -146,6 +152,33 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
         sem[row, col] = np.uint8(p >> 24)
         tx += sx
         ty += sy
+
+
+@kernel
+def _bilinear(tex, lvl_off, lvl_w, fx, fy, wmax, hmax):
+    """Bilinear colour of level 0 at texel coordinates (fx, fy) (texel centres at k + 0.5)."""
+    x0 = int(math.floor(fx))
+    y0 = int(math.floor(fy))
+    ax = fx - x0
+    ay = fy - y0
+    c0 = min(max(x0, 0), wmax)
+    c1 = min(max(x0 + 1, 0), wmax)
+    r0 = min(max(y0, 0), hmax)
+    r1 = min(max(y0 + 1, 0), hmax)
+    p00 = tex[texel_index(lvl_off, lvl_w, 0, r0, c0)]
+    p01 = tex[texel_index(lvl_off, lvl_w, 0, r0, c1)]
+    p10 = tex[texel_index(lvl_off, lvl_w, 0, r1, c0)]
+    p11 = tex[texel_index(lvl_off, lvl_w, 0, r1, c1)]
+    w00 = (1.0 - ax) * (1.0 - ay)
+    w01 = ax * (1.0 - ay)
+    w10 = (1.0 - ax) * ay
+    w11 = ax * ay
+    r = (w00 * ((p00 >> 16) & 255) + w01 * ((p01 >> 16) & 255) + w10 * ((p10 >> 16) & 255)
+         + w11 * ((p11 >> 16) & 255))
+    g = (w00 * ((p00 >> 8) & 255) + w01 * ((p01 >> 8) & 255) + w10 * ((p10 >> 8) & 255)
+         + w11 * ((p11 >> 8) & 255))
+    b = w00 * (p00 & 255) + w01 * (p01 & 255) + w10 * (p10 & 255) + w11 * (p11 & 255)
+    return r, g, b
 
 
 @kernel
@@ -240,7 +273,11 @@ def _light_gain(wx, wy, lights, k):
     cosang = (dx * lights[k, L_DX] + dy * lights[k, L_DY] + dz * lights[k, L_DZ]) / dist
     if cosang < lights[k, L_COS]:
         return 0.0, 0.0, 0.0
-    edge = min(1.0, (cosang - lights[k, L_COS]) * 8.0)
+    # soft beam edge over the outer part of the cone
+    edge = min(1.0, (cosang - lights[k, L_COS]) / ((1.0 - lights[k, L_COS]) * 0.85))
+    edge = edge * edge * (3.0 - 2.0 * edge)
     fall = 1.0 - dist / rng
-    gain = fall * fall * edge
+    ramp = lights[k, L_RAMP]
+    near = min(1.0, max(0.0, (dist - 1.0) / ramp)) if ramp > 0.0 else 1.0
+    gain = fall * fall * edge * near * near * (3.0 - 2.0 * near)
     return lights[k, L_R] * gain, lights[k, L_G] * gain, lights[k, L_B] * gain

@@ -37,8 +37,10 @@ SH_AMBIENT, SH_SUN_DIR, SH_SUN_RGB, SH_FOG_RGB, SH_FOG_SCALE, SH_HEAD_RGB, SH_TA
 SH_COUNT = 19
 
 # point/spot lights (headlights, street lights)
-L_X, L_Y, L_Z, L_DX, L_DY, L_DZ, L_COS, L_RANGE, L_R, L_G, L_B = range(11)
-L_COUNT = 11
+# L_RAMP: the light on the ground fades in over the first L_RAMP metres (a dipped
+# beam is aimed down the road); 0 for lamps
+L_X, L_Y, L_Z, L_DX, L_DY, L_DZ, L_COS, L_RANGE, L_R, L_G, L_B, L_RAMP = range(12)
+L_COUNT = 12
 
 # workspace rows of draw_actors
 W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)

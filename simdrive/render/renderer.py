@@ -42,7 +42,8 @@ from simdrive.world.lanes import LANE_SIDEWALK
 from simdrive.world.maps import RoadMap
 
 LIGHT_RANGE_M = 150.0  # lights and scenery farther from the camera are not drawn
-HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 55.0, 22.0, 1.6
+HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 70.0, 24.0, 0.9
+EXPOSURE_S = 1.0 / 50.0  # for motion blur
 STREET_LIGHT_SPACING_M, STREET_LIGHT_HEIGHT_M, STREET_LIGHT_RANGE_M = 28.0, 8.0, 20.0
 
 
@@ -146,6 +147,8 @@ class Renderer:
         vis_box[:] = (w, h, -1, -1)
         vis_count = np.zeros(n, np.int64)
         self._finish(colour, inst, image, vis_box, vis_count, cam, look, frame_seed)
+        if self.options.motion_blur and not cam.orthographic:
+            image = self._motion_blur(image, depth, scene, cam)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 
@@ -207,6 +210,8 @@ class Renderer:
         if look.lights_on:
             kinds = actor_kinds()
             cone = math.cos(math.radians(HEADLIGHT_HALF_ANGLE_DEG))
+            # headlights stand out less in twilight than in the dark
+            gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
             for k in range(len(scene.names)):
                 kind = actor_kind(kinds[int(scene.kind[k])])
                 if kind.category != "vehicle" or not scene.moving[k]:
@@ -219,12 +224,13 @@ class Renderer:
                     off = side * scene.width[k]
                     rows.append((scene.x[k] + c * half - s * off, scene.y[k] + s * half + c * off,
                                  0.7, c * 0.995, s * 0.995, -0.0999, cone, HEADLIGHT_RANGE_M,
-                                 HEADLIGHT_GAIN, HEADLIGHT_GAIN * 0.97, HEADLIGHT_GAIN * 0.88))
+                                 gain, gain * 0.97, gain * 0.88, 3.0))
         if look.street_lights_on:
             for x, y, heading in self._posts_near(cam):
                 lx, ly = x + 0.8 * math.cos(heading), y + 0.8 * math.sin(heading)
                 rows.append((lx, ly, STREET_LIGHT_HEIGHT_M - 0.3, 0.0, 0.0, -1.0,
-                             math.cos(math.radians(68)), STREET_LIGHT_RANGE_M, 1.5, 1.2, 0.8))
+                             math.cos(math.radians(68)), STREET_LIGHT_RANGE_M, 1.5, 1.2, 0.8,
+                             0.0))
         return np.array(rows, float).reshape(-1, R.L_COUNT)
 
     def _glows(self, scene: Scene, cam: Camera, look: Look, own: np.ndarray) -> np.ndarray:
@@ -287,6 +293,18 @@ class Renderer:
             np.zeros((0, 0), np.int64)
         FN.finish(colour, inst, image, vis_box, vis_count, precip, shift[:2], precip_rgb,
                   vig_x, vig_y, noise, shift[2:])
+
+    def _motion_blur(self, image, depth, scene: Scene, cam: Camera) -> np.ndarray:
+        """Blur by the mount's motion during a 1/50 s exposure (labels are unchanged)."""
+        k = scene.index(cam.spec.mount)
+        step = scene.speed[k] * EXPOSURE_S
+        move = cam.rotation @ np.array([math.cos(scene.heading[k]), math.sin(scene.heading[k]),
+                                        0.0]) * step
+        kk = cam.intrinsics
+        out = np.empty_like(image)
+        FN.motion_blur(image, out, depth, move[0], move[1], move[2], kk[0, 0], kk[1, 1],
+                       kk[0, 2], kk[1, 2], 24.0)
+        return out
 
     def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count):
         n = len(scene.names)

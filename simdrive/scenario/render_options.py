@@ -11,7 +11,7 @@ _KEYS = {
     "every": "emit a frame every K simulation steps",
     "sensor_noise": "add seeded sensor noise (true/false)",
     "vignette": "darken the image corners like a real lens (true/false)",
-    "motion_blur": "blur along the image motion of the ego (true/false)",
+    "motion_blur": "blur by the camera's own motion, 1/50 s exposure (true/false)",
 }
 
 
