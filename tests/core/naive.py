@@ -87,3 +87,15 @@ def signal_state(plan, t, group):
             return colour if owner == group else 2
         start += length
     return 2
+
+
+def last_inside_along(px, py, ux, uy, max_len, step, points, starts, counts, kinds, kind,
+                      inside):
+    """Every step tested, with the point test ``inside(qx, qy, points, start, count)``."""
+    last = -1.0
+    for k in range(int(max_len / step) + 1):
+        t = k * step
+        if any(kinds[a] == kind and inside(px + t * ux, py + t * uy, points, starts[a], counts[a])
+               for a in range(len(starts))):
+            last = t
+    return last
