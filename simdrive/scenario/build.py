@@ -83,13 +83,15 @@ class WorldBuilder:
         self.road = road
         self.placement = PlacementPlan(spec, road)
         templates = (spec.ego, *spec.actors)
-        self.first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0")
-                            for t in templates}
-        self.fixed = [_fixed_fields(slot.template, slot.name, slot.template is spec.ego,
-                                    lane)
-                      for slot, lane in zip(self.placement.slots, self.placement.lane_names,
-                                            strict=True)]
+        first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
+        actions = {t.name: tuple(_plan_action(a, road, first_names) for a in t.actions)
+                   for t in templates}
         self.varying = {t.name: _varying_fields(t) for t in templates}
+        self.instances = [
+            _Instance(slot.name, slot.template.name,
+                      _fixed_fields(slot.template, slot.name, slot.template is spec.ego, lane),
+                      slot.template.placement.anchor != "position", actions[slot.template.name])
+            for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True)]
         self.environments: dict[tuple, Environment] = {}
 
     def build(self, batch: Sequence[Variant]) -> list[WorldSpec]:
@@ -107,32 +109,31 @@ class WorldBuilder:
         return worlds
 
     def _world(self, variant: Variant, poses: list) -> WorldSpec:
+        """The world of one variant from its poses (rows: simdrive.core.placement.POSE_*)."""
         values = variant.values
+        varied = {name: {f: convert(values[param.path]) for f, param, convert in fields}
+                  for name, fields in self.varying.items() if fields}
         actors: list[ActorSpec] = []
         actions: list[ActionSpec] = []
-        varied: dict[str, dict] = {}
-        for slot, fixed, pose in zip(self.placement.slots, self.fixed, poses, strict=True):
-            t = slot.template
-            if t.name not in varied:
-                varied[t.name] = {f: convert(values[param.path])
-                                  for f, param, convert in self.varying[t.name]}
-            fields = dict(fixed)
-            fields.update(varied[t.name])
-            x, y, heading, s, d, target_x, target_y = pose
+        for instance, (x, y, heading, s, d, target_x, target_y) in zip(self.instances, poses,
+                                                                       strict=True):
+            actor = object.__new__(ActorSpec)
+            fields = vars(actor)
+            fields.update(instance.fixed)
+            if instance.template in varied:
+                fields.update(varied[instance.template])
             if fields["lane"] is not None:
                 fields["s"] = s
                 fields["d"] = d
             else:
-                if fields["direction"] < 0 and t.placement.anchor != "position":
+                if fields["direction"] < 0 and instance.on_lane:
                     heading += math.pi
                 fields["x"] = x
                 fields["y"] = y
                 fields["heading"] = heading
-            actors.append(_actor_spec(fields))
-            target = None if math.isnan(target_x) else (target_x, target_y)
-            for action in t.actions:
-                actions.append(_action_spec(action, slot.name, values, self.road, target,
-                                            self.first_names))
+            actors.append(actor if _ACTOR_SPEC_FAST else ActorSpec(**fields))
+            for action in instance.actions:
+                actions.append(action.spec(instance.name, values, (target_x, target_y)))
         return WorldSpec(self.road, tuple(actors), tuple(actions), self._environment(values),
                          dt=self.spec.dt)
 
@@ -178,21 +179,22 @@ def build_world(spec: ScenarioSpec, variant: Variant, road: RoadMap) -> WorldSpe
 
 
 _ACTOR_FIELDS = frozenset(f.name for f in dataclasses.fields(ActorSpec))
-_ACTOR_SPEC_CHECKS = hasattr(ActorSpec, "__post_init__")
+_ACTOR_SPEC_FAST = not hasattr(ActorSpec, "__post_init__")
+"""An ActorSpec is made by filling a new instance's __dict__ with all its fields: the same
+object as ActorSpec(**fields) in under 1 us, where the frozen dataclass's __init__ takes
+about 5 us (one object.__setattr__ per field), half the time there is per actor. Should
+ActorSpec ever check its fields in __post_init__, the constructor is used instead."""
 
 
-def _actor_spec(fields: dict) -> ActorSpec:
-    """ActorSpec(**fields) for a complete ``fields`` dict.
+@dataclass(frozen=True)
+class _Instance:
+    """What every world shares of one actor instance."""
 
-    The frozen dataclass's __init__ costs about 5 us (one object.__setattr__ per field),
-    half the time there is per actor; filling the new instance's __dict__ gives the same
-    object in under 1 us. Should ActorSpec ever check its fields, the constructor is used.
-    """
-    if _ACTOR_SPEC_CHECKS:
-        return ActorSpec(**fields)
-    spec = object.__new__(ActorSpec)
-    vars(spec).update(fields)
-    return spec
+    name: str
+    template: str  # the actor entry's id
+    fixed: dict  # every ActorSpec field; placeholders where the variant decides
+    on_lane: bool  # placed on a lane (a pose relative to it), not at a position
+    actions: tuple[_ActionPlan, ...]
 
 
 def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:
@@ -245,38 +247,61 @@ def _same(value):
 
 _TRIGGER_NAMES = {"time": "time_s", "ego_distance_below": "ego_distance_below_m",
                   "ego_time_below": "ego_time_below_s"}
+_PARAM_NAMES = {"decel": "decel_mps2", "speed": "speed_mps", "lookahead": "lookahead_s"}
 
 
-def _action_spec(a: ActionSpecT, actor: str, values: dict, road: RoadMap,
-                 target: tuple[float, float] | None, first_names: dict) -> ActionSpec:
-    """The ActionSpec of action ``a`` of instance ``actor``; ``target`` is where it crosses
-    the road to (m) when cross_road has no 'to' point."""
+@dataclass(frozen=True)
+class _ActionPlan:
+    """An action of an actor entry as its ActionSpec, with every value that varies left
+    as its Param; x and y of a cross_road without 'to' are None (the crossing target)."""
+
+    action: str
+    trigger: dict
+    params: dict
+    delay: object
+    to_target: bool
+
+    def spec(self, actor: str, values: dict, target: tuple[float, float]) -> ActionSpec:
+        """The ActionSpec for instance ``actor``; ``target`` is where it crosses to (m)."""
+        params = _resolved(self.params, values)
+        if self.to_target:
+            params["x"], params["y"] = target
+        delay = self.delay if isinstance(self.delay, float) else float(values[self.delay.path])
+        return ActionSpec(actor, self.action, _resolved(self.trigger, values), params,
+                          delay_s=delay)
+
+
+def _plan_action(a: ActionSpecT, road: RoadMap, first_names: dict) -> _ActionPlan:
     if a.trigger in _TRIGGER_NAMES:
-        trigger = {_TRIGGER_NAMES[a.trigger]: float(resolve(a.trigger_value, values))}
+        trigger = {_TRIGGER_NAMES[a.trigger]: _number(a.trigger_value)}
     elif a.trigger == "reach_point":
-        trigger = {"reach_point": {k: float(resolve(v, values))
-                                   for k, v in a.trigger_value.items()}}
+        trigger = {"reach_point": {k: _number(v) for k, v in a.trigger_value.items()}}
     else:
         tv = a.trigger_value
         trigger = {"actor_distance_below_m": {"actor": first_names[tv["actor"]],
-                                              "distance": float(resolve(tv["distance"], values))}}
+                                              "distance": _number(tv["distance"])}}
     params = {}
     for key, value in a.params.items():
-        if key == "to":
-            continue
         if key == "lane":
             params["lane"] = lane_name(road, value)
-        else:
-            suffix = {"decel": "decel_mps2", "speed": "speed_mps", "lookahead": "lookahead_s"}
-            params[suffix[key]] = float(resolve(value, values))
+        elif key != "to":
+            params[_PARAM_NAMES[key]] = _number(value)
+    to_target = a.action == "cross_road" and "to" not in a.params
     if a.action == "cross_road":
-        if "to" in a.params:
-            tx, ty = (float(resolve(v, values)) for v in a.params["to"])
-        else:
-            tx, ty = target
-        params.update(x=tx, y=ty)
+        params["x"], params["y"] = (None, None) if to_target else map(_number, a.params["to"])
         params.setdefault("speed_mps", 1.4)
-    return ActionSpec(actor, a.action, trigger, params, delay_s=float(resolve(a.delay, values)))
+    return _ActionPlan(a.action, trigger, params, _number(a.delay), to_target)
+
+
+def _number(value):
+    """A constant as float (m, s, ...); a value that varies stays its Param."""
+    return value if isinstance(value, Param) else float(value)
+
+
+def _resolved(tree: dict, values: dict) -> dict:
+    """A copy of ``tree`` (nested dicts) with each Param replaced by the variant's value."""
+    return {k: float(values[v.path]) if isinstance(v, Param)
+            else _resolved(v, values) if isinstance(v, dict) else v for k, v in tree.items()}
 
 
 def _environment(spec: ScenarioSpec, values) -> Environment:
