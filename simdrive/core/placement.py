@@ -29,6 +29,7 @@ CROSSING_STEP_M = 0.05
 CAND_S, CAND_D, CAND_X, CAND_Y, CAND_HEADING = range(5)
 # columns of ``poses``
 POSE_X, POSE_Y, POSE_HEADING, POSE_S, POSE_D, POSE_TARGET_X, POSE_TARGET_Y = range(7)
+POSE_COLUMNS = 7
 
 
 @kernel

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from simdrive.core.placement import POSE_COLUMNS
 from simdrive.errors import ScenarioError, SimdriveError
 from simdrive.scenario import sampling
 from simdrive.scenario.placement import PlacementPlan, lane_name
@@ -96,11 +97,13 @@ class WorldBuilder:
 
     def build(self, batch: Sequence[Variant]) -> list[WorldSpec]:
         """The WorldSpecs of ``batch``, in order; each as if built alone."""
-        poses = self.placement.solve(batch).tolist()
+        # one flat list, not a list per actor: fewer objects for the garbage collector to scan
+        poses = self.placement.solve(batch).ravel().tolist()
+        per_variant = len(self.instances) * POSE_COLUMNS
         worlds = []
-        for variant, variant_poses in zip(batch, poses, strict=True):
+        for w, variant in enumerate(batch):
             try:
-                worlds.append(self._world(variant, variant_poses))
+                worlds.append(self._world(variant, poses, w * per_variant))
             except ScenarioError:
                 raise
             except SimdriveError as error:
@@ -108,15 +111,17 @@ class WorldBuilder:
                                     file=self.spec.file) from None
         return worlds
 
-    def _world(self, variant: Variant, poses: list) -> WorldSpec:
-        """The world of one variant from its poses (rows: simdrive.core.placement.POSE_*)."""
+    def _world(self, variant: Variant, poses: list, start: int) -> WorldSpec:
+        """The world of one variant from its poses: from ``poses[start]`` on, per instance
+        in order, the columns simdrive.core.placement.POSE_*."""
         values = variant.values
         varied = {name: {f: convert(values[param.path]) for f, param, convert in fields}
                   for name, fields in self.varying.items() if fields}
         actors: list[ActorSpec] = []
         actions: list[ActionSpec] = []
-        for instance, (x, y, heading, s, d, target_x, target_y) in zip(self.instances, poses,
-                                                                       strict=True):
+        for k, instance in enumerate(self.instances):
+            at = start + POSE_COLUMNS * k
+            x, y, heading, s, d, target_x, target_y = poses[at:at + POSE_COLUMNS]
             actor = object.__new__(ActorSpec)
             fields = vars(actor)
             fields.update(instance.fixed)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simdrive.core.placement import POSE_TARGET_X, place_actors
+from simdrive.core.placement import POSE_COLUMNS, POSE_TARGET_X, place_actors
 from simdrive.errors import SimdriveError
 from simdrive.scenario import streams
 from simdrive.scenario.reader import Param
@@ -139,7 +139,7 @@ class PlacementPlan:
         return out
 
     def solve(self, variants: Sequence) -> np.ndarray:
-        """(V, S, 7) poses of ``variants`` (columns: simdrive.core.placement.POSE_*).
+        """(V, S, POSE_COLUMNS) poses of ``variants`` (columns: simdrive.core.placement.POSE_*).
 
         A ScenarioError names the first actor instance (in batch order) that could not be
         placed clear of the others, or that has no road to cross.
@@ -157,7 +157,7 @@ class PlacementPlan:
 
     def _run(self, variants: Sequence, n_cand: int) -> tuple[np.ndarray, np.ndarray]:
         cand = self.candidates(variants, n_cand)
-        poses = np.zeros((len(variants), len(self.slots), 7))
+        poses = np.zeros((len(variants), len(self.slots), POSE_COLUMNS))
         failures = np.zeros((len(variants), 3), dtype=np.int64)
         a = self.arrays
         place_actors(cand, self.slot_lane, self.slot_ref, self.slot_tries, self.slot_extent,
