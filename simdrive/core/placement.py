@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simdrive.core._jit import drop_stale_cache, kernel
 from simdrive.core.geometry import (
     first_overlap,
@@ -24,6 +26,10 @@ CROSSING_REACH_M = 80.0
 """How far across (m) the far edge of the road is searched for."""
 CROSSING_STEP_M = 0.05
 """Resolution (m) of that search."""
+
+_NO_HINT = np.int64(0)
+"""Segment hint of a polyline search from the start; typed, not a literal 0, so that the
+callees reuse the machine code compiled for the simulation's calls."""
 
 # columns of ``candidates``
 CAND_S, CAND_D, CAND_X, CAND_Y, CAND_HEADING = range(5)
@@ -73,7 +79,7 @@ def place_actors(candidates, slot_lane, slot_ref, slot_tries, slot_extent, slot_
                     if slot_ref[slot] >= 0:
                         s += poses[v, slot_ref[slot], POSE_S]
                     cx, cy, heading, _ = polyline_pose(lane_points, lane_cum_s, lane_start[lane],
-                                                       lane_npoints[lane], s, 0)
+                                                       lane_npoints[lane], s, _NO_HINT)
                     x = cx - d * math.sin(heading)
                     y = cy + d * math.cos(heading)
                 else:
@@ -136,7 +142,7 @@ def _road_normal(x, y, lane_points, lane_cum_s, lane_start, lane_npoints, lane_k
             continue
         start = lane_start[lane]
         count = lane_npoints[lane]
-        s, d, seg = polyline_project(lane_points, lane_cum_s, start, count, x, y, 0)
+        s, d, seg = polyline_project(lane_points, lane_cum_s, start, count, x, y, _NO_HINT)
         if abs(d) < best:
             best = abs(d)
             normal = polyline_pose(lane_points, lane_cum_s, start, count, s, seg)[2] + math.pi / 2
