@@ -1,30 +1,26 @@
-"""Variants (plain, serialisable) and building a World (WorldSpec) from one.
+"""Variants (plain, serialisable) and building worlds (WorldSpec) from them.
 
 A variant is fully described by (scenario content hash, seed, index); its
 ``values`` are the drawn value of every distribution in the scenario. Building
-solves the placements on the map geometry: actors with ``count`` > 1 draw their
-own placements from a generator derived from the same triple, and every actor is
-kept clear of the others by bounded rejection sampling. A constraint that cannot
-be met raises a ScenarioError saying which and how often it failed.
+solves the placements on the map geometry (simdrive.scenario.placement): actors
+with ``count`` > 1 draw their own placements from the variant's random stream,
+derived from the same triple, and every actor is kept clear of the others by
+bounded rejection sampling. A constraint that cannot be met raises a
+ScenarioError saying which and how often it failed. Variants are built in
+batches (build_worlds); a variant's world does not depend on its batch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from simdrive.core.geometry import (
-    first_overlap,
-    last_inside_along,
-    polyline_pose,
-    polyline_project,
-)
-from simdrive.core.layout import AREA_DRIVABLE, LANE_DRIVING
-from simdrive.errors import SimdriveError
+from simdrive.core.placement import POSE_COLUMNS
+from simdrive.errors import ScenarioError, SimdriveError
 from simdrive.scenario import sampling
-from simdrive.scenario.distributions import Uniform
+from simdrive.scenario.placement import PlacementPlan, lane_name
 from simdrive.scenario.reader import Param
 from simdrive.scenario.spec import ActionSpecT, ActorT, ScenarioSpec, resolve
 from simdrive.sim import ActionSpec, ActorSpec, WorldSpec
@@ -32,8 +28,6 @@ from simdrive.world.actors import actor_kind
 from simdrive.world.conditions import lighting, visibility_m, weather
 from simdrive.world.environment import Environment
 from simdrive.world.maps import RoadMap
-
-MAX_PLACEMENT_TRIES = 200
 
 
 @dataclass(frozen=True)
@@ -77,237 +71,242 @@ def variant_at(spec: ScenarioSpec, index: int) -> Variant:
     return Variant(spec.name, spec.file, spec.content_hash, spec.seed, index, values)
 
 
-def _rng(variant: Variant, *keys: int) -> np.random.Generator:
-    seed_words = [variant.seed, variant.index, int(variant.content_hash[:8], 16), *keys]
-    return np.random.default_rng(np.random.SeedSequence(seed_words))
+class WorldBuilder:
+    """Builds the worlds of variants of ``spec`` on ``road``.
 
+    Everything that does not depend on the variant is worked out once here: the
+    placement slot tables, each actor instance's fixed ActorSpec fields, the
+    environments already built.
+    """
 
-def _lane_name(road: RoadMap, ref) -> str:
-    if isinstance(ref, str):
-        return ref
-    names = [lane.name for lane in road.lanes]
-    for prefix in ("fwd_", "west_in_"):
-        if f"{prefix}{ref}" in names:
-            return f"{prefix}{ref}"
-    return f"fwd_{ref}"
-
-
-class _Placer:
-    """Places actors one by one, keeping each clear of those already placed."""
-
-    def __init__(self, road: RoadMap, spec: ScenarioSpec, variant: Variant) -> None:
-        self.road = road
+    def __init__(self, spec: ScenarioSpec, road: RoadMap) -> None:
         self.spec = spec
-        self.variant = variant
-        self.arrays = road.to_arrays()
-        self.boxes: list[tuple[str, float, float, float, float, float]] = []
-        total = sum(t.count for t in (spec.ego, *spec.actors))
-        self.box_array = np.zeros((total, 6))  # x, y, cos, sin, half length, half width
-        self.lane_pos: dict[str, tuple[str, float]] = {}
+        self.road = road
+        self.placement = PlacementPlan(spec, road)
+        templates = (spec.ego, *spec.actors)
+        first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
+        actions = {t.name: tuple(_plan_action(a, road, first_names) for a in t.actions)
+                   for t in templates}
+        self.varying = {t.name: _varying_fields(t) for t in templates}
+        self.instances = [
+            _Instance(slot.name, slot.template.name,
+                      _fixed_fields(slot.template, slot.name, slot.template is spec.ego, lane),
+                      slot.template.placement.anchor != "position", actions[slot.template.name])
+            for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True)]
+        self.environments: dict[tuple, Environment] = {}
 
-    def draw(self, value, rng, count: int, attempt: int):
-        """The value for one instance: the variant's own on the first attempt of a single
-        actor, else a fresh draw from the same distribution with the variant's generator."""
-        if isinstance(value, Param):
-            if count == 1 and attempt == 0:
-                return self.variant.values[value.path]
-            dist = self.spec.params[value.path]
-            if isinstance(dist, Uniform):  # the common case, without numpy's per-call cost
-                return dist.low + rng.random() * (dist.high - dist.low)
-            return dist.ppf(rng.random(1))[0].item()
-        return value
+    def build(self, batch: Sequence[Variant]) -> list[WorldSpec]:
+        """The WorldSpecs of ``batch``, in order; each as if built alone."""
+        # one flat list, not a list per actor: fewer objects for the garbage collector to scan
+        poses = self.placement.solve(batch).ravel().tolist()
+        per_variant = len(self.instances) * POSE_COLUMNS
+        worlds = []
+        for w, variant in enumerate(batch):
+            try:
+                worlds.append(self._world(variant, poses, w * per_variant))
+            except ScenarioError:
+                raise
+            except SimdriveError as error:
+                raise ScenarioError(f"variant {variant.index}: {error}",
+                                    file=self.spec.file) from None
+        return worlds
 
-    def pose(self, actor: ActorT, rng, count: int, previous: str | None, attempt: int):
-        p = actor.placement
-        s = float(self.draw(p.s, rng, count, attempt))
-        d = float(self.draw(p.d, rng, count, attempt))
-        if p.anchor == "position":
-            return None, 0.0, 0.0, (float(self.draw(p.x, rng, count, attempt)),
-                                    float(self.draw(p.y, rng, count, attempt)),
-                                    float(self.draw(p.heading, rng, count, attempt)))
-        if p.anchor == "ahead_of":
-            ref = previous if previous is not None else p.target
-            lane, ref_s = self.lane_pos[ref]
-            return lane, ref_s + s, d, None
-        if p.anchor == "lane":
-            return _lane_name(self.road, p.target), s, d, None
-        return f"{p.anchor}_{p.target}", s, d, None
-
-    def place(self, actor: ActorT, name: str, k: int, rng, previous: str | None):
-        kind = actor_kind(actor.kind)
-        failures = {"overlaps another actor": 0}
-        blocker = ""
-        for attempt in range(MAX_PLACEMENT_TRIES):
-            lane, s, d, pose = self.pose(actor, rng, actor.count, previous, attempt)
-            if pose is None:
-                try:
-                    index = self.road.lane_index(lane)
-                except SimdriveError as error:
-                    raise actor.node.error(f"placement: {error.message}", expected=error.expected,
-                                           found=error.found) from None
-                x, y, heading = _lane_pose(self.arrays, index, s, d)
+    def _world(self, variant: Variant, poses: list, start: int) -> WorldSpec:
+        """The world of one variant from its poses: from ``poses[start]`` on, per instance
+        in order, the columns simdrive.core.placement.POSE_*."""
+        values = variant.values
+        varied = {name: {f: convert(values[param.path]) for f, param, convert in fields}
+                  for name, fields in self.varying.items() if fields}
+        actors: list[ActorSpec] = []
+        actions: list[ActionSpec] = []
+        for k, instance in enumerate(self.instances):
+            at = start + POSE_COLUMNS * k
+            x, y, heading, s, d, target_x, target_y = poses[at:at + POSE_COLUMNS]
+            actor = object.__new__(ActorSpec)
+            fields = vars(actor)
+            fields.update(instance.fixed)
+            if instance.template in varied:
+                fields.update(varied[instance.template])
+            if fields["lane"] is not None:
+                fields["s"] = s
+                fields["d"] = d
             else:
-                x, y, heading = pose
-            gap = actor.placement.min_gap
-            hit = self._overlap(x, y, heading, kind.length + 2 * gap, kind.width + 2 * gap)
-            if hit is None:
-                k = len(self.boxes)
-                self.box_array[k] = (x, y, math.cos(heading), math.sin(heading),
-                                     kind.length / 2, kind.width / 2)
-                self.boxes.append((name, x, y, heading, kind.length, kind.width))
-                if lane is not None:
-                    self.lane_pos[name] = (lane, s)
-                return lane, s, d, (x, y, heading)
-            failures["overlaps another actor"] += 1
-            blocker = hit
-            if not _varies(actor):
-                break
-        tries = failures["overlaps another actor"]
-        where = f"instance {k + 1} of {actor.count} of " if actor.count > 1 else ""
-        raise actor.node.error(
-            f"could not place {where}actor {actor.name!r} clear of the others: it overlapped "
-            f"another actor (last {blocker!r}) in {tries} of {tries} tries",
-            hint="widen its placement distribution, lower count or min_gap, or move it")
+                if fields["direction"] < 0 and instance.on_lane:
+                    heading += math.pi
+                fields["x"] = x
+                fields["y"] = y
+                fields["heading"] = heading
+            actors.append(actor if _ACTOR_SPEC_FAST else ActorSpec(**fields))
+            for action in instance.actions:
+                actions.append(action.spec(instance.name, values, (target_x, target_y)))
+        return WorldSpec(self.road, tuple(actors), tuple(actions), self._environment(values),
+                         dt=self.spec.dt)
 
-    def _overlap(self, x, y, heading, length, width) -> str | None:
-        hit = first_overlap(x, y, math.cos(heading), math.sin(heading), length / 2, width / 2,
-                            self.box_array, len(self.boxes))
-        return None if hit < 0 else self.boxes[hit][0]
+    def _environment(self, values: dict) -> Environment:
+        spec = self.spec
+        key = (resolve(spec.weather, values), resolve(spec.lighting, values),
+               *((resolve(spec.change["weather"], values), resolve(spec.change["at"], values))
+                 if spec.change is not None else ()))
+        env = self.environments.get(key)
+        if env is None:
+            env = self.environments[key] = _environment(spec, values)
+        return env
 
 
-def _lane_pose(arrays, lane: int, s: float, d: float) -> tuple[float, float, float]:
-    """Pose at (s, d) m on a lane, with the simulation's own polyline kernel."""
-    start = int(arrays.lane_start[lane])
-    count = int(arrays.lane_npoints[lane])
-    x, y, heading, _ = polyline_pose(arrays.lane_points, arrays.lane_cum_s, start, count, s, 0)
-    return x - d * math.sin(heading), y + d * math.cos(heading), heading
+_BUILDERS: dict[tuple[int, int], WorldBuilder] = {}
+_MAX_BUILDERS = 8
 
 
-def _varies(actor: ActorT) -> bool:
-    p = actor.placement
-    return any(isinstance(v, Param) for v in (p.s, p.d, p.x, p.y, p.heading))
+def world_builder(spec: ScenarioSpec, road: RoadMap) -> WorldBuilder:
+    """The WorldBuilder of (spec, road), kept for the last few pairs built from."""
+    key = (id(spec), id(road))
+    builder = _BUILDERS.get(key)
+    if builder is None or builder.spec is not spec or builder.road is not road:
+        builder = WorldBuilder(spec, road)
+        while len(_BUILDERS) >= _MAX_BUILDERS:
+            del _BUILDERS[next(iter(_BUILDERS))]
+        _BUILDERS[key] = builder  # holds spec and road, so their ids stay theirs
+    return builder
 
 
-def _crossing_target(road: RoadMap, x: float, y: float, heading_hint: float):
-    """Point 1 m beyond the far edge of the drivable area, straight across from (x, y)."""
-    arrays = road.to_arrays()
-    best = None
-    for direction in (heading_hint, heading_hint + math.pi):
-        ux, uy = math.cos(direction), math.sin(direction)
-        reach = last_inside_along(x, y, ux, uy, 80.0, 0.05, arrays.area_points,
-                                  arrays.area_start, arrays.area_npoints, arrays.area_kind,
-                                  AREA_DRIVABLE)
-        if reach >= 0.0 and (best is None or reach < best[0]):
-            best = (reach, ux, uy)
-    if best is None:
-        return None
-    reach, ux, uy = best
-    return x + (reach + 1.0) * ux, y + (reach + 1.0) * uy
+def build_worlds(spec: ScenarioSpec, batch: Sequence[Variant], road: RoadMap) -> list[WorldSpec]:
+    """The WorldSpecs of ``batch`` on ``road`` (built from spec.map_desc once per run).
+
+    Equal to building each variant alone with build_world; one call per batch spreads
+    the fixed costs (drawing, the placement kernel) over its variants.
+    """
+    return world_builder(spec, road).build(batch) if batch else []
 
 
 def build_world(spec: ScenarioSpec, variant: Variant, road: RoadMap) -> WorldSpec:
-    """The WorldSpec of one variant on ``road`` (built from spec.map_desc once per batch)."""
-    values = variant.values
-    placer = _Placer(road, spec, variant)
-    actors: list[ActorSpec] = []
-    actions: list[ActionSpec] = []
-    templates = [spec.ego, *spec.actors]
-    first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
-    rng = _rng(variant)  # one generator per variant, drawn from in a fixed order
-    for template in templates:
-        previous = None
-        for k in range(template.count):
-            name = template.name if template.count == 1 else f"{template.name}_{k}"
-            lane, s, d, (x, y, heading) = placer.place(template, name, k, rng, previous)
-            previous = name if template.placement.anchor == "ahead_of" else None
-            actors.append(_actor_spec(template, name, lane, s, d, x, y, heading, values,
-                                      road, template is spec.ego))
-            for action in template.actions:
-                actions.append(_action_spec(action, template, name, values, road, x, y,
-                                            first_names))
-    env = _environment(spec, values)
-    return WorldSpec(road, tuple(actors), tuple(actions), env, dt=spec.dt)
+    """The WorldSpec of one variant on ``road``."""
+    return world_builder(spec, road).build([variant])[0]
 
 
-def _actor_spec(t: ActorT, name, lane, s, d, x, y, heading, values, road, is_ego) -> ActorSpec:
+_ACTOR_FIELDS = frozenset(f.name for f in dataclasses.fields(ActorSpec))
+_ACTOR_SPEC_FAST = not hasattr(ActorSpec, "__post_init__")
+"""An ActorSpec is made by filling a new instance's __dict__ with all its fields: the same
+object as ActorSpec(**fields) in under 1 us, where the frozen dataclass's __init__ takes
+about 5 us (one object.__setattr__ per field), half the time there is per actor. Should
+ActorSpec ever check its fields in __post_init__, the constructor is used instead."""
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """What every world shares of one actor instance."""
+
+    name: str
+    template: str  # the actor entry's id
+    fixed: dict  # every ActorSpec field; placeholders where the variant decides
+    on_lane: bool  # placed on a lane (a pose relative to it), not at a position
+    actions: tuple[_ActionPlan, ...]
+
+
+def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:
+    """Every ActorSpec field of one instance of ``t`` (those that vary: placeholders)."""
     kind = actor_kind(t.kind)
     behavior = t.behavior or None
     if behavior is None and t.placement.anchor == "parking":
         behavior = "static"
-    opts = {k: resolve(v, values) for k, v in t.options.items()}
-    desired = resolve(t.desired_speed, values)
-    common = dict(
-        speed_mps=float(resolve(t.speed, values)),
-        desired_speed_mps=None if desired is None else float(desired),
+    opts = {k: None if isinstance(v, Param) else v for k, v in t.options.items()}
+    desired = t.desired_speed
+    static = behavior in ("static", None) and kind.category != "vehicle"
+    placed = dict(lane=lane, s=0.0, d=0.0) if lane is not None and not static else \
+        dict(x=0.0, y=0.0, heading=0.0)
+    fields = vars(ActorSpec(
+        t.kind, name, **placed,
+        speed_mps=0.0 if isinstance(t.speed, Param) else float(t.speed),
+        desired_speed_mps=None if desired is None or isinstance(desired, Param)
+        else float(desired),
         behavior=behavior, ego=is_ego, direction=opts.get("direction", 1),
         turn=opts.get("turn", "straight"), lane_changes=opts.get("lane_changes", True),
         obeys_signals=opts.get("obeys_signals", True),
         watches_road=opts.get("watches_road", True), cautious=opts.get("cautious", False),
         reaction_time_s=opts.get("reaction_time"), vision_range_m=opts.get("vision_range", 200.0),
         time_headway_s=opts.get("time_headway"), min_gap_m=opts.get("min_gap"),
-        politeness=opts.get("politeness", 0.3),
-    )
-    static = behavior in ("static", None) and kind.category != "vehicle"
-    if lane is not None and not static:
-        return ActorSpec(t.kind, name, lane=lane, s=s, d=d, **common)
-    if common["direction"] < 0 and lane is not None:
-        heading += math.pi
-    return ActorSpec(t.kind, name, x=x, y=y, heading=heading, **common)
+        politeness=opts.get("politeness", 0.3)))
+    if fields.keys() != _ACTOR_FIELDS:  # a field with an init=False or a property
+        raise TypeError("ActorSpec's fields are not all set by its constructor")
+    return dict(fields)
+
+
+_OPTION_FIELDS = {"direction": "direction", "turn": "turn", "lane_changes": "lane_changes",
+                  "obeys_signals": "obeys_signals", "watches_road": "watches_road",
+                  "cautious": "cautious", "reaction_time": "reaction_time_s",
+                  "vision_range": "vision_range_m", "time_headway": "time_headway_s",
+                  "min_gap": "min_gap_m", "politeness": "politeness"}
+
+
+def _varying_fields(t: ActorT) -> list[tuple[str, Param, Callable]]:
+    """(ActorSpec field, its Param, conversion) of each field of ``t`` that varies."""
+    out = [(f, v, float) for f, v in (("speed_mps", t.speed), ("desired_speed_mps",
+                                                              t.desired_speed))
+           if isinstance(v, Param)]
+    out += [(_OPTION_FIELDS[k], v, _same) for k, v in t.options.items() if isinstance(v, Param)]
+    return out
+
+
+def _same(value):
+    return value
 
 
 _TRIGGER_NAMES = {"time": "time_s", "ego_distance_below": "ego_distance_below_m",
                   "ego_time_below": "ego_time_below_s"}
+_PARAM_NAMES = {"decel": "decel_mps2", "speed": "speed_mps", "lookahead": "lookahead_s"}
 
 
-def _action_spec(a: ActionSpecT, template: ActorT, actor: str, values, road, x, y,
-                 first_names):
+@dataclass(frozen=True)
+class _ActionPlan:
+    """An action of an actor entry as its ActionSpec, with every value that varies left
+    as its Param; x and y of a cross_road without 'to' are None (the crossing target)."""
+
+    action: str
+    trigger: dict
+    params: dict
+    delay: object
+    to_target: bool
+
+    def spec(self, actor: str, values: dict, target: tuple[float, float]) -> ActionSpec:
+        """The ActionSpec for instance ``actor``; ``target`` is where it crosses to (m)."""
+        params = _resolved(self.params, values)
+        if self.to_target:
+            params["x"], params["y"] = target
+        delay = self.delay if isinstance(self.delay, float) else float(values[self.delay.path])
+        return ActionSpec(actor, self.action, _resolved(self.trigger, values), params,
+                          delay_s=delay)
+
+
+def _plan_action(a: ActionSpecT, road: RoadMap, first_names: dict) -> _ActionPlan:
     if a.trigger in _TRIGGER_NAMES:
-        trigger = {_TRIGGER_NAMES[a.trigger]: float(resolve(a.trigger_value, values))}
+        trigger = {_TRIGGER_NAMES[a.trigger]: _number(a.trigger_value)}
     elif a.trigger == "reach_point":
-        trigger = {"reach_point": {k: float(resolve(v, values))
-                                   for k, v in a.trigger_value.items()}}
+        trigger = {"reach_point": {k: _number(v) for k, v in a.trigger_value.items()}}
     else:
         tv = a.trigger_value
         trigger = {"actor_distance_below_m": {"actor": first_names[tv["actor"]],
-                                              "distance": float(resolve(tv["distance"], values))}}
+                                              "distance": _number(tv["distance"])}}
     params = {}
     for key, value in a.params.items():
-        if key == "to":
-            continue
         if key == "lane":
-            params["lane"] = _lane_name(road, value)
-        else:
-            suffix = {"decel": "decel_mps2", "speed": "speed_mps", "lookahead": "lookahead_s"}
-            params[suffix[key]] = float(resolve(value, values))
+            params["lane"] = lane_name(road, value)
+        elif key != "to":
+            params[_PARAM_NAMES[key]] = _number(value)
+    to_target = a.action == "cross_road" and "to" not in a.params
     if a.action == "cross_road":
-        if "to" in a.params:
-            tx, ty = (float(resolve(v, values)) for v in a.params["to"])
-        else:
-            target = _crossing_target(road, x, y, _road_normal(road, x, y))
-            if target is None:
-                raise template.node.error(
-                    f"{actor} has no road to cross from ({x:.1f}, {y:.1f}) m",
-                    hint="place it beside the road or give cross_road a 'to' point")
-            tx, ty = target
-        params.update(x=tx, y=ty)
+        params["x"], params["y"] = (None, None) if to_target else map(_number, a.params["to"])
         params.setdefault("speed_mps", 1.4)
-    return ActionSpec(actor, a.action, trigger, params, delay_s=float(resolve(a.delay, values)))
+    return _ActionPlan(a.action, trigger, params, _number(a.delay), to_target)
 
 
-def _road_normal(road: RoadMap, x: float, y: float) -> float:
-    """Direction (rad) perpendicular to the nearest driving lane at (x, y)."""
-    arrays = road.to_arrays()
-    best = None
-    for lane in range(len(road.lanes)):
-        if arrays.lane_kind[lane] != LANE_DRIVING:
-            continue
-        start = int(arrays.lane_start[lane])
-        count = int(arrays.lane_npoints[lane])
-        s, d, seg = polyline_project(arrays.lane_points, arrays.lane_cum_s, start, count, x, y, 0)
-        if best is None or abs(d) < best[0]:
-            heading = polyline_pose(arrays.lane_points, arrays.lane_cum_s, start, count, s, seg)[2]
-            best = (abs(d), heading + math.pi / 2)
-    return float(best[1]) if best else math.pi / 2
+def _number(value):
+    """A constant as float (m, s, ...); a value that varies stays its Param."""
+    return value if isinstance(value, Param) else float(value)
+
+
+def _resolved(tree: dict, values: dict) -> dict:
+    """A copy of ``tree`` (nested dicts) with each Param replaced by the variant's value."""
+    return {k: float(values[v.path]) if isinstance(v, Param)
+            else _resolved(v, values) if isinstance(v, dict) else v for k, v in tree.items()}
 
 
 def _environment(spec: ScenarioSpec, values) -> Environment:

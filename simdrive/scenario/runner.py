@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from simdrive.errors import ScenarioError, SimdriveError
+from simdrive.errors import SimdriveError
 from simdrive.scenario import expr
-from simdrive.scenario.build import Variant, build_world, variant_at, variants
+from simdrive.scenario.build import Variant, build_worlds, variant_at, variants
 from simdrive.scenario.merge import load_merged
 from simdrive.scenario.spec import ScenarioSpec, parse_scenario
 from simdrive.sim import Event, Outcome, Simulation
@@ -26,6 +26,8 @@ METRIC_NAMES = {
     "collision_time": ("time of the ego's first collision, s (inf without)", "number"),
 }
 METRIC_FUNCTIONS = {"min_distance": 2, "min_ttc": 2}
+BATCH_SIZE = 256
+"""Variants built and simulated together by default."""
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
@@ -90,7 +92,7 @@ class RunResult:
 
 
 def simulate(spec: ScenarioSpec, *, limit: int | None = None,
-             indices: Sequence[int] | None = None, batch_size: int = 256,
+             indices: Sequence[int] | None = None, batch_size: int = BATCH_SIZE,
              threads: int | None = None) -> list[RunResult]:
     """Simulate variants (all, the first ``limit``, or ``indices``) for spec.duration."""
     chosen = ([variant_at(spec, k) for k in indices] if indices is not None
@@ -100,14 +102,7 @@ def simulate(spec: ScenarioSpec, *, limit: int | None = None,
     results: list[RunResult] = []
     for start in range(0, len(chosen), batch_size):
         group = chosen[start:start + batch_size]
-        worlds = []
-        for v in group:
-            try:
-                worlds.append(build_world(spec, v, road))
-            except ScenarioError:
-                raise
-            except SimdriveError as error:
-                raise ScenarioError(f"variant {v.index}: {error}", file=spec.file) from None
+        worlds = build_worlds(spec, group, road)
         sim = Simulation(worlds, threads=threads)
         sim.step(int(round(spec.duration / spec.dt)))
         for w, v in enumerate(group):

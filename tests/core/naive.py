@@ -87,3 +87,55 @@ def signal_state(plan, t, group):
             return colour if owner == group else 2
         start += length
     return 2
+
+
+def last_inside_along(px, py, ux, uy, max_len, step, points, starts, counts, kinds, kind,
+                      inside):
+    """Every step tested, with the point test ``inside(qx, qy, points, start, count)``."""
+    last = -1.0
+    for k in range(int(max_len / step) + 1):
+        t = k * step
+        if any(kinds[a] == kind and inside(px + t * ux, py + t * uy, points, starts[a], counts[a])
+               for a in range(len(starts))):
+            last = t
+    return last
+
+
+def lane_pose(points, s):
+    """Point and heading at arc length s (0 <= s <= length) m along a polyline."""
+    line = LineString(points)
+    p = line.interpolate(s)
+    for a, b in zip(points[:-1], points[1:], strict=True):
+        seg = LineString([a, b])
+        if seg.distance(p) < 1e-9:
+            return p.x, p.y, math.atan2(b[1] - a[1], b[0] - a[0])
+    raise AssertionError("the point is on the line")
+
+
+def place_actors(candidates, slot_lane, slot_ref, slot_tries, slot_extent, lanes):
+    """Per variant: (x, y, heading, s, d) of each slot, or ('failed', slot, tries).
+
+    Each slot takes its first candidate whose box, grown by the gap on every side, does
+    not intersect the boxes placed before it (shapely); ``lanes`` are point lists.
+    """
+    out = []
+    for cand in candidates:
+        placed, poses = [], []
+        for slot, slot_cands in enumerate(cand):
+            hl, hw, gap = slot_extent[slot]
+            tries = min(slot_tries[slot], len(slot_cands))
+            for s, d, x, y, heading in slot_cands[:tries]:
+                if slot_lane[slot] >= 0:
+                    s = s + (poses[slot_ref[slot]][3] if slot_ref[slot] >= 0 else 0.0)
+                    cx, cy, heading = lane_pose(lanes[slot_lane[slot]], s)
+                    x, y = cx - d * math.sin(heading), cy + d * math.cos(heading)
+                grown = box_polygon(x, y, heading, 2 * (hl + gap), 2 * (hw + gap))
+                if not any(grown.intersects(box) for box in placed):
+                    placed.append(box_polygon(x, y, heading, 2 * hl, 2 * hw))
+                    poses.append((x, y, heading, s, d))
+                    break
+            else:
+                poses = ("failed", slot, tries)
+                break
+        out.append(poses)
+    return out

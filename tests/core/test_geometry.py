@@ -140,3 +140,38 @@ def test_first_overlap_and_crossing_reach_match_shapely():
     reach = G.last_inside_along(50.0, -8.0, 0.0, 1.0, 40.0, 0.05, road, np.array([0]),
                                 np.array([4]), np.array([0]), 0)
     assert reach == pytest.approx(13.0, abs=0.05)  # from y = -8 across to the edge at y = 5
+
+
+def random_areas(rng):
+    """Star-shaped polygons and axis-aligned rectangles, packed like MapArrays areas."""
+    polys = []
+    for _ in range(rng.integers(1, 4)):
+        cx, cy = rng.uniform(-20, 20, 2)
+        if rng.random() < 0.5:
+            w, h = rng.uniform(1, 15, 2)
+            polys.append([(cx - w, cy - h), (cx + w, cy - h), (cx + w, cy + h), (cx - w, cy + h)])
+        else:
+            n = int(rng.integers(3, 12))
+            angles = np.sort(rng.uniform(0, 2 * math.pi, n))
+            radii = rng.uniform(1, 15, n)
+            polys.append([(cx + r * math.cos(a), cy + r * math.sin(a))
+                          for a, r in zip(angles, radii, strict=True)])
+    counts = np.array([len(p) for p in polys], dtype=np.int32)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+    kinds = rng.integers(0, 2, len(polys)).astype(np.int32)
+    return np.array([pt for p in polys for pt in p], dtype=float), starts, counts, kinds
+
+
+def test_crossing_reach_equals_testing_every_step():
+    rng = np.random.default_rng(9)
+    for _ in range(300):
+        points, starts, counts, kinds = random_areas(rng)
+        if rng.random() < 0.3:  # start on a vertex and run along an axis: rays along edges
+            px, py = points[rng.integers(len(points))]
+            heading = rng.integers(4) * math.pi / 2
+        else:
+            px, py = rng.uniform(-30, 30, 2)
+            heading = rng.uniform(-math.pi, math.pi)
+        ux, uy = math.cos(heading), math.sin(heading)
+        args = (px, py, ux, uy, 40.0, 0.05, points, starts, counts, kinds, 0)
+        assert G.last_inside_along(*args) == naive.last_inside_along(*args, G.point_in_polygon)

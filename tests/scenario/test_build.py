@@ -1,0 +1,222 @@
+"""Building worlds from variants: determinism, batches, placement constraints, errors."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simdrive.core import geometry as G
+from simdrive.core.layout import AREA_DRIVABLE, LANE_DRIVING
+from simdrive.errors import ScenarioError
+from simdrive.scenario import placement, streams
+from simdrive.scenario.build import build_world, build_worlds, variants
+from simdrive.scenario.runner import load_scenario
+from simdrive.sim import ActorSpec
+from simdrive.world.actors import actor_kind
+from simdrive.world.maps import build_map
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
+STREET = ROOT / "scenarios" / "child_between_parked_cars.yaml"
+
+
+def loaded(path):
+    spec = load_scenario(path)
+    return spec, build_map(spec.map_desc, where=spec.file)
+
+
+def write(tmp_path, text):
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def crowded(tmp_path, cars: int, gap: float = 0.5) -> Path:
+    return write(tmp_path, f"""\
+        name: crowded
+        duration: 5
+        map: {{type: straight, lanes: 1, length: 200}}
+        ego: {{lane: 0, s: 5, speed: 10}}
+        actors:
+          - id: queue
+            kind: car
+            count: {cars}
+            placement: {{lane: 0, s: {{uniform: [40, 110]}}, min_gap: {gap}}}
+        variants: {{samples: 12, seed: 3}}
+        """)
+
+
+def same_world(a, b) -> bool:
+    return (a.actors, a.actions, a.environment, a.dt) == (b.actors, b.actions, b.environment,
+                                                          b.dt)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.stem)
+def test_a_batch_builds_the_same_worlds_as_one_variant_at_a_time(path):
+    spec, road = loaded(path)
+    chosen = variants(spec, 12)
+    alone = [build_world(spec, v, road) for v in chosen]
+    assert all(same_world(a, b) for a, b in zip(alone, build_worlds(spec, chosen, road),
+                                                strict=True))
+    shuffled = chosen[::-1][:7]  # another batch, another order
+    assert all(same_world(build_world(spec, v, road), w)
+               for v, w in zip(shuffled, build_worlds(spec, shuffled, road), strict=True))
+
+
+def test_the_same_variant_gives_the_same_world_in_a_fresh_run():
+    spec, road = loaded(STREET)
+    first = build_worlds(spec, variants(spec, 8), road)
+    spec2, road2 = loaded(STREET)  # new objects: nothing is shared but the file
+    again = build_worlds(spec2, variants(spec2, 8), road2)
+    assert all(same_world(a, b) for a, b in zip(first, again, strict=True))
+    assert len({w.actors for w in first}) == 8  # and variants differ
+
+
+def test_variants_needing_many_tries_place_as_if_all_were_drawn_up_front(tmp_path, monkeypatch):
+    spec, road = loaded(crowded(tmp_path, 10))
+    chosen = variants(spec)
+    built = build_worlds(spec, chosen, road)
+    plan = placement.PlacementPlan(spec, road)
+    _, failures = plan._run(chosen, placement.FIRST_TRIES)
+    assert (failures[:, 0] >= 0).any()  # some variants did run out of the first candidates
+    monkeypatch.setattr(placement, "FIRST_TRIES", placement.MAX_PLACEMENT_TRIES)
+    fresh = build_worlds(spec, chosen, build_map(spec.map_desc, where=spec.file))
+    assert all(same_world(a, b) for a, b in zip(built, fresh, strict=True))
+
+
+def pose(road, actor):
+    """(x, y, heading) of an ActorSpec placed on a lane or by pose."""
+    if actor.lane is None:
+        return actor.x, actor.y, actor.heading
+    a = road.to_arrays()
+    k = road.lane_index(actor.lane)
+    x, y, h, _ = G.polyline_pose(a.lane_points, a.lane_cum_s, a.lane_start[k], a.lane_npoints[k],
+                                 actor.s, 0)
+    return x - actor.d * math.sin(h), y + actor.d * math.cos(h), h
+
+
+def test_street_placements_keep_their_constraints():
+    spec, road = loaded(STREET)
+    own = {t.name: t.placement.s.path for t in spec.actors if t.name == "oncoming"}
+    for v, world in zip(variants(spec), build_worlds(spec, variants(spec), road), strict=True):
+        actors = {a.name: a for a in world.actors}
+        parked = [actors[f"parked_{k}"] for k in range(6)]
+        assert all(a.lane == "parking_right" and 20.0 <= a.s <= 120.0 for a in parked)
+        assert len({a.s for a in parked}) == 6  # every instance draws its own placement
+        van, child = pose(road, actors["parked_van"]), pose(road, actors["child"])
+        assert 3.2 <= math.hypot(child[0] - van[0], child[1] - van[1]) <= 3.9
+        # a single actor keeps the variant's own value when that is clear of the others
+        assert actors["oncoming"].s == v.values[own["oncoming"]]
+        boxes = []
+        for a in world.actors:
+            x, y, h = pose(road, a)
+            kind = actor_kind(a.kind)
+            gap = next(t for t in (spec.ego, *spec.actors) if a.name == t.name or
+                       (t.count > 1 and a.name.rsplit("_", 1)[0] == t.name)).placement.min_gap
+            box = (x, y, math.cos(h), math.sin(h), kind.length / 2, kind.width / 2)
+            grown = (*box[:4], box[4] + gap, box[5] + gap)
+            assert G.first_overlap(*grown, np.array(boxes).reshape(-1, 6), len(boxes)) == -1
+            boxes.append(box)
+
+
+def reference_crossing(road, x, y):
+    """Where a walker at (x, y) crosses to: composed from the geometry kernels."""
+    arrays = road.to_arrays()
+    best, normal = math.inf, math.pi / 2
+    for lane in range(len(road.lanes)):
+        if arrays.lane_kind[lane] == LANE_DRIVING:
+            start, count = arrays.lane_start[lane], arrays.lane_npoints[lane]
+            s, d, seg = G.polyline_project(arrays.lane_points, arrays.lane_cum_s, start, count,
+                                           x, y, 0)
+            if abs(d) < best:
+                best = abs(d)
+                normal = G.polyline_pose(arrays.lane_points, arrays.lane_cum_s, start, count, s,
+                                         seg)[2] + math.pi / 2
+    reaches = []
+    for direction in (normal, normal + math.pi):
+        ux, uy = math.cos(direction), math.sin(direction)
+        reach = G.last_inside_along(x, y, ux, uy, 80.0, 0.05, arrays.area_points,
+                                    arrays.area_start, arrays.area_npoints, arrays.area_kind,
+                                    AREA_DRIVABLE)
+        if reach >= 0.0:
+            reaches.append((reach, x + (reach + 1.0) * ux, y + (reach + 1.0) * uy))
+    return min(reaches)[1:]
+
+
+def test_a_walker_crosses_to_just_beyond_the_far_edge_of_the_road():
+    spec, road = loaded(STREET)
+    for world in build_worlds(spec, variants(spec, 10), road):
+        child = next(a for a in world.actors if a.name == "child")
+        cross = next(a for a in world.actions if a.action == "cross_road")
+        assert (cross.params["x"], cross.params["y"]) == reference_crossing(road, child.x, child.y)
+        assert cross.params["y"] > child.y + 5.0  # across both lanes
+
+
+def test_actor_specs_equal_those_made_by_their_constructor():
+    spec, road = loaded(STREET)
+    for a in build_world(spec, variants(spec, 1)[0], road).actors:
+        assert a == ActorSpec(**vars(a)) and hash(a) == hash(ActorSpec(**vars(a)))
+        assert all(type(v) in (int, float, str, bool, type(None)) for v in vars(a).values())
+
+
+@pytest.mark.parametrize(("gap", "tries"), [(0.5, 200), (None, 1)])
+def test_an_impossible_placement_says_which_instance_failed_and_how_often(tmp_path, gap, tries):
+    if gap is None:  # a fixed placement is tried once
+        path = write(tmp_path, """\
+            name: t
+            duration: 5
+            map: {type: straight, lanes: 1, length: 200}
+            ego: {lane: 0, s: 5, speed: 10}
+            actors:
+              - {id: lead, kind: car, placement: {lane: 0, s: 40}}
+              - {id: twin, kind: car, placement: {lane: 0, s: 41}}
+            """)
+        where = "actor 'twin'"
+    else:
+        path = crowded(tmp_path, 30, gap)
+        where = "of 30 of actor 'queue'"
+    spec, road = loaded(path)
+    with pytest.raises(ScenarioError, match=f"{where}.*in {tries} of {tries} tries"):
+        build_worlds(spec, variants(spec, 3), road)
+
+
+def test_ahead_of_an_actor_placed_later_is_an_error(tmp_path):
+    path = write(tmp_path, """\
+        name: t
+        duration: 5
+        map: {type: straight, lanes: 1, length: 200}
+        ego: {lane: 0, s: 5, speed: 10}
+        actors:
+          - {id: first, kind: car, placement: {ahead_of: second, distance: 10}}
+          - {id: second, kind: car, placement: {lane: 0, s: 40}}
+        """)
+    spec, road = loaded(path)
+    with pytest.raises(ScenarioError, match="ahead of 'second', which must come before"):
+        build_world(spec, variants(spec)[0], road)
+
+
+def splitmix64(key: int, counter: int) -> float:
+    """Output ``counter`` of SplitMix64 seeded with ``key``, as a double in [0, 1)."""
+    mask = (1 << 64) - 1
+    z = (key + (counter + 1) * 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return ((z ^ (z >> 31)) >> 11) * 2.0**-53
+
+
+def test_streams_are_splitmix64_of_a_key_from_the_variant_triple():
+    triples = [("ab" * 32, 7, 0), ("ab" * 32, 7, 1), ("ab" * 32, 8, 0), ("cd" * 32, 7, 0)]
+    keys = streams.variant_keys(triples)
+    assert len(set(keys.tolist())) == 4
+    counters = np.array([[0, 1, 2], [5000, 2**40, 17]], dtype=np.uint64)
+    u = streams.uniforms(keys, counters)
+    assert u.shape == (4, 2, 3)
+    for v, key in enumerate(keys.tolist()):
+        for (i, j), c in np.ndenumerate(counters):
+            assert u[v, i, j] == splitmix64(key, int(c))
+    many = streams.uniforms(keys[:1], np.arange(100_000, dtype=np.uint64))
+    assert many.min() >= 0.0 and many.max() < 1.0 and abs(many.mean() - 0.5) < 0.005
