@@ -10,8 +10,8 @@ plots and the probability estimate treat them alike:
 - ``cem`` (the default): the cross-entropy method for rare events (Rubinstein &
   Kroese, *The Cross-Entropy Method*, 2004, ch. 3). Batch 0 is drawn from the
   scenario's distribution; each later batch from a proposal fitted to the *elite*
-  runs so far: a Gaussian per continuous dimension (in its standard normal
-  coordinate, see simdrive.search.space) and a categorical per discrete dimension.
+  runs so far: a normal truncated to [0, 1] per continuous dimension (over its
+  quantile, see simdrive.search.space) and a categorical per discrete dimension.
   Elites are the critical runs once there are at least ``ELITE_FRACTION`` of a
   batch of them, else the best ``ELITE_FRACTION`` of the latest batch by score.
   Each elite counts with its likelihood ratio p(x)/q(x) (scenario density over the
@@ -35,8 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simdrive.scenario.distributions import norm_ppf
 from simdrive.scenario.sampling import halton_points
-from simdrive.search.space import Samples, SearchSpace, normal_log_pdf
+from simdrive.search.space import Samples, SearchSpace, normal_cdf, normal_log_pdf
 
 METHODS = ("cem", "random", "halton")
 ITERATIONS = 10  # batches a budget is split into (at least MIN_BATCH runs each)
@@ -44,15 +45,17 @@ MIN_BATCH = 100
 ELITE_FRACTION = 0.1
 PRIOR_SHARE = 0.1  # share of every CEM proposal drawn from the scenario's distribution
 SMOOTHING = 0.7  # weight of the new fit against the previous proposal
-MIN_STD = 0.05  # floor of a proposal's std, in standard normal units
+MIN_STD = 0.01  # floor of a proposal's std, in quantile units
+_BELOW_ONE = 1.0 - 2.0**-53
 MIN_PROBABILITY = 0.01  # floor of a category's proposal probability (if its prior is > 0)
 
 
 @dataclass(frozen=True)
 class Proposal:
     """A CEM sampling distribution: with probability ``prior_share`` the scenario's
-    own, else independent N(mean_j, std_j^2) per continuous dimension and categorical
-    ``probs[j]`` per discrete dimension."""
+    own, else independently per continuous dimension N(mean_j, std_j^2) truncated to
+    the quantile range [0, 1] (mean_j in [0, 1]) and per discrete dimension the
+    categorical ``probs[j]``."""
 
     mean: np.ndarray
     std: np.ndarray
@@ -62,12 +65,20 @@ class Proposal:
     @staticmethod
     def prior(space: SearchSpace) -> Proposal:
         c = len(space.continuous)
-        return Proposal(np.zeros(c), np.ones(c), tuple(p for _, _, p in space.discrete), 1.0)
+        return Proposal(np.full(c, 0.5), np.ones(c), tuple(p for _, _, p in space.discrete),
+                        1.0)
+
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Standard normal CDF at the truncation bounds 0 and 1, per dimension."""
+        return normal_cdf(-self.mean / self.std), normal_cdf((1.0 - self.mean) / self.std)
 
     def draw(self, space: SearchSpace, rng: np.random.Generator, n: int) -> Samples:
         from_prior = rng.random(n) < self.prior_share
         prior = space.draw_prior(rng, n)
-        z = self.mean + self.std * rng.standard_normal((n, len(self.mean)))
+        low, high = self._bounds()
+        r = rng.random((n, len(self.mean)))
+        t = norm_ppf(np.clip(low + r * (high - low), 1e-300, _BELOW_ONE))
+        z = np.clip(self.mean + self.std * t, 0.0, _BELOW_ONE)  # quantiles
         u = rng.random((n, len(self.probs)))
         k = np.zeros((n, len(self.probs)), dtype=np.int64)
         for j, probs in enumerate(self.probs):
@@ -75,7 +86,7 @@ class Proposal:
             cumulative[-1] = 1.0
             k[:, j] = np.minimum(np.searchsorted(cumulative, u[:, j], side="right"),
                                  len(probs) - 1)
-        return Samples(np.where(from_prior[:, None], prior.z, z),
+        return Samples(np.where(from_prior[:, None], prior.u, z),
                        np.where(from_prior[:, None], prior.k, k))
 
     def log_density(self, space: SearchSpace, samples: Samples) -> np.ndarray:
@@ -83,7 +94,8 @@ class Proposal:
         log_prior = space.prior_log_density(samples)
         if self.prior_share >= 1.0:
             return log_prior
-        own = normal_log_pdf(samples.z, self.mean, self.std).sum(axis=1)
+        low, high = self._bounds()
+        own = (normal_log_pdf(samples.u, self.mean, self.std) - np.log(high - low)).sum(axis=1)
         for j, probs in enumerate(self.probs):
             with np.errstate(divide="ignore"):
                 own = own + np.log(probs[samples.k[:, j]])
@@ -92,7 +104,7 @@ class Proposal:
 
     def to_dict(self, space: SearchSpace) -> dict:
         """Plain data: mean and std per continuous dimension, probabilities per discrete."""
-        out = {path: {"z_mean": round(float(m), 4), "z_std": round(float(s), 4)}
+        out = {path: {"quantile_mean": round(float(m), 4), "quantile_std": round(float(s), 4)}
                for (path, _), m, s in zip(space.continuous, self.mean, self.std, strict=True)}
         for (path, options, _), probs in zip(space.discrete, self.probs, strict=True):
             out[path] = {str(o): round(float(p), 4) for o, p in zip(options, probs, strict=True)}
@@ -102,8 +114,8 @@ class Proposal:
 def fit(space: SearchSpace, previous: Proposal, elites: Samples, weights: np.ndarray) -> Proposal:
     """The proposal fitted to weighted elites (moments / frequencies), smoothed."""
     w = weights / weights.sum()
-    mean = w @ elites.z if len(previous.mean) else previous.mean
-    std = np.sqrt(w @ (elites.z - mean) ** 2) if len(previous.mean) else previous.std
+    mean = w @ elites.u if len(previous.mean) else previous.mean
+    std = np.sqrt(w @ (elites.u - mean) ** 2) if len(previous.mean) else previous.std
     mean = SMOOTHING * mean + (1 - SMOOTHING) * previous.mean
     std = np.maximum(SMOOTHING * std + (1 - SMOOTHING) * previous.std, MIN_STD)
     probs = []
@@ -167,7 +179,7 @@ def run(space: SearchSpace, evaluate: Evaluate, *, method: str, budget: int, see
     rng = np.random.default_rng(np.random.SeedSequence([seed, METHODS.index(method)]))
     shift = rng.random(space.dims)  # Cranley-Patterson rotation of the Halton points
     proposal = Proposal.prior(space)
-    parts: dict[str, list] = {k: [] for k in ("z", "k", "objective", "score", "critical",
+    parts: dict[str, list] = {k: [] for k in ("u", "k", "objective", "score", "critical",
                                               "batch", "log_prior", "log_own")}
     proposals, seconds = [], []
     sizes = batch_sizes(budget)
@@ -181,7 +193,7 @@ def run(space: SearchSpace, evaluate: Evaluate, *, method: str, budget: int, see
             samples = proposal.draw(space, rng, n)
         objective, score, critical = evaluate(samples, done)
         log_prior = space.prior_log_density(samples)
-        for key, value in (("z", samples.z), ("k", samples.k), ("objective", objective),
+        for key, value in (("u", samples.u), ("k", samples.k), ("objective", objective),
                            ("score", score), ("critical", critical),
                            ("batch", np.full(n, t)), ("log_prior", log_prior),
                            ("log_own", proposal.log_density(space, samples))):
@@ -200,7 +212,7 @@ def run(space: SearchSpace, evaluate: Evaluate, *, method: str, budget: int, see
                       "critical": int(all_critical.sum()), "seconds": float(sum(seconds)),
                       "batch_seconds": seconds[-1], "batch_size": n})
     joined = {k: np.concatenate(v) for k, v in parts.items()}
-    return Trace(method, Samples(joined["z"], joined["k"]), joined["objective"],
+    return Trace(method, Samples(joined["u"], joined["k"]), joined["objective"],
                  joined["score"], joined["critical"], joined["batch"], joined["log_prior"],
                  joined["log_own"], tuple(proposals), np.array(sizes), np.array(seconds))
 
@@ -214,11 +226,11 @@ def _next_proposal(space: SearchSpace, proposal: Proposal, parts: dict) -> Propo
         score = np.concatenate(parts["score"])[-latest:]
         order = _rank(score, critical[-latest:])
         chosen = len(critical) - latest + order[:max(2, math.ceil(ELITE_FRACTION * latest))]
-    z = np.concatenate(parts["z"])[chosen]
+    u = np.concatenate(parts["u"])[chosen]
     k = np.concatenate(parts["k"])[chosen]
     log_ratio = (np.concatenate(parts["log_prior"]) - np.concatenate(parts["log_own"]))[chosen]
     weights = np.exp(log_ratio - log_ratio.max())
-    return fit(space, proposal, Samples(z, k), weights)
+    return fit(space, proposal, Samples(u, k), weights)
 
 
 __all__ = ["ELITE_FRACTION", "METHODS", "PRIOR_SHARE", "Proposal", "Trace", "batch_sizes",

@@ -144,7 +144,7 @@ def search(spec: ScenarioSpec, objective: Objective, *, budget: int, method: str
 
 
 def _subset(trace: Trace, rows: np.ndarray) -> Samples:
-    return Samples(trace.samples.z[rows], trace.samples.k[rows])
+    return Samples(trace.samples.u[rows], trace.samples.k[rows])
 
 
 __all__ = ["FoundVariant", "MAX_BUDGET", "SearchResult", "check_settings", "search"]

@@ -2,11 +2,11 @@
 
 Every non-constant parameter of the scenario is one dimension:
 
-- a **continuous** one (uniform, normal) is searched in its *standard normal
-  coordinate* ``z``: ``u = Phi(z)`` is the parameter's own quantile and the value is
-  ``dist.ppf(u)``. Under the scenario's distribution ``z`` is exactly N(0, 1), so
-  the prior density in z is a product of standard normals and Gaussian proposals
-  are a natural family (no truncation needed);
+- a **continuous** one (uniform, normal) is searched in its *quantile* coordinate
+  ``u`` in [0, 1): the value is ``dist.ppf(u)``. Under the scenario's distribution
+  ``u`` is uniform, so the prior density of the continuous part is 1 and a proposal
+  needs only a density on [0, 1] (bounded support: no proposal tail can be much
+  lighter than the scenario's, which keeps importance weights tame);
 - a **discrete** one (choice, range, grid axes included) is a category index with
   the scenario's own probabilities (choice weights; a range is uniform).
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simdrive.scenario.distributions import Choice, Constant, Distribution, Range, norm_ppf
+from simdrive.scenario.distributions import Choice, Constant, Distribution, Range
 from simdrive.scenario.spec import ScenarioSpec
 
 _BELOW_ONE = 1.0 - 2.0**-53
@@ -46,15 +46,15 @@ def normal_log_pdf(z: np.ndarray, mean=0.0, std=1.0) -> np.ndarray:
 class Samples:
     """A batch of points of a SearchSpace.
 
-    ``z``: (n, C) float64 standard-normal coordinates of the continuous dimensions;
+    ``u``: (n, C) float64 quantiles in [0, 1) of the continuous dimensions;
     ``k``: (n, D) int64 category indices of the discrete dimensions.
     """
 
-    z: np.ndarray
+    u: np.ndarray
     k: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.z)
+        return len(self.u)
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,11 @@ class SearchSpace:
 
     def quantiles(self, samples: Samples) -> np.ndarray:
         """(n, C) quantile coordinates u in [0, 1) of the continuous dimensions."""
-        return normal_cdf(samples.z)
+        return samples.u
 
     def prior_log_density(self, samples: Samples) -> np.ndarray:
-        """(n,) log density of the scenario's own distribution, in (z, k) coordinates."""
-        out = normal_log_pdf(samples.z).sum(axis=1) if samples.z.shape[1] else np.zeros(
-            len(samples))
+        """(n,) log density of the scenario's own distribution, in (u, k) coordinates."""
+        out = np.zeros(len(samples))
         for j, (_, _, probs) in enumerate(self.discrete):
             with np.errstate(divide="ignore"):
                 out = out + np.log(probs[samples.k[:, j]])
@@ -94,15 +93,14 @@ class SearchSpace:
 
     def draw_prior(self, rng: np.random.Generator, n: int) -> Samples:
         """``n`` points from the scenario's own distribution."""
-        z = rng.standard_normal((n, len(self.continuous)))
+        u = np.minimum(rng.random((n, len(self.continuous))), _BELOW_ONE)
         k = self.categories(rng.random((n, len(self.discrete))))
-        return Samples(z, k)
+        return Samples(u, k)
 
     def from_unit(self, u: np.ndarray) -> Samples:
         """Points from uniform numbers u (n, dims) in [0, 1): quantiles, then categories."""
         c = len(self.continuous)
-        u = np.clip(u, 2.0**-60, _BELOW_ONE)
-        return Samples(norm_ppf(u[:, :c]), self.categories(u[:, c:]))
+        return Samples(np.minimum(u[:, :c], _BELOW_ONE), self.categories(u[:, c:]))
 
     def categories(self, u: np.ndarray) -> np.ndarray:
         """Category indices from uniform numbers (n, D), by each dimension's prior."""
