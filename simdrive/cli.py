@@ -58,11 +58,12 @@ def _fmt(value) -> str:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from simdrive.scenario.runner import load_scenario, simulate
+    from simdrive.scenario.runner import simulate_variants
+    from simdrive.scenario.source import load_variants
 
-    spec = load_scenario(args.path)
+    spec, chosen = load_variants(args.path, args.limit)  # a scenario or a found file
     t0 = time.perf_counter()
-    results = simulate(spec, limit=args.limit, threads=args.workers)
+    results = simulate_variants(spec, chosen, threads=args.workers)
     elapsed = time.perf_counter() - t0
     for r in results:
         o = r.outcome
@@ -98,8 +99,7 @@ def _frame(args: argparse.Namespace) -> int:
     from simdrive.render.frames import render_frame
     from simdrive.render.images import encode_image
     from simdrive.render.overlay import draw_labels
-    from simdrive.scenario.build import variant_at, variant_count
-    from simdrive.scenario.runner import load_scenario
+    from simdrive.scenario.source import select_variant
 
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
@@ -108,21 +108,16 @@ def _frame(args: argparse.Namespace) -> int:
     if not out.parent.resolve().is_dir():
         raise OutputError(f"cannot write {out}: the folder {out.parent} does not exist",
                           where=str(out))
-    spec = load_scenario(args.path)
-    count = variant_count(spec)
-    if not 0 <= args.variant < count:
-        raise SimdriveError("no such variant", where=args.path,
-                            expected=f"an index from 0 to {count - 1}", found=args.variant)
-    variant = variant_at(spec, args.variant)
+    spec, variant = select_variant(args.path, args.variant)
     frame = render_frame(spec, variant, args.time, args.camera)
     image = draw_labels(frame.image, frame.labels) if args.overlay else frame.image
     from simdrive.files import write_atomic
 
     write_atomic(out, encode_image(image, out.suffix, provenance={
-        "scenario": spec.name, "scenario_hash": spec.content_hash, "variant": args.variant,
+        "scenario": spec.name, "scenario_hash": spec.content_hash, "variant": variant.index,
         "seed": variant.seed, "time_s": frame.time_s, "camera": frame.camera.name}))
     shown = [lab for lab in frame.labels if lab.in_view]
-    print(f"wrote {out}: {spec.name} variant {args.variant} at t={frame.time_s:.2f} s, "
+    print(f"wrote {out}: {spec.name} variant {variant.index} at t={frame.time_s:.2f} s, "
           f"camera {frame.camera.name}, {frame.look.weather}/{frame.look.lighting}, "
           f"{len(shown)} actors in view")
     for lab in shown:
@@ -132,6 +127,57 @@ def _frame(args: argparse.Namespace) -> int:
               f"occlusion {lab.occlusion:.2f}  truncation {lab.truncation:.2f}  "
               f"{lab.distance_m:6.1f} m")
     return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from simdrive.scenario.runner import load_scenario
+    from simdrive.search.found import MAX_KEEP, check_writable, write_found
+    from simdrive.search.objective import parse_objective
+    from simdrive.search.plots import write_search_figure
+    from simdrive.search.run import check_settings, search
+
+    spec = load_scenario(args.path)
+    objective = parse_objective(spec, args.objective, score=args.score, threshold=args.threshold)
+    check_settings(method=args.method, budget=args.budget, keep=args.keep,
+                   min_spacing=args.min_spacing, cluster_radius=1.0)
+    if args.keep > MAX_KEEP:
+        raise SimdriveError(f"--keep is at most {MAX_KEEP}", found=args.keep)
+    plot = None if args.no_plot else Path(args.plot or Path(args.output).with_suffix(".png"))
+    for path in (args.output, plot):
+        if path is not None:
+            check_writable(path)
+    progress = None if args.quiet else _progress_printer(objective.boolean)
+    result = search(spec, objective, budget=args.budget, method=args.method, seed=args.seed,
+                    keep=args.keep, min_spacing=args.min_spacing, threads=args.workers,
+                    progress=progress)
+    write_found(result, args.output)
+    if plot is not None:
+        write_search_figure(result, plot)
+    p = result.probability
+    print(f"{len(result.trace.objective)} simulations in {result.seconds:.1f} s "
+          f"({len(result.trace.objective) / max(result.seconds, 1e-9):,.0f}/s), "
+          f"{result.method}: {result.critical_count} critical "
+          f"({objective.describe_critical()}), {len(result.distinct)} distinct, "
+          f"{result.cluster_count} clusters; P(critical) = {p.estimate:.4g} "
+          f"+- {p.standard_error:.2g}; kept {len(result.found)} in {args.output}"
+          + (f", plot {plot}" if plot is not None else ""))
+    return 0
+
+
+def _progress_printer(boolean: bool):
+    tty = sys.stderr.isatty()
+
+    def report(p: dict) -> None:
+        what = "best score" if boolean else "best objective"
+        line = (f"iteration {p['batch']}/{p['batches']}: {p['simulations']}/{p['budget']} sims, "
+                f"{what} {p['best']:.4g}, critical {p['critical']}, "
+                f"{p['batch_size'] / max(p['batch_seconds'], 1e-9):,.0f} sims/s")
+        end = "\n" if not tty or p["batch"] == p["batches"] else ""
+        print(("\r" if tty else "") + line, end=end, file=sys.stderr, flush=True)
+
+    return report
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -163,8 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--json", action="store_true", help="one JSON object per line")
     variants.set_defaults(handler=_variants)
 
-    simulate = commands.add_parser("simulate", help="run the physics for a scenario's variants")
-    simulate.add_argument("path", metavar="PATH")
+    simulate = commands.add_parser("simulate", help="run the physics for a scenario's variants",
+                                   description="Simulate the variants of a scenario file, or "
+                                               "those listed in a found file of simdrive search.")
+    simulate.add_argument("path", metavar="PATH", help="a scenario file or a found file")
     simulate.add_argument("--limit", type=int, default=None, help="at most N variants")
     simulate.add_argument("--workers", type=int, default=None,
                           help="threads (default: all cores)")
@@ -184,6 +232,40 @@ def build_parser() -> argparse.ArgumentParser:
     frame.add_argument("--overlay", action="store_true",
                        help="draw amodal and visible boxes, class and occlusion")
     frame.set_defaults(handler=_frame)
+
+    search = commands.add_parser(
+        "search", help="search a scenario for its rare critical variants",
+        description="Simulate variants chosen by a search method and write the critical ones "
+                    "found (a file simulate accepts), spread over the failure region, with the "
+                    "estimated probability of the critical event.")
+    search.add_argument("path", metavar="PATH")
+    search.add_argument("--objective", required=True, metavar="EXPR",
+                        help="a number to minimise (min_ttc) or a condition that is critical "
+                             "(collision and ego.speed_at_impact > 8), as in require:")
+    search.add_argument("--budget", type=int, required=True, metavar="N",
+                        help="number of simulations")
+    search.add_argument("--method", default="cem", metavar="METHOD",
+                        help="cem (default, cross-entropy), random or halton")
+    search.add_argument("--threshold", type=float, default=None, metavar="T",
+                        help="numeric objective: critical iff objective < T (default 1.0)")
+    search.add_argument("--score", default=None, metavar="EXPR",
+                        help="condition objective: the number that guides the search "
+                             "(default: min_distance - ego.speed_at_impact)")
+    search.add_argument("--keep", type=int, default=50, metavar="K",
+                        help="critical variants to write, spread out (default 50)")
+    search.add_argument("--min-spacing", type=float, default=0.05, metavar="D",
+                        help="least distance between kept variants, in quantile units "
+                             "(default 0.05)")
+    search.add_argument("--seed", type=int, default=None,
+                        help="search seed (default: the scenario's variants seed)")
+    search.add_argument("--workers", type=int, default=None,
+                        help="threads (default: all cores); the result does not depend on it")
+    search.add_argument("-o", "--output", required=True, metavar="FOUND.yaml")
+    search.add_argument("--plot", default=None, metavar="PNG",
+                        help="figure path (default: the output with .png)")
+    search.add_argument("--no-plot", action="store_true", help="write no figure")
+    search.add_argument("--quiet", action="store_true", help="no progress lines")
+    search.set_defaults(handler=_search)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_schema)

@@ -97,6 +97,13 @@ def simulate(spec: ScenarioSpec, *, limit: int | None = None,
     """Simulate variants (all, the first ``limit``, or ``indices``) for spec.duration."""
     chosen = ([variant_at(spec, k) for k in indices] if indices is not None
               else variants(spec, limit))
+    return simulate_variants(spec, chosen, batch_size=batch_size, threads=threads)
+
+
+def simulate_variants(spec: ScenarioSpec, chosen: Sequence[Variant], *, batch_size: int = 256,
+                      threads: int | None = None) -> list[RunResult]:
+    """Simulate the given variants of ``spec`` (enumerated, or explicit ones such as a
+    search's found variants) for spec.duration, in batches of ``batch_size`` worlds."""
     road = build_map(spec.map_desc, where=spec.file) if chosen else None
     conditions = requirements(spec)
     results: list[RunResult] = []

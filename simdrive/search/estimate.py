@@ -1,0 +1,81 @@
+"""How likely the critical event is under the scenario's own distributions.
+
+A search draws most runs from proposals that favour the critical region, so the
+share of critical runs says nothing about how rare the event is. Each run is
+re-weighted by its importance weight ``w = p(x) / q(x)``: ``p`` the scenario's
+density, ``q`` the *mixture of every proposal the search used*, weighted by the
+runs drawn from each (the "balance heuristic" of multiple importance sampling,
+Veach & Guibas 1995; as in AMIS, Cornuet et al. 2012). Then
+
+    P(critical) ~= mean_i(w_i * critical_i),   standard error = std_i(w_i * critical_i) / sqrt(n)
+
+The first batch of every search is drawn from ``p`` itself, so ``q >= p * n_0 / n``
+and no weight exceeds ``n / n_0``. For ``random`` all weights are 1 (plain Monte
+Carlo); for ``halton`` too, and the binomial standard error it reports is an upper
+bound (quasi Monte Carlo usually does better).
+
+Runs whose placement had to be re-drawn (an actor overlapped another, see
+simdrive.scenario.build) took that placement from the scenario's distribution
+under every method; the weights treat the first draw as the one used, which is
+exact whenever no actor needed a second try.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simdrive.search.methods import Trace
+from simdrive.search.space import SearchSpace
+
+
+@dataclass(frozen=True)
+class Probability:
+    """An estimate of P(critical) under the scenario's distributions, with its standard
+    error and the effective sample size of the critical runs' weights."""
+
+    estimate: float
+    standard_error: float
+    effective_samples: float
+    method: str
+
+    def to_dict(self) -> dict:
+        return {"estimate": float(self.estimate), "standard_error": float(self.standard_error),
+                "relative_error": (float(self.standard_error / self.estimate)
+                                   if self.estimate > 0 else None),
+                "effective_samples": round(float(self.effective_samples), 1),
+                "method": self.method}
+
+
+def importance_weights(space: SearchSpace, trace: Trace) -> np.ndarray:
+    """(n,) weights p(x) / q_mix(x) of every run (balance heuristic over the batches)."""
+    n = len(trace.objective)
+    if trace.method != "cem":
+        return np.ones(n)
+    shares = np.log(trace.batch_sizes / n)
+    logs = np.stack([share + proposal.log_density(space, trace.samples)
+                     for share, proposal in zip(shares, trace.proposals, strict=True)])
+    log_mix = np.logaddexp.reduce(logs, axis=0)
+    return np.exp(trace.log_prior - log_mix)
+
+
+def estimate_probability(space: SearchSpace, trace: Trace) -> tuple[Probability, np.ndarray]:
+    """The probability estimate and the weights it used."""
+    weights = importance_weights(space, trace)
+    terms = weights * trace.critical
+    n = len(terms)
+    estimate = float(terms.mean()) if n else 0.0
+    if trace.method == "cem":
+        error = float(terms.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+        how = "importance sampling, balance-heuristic weights over the CEM proposals"
+    else:
+        error = math.sqrt(max(estimate * (1 - estimate), 0.0) / max(n - 1, 1))
+        how = "Monte Carlo" if trace.method == "random" else "quasi Monte Carlo (Halton)"
+    hit = terms[terms > 0]
+    ess = float(hit.sum() ** 2 / (hit**2).sum()) if hit.size else 0.0
+    return Probability(estimate, error, ess, how), weights
+
+
+__all__ = ["Probability", "estimate_probability", "importance_weights"]

@@ -1,0 +1,146 @@
+"""The found file: a search's kept variants with their parameters, metrics and provenance.
+
+A YAML mapping that ``simdrive simulate`` (and later ``render`` and ``preview``)
+reads like a scenario file, through simdrive.scenario.source.load_variants:
+
+```yaml
+found_variants_of: ../scenarios/lead_brake_black_ice.yaml   # relative to this file
+scenario_name: lead_brake_black_ice
+scenario_hash: 6f1c...            # content hash of the scenario searched; checked on load
+seed: 13                          # search seed: run i replays as (hash, seed, i)
+method: cem
+budget: 2000
+objective: collision
+critical: collision               # the critical event
+score: min_distance - ego.speed_at_impact
+threshold: null                   # numeric objectives: critical iff objective < threshold
+simulations: 2000
+critical_found: 903
+distinct_critical: 870            # at least min_spacing apart (quantile units)
+clusters: 2
+min_spacing: 0.05
+cluster_radius: 0.25
+probability: {estimate: 0.0203, standard_error: 0.0006, ...}
+influence: {environment.weather: 0.67, ego.speed: 0.66, ...}
+seconds: 1.1
+simdrive_version: 0.1.0
+variants:
+  - index: 1234                   # run number in the search: unique in the file
+    seed: 13
+    cluster: 0
+    objective: 1.0
+    score: -31.2
+    values: {environment.weather: ice, ego.speed: 29.1, ...}
+    metrics: {collision: true, min_ttc: 0.0, ..., collision_with: lead}
+```
+
+Written atomically (a temporary file in the same folder, then ``os.replace``), so a
+failed or interrupted search never leaves a partial file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from simdrive import __version__
+from simdrive.errors import SimdriveError
+from simdrive.scenario.source import FOUND_KEY
+
+MAX_KEEP = 1000  # variants per found file (the YAML reader's size limit is 1 MiB)
+
+
+def found_document(result, out_path: str | Path) -> dict:
+    """The found file's content (plain data) for a SearchResult written to ``out_path``."""
+    spec = result.spec
+    scenario = os.path.relpath(Path(spec.file).resolve(), Path(out_path).resolve().parent)
+    objective = result.objective
+    return {
+        FOUND_KEY: Path(scenario).as_posix(),
+        "scenario_name": spec.name,
+        "scenario_hash": spec.content_hash,
+        "seed": result.seed,
+        "method": result.method,
+        "budget": result.budget,
+        "objective": objective.text,
+        "critical": objective.describe_critical(),
+        "score": objective.score_text,
+        "threshold": objective.threshold,
+        "simulations": int(len(result.trace.objective)),
+        "critical_found": result.critical_count,
+        "distinct_critical": int(len(result.distinct)),
+        "clusters": result.cluster_count,
+        "min_spacing": result.min_spacing,
+        "cluster_radius": result.cluster_radius,
+        "probability": result.probability.to_dict(),
+        "influence": dict(result.influence),
+        "seconds": round(result.seconds, 2),
+        "simdrive_version": __version__,
+        "variants": [
+            {"index": f.variant.index, "seed": f.variant.seed, "cluster": f.cluster,
+             "objective": _number(f.objective), "score": _number(f.score),
+             "values": dict(f.variant.values), "metrics": f.metrics}
+            for f in result.found
+        ],
+    }
+
+
+def _number(x: float):
+    return float(x) if x == x and abs(x) != float("inf") else None
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise a SimdriveError now if ``path`` cannot be written (before spending a budget)."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise SimdriveError(f"cannot write {path}: it is a folder", expected="a file path")
+    if not folder.is_dir():
+        raise SimdriveError(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise SimdriveError(f"cannot write {path}: the folder {folder} is not writable")
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and os.replace."""
+    path = Path(path)
+    check_writable(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                             dir=path.parent if str(path.parent) else ".")
+    except OSError as error:
+        raise SimdriveError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise SimdriveError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_found(result, path: str | Path) -> dict:
+    """Write the found file of ``result`` to ``path`` atomically; returns its content."""
+    document = found_document(result, path)
+    header = (f"# Critical variants of {result.spec.name} found by `simdrive search` "
+              f"({result.method}, {result.budget} simulations).\n"
+              f"# Replay: simdrive simulate {Path(path).name}\n")
+    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    write_atomically(path, text.encode("utf-8"))
+    return document
+
+
+__all__ = ["FOUND_KEY", "MAX_KEEP", "check_writable", "found_document", "write_atomically",
+           "write_found"]

@@ -1,0 +1,224 @@
+"""The search figure, drawn with OpenCV (no plotting library is a dependency).
+
+One PNG, two panels:
+
+- left, **objective over iterations**: every run's objective (the score, for a
+  true/false objective) per batch, critical runs in red, the best so far as a line
+  and the critical threshold dashed;
+- right, **found cases over the two most influential parameters**
+  (simdrive.search.diversity.influence): every run in grey, critical runs in red,
+  the kept variants circled in black. A discrete parameter is drawn as one column
+  (row) per category, the runs jittered within it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from simdrive.search.found import write_atomically
+
+WIDTH, HEIGHT = 1400, 560
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+BLACK, GREY, LIGHT = (30, 30, 30), (150, 150, 150), (215, 215, 215)
+RED, BLUE = (40, 40, 215), (200, 110, 30)
+
+
+def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round tick values (1, 2, 5 x 10^k steps) covering [low, high]."""
+    if not high > low:
+        return [low]
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    return [first + i * step for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def _label(value: float) -> str:
+    return f"{value:.6g}" if abs(value) >= 1e-9 else "0"
+
+
+class Axes:
+    """A plotting area of an image: data ranges, the pixel transform, frame, ticks, labels.
+    A discrete axis gets ``categories`` (names) and spans -0.5 .. len - 0.5."""
+
+    def __init__(self, image, box, xlim, ylim, *, title, xlabel, ylabel, xcategories=None,
+                 ycategories=None):
+        self.image, (self.left, self.top, self.right, self.bottom) = image, box
+        self.xlim, self.ylim = xlim, ylim
+        self.xcategories, self.ycategories = xcategories, ycategories
+        self.title, self.xlabel, self.ylabel = title, xlabel, ylabel
+
+    def px(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        px = self.left + (np.asarray(x, float) - x0) / (x1 - x0) * (self.right - self.left)
+        py = self.bottom - (np.asarray(y, float) - y0) / (y1 - y0) * (self.bottom - self.top)
+        return np.round(px).astype(int), np.round(py).astype(int)
+
+    def frame(self) -> None:
+        img = self.image
+        cv2.rectangle(img, (self.left, self.top), (self.right, self.bottom), BLACK, 1)
+        xt = range(len(self.xcategories)) if self.xcategories else nice_ticks(*self.xlim)
+        for i, t in enumerate(xt):
+            x, _ = self.px(t, self.ylim[0])
+            cv2.line(img, (int(x), self.bottom), (int(x), self.bottom + 5), BLACK, 1)
+            text = str(self.xcategories[i]) if self.xcategories else _label(t)
+            size = cv2.getTextSize(text, FONT, 0.45, 1)[0]
+            cv2.putText(img, text, (int(x) - size[0] // 2, self.bottom + 22), FONT, 0.45,
+                        BLACK, 1, cv2.LINE_AA)
+        yt = range(len(self.ycategories)) if self.ycategories else nice_ticks(*self.ylim)
+        for i, t in enumerate(yt):
+            _, y = self.px(self.xlim[0], t)
+            cv2.line(img, (self.left - 5, int(y)), (self.left, int(y)), BLACK, 1)
+            text = str(self.ycategories[i]) if self.ycategories else _label(t)
+            size = cv2.getTextSize(text, FONT, 0.45, 1)[0]
+            cv2.putText(img, text, (self.left - 9 - size[0], int(y) + 5), FONT, 0.45, BLACK, 1,
+                        cv2.LINE_AA)
+        self.text(self.title, (self.left + self.right) // 2, self.top - 42, 0.6, center=True)
+        self.text(self.xlabel, (self.left + self.right) // 2, self.bottom + 48, 0.5,
+                  center=True)
+        # the y label, written horizontally above the axis (OpenCV text does not rotate)
+        cv2.putText(img, self.ylabel, (self.left - 60, self.top - 12), FONT, 0.45, BLACK, 1,
+                    cv2.LINE_AA)
+
+    def text(self, text, x, y, scale, center=False, color=BLACK) -> None:
+        size = cv2.getTextSize(text, FONT, scale, 1)[0]
+        origin = (x - size[0] // 2 if center else x, y)
+        cv2.putText(self.image, text, origin, FONT, scale, color, 1, cv2.LINE_AA)
+
+    def inside(self, px, py) -> np.ndarray:
+        return (px >= self.left) & (px <= self.right) & (py >= self.top) & (py <= self.bottom)
+
+    def dots(self, x, y, color, radius=2, thickness=-1) -> None:
+        px, py = self.px(x, y)
+        for a, b in zip(px[self.inside(px, py)], py[self.inside(px, py)], strict=True):
+            cv2.circle(self.image, (int(a), int(b)), radius, color, thickness, cv2.LINE_AA)
+
+    def polyline(self, x, y, color, dashed=False) -> None:
+        px, py = self.px(x, y)
+        py = np.clip(py, self.top, self.bottom)
+        points = np.stack([px, py], axis=1)
+        if not dashed:
+            cv2.polylines(self.image, [points.reshape(-1, 1, 2)], False, color, 2, cv2.LINE_AA)
+            return
+        for (a, b), (c, d) in zip(points[:-1], points[1:], strict=True):
+            length = max(1, int(math.hypot(c - a, d - b)))
+            for s in range(0, length, 12):
+                e = min(length, s + 6)
+                cv2.line(self.image, (int(a + (c - a) * s / length), int(b + (d - b) * s / length)),
+                         (int(a + (c - a) * e / length), int(b + (d - b) * e / length)), color, 1)
+
+
+def _limits(values: np.ndarray, pad: float = 0.05) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(np.quantile(finite, 0.98))
+    if high <= low:
+        high = low + 1.0
+    span = high - low
+    return low - pad * span, high + pad * span
+
+
+def _legend(image, x, y, items) -> None:
+    for k, (text, color, filled) in enumerate(items):
+        cy = y + 20 * k
+        cv2.circle(image, (x, cy - 4), 4, color, -1 if filled else 1, cv2.LINE_AA)
+        cv2.putText(image, text, (x + 10, cy), FONT, 0.42, BLACK, 1, cv2.LINE_AA)
+
+
+def _objective_panel(image, result, box) -> None:
+    trace = result.trace
+    values = trace.score if result.objective.boolean else trace.objective
+    label = result.objective.score_text if result.objective.boolean else result.objective.text
+    batches = len(trace.batch_sizes)
+    ylim = _limits(values)
+    ax = Axes(image, box, (0.5, batches + 0.5), ylim, title="objective over iterations",
+              xlabel="iteration (batch of runs)", ylabel=f"{label}  (lower is worse)")
+    rng = np.random.default_rng(0)
+    x = trace.batch + 1 + rng.uniform(-0.3, 0.3, len(values))
+    y = np.clip(np.where(np.isfinite(values), values, ylim[1]), *ylim)
+    ax.dots(x[~trace.critical], y[~trace.critical], GREY, 1)
+    ax.dots(x[trace.critical], y[trace.critical], RED, 1)
+    best = [np.min(np.where(trace.batch <= t, values, np.inf)) for t in range(batches)]
+    ax.polyline(np.arange(1, batches + 1), np.clip(best, *ylim), BLUE)
+    if result.objective.threshold is not None and ylim[0] < result.objective.threshold < ylim[1]:
+        ax.polyline([0.5, batches + 0.5], [result.objective.threshold] * 2, BLACK, dashed=True)
+    ax.frame()
+    counts = np.bincount(trace.batch, weights=trace.critical, minlength=batches)
+    share = ", ".join(f"{c / n:.0%}" for c, n in zip(counts, trace.batch_sizes, strict=True))
+    ax.text(f"critical share per iteration: {share}"[:110], box[0], box[3] + 70, 0.4)
+    _legend(image, box[2] - 190, box[1] + 18,
+            [("run", GREY, True), ("critical run", RED, True), ("best so far", BLUE, True)])
+
+
+def _axis(result, name: str, coords_column: np.ndarray, values_column: list):
+    """(data values, limits, categories or None, label) for one parameter."""
+    space = result.space
+    discrete = {path: options for path, options, _ in space.discrete}
+    if name in discrete:
+        options = discrete[name]
+        data = coords_column + np.random.default_rng(1).uniform(-0.3, 0.3, len(coords_column))
+        return data, (-0.5, len(options) - 0.5), [str(o) for o in options], name
+    data = np.array(values_column, dtype=float)
+    low, high = float(data.min()), float(data.max())
+    span = (high - low) or 1.0
+    return data, (low - 0.03 * span, high + 0.03 * span), None, name
+
+
+def _parameter_panel(image, result, box) -> None:
+    space, trace = result.space, result.trace
+    names = list(result.influence)[:2]
+    if len(names) < 2:
+        Axes(image, box, (0, 1), (0, 1), title="fewer than two parameters vary",
+             xlabel="", ylabel="").frame()
+        return
+    values = space.values(trace.samples)
+    coords = space.coordinates(trace.samples)
+    columns = [space.names.index(n) for n in names]
+    xs, xlim, xcat, xlabel = _axis(result, names[0], coords[:, columns[0]],
+                                   [v[names[0]] for v in values])
+    ys, ylim, ycat, ylabel = _axis(result, names[1], coords[:, columns[1]],
+                                   [v[names[1]] for v in values])
+    ax = Axes(image, box, xlim, ylim, title="found cases over the two most influential "
+              "parameters", xlabel=f"{xlabel}  (influence {result.influence[names[0]]:.2f})",
+              ylabel=f"{ylabel}  (influence {result.influence[names[1]]:.2f})",
+              xcategories=xcat, ycategories=ycat)
+    critical = trace.critical
+    ax.dots(xs[~critical], ys[~critical], LIGHT, 1)
+    ax.dots(xs[critical], ys[critical], RED, 2)
+    kept = np.array([f.variant.index for f in result.found], dtype=np.int64)
+    if kept.size:
+        ax.dots(xs[kept], ys[kept], BLACK, 5, 1)
+    ax.frame()
+    _legend(image, box[2] - 190, box[1] + 18,
+            [("run", GREY, True), ("critical run", RED, True), ("kept variant", BLACK, False)])
+
+
+def search_figure(result) -> np.ndarray:
+    """The figure as a BGR image (HEIGHT, WIDTH, 3) uint8."""
+    image = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
+    p = result.probability
+    title = (f"{result.spec.name}: {result.method}, {len(result.trace.objective)} runs, "
+             f"critical = {result.objective.describe_critical()}: {result.critical_count} found, "
+             f"{len(result.distinct)} distinct, {result.cluster_count} clusters, "
+             f"P = {p.estimate:.3g} +- {p.standard_error:.2g}")
+    cv2.putText(image, title[:150], (20, 28), FONT, 0.5, BLACK, 1, cv2.LINE_AA)
+    _objective_panel(image, result, (100, 110, 660, 440))
+    _parameter_panel(image, result, (810, 110, 1370, 440))
+    return image
+
+
+def write_search_figure(result, path: str | Path) -> None:
+    """Write the figure as a PNG, atomically."""
+    ok, encoded = cv2.imencode(".png", search_figure(result))
+    if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
+        raise RuntimeError("PNG encoding failed")
+    write_atomically(path, encoded.tobytes())
+
+
+__all__ = ["search_figure", "write_search_figure", "nice_ticks"]

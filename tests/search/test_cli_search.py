@@ -1,0 +1,66 @@
+"""The search command: output files, progress, and clean errors with nothing half-written."""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+import yaml
+
+from simdrive.cli import main
+from tests.search.analytic import SCENARIO
+
+
+def test_search_writes_a_found_file_and_a_plot_that_simulate_accepts(tmp_path, capsys):
+    out = tmp_path / "found.yaml"
+    assert main(["search", str(SCENARIO), "--objective", "collision", "--budget", "400",
+                 "--keep", "5", "--workers", "1", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "iteration 1/4" in captured.err and "sims/s" in captured.err
+    assert "critical" in captured.out and "P(critical)" in captured.out
+    doc = yaml.safe_load(out.read_text())
+    assert doc["method"] == "cem" and len(doc["variants"]) <= 5
+    image = cv2.imread(str(tmp_path / "found.png"))
+    assert image is not None and image.shape[1] > 1000
+    assert main(["simulate", str(out), "--workers", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(doc["variants"]) + 1
+    assert all("collision with debris" in line for line in lines[:-1])
+
+
+def test_quiet_numeric_objective_with_threshold_and_no_plot(tmp_path, capsys):
+    out = tmp_path / "found.yaml"
+    assert main(["search", str(SCENARIO), "--objective", "min_distance(ego, debris)",
+                 "--threshold", "0.5", "--budget", "200", "--method", "halton", "--quiet",
+                 "--no-plot", "-o", str(out)]) == 0
+    assert capsys.readouterr().err == ""
+    doc = yaml.safe_load(out.read_text())
+    assert doc["critical"] == "min_distance(ego, debris) < 0.5" and doc["threshold"] == 0.5
+    assert not (tmp_path / "found.png").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--objective", "min_ttc <", "--budget", "10"], "expression ends too early"),
+    (["--objective", "colision", "--budget", "10"], "did you mean 'collision'"),
+    (["--objective", "collision", "--budget", "10", "--method", "annealing"],
+     "unknown search method 'annealing'"),
+    (["--objective", "collision", "--budget", "0"], "--budget"),
+    (["--objective", "collision", "--budget", "10", "--threshold", "2"], "--threshold"),
+    (["--objective", "min_ttc", "--budget", "10", "--score", "min_distance"], "--score"),
+    (["--objective", "min_distance(ego, ghost)", "--budget", "10"], "unknown actor 'ghost'"),
+    (["--objective", "collision", "--budget", "10", "--keep", "0"], "--keep"),
+])
+def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, capsys, args, message):
+    out = tmp_path / "found.yaml"
+    assert main(["search", str(SCENARIO), *args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_output_fails_before_simulating(tmp_path, capsys):
+    out = tmp_path / "missing" / "found.yaml"
+    assert main(["search", str(SCENARIO), "--objective", "collision", "--budget", "10",
+                 "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "iteration" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,92 @@
+"""The found file: written atomically, read back by load_variants, replayed exactly."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from simdrive.errors import ScenarioError
+from simdrive.scenario.build import variants
+from simdrive.scenario.runner import load_scenario, simulate_variants
+from simdrive.scenario.source import load_variants
+from simdrive.search.found import write_found
+from simdrive.search.objective import metrics, parse_objective
+from simdrive.search.run import search
+from tests.search.analytic import SCENARIO
+
+
+@pytest.fixture(scope="module")
+def found_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("found")
+    scenario = folder / "scenarios" / SCENARIO.name
+    scenario.parent.mkdir()
+    shutil.copy(SCENARIO, scenario)
+    spec = load_scenario(scenario)
+    result = search(spec, parse_objective(spec, "collision"), budget=600, seed=2, keep=8)
+    out = folder / "out" / "found.yaml"
+    out.parent.mkdir()
+    write_found(result, out)
+    return out, result
+
+
+def test_found_file_records_provenance_parameters_and_metrics(found_file):
+    path, result = found_file
+    doc = yaml.safe_load(path.read_text())
+    assert doc["found_variants_of"] == "../scenarios/braking_toward_obstacle.yaml"
+    assert doc["scenario_hash"] == result.spec.content_hash
+    assert (doc["seed"], doc["method"], doc["budget"]) == (2, "cem", 600)
+    assert doc["objective"] == "collision" and doc["critical_found"] == result.critical_count
+    assert doc["probability"]["estimate"] > 0 and doc["probability"]["standard_error"] > 0
+    assert 1 <= len(doc["variants"]) <= 8
+    first = doc["variants"][0]
+    assert set(first["values"]) == set(result.spec.params)
+    assert first["metrics"]["collision"] is True
+    assert len({v["index"] for v in doc["variants"]}) == len(doc["variants"])
+
+
+def test_load_variants_replays_the_found_variants_exactly(found_file):
+    path, result = found_file
+    spec, chosen = load_variants(path)
+    assert spec.content_hash == result.spec.content_hash
+    assert [v.values for v in chosen] == [f.variant.values for f in result.found]
+    replayed = simulate_variants(spec, chosen, threads=1)
+    assert [metrics(r.outcome) for r in replayed] == [f.metrics for f in result.found]
+    assert len(load_variants(path, limit=2)[1]) == 2
+
+
+def test_load_variants_of_a_scenario_file_enumerates_it():
+    spec, chosen = load_variants(SCENARIO, limit=5)
+    assert chosen == variants(spec, 5)
+
+
+def test_a_changed_scenario_is_a_clear_error(found_file, tmp_path):
+    path, _ = found_file
+    scenario = path.parent.parent / "scenarios" / SCENARIO.name
+    original = scenario.read_text()
+    try:
+        scenario.write_text(original.replace("duration: 6.0", "duration: 5.0"))
+        with pytest.raises(ScenarioError, match="has changed since this search") as error:
+            load_variants(path)
+        assert error.value.file == str(path) and error.value.line == 5  # after the header
+    finally:
+        scenario.write_text(original)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["variants"][0]["values"].pop("ego.speed"), "missing ego.speed"),
+    (lambda d: d["variants"][0]["values"].update({"ego.speed": 99.0}), "cannot come from"),
+    (lambda d: d["variants"][0]["values"].update({"environment.weather": "hail"}),
+     "cannot come from"),
+    (lambda d: d["variants"].append(dict(d["variants"][0])), "listed twice"),
+    (lambda d: d.update({"found_variants_of": "nowhere.yaml"}), "does not exist"),
+])
+def test_a_hand_edited_found_file_is_checked(found_file, tmp_path, edit, message):
+    path, _ = found_file
+    doc = yaml.safe_load(path.read_text())
+    edit(doc)
+    edited = path.parent / "edited.yaml"
+    edited.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(ScenarioError, match=message):
+        load_variants(edited)
