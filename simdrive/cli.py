@@ -96,9 +96,8 @@ def _frame(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from simdrive.files import OutputError
+    from simdrive.render.export import save_frame
     from simdrive.render.frames import render_frame
-    from simdrive.render.images import encode_image
-    from simdrive.render.overlay import draw_labels
     from simdrive.scenario.source import select_variant
 
     out = Path(args.output)
@@ -110,14 +109,13 @@ def _frame(args: argparse.Namespace) -> int:
                           where=str(out))
     spec, variant = select_variant(args.path, args.variant)
     frame = render_frame(spec, variant, args.time, args.camera)
-    image = draw_labels(frame.image, frame.labels) if args.overlay else frame.image
-    from simdrive.files import write_atomic
-
-    write_atomic(out, encode_image(image, out.suffix, provenance={
-        "scenario": spec.name, "scenario_hash": spec.content_hash, "variant": variant.index,
-        "seed": variant.seed, "time_s": frame.time_s, "camera": frame.camera.name}))
+    save_frame(out, frame, provenance={
+        "scenario": spec.name, "scenario_file": str(args.path),
+        "scenario_hash": spec.content_hash, "variant": variant.index, "seed": variant.seed},
+        overlay=args.overlay)
     shown = [lab for lab in frame.labels if lab.in_view]
-    print(f"wrote {out}: {spec.name} variant {variant.index} at t={frame.time_s:.2f} s, "
+    print(f"wrote {out} and {out.with_suffix('.json')}: {spec.name} variant {variant.index} "
+          f"at t={frame.time_s:.2f} s, "
           f"camera {frame.camera.name}, {frame.look.weather}/{frame.look.lighting}, "
           f"{len(shown)} actors in view")
     for lab in shown:
@@ -226,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     frame.add_argument("--time", type=float, default=0.0, metavar="T",
                        help="simulated time in s (default 0)")
     frame.add_argument("-o", "--output", required=True, metavar="OUT",
-                       help="image file (.png or .jpg)")
+                       help="image file (.png or .jpg); its labels go to OUT's .json")
     frame.add_argument("--camera", default=None, metavar="NAME",
                        help="camera name (default: the scenario's first camera)")
     frame.add_argument("--overlay", action="store_true",

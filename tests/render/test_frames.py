@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -86,7 +87,13 @@ def test_frame_command_writes_the_image_with_its_mark(tmp_path, capsys):
     assert main(["frame", str(CHILD), "--variant", "3", "--time", "2", "-o", str(overlay),
                  "--overlay"]) == 0
     assert overlay.stat().st_size > 0
-    assert sorted(os.listdir(tmp_path)) == ["f.png", "o.jpg"]  # no temporary files left
+    # no temporary files left; each image has its label record
+    assert sorted(os.listdir(tmp_path)) == ["f.json", "f.png", "o.jpg", "o.json"]
+    record = json.loads((tmp_path / "f.json").read_text())
+    assert record["variant"] == 3 and record["camera"]["width"] == 640
+    assert [lab["track_id"] for lab in record["labels"]] == [lab.track_id for lab in
+                                                             render_frame(spec, variant_at(
+                                                                 spec, 3), 2.0).labels]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,0 +1,60 @@
+"""A rendered frame as files: the image (with its synthetic mark) and a JSON label record.
+
+``save_frame`` is what ``simdrive frame`` and the preview's "save" key write: the
+image at ``path`` and, next to it, ``<stem>.json`` holding ``frame_record``: time,
+camera (name, size, intrinsics, extrinsics, KITTI P2), weather and lighting, and
+every actor's labels (see simdrive.render.labels). Both files are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from simdrive.files import write_atomic
+from simdrive.render.images import encode_image
+from simdrive.render.overlay import draw_labels
+from simdrive.render.renderer import Frame
+
+
+def frame_record(frame: Frame, provenance: dict | None = None) -> dict:
+    """Plain, JSON-ready description of a frame and its labels."""
+    cam = frame.camera
+    return {
+        **(provenance or {}),
+        "time_s": round(frame.time_s, 9),
+        "weather": frame.look.weather,
+        "lighting": frame.look.lighting,
+        "camera": {
+            "name": cam.name, "projection": cam.spec.projection, "width": cam.width,
+            "height": cam.height, "intrinsics": cam.intrinsics.tolist(),
+            "extrinsics": cam.extrinsics.tolist(), "kitti_P2": cam.kitti_projection.tolist(),
+        },
+        "labels": [_plain(lab.to_dict()) for lab in frame.labels],
+    }
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def save_frame(path: str | Path, frame: Frame, provenance: dict | None = None,
+               overlay: bool = False) -> Path:
+    """Write the image (.png/.jpg) and its ``.json`` label record; returns the record path."""
+    path = Path(path)
+    image = draw_labels(frame.image, frame.labels) if overlay else frame.image
+    mark = {**(provenance or {}), "time_s": round(frame.time_s, 9), "camera": frame.camera.name}
+    write_atomic(path, encode_image(image, path.suffix, provenance=mark))
+    record = path.with_suffix(".json")
+    write_atomic(record, json.dumps(frame_record(frame, provenance), indent=1).encode())
+    return record
