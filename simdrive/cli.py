@@ -178,6 +178,52 @@ def _progress_printer(boolean: bool):
     return report
 
 
+def _render(args: argparse.Namespace) -> int:
+    from simdrive.dataset.options import (
+        EXTRAS,
+        FORMATS,
+        IMAGE_FORMATS,
+        BoxFilter,
+        DatasetOptions,
+        parse_list,
+        parse_split,
+    )
+    from simdrive.dataset.runner import render_dataset
+
+    if args.image_format not in IMAGE_FORMATS:
+        raise SimdriveError("unknown --image-format", expected="jpg or png",
+                            found=args.image_format)
+    for name, value, low in (("--every", args.every, 1), ("--limit", args.limit, 1),
+                             ("--workers", args.workers, 1)):
+        if value is not None and value < low:
+            raise SimdriveError(f"{name} must be at least {low}", found=value)
+    options = DatasetOptions(
+        formats=parse_list(args.formats, FORMATS, "format") or FORMATS,
+        cameras=tuple(c.strip() for c in args.cameras.split(",") if c.strip()) or None
+        if args.cameras else None,
+        every=args.every, limit=args.limit, image_format=args.image_format,
+        extras=parse_list(args.extras, EXTRAS, "extra"),
+        box_filter=BoxFilter(args.min_pixels, args.min_height, args.max_occlusion,
+                             args.min_visibility),
+        split=parse_split(args.split), split_seed=args.split_seed)
+    summary = render_dataset(args.paths, args.output, options, workers=args.workers,
+                             cluster=args.cluster, force=args.force,
+                             command=args.command_line, quiet=args.quiet)
+    boxes = ", ".join(f"{k} {v}" for k, v in summary.boxes.items()) or "none"
+    print(f"{summary.frames} frames in {args.output} ({summary.shards_run} shards rendered, "
+          f"{summary.shards_skipped} already done) in {summary.seconds:.1f} s; "
+          f"variants kept {summary.kept}, dropped by require: {summary.dropped}; "
+          f"boxes: {boxes}; report: {args.output}/report/report.md")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from simdrive.dataset.report import write_report
+
+    print(f"wrote {write_report(args.path)}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     from simdrive.scenario.json_schema import scenario_schema
 
@@ -265,6 +311,47 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--quiet", action="store_true", help="no progress lines")
     search.set_defaults(handler=_search)
 
+    render = commands.add_parser(
+        "render", help="render labelled datasets (COCO, YOLO, KITTI) from scenario files",
+        description="Simulate and render the variants of scenario (or found) files into a "
+                    "labelled dataset. Rerunning the same command resumes.")
+    render.add_argument("paths", nargs="+", metavar="PATH")
+    render.add_argument("-o", "--output", required=True, metavar="DIR")
+    render.add_argument("--formats", default="coco,yolo,kitti",
+                        help="comma-separated: coco, yolo, kitti (default all)")
+    render.add_argument("--cameras", default=None, metavar="NAMES",
+                        help="comma-separated camera names (default: each scenario's first)")
+    render.add_argument("--every", type=int, default=None, metavar="K",
+                        help="a frame every K simulation steps (default: render.every, 2)")
+    render.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="at most N variants per file")
+    render.add_argument("--image-format", default="jpg", help="jpg (quality 90) or png")
+    render.add_argument("--extras", default="", metavar="KINDS",
+                        help="comma-separated: depth, semantic, instance")
+    render.add_argument("--split", default="train=0.8,val=0.1,test=0.1",
+                        help="split ratios by variant (default train=0.8,val=0.1,test=0.1)")
+    render.add_argument("--split-seed", type=int, default=0)
+    render.add_argument("--min-pixels", type=int, default=25,
+                        help="least visible pixels of a box (default 25)")
+    render.add_argument("--min-height", type=int, default=8,
+                        help="least visible box height, px (default 8)")
+    render.add_argument("--max-occlusion", type=float, default=0.9,
+                        help="most occluded share of a box (default 0.9)")
+    render.add_argument("--min-visibility", type=float, default=0.05,
+                        help="least fog/darkness visibility exp(-3 d / V) (default 0.05)")
+    render.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: all cores)")
+    render.add_argument("--cluster", default=None, metavar="ADDRESS",
+                        help="run shards on Dask: 'local' or a scheduler address")
+    render.add_argument("--force", action="store_true",
+                        help="write into a non-empty folder, or replace a different dataset")
+    render.add_argument("--quiet", action="store_true", help="no progress output")
+    render.set_defaults(handler=_render)
+
+    report = commands.add_parser("report", help="write plots and report.md for a dataset")
+    report.add_argument("path", metavar="DIR")
+    report.set_defaults(handler=_report)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files")
     schema.set_defaults(handler=_schema)
     return parser
@@ -273,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = ["simdrive", *(sys.argv[1:] if argv is None else argv)]
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

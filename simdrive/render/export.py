@@ -4,6 +4,9 @@
 image at ``path`` and, next to it, ``<stem>.json`` holding ``frame_record``: time,
 camera (name, size, intrinsics, extrinsics, KITTI P2), weather and lighting, and
 every actor's labels (see simdrive.render.labels). Both files are written atomically.
+Camera matrices: ``extrinsics`` world to camera (4x4), ``intrinsics`` (3x3),
+``kitti_P2`` level frame to image (3x4), ``level_rotation`` world to level frame
+(3x3, about ``position``), ``mount_pose`` the mount actor's x, y (m) and heading (rad).
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ def frame_record(frame: Frame, provenance: dict | None = None) -> dict:
             "name": cam.name, "projection": cam.spec.projection, "width": cam.width,
             "height": cam.height, "intrinsics": cam.intrinsics.tolist(),
             "extrinsics": cam.extrinsics.tolist(), "kitti_P2": cam.kitti_projection.tolist(),
+            "level_rotation": cam.level_rotation.tolist(),
+            "position": cam.position.tolist(),
+            "mount": cam.spec.mount,
+            "mount_pose": [cam.mount_x, cam.mount_y, cam.mount_heading],
         },
         "labels": [_plain(lab.to_dict()) for lab in frame.labels],
     }

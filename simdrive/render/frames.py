@@ -9,6 +9,7 @@ during the run), the renderer's seed and the frame seeds, so the same
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Iterator
 
 from simdrive.errors import SimdriveError
@@ -49,6 +50,10 @@ def camera_spec(spec: ScenarioSpec, name: str | None) -> CameraSpec:
                         found=name)
 
 
+_TEXTURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Ground textures per road map, shared by the renderers of all its variants."""
+
+
 class VariantRun:
     """One variant, simulated step by step, rendered on demand."""
 
@@ -59,7 +64,8 @@ class VariantRun:
         self.road = road if road is not None else build_map(spec.map_desc, where=spec.file)
         self.sim = Simulation([build_world(spec, variant, self.road)], threads=1)
         self.renderer = renderer if renderer is not None and renderer.road is self.road else \
-            Renderer(self.road, spec.render, seed=variant_seed(variant))
+            Renderer(self.road, spec.render, seed=variant_seed(variant),
+                     textures=_TEXTURES.setdefault(self.road, {}))
         self.step_index = 0
 
     @property

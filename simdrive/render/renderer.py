@@ -94,12 +94,15 @@ def _street_lights(road: RoadMap) -> np.ndarray:
 class Renderer:
     """Renders scenes of one road map. Keeps the map's ground textures and scratch buffers."""
 
-    def __init__(self, road: RoadMap, options: RenderOptions | None = None, seed: int = 0):
+    def __init__(self, road: RoadMap, options: RenderOptions | None = None, seed: int = 0,
+                 textures: dict | None = None):
+        """``textures``: a {surface: GroundTexture} cache of this road to share between
+        renderers (building one takes a fraction of a second)."""
         self.road = road
         self.options = options if options is not None else RenderOptions()
         self.seed = seed
         self.meshes = build_mesh_table()
-        self._textures: dict[str, GroundTexture] = {}
+        self._textures: dict[str, GroundTexture] = {} if textures is None else textures
         self._stamps: dict[tuple[int, int], np.ndarray] = {}
         self._stamp_base = 0
         self.street_lights = _street_lights(road)

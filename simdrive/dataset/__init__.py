@@ -1,0 +1,1 @@
+"""Labelled datasets: render scenario variants into COCO, YOLO and KITTI, sharded and resumable."""

@@ -1,0 +1,42 @@
+"""Running shards on a Dask distributed cluster (optional extra ``simdrive[cluster]``).
+
+``address`` is ``local`` (a LocalCluster of ``workers`` single-threaded worker
+processes on this machine) or a scheduler address such as
+``tcp://scheduler:8786``. Workers must see the scenario files and the output
+folder at the same paths (a shared file system). Each shard writes its own files;
+the results only report counts, so the dataset is the same as a local run's.
+"""
+
+from __future__ import annotations
+
+from simdrive.dataset.shard import render_shard
+from simdrive.errors import SimdriveError
+
+
+def run_on_dask(todo, options, out_dir: str, address: str, workers: int, done) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SimdriveError("--cluster needs Dask distributed",
+                            expected="pip install 'simdrive[cluster]'") from None
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout=30)
+    except OSError as error:
+        raise SimdriveError(f"cannot reach the Dask scheduler at {address}: {error}",
+                            expected="a running scheduler, e.g. tcp://host:8786, or local"
+                            ) from None
+    try:
+        futures = [client.submit(render_shard, shard, options, out_dir, pure=False,
+                                 key=f"simdrive-shard-{shard.shard_id}") for shard in todo]
+        for future in as_completed(futures):
+            done(future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,89 @@
+"""KITTI object-detection writer: ``kitti/<split>/{image_2,label_2,calib}`` and ImageSets.
+
+Label lines: ``type truncated occluded alpha x1 y1 x2 y2 h w l x y z rotation_y``;
+the 2D box is the amodal box (the 3D box's projection clipped to the image),
+the 3D box is in the camera's level frame (KITTI's rectified frame) and
+``calib`` holds P0-P3 (= P2, which folds the camera's pitch and roll in),
+R0_rect = identity, and Tr_velo_to_cam: the mount actor's frame (x forward,
+y left, z up, origin at its box centre on the ground) to the level frame, so
+KITTI tools reproject the 3D boxes onto the image exactly. Actors the box
+filter drops but that show some pixels become ``DontCare`` with their visible box.
+Images are hard links to ``images/<split>/`` (copies where links are impossible).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from simdrive.dataset.categories import KITTI_TYPES
+from simdrive.files import write_atomic
+
+
+def _row(values) -> str:
+    return " ".join(f"{float(v):.12g}" for v in np.asarray(values, float).ravel())
+
+
+def calib_text(camera: dict) -> str:
+    p2 = np.array(camera["kitti_P2"])
+    level = np.array(camera["level_rotation"])
+    x, y, heading = camera["mount_pose"]
+    c, s = math.cos(heading), math.sin(heading)
+    vehicle_to_world = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    rotation = level @ vehicle_to_world
+    translation = level @ (np.array([x, y, 0.0]) - np.array(camera["position"]))
+    tr = np.hstack([rotation, translation[:, None]])
+    lines = [f"P{k}: {_row(p2)}" for k in range(4)]
+    lines += [f"R0_rect: {_row(np.eye(3))}", f"Tr_velo_to_cam: {_row(tr)}",
+              f"Tr_imu_to_velo: {_row(np.hstack([np.eye(3), np.zeros((3, 1))]))}"]
+    return "\n".join(lines) + "\n"
+
+
+def label_text(frame: dict) -> str:
+    lines = []
+    for obj in frame["labels"]:
+        if obj["keep"]:
+            x0, y0, x1, y1 = obj["amodal_box"]
+            h, w, length = obj["dimensions_hwl"]
+            lx, ly, lz = obj["location_xyz"]
+            lines.append(
+                f"{KITTI_TYPES[obj['kind']]} {obj['truncation']:.2f} {obj['kitti_occluded']} "
+                f"{obj['alpha']:.4f} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.4f} {w:.4f} "
+                f"{length:.4f} {lx:.4f} {ly:.4f} {lz:.4f} {obj['rotation_y']:.4f}")
+        elif obj["visible_box"] is not None:
+            x0, y0, x1, y1 = obj["visible_box"]
+            lines.append(f"DontCare -1 -1 -10 {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} -1 -1 -1 "
+                         "-1000 -1000 -1000 -10")
+    return "".join(line + "\n" for line in lines)
+
+
+def _link(src: Path, dst: Path) -> None:
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+
+
+def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
+    for split in splits:
+        for sub in ("image_2", "label_2", "calib"):
+            (out / "kitti" / split / sub).mkdir(parents=True, exist_ok=True)
+    (out / "kitti" / "ImageSets").mkdir(parents=True, exist_ok=True)
+    for frame in frames:
+        base = out / "kitti" / frame["split"]
+        stem = frame["stem"]
+        _link(out / frame["image"], base / "image_2" / Path(frame["image"]).name)
+        write_atomic(base / "label_2" / f"{stem}.txt", label_text(frame).encode())
+        write_atomic(base / "calib" / f"{stem}.txt", calib_text(frame["camera"]).encode())
+    for split in splits:
+        stems = "".join(f["stem"] + "\n" for f in frames if f["split"] == split)
+        write_atomic(out / "kitti" / "ImageSets" / f"{split}.txt", stems.encode())
+    return ["kitti/"]

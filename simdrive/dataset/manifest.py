@@ -1,0 +1,121 @@
+"""Provenance: ``manifest.json`` (machine-readable) and ``README.md`` (the dataset card).
+
+The manifest records the simdrive version, the command (without options that only
+change how it runs: workers, cluster, quiet, force), every input file with its
+SHA-256 and scenario content hash, seeds, variants kept and dropped by
+``require:``, the settings, class and legend tables, and per image: its file,
+split, scenario, variant index, seed and parameter values, weather, lighting,
+time, and camera intrinsics and extrinsics. It holds no dates, so reruns compare
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from simdrive import __version__
+from simdrive.dataset.categories import KITTI_TYPES, categories
+from simdrive.dataset.options import DatasetOptions
+from simdrive.files import write_atomic
+from simdrive.render.semantic import legend
+
+RUN_ONLY_FLAGS = {"--workers": 1, "--cluster": 1, "--quiet": 0, "--force": 0}
+
+
+def canonical_command(argv: list[str] | None) -> list[str] | None:
+    """argv without the options that cannot change the dataset."""
+    if argv is None:
+        return None
+    out, skip = [], 0
+    for arg in argv:
+        if skip:
+            skip -= 1
+            continue
+        name = arg.split("=", 1)[0]
+        if name in RUN_ONLY_FLAGS:
+            skip = RUN_ONLY_FLAGS[name] if "=" not in arg else 0
+            continue
+        out.append(arg)
+    return out
+
+
+def write_manifest(out: Path, frames: list[dict], sources, options: DatasetOptions,
+                   command: list[str] | None) -> None:
+    manifest = {
+        "generator": f"simdrive {__version__}",
+        "synthetic": True,
+        "command": canonical_command(command),
+        "options": options.to_dict(),
+        "sources": [{
+            "path": s.path, "sha256": s.file_sha256, "scenario": s.spec.name,
+            "content_hash": s.spec.content_hash, "seed": s.spec.seed,
+            "cameras": list(s.cameras), "every_steps": s.every,
+            "variants_kept": [v.index for v in s.kept],
+            "variants_dropped": [v.index for v in s.dropped],
+            "require": [text for text, _ in s.spec.require],
+        } for s in sources],
+        "splits": dict(Counter(f["split"] for f in frames)),
+        "categories": categories(),
+        "kitti_types": KITTI_TYPES,
+        "semantic_legend": legend(),
+        "extras": {"depth": "uint16 PNG, millimetres, 0 = sky or beyond 65.535 m",
+                   "semantic": "uint8 PNG, classes of semantic_legend",
+                   "instance": "uint16 PNG, track id + 1, 0 = no actor"},
+        "images": [{
+            "file": f["image"], "split": f["split"], "scenario": f["scenario"],
+            "source": f["source"], "variant": f["variant"], "seed": f["seed"],
+            "values": f["values"], "weather": f["weather"], "lighting": f["lighting"],
+            "time_s": f["time_s"], "step": f["step"], "camera": f["camera"],
+            "extras": f["extras"],
+        } for f in frames],
+    }
+    write_atomic(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+
+def write_card(out: Path, frames: list[dict], sources, options: DatasetOptions,
+               command: list[str] | None) -> None:
+    boxes = Counter(obj["kind"] for f in frames for obj in f["labels"] if obj["keep"])
+    splits = Counter(f["split"] for f in frames)
+    looks = Counter((f["weather"], f["lighting"]) for f in frames)
+    bf = options.box_filter
+    lines = [
+        "# Synthetic driving dataset (simdrive)",
+        "",
+        "**Every image here is synthetic**, rendered by simdrive "
+        f"{__version__} from scenario files; each image carries this in its own metadata "
+        "(JPEG comment / PNG text chunk `simdrive`: scenario hash, variant, time, camera).",
+        "",
+        "Command: `" + " ".join(canonical_command(command) or ["(library call)"]) + "`",
+        "",
+        "## Sources",
+        "",
+        "| scenario | file | variants kept | dropped by require | require |",
+        "|---|---|---:|---:|---|",
+    ]
+    for s in sources:
+        req = ", ".join(text for text, _ in s.spec.require) or "-"
+        lines.append(f"| {s.spec.name} | `{s.path}` | {len(s.kept)} | {len(s.dropped)} | "
+                     f"{req} |")
+    lines += ["", "## Contents", "",
+              f"{len(frames)} images ({', '.join(f'{k}: {v}' for k, v in sorted(splits.items()))});"
+              f" formats: {', '.join(options.formats)}; images as {options.image_format}; "
+              f"extras: {', '.join(options.extras) or 'none'}.", "",
+              "| class | boxes |", "|---|---:|"]
+    lines += [f"| {k} | {v} |" for k, v in sorted(boxes.items())]
+    lines += ["", "| weather | lighting | images |", "|---|---|---:|"]
+    lines += [f"| {w} | {lit} | {n} |" for (w, lit), n in sorted(looks.items())]
+    lines += ["", "## Labels", "",
+              f"Boxes kept: visible pixels >= {bf.min_pixels}, visible height >= "
+              f"{bf.min_height_px} px, occlusion <= {bf.max_occlusion}, visibility >= "
+              f"{bf.min_visibility} (fog and darkness). COCO `bbox` and YOLO boxes are the "
+              "visible box; COCO keeps the amodal box as `amodal_bbox`; KITTI's 2D box is "
+              "the amodal box, dropped actors with visible pixels are `DontCare`.", "",
+              "Layout: `images/<split>/`, `labels/<split>/` + `data.yaml` (YOLO), "
+              "`annotations/instances_<split>.json` (COCO), `kitti/<split>/{image_2,label_2,"
+              "calib}` (KITTI), `extras/<kind>/<split>/` (depth, semantic, instance PNGs), "
+              "`manifest.json` (provenance of every image), `report/` (statistics).", "",
+              "Splits are drawn per variant, so frames of one simulated run never straddle "
+              "splits.", ""]
+    write_atomic(out / "README.md", "\n".join(lines).encode())

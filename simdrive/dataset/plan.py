@@ -1,0 +1,110 @@
+"""The work of a dataset run: sources, the variants ``require:`` keeps, splits and shards.
+
+A shard is one variant's frames over a range of simulation steps. Shards are
+the unit of parallel work and of resuming: each writes its images and then, as
+its last act, a record file; a rerun skips shards whose record exists.
+
+Splits are drawn per variant (never per frame, so near-identical frames of one
+run cannot leak between train and test), from a hash of (scenario content hash,
+variant seed, variant index, split seed) only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from simdrive.dataset.names import safe_name
+from simdrive.dataset.options import DatasetOptions
+from simdrive.render.frames import camera_spec
+from simdrive.scenario.build import Variant
+from simdrive.scenario.runner import simulate_variants
+from simdrive.scenario.source import load_variants
+from simdrive.scenario.spec import ScenarioSpec
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and what came of it."""
+
+    path: str
+    label: str  # unique, file-name-safe scenario name used in frame names
+    file_sha256: str
+    spec: ScenarioSpec
+    cameras: tuple[str, ...]
+    every: int
+    kept: tuple[Variant, ...]
+    dropped: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Frames of one variant: ``steps`` (simulation step numbers) through ``cameras``."""
+
+    shard_id: str
+    source: int
+    scenario_file: str  # the scenario file the variant belongs to
+    content_hash: str
+    label: str
+    variant: Variant
+    split: str
+    steps: tuple[int, ...]
+    cameras: tuple[str, ...]
+
+
+def split_of(variant: Variant, options: DatasetOptions) -> str:
+    """The split a variant falls in (deterministic in the variant's triple and split seed)."""
+    key = f"{variant.content_hash}:{variant.seed}:{variant.index}:{options.split_seed}"
+    u = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") / 2.0 ** 64
+    edge = 0.0
+    for name, ratio in options.split:
+        edge += ratio
+        if u < edge:
+            return name
+    return options.split[-1][0]
+
+
+def load_sources(paths: list[str], options: DatasetOptions, threads: int | None = None
+                 ) -> list[Source]:
+    """Read every input file, simulate its variants and keep those ``require:`` accepts."""
+    sources: list[Source] = []
+    labels: set[str] = set()
+    for path in paths:
+        spec, chosen = load_variants(path, options.limit)
+        cameras = options.cameras or (spec.cameras[0].name,)
+        for name in cameras:
+            camera_spec(spec, name)  # an unknown camera is an error now, not in a worker
+        results = simulate_variants(spec, chosen, threads=threads) if spec.require else None
+        kept = tuple(r.variant for r in results if r.kept) if results else tuple(chosen)
+        dropped = tuple(r.variant for r in results if not r.kept) if results else ()
+        label = safe_name(spec.name)
+        base, k = label, 2
+        while label in labels:
+            label, k = f"{base}_{k}", k + 1
+        labels.add(label)
+        sources.append(Source(
+            path=str(path), label=label,
+            file_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(), spec=spec,
+            cameras=tuple(cameras), every=options.every or spec.render.every,
+            kept=kept, dropped=dropped))
+    return sources
+
+
+def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:
+    """Every shard of the run, in a fixed order."""
+    out: list[Shard] = []
+    for s, source in enumerate(sources):
+        spec = source.spec
+        n_steps = int(round(spec.duration / spec.dt))
+        steps = list(range(0, n_steps + 1, source.every))
+        per = options.frames_per_shard
+        for variant in source.kept:
+            split = split_of(variant, options)
+            for c, start in enumerate(range(0, len(steps), per)):
+                out.append(Shard(
+                    shard_id=f"{s:03d}-{variant.index:07d}-{c:04d}", source=s,
+                    scenario_file=spec.file, content_hash=spec.content_hash,
+                    label=source.label, variant=variant, split=split,
+                    steps=tuple(steps[start:start + per]), cameras=source.cameras))
+    return out

@@ -1,0 +1,175 @@
+"""``simdrive report DIR``: what a dataset holds and what it lacks.
+
+Writes ``report/report.md`` and PNG plots next to it: boxes per class; a coverage
+heatmap of images per (scenario, weather x lighting) cell; histograms of box height,
+occlusion, truncation and distance; a mosaic of sample frames with their boxes. Cells
+with no images or fewer than ``THIN_SHARE`` of the mean are flagged, so users see
+which conditions their dataset lacks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from simdrive.dataset.shard import SHARD_DIR
+from simdrive.errors import SimdriveError
+from simdrive.files import write_atomic
+from simdrive.plotting import BLACK, BLUE, RED, Axes, bars, canvas
+from simdrive.world.actors import actor_kinds
+from simdrive.world.conditions import LIGHTINGS, WEATHERS
+
+THIN_SHARE = 0.25
+MOSAIC_TILES = 12
+
+
+def load_frames(out: Path) -> list[dict]:
+    """Every frame record of a dataset folder, in shard order."""
+    folder = out / SHARD_DIR
+    if not folder.is_dir():
+        raise SimdriveError(f"{out} is not a simdrive dataset (no {SHARD_DIR})",
+                            where=str(out), expected="a folder written by simdrive render")
+    frames = []
+    for path in sorted(folder.glob("*.json")):
+        frames += json.loads(path.read_text())["frames"]
+    return frames
+
+
+def _png(path: Path, image: np.ndarray) -> None:
+    ok, buf = cv2.imencode(".png", image)
+    write_atomic(path, buf.tobytes())
+
+
+def _bar_chart(title, names, values, ylabel) -> np.ndarray:
+    img = canvas(900, 420)
+    top = max(values) if values else 1
+    ax = Axes(img, (90, 70, 870, 330), (-0.5, len(names) - 0.5), (0, top * 1.1 or 1),
+              title=title, xlabel="", ylabel=ylabel, xcategories=names)
+    ax.frame()
+    bars(ax, range(len(names)), values, BLUE)
+    return img
+
+
+def _histogram(title, values, xlabel, bins, value_range) -> np.ndarray:
+    counts, edges = np.histogram(values, bins=bins, range=value_range)
+    img = canvas(700, 380)
+    ax = Axes(img, (90, 70, 670, 300), (edges[0], edges[-1]), (0, max(1, counts.max()) * 1.1),
+              title=title, xlabel=xlabel, ylabel="boxes")
+    ax.frame()
+    centres = (edges[:-1] + edges[1:]) / 2
+    bars(ax, centres, counts, BLUE, width=(edges[1] - edges[0]) * 0.9)
+    return img
+
+
+def _coverage(frames) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+    scenarios = sorted({f["scenario"] for f in frames})
+    looks = [f"{w}/{lit}" for w in WEATHERS for lit in LIGHTINGS]
+    grid = np.zeros((len(scenarios), len(looks)), int)
+    for f in frames:
+        grid[scenarios.index(f["scenario"]), looks.index(f"{f['weather']}/{f['lighting']}")] += 1
+    cell = 34
+    left, top = 260, 80
+    img = canvas(left + cell * len(looks) + 30, top + cell * len(scenarios) + 40)
+    peak = max(1, int(grid.max(initial=0)))
+    for i, name in enumerate(scenarios):
+        cv2.putText(img, name[:34], (8, top + i * cell + 22), cv2.FONT_HERSHEY_SIMPLEX, 0.42,
+                    BLACK, 1, cv2.LINE_AA)
+        for j in range(len(looks)):
+            v = grid[i, j]
+            shade = int(255 - 200 * v / peak)
+            x, y = left + j * cell, top + i * cell
+            cv2.rectangle(img, (x, y), (x + cell - 2, y + cell - 2),
+                          (255, shade, shade) if v else (235, 235, 235), -1)
+            if v == 0:
+                cv2.line(img, (x + 4, y + 4), (x + cell - 6, y + cell - 6), RED, 1)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    n_light = len(LIGHTINGS)
+    for g, weather in enumerate(WEATHERS):  # weather over each group, lightings under it
+        x = left + g * n_light * cell
+        size = cv2.getTextSize(weather, font, 0.45, 1)[0]
+        cv2.putText(img, weather, (x + (n_light * cell - size[0]) // 2, top - 34), font, 0.45,
+                    BLACK, 1, cv2.LINE_AA)
+        cv2.line(img, (x + 2, top - 28), (x + n_light * cell - 4, top - 28), BLACK, 1)
+        for k, lighting in enumerate(LIGHTINGS):
+            cv2.putText(img, lighting[:4], (x + k * cell + 2, top - 10), font, 0.36, BLACK, 1,
+                        cv2.LINE_AA)
+    cv2.putText(img, "images per scenario x weather/lighting (red cross: none)", (8, 20),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.55, BLACK, 1, cv2.LINE_AA)
+    return img, scenarios, looks, grid
+
+
+def _mosaic(out: Path, frames) -> np.ndarray:
+    picks = [frames[int(k)] for k in np.linspace(0, len(frames) - 1,
+                                                 min(MOSAIC_TILES, len(frames)))]
+    tiles = []
+    for f in picks:
+        img = cv2.imread(str(out / f["image"]))
+        if img is None:
+            continue
+        for obj in f["labels"]:
+            if obj["keep"]:
+                x0, y0, x1, y1 = obj["visible_box"]
+                cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), (40, 200, 255), 1)
+                cv2.putText(img, obj["kind"], (x0, max(10, y0 - 3)), cv2.FONT_HERSHEY_SIMPLEX,
+                            0.4, (40, 200, 255), 1, cv2.LINE_AA)
+        tiles.append(cv2.resize(img, (320, 180), interpolation=cv2.INTER_AREA))
+    if not tiles:
+        return canvas(320, 180)
+    while len(tiles) % 4:
+        tiles.append(np.zeros_like(tiles[0]))
+    return np.vstack([np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles), 4)])
+
+
+def write_report(out: Path, frames: list[dict] | None = None) -> Path:
+    """Write ``out/report/``; returns the path of report.md."""
+    out = Path(out)
+    frames = load_frames(out) if frames is None else frames
+    folder = out / "report"
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = [obj for f in frames for obj in f["labels"] if obj["keep"]]
+    per_class = Counter(obj["kind"] for obj in kept)
+    names = [k for k in actor_kinds() if per_class[k]] or ["(none)"]
+    _png(folder / "boxes_per_class.png",
+         _bar_chart("boxes per class", names, [per_class[n] for n in names], "boxes"))
+    heights = [obj["visible_box"][3] - obj["visible_box"][1] for obj in kept]
+    _png(folder / "box_height.png", _histogram("visible box height", heights, "px", 20,
+                                               (0, max([1, *heights]))))
+    _png(folder / "occlusion.png", _histogram("occlusion", [o["occlusion"] for o in kept],
+                                              "occluded share", 10, (0, 1)))
+    _png(folder / "truncation.png", _histogram("truncation", [o["truncation"] for o in kept],
+                                               "share outside the image", 10, (0, 1)))
+    distances = [o["distance_m"] for o in kept]
+    _png(folder / "distance.png", _histogram("distance", distances, "m", 20,
+                                             (0, max([1.0, *distances]))))
+    heat, scenarios, looks, grid = _coverage(frames)
+    _png(folder / "coverage.png", heat)
+    _png(folder / "samples.png", _mosaic(out, frames))
+    mean = grid[grid > 0].mean() if (grid > 0).any() else 0.0
+    empty = [(scenarios[i], looks[j]) for i, j in zip(*np.nonzero(grid == 0), strict=True)]
+    thin = [(scenarios[i], looks[j], int(grid[i, j]))
+            for i, j in zip(*np.nonzero((grid > 0) & (grid < THIN_SHARE * mean)), strict=True)]
+    lines = ["# Dataset report", "",
+             f"{len(frames)} images, {len(kept)} boxes, "
+             f"{len({(f['scenario'], f['variant']) for f in frames})} variants.", "",
+             "| class | boxes |", "|---|---:|"]
+    lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
+    lines += ["", "![boxes per class](boxes_per_class.png)", "",
+              "## Coverage", "", "![coverage](coverage.png)", "",
+              f"Empty cells (scenario x weather/lighting with no image): {len(empty)} of "
+              f"{grid.size}."]
+    if empty:
+        lines += ["", "Missing: " + "; ".join(f"{s} in {lk}" for s, lk in empty[:40])
+                  + (" ..." if len(empty) > 40 else "")]
+    if thin:
+        lines += ["", f"Thin cells (under {THIN_SHARE:.0%} of the mean {mean:.1f} images): "
+                  + "; ".join(f"{s} in {lk} ({n})" for s, lk, n in thin[:40])]
+    lines += ["", "## Boxes", "", "![height](box_height.png) ![occlusion](occlusion.png)", "",
+              "![truncation](truncation.png) ![distance](distance.png)", "",
+              "## Samples", "", "![samples](samples.png)", ""]
+    path = folder / "report.md"
+    write_atomic(path, "\n".join(lines).encode())
+    return path

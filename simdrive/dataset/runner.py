@@ -1,0 +1,173 @@
+"""``simdrive render``: plan, run the shards (inline, local processes or Dask), assemble.
+
+The output folder holds ``.simdrive/dataset.json`` (what was asked for); a folder
+without it that is not empty is never written into without ``force``. A rerun of
+the same command resumes: shards with a record are skipped, stale temporary files
+of a killed run are removed, and the assembled files (COCO, YOLO, KITTI, manifest,
+dataset card, report) are rewritten from the shard records in a fixed order, so
+the dataset is byte-identical whatever the worker count, backend or interruptions.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from simdrive import __version__
+from simdrive.dataset import coco, kitti, yolo
+from simdrive.dataset.manifest import write_card, write_manifest
+from simdrive.dataset.options import DatasetOptions
+from simdrive.dataset.plan import Shard, Source, load_sources, shards
+from simdrive.dataset.progress import Progress
+from simdrive.dataset.shard import STATE_DIR, record_path, render_shard
+from simdrive.errors import SimdriveError
+from simdrive.files import OutputError, write_atomic
+
+WRITERS = {"coco": coco.write, "yolo": yolo.write, "kitti": kitti.write}
+OUR_FILES = ("images", "labels", "annotations", "kitti", "extras", "report", STATE_DIR,
+             "manifest.json", "README.md", "data.yaml")
+
+
+@dataclass(frozen=True)
+class Summary:
+    frames: int
+    boxes: dict[str, int]
+    kept: int
+    dropped: int
+    seconds: float
+    shards_run: int
+    shards_skipped: int
+
+
+def _settings(sources: list[Source], options: DatasetOptions) -> dict:
+    return {"simdrive": __version__, "options": options.to_dict(),
+            "sources": [{"path": s.path, "sha256": s.file_sha256} for s in sources]}
+
+
+def prepare_folder(out: Path, settings: dict, force: bool) -> None:
+    """Claim ``out`` for this dataset, refusing foreign or different folders without force."""
+    marker = out / STATE_DIR / "dataset.json"
+    settings = json.loads(json.dumps(settings))  # as it reads back (tuples become lists)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder", where=str(out))
+    if marker.is_file():
+        try:
+            previous = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            previous = None
+        if previous != settings:
+            if not force:
+                raise OutputError(
+                    f"{out} holds a simdrive dataset made with other scenarios or settings",
+                    where=str(out), expected="the same command to resume it, another folder, "
+                    "or --force to replace it")
+            for name in OUR_FILES:
+                path = out / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+    elif out.is_dir() and any(out.iterdir()) and not force:
+        raise OutputError(f"{out} is not empty and is not a simdrive dataset", where=str(out),
+                          expected="an empty or new folder, or --force to write into it")
+    try:
+        (out / STATE_DIR / "shards").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create {out}: {error.strerror}", where=str(out),
+                          expected="a writable folder") from None
+    write_atomic(marker, json.dumps(settings, sort_keys=True, indent=1).encode())
+    _remove_temporaries(out)
+
+
+def _remove_temporaries(out: Path) -> None:
+    """Delete the temporary files a killed run may have left."""
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int,
+             cluster: str | None, done: Callable) -> None:
+    if not todo:
+        return
+    if cluster is not None:
+        from simdrive.dataset.cluster import run_on_dask
+
+        run_on_dask(todo, options, str(out), cluster, workers, done)
+        return
+    # the first shard runs here: it compiles (or loads) the kernels once, and forked
+    # workers inherit them instead of each compiling its own
+    done(render_shard(todo[0], options, str(out)))
+    todo = todo[1:]
+    if workers <= 1 or len(todo) <= 1:
+        for shard in todo:
+            done(render_shard(shard, options, str(out)))
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    context = multiprocessing.get_context(method)
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(render_shard, shard, options, str(out)) for shard in todo]
+        try:
+            for future in as_completed(futures):
+                done(future.result())
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
+                   workers: int | None = None, cluster: str | None = None,
+                   force: bool = False, command: list[str] | None = None,
+                   quiet: bool = False) -> Summary:
+    """Render the dataset of ``paths`` into ``out_dir``; see the module doc."""
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    workers = workers or os.cpu_count() or 1
+    sources = load_sources(paths, options)
+    plan = shards(sources, options)
+    prepare_folder(out, _settings(sources, options), force)
+    todo = [s for s in plan if not record_path(out, s.shard_id).is_file()]
+    total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
+    progress = Progress(total_frames, quiet=quiet)
+    progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))
+    _execute(todo, options, out, workers, cluster, lambda r: progress.advance(r.frames))
+    progress.close()
+    frames = assemble(out, plan, sources, options, command)
+    boxes = Counter(obj["kind"] for f in frames for obj in f["labels"] if obj["keep"])
+    return Summary(frames=len(frames), boxes=dict(sorted(boxes.items())),
+                   kept=sum(len(s.kept) for s in sources),
+                   dropped=sum(len(s.dropped) for s in sources),
+                   seconds=time.perf_counter() - t0, shards_run=len(todo),
+                   shards_skipped=len(plan) - len(todo))
+
+
+def assemble(out: Path, plan: list[Shard], sources: list[Source], options: DatasetOptions,
+             command: list[str] | None) -> list[dict]:
+    """Write the format files, manifest, card and report from the shard records."""
+    frames: list[dict] = []
+    for shard in plan:  # fixed order: the plan's
+        path = record_path(out, shard.shard_id)
+        try:
+            frames += json.loads(path.read_text())["frames"]
+        except (OSError, ValueError, KeyError) as error:
+            raise SimdriveError(f"shard record {path} is unreadable ({error}); delete it and "
+                                "run the same command again") from None
+    splits = [name for name, _ in options.split]
+    for name in options.formats:
+        WRITERS[name](out, frames, splits)
+    write_manifest(out, frames, sources, options, command)
+    write_card(out, frames, sources, options, command)
+    from simdrive.dataset.report import write_report
+
+    write_report(out, frames=frames)
+    return frames

@@ -1,0 +1,120 @@
+"""Rendering one shard (in a worker process, local or on a Dask cluster).
+
+A shard writes its images (and extras) one file at a time, atomically, then its
+record ``.simdrive/shards/<id>.json``: every frame's camera, weather, time and
+every actor's labels, whether the box filter keeps it, and its COCO RLE mask.
+The record is written last, so a shard either has a record and all its files,
+or is rendered again by the next run. Output depends only on the shard, never
+on which worker ran it or when.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from simdrive.dataset import rle
+from simdrive.dataset.names import frame_stem
+from simdrive.dataset.options import DatasetOptions
+from simdrive.dataset.plan import Shard
+from simdrive.files import write_atomic
+from simdrive.render.export import frame_record
+from simdrive.render.frames import VariantRun, camera_spec
+from simdrive.render.images import encode_image
+from simdrive.scenario.runner import load_scenario
+from simdrive.world.maps import build_map
+
+STATE_DIR = ".simdrive"
+SHARD_DIR = f"{STATE_DIR}/shards"
+
+_SPECS: dict = {}  # per worker process: (file, content hash) -> (spec, road)
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    shard_id: str
+    frames: int
+    boxes: int
+
+
+def record_path(out_dir: Path, shard_id: str) -> Path:
+    return out_dir / SHARD_DIR / f"{shard_id}.json"
+
+
+def _spec_and_road(shard: Shard):
+    key = (shard.scenario_file, shard.content_hash)
+    if key not in _SPECS:
+        spec = load_scenario(shard.scenario_file)
+        if spec.content_hash != shard.content_hash:
+            raise RuntimeError(f"{shard.scenario_file} changed while the dataset was rendered")
+        if len(_SPECS) > 8:
+            _SPECS.clear()
+        _SPECS[key] = (spec, build_map(spec.map_desc, where=spec.file))
+    return _SPECS[key]
+
+
+def _png(array: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", array, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    return buf.tobytes()
+
+
+def _extras(out_dir: Path, frame, split: str, stem: str, extras) -> dict:
+    files = {}
+    for kind in extras:
+        if kind == "depth":  # 16-bit millimetres, 0 = sky or beyond 65.5 m
+            d = frame.depth
+            mm = np.where(np.isfinite(d), np.clip(np.round(d * 1000.0), 0, 65535), 0)
+            data = _png(mm.astype(np.uint16))
+        elif kind == "semantic":
+            data = _png(frame.semantic)
+        else:  # instance: track id + 1, 0 = no actor
+            data = _png(np.where(frame.instance >= 0, frame.instance + 1, 0).astype(np.uint16))
+        rel = f"extras/{kind}/{split}/{stem}.png"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_dir / rel, data)
+        files[kind] = rel
+    return files
+
+
+def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardResult:
+    """Render and write one shard; returns its counts."""
+    out = Path(out_dir)
+    spec, road = _spec_and_road(shard)
+    run = VariantRun(spec, shard.variant, road=road)
+    cameras = [camera_spec(spec, name) for name in shard.cameras]
+    image_dir = out / "images" / shard.split
+    image_dir.mkdir(parents=True, exist_ok=True)
+    frames = []
+    boxes = 0
+    provenance = {"scenario": spec.name, "scenario_hash": spec.content_hash,
+                  "variant": shard.variant.index, "seed": shard.variant.seed}
+    for step in shard.steps:
+        run.advance_to(step)
+        for cam in cameras:
+            frame = run.render(cam)
+            stem = frame_stem(shard.label, shard.variant.index, cam.name, step)
+            rel = f"images/{shard.split}/{stem}.{options.image_format}"
+            mark = {**provenance, "time_s": round(frame.time_s, 9), "camera": cam.name}
+            write_atomic(out / rel, encode_image(frame.image, f".{options.image_format}", mark))
+            record = frame_record(frame)
+            for obj, lab in zip(record["labels"], frame.labels, strict=True):
+                obj["keep"] = options.box_filter.keeps(lab)
+                obj["segmentation"] = (rle.encode_box(frame.instance, lab.track_id,
+                                                      lab.visible_box) if obj["keep"] else None)
+                boxes += obj["keep"]
+            record.update(stem=stem, split=shard.split, image=rel, step=step,
+                          source=shard.source, scenario=spec.name,
+                          variant=shard.variant.index, seed=shard.variant.seed,
+                          values=shard.variant.values,
+                          extras=_extras(out, frame, shard.split, stem, options.extras))
+            frames.append(record)
+    data = json.dumps({"shard": shard.shard_id, "frames": frames}, sort_keys=True,
+                      separators=(",", ":")).encode()
+    path = record_path(out, shard.shard_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data)
+    return ShardResult(shard.shard_id, len(frames), boxes)

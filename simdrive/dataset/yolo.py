@@ -1,0 +1,47 @@
+"""YOLO writer in the layout Ultralytics reads directly.
+
+``images/<split>/<stem>.jpg`` (shared with the other formats), ``labels/<split>/<stem>.txt``
+with one ``class cx cy w h`` line per kept box (the visible box, normalised to
+0-1 by the image size), and ``data.yaml`` (``path`` omitted so Ultralytics uses
+the folder of data.yaml; ``names`` by class index = actor kind id).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simdrive.dataset.categories import class_index
+from simdrive.files import write_atomic
+from simdrive.world.actors import actor_kinds
+
+
+def label_lines(frame: dict) -> str:
+    w, h = frame["camera"]["width"], frame["camera"]["height"]
+    lines = []
+    for obj in frame["labels"]:
+        if not obj["keep"]:
+            continue
+        x0, y0, x1, y1 = obj["visible_box"]
+        lines.append(f"{class_index(obj['kind'])} {(x0 + x1) / 2 / w:.6f} "
+                     f"{(y0 + y1) / 2 / h:.6f} {(x1 - x0) / w:.6f} {(y1 - y0) / h:.6f}")
+    return "".join(line + "\n" for line in lines)
+
+
+def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
+    for split in splits:
+        (out / "labels" / split).mkdir(parents=True, exist_ok=True)
+        (out / "images" / split).mkdir(parents=True, exist_ok=True)
+    for frame in frames:
+        rel = f"labels/{frame['split']}/{frame['stem']}.txt"
+        write_atomic(out / rel, label_lines(frame).encode())
+    names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
+    # Ultralytics needs train and val; a missing split points at the training images
+    roles = {"train": "train", "val": "val" if "val" in splits else "train",
+             "test": "test" if "test" in splits else None}
+    lines = ["# YOLO dataset written by simdrive (synthetic data)\n"]
+    for role, split in roles.items():
+        if split is not None:
+            lines.append(f"{role}: images/{split}\n")
+    lines.append(f"nc: {len(actor_kinds())}\nnames:\n{names}")
+    write_atomic(out / "data.yaml", "".join(lines).encode())
+    return ["data.yaml", "labels/"]

@@ -1,0 +1,107 @@
+"""Bad requests and bad disks: one clear paragraph, exit code 2, nothing half-written."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+import simdrive.files as files
+from tests.dataset.conftest import CHILD, SMALL, render, tree
+
+
+def _no_temporaries(folder: Path) -> bool:
+    return not [p for p in folder.rglob("*.tmp")]
+
+
+def test_a_full_disk_stops_cleanly_and_the_run_resumes_once_there_is_space(
+        tmp_path, monkeypatch, capsys):
+    real_open = open
+    writes = {"n": 0}
+
+    def filling_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            writes["n"] += 1
+            if writes["n"] > 9:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(files, "open", filling_disk, raising=False)
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 2
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err
+    assert _no_temporaries(tmp_path / "ds")
+    monkeypatch.undo()
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert render(fresh, *SMALL, "--workers", "1", "-o", "ds") == 0
+    assert tree(tmp_path / "ds") == tree(fresh / "ds")
+
+
+def test_an_unwritable_folder_is_a_clean_error(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        assert render(tmp_path, *SMALL, "-o", "locked/ds") == 2
+        assert "locked" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_foreign_folder_is_never_written_without_force(tmp_path, capsys):
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "thesis.tex").write_text("precious")
+    assert render(tmp_path, *SMALL, "-o", "ds") == 2
+    assert "not a simdrive dataset" in capsys.readouterr().err
+    assert os.listdir(tmp_path / "ds") == ["thesis.tex"]
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds", "--force") == 0
+    assert (tmp_path / "ds" / "thesis.tex").read_text() == "precious"
+
+
+def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    assert render(tmp_path, *SMALL, "--every", "20", "-o", "ds") == 2
+    assert "other scenarios or settings" in capsys.readouterr().err
+    assert render(tmp_path, *SMALL, "--every", "20", "--workers", "1", "-o", "ds",
+                  "--force") == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    assert render(other, *SMALL, "--every", "20", "--workers", "1", "-o", "ds") == 0
+    # --every was given twice: the later wins, and the replaced dataset has no leftovers
+    assert tree(tmp_path / "ds").keys() == tree(other / "ds").keys()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--formats", "coco,voc"], "unknown format voc"),
+    (["--extras", "normals"], "unknown extra normals"),
+    (["--split", "train=0.7,val=0.2"], "must sum to 1"),
+    (["--cameras", "roof"], "has no camera 'roof'"),
+    (["--image-format", "gif"], "--image-format"),
+    (["--every", "0"], "--every must be at least 1"),
+])
+def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
+    assert render(tmp_path, CHILD, "--limit", "2", "-o", "ds", *args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "ds").exists()
+
+
+def test_file_names_from_scenario_names_stay_inside_the_dataset(tmp_path):
+    scenario = tmp_path / "evil.yaml"
+    text = Path(CHILD).read_text().replace("name: child_between_parked_cars",
+                                           "name: ../../escaped/..\\\\child")
+    base = Path(CHILD).parent / "base"
+    scenario.write_text(text.replace("extends: base/", f"extends: {base}/"))
+    assert render(tmp_path, str(scenario), "--limit", "4", "--every", "80", "--workers", "1",
+                  "--quiet", "-o", "ds") == 0
+    assert not (tmp_path.parent / "escaped").exists()
+    images = list((tmp_path / "ds" / "images").rglob("*.jpg"))
+    assert images and all(p.resolve().is_relative_to((tmp_path / "ds").resolve())
+                          for p in images)
+    assert all(".." not in p.name and "\\" not in p.name for p in images)

@@ -1,0 +1,200 @@
+"""Each format read back with an independent reader and checked against the renderer's labels.
+
+COCO is read with pycocotools; YOLO and KITTI with the small parsers below, written
+from the formats' specifications (Ultralytics' label format; the KITTI object
+development kit's readme).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from simdrive.dataset.categories import KITTI_TYPES
+from simdrive.render.frames import VariantRun, camera_spec
+from simdrive.render.images import read_mark
+from simdrive.scenario.build import variant_at
+from simdrive.scenario.runner import load_scenario
+from simdrive.world.actors import actor_kinds
+
+
+def _records(ds: Path) -> list[dict]:
+    frames = []
+    for path in sorted((ds / ".simdrive" / "shards").glob("*.json")):
+        frames += json.loads(path.read_text())["frames"]
+    return frames
+
+
+def parse_yolo(path: Path) -> list[tuple[int, float, float, float, float]]:
+    rows = []
+    for line in path.read_text().splitlines():
+        c, x, y, w, h = line.split()
+        rows.append((int(c), float(x), float(y), float(w), float(h)))
+    return rows
+
+
+def parse_kitti_label(path: Path) -> list[dict]:
+    out = []
+    for line in path.read_text().splitlines():
+        f = line.split()
+        assert len(f) == 15
+        out.append({"type": f[0], "truncated": float(f[1]), "occluded": int(f[2]),
+                    "alpha": float(f[3]), "bbox": [float(v) for v in f[4:8]],
+                    "hwl": [float(v) for v in f[8:11]], "xyz": [float(v) for v in f[11:14]],
+                    "ry": float(f[14])})
+    return out
+
+
+def parse_kitti_calib(path: Path) -> dict[str, np.ndarray]:
+    out = {}
+    for line in path.read_text().splitlines():
+        key, values = line.split(":", 1)
+        out[key] = np.array([float(v) for v in values.split()])
+    return out
+
+
+def test_every_frame_is_rendered_labelled_and_marked(dataset):
+    frames = _records(dataset)
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    expected = 0
+    for source in manifest["sources"]:
+        spec = load_scenario(source["path"])
+        steps = len(range(0, int(round(spec.duration / spec.dt)) + 1, 20))
+        expected += steps * len(source["variants_kept"])
+    assert len(frames) == expected > 20
+    assert manifest["sources"][0]["variants_dropped"]  # require: dropped some
+    for f in frames:
+        mark = read_mark((dataset / f["image"]).read_bytes())
+        assert mark["synthetic"] is True and mark["variant"] == f["variant"]
+    assert [m["file"] for m in manifest["images"]] == [f["image"] for f in frames]
+    assert manifest["command"][:2] == ["simdrive", "render"] and "--workers" not in \
+        manifest["command"]
+    assert (dataset / "README.md").read_text().startswith("# Synthetic driving dataset")
+
+
+def test_labels_are_the_renderers_labels(dataset):
+    frames = _records(dataset)
+    f = next(fr for fr in frames if fr["scenario"] == "child_between_parked_cars"
+             and fr["step"] == 80)
+    spec = load_scenario(Path(__file__).resolve().parents[2] / "scenarios"
+                         / "child_between_parked_cars.yaml")
+    run = VariantRun(spec, variant_at(spec, f["variant"]))
+    run.advance_to(80)
+    frame = run.render(camera_spec(spec, None))
+    assert [o["track_id"] for o in f["labels"]] == [lab.track_id for lab in frame.labels]
+    for obj, lab in zip(f["labels"], frame.labels, strict=True):
+        assert obj["visible_pixels"] == lab.visible_pixels
+        assert tuple(obj["visible_box"] or ()) == tuple(lab.visible_box or ())
+    image = cv2.imread(str(dataset / f["image"]))[..., ::-1].astype(int)
+    assert np.abs(image - frame.image).mean() < 3.0  # JPEG quality 90 of the same pixels
+
+
+def test_coco_loads_in_pycocotools_and_scores_one_against_itself(dataset):
+    frames = _records(dataset)
+    for split in ("train", "val"):
+        with contextlib.redirect_stdout(io.StringIO()):
+            gt = COCO(str(dataset / "annotations" / f"instances_{split}.json"))
+        mine = [f for f in frames if f["split"] == split]
+        kept = [o for f in mine for o in f["labels"] if o["keep"]]
+        assert len(gt.getImgIds()) == len(mine)
+        assert len(gt.getAnnIds()) == len(kept) > 0
+        names = {c["id"]: c["name"] for c in gt.loadCats(gt.getCatIds())}
+        for ann, obj in zip(gt.loadAnns(gt.getAnnIds()), kept, strict=True):
+            x0, y0, x1, y1 = obj["visible_box"]
+            assert ann["bbox"] == [x0, y0, x1 - x0, y1 - y0]
+            assert names[ann["category_id"]] == obj["kind"]
+            assert gt.annToMask(ann).sum() == ann["area"] == obj["visible_pixels"]
+        dets = [{"image_id": a["image_id"], "category_id": a["category_id"],
+                 "bbox": a["bbox"], "score": 1.0} for a in gt.loadAnns(gt.getAnnIds())]
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev = COCOeval(gt, gt.loadRes(dets), "bbox")
+            ev.evaluate()
+            ev.accumulate()
+            ev.summarize()
+        assert ev.stats[0] == pytest.approx(1.0)
+
+
+def test_coco_masks_equal_the_instance_images(dataset):
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(dataset / "annotations" / "instances_train.json"))
+    frames = {Path(f["image"]).name: f for f in _records(dataset)}
+    checked = 0
+    for img in gt.loadImgs(gt.getImgIds())[:6]:
+        f = frames[img["file_name"]]
+        inst = cv2.imread(str(dataset / f["extras"]["instance"]), cv2.IMREAD_UNCHANGED)
+        for ann in gt.loadAnns(gt.getAnnIds(imgIds=img["id"])):
+            np.testing.assert_array_equal(gt.annToMask(ann).astype(bool),
+                                          inst == ann["track_id"] + 1)
+            checked += 1
+    assert checked > 0
+
+
+def test_yolo_labels_round_trip(dataset):
+    data = yaml.safe_load((dataset / "data.yaml").read_text())
+    assert data["names"] == dict(enumerate(actor_kinds()))
+    assert (dataset / data["train"]).is_dir() and (dataset / data["val"]).is_dir()
+    for f in _records(dataset):
+        rows = parse_yolo(dataset / "labels" / f["split"] / f"{f['stem']}.txt")
+        kept = [o for o in f["labels"] if o["keep"]]
+        assert len(rows) == len(kept)
+        w, h = f["camera"]["width"], f["camera"]["height"]
+        for (c, x, y, bw, bh), obj in zip(rows, kept, strict=True):
+            x0, y0, x1, y1 = obj["visible_box"]
+            assert data["names"][c] == obj["kind"]
+            assert (x - bw / 2) * w == pytest.approx(x0, abs=0.01)
+            assert (y + bh / 2) * h == pytest.approx(y1, abs=0.01)
+
+
+def test_kitti_boxes_reproject_through_the_written_calib(dataset):
+    checked = 0
+    for f in _records(dataset):
+        base = dataset / "kitti" / f["split"]
+        assert (base / "image_2" / Path(f["image"]).name).read_bytes() == \
+            (dataset / f["image"]).read_bytes()
+        calib = parse_kitti_calib(base / "calib" / f"{f['stem']}.txt")
+        p2 = calib["P2"].reshape(3, 4)
+        labels = parse_kitti_label(base / "label_2" / f"{f['stem']}.txt")
+        kept = [o for o in f["labels"] if o["keep"]]
+        objects = [lab for lab in labels if lab["type"] != "DontCare"]
+        assert len(objects) == len(kept)
+        for lab, obj in zip(objects, kept, strict=True):
+            assert lab["type"] == KITTI_TYPES[obj["kind"]]
+            h, w, length = lab["hwl"]
+            x, y, z = lab["xyz"]
+            ry = lab["ry"]
+            xs = np.array([1, 1, -1, -1, 1, 1, -1, -1]) * length / 2
+            ys = np.array([0, 0, 0, 0, -1, -1, -1, -1]) * h
+            zs = np.array([1, -1, -1, 1, 1, -1, -1, 1]) * w / 2
+            rot = np.array([[np.cos(ry), 0, np.sin(ry)], [0, 1, 0], [-np.sin(ry), 0, np.cos(ry)]])
+            pts = rot @ np.vstack([xs, ys, zs]) + np.array([[x], [y], [z]])
+            if (pts[2] < 0.5).any():
+                continue  # reaching behind the camera: KITTI tools skip these too
+            img = p2 @ np.vstack([pts, np.ones(8)])
+            u, v = img[0] / img[2], img[1] / img[2]
+            box = [max(u.min(), 0), max(v.min(), 0), min(u.max(), f["camera"]["width"]),
+                   min(v.max(), f["camera"]["height"])]
+            np.testing.assert_allclose(lab["bbox"], box, atol=1.0)
+            checked += 1
+    assert checked > 20
+
+
+def test_extras_hold_depth_in_millimetres_and_the_semantic_classes(dataset):
+    f = _records(dataset)[3]
+    depth = cv2.imread(str(dataset / f["extras"]["depth"]), cv2.IMREAD_UNCHANGED)
+    semantic = cv2.imread(str(dataset / f["extras"]["semantic"]), cv2.IMREAD_UNCHANGED)
+    assert depth.dtype == np.uint16 and semantic.dtype == np.uint8
+    sky = semantic == 1
+    assert sky.any() and (depth[sky] == 0).all()
+    road = semantic == 2
+    assert road.any() and (depth[road] > 1000).all()
+    legend = json.loads((dataset / "manifest.json").read_text())["semantic_legend"]
+    assert {"id": 2, "name": "road"}.items() <= legend[2].items()
