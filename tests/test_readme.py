@@ -22,3 +22,22 @@ def test_ci_runs_the_readme_test_command_verbatim():
     commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
     test_command = next(c for c in commands if "pytest" in c)
     assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_main_job_command_renders_a_dataset(tmp_path, monkeypatch):
+    import shlex
+
+    from simdrive.cli import main
+
+    commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    main_job = next(c for c in commands if "pip install -q . " in c)
+    args = shlex.split(main_job.split(".venv/bin/simdrive ", 1)[1])
+    assert args[0] == "render"
+    # scenario paths are relative to the clone; the dataset goes to a scratch folder
+    args = [str(ROOT / a) if (ROOT / a).is_file() else a for a in args]
+    monkeypatch.chdir(tmp_path)
+    assert main([*args, "--quiet"]) == 0
+    out = tmp_path / args[args.index("-o") + 1]
+    assert (out / "annotations" / "instances_train.json").is_file()
+    assert (out / "data.yaml").is_file() and (out / "kitti" / "ImageSets").is_dir()
+    assert len(list((out / "images").rglob("*.jpg"))) > 50
