@@ -29,7 +29,7 @@ def mark(provenance: dict | None) -> bytes:
 def encode_image(image_rgb: np.ndarray, suffix: str, provenance: dict | None = None,
                  quality: int = JPEG_QUALITY) -> bytes:
     """Bytes of an RGB image as .jpg/.jpeg or .png, carrying the synthetic mark."""
-    bgr = np.ascontiguousarray(image_rgb[..., ::-1])
+    bgr = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR)
     text = mark(provenance)
     if suffix.lower() in (".jpg", ".jpeg"):
         ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])

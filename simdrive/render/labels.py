@@ -19,7 +19,7 @@ Boxes are (x0, y0, x1, y1) in px with pixel (col, row) covering
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -58,9 +58,11 @@ class ActorLabel:
     visibility: float
 
     def to_dict(self) -> dict:
-        from dataclasses import asdict
+        """Plain dict of every field (tuples stay tuples)."""
+        return {name: getattr(self, name) for name in _LABEL_FIELDS}
 
-        return asdict(self)
+
+_LABEL_FIELDS = tuple(f.name for f in fields(ActorLabel))
 
 
 def box_corners_world(x, y, heading, length, width, height) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -205,7 +206,9 @@ class MeshTable:
     count: np.ndarray
 
 
+@lru_cache(maxsize=1)
 def build_mesh_table() -> MeshTable:
+    """The mesh table of every kind (built once per process; its arrays are read-only)."""
     tris: list = []
     roles: list[int] = []
     start, count = [], []
@@ -216,6 +219,9 @@ def build_mesh_table() -> MeshTable:
             tris += part
             roles += [role] * len(part)
         count.append(len(tris) - start[-1])
-    return MeshTable(np.ascontiguousarray(tris, dtype=np.float64),
-                     np.asarray(roles, dtype=np.int64), np.asarray(start, dtype=np.int64),
-                     np.asarray(count, dtype=np.int64))
+    table = MeshTable(np.ascontiguousarray(tris, dtype=np.float64),
+                      np.asarray(roles, dtype=np.int64), np.asarray(start, dtype=np.int64),
+                      np.asarray(count, dtype=np.int64))
+    for array in (table.triangles, table.role, table.start, table.count):
+        array.flags.writeable = False
+    return table

@@ -105,3 +105,15 @@ def test_file_names_from_scenario_names_stay_inside_the_dataset(tmp_path):
     assert images and all(p.resolve().is_relative_to((tmp_path / "ds").resolve())
                           for p in images)
     assert all(".." not in p.name and "\\" not in p.name for p in images)
+
+
+def test_a_found_file_from_search_renders_its_variants(tmp_path):
+    found = Path(CHILD).parents[1] / "docs" / "search" / "lead_brake_black_ice.found.yaml"
+    assert render(tmp_path, str(found), "--limit", "2", "--every", "100", "--workers", "1",
+                  "--quiet", "-o", "ds") == 0
+    import json
+
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    (source,) = manifest["sources"]
+    assert source["path"].endswith(".found.yaml") and len(source["variants_kept"]) == 2
+    assert {m["variant"] for m in manifest["images"]} == set(source["variants_kept"])

@@ -1,0 +1,163 @@
+"""Dataset throughput: end-to-end labelled 640x360 frames per second of ``simdrive render``
+(all three formats, JPEG quality 90) on 1 and 2 workers, against the bound of only
+JPEG-encoding the same frames on the same number of cores, measured in the same run;
+then a worker's memory over many frames.
+
+    python benchmarks/bench_dataset.py [--json] [--frames 400] [--memory-frames 20000]
+
+End-to-end time is the whole command with warm numba caches: planning (simulating the
+variants for require:), rendering, encoding and writing images, labels, RLE masks,
+COCO, YOLO, KITTI, manifest, card and report. The encode-only bound encodes the
+dataset's own images (decoded back to pixels) with cv2.imencode in as many processes.
+Datasets are written to a scratch folder under benchmarks/ (the repository's disk).
+Memory: one process renders shard after shard (as a pool worker does) and its
+resident set size is sampled; growth is measured from frame 1,000 to the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = str(ROOT / "scenarios" / "child_between_parked_cars.yaml")
+SCRATCH = str(ROOT / "benchmarks")  # datasets go on the disk a user's would, not a tmpfs
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _render(out: Path, limit: int, workers: int) -> tuple[float, int]:
+    from simdrive.dataset.options import DatasetOptions
+    from simdrive.dataset.runner import render_dataset
+
+    if out.exists():
+        shutil.rmtree(out)
+    t0 = time.perf_counter()
+    summary = render_dataset([SCENARIO], str(out), DatasetOptions(limit=limit, every=1),
+                             workers=workers, quiet=True)
+    return time.perf_counter() - t0, summary.frames
+
+
+
+def _encode_bound(images: list[str], workers: int) -> float:
+    """Seconds to JPEG-encode the images on ``workers`` processes (decoding excluded)."""
+    pixels = [cv2.imread(p) for p in images]
+    chunks = [pixels[k::workers] for k in range(workers)]
+    ctx = multiprocessing.get_context("fork")
+    barrier = ctx.Barrier(workers + 1)
+    done = ctx.Queue()
+
+    def work(chunk):
+        barrier.wait()
+        t0 = time.perf_counter()
+        for img in chunk:
+            cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        done.put(time.perf_counter() - t0)
+
+    procs = [ctx.Process(target=work, args=(c,)) for c in chunks]
+    for p in procs:
+        p.start()
+    t0 = time.perf_counter()
+    barrier.wait()
+    for p in procs:
+        p.join()
+    return time.perf_counter() - t0
+
+
+def throughput(frames_wanted: int) -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
+        out = Path(tmp) / "ds"
+        _render(out, 8, 1)  # warm the kernel caches
+        # about 161 frames per kept variant at every=1; 3 of the first 8 are kept
+        limit = max(8, int(8 * frames_wanted / 480))
+        for workers in (1, 2):
+            seconds, frames = _render(out, limit, workers)
+            images = sorted(str(p) for p in (out / "images").rglob("*.jpg"))
+            bound = _encode_bound(images, workers)
+            rows.append({"workers": workers, "frames": frames,
+                         "frames_per_s": round(frames / seconds, 1),
+                         "encode_only_frames_per_s": round(len(images) / bound, 1),
+                         "share_of_bound": round((frames / seconds) / (len(images) / bound),
+                                                 3)})
+    return rows
+
+
+def _memory_child(frames_wanted: int, conn) -> None:
+    from simdrive.dataset.options import DatasetOptions
+    from simdrive.dataset.plan import load_sources, shards
+    from simdrive.dataset.shard import render_shard
+
+    options = DatasetOptions(limit=2000, every=1)
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
+        sources = load_sources([SCENARIO], options)
+        plan = shards(sources, options)
+        done, samples = 0, []
+        for shard in plan:
+            render_shard(shard, options, tmp)
+            done += len(shard.steps)
+            samples.append((done, _rss_mb()))
+            if done >= frames_wanted:
+                break
+            if done % 2000 < len(shard.steps):  # keep the scratch folder small
+                for sub in ("images", ".simdrive"):
+                    shutil.rmtree(Path(tmp) / sub, ignore_errors=True)
+    conn.send(samples)
+
+
+def memory(frames_wanted: int) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_memory_child, args=(frames_wanted, child))
+    proc.start()
+    samples = parent.recv()
+    proc.join()
+    start = next(rss for n, rss in samples if n >= 1000)
+    end = samples[-1][1]
+    return {"frames": samples[-1][0], "rss_mb_at_1000": round(start, 1),
+            "rss_mb_at_end": round(end, 1), "growth": round(end / start - 1.0, 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--frames", type=int, default=400)
+    parser.add_argument("--memory-frames", type=int, default=20000)
+    args = parser.parse_args()
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    rows = throughput(args.frames)
+    mem = memory(args.memory_frames) if args.memory_frames else None
+    if args.json:
+        for row in rows:
+            print(json.dumps({"measure": "throughput", **row}))
+        if mem:
+            print(json.dumps({"measure": "memory", **mem}))
+        return
+    print(f"{'workers':>7} {'frames':>7} {'frames/s':>9} {'encode-only/s':>14} {'share':>6}")
+    for r in rows:
+        print(f"{r['workers']:>7} {r['frames']:>7} {r['frames_per_s']:>9} "
+              f"{r['encode_only_frames_per_s']:>14} {r['share_of_bound']:>6}")
+    if mem:
+        print(f"worker memory: {mem['rss_mb_at_1000']} MB at frame 1,000, "
+              f"{mem['rss_mb_at_end']} MB at frame {mem['frames']:,} "
+              f"({100 * mem['growth']:+.1f}%)")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
