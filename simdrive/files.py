@@ -31,16 +31,24 @@ def _reason(error: OSError) -> str:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically; OutputError on failure, nothing left behind."""
+    """Write ``data`` to ``path`` atomically; OutputError on failure, nothing left behind.
+
+    The temporary file is ``.<name>.<pid>.tmp`` in the same folder; a process killed
+    between writing and renaming leaves it, and dataset runs delete such files when
+    they resume.
+    """
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
-            handle.flush()
         os.replace(tmp, target)
     except OSError as error:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {target}: {_reason(error)}", where=str(target),
                           expected="a writable folder with free space") from None
+    except BaseException:  # interrupted (Ctrl-C): no temporary file either
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise

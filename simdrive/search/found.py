@@ -40,15 +40,14 @@ failed or interrupted search never leaves a partial file.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
 from simdrive import __version__
 from simdrive.errors import SimdriveError
+from simdrive.files import write_atomic
 from simdrive.scenario.source import FOUND_KEY
 
 MAX_KEEP = 1000  # variants per found file (the YAML reader's size limit is 1 MiB)
@@ -106,29 +105,9 @@ def check_writable(path: str | Path) -> None:
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and os.replace."""
-    path = Path(path)
+    """Check the folder, then write ``data`` to ``path`` atomically (simdrive.files)."""
     check_writable(path)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent if str(path.parent) else ".")
-    except OSError as error:
-        raise SimdriveError(f"cannot write {path}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise SimdriveError(f"cannot write {path}: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, data)
 
 
 def write_found(result, path: str | Path) -> dict:
