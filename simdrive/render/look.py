@@ -97,7 +97,7 @@ def make_look(weather_name: str, lighting_name: str, sun_azimuth_deg: float = 13
     sun_rgb = tuple(c * sun_strength for c in _SUN_COLOUR[lighting_name])
     ambient = _AMBIENT[lighting_name]
     if overcast:
-        ambient = tuple(a * 0.92 for a in ambient)
+        ambient = tuple(a * 1.2 for a in ambient)  # diffuse skylight; auto-exposure
     horizon, zenith = _SKY[lighting_name]
     if overcast:
         brightness = sum(_SKY[lighting_name][0]) / sum(_SKY["noon"][0])

@@ -1,0 +1,91 @@
+"""Weather and lighting do to pixels what they do in the world (measured on the images)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simdrive.render.look import make_look
+from simdrive.render.renderer import Renderer
+from simdrive.render.semantic import SEMANTIC
+from simdrive.scenario.cameras import PRESETS
+from simdrive.scenario.render_options import RenderOptions
+from tests.render.helpers import ROAD, make_scene
+
+FRONT = PRESETS["front"]
+# without sensor noise and vignette, whose pixel-to-pixel variation would blur the measures
+RENDERER = Renderer(ROAD, RenderOptions(sensor_noise=False, vignette=False), seed=2)
+SCENE = make_scene([("car", 45.0, -1.75, 0.0), ("car", 90.0, 1.75, np.pi),
+                    ("adult", 35.0, -6.5, 1.57), ("bus", 140.0, -1.75, 0.0)])
+
+
+def _render(weather, lighting):
+    return RENDERER.render(SCENE, FRONT, make_look(weather, lighting), frame_seed=1)
+
+
+def _luma(frame, mask=None):
+    y = frame.image.astype(float) @ np.array([0.299, 0.587, 0.114])
+    return y if mask is None else y[mask]
+
+
+def test_fog_washes_out_distant_contrast_but_not_near_contrast():
+    clear, fog = _render("clear", "noon"), _render("fog", "noon")
+    far = np.isfinite(clear.depth) & (clear.depth > 60)
+    near = clear.depth < 12
+    assert _luma(fog, far).std() < 0.35 * _luma(clear, far).std()
+    assert _luma(fog, near).std() > 0.6 * _luma(clear, near).std()
+
+
+def test_night_is_dark_except_where_headlights_and_lamps_shine():
+    noon, night = _render("clear", "noon"), _render("clear", "night")
+    assert _luma(night).mean() < 0.35 * _luma(noon).mean()
+    road = night.semantic == SEMANTIC["road"]
+    rows = np.arange(night.depth.shape[0])[:, None]
+    cols = np.arange(night.depth.shape[1])[None, :]
+    ahead = road & (night.depth > 6) & (night.depth < 25) & (abs(cols - 320) < 60)
+    aside = road & (night.depth > 6) & (night.depth < 25) & (abs(cols - 320) > 250)
+    assert ahead.any() and (rows >= 0).all()
+    assert _luma(night, ahead).mean() > 2.0 * _luma(night, aside).mean()
+
+
+def test_dusk_and_dawn_sit_between_noon_and_night():
+    means = {lit: _luma(_render("clear", lit)).mean() for lit in ("noon", "dawn", "dusk",
+                                                                  "night")}
+    assert means["noon"] > means["dawn"] > means["dusk"] > means["night"]
+
+
+def test_rain_darkens_the_road_and_adds_streaks():
+    clear, rain = _render("clear", "noon"), _render("rain", "noon")
+    road = (clear.semantic == SEMANTIC["road"]) & (clear.depth < 30)
+    assert _luma(rain, road).mean() < 0.85 * _luma(clear, road).mean()
+    sky = clear.semantic == SEMANTIC["sky"]
+    # streaks: the sky of a rainy frame has fine vertical structure the clear sky lacks
+    grad = lambda f: np.abs(np.diff(_luma(f), axis=1))[sky[:, 1:]].mean()  # noqa: E731
+    assert grad(rain) > 1.5 * grad(clear)
+
+
+def test_snow_covers_the_verges_and_black_ice_looks_like_a_clear_day():
+    clear, snow, ice = _render("clear", "noon"), _render("snow", "noon"), _render("ice", "noon")
+    verge = (clear.semantic == SEMANTIC["vegetation"]) & (clear.depth < 40)
+    assert _luma(snow, verge).mean() > _luma(clear, verge).mean() + 60
+    assert abs(_luma(ice).mean() - _luma(clear).mean()) < 12
+
+
+def test_sensor_effects_change_pixels_but_not_labels():
+    import dataclasses
+
+    moving = dataclasses.replace(SCENE, speed=np.full(len(SCENE.names), 14.0))
+    plain = RENDERER.render(moving, FRONT, make_look("clear", "noon"), frame_seed=1)
+    for options in (RenderOptions(sensor_noise=True, vignette=False),
+                    RenderOptions(sensor_noise=False, vignette=True),
+                    RenderOptions(sensor_noise=False, vignette=False, motion_blur=True)):
+        other = Renderer(ROAD, options, seed=2).render(moving, FRONT, make_look("clear", "noon"),
+                                                       frame_seed=1)
+        assert not np.array_equal(other.image, plain.image)
+        assert other.labels == plain.labels
+        np.testing.assert_array_equal(other.instance, plain.instance)
+    blurred = Renderer(ROAD, RenderOptions(sensor_noise=False, vignette=False,
+                                           motion_blur=True), seed=2).render(
+        moving, FRONT, make_look("clear", "noon"), frame_seed=1)
+    near = plain.depth < 6  # the near road streams past fastest: blur shows there
+    grad = lambda f: np.abs(np.diff(_luma(f), axis=0))[near[1:]].mean()  # noqa: E731
+    assert grad(blurred) < 0.8 * grad(plain)
