@@ -21,9 +21,10 @@ CHILD = SCENARIOS / "child_between_parked_cars.yaml"
 
 @pytest.fixture
 def scenario_copy(tmp_path) -> Path:
-    """A private copy of the child-between-parked-cars scenario (and its base) to edit."""
-    shutil.copytree(SCENARIOS / "base", tmp_path / "base")
-    path = tmp_path / CHILD.name
+    """A private copy of the child-between-parked-cars scenario (its base and map) to edit."""
+    shutil.copytree(SCENARIOS / "base", tmp_path / "scenarios" / "base")
+    shutil.copytree(ROOT / "assets" / "maps", tmp_path / "assets" / "maps")
+    path = tmp_path / "scenarios" / CHILD.name
     shutil.copy(CHILD, path)
     return path
 
