@@ -26,6 +26,7 @@ def test_a_saved_frame_matches_simdrive_frame(make_viewer, tmp_path):
     assert main(["frame", str(CHILD), "--variant", "3", "--time", f"{pb.time_s}", "-o",
                  str(out)]) == 0
     assert np.array_equal(cv2.imread(str(saved)), cv2.imread(str(out)))
+    assert saved.read_bytes() == out.read_bytes()  # the synthetic mark included
     ours = json.loads(saved.with_suffix(".json").read_text())
     theirs = json.loads(out.with_suffix(".json").read_text())
     assert ours == theirs
