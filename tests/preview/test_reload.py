@@ -11,6 +11,7 @@ from simdrive.errors import ScenarioError
 from simdrive.preview.history import blocks_equal, take_snapshot
 from simdrive.preview.playback import Playback
 from simdrive.preview.reload import source_files
+from tests.preview.conftest import ROOT
 
 DT = 1 / 30
 
@@ -86,3 +87,11 @@ def test_an_edit_of_the_base_file_reloads_too(make_viewer, scenario_copy):
     viewer.tick(1.0)
     assert viewer.reloader.reloads == 1 and viewer.playback.spec.duration == 6
     pygame.event.pump()
+
+
+def test_a_found_file_plays_its_listed_variants_and_watches_its_scenario():
+    found = ROOT / "docs" / "search" / "lead_brake_black_ice.found.yaml"
+    pb = Playback(found, 1)
+    assert pb.spec.name == "lead_brake_black_ice" and pb.variant.index != 1
+    files = [p.resolve() for p in source_files(found)]
+    assert (ROOT / "scenarios" / "lead_brake_black_ice.yaml").resolve() in files
