@@ -127,6 +127,28 @@ def _frame(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from simdrive.files import OutputError
+    from simdrive.preview.playback import Playback
+
+    # every bad input is reported before a window opens
+    if not Path(args.save_dir).is_dir():
+        raise OutputError(f"the folder {args.save_dir} does not exist", where=args.save_dir)
+    playback = Playback(args.path, args.variant, args.camera)
+    import pygame
+
+    from simdrive.preview.app import run_viewer
+
+    try:
+        return run_viewer(playback, save_dir=args.save_dir)
+    except pygame.error as error:
+        raise SimdriveError(f"cannot open the preview window: {error}",
+                            expected="a display (or SDL_VIDEODRIVER=dummy to run headless)"
+                            ) from None
+
+
 def _search(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -276,6 +298,20 @@ def build_parser() -> argparse.ArgumentParser:
     frame.add_argument("--overlay", action="store_true",
                        help="draw amodal and visible boxes, class and occlusion")
     frame.set_defaults(handler=_frame)
+
+    preview = commands.add_parser(
+        "preview", help="play a variant in an interactive window",
+        description="Open a window with the camera view and a bird's-eye view of a variant, "
+                    "playing in real time, with labels, HUD, step back, manual driving and hot "
+                    "reload of the scenario file; press h in the window for the keys.")
+    preview.add_argument("path", metavar="PATH", help="a scenario file or a found file")
+    preview.add_argument("--variant", type=int, default=0, metavar="K",
+                         help="variant index (default 0)")
+    preview.add_argument("--camera", default=None, metavar="NAME",
+                         help="camera name (default: the scenario's first camera)")
+    preview.add_argument("--save-dir", default=".", metavar="DIR",
+                         help="where the s key saves frames (default: the current folder)")
+    preview.set_defaults(handler=_preview)
 
     search = commands.add_parser(
         "search", help="search a scenario for its rare critical variants",

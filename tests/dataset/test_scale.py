@@ -40,20 +40,28 @@ def test_rerunning_a_finished_dataset_skips_every_shard(tmp_path, reference, cap
     assert tree(tmp_path / "ds") == reference
 
 
-def test_a_run_killed_at_random_moments_resumes_to_the_identical_dataset(tmp_path, reference):
+def test_a_run_killed_at_random_moments_resumes_to_the_identical_dataset(tmp_path):
+    # enough frames (82) that a run takes several seconds, so the kills land mid-run
+    longer = [*SMALL, "--every", "4"]
+    ref = tmp_path / "reference"
+    ref.mkdir()
+    assert render(ref, *longer, "--workers", "1", "-o", "ds") == 0
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    command = [sys.executable, "-m", "simdrive", "render", *SMALL, "--workers", "2", "-o", "ds"]
+    work = tmp_path / "killed"
+    work.mkdir()
+    command = [sys.executable, "-m", "simdrive", "render", *longer, "--workers", "2", "-o",
+               "ds"]
     rng = np.random.default_rng(7)
     kills = 0
     for _ in range(4):
-        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(float(rng.uniform(0.8, 3.5)))
+        time.sleep(float(rng.uniform(0.6, 3.0)))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)  # the command and its worker processes
             kills += 1
         proc.wait()
     assert kills >= 2
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert tree(tmp_path / "ds") == reference
+    assert tree(work / "ds") == tree(ref / "ds")

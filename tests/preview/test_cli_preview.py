@@ -1,0 +1,42 @@
+"""simdrive preview: bad input exits 2 before a window opens; the loop ends on quit."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+
+import simdrive.preview.app as app
+from simdrive.cli import main
+from tests.preview.conftest import CHILD
+
+
+@pytest.mark.parametrize("args, says", [
+    (["missing.yaml"], "missing.yaml"),
+    ([str(CHILD), "--variant", "100000"], "no such variant"),
+    ([str(CHILD), "--camera", "roof"], "no camera 'roof'"),
+    ([str(CHILD), "--save-dir", "/no/such/folder"], "does not exist"),
+])
+def test_bad_input_is_a_clean_error_before_any_window(args, says, monkeypatch, capsys):
+    def no_window(*a, **k):
+        raise AssertionError("a window was opened")
+
+    monkeypatch.setattr(app, "run_viewer", no_window)
+    assert main(["preview", *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+
+
+def test_the_command_runs_the_window_until_it_is_closed(monkeypatch, tmp_path):
+    frames = []
+    original = app.Viewer.process_events
+
+    def quit_after_three(self):
+        frames.append(self.playback.step)
+        if len(frames) == 3:
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0,
+                                                 unicode="\x1b"))
+        original(self)
+
+    monkeypatch.setattr(app.Viewer, "process_events", quit_after_three)
+    assert main(["preview", str(CHILD), "--variant", "2", "--save-dir", str(tmp_path)]) == 0
+    assert len(frames) == 3
