@@ -72,17 +72,23 @@ def _link(src: Path, dst: Path) -> None:
         os.replace(tmp, dst)
 
 
+def write_frame(out: Path, frame: dict) -> None:
+    """The image link, label and calib files of one frame (written by its shard worker)."""
+    base = out / "kitti" / frame["split"]
+    stem = frame["stem"]
+    for sub in ("image_2", "label_2", "calib"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    _link(out / frame["image"], base / "image_2" / Path(frame["image"]).name)
+    write_atomic(base / "label_2" / f"{stem}.txt", label_text(frame).encode())
+    write_atomic(base / "calib" / f"{stem}.txt", calib_text(frame["camera"]).encode())
+
+
 def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
+    """ImageSets (the per-frame files come from the shards, see write_frame)."""
     for split in splits:
         for sub in ("image_2", "label_2", "calib"):
             (out / "kitti" / split / sub).mkdir(parents=True, exist_ok=True)
     (out / "kitti" / "ImageSets").mkdir(parents=True, exist_ok=True)
-    for frame in frames:
-        base = out / "kitti" / frame["split"]
-        stem = frame["stem"]
-        _link(out / frame["image"], base / "image_2" / Path(frame["image"]).name)
-        write_atomic(base / "label_2" / f"{stem}.txt", label_text(frame).encode())
-        write_atomic(base / "calib" / f"{stem}.txt", calib_text(frame["camera"]).encode())
     for split in splits:
         stems = "".join(f["stem"] + "\n" for f in frames if f["split"] == split)
         write_atomic(out / "kitti" / "ImageSets" / f"{split}.txt", stems.encode())

@@ -1,6 +1,7 @@
 """Rendering one shard (in a worker process, local or on a Dask cluster).
 
-A shard writes its images (and extras) one file at a time, atomically, then its
+A shard writes its images (and extras, and the YOLO and KITTI files of each frame)
+one file at a time, atomically, then its
 record ``.simdrive/shards/<id>.json``: every frame's camera, weather, time and
 every actor's labels, whether the box filter keeps it, and its COCO RLE mask.
 The record is written last, so a shard either has a record and all its files,
@@ -17,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from simdrive.dataset import rle
+from simdrive.dataset import kitti, rle, yolo
 from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard
@@ -30,6 +31,9 @@ from simdrive.world.maps import build_map
 
 STATE_DIR = ".simdrive"
 SHARD_DIR = f"{STATE_DIR}/shards"
+
+PER_FRAME_WRITERS = {"yolo": yolo.write_frame, "kitti": kitti.write_frame}
+"""Format files written per frame by the shard that renders it (the rest at assembly)."""
 
 _SPECS: dict = {}  # per worker process: (file, content hash) -> (spec, road)
 
@@ -111,6 +115,9 @@ def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardRe
                           variant=shard.variant.index, seed=shard.variant.seed,
                           values=shard.variant.values,
                           extras=_extras(out, frame, shard.split, stem, options.extras))
+            for name in options.formats:
+                if name in PER_FRAME_WRITERS:
+                    PER_FRAME_WRITERS[name](out, record)
             frames.append(record)
     data = json.dumps({"shard": shard.shard_id, "frames": frames}, sort_keys=True,
                       separators=(",", ":")).encode()

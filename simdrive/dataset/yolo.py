@@ -27,13 +27,18 @@ def label_lines(frame: dict) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def write_frame(out: Path, frame: dict) -> None:
+    """The label file of one frame (written by the shard worker that renders it)."""
+    path = out / "labels" / frame["split"] / f"{frame['stem']}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, label_lines(frame).encode())
+
+
 def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
+    """data.yaml (the label files come from the shards, see write_frame)."""
     for split in splits:
         (out / "labels" / split).mkdir(parents=True, exist_ok=True)
         (out / "images" / split).mkdir(parents=True, exist_ok=True)
-    for frame in frames:
-        rel = f"labels/{frame['split']}/{frame['stem']}.txt"
-        write_atomic(out / rel, label_lines(frame).encode())
     names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
     # Ultralytics needs train and val; a missing split points at the training images
     roles = {"train": "train", "val": "val" if "val" in splits else "train",
