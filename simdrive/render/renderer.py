@@ -118,6 +118,25 @@ class Renderer:
 
     # ---- the passes ------------------------------------------------------------
     def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0) -> Frame:
+        cam, colour, depth, inst, sem, actors, unoccluded = self._rasterize(scene, spec, look)
+        h, w = spec.height, spec.width
+        n = len(scene.names)
+        glows = self._glows(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
+        if glows.shape[0]:
+            FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
+        image = np.empty((h, w, 3), np.uint8)
+        vis_box = np.empty((n, 4), np.int64)
+        vis_box[:] = (w, h, -1, -1)
+        vis_count = np.zeros(n, np.int64)
+        self._finish(colour, inst, image, vis_box, vis_count, cam, look, frame_seed)
+        if self.options.motion_blur and not cam.orthographic:
+            image = self._motion_blur(image, depth, scene, cam)
+        labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
+        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
+
+    def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
+        """The ground and actor passes: (camera, colour, depth, inst, sem, actor block,
+        unoccluded pixel counts). benchmarks/bench_render.py times this alone."""
         cam = self.camera(scene, spec)
         h, w = spec.height, spec.width
         colour = np.empty((h, w), np.uint32)
@@ -139,18 +158,7 @@ class Renderer:
         draw_actors(m, actors, cam, look, lights, fog_lut, colour, depth, inst, sem, stamp,
                     self._stamp_base, unoccluded)
         self._stamp_base += actors.shape[0] + 1
-        glows = self._glows(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
-        if glows.shape[0]:
-            FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
-        image = np.empty((h, w, 3), np.uint8)
-        vis_box = np.empty((n, 4), np.int64)
-        vis_box[:] = (w, h, -1, -1)
-        vis_count = np.zeros(n, np.int64)
-        self._finish(colour, inst, image, vis_box, vis_count, cam, look, frame_seed)
-        if self.options.motion_blur and not cam.orthographic:
-            image = self._motion_blur(image, depth, scene, cam)
-        labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
-        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
+        return cam, colour, depth, inst, sem, actors, unoccluded
 
     def _ground_block(self, cam: Camera, look: Look, tex: GroundTexture) -> np.ndarray:
         from simdrive.render import ground_pass as G
