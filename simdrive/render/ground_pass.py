@@ -38,6 +38,8 @@ G_TEXEL, G_X0, G_Y0, G_ORTHO, G_FX, G_MPP, G_FAR, G_TINT, G_FOG_RGB, G_FOG_SCALE
 G_COUNT = 14
 
 SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
+LIGHT_STEP = 4  # ground light is sampled every LIGHT_STEP columns and interpolated
+CONE_MARGIN_PX = 2.0  # slack of the light-cone span on a row (the per-pixel test is exact)
 
 
 @inline_kernel
@@ -128,65 +130,91 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     keep = 1.0 - f
     # near the camera a texel covers several pixels: filter bilinearly there
     magnified = foot * inv_texel < 1.0
+    tiles_w = (lvl_w[level] + 7) >> 3
+    base = lvl_off[level]
+    last = -1  # bilinear: texel index of the last 2 x 2 block fetched, and its texels
+    p00 = p01 = p10 = p11 = np.int64(0)
     for col in range(w):
         ci = min(max(int(tx), 0), wmax) if tx > 0.0 else 0
         ri = min(max(int(ty), 0), hmax) if ty > 0.0 else 0
-        p = tex[texel_index(lvl_off, lvl_w, level, ri, ci)]
+        p = tex[base + ((((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3) | (ci & 7))]
         if magnified:
-            cr, cg, cb = _bilinear(tex, lvl_off, lvl_w, tx - 0.5, ty - 0.5, wmax, hmax)
+            # 8-bit weights on packed words (see _lerp_packed); texel centres at k + 0.5
+            fx = max(tx - 0.5, 0.0) * 256.0
+            fy = max(ty - 0.5, 0.0) * 256.0
+            x0 = min(int(fx) >> 8, wmax)
+            y0 = min(int(fy) >> 8, hmax)
+            key = y0 * (wmax + 1) + x0
+            if key != last:
+                last = key
+                x1 = min(x0 + 1, wmax)
+                y1 = min(y0 + 1, hmax)
+                p00 = np.int64(tex[base + _tiled(tiles_w, y0, x0)])
+                p01 = np.int64(tex[base + _tiled(tiles_w, y0, x1)])
+                p10 = np.int64(tex[base + _tiled(tiles_w, y1, x0)])
+                p11 = np.int64(tex[base + _tiled(tiles_w, y1, x1)])
+            wx = int(fx) & 255
+            wy = int(fy) & 255
+            q = _lerp_packed(_lerp_packed(p00, p01, wx), _lerp_packed(p10, p11, wx), wy)
+            cr = float((q >> 16) & 255)
+            cg = float((q >> 8) & 255)
+            cb = float(q & 255)
         else:
             cr = float((p >> 16) & 255)
             cg = float((p >> 8) & 255)
             cb = float(p & 255)
-        if lit:
-            colour[row, col] = pack_rgb(cr * (ar + light_row[col, 0] * keep) + br,
-                                        cg * (ag + light_row[col, 1] * keep) + bg,
-                                        cb * (ab + light_row[col, 2] * keep) + bb)
-            light_row[col, 0] = 0.0
-            light_row[col, 1] = 0.0
-            light_row[col, 2] = 0.0
+        if lit:  # light sampled every LIGHT_STEP columns, linear in between
+            j = col // LIGHT_STEP
+            f = (col - j * LIGHT_STEP) * (1.0 / LIGHT_STEP)
+            lr = light_row[j, 0] + (light_row[j + 1, 0] - light_row[j, 0]) * f
+            lg = light_row[j, 1] + (light_row[j + 1, 1] - light_row[j, 1]) * f
+            lb = light_row[j, 2] + (light_row[j + 1, 2] - light_row[j, 2]) * f
+            colour[row, col] = pack_rgb(cr * (ar + lr * keep) + br,
+                                        cg * (ag + lg * keep) + bg,
+                                        cb * (ab + lb * keep) + bb)
         else:
             colour[row, col] = pack_rgb(cr * ar + br, cg * ag + bg, cb * ab + bb)
-        depth[row, col] = depth_value
-        inst[row, col] = -1
         sem[row, col] = np.uint8(p >> 24)
         tx += sx
         ty += sy
+    if lit:
+        for j in range((w - 1) // LIGHT_STEP + 2):
+            light_row[j, 0] = 0.0
+            light_row[j, 1] = 0.0
+            light_row[j, 2] = 0.0
+    # constant per row: separate loops the compiler turns into vector stores
+    for col in range(w):
+        depth[row, col] = depth_value
+    for col in range(w):
+        inst[row, col] = -1
 
 
-@kernel
-def _bilinear(tex, lvl_off, lvl_w, fx, fy, wmax, hmax):
-    """Bilinear colour of level 0 at texel coordinates (fx, fy) (texel centres at k + 0.5)."""
-    x0 = int(math.floor(fx))
-    y0 = int(math.floor(fy))
-    ax = fx - x0
-    ay = fy - y0
-    c0 = min(max(x0, 0), wmax)
-    c1 = min(max(x0 + 1, 0), wmax)
-    r0 = min(max(y0, 0), hmax)
-    r1 = min(max(y0 + 1, 0), hmax)
-    p00 = tex[texel_index(lvl_off, lvl_w, 0, r0, c0)]
-    p01 = tex[texel_index(lvl_off, lvl_w, 0, r0, c1)]
-    p10 = tex[texel_index(lvl_off, lvl_w, 0, r1, c0)]
-    p11 = tex[texel_index(lvl_off, lvl_w, 0, r1, c1)]
-    w00 = (1.0 - ax) * (1.0 - ay)
-    w01 = ax * (1.0 - ay)
-    w10 = (1.0 - ax) * ay
-    w11 = ax * ay
-    r = (w00 * ((p00 >> 16) & 255) + w01 * ((p01 >> 16) & 255) + w10 * ((p10 >> 16) & 255)
-         + w11 * ((p11 >> 16) & 255))
-    g = (w00 * ((p00 >> 8) & 255) + w01 * ((p01 >> 8) & 255) + w10 * ((p10 >> 8) & 255)
-         + w11 * ((p11 >> 8) & 255))
-    b = w00 * (p00 & 255) + w01 * (p01 & 255) + w10 * (p10 & 255) + w11 * (p11 & 255)
-    return r, g, b
+@inline_kernel
+def _tiled(tiles_w, ri, ci):
+    """Offset of texel (ri, ci) inside a level (8 x 8 tiles, tiles row by row)."""
+    return (((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3) | (ci & 7)
+
+
+@inline_kernel
+def _lerp_packed(p, q, a):
+    """Packed 0xRRGGBB words (int64) blended as p (256 - a) / 256 + q a / 256, a in 0-255.
+
+    Red and blue share one multiply (16-bit lanes, no carry between them).
+    """
+    rb = ((p & 0xFF00FF) * (256 - a) + (q & 0xFF00FF) * a + 0x800080) >> 8
+    g = ((p & 0x00FF00) * (256 - a) + (q & 0x00FF00) * a + 0x008000) >> 8
+    return (rb & 0xFF00FF) | (g & 0x00FF00)
 
 
 @kernel
 def _splat_row_lights(ax, bx, ay, by, w, lights, light_row):
-    """Add each light's gain to light_row (W, 3) over the columns within its range.
+    """Add each light's gain to light_row over the columns within its range and cone.
 
     The row's ground points are (ax + u bx, ay + u by) at pixel centre u; the
-    columns a light can reach solve a quadratic. Returns whether any was lit.
+    columns a light can reach solve a quadratic. The gain is sampled at columns
+    0, LIGHT_STEP, 2 LIGHT_STEP, ... into light_row[col // LIGHT_STEP] (light
+    varies slowly along a row; the pixel loop interpolates). Returns whether
+    any sample was lit.
     """
     lit = False
     a = bx * bx + by * by
@@ -208,17 +236,70 @@ def _splat_row_lights(ax, bx, ay, by, w, lights, light_row):
             root = math.sqrt(disc)
             u0 = (-b - root) / (2.0 * a)
             u1 = (-b + root) / (2.0 * a)
+        u0, u1 = _cone_span(ax, bx, ay, by, lights, k, u0, u1)
+        if u0 > u1:
+            continue
         c0 = max(0, int(math.ceil(u0 - 0.5)))
         c1 = min(w - 1, int(math.floor(u1 - 0.5)))
-        for col in range(c0, c1 + 1):
-            u = col + 0.5
+        if c0 > c1:
+            continue
+        for j in range(c0 // LIGHT_STEP, c1 // LIGHT_STEP + 2):
+            u = j * LIGHT_STEP + 0.5
             gr, gg, gb = _light_gain(ax + u * bx, ay + u * by, lights, k)
             if gr > 0.0 or gg > 0.0 or gb > 0.0:
-                light_row[col, 0] += gr
-                light_row[col, 1] += gg
-                light_row[col, 2] += gb
+                light_row[j, 0] += gr
+                light_row[j, 1] += gg
+                light_row[j, 2] += gb
                 lit = True
     return lit
+
+
+@kernel
+def _cone_span(ax, bx, ay, by, lights, k, u0, u1):
+    """Narrow [u0, u1] (pixel u along the row) to the part inside light k's cone, plus a margin.
+
+    Only saves work: _light_gain still tests every pixel, so the span may be
+    too wide but never too narrow (a margin of CONE_MARGIN_PX covers rounding).
+    On the row, the light-to-point vector is e(u) = (ex + u bx, ey + u by, -z);
+    inside the cone D.e >= cos |e|, i.e. s(u) = alpha + beta u >= 0 and
+    q(u) = s(u)^2 - cos^2 |e(u)|^2 >= 0, a quadratic in u.
+    """
+    cos = lights[k, L_COS]
+    if cos <= 0.0:
+        return u0, u1
+    ex, ey, ez = ax - lights[k, L_X], ay - lights[k, L_Y], -lights[k, L_Z]
+    dx, dy, dz = lights[k, L_DX], lights[k, L_DY], lights[k, L_DZ]
+    alpha = dx * ex + dy * ey + dz * ez
+    beta = dx * bx + dy * by
+    if beta > 0.0:
+        u0 = max(u0, -alpha / beta - CONE_MARGIN_PX)
+    elif beta < 0.0:
+        u1 = min(u1, -alpha / beta + CONE_MARGIN_PX)
+    elif alpha < 0.0:
+        return 1.0, 0.0
+    c2 = cos * cos
+    a2 = beta * beta - c2 * (bx * bx + by * by)
+    a1 = 2.0 * alpha * beta - c2 * 2.0 * (bx * ex + by * ey)
+    a0 = alpha * alpha - c2 * (ex * ex + ey * ey + ez * ez)
+    scale = beta * beta + c2 * (bx * bx + by * by)
+    if abs(a2) <= 1e-9 * scale:
+        return u0, u1  # nearly linear: no narrowing
+    disc = a1 * a1 - 4.0 * a2 * a0
+    if disc <= 0.0:
+        return (u0, u1) if a2 > 0.0 else (1.0, 0.0)
+    root = math.sqrt(disc)
+    r1 = (-a1 - root) / (2.0 * a2)
+    r2 = (-a1 + root) / (2.0 * a2)
+    if r1 > r2:
+        r1, r2 = r2, r1
+    if a2 < 0.0:  # inside between the roots
+        return max(u0, r1 - CONE_MARGIN_PX), min(u1, r2 + CONE_MARGIN_PX)
+    # outside between the roots; the cone side is one of the two rays
+    if r1 + CONE_MARGIN_PX <= u0:
+        u0 = max(u0, r2 - CONE_MARGIN_PX)
+    if r2 - CONE_MARGIN_PX >= u1:
+        u1 = min(u1, r1 + CONE_MARGIN_PX)
+    return u0, u1
 
 
 @kernel
