@@ -38,6 +38,8 @@ G_TEXEL, G_X0, G_Y0, G_ORTHO, G_FX, G_MPP, G_FAR, G_TINT, G_FOG_RGB, G_FOG_SCALE
 G_COUNT = 14
 
 SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
+FRAC = 24  # fractional bits of the fixed-point texel coordinates along a row
+ONE, HALF = float(1 << FRAC), 1 << (FRAC - 1)
 LIGHT_STEP = 4  # ground light is sampled every LIGHT_STEP columns and interpolated
 CONE_MARGIN_PX = 2.0  # slack of the light-cone span on a row (the per-pixel test is exact)
 
@@ -59,12 +61,13 @@ def _level(foot, inv_texel, n_levels):
 
 @kernel
 def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, colour, depth, inst, sem):
+                light_row, texels, colour, depth, inst, sem):
     """Write ground or sky colour, depth (m, inf for sky), inst -1 and semantic class.
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
-    light_row: (W, 3) float64 zeros, a workspace left zeroed. When the camera
+    light_row: (W, 3) float64 zeros, a workspace left zeroed; texels: (W,)
+    uint32 workspace. When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
     """
@@ -73,7 +76,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     for row in range(h):
         if level_row:
             _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                        fog_lut, light_row, colour, depth, inst, sem)
+                        fog_lut, light_row, texels, colour, depth, inst, sem)
         else:
             for col in range(w):
                 _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
@@ -93,7 +96,7 @@ def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
 
 @kernel
 def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, colour, depth, inst, sem):
+                light_row, texels, colour, depth, inst, sem):
     w = colour.shape[1]
     v = row + 0.5
     uc = w * 0.5
@@ -132,51 +135,41 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     magnified = foot * inv_texel < 1.0
     tiles_w = (lvl_w[level] + 7) >> 3
     base = lvl_off[level]
-    last = -1  # bilinear: texel index of the last 2 x 2 block fetched, and its texels
-    p00 = p01 = p10 = p11 = np.int64(0)
+    # texel coordinates in fixed point (FRAC bits) advance by an integer step per pixel
+    txi = int(math.floor(tx * ONE))
+    tyi = int(math.floor(ty * ONE))
+    sxi = int(round(sx * ONE))
+    syi = int(round(sy * ONE))
+    # unlit rows: colour = (texel * mul + add) >> 16 per channel, rounded
+    mr, mg, mb = int(ar * 65536.0 + 0.5), int(ag * 65536.0 + 0.5), int(ab * 65536.0 + 0.5)
+    add_r = int(br * 65536.0 + 32768.0)
+    add_g = int(bg * 65536.0 + 32768.0)
+    add_b = int(bb * 65536.0 + 32768.0)
+    # texels first (one loop per filter, no branches inside), then their colour
+    if magnified:
+        _bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels)
+    else:
+        _nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels)
     for col in range(w):
-        ci = min(max(int(tx), 0), wmax) if tx > 0.0 else 0
-        ri = min(max(int(ty), 0), hmax) if ty > 0.0 else 0
-        p = tex[base + ((((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3) | (ci & 7))]
-        if magnified:
-            # 8-bit weights on packed words (see _lerp_packed); texel centres at k + 0.5
-            fx = max(tx - 0.5, 0.0) * 256.0
-            fy = max(ty - 0.5, 0.0) * 256.0
-            x0 = min(int(fx) >> 8, wmax)
-            y0 = min(int(fy) >> 8, hmax)
-            key = y0 * (wmax + 1) + x0
-            if key != last:
-                last = key
-                x1 = min(x0 + 1, wmax)
-                y1 = min(y0 + 1, hmax)
-                p00 = np.int64(tex[base + _tiled(tiles_w, y0, x0)])
-                p01 = np.int64(tex[base + _tiled(tiles_w, y0, x1)])
-                p10 = np.int64(tex[base + _tiled(tiles_w, y1, x0)])
-                p11 = np.int64(tex[base + _tiled(tiles_w, y1, x1)])
-            wx = int(fx) & 255
-            wy = int(fy) & 255
-            q = _lerp_packed(_lerp_packed(p00, p01, wx), _lerp_packed(p10, p11, wx), wy)
-            cr = float((q >> 16) & 255)
-            cg = float((q >> 8) & 255)
-            cb = float(q & 255)
-        else:
-            cr = float((p >> 16) & 255)
-            cg = float((p >> 8) & 255)
-            cb = float(p & 255)
-        if lit:  # light sampled every LIGHT_STEP columns, linear in between
+        sem[row, col] = np.uint8(texels[col] >> 24)
+    if lit:
+        for col in range(w):  # light sampled every LIGHT_STEP columns, linear in between
+            q = texels[col]
             j = col // LIGHT_STEP
             f = (col - j * LIGHT_STEP) * (1.0 / LIGHT_STEP)
             lr = light_row[j, 0] + (light_row[j + 1, 0] - light_row[j, 0]) * f
             lg = light_row[j, 1] + (light_row[j + 1, 1] - light_row[j, 1]) * f
             lb = light_row[j, 2] + (light_row[j + 1, 2] - light_row[j, 2]) * f
-            colour[row, col] = pack_rgb(cr * (ar + lr * keep) + br,
-                                        cg * (ag + lg * keep) + bg,
-                                        cb * (ab + lb * keep) + bb)
-        else:
-            colour[row, col] = pack_rgb(cr * ar + br, cg * ag + bg, cb * ab + bb)
-        sem[row, col] = np.uint8(p >> 24)
-        tx += sx
-        ty += sy
+            colour[row, col] = pack_rgb(((q >> 16) & 255) * (ar + lr * keep) + br,
+                                        ((q >> 8) & 255) * (ag + lg * keep) + bg,
+                                        (q & 255) * (ab + lb * keep) + bb)
+    else:
+        for col in range(w):
+            q = texels[col]
+            r = min(255, (((q >> 16) & 255) * mr + add_r) >> 16)
+            gg = min(255, (((q >> 8) & 255) * mg + add_g) >> 16)
+            b = min(255, ((q & 255) * mb + add_b) >> 16)
+            colour[row, col] = np.uint32((r << 16) | (gg << 8) | b)
     if lit:
         for j in range((w - 1) // LIGHT_STEP + 2):
             light_row[j, 0] = 0.0
@@ -189,6 +182,44 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
         inst[row, col] = -1
 
 
+@kernel
+def _nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
+    """texels[col]: the texel word under pixel col (fixed-point coordinates, see FRAC)."""
+    for col in range(texels.shape[0]):
+        ci = min(max(txi >> FRAC, 0), wmax)
+        ri = min(max(tyi >> FRAC, 0), hmax)
+        texels[col] = tex[base + _tiled(tiles_w, ri, ci)]
+        txi += sxi
+        tyi += syi
+
+
+@kernel
+def _bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
+    """texels[col]: semantic byte of the texel under pixel col, colour filtered bilinearly
+    over the 2 x 2 texels round it (texel centres at k + 0.5; 8-bit weights)."""
+    for col in range(texels.shape[0]):
+        fx = max(txi - HALF, 0) >> (FRAC - 8)
+        fy = max(tyi - HALF, 0) >> (FRAC - 8)
+        x0 = min(fx >> 8, wmax)
+        y0 = min(fy >> 8, hmax)
+        wx = fx & 255
+        wy = fy & 255
+        # neighbours at +dx and +dy words (across a tile edge: in the next tile)
+        i00 = base + _tiled(tiles_w, y0, x0)
+        dx = 0 if x0 >= wmax else (1 if (x0 & 7) != 7 else 57)
+        dy = 0 if y0 >= hmax else (8 if (y0 & 7) != 7 else (tiles_w << 6) - 56)
+        p00, p01 = np.int64(tex[i00]), np.int64(tex[i00 + dx])
+        p10, p11 = np.int64(tex[i00 + dy]), np.int64(tex[i00 + dy + dx])
+        # the texel under the pixel centre is the block's corner nearest to it
+        top = p01 if wx >= 128 else p00
+        bottom = p11 if wx >= 128 else p10
+        under = bottom if wy >= 128 else top
+        q = _bilinear_packed(p00, p01, p10, p11, wx, wy)
+        texels[col] = np.uint32((under & 0xFF000000) | q)
+        txi += sxi
+        tyi += syi
+
+
 @inline_kernel
 def _tiled(tiles_w, ri, ci):
     """Offset of texel (ri, ci) inside a level (8 x 8 tiles, tiles row by row)."""
@@ -196,14 +227,27 @@ def _tiled(tiles_w, ri, ci):
 
 
 @inline_kernel
-def _lerp_packed(p, q, a):
-    """Packed 0xRRGGBB words (int64) blended as p (256 - a) / 256 + q a / 256, a in 0-255.
+def _spread(p):
+    """0x00RRGGBB -> 0x0000_00RR_00GG_00BB: one 16-bit lane per channel."""
+    p = np.int64(p)
+    return (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
 
-    Red and blue share one multiply (16-bit lanes, no carry between them).
+
+@inline_kernel
+def _bilinear_packed(p00, p01, p10, p11, wx, wy):
+    """Bilinear blend of four packed 0xRRGGBB texels, wx, wy in 1/256 (0-255), rounded.
+
+    The weights are integers summing to 256, so each 16-bit lane of the
+    spread words holds at most 255 * 256 + 128: one multiply per texel for all
+    three channels, no carry between them.
     """
-    rb = ((p & 0xFF00FF) * (256 - a) + (q & 0xFF00FF) * a + 0x800080) >> 8
-    g = ((p & 0x00FF00) * (256 - a) + (q & 0x00FF00) * a + 0x008000) >> 8
-    return (rb & 0xFF00FF) | (g & 0x00FF00)
+    w11 = (wx * wy + 128) >> 8
+    w01 = wx - w11
+    w10 = wy - w11
+    w00 = 256 - wx - wy + w11
+    acc = (_spread(p00) * w00 + _spread(p01) * w01 + _spread(p10) * w10 + _spread(p11) * w11
+           + 0x0000_0080_0080_0080)
+    return ((acc >> 24) & 0xFF0000) | ((acc >> 16) & 0xFF00) | ((acc >> 8) & 0xFF)
 
 
 @kernel

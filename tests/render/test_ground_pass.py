@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simdrive.render import raster as R
-from simdrive.render.ground_pass import _cone_span, _lerp_packed, _light_gain
+from simdrive.render.ground_pass import _bilinear_packed, _cone_span, _light_gain
 
 
 def _random_light(rng) -> np.ndarray:
@@ -45,14 +45,24 @@ def test_cone_span_never_drops_a_lit_column(seed):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_lerp_packed_blends_each_channel(seed):
+def test_bilinear_packed_blends_each_channel_like_floats(seed):
     rng = np.random.default_rng(seed)
-    for _ in range(200):
-        p, q = (int(v) for v in rng.integers(0, 1 << 24, 2))
-        a = int(rng.integers(0, 256))
-        out = _lerp_packed(np.int64(p), np.int64(q), a)
+    for _ in range(300):
+        texels = [int(v) for v in rng.integers(0, 1 << 24, 4)]
+        wx, wy = (int(v) for v in rng.integers(0, 256, 2))
+        out = int(_bilinear_packed(*(np.int64(t) for t in texels), wx, wy))
+        ax, ay = wx / 256, wy / 256
+        weights = ((1 - ax) * (1 - ay), ax * (1 - ay), (1 - ax) * ay, ax * ay)
         for shift in (16, 8, 0):
-            cp, cq = (p >> shift) & 255, (q >> shift) & 255
-            expected = (cp * (256 - a) + cq * a) / 256
-            assert abs(((out >> shift) & 255) - expected) <= 0.5 + 1e-9
+            expected = sum(w * ((t >> shift) & 255) for w, t in zip(weights, texels, strict=True))
+            # weights in 1/256 (the corner weight rounded, the others adjusted so they
+            # sum to 256; each is off by at most half a step) and the final rounding
+            assert abs(((out >> shift) & 255) - expected) <= 1.5
         assert out >> 24 == 0
+
+
+def test_bilinear_packed_keeps_a_flat_colour():
+    for colour in (0, 0x123456, 0xFFFFFF, 0x80FF01):
+        for wx, wy in ((0, 0), (255, 255), (128, 17)):
+            c = np.int64(colour)
+            assert _bilinear_packed(c, c, c, c, wx, wy) == colour
