@@ -39,8 +39,8 @@ G_COUNT = 14
 
 SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
 FRAC = 24  # fractional bits of the fixed-point texel coordinates along a row
-ONE, HALF = float(1 << FRAC), 1 << (FRAC - 1)
-LIGHT_STEP = 4  # ground light is sampled every LIGHT_STEP columns and interpolated
+ONE, ONE_I, HALF = float(1 << FRAC), 1 << FRAC, 1 << (FRAC - 1)
+LIGHT_STEP = 8  # ground light is sampled every LIGHT_STEP columns and interpolated
 CONE_MARGIN_PX = 2.0  # slack of the light-cone span on a row (the per-pixel test is exact)
 
 
@@ -146,8 +146,18 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     add_g = int(bg * 65536.0 + 32768.0)
     add_b = int(bb * 65536.0 + 32768.0)
     # texels first (one loop per filter, no branches inside), then their colour
-    if magnified:
+    # the texel path is a straight line: when both ends keep clear of the level's
+    # borders, no pixel of the row needs clamping (same texels, fewer instructions)
+    end_x = txi + (w - 1) * sxi
+    end_y = tyi + (w - 1) * syi
+    inside = (min(txi, end_x) >= ONE_I and max(txi, end_x) < (wmax - 1) * ONE_I
+              and min(tyi, end_y) >= ONE_I and max(tyi, end_y) < (hmax - 1) * ONE_I)
+    if magnified and inside:
+        _bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels)
+    elif magnified:
         _bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels)
+    elif inside:
+        _nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels)
     else:
         _nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels)
     for col in range(w):
@@ -191,6 +201,38 @@ def _nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
         texels[col] = tex[base + _tiled(tiles_w, ri, ci)]
         txi += sxi
         tyi += syi
+
+
+@kernel
+def _nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
+    """_nearest_row for a row whose texels all lie inside the level (no clamping)."""
+    for col in range(texels.shape[0]):
+        ci = (txi + col * sxi) >> FRAC
+        ri = (tyi + col * syi) >> FRAC
+        texels[col] = tex[base + _tiled(tiles_w, ri, ci)]
+
+
+@kernel
+def _bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
+    """_bilinear_row for a row whose 2 x 2 blocks all lie inside the level (no clamping)."""
+    row_step = (tiles_w << 6) - 64  # from the last texel row of a tile to the next tile's
+    for col in range(texels.shape[0]):
+        fx = (txi + col * sxi - HALF) >> (FRAC - 8)
+        fy = (tyi + col * syi - HALF) >> (FRAC - 8)
+        x0 = fx >> 8
+        y0 = fy >> 8
+        wx = fx & 255
+        wy = fy & 255
+        i00 = base + _tiled(tiles_w, y0, x0)
+        dx = 57 if (x0 & 7) == 7 else 1
+        dy = 8 + row_step if (y0 & 7) == 7 else 8
+        p00, p01 = np.int64(tex[i00]), np.int64(tex[i00 + dx])
+        p10, p11 = np.int64(tex[i00 + dy]), np.int64(tex[i00 + dy + dx])
+        top = p01 if wx >= 128 else p00
+        bottom = p11 if wx >= 128 else p10
+        under = bottom if wy >= 128 else top
+        texels[col] = np.uint32((under & 0xFF000000) | _bilinear_packed(p00, p01, p10, p11,
+                                                                         wx, wy))
 
 
 @kernel
@@ -287,9 +329,11 @@ def _splat_row_lights(ax, bx, ay, by, w, lights, light_row):
         c1 = min(w - 1, int(math.floor(u1 - 0.5)))
         if c0 > c1:
             continue
+        inv_range, inv_edge, inv_ramp = _light_inverses(lights, k)
         for j in range(c0 // LIGHT_STEP, c1 // LIGHT_STEP + 2):
             u = j * LIGHT_STEP + 0.5
-            gr, gg, gb = _light_gain(ax + u * bx, ay + u * by, lights, k)
+            gr, gg, gb = _gain(ax + u * bx, ay + u * by, lights, k, inv_range, inv_edge,
+                               inv_ramp)
             if gr > 0.0 or gg > 0.0 or gb > 0.0:
                 light_row[j, 0] += gr
                 light_row[j, 1] += gg
@@ -388,21 +432,36 @@ def _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem
 
 @inline_kernel
 def _light_gain(wx, wy, lights, k):
+    """(r, g, b) gain of light k on the ground point (wx, wy)."""
+    inv_range, inv_edge, inv_ramp = _light_inverses(lights, k)
+    return _gain(wx, wy, lights, k, inv_range, inv_edge, inv_ramp)
+
+
+@inline_kernel
+def _light_inverses(lights, k):
+    """Reciprocals _gain needs (computed once per light and row, not per pixel)."""
+    ramp = lights[k, L_RAMP]
+    return (1.0 / lights[k, L_RANGE], 1.0 / ((1.0 - lights[k, L_COS]) * 0.85),
+            1.0 / ramp if ramp > 0.0 else 0.0)
+
+
+@inline_kernel
+def _gain(wx, wy, lights, k, inv_range, inv_edge, inv_ramp):
     dx = wx - lights[k, L_X]
     dy = wy - lights[k, L_Y]
     dz = -lights[k, L_Z]
     rng = lights[k, L_RANGE]
-    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-    if dist >= rng:
+    dist2 = dx * dx + dy * dy + dz * dz
+    if dist2 >= rng * rng:
         return 0.0, 0.0, 0.0
-    cosang = (dx * lights[k, L_DX] + dy * lights[k, L_DY] + dz * lights[k, L_DZ]) / dist
-    if cosang < lights[k, L_COS]:
+    dot = dx * lights[k, L_DX] + dy * lights[k, L_DY] + dz * lights[k, L_DZ]
+    dist = math.sqrt(dist2)
+    if dot < lights[k, L_COS] * dist:
         return 0.0, 0.0, 0.0
     # soft beam edge over the outer part of the cone
-    edge = min(1.0, (cosang - lights[k, L_COS]) / ((1.0 - lights[k, L_COS]) * 0.85))
+    edge = min(1.0, (dot / dist - lights[k, L_COS]) * inv_edge)
     edge = edge * edge * (3.0 - 2.0 * edge)
-    fall = 1.0 - dist / rng
-    ramp = lights[k, L_RAMP]
-    near = min(1.0, max(0.0, (dist - 1.0) / ramp)) if ramp > 0.0 else 1.0
+    fall = 1.0 - dist * inv_range
+    near = min(1.0, max(0.0, (dist - 1.0) * inv_ramp)) if inv_ramp > 0.0 else 1.0
     gain = fall * fall * edge * near * near * (3.0 - 2.0 * near)
     return lights[k, L_R] * gain, lights[k, L_G] * gain, lights[k, L_B] * gain
