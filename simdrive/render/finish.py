@@ -178,13 +178,15 @@ def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) 
 
 @kernel
 def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
-    """Blur src (H, W, 3) into dst along the image motion of the static scene.
+    """Blur packed colours src (H, W) uint32 into dst along the image motion of the scene.
 
     (tx, ty, tz): the camera's displacement during the exposure, m, in camera
     axes; a pixel at depth z moves by ((u - cx) tz - fx tx) / z px horizontally
-    (and likewise vertically). Five taps along that motion, capped at max_px.
+    (and likewise vertically). Five taps along that motion, capped at max_px;
+    each channel is the rounded mean of its five taps.
     """
     h, w = depth.shape
+    max2 = max_px * max_px
     for row in range(h):
         for col in range(w):
             z = depth[row, col]
@@ -193,20 +195,20 @@ def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
             if z < 1e30:
                 fu = ((col + 0.5 - cx) * tz - fx * tx) / z
                 fv = ((row + 0.5 - cy) * tz - fy * ty) / z
-                n = math.sqrt(fu * fu + fv * fv)
-                if n > max_px:
+                n2 = fu * fu + fv * fv
+                if n2 > max2:
+                    n = math.sqrt(n2)
                     fu *= max_px / n
                     fv *= max_px / n
-            r = 0
-            g = 0
-            b = 0
+            # the taps' channels summed in 16-bit lanes (5 x 255 fits)
+            acc = np.int64(0)
             for k in range(5):
                 f = (k - 2) / 4.0
                 c = min(w - 1, max(0, int(col + f * fu)))
                 q = min(h - 1, max(0, int(row + f * fv)))
-                r += src[q, c, 0]
-                g += src[q, c, 1]
-                b += src[q, c, 2]
-            dst[row, col, 0] = (r + 2) // 5
-            dst[row, col, 1] = (g + 2) // 5
-            dst[row, col, 2] = (b + 2) // 5
+                p = np.int64(src[q, c])
+                acc += (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
+            r = (((acc >> 32) & 0xFFFF) + 2) // 5
+            g = (((acc >> 16) & 0xFFFF) + 2) // 5
+            b = ((acc & 0xFFFF) + 2) // 5
+            dst[row, col] = np.uint32((r << 16) | (g << 8) | b)
