@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import kernel
+from simdrive.core._jit import inline_kernel, kernel
 from simdrive.render.raster import pack_rgb
 
 # glow points
@@ -124,7 +124,7 @@ def finish_image(colour: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB)
 
 
-@kernel
+@inline_kernel
 def _row_stats(inst, row, vis_box, vis_count):
     """Visible pixel counts and boxes from one row of the instance buffer, run by run."""
     w = inst.shape[1]

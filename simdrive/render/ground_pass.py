@@ -192,7 +192,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
         inst[row, col] = -1
 
 
-@kernel
+@inline_kernel
 def _nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
     """texels[col]: the texel word under pixel col (fixed-point coordinates, see FRAC)."""
     for col in range(texels.shape[0]):
@@ -203,7 +203,7 @@ def _nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
         tyi += syi
 
 
-@kernel
+@inline_kernel
 def _nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
     """_nearest_row for a row whose texels all lie inside the level (no clamping)."""
     for col in range(texels.shape[0]):
@@ -342,7 +342,7 @@ def _splat_row_lights(ax, bx, ay, by, w, lights, light_row):
     return lit
 
 
-@kernel
+@inline_kernel
 def _cone_span(ax, bx, ay, by, lights, k, u0, u1):
     """Narrow [u0, u1] (pixel u along the row) to the part inside light k's cone, plus a margin.
 

@@ -245,7 +245,7 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                                  inst_value, sem_value)
 
 
-@kernel
+@inline_kernel
 def _outside_view(x, y, z, radius, cam, w, h):
     """Whether the sphere (x, y, z world, radius m) lies wholly outside the view: behind
     the near plane or beyond an image edge (then it covers no pixel centre)."""
