@@ -188,27 +188,34 @@ def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
     h, w = depth.shape
     max2 = max_px * max_px
     for row in range(h):
+        ty_row = (row + 0.5 - cy) * tz - fy * ty
         for col in range(w):
             z = depth[row, col]
-            fu = 0.0
-            fv = 0.0
-            if z < 1e30:
-                fu = ((col + 0.5 - cx) * tz - fx * tx) / z
-                fv = ((row + 0.5 - cy) * tz - fy * ty) / z
-                n2 = fu * fu + fv * fv
-                if n2 > max2:
-                    n = math.sqrt(n2)
-                    fu *= max_px / n
-                    fv *= max_px / n
-            # the taps' channels summed in 16-bit lanes (5 x 255 fits)
-            acc = np.int64(0)
-            for k in range(5):
-                f = (k - 2) / 4.0
+            if z >= 1e30:  # the sky does not move: all five taps are the pixel itself
+                dst[row, col] = src[row, col]
+                continue
+            inv_z = 1.0 / z
+            fu = ((col + 0.5 - cx) * tz - fx * tx) * inv_z
+            fv = ty_row * inv_z
+            n2 = fu * fu + fv * fv
+            if n2 > max2:
+                scale = max_px / math.sqrt(n2)
+                fu *= scale
+                fv *= scale
+            # taps at -1/2, -1/4, 0, 1/4, 1/2 of the motion; channels summed in 16-bit lanes
+            acc = _spread(src[row, col])
+            for f in (-0.5, -0.25, 0.25, 0.5):
                 c = min(w - 1, max(0, int(col + f * fu)))
                 q = min(h - 1, max(0, int(row + f * fv)))
-                p = np.int64(src[q, c])
-                acc += (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
+                acc += _spread(src[q, c])
             r = (((acc >> 32) & 0xFFFF) + 2) // 5
             g = (((acc >> 16) & 0xFFFF) + 2) // 5
             b = ((acc & 0xFFFF) + 2) // 5
             dst[row, col] = np.uint32((r << 16) | (g << 8) | b)
+
+
+@inline_kernel
+def _spread(p):
+    """0x00RRGGBB -> 0x0000_00RR_00GG_00BB: one 16-bit lane per channel."""
+    p = np.int64(p)
+    return (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
