@@ -178,44 +178,35 @@ def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) 
 
 @kernel
 def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
-    """Blur packed colours src (H, W) uint32 into dst along the image motion of the scene.
+    """Blur src (H, W, 3) into dst along the image motion of the static scene.
 
     (tx, ty, tz): the camera's displacement during the exposure, m, in camera
     axes; a pixel at depth z moves by ((u - cx) tz - fx tx) / z px horizontally
-    (and likewise vertically). Five taps along that motion, capped at max_px;
-    each channel is the rounded mean of its five taps.
+    (and likewise vertically). Five taps along that motion, capped at max_px.
     """
     h, w = depth.shape
-    max2 = max_px * max_px
     for row in range(h):
-        ty_row = (row + 0.5 - cy) * tz - fy * ty
         for col in range(w):
             z = depth[row, col]
-            if z >= 1e30:  # the sky does not move: all five taps are the pixel itself
-                dst[row, col] = src[row, col]
-                continue
-            inv_z = 1.0 / z
-            fu = ((col + 0.5 - cx) * tz - fx * tx) * inv_z
-            fv = ty_row * inv_z
-            n2 = fu * fu + fv * fv
-            if n2 > max2:
-                scale = max_px / math.sqrt(n2)
-                fu *= scale
-                fv *= scale
-            # taps at -1/2, -1/4, 0, 1/4, 1/2 of the motion; channels summed in 16-bit lanes
-            acc = _spread(src[row, col])
-            for f in (-0.5, -0.25, 0.25, 0.5):
+            fu = 0.0
+            fv = 0.0
+            if z < 1e30:
+                fu = ((col + 0.5 - cx) * tz - fx * tx) / z
+                fv = ((row + 0.5 - cy) * tz - fy * ty) / z
+                n = math.sqrt(fu * fu + fv * fv)
+                if n > max_px:
+                    fu *= max_px / n
+                    fv *= max_px / n
+            r = 0
+            g = 0
+            b = 0
+            for k in range(5):
+                f = (k - 2) / 4.0
                 c = min(w - 1, max(0, int(col + f * fu)))
                 q = min(h - 1, max(0, int(row + f * fv)))
-                acc += _spread(src[q, c])
-            r = (((acc >> 32) & 0xFFFF) + 2) // 5
-            g = (((acc >> 16) & 0xFFFF) + 2) // 5
-            b = ((acc & 0xFFFF) + 2) // 5
-            dst[row, col] = np.uint32((r << 16) | (g << 8) | b)
-
-
-@inline_kernel
-def _spread(p):
-    """0x00RRGGBB -> 0x0000_00RR_00GG_00BB: one 16-bit lane per channel."""
-    p = np.int64(p)
-    return (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
+                r += src[q, c, 0]
+                g += src[q, c, 1]
+                b += src[q, c, 2]
+            dst[row, col, 0] = (r + 2) // 5
+            dst[row, col, 1] = (g + 2) // 5
+            dst[row, col, 2] = (b + 2) // 5

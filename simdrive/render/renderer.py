@@ -132,9 +132,9 @@ class Renderer:
         vis_box[:] = (w, h, -1, -1)
         vis_count = np.zeros(n, np.int64)
         self._finish(colour, inst, vis_box, vis_count, cam, look, frame_seed)
-        if self.options.motion_blur and not cam.orthographic:
-            colour = self._motion_blur(colour, depth, scene, cam)
         image = FN.finish_image(colour)
+        if self.options.motion_blur and not cam.orthographic:
+            image = self._motion_blur(image, depth, scene, cam)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 
@@ -342,16 +342,15 @@ class Renderer:
         FN.finish(colour, inst, vis_box, vis_count, precip, shift[:2], precip_rgb, vig_x, vig_y,
                   noise, shift[2:], np.zeros(w, np.int32), np.zeros(w, np.int32))
 
-    def _motion_blur(self, colour, depth, scene: Scene, cam: Camera) -> np.ndarray:
-        """Blur the packed colours by the mount's motion during a 1/50 s exposure (labels
-        are unchanged)."""
+    def _motion_blur(self, image, depth, scene: Scene, cam: Camera) -> np.ndarray:
+        """Blur by the mount's motion during a 1/50 s exposure (labels are unchanged)."""
         k = scene.index(cam.spec.mount)
         step = scene.speed[k] * EXPOSURE_S
         move = cam.rotation @ np.array([math.cos(scene.heading[k]), math.sin(scene.heading[k]),
                                         0.0]) * step
         kk = cam.intrinsics
-        out = np.empty_like(colour)
-        FN.motion_blur(colour, out, depth, move[0], move[1], move[2], kk[0, 0], kk[1, 1],
+        out = np.empty_like(image)
+        FN.motion_blur(image, out, depth, move[0], move[1], move[2], kk[0, 0], kk[1, 1],
                        kk[0, 2], kk[1, 2], 24.0)
         return out
 
