@@ -1,6 +1,7 @@
 """numba kernels of the last passes: light glows and wet-road reflections, then one
-pass that writes the RGB image (precipitation, vignette, sensor noise) and
-collects every actor's visible pixel count and tight visible box.
+pass that applies precipitation, vignette and sensor noise to the packed colour
+buffer and collects every actor's visible pixel count and tight visible box;
+finish_image turns the packed buffer into the RGB image.
 
 Image effects never move a label: the label statistics read the instance
 buffer, which no effect touches.
@@ -12,7 +13,7 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import kernel
+from simdrive.core._jit import inline_kernel, kernel
 from simdrive.render.raster import pack_rgb
 
 # glow points
@@ -68,60 +69,83 @@ def _add(colour, row, col, r, g, b):
 
 
 @kernel
-def finish(colour, inst, image, vis_box, vis_count, precip, precip_shift, precip_rgb,
-           vig_x, vig_y, noise, noise_shift):
-    """Write image (H, W, 3) uint8 RGB and per-actor visible statistics.
+def finish(colour, inst, vis_box, vis_count, precip, precip_shift, precip_rgb, vig_x, vig_y,
+           noise, noise_shift, precip_row, noise_row):
+    """Apply the image effects to colour in place and collect per-actor visible statistics.
 
-    precip: (P, P) uint8 streak/flake opacity tile, P a power of two (0 rows:
-    none), shifted by precip_shift (2,) px; vig_x (W,), vig_y (H,) int64 gains in
-    1/256 (empty: none); noise: (Q, Q) int64 tile, Q a power of two (empty:
-    none), shifted by noise_shift (2,). vis_box: (N, 4) int64 col0, row0, col1,
-    row1 (inclusive), must come in as (w, h, -1, -1); vis_count: (N,) int64 zeros.
+    colour: (H, W) uint32 0x00RRGGBB (its bytes are B, G, R, 0: finish_image
+    turns it into RGB). precip: (P, P) uint8 streak/flake opacity tile, P a
+    power of two (0 rows: none), shifted by precip_shift (2,) px; vig_x (W,),
+    vig_y (H,) int64 gains in 1/256 (all 256: none); noise: (Q, Q) int16 tile,
+    Q a power of two (0 rows: none), shifted by noise_shift (2,). precip_row,
+    noise_row: (W,) int32 zeros, workspaces (the tiles' rows, rotated, so the
+    pixel loop reads memory in order and has no branches). vis_box: (N, 4)
+    int64 col0, row0, col1, row1 (inclusive), must come in as (w, h, -1, -1);
+    vis_count: (N,) int64 zeros.
     """
     h, w = colour.shape
     pn = precip.shape[0]
     qn = noise.shape[0]
-    vig = vig_x.shape[0] > 0
-    pr, pg, pb = precip_rgb[0], precip_rgb[1], precip_rgb[2]
+    pr, pg, pb = np.int32(precip_rgb[0]), np.int32(precip_rgb[1]), np.int32(precip_rgb[2])
     for row in range(h):
-        gy = vig_y[row] if vig else 256
-        prow = (row + precip_shift[1]) & (pn - 1) if pn else 0
-        qrow = (row + noise_shift[1]) & (qn - 1) if qn else 0
+        if pn:
+            prow = (row + precip_shift[1]) & (pn - 1)
+            for col in range(w):
+                precip_row[col] = precip[prow, (col + precip_shift[0]) & (pn - 1)]
+        if qn:
+            qrow = (row + noise_shift[1]) & (qn - 1)
+            for col in range(w):
+                noise_row[col] = noise[qrow, (col + noise_shift[0]) & (qn - 1)]
+        gy = np.int32(vig_y[row])
         for col in range(w):
             p = colour[row, col]
-            r = np.int64((p >> 16) & 255)
-            g = np.int64((p >> 8) & 255)
-            b = np.int64(p & 255)
-            if pn:
-                a = np.int64(precip[prow, (col + precip_shift[0]) & (pn - 1)])
-                if a:  # streaks and flakes only ever lighten (they catch the light)
-                    r += max(0, ((pr - r) * a) >> 8)
-                    g += max(0, ((pg - g) * a) >> 8)
-                    b += max(0, ((pb - b) * a) >> 8)
-            if vig:
-                gain = gy * vig_x[col]
-                r = (r * gain) >> 16
-                g = (g * gain) >> 16
-                b = (b * gain) >> 16
-            if qn:
-                n = noise[qrow, (col + noise_shift[0]) & (qn - 1)]
-                r += n
-                g += n
-                b += n
-            image[row, col, 0] = min(255, max(0, r))
-            image[row, col, 1] = min(255, max(0, g))
-            image[row, col, 2] = min(255, max(0, b))
-            i = inst[row, col]
-            if i >= 0:
-                vis_count[i] += 1
-                if col < vis_box[i, 0]:
-                    vis_box[i, 0] = col
-                if col > vis_box[i, 2]:
-                    vis_box[i, 2] = col
-                if row < vis_box[i, 1]:
-                    vis_box[i, 1] = row
-                if row > vis_box[i, 3]:
-                    vis_box[i, 3] = row
+            r = np.int32((p >> 16) & 255)
+            g = np.int32((p >> 8) & 255)
+            b = np.int32(p & 255)
+            # streaks and flakes only ever lighten (they catch the light)
+            a = precip_row[col]
+            r += max(0, ((pr - r) * a) >> 8)
+            g += max(0, ((pg - g) * a) >> 8)
+            b += max(0, ((pb - b) * a) >> 8)
+            gain = gy * np.int32(vig_x[col])
+            n = noise_row[col]
+            r = min(255, max(0, ((r * gain) >> 16) + n))
+            g = min(255, max(0, ((g * gain) >> 16) + n))
+            b = min(255, max(0, ((b * gain) >> 16) + n))
+            colour[row, col] = np.uint32((r << 16) | (g << 8) | b)
+        _row_stats(inst, row, vis_box, vis_count)
+
+
+def finish_image(colour: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of a packed (H, W) uint32 0x00RRGGBB buffer (one SIMD shuffle)."""
+    import cv2
+
+    h, w = colour.shape
+    return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB)
+
+
+@inline_kernel
+def _row_stats(inst, row, vis_box, vis_count):
+    """Visible pixel counts and boxes from one row of the instance buffer, run by run."""
+    w = inst.shape[1]
+    col = 0
+    while col < w:
+        i = inst[row, col]
+        start = col
+        col += 1
+        while col < w and inst[row, col] == i:
+            col += 1
+        if i < 0:
+            continue
+        vis_count[i] += col - start
+        if start < vis_box[i, 0]:
+            vis_box[i, 0] = start
+        if col - 1 > vis_box[i, 2]:
+            vis_box[i, 2] = col - 1
+        if row < vis_box[i, 1]:
+            vis_box[i, 1] = row
+        if row > vis_box[i, 3]:
+            vis_box[i, 3] = row
 
 
 def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) -> np.ndarray:

@@ -106,33 +106,57 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
     inv_area = 1.0 / area
     fog_scale = shade[SH_FOG_SCALE]
     fr, fg, fb = shade[SH_FOG_RGB], shade[SH_FOG_RGB + 1], shade[SH_FOG_RGB + 2]
+    d0 = -(y2 - y1) * SUB
+    d1 = -(y0 - y2) * SUB
+    d2 = -(y1 - y0) * SUB
+    last_bin = -1
+    packed = np.uint32(0)
     for row in range(rmin, rmax + 1):
         py_s = row * SUB + SUB // 2
         px_s = cmin * SUB + SUB // 2
         e0 = (x2 - x1) * (py_s - y1) - (y2 - y1) * (px_s - x1)
         e1 = (x0 - x2) * (py_s - y2) - (y0 - y2) * (px_s - x2)
         e2 = (x1 - x0) * (py_s - y0) - (y1 - y0) * (px_s - x0)
-        d0 = -(y2 - y1) * SUB
-        d1 = -(y0 - y2) * SUB
-        d2 = -(y1 - y0) * SUB
-        for col in range(cmin, cmax + 1):
-            if e0 + bias0 >= 0 and e1 + bias1 >= 0 and e2 + bias2 >= 0:
-                q = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
-                z = q if ortho else 1.0 / q
-                if counted and stamp[row, col] != stamp_value:
-                    stamp[row, col] = stamp_value
-                    unoccluded[a] += 1
-                if inst[row, col] == -1 or z < depth[row, col]:
-                    f = fog_factor(fog_lut, fog_scale, z)
-                    colour[row, col] = pack_rgb(colour_r + (fr - colour_r) * f,
-                                                colour_g + (fg - colour_g) * f,
-                                                colour_b + (fb - colour_b) * f)
-                    depth[row, col] = z
-                    inst[row, col] = inst_value
-                    sem[row, col] = sem_value
+        # the row's covered columns: where every biased edge function is >= 0 (exact)
+        lo, hi = _span(e0 + bias0, d0, 0, cmax - cmin)
+        lo, hi = _span(e1 + bias1, d1, lo, hi)
+        lo, hi = _span(e2 + bias2, d2, lo, hi)
+        e0 += d0 * lo
+        e1 += d1 * lo
+        e2 += d2 * lo
+        for col in range(cmin + lo, cmin + hi + 1):
+            q = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
+            z = q if ortho else 1.0 / q
+            if counted and stamp[row, col] != stamp_value:
+                stamp[row, col] = stamp_value
+                unoccluded[a] += 1
+            if inst[row, col] == -1 or z < depth[row, col]:
+                k = min(int(z * fog_scale), fog_lut.shape[0] - 1)
+                if k != last_bin:  # the fogged colour changes only with the fog bin
+                    last_bin = k
+                    f = fog_lut[k]
+                    packed = pack_rgb(colour_r + (fr - colour_r) * f,
+                                      colour_g + (fg - colour_g) * f,
+                                      colour_b + (fb - colour_b) * f)
+                colour[row, col] = packed
+                depth[row, col] = z
+                inst[row, col] = inst_value
+                sem[row, col] = sem_value
             e0 += d0
             e1 += d1
             e2 += d2
+
+
+@inline_kernel
+def _span(e, d, lo, hi):
+    """Narrow [lo, hi] to the steps i with e + d * i >= 0 (integers; empty: lo > hi)."""
+    if d > 0:
+        lo = max(lo, -(e // d))
+    elif d < 0:
+        hi = min(hi, e // -d)
+    elif e < 0:
+        hi = lo - 1
+    return lo, hi
 
 
 @kernel
@@ -176,6 +200,9 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
         sem_value = np.uint8(actors[a, A_SEM])
         counted = actors[a, A_COUNTED] != 0.0
         stamp_value = stamp_base + a
+        if _outside_view(ax, ay, 0.5 * ht, 0.5 * math.sqrt(ln * ln + wd * wd + ht * ht), cam,
+                         colour.shape[1], colour.shape[0]):
+            continue  # meshes lie inside their box: no triangle can cover a pixel
         for t in range(kind_start[kind], kind_start[kind] + kind_count[kind]):
             for k in range(3):
                 lx = tri[t, k, 0] * ln
@@ -216,6 +243,29 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                 _raster_triangle(px, py, pz, r, g, b, cam, shade, fog_lut, colour, depth,
                                  inst, sem, stamp, stamp_value, counted, unoccluded, a,
                                  inst_value, sem_value)
+
+
+@inline_kernel
+def _outside_view(x, y, z, radius, cam, w, h):
+    """Whether the sphere (x, y, z world, radius m) lies wholly outside the view: behind
+    the near plane or beyond an image edge (then it covers no pixel centre)."""
+    px = cam[C_R] * x + cam[C_R + 1] * y + cam[C_R + 2] * z + cam[C_T]
+    py = cam[C_R + 3] * x + cam[C_R + 4] * y + cam[C_R + 5] * z + cam[C_T + 1]
+    pz = cam[C_R + 6] * x + cam[C_R + 7] * y + cam[C_R + 8] * z + cam[C_T + 2]
+    r = radius * 1.001 + 1e-6
+    if pz + r < cam[C_NEAR]:
+        return True
+    cx, cy = cam[C_CX], cam[C_CY]
+    if cam[C_ORTHO] != 0.0:
+        m = cam[C_MPP]
+        return px - r > (w - cx) * m or px + r < -cx * m or py - r > (h - cy) * m or \
+            py + r < -cy * m
+    # signed distances to the four planes through the optical centre and the image edges
+    fx, fy = cam[C_FX], cam[C_FY]
+    return (fx * px - (w - cx) * pz > r * math.sqrt(fx * fx + (w - cx) ** 2)
+            or -fx * px - cx * pz > r * math.sqrt(fx * fx + cx * cx)
+            or fy * py - (h - cy) * pz > r * math.sqrt(fy * fy + (h - cy) ** 2)
+            or -fy * py - cy * pz > r * math.sqrt(fy * fy + cy * cy))
 
 
 @kernel

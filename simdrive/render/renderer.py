@@ -4,12 +4,16 @@
 seed): it reads a copy of the world (simdrive.render.scene) and returns new
 arrays. The passes are: ground and sky (one ray-plane hit per pixel), actors
 and scenery (z-buffered triangles), light halos and wet-road reflections,
-then one pass writing the RGB image with precipitation, vignette and sensor
-noise while collecting the visible-pixel statistics of every actor.
+then one pass applying precipitation, vignette and sensor noise to the packed
+colours while collecting the visible-pixel statistics of every actor, and one
+conversion of the packed colours to RGB. The per-actor inputs of the kernels
+(actor rows, lights, glows) and the labels are built with array operations
+over all actors at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +31,6 @@ from simdrive.render.labels import (
     amodal_boxes,
     box_corners_world,
     clip_box,
-    kitti_box,
     kitti_occluded,
     truncation,
 )
@@ -107,8 +110,9 @@ class Renderer:
         self._stamp_base = 0
         self.street_lights = _street_lights(road)
         rng = np.random.default_rng([seed, 7])
-        self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int64)
+        self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int16)
         self._precip: dict[tuple[str, float], np.ndarray] = {}
+        self._colour_cache: dict[tuple, np.ndarray] = {}
 
     def texture(self, surface: str) -> GroundTexture:
         if surface not in self._textures:
@@ -121,6 +125,25 @@ class Renderer:
 
     # ---- the passes ------------------------------------------------------------
     def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0) -> Frame:
+        cam, colour, depth, inst, sem, actors, unoccluded = self._rasterize(scene, spec, look)
+        h, w = spec.height, spec.width
+        n = len(scene.names)
+        glows = self._glows(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
+        if glows.shape[0]:
+            FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
+        vis_box = np.empty((n, 4), np.int64)
+        vis_box[:] = (w, h, -1, -1)
+        vis_count = np.zeros(n, np.int64)
+        self._finish(colour, inst, vis_box, vis_count, cam, look, frame_seed)
+        image = FN.finish_image(colour)
+        if self.options.motion_blur and not cam.orthographic:
+            image = self._motion_blur(image, depth, scene, cam)
+        labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
+        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
+
+    def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
+        """The ground and actor passes: (camera, colour, depth, inst, sem, actor block,
+        unoccluded pixel counts). benchmarks/bench_render.py times this alone."""
         cam = self.camera(scene, spec)
         h, w = spec.height, spec.width
         colour = np.empty((h, w), np.uint32)
@@ -133,27 +156,18 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros((w, 3)), colour, depth, inst, sem)
+                    np.zeros((w, 3)), np.empty(w, np.uint32), colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
-        stamp = self._stamps.setdefault((h, w), np.full((h, w), -1, np.int64))
+        if (h, w) not in self._stamps:
+            self._stamps[(h, w)] = np.full((h, w), -1, np.int64)
+        stamp = self._stamps[(h, w)]
         unoccluded = np.zeros(n, np.int64)
         m = self.meshes
         draw_actors(m, actors, cam, look, lights, fog_lut, colour, depth, inst, sem, stamp,
                     self._stamp_base, unoccluded)
         self._stamp_base += actors.shape[0] + 1
-        glows = self._glows(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
-        if glows.shape[0]:
-            FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
-        image = np.empty((h, w, 3), np.uint8)
-        vis_box = np.empty((n, 4), np.int64)
-        vis_box[:] = (w, h, -1, -1)
-        vis_count = np.zeros(n, np.int64)
-        self._finish(colour, inst, image, vis_box, vis_count, cam, look, frame_seed)
-        if self.options.motion_blur and not cam.orthographic:
-            image = self._motion_blur(image, depth, scene, cam)
-        labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
-        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
+        return cam, colour, depth, inst, sem, actors, unoccluded
 
     def _ground_block(self, cam: Camera, look: Look, tex: GroundTexture) -> np.ndarray:
         from simdrive.render import ground_pass as G
@@ -172,35 +186,40 @@ class Renderer:
 
     def _actor_block(self, scene: Scene, cam: Camera, look: Look) -> np.ndarray:
         n = len(scene.names)
-        kinds = actor_kinds()
         posts = self._posts_near(cam)
         out = np.zeros((n + len(posts), R.A_COUNT))
         out[:n, R.A_X], out[:n, R.A_Y], out[:n, R.A_HEADING] = scene.x, scene.y, scene.heading
         out[:n, R.A_LENGTH], out[:n, R.A_WIDTH] = scene.length, scene.width
         out[:n, R.A_HEIGHT] = scene.height
         out[:n, R.A_KIND] = scene.kind
-        out[:n, R.A_R:R.A_B + 1] = scene.colours()
-        vehicles = np.array([actor_kind(kinds[int(k)]).category == "vehicle" for k in scene.kind],
-                            bool)
-        out[:n, R.A_LIT] = (look.lights_on & vehicles & (scene.moving != 0)).astype(float)
+        out[:n, R.A_R:R.A_B + 1] = self._colours(scene)
+        vehicles = _kind_tables().vehicle[scene.kind]
+        out[:n, R.A_LIT] = look.lights_on & vehicles & (scene.moving != 0)
         out[:n, R.A_INST] = np.arange(n)
         out[:n, R.A_SEM] = ACTOR_CLASS_BASE + scene.kind
         out[:n, R.A_COUNTED] = 1.0
         if not cam.orthographic:
-            for k in range(n):
-                if cam.contains(scene.x[k], scene.y[k], scene.heading[k], scene.length[k],
-                                scene.width[k], scene.height[k]):
-                    out[k, R.A_KIND] = -1  # the camera's own vehicle
-        for j, (x, y, heading) in enumerate(posts):
-            row = out[n + j]
-            row[R.A_X], row[R.A_Y], row[R.A_HEADING] = x, y, heading
-            row[R.A_LENGTH], row[R.A_WIDTH], row[R.A_HEIGHT] = 2.0, 0.2, STREET_LIGHT_HEIGHT_M
-            row[R.A_KIND] = POLE_MESH
-            row[R.A_R:R.A_B + 1] = (110, 112, 116)
-            row[R.A_LIT] = 1.0 if look.street_lights_on else 0.0
-            row[R.A_INST] = -2
-            row[R.A_SEM] = SEMANTIC["pole"]
+            out[:n, R.A_KIND][_contains_camera(cam, scene)] = -1  # the camera's own vehicle
+        if len(posts):
+            rows = out[n:]
+            rows[:, R.A_X], rows[:, R.A_Y], rows[:, R.A_HEADING] = posts.T
+            rows[:, R.A_LENGTH], rows[:, R.A_WIDTH], rows[:, R.A_HEIGHT] = \
+                2.0, 0.2, STREET_LIGHT_HEIGHT_M
+            rows[:, R.A_KIND] = POLE_MESH
+            rows[:, R.A_R:R.A_B + 1] = (110, 112, 116)
+            rows[:, R.A_LIT] = 1.0 if look.street_lights_on else 0.0
+            rows[:, R.A_INST] = -2
+            rows[:, R.A_SEM] = SEMANTIC["pole"]
         return out
+
+    def _colours(self, scene: Scene) -> np.ndarray:
+        """Body colours by slot; a run renders the same actors frame after frame."""
+        key = (scene.names, scene.kind.tobytes())
+        if key not in self._colour_cache:
+            if len(self._colour_cache) > 64:
+                self._colour_cache.clear()
+            self._colour_cache[key] = scene.colours()
+        return self._colour_cache[key]
 
     def _posts_near(self, cam: Camera) -> np.ndarray:
         p = cam.position
@@ -208,77 +227,108 @@ class Renderer:
         return self.street_lights[near < LIGHT_RANGE_M]
 
     def _lights(self, scene: Scene, look: Look, cam: Camera) -> np.ndarray:
-        rows = []
+        """(K, L_COUNT) lights: two headlights per moving vehicle (one per motorcycle), in
+        slot order, then the street lamps near the camera."""
+        parts = []
         p = cam.position
         if look.lights_on:
-            kinds = actor_kinds()
+            tables = _kind_tables()
+            k = np.flatnonzero(tables.vehicle[scene.kind] & (scene.moving != 0)
+                               & (np.hypot(scene.x - p[0], scene.y - p[1]) <= LIGHT_RANGE_M))
+            single = tables.motorcycle[scene.kind[k]]
+            k = np.repeat(k, np.where(single, 1, 2))
+            # side offsets (0.3, -0.3) of the width, 0 for a motorcycle's single lamp
+            first = np.ones(len(k), bool)
+            first[1:] = k[1:] != k[:-1]
+            side = np.where(tables.motorcycle[scene.kind[k]], 0.0, np.where(first, 0.3, -0.3))
+            heading = scene.heading[k]
+            c, s = np.cos(heading), np.sin(heading)
+            half = scene.length[k] / 2
+            off = side * scene.width[k]
             cone = math.cos(math.radians(HEADLIGHT_HALF_ANGLE_DEG))
             # headlights stand out less in twilight than in the dark
             gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
-            for k in range(len(scene.names)):
-                kind = actor_kind(kinds[int(scene.kind[k])])
-                if kind.category != "vehicle" or not scene.moving[k]:
-                    continue
-                if math.hypot(scene.x[k] - p[0], scene.y[k] - p[1]) > LIGHT_RANGE_M:
-                    continue
-                c, s = math.cos(scene.heading[k]), math.sin(scene.heading[k])
-                half = scene.length[k] / 2
-                for side in ((0.3, -0.3) if kind.name != "motorcycle" else (0.0,)):
-                    off = side * scene.width[k]
-                    rows.append((scene.x[k] + c * half - s * off, scene.y[k] + s * half + c * off,
-                                 0.7, c * 0.995, s * 0.995, -0.0999, cone, HEADLIGHT_RANGE_M,
-                                 gain, gain * 0.97, gain * 0.88, 3.0))
+            rows = np.empty((len(k), R.L_COUNT))
+            rows[:, R.L_X] = scene.x[k] + c * half - s * off
+            rows[:, R.L_Y] = scene.y[k] + s * half + c * off
+            rows[:, R.L_Z] = 0.7
+            rows[:, R.L_DX] = c * 0.995
+            rows[:, R.L_DY] = s * 0.995
+            rows[:, R.L_DZ] = -0.0999
+            rows[:, R.L_COS] = cone
+            rows[:, R.L_RANGE] = HEADLIGHT_RANGE_M
+            rows[:, R.L_R:R.L_B + 1] = (gain, gain * 0.97, gain * 0.88)
+            rows[:, R.L_RAMP] = 3.0
+            parts.append(rows)
         if look.street_lights_on:
-            for x, y, heading in self._posts_near(cam):
-                lx, ly = x + 0.8 * math.cos(heading), y + 0.8 * math.sin(heading)
-                rows.append((lx, ly, STREET_LIGHT_HEIGHT_M - 0.3, 0.0, 0.0, -1.0,
-                             math.cos(math.radians(68)), STREET_LIGHT_RANGE_M, 1.5, 1.2, 0.8,
-                             0.0))
-        return np.array(rows, float).reshape(-1, R.L_COUNT)
+            posts = self._posts_near(cam)
+            rows = np.empty((len(posts), R.L_COUNT))
+            rows[:, R.L_X] = posts[:, 0] + 0.8 * np.cos(posts[:, 2])
+            rows[:, R.L_Y] = posts[:, 1] + 0.8 * np.sin(posts[:, 2])
+            rows[:, R.L_Z] = STREET_LIGHT_HEIGHT_M - 0.3
+            rows[:, R.L_DX:R.L_DZ + 1] = (0.0, 0.0, -1.0)
+            rows[:, R.L_COS] = math.cos(math.radians(68))
+            rows[:, R.L_RANGE] = STREET_LIGHT_RANGE_M
+            rows[:, R.L_R:R.L_B + 1] = (1.5, 1.2, 0.8)
+            rows[:, R.L_RAMP] = 0.0
+            parts.append(rows)
+        if not parts:
+            return np.zeros((0, R.L_COUNT))
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def _glows(self, scene: Scene, cam: Camera, look: Look, own: np.ndarray) -> np.ndarray:
-        """Halo points of lit lamps (head, tail, street) in the image, except the camera's own."""
-        pts = []
-        if look.lights_on:
-            kinds = actor_kinds()
-            for k in range(len(scene.names)):
-                kind = actor_kind(kinds[int(scene.kind[k])])
-                if kind.category != "vehicle" or not scene.moving[k] or own[k]:
-                    continue
-                c, s = math.cos(scene.heading[k]), math.sin(scene.heading[k])
-                half = scene.length[k] / 2 + 0.02
-                z = 0.45 * scene.height[k] if kind.name in ("car", "van") else 0.2 * \
-                    scene.height[k] + 0.3
-                for side in (0.36, -0.36):
-                    off = side * scene.width[k]
-                    for sign, rgb in ((1.0, (255.0, 245.0, 220.0)), (-1.0, (200.0, 20.0, 10.0))):
-                        pts.append((scene.x[k] + sign * c * half - s * off,
-                                    scene.y[k] + sign * s * half + c * off, z, rgb, 0.5))
-        if look.street_lights_on:
-            for x, y, heading in self._posts_near(cam):
-                pts.append((x + 0.8 * math.cos(heading), y + 0.8 * math.sin(heading),
-                            STREET_LIGHT_HEIGHT_M - 0.3, (255.0, 200.0, 130.0), 1.0))
-        if not pts or cam.orthographic:
+        """Halo points of lit lamps (head, tail, street) in the image, except the camera's own.
+
+        Per lit vehicle in slot order: left head, left tail, right head, right tail;
+        then the street lamps.
+        """
+        if cam.orthographic or not (look.lights_on or look.street_lights_on):
             return np.zeros((0, FN.G_COUNT))
-        world = np.array([(x, y, z) for x, y, z, _, _ in pts])
+        world, rgb, size = [], [], []
+        if look.lights_on:
+            tables = _kind_tables()
+            k = np.flatnonzero(tables.vehicle[scene.kind] & (scene.moving != 0) & ~own)
+            c, s = np.cos(scene.heading[k]), np.sin(scene.heading[k])
+            half = scene.length[k] / 2 + 0.02
+            height = scene.height[k]
+            z = np.where(tables.low_lamps[scene.kind[k]], 0.2 * height + 0.3, 0.45 * height)
+            pts = np.empty((len(k), 4, 3))
+            for j, (side, sign) in enumerate(((0.36, 1.0), (0.36, -1.0), (-0.36, 1.0),
+                                              (-0.36, -1.0))):
+                off = side * scene.width[k]
+                pts[:, j, 0] = scene.x[k] + sign * c * half - s * off
+                pts[:, j, 1] = scene.y[k] + sign * s * half + c * off
+                pts[:, j, 2] = z
+            world.append(pts.reshape(-1, 3))
+            rgb.append(np.tile(_LAMP_RGB, (len(k), 1)))
+            size.append(np.full(4 * len(k), 0.5))
+        if look.street_lights_on:
+            posts = self._posts_near(cam)
+            world.append(np.stack([posts[:, 0] + 0.8 * np.cos(posts[:, 2]),
+                                   posts[:, 1] + 0.8 * np.sin(posts[:, 2]),
+                                   np.full(len(posts), STREET_LIGHT_HEIGHT_M - 0.3)], -1))
+            rgb.append(np.tile((255.0, 200.0, 130.0), (len(posts), 1)))
+            size.append(np.ones(len(posts)))
+        world, rgb, size = np.concatenate(world), np.concatenate(rgb), np.concatenate(size)
+        if not len(world):
+            return np.zeros((0, FN.G_COUNT))
         pc = cam.to_camera(world)
         front = pc[:, 2] > cam.spec.near_m
         uv = cam.project(np.where(front[:, None], pc, 1.0))
-        out = []
-        strength = 1.0 if look.lighting == "night" else 0.6
-        for j in np.flatnonzero(front):
-            z = pc[j, 2]
-            radius = float(np.clip(cam.intrinsics[0, 0] * 0.35 * pts[j][4] / z, 2.0, 40.0))
-            rgb = np.array(pts[j][3]) * strength
-            reflect = radius * 6.0 if look.surface == "wet" else 0.0
-            out.append((uv[j, 0], uv[j, 1], z, *rgb, radius, reflect))
-        return np.array(out, float).reshape(-1, FN.G_COUNT)
+        z = pc[front, 2]
+        radius = np.clip(cam.intrinsics[0, 0] * 0.35 * size[front] / z, 2.0, 40.0)
+        out = np.empty((len(z), FN.G_COUNT))
+        out[:, FN.G_U], out[:, FN.G_V] = uv[front, 0], uv[front, 1]
+        out[:, FN.G_Z] = z
+        out[:, FN.G_R:FN.G_B + 1] = rgb[front] * (1.0 if look.lighting == "night" else 0.6)
+        out[:, FN.G_RADIUS] = radius
+        out[:, FN.G_REFLECT] = radius * 6.0 if look.surface == "wet" else 0.0
+        return out
 
-    def _finish(self, colour, inst, image, vis_box, vis_count, cam, look, frame_seed) -> None:
+    def _finish(self, colour, inst, vis_box, vis_count, cam, look, frame_seed) -> None:
+        """Image effects on the packed colours and the visible statistics (FN.finish)."""
         h, w = colour.shape
-        rng = np.random.default_rng([self.seed, frame_seed, 11])
-        empty = np.zeros(0, np.int64)
-        precip = np.zeros((0, 0), np.uint8)
+        precip = _EMPTY_PRECIP
         precip_rgb = np.zeros(3, np.int64)
         if not cam.orthographic and (look.rain > 0 or look.snow > 0):
             kind = "rain" if look.rain > 0 else "snow"
@@ -288,14 +338,12 @@ class Renderer:
             precip = self._precip[key]
             brightness = sum(look.ambient) / 3 / 0.62
             precip_rgb[:] = int(230 * min(1.0, brightness + 0.25))
-        shift = rng.integers(0, 256, 4)
-        vig_x = vig_y = empty
-        if self.options.vignette and not cam.orthographic:
-            vig_x, vig_y = _vignette(w, h)
+        shift = _frame_shifts(self.seed, frame_seed)
+        vig_x, vig_y = _vignette(w, h, self.options.vignette and not cam.orthographic)
         noise = self._noise if self.options.sensor_noise and not cam.orthographic else \
-            np.zeros((0, 0), np.int64)
-        FN.finish(colour, inst, image, vis_box, vis_count, precip, shift[:2], precip_rgb,
-                  vig_x, vig_y, noise, shift[2:])
+            _EMPTY_NOISE
+        FN.finish(colour, inst, vis_box, vis_count, precip, shift[:2], precip_rgb, vig_x, vig_y,
+                  noise, shift[2:], np.zeros(w, np.int32), np.zeros(w, np.int32))
 
     def _motion_blur(self, image, depth, scene: Scene, cam: Camera) -> np.ndarray:
         """Blur by the mount's motion during a 1/50 s exposure (labels are unchanged)."""
@@ -310,41 +358,111 @@ class Renderer:
         return out
 
     def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count):
+        """One ActorLabel per actor except the camera's own vehicle (arrays computed for
+        all actors at once, then read as Python numbers)."""
         n = len(scene.names)
-        kinds = actor_kinds()
+        tables = _kind_tables()
         corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
                                     scene.height)
         corners_cam = cam.to_camera(corners)
-        boxes = amodal_boxes(cam, corners_cam)
+        boxes = amodal_boxes(cam, corners_cam).tolist()
+        centre = corners_cam.mean(axis=1)
+        # as np.linalg.norm of each row (a dot product), to the last bit
+        distance = np.sqrt((centre[:, None, :] @ centre[:, :, None])[:, 0, 0]).tolist()
+        kitti = _kitti_boxes(cam, scene.x, scene.y, scene.heading)
+        location, rotation_y, alpha = (v.tolist() for v in kitti)
+        height, width, length = (v.tolist() for v in (scene.height, scene.width, scene.length))
+        vis = vis_box.tolist()
+        visible_n, covered_n = vis_count.tolist(), unoccluded.tolist()
+        own = (actors[:n, R.A_KIND] < 0).tolist()
+        kinds = scene.kind.tolist()
+        sight = look.sight_m
         out = []
         for k in range(n):
-            if actors[k, R.A_KIND] < 0:
+            if own[k]:
                 continue
             box = boxes[k]
-            has_box = bool(np.isfinite(box).all())
+            has_box = math.isfinite(box[0]) and math.isfinite(box[1]) and \
+                math.isfinite(box[2]) and math.isfinite(box[3])
             clipped = clip_box(box, cam.width, cam.height) if has_box else None
-            visible = int(vis_count[k])
-            covered = int(unoccluded[k])
+            visible = visible_n[k]
+            covered = covered_n[k]
             occl = 1.0 - visible / covered if covered else 1.0
-            dims, loc, rot_y, alpha = kitti_box(cam, scene.x[k], scene.y[k], scene.heading[k],
-                                               scene.length[k], scene.width[k], scene.height[k])
-            centre = corners_cam[k].mean(axis=0)
-            distance = float(np.linalg.norm(centre))
-            kind = kinds[int(scene.kind[k])]
+            vb = vis[k]
             out.append(ActorLabel(
-                track_id=k, name=scene.names[k], kind=kind, category=actor_kind(kind).category,
+                track_id=k, name=scene.names[k], kind=tables.names[kinds[k]],
+                category=tables.categories[kinds[k]],
                 in_view=clipped is not None and covered > 0,
                 amodal_box=clipped,
-                visible_box=(tuple(int(v) for v in (vis_box[k, 0], vis_box[k, 1],
-                                                    vis_box[k, 2] + 1, vis_box[k, 3] + 1))
-                             if visible else None),
+                visible_box=(vb[0], vb[1], vb[2] + 1, vb[3] + 1) if visible else None,
                 visible_pixels=visible, unoccluded_pixels=covered, occlusion=float(occl),
                 truncation=truncation(box, clipped) if has_box else 1.0,
-                kitti_occluded=kitti_occluded(visible, occl), dimensions_hwl=dims,
-                location_xyz=loc, rotation_y=rot_y, alpha=alpha, distance_m=distance,
-                visibility=look.visibility(distance),
+                kitti_occluded=kitti_occluded(visible, occl),
+                dimensions_hwl=(height[k], width[k], length[k]),
+                location_xyz=tuple(location[k]), rotation_y=rotation_y[k], alpha=alpha[k],
+                distance_m=distance[k], visibility=math.exp(-3.0 * distance[k] / sight),
             ))
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class _KindTables:
+    """Per actor kind id: name, category and the flags the renderer needs."""
+
+    names: tuple[str, ...]
+    categories: tuple[str, ...]
+    vehicle: np.ndarray  # (K,) bool
+    motorcycle: np.ndarray  # (K,) bool: one headlight
+    low_lamps: np.ndarray  # (K,) bool: lamps low on the body (not a car or van)
+
+
+@lru_cache(maxsize=4)
+def _kind_tables_of(names: tuple[str, ...]) -> _KindTables:
+    categories = tuple(actor_kind(k).category for k in names)
+    return _KindTables(names, categories, np.array([c == "vehicle" for c in categories], bool),
+                       np.array([k == "motorcycle" for k in names], bool),
+                       np.array([k not in ("car", "van") for k in names], bool))
+
+
+def _kind_tables() -> _KindTables:
+    return _kind_tables_of(actor_kinds())
+
+
+def _contains_camera(cam: Camera, scene: Scene) -> np.ndarray:
+    """(N,) bool: the optical centre lies inside the actor's box (Camera.contains, for all)."""
+    p = cam.position
+    c, s = np.cos(scene.heading), np.sin(scene.heading)
+    dx, dy = p[0] - scene.x, p[1] - scene.y
+    along, across = c * dx + s * dy, -s * dx + c * dy
+    return (np.abs(along) <= scene.length / 2) & (np.abs(across) <= scene.width / 2) & \
+        (p[2] >= 0) & (p[2] <= scene.height)
+
+
+def _kitti_boxes(cam: Camera, x, y, heading):
+    """labels.kitti_box for all actors at once: (N, 3) bottom-centre locations in the
+    level frame, (N,) rotation_y, (N,) alpha."""
+    level = cam.level_rotation
+    p = cam.position
+    bottom = np.stack([x - p[0], y - p[1], np.full(x.shape, -p[2])], -1) @ level.T
+    forward = np.stack([np.cos(heading), np.sin(heading), np.zeros(x.shape)], -1) @ level.T
+    rotation_y = np.arctan2(-forward[:, 2], forward[:, 0])
+    alpha = rotation_y - np.arctan2(bottom[:, 0], bottom[:, 2])
+    alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
+    return bottom, rotation_y, alpha
+
+
+_LAMP_RGB = np.array([(255.0, 245.0, 220.0), (200.0, 20.0, 10.0)] * 2)
+"""Head (white) and tail (red) lamp colours, in the glow order of Renderer._glows."""
+
+
+def _frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
+    """(4,) int64 in 0-255: the precipitation and noise tile offsets of one frame.
+
+    A hash of (renderer seed, frame seed): the same frame always gets the same
+    grain, consecutive frames different grain (a generator per frame cost 40 us).
+    """
+    digest = hashlib.blake2b(f"{seed}:{frame_seed}".encode(), digest_size=4).digest()
+    return np.frombuffer(digest, np.uint8).astype(np.int64)
 
 
 @lru_cache(maxsize=32)
@@ -358,12 +476,19 @@ def _sky_lut(look: Look) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _vignette(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
-    """Separable lens fall-off, gains in 1/256 per column and per row (corners ~0.6)."""
+def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Separable lens fall-off, gains in 1/256 per column and per row (corners ~0.6);
+    all 256 when not enabled."""
+    if not enabled:
+        return np.full(w, 256, np.int64), np.full(h, 256, np.int64)
     xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
     ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
     return (np.round(256 * (1.0 - 0.22 * xs ** 2)).astype(np.int64),
             np.round(256 * (1.0 - 0.22 * ys ** 2)).astype(np.int64))
+
+
+_EMPTY_PRECIP = np.zeros((0, 0), np.uint8)
+_EMPTY_NOISE = np.zeros((0, 0), np.int16)
 
 
 def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
