@@ -32,22 +32,24 @@ start; a one-liner is cheaper to type-check inside its caller.
 """
 
 
-def drop_stale_cache(dispatcher) -> None:
-    """Delete cached machine code compiled from other versions of simdrive.core.
+def drop_stale_cache(dispatcher, sources: Path | None = None) -> None:
+    """Delete cached machine code compiled from other versions of a kernel package.
 
     numba keys a cached function on its own file only: a change in a helper that
     lives in another module leaves the caller's cached code stale. The cache
-    directory of the package therefore carries a digest of all core sources;
-    when it differs, every cached kernel there is dropped and recompiled.
+    directory of a package's kernels (``dispatcher``'s) therefore carries a
+    digest of all the package's sources (``sources``, default simdrive/core)
+    and of this file; when it differs, every cached kernel there is dropped and
+    recompiled.
     """
     try:
         cache_dir = Path(dispatcher._cache._cache_path)
     except AttributeError:  # caching off (NUMBA_DISABLE_JIT, or no cache locator)
         return
-    digest = hashlib.sha256(
-        b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))
-    ).hexdigest()
-    stamp = cache_dir / "simdrive-core-sources.sha256"
+    folder = Path(__file__).parent if sources is None else Path(sources)
+    files = sorted({*folder.glob("*.py"), Path(__file__)})
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+    stamp = cache_dir / "simdrive-sources.sha256"
     try:
         if stamp.read_text() == digest:
             return

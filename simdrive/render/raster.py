@@ -16,10 +16,11 @@ coordinates follow KITTI: x right, y down, z forward.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
-from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core._jit import drop_stale_cache, inline_kernel, kernel
 
 # camera block
 C_R, C_T, C_FX, C_FY, C_CX, C_CY, C_ORTHO, C_MPP, C_NEAR, C_FAR = 0, 9, 12, 13, 14, 15, 16, 17, \
@@ -338,3 +339,8 @@ def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights):
         lg += lights[k, L_G] * gain
         lb += lights[k, L_B] * gain
     return br * lr, bg * lg, bb * lb
+
+
+# the render kernels share helpers across their three modules (this one, ground_pass,
+# finish): key their compiled cache on all of simdrive/render's sources
+drop_stale_cache(draw_actors, Path(__file__).parent)
