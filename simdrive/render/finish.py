@@ -210,3 +210,42 @@ def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
             dst[row, col, 0] = (r + 2) // 5
             dst[row, col, 1] = (g + 2) // 5
             dst[row, col, 2] = (b + 2) // 5
+
+
+# spray points
+S_U, S_V, S_Z, S_RADIUS, S_ALPHA, S_R, S_G, S_B = range(8)
+S_COUNT = 8
+
+
+@kernel
+def add_spray(colour, depth, points):
+    """Veil of road spray: blend towards a grey round each point, in front of what lies
+    behind it only (a nearer actor or the ground closer than it stays clear).
+
+    points: (M, S_COUNT): image position (px), camera depth (m), radius (px),
+    peak opacity (0-1) and colour (0-255).
+    """
+    h, w = colour.shape
+    for k in range(points.shape[0]):
+        u, v, z = points[k, S_U], points[k, S_V], points[k, S_Z]
+        rad = points[k, S_RADIUS]
+        peak = points[k, S_ALPHA]
+        sr, sg, sb = points[k, S_R], points[k, S_G], points[k, S_B]
+        r0 = max(0, int(v - rad))
+        r1 = min(h - 1, int(v + rad * 0.6) + 1)  # flatter below: the spray hugs the road
+        c0 = max(0, int(u - rad))
+        c1 = min(w - 1, int(u + rad) + 1)
+        inv = 1.0 / (rad * rad)
+        for row in range(r0, r1 + 1):
+            for col in range(c0, c1 + 1):
+                if depth[row, col] < z - 1.0:
+                    continue
+                d2 = ((col + 0.5 - u) ** 2 + (row + 0.5 - v) ** 2) * inv
+                if d2 >= 1.0:
+                    continue
+                a = peak * (1.0 - d2) * (1.0 - d2)
+                p = colour[row, col]
+                r = (p >> 16) & 255
+                g = (p >> 8) & 255
+                b = p & 255
+                colour[row, col] = pack_rgb(r + (sr - r) * a, g + (sg - g) * a, b + (sb - b) * a)

@@ -103,6 +103,10 @@ def make_look(weather_name: str, lighting_name: str, sun_azimuth_deg: float = 13
         brightness = sum(_SKY[lighting_name][0]) / sum(_SKY["noon"][0])
         horizon = tuple(c * brightness for c in _OVERCAST[0])
         zenith = tuple(c * brightness for c in _OVERCAST[1])
+    if weather_name == "ice":  # black ice: a clear, cold day; the road itself looks dry
+        ambient = (ambient[0] * 0.95, ambient[1] * 0.99, ambient[2] * 1.06)
+        horizon = tuple(min(255.0, c * f) for c, f in zip(horizon, (0.95, 0.99, 1.05),
+                                                           strict=True))
     fog_rgb = tuple(float(c) for c in horizon)
     return Look(
         weather=weather_name, lighting=lighting_name, ambient=ambient,

@@ -46,6 +46,7 @@ from simdrive.world.maps import RoadMap
 
 LIGHT_RANGE_M = 150.0  # lights and scenery farther from the camera are not drawn
 HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 70.0, 24.0, 0.9
+SPRAY_MIN_MPS = 8.0  # vehicles throw up visible spray above about 30 km/h
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
 STREET_LIGHT_SPACING_M, STREET_LIGHT_HEIGHT_M, STREET_LIGHT_RANGE_M = 28.0, 8.0, 20.0
 
@@ -131,6 +132,9 @@ class Renderer:
         glows = self._glows(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
         if glows.shape[0]:
             FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
+        spray = self._spray(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
+        if spray.shape[0]:
+            FN.add_spray(colour, depth, spray)
         vis_box = np.empty((n, 4), np.int64)
         vis_box[:] = (w, h, -1, -1)
         vis_count = np.zeros(n, np.int64)
@@ -323,6 +327,39 @@ class Renderer:
         out[:, FN.G_R:FN.G_B + 1] = rgb[front] * (1.0 if look.lighting == "night" else 0.6)
         out[:, FN.G_RADIUS] = radius
         out[:, FN.G_REFLECT] = radius * 6.0 if look.surface == "wet" else 0.0
+        return out
+
+    def _spray(self, scene: Scene, cam: Camera, look: Look, own: np.ndarray) -> np.ndarray:
+        """Spray thrown up behind the rear wheels of vehicles faster than SPRAY_MIN_MPS on a
+        wet road in rain, denser with speed and rain (FN.add_spray points)."""
+        if cam.orthographic or look.rain <= 0.0:
+            return np.zeros((0, FN.S_COUNT))
+        k = np.flatnonzero(_kind_tables().vehicle[scene.kind] & (scene.speed > SPRAY_MIN_MPS)
+                           & ~own)
+        if not len(k):
+            return np.zeros((0, FN.S_COUNT))
+        c, s = np.cos(scene.heading[k]), np.sin(scene.heading[k])
+        back = scene.length[k] / 2 + 0.8
+        world = np.empty((len(k), 2, 3))
+        for j, side in enumerate((0.35, -0.35)):
+            off = side * scene.width[k]
+            world[:, j, 0] = scene.x[k] - c * back - s * off
+            world[:, j, 1] = scene.y[k] - s * back + c * off
+            world[:, j, 2] = 0.45
+        world = world.reshape(-1, 3)
+        speed = np.repeat(scene.speed[k], 2)
+        pc = cam.to_camera(world)
+        front = pc[:, 2] > 1.0
+        if not front.any():
+            return np.zeros((0, FN.S_COUNT))
+        uv = cam.project(pc[front])
+        z = pc[front, 2]
+        out = np.empty((len(z), FN.S_COUNT))
+        out[:, FN.S_U], out[:, FN.S_V], out[:, FN.S_Z] = uv[:, 0], uv[:, 1], z
+        out[:, FN.S_RADIUS] = np.clip(cam.intrinsics[0, 0] * 1.1 / z, 2.0, 120.0)
+        out[:, FN.S_ALPHA] = np.clip(look.rain * speed[front] / 45.0, 0.0, 0.55)
+        grey = np.array(look.fog_rgb) * 0.5 + 110.0 * (sum(look.ambient) / 3 / 0.62)
+        out[:, FN.S_R:FN.S_B + 1] = np.clip(grey, 0, 255)
         return out
 
     def _finish(self, colour, inst, vis_box, vis_count, cam, look, frame_seed) -> None:

@@ -89,3 +89,16 @@ def test_sensor_effects_change_pixels_but_not_labels():
     near = plain.depth < 6  # the near road streams past fastest: blur shows there
     grad = lambda f: np.abs(np.diff(_luma(f), axis=0))[near[1:]].mean()  # noqa: E731
     assert grad(blurred) < 0.8 * grad(plain)
+
+
+def test_fast_vehicles_throw_up_spray_in_the_rain_only():
+    import dataclasses
+
+    fast = dataclasses.replace(SCENE, speed=np.full(len(SCENE.names), 25.0))
+    for weather, expect_change in (("heavy_rain", True), ("clear", False)):
+        look = make_look(weather, "noon")
+        still = RENDERER.render(SCENE, FRONT, look, frame_seed=1)
+        moving = RENDERER.render(fast, FRONT, look, frame_seed=1)
+        changed = np.abs(moving.image.astype(int) - still.image.astype(int)).sum(axis=2) > 6
+        assert changed.any() == expect_change
+        assert moving.labels == still.labels
