@@ -60,7 +60,9 @@ def _critical_instant(spec, variant) -> tuple[int, str]:
                 continue
             height = (lab.amodal_box[3] - lab.amodal_box[1]) / cam.height
             # big enough to see, small enough to show its surroundings
-            score = lab.visible_pixels * (1.0 if height < 0.35 else 0.2)
+            # a subject never seen: the moment it is hidden closest (largest amodal box)
+            seen = lab.visible_pixels or lab.unoccluded_pixels / 1000.0
+            score = seen * (1.0 if height < 0.35 else 0.2)
             if score > best[0]:
                 best = (score, step)
     return best[1], subject
