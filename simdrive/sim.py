@@ -32,6 +32,11 @@ _MAP_FIELDS = (
 )
 """MapArrays fields in the order advance_worlds takes them."""
 
+SLICES_PER_THREAD = 8
+"""Long runs of a batch are cut into up to this many slices of worlds per thread."""
+MIN_SLICE_AGENT_STEPS = 200_000
+"""Agent-steps (about 20 ms) a slice keeps at least, if there are more slices than threads."""
+
 @dataclass(frozen=True)
 class ActorSpec:
     """One actor of a world, as plain data.
@@ -205,7 +210,14 @@ class Simulation:
     def _advance(self, n_steps: int, record_every: int, record: np.ndarray) -> None:
         b = self.blocks
         n_worlds = b.fstate.shape[0]
-        chunks = min(self.threads, n_worlds)
+        workers = min(self.threads, n_worlds)
+        # Long runs are cut into more slices than threads, taken in turn by whichever
+        # thread is free: on a shared machine one thread often runs slower than the other,
+        # and with one slice each the faster one would sit idle at the end. A slice keeps
+        # enough work that the Python side of a call (~20 us under the GIL) is negligible.
+        work = n_worlds * b.fstate.shape[2] * n_steps
+        chunks = min(n_worlds, workers * SLICES_PER_THREAD,
+                     max(workers, work // MIN_SLICE_AGENT_STEPS)) if workers > 1 else 1
         bounds = np.linspace(0, n_worlds, chunks + 1).astype(int)
 
         def run(lo: int, hi: int) -> None:
@@ -220,8 +232,8 @@ class Simulation:
         if chunks <= 1:
             run(0, n_worlds)
             return
-        # the kernel releases the GIL; each thread owns a disjoint slice of worlds
-        with ThreadPoolExecutor(chunks) as pool:
+        # the kernel releases the GIL; each slice of worlds is stepped by one thread
+        with ThreadPoolExecutor(workers) as pool:
             slices = zip(bounds[:-1], bounds[1:], strict=True)
             for future in [pool.submit(run, lo, hi) for lo, hi in slices]:
                 future.result()

@@ -58,7 +58,7 @@ from simdrive.core.layout import (
 
 MAX_SUBSTEPS = 64
 CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
-
+EXTENT_MARGIN = 1e-6  # m added to a turning box's swept extents against rounding
 
 
 @kernel
@@ -73,13 +73,17 @@ def swept_extents(fstate_w, istate_w, params_w, scratch_w, n):
         s = abs(scratch_w[S_SIN, i])
         hl = 0.5 * params_w[P_LENGTH, i]
         hw = 0.5 * params_w[P_WIDTH, i]
-        # the previous heading differs a little: a radius bound covers both poses
         ex = hl * c + hw * s
         ey = hl * s + hw * c
-        if fstate_w[F_HEADING, i] != fstate_w[F_HEADING_PREV, i]:
-            r = math.sqrt(hl * hl + hw * hw)
-            ex = r
-            ey = r
+        turn = abs(wrap_angle(fstate_w[F_HEADING, i] - fstate_w[F_HEADING_PREV, i]))
+        if turn != 0.0:
+            # every heading of the step (the narrow phase interpolates them) lies within
+            # ``turn`` rad of the new one, and |cos| and |sin| change by at most the angle
+            # they turn: a bound a few cm wide where the bounding circle was metres
+            grow = (hl + hw) * turn + EXTENT_MARGIN
+            r = math.sqrt(hl * hl + hw * hw) + EXTENT_MARGIN
+            ex = min(ex + grow, r)
+            ey = min(ey + grow, r)
         x0 = fstate_w[F_X_PREV, i]
         x1 = fstate_w[F_X, i]
         y0 = fstate_w[F_Y_PREV, i]

@@ -19,6 +19,16 @@ def wrap_angle(a):
     return a
 
 
+@inline_kernel
+def idm_interaction_scale(max_accel, comfort_decel):
+    """2 sqrt(a b) in m/s^2, the denominator of the IDM's braking interaction term.
+
+    A constant of each actor: the step computes it once per call (a square root
+    on the critical path of every IDM evaluation otherwise).
+    """
+    return 2.0 * math.sqrt(max(max_accel * comfort_decel, 1e-9))
+
+
 @kernel
 def idm_acceleration(speed, desired_speed, gap, closing_speed, max_accel, comfort_decel,
                      time_headway, min_gap):
@@ -28,6 +38,15 @@ def idm_acceleration(speed, desired_speed, gap, closing_speed, max_accel, comfor
     road), ``closing_speed`` = own speed - leader speed in m/s. A desired speed
     of zero asks for a comfortable stop.
     """
+    return idm_acceleration_scaled(speed, desired_speed, gap, closing_speed, max_accel,
+                                   comfort_decel, time_headway, min_gap,
+                                   idm_interaction_scale(max_accel, comfort_decel))
+
+
+@kernel
+def idm_acceleration_scaled(speed, desired_speed, gap, closing_speed, max_accel, comfort_decel,
+                            time_headway, min_gap, interaction_scale):
+    """idm_acceleration given ``interaction_scale`` = idm_interaction_scale(a, b) in m/s^2."""
     if desired_speed > 0.01:
         ratio = speed / desired_speed
         r2 = ratio * ratio
@@ -38,11 +57,7 @@ def idm_acceleration(speed, desired_speed, gap, closing_speed, max_accel, comfor
         return free
     if gap <= 0.01:
         return -1.0e9  # in contact: the caller clamps to the strongest braking
-    s_star = min_gap + max(
-        0.0,
-        speed * time_headway
-        + speed * closing_speed / (2.0 * math.sqrt(max(max_accel * comfort_decel, 1e-9))),
-    )
+    s_star = min_gap + max(0.0, speed * time_headway + speed * closing_speed / interaction_scale)
     q = s_star / gap
     return free - max_accel * q * q
 

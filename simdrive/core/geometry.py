@@ -165,6 +165,19 @@ def point_in_polygon(px, py, points, start, count):
     return inside
 
 
+@inline_kernel
+def segment_project(points, cum_s, start, px, py):
+    """(s, d) in m of (px, py) on a one-segment polyline (a straight lane): arc length,
+    extrapolated at both ends, and signed lateral offset (left positive)."""
+    ex = points[start + 1, 0] - points[start, 0]
+    ey = points[start + 1, 1] - points[start, 1]
+    seg_len = cum_s[start + 1] - cum_s[start]
+    dx = px - points[start, 0]
+    dy = py - points[start, 1]
+    s = cum_s[start] + (dx * ex + dy * ey) / seg_len
+    return s, (ex * dy - ey * dx) / seg_len
+
+
 @kernel
 def polyline_project(points, cum_s, start, count, px, py, seg_hint):
     """Project (px, py) onto a polyline, searching from a segment hint.
@@ -178,14 +191,9 @@ def polyline_project(points, cum_s, start, count, px, py, seg_hint):
     """
     nseg = count - 1
     seg = min(max(seg_hint, 0), nseg - 1)
-    if nseg == 1:  # a straight lane: plain projection, extrapolated at both ends
-        ex = points[start + 1, 0] - points[start, 0]
-        ey = points[start + 1, 1] - points[start, 1]
-        seg_len = cum_s[start + 1] - cum_s[start]
-        dx = px - points[start, 0]
-        dy = py - points[start, 1]
-        s = cum_s[start] + (dx * ex + dy * ey) / seg_len
-        return s, (ex * dy - ey * dx) / seg_len, 0
+    if nseg == 1:
+        s, d = segment_project(points, cum_s, start, px, py)
+        return s, d, 0
     for _ in range(count + 1):
         i = start + seg
         ex = points[i + 1, 0] - points[i, 0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
-from simdrive.core.geometry import polyline_pose, polyline_project
+from simdrive.core.geometry import polyline_pose, polyline_project, segment_project
 
 
 @inline_kernel
@@ -23,6 +23,9 @@ def successor(lane_successors, lane, turn):
 @inline_kernel
 def lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y, seg_hint):
     """(s, d, seg) of the point (x, y) m on lane ``lane``."""
+    if lane_npoints[lane] == 2:  # a straight lane, the common case: no search, no call
+        s, d = segment_project(lane_points, lane_cum_s, lane_start[lane], x, y)
+        return s, d, np.int64(0)
     return polyline_project(
         lane_points, lane_cum_s, lane_start[lane], lane_npoints[lane], x, y, seg_hint
     )

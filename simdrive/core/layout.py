@@ -110,7 +110,8 @@ S_MINY = 4
 S_MAXY = 5
 S_ACCEL_CMD = 6  # m/s^2 chosen by the controls phase
 S_STEER_CMD = 7  # rad (bicycle) or rad/s yaw rate (unicycle)
-S_COUNT = 8
+S_IDM_SCALE = 8  # m/s^2, 2 sqrt(a b) of the actor's IDM: set at the start of every call
+S_COUNT = 9
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 
 # ---- modes, models, flags ------------------------------------------------------

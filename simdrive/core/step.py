@@ -27,7 +27,8 @@ from simdrive.core.actions import run_actions
 from simdrive.core.collision import detect_collisions
 from simdrive.core.dynamics import (
     heading_error,
-    idm_acceleration,
+    idm_acceleration_scaled,
+    idm_interaction_scale,
     pure_pursuit_steer,
 )
 from simdrive.core.lanes import lane_target_point, signal_state, successor
@@ -86,6 +87,7 @@ from simdrive.core.layout import (
     P_WHEELBASE,
     S_ACCEL_CMD,
     S_COS,
+    S_IDM_SCALE,
     S_SIN,
     S_STEER_CMD,
     WF_CHANGE_TIME,
@@ -135,6 +137,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                      area_start, area_npoints, area_kind, mobil_interval):
     """Phase 2: every actor chooses its acceleration and steering commands."""
     order = istate_w[I_ORDER]
+    idm_scale = scratch_w[S_IDM_SCALE]
     for position in range(n):
         i = order[position]
         if istate_w[I_VALID, i] == 0:
@@ -159,6 +162,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         direction = istate_w[I_DIR, i]
         a_max = params_w[P_MAX_ACCEL, i]
         b_comf = params_w[P_COMFORT_DECEL, i]
+        scale = idm_scale[i]
         headway = params_w[P_TIME_HEADWAY, i]
         min_gap = params_w[P_MIN_GAP, i]
 
@@ -180,9 +184,9 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 else:
                     fstate_w[F_LEADER_SINCE, i] = time_s
                 istate_w[I_LEADER_SEEN, i] = own_leader
-            accel = idm_towards(fstate_w, params_w, i, own_leader, own_gap)
+            accel = idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap)
             if time_s - fstate_w[F_LEADER_SINCE, i] < params_w[P_REACTION_TIME, i] - 1e-9:
-                accel = min(idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf),
+                accel = min(idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf),
                             fstate_w[F_ACCEL, i])
             to_end = lane_length[lane] - fstate_w[F_S, i] - 0.5 * params_w[P_LENGTH, i]
             nxt = successor(lane_successors, lane, turn)
@@ -192,8 +196,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             # slow down for bends: on this lane, and ahead of a sharper next lane
             if bicycle and lane_max_curvature[lane] > 1e-4:
                 v_curve = math.sqrt(CURVE_LATERAL_ACCEL / lane_max_curvature[lane])
-                accel = min(accel, idm_acceleration(v, min(v0, v_curve), math.inf, 0.0, a_max,
-                                                    b_comf, headway, min_gap))
+                accel = min(accel, idm_acceleration_scaled(v, min(v0, v_curve), math.inf, 0.0,
+                                                           a_max, b_comf, headway, min_gap, scale))
             if bicycle and nxt >= 0 and lane_max_curvature[nxt] > 1e-4:
                 v_next = math.sqrt(CURVE_LATERAL_ACCEL / lane_max_curvature[nxt])
                 if v > v_next:
@@ -202,10 +206,10 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             if group >= 0 and not (flags & FLAG_IGNORE_SIGNALS) and to_end > -1.0:
                 state = signals[group]
                 if state == 2 or (state == 1 and comfortable_stop_possible(v, to_end, b_comf)):
-                    accel = min(accel, idm_acceleration(v, v0, max(to_end, 0.01), v, a_max, b_comf,
-                                                        headway, 0.5))
+                    accel = min(accel, idm_acceleration_scaled(v, v0, max(to_end, 0.01), v, a_max,
+                                                               b_comf, headway, 0.5, scale))
         else:
-            accel = idm_towards(fstate_w, params_w, i, np.int64(-1), math.inf)
+            accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
 
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound):
             if bicycle:
@@ -218,8 +222,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 istate_w[I_SEEN_ID, i] = j
                 fstate_w[F_SEEN_SINCE, i] = time_s
             if j >= 0 and time_s - fstate_w[F_SEEN_SINCE, i] >= params_w[P_REACTION_TIME, i] - 1e-9:
-                accel = min(accel, idm_acceleration(v, v0, gap, v - speed_j, a_max, b_comf, headway,
-                                                    min_gap))
+                accel = min(accel, idm_acceleration_scaled(v, v0, gap, v - speed_j, a_max, b_comf,
+                                                           headway, min_gap, scale))
 
         if mode == MODE_GOTO:
             if flags & FLAG_ARRIVED:
@@ -260,9 +264,9 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
                 and fstate_w[F_BRAKE_DECEL, i] == 0.0):
             istate_w[I_LANE_TARGET, i] = mobil_choice(
-                istate_w, fstate_w, params_w, lane_first, lane_count, lane_left, lane_right,
-                lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader, own_gap,
-                params_w[P_POLITENESS, i],
+                istate_w, fstate_w, params_w, idm_scale, lane_first, lane_count, lane_left,
+                lane_right, lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader,
+                own_gap, params_w[P_POLITENESS, i],
             )
 
 
@@ -296,6 +300,9 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
         ego = wint_w[WI_EGO]
         dt = wfloat_w[WF_DT]
         mobil_interval = max(1, int(MOBIL_PERIOD_S / dt + 0.5))
+        for i in range(n):
+            scratch_w[S_IDM_SCALE, i] = idm_interaction_scale(params_w[P_MAX_ACCEL, i],
+                                                              params_w[P_COMFORT_DECEL, i])
         for k in range(1, n_steps + 1):
             time_s = wfloat_w[WF_TIME]
             step = wint_w[WI_STEP]

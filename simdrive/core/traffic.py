@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from simdrive.core._jit import inline_kernel, kernel
-from simdrive.core.dynamics import idm_acceleration
+from simdrive.core.dynamics import idm_acceleration_scaled
 from simdrive.core.lanes import successor
 from simdrive.core.layout import (
     F_DESIRED_SPEED,
@@ -113,17 +113,21 @@ def lane_leader(istate_w, fstate_w, params_w, lane_length, lane_successors, lane
 
 
 @kernel
-def idm_towards(fstate_w, params_w, i, leader, gap):
-    """IDM acceleration (m/s^2) of actor i behind ``leader`` (-1: free road) at ``gap`` m."""
+def idm_towards(fstate_w, params_w, idm_scale, i, leader, gap):
+    """IDM acceleration (m/s^2) of actor i behind ``leader`` (-1: free road) at ``gap`` m.
+
+    ``idm_scale`` holds each actor's idm_interaction_scale (scratch row S_IDM_SCALE).
+    """
     v = fstate_w[F_SPEED, i]
     if leader < 0:
         gap = math.inf
         closing = 0.0
     else:
         closing = v - fstate_w[F_SPEED, leader]
-    return idm_acceleration(
+    return idm_acceleration_scaled(
         v, fstate_w[F_DESIRED_SPEED, i], gap, closing, params_w[P_MAX_ACCEL, i],
         params_w[P_COMFORT_DECEL, i], params_w[P_TIME_HEADWAY, i], params_w[P_MIN_GAP, i],
+        idm_scale[i],
     )
 
 
@@ -153,9 +157,9 @@ def _gap(fstate_w, params_w, back, front, s_back, s_front):
 
 
 @kernel
-def mobil_choice(istate_w, fstate_w, params_w, lane_first, lane_count, lane_left, lane_right,
-                 lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader,
-                 own_gap, politeness):
+def mobil_choice(istate_w, fstate_w, params_w, idm_scale, lane_first, lane_count, lane_left,
+                 lane_right, lane_s_scale_left, lane_s_scale_right, n_bound, position,
+                 own_leader, own_gap, politeness):
     """Lane that MOBIL (Kesting, Treiber, Helbing 2007) prefers for the actor at ``position``.
 
     Returns the target lane index, or -1 to stay. The incentive is the actor's
@@ -166,7 +170,7 @@ def mobil_choice(istate_w, fstate_w, params_w, lane_first, lane_count, lane_left
     i = order[position]
     lane = istate_w[I_LANE, i]
     s_i = fstate_w[F_S, i]
-    a_self = idm_towards(fstate_w, params_w, i, own_leader, own_gap)
+    a_self = idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap)
     # the follower left behind gains a new leader: i's leader
     old_follower = -1
     if (position > 0 and _bound(istate_w, order[position - 1])
@@ -175,7 +179,7 @@ def mobil_choice(istate_w, fstate_w, params_w, lane_first, lane_count, lane_left
     old_gain = 0.0
     if old_follower >= 0:
         s_o = fstate_w[F_S, old_follower]
-        before = idm_towards(fstate_w, params_w, old_follower, i,
+        before = idm_towards(fstate_w, params_w, idm_scale, old_follower, i,
                              _gap(fstate_w, params_w, old_follower, i, s_o, s_i))
         if own_leader >= 0:
             half_sum = 0.5 * (params_w[P_LENGTH, i] + params_w[P_LENGTH, own_leader])
@@ -183,7 +187,8 @@ def mobil_choice(istate_w, fstate_w, params_w, lane_first, lane_count, lane_left
             after_gap = _gap(fstate_w, params_w, old_follower, own_leader, s_o, s_leader)
         else:
             after_gap = math.inf
-        old_gain = idm_towards(fstate_w, params_w, old_follower, own_leader, after_gap) - before
+        old_gain = idm_towards(fstate_w, params_w, idm_scale, old_follower, own_leader,
+                               after_gap) - before
     best_lane = -1
     best_incentive = MOBIL_THRESHOLD
     for side in range(2):
@@ -203,14 +208,14 @@ def mobil_choice(istate_w, fstate_w, params_w, lane_first, lane_count, lane_left
             new_gap = _gap(fstate_w, params_w, i, leader, s_t, fstate_w[F_S, leader])
             if new_gap <= 0.0:
                 continue
-        a_new = idm_towards(fstate_w, params_w, i, leader, new_gap)
+        a_new = idm_towards(fstate_w, params_w, idm_scale, i, leader, new_gap)
         follower_gain = 0.0
         if follower >= 0:
             s_f = fstate_w[F_S, follower]
             back_gap = _gap(fstate_w, params_w, follower, i, s_f, s_t)
             if back_gap <= 0.0:
                 continue
-            a_follower_after = idm_towards(fstate_w, params_w, follower, i, back_gap)
+            a_follower_after = idm_towards(fstate_w, params_w, idm_scale, follower, i, back_gap)
             if a_follower_after < -MOBIL_SAFE_DECEL:
                 continue
             before_gap = math.inf
@@ -218,7 +223,7 @@ def mobil_choice(istate_w, fstate_w, params_w, lane_first, lane_count, lane_left
                 before_gap = _gap(fstate_w, params_w, follower, leader, s_f,
                                   fstate_w[F_S, leader])
             follower_gain = a_follower_after - idm_towards(
-                fstate_w, params_w, follower, leader, before_gap
+                fstate_w, params_w, idm_scale, follower, leader, before_gap
             )
         own_gain = a_new - a_self + bias
         if own_gain <= 0.0:  # nobody moves over only to please others

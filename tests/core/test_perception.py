@@ -134,3 +134,45 @@ def test_map_codes_in_the_kernel_layout_match_the_world_package():
     assert L.LANE_DRIVING == lanes.LANE_DRIVING
     assert L.LANE_CONNECTOR == lanes.LANE_CONNECTOR
     assert L.AREA_DRIVABLE == packed.AREA_DRIVABLE
+
+
+def test_ego_metrics_bounds_never_skip_a_new_minimum():
+    """The cheap circle tests only skip exact tests that could not lower a minimum: over
+    many moving steps the folded metrics equal those of testing every actor every step."""
+    from simdrive.core.geometry import boxes_distance, boxes_time_to_collision
+    from simdrive.core.metrics import TTC_HORIZON_S
+
+    rng = np.random.default_rng(23)
+    n = 12
+    for _ in range(40):
+        fstate, istate, params = random_world(rng, n)
+        fstate[L.F_X] *= 4.0  # spread out: most pairs far apart, some closing in
+        scratch = np.zeros((8, n))
+        metrics = np.zeros(L.M_COUNT)
+        metrics[[L.M_MIN_TTC, L.M_MIN_DISTANCE]] = math.inf
+        actor_metrics = np.full((L.AM_COUNT, n), math.inf)
+        expected = np.full((L.AM_COUNT, n), math.inf)
+        for _ in range(30):
+            scratch[0], scratch[1] = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+            update_ego_metrics(fstate, istate, params, scratch, metrics, actor_metrics, 0, n)
+            if istate[L.I_VALID, 0]:
+                e = (fstate[L.F_X, 0], fstate[L.F_Y, 0], scratch[0, 0], scratch[1, 0],
+                     params[L.P_LENGTH, 0] / 2, params[L.P_WIDTH, 0] / 2)
+                ev = fstate[L.F_SPEED, 0]
+                for j in range(1, n):
+                    if not istate[L.I_VALID, j]:
+                        continue
+                    o = (fstate[L.F_X, j], fstate[L.F_Y, j], scratch[0, j], scratch[1, j],
+                         params[L.P_LENGTH, j] / 2, params[L.P_WIDTH, j] / 2)
+                    v = fstate[L.F_SPEED, j]
+                    ttc = boxes_time_to_collision(*e, ev * e[2], ev * e[3], *o, v * o[2],
+                                                  v * o[3])
+                    if ttc <= TTC_HORIZON_S:
+                        expected[L.AM_MIN_TTC, j] = min(expected[L.AM_MIN_TTC, j], ttc)
+                    expected[L.AM_MIN_DISTANCE, j] = min(expected[L.AM_MIN_DISTANCE, j],
+                                                         boxes_distance(*e, *o))
+            # move on: straight ahead with some turning, 0.2 s
+            fstate[L.F_X] += 0.2 * fstate[L.F_SPEED] * scratch[0]
+            fstate[L.F_Y] += 0.2 * fstate[L.F_SPEED] * scratch[1]
+            fstate[L.F_HEADING] += rng.uniform(-0.1, 0.1, n)
+        np.testing.assert_array_equal(actor_metrics[:, 1:], expected[:, 1:])

@@ -69,3 +69,19 @@ def test_recording_matches_the_state_it_records(worlds):
     assert np.array_equal(rec.x[-1], sim.state.x)
     assert np.array_equal(rec.speed[-1], sim.state.speed)
     assert rec.time_s[-1] == pytest.approx(sim.time_s[0])
+
+
+def test_slicing_a_long_run_over_threads_does_not_change_a_single_bit(worlds, monkeypatch):
+    import simdrive.sim as sim_module
+
+    duration = 120 * worlds[0].dt
+    one = Simulation(worlds, threads=1)
+    expected = one.run(duration, record_every=7)
+    monkeypatch.setattr(sim_module, "MIN_SLICE_AGENT_STEPS", 1)  # one world per slice
+    sliced = Simulation(worlds, threads=2)
+    got = sliced.run(duration, record_every=7)
+    for name in FIELDS:
+        assert np.array_equal(getattr(one.blocks, name), getattr(sliced.blocks, name),
+                              equal_nan=True), name
+    for name in ("x", "y", "heading", "speed"):  # each slice records its own worlds
+        assert np.array_equal(getattr(expected, name), getattr(got, name)), name
