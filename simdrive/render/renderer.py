@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from shapely.geometry import Point
 
 from simdrive.render import finish as FN
 from simdrive.render import raster as R
@@ -34,21 +33,24 @@ from simdrive.render.labels import (
     kitti_occluded,
     truncation,
 )
+from simdrive.render.lamps import (
+    STREET_LIGHT_HEIGHT_M,
+    glow_points,
+    kind_tables,
+    light_rows,
+    posts_near,
+    spray_points,
+    street_lights,
+)
 from simdrive.render.look import FOG_LUT_PER_M, Look
 from simdrive.render.meshes import POLE_MESH, ROLE_COLOURS, build_mesh_table
 from simdrive.render.scene import Scene
 from simdrive.render.semantic import ACTOR_CLASS_BASE, SEMANTIC
 from simdrive.scenario.cameras import CameraSpec
 from simdrive.scenario.render_options import RenderOptions
-from simdrive.world.actors import actor_kind, actor_kinds
-from simdrive.world.lanes import LANE_SIDEWALK
 from simdrive.world.maps import RoadMap
 
-LIGHT_RANGE_M = 150.0  # lights and scenery farther from the camera are not drawn
-HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 70.0, 24.0, 0.9
-SPRAY_MIN_MPS = 8.0  # vehicles throw up visible spray above about 30 km/h
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
-STREET_LIGHT_SPACING_M, STREET_LIGHT_HEIGHT_M, STREET_LIGHT_RANGE_M = 28.0, 8.0, 20.0
 
 
 @dataclass(frozen=True)
@@ -76,25 +78,6 @@ class Frame:
         return self.instance == track_id
 
 
-def _street_lights(road: RoadMap) -> np.ndarray:
-    """(M, 3) x, y, arm heading (towards the road) of lamp posts along the sidewalks."""
-    out = []
-    for lane in road.lanes:
-        if lane.kind != LANE_SIDEWALK or lane.length < 10:
-            continue
-        for s in np.arange(STREET_LIGHT_SPACING_M / 2, lane.length, STREET_LIGHT_SPACING_M):
-            best = None
-            for side in (1.0, -1.0):
-                x, y = lane.to_world(s, side * (lane.width / 2 - 0.3))[:2]
-                gap = road.drivable.distance(Point(x, y))
-                if best is None or gap > best[0]:
-                    best = (gap, float(x), float(y), side)
-            _, x, y, side = best
-            heading = float(lane.heading_at(s)) - side * math.pi / 2
-            out.append((x, y, heading))
-    return np.array(out, float).reshape(-1, 3)
-
-
 class Renderer:
     """Renders scenes of one road map. Keeps the map's ground textures and scratch buffers."""
 
@@ -109,7 +92,7 @@ class Renderer:
         self._textures: dict[str, GroundTexture] = {} if textures is None else textures
         self._stamps: dict[tuple[int, int], np.ndarray] = {}
         self._stamp_base = 0
-        self.street_lights = _street_lights(road)
+        self.street_lights = street_lights(road)
         rng = np.random.default_rng([seed, 7])
         self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int16)
         self._precip: dict[tuple[str, float], np.ndarray] = {}
@@ -129,10 +112,11 @@ class Renderer:
         cam, colour, depth, inst, sem, actors, unoccluded = self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
         n = len(scene.names)
-        glows = self._glows(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
+        own = actors[:n, R.A_KIND] < 0
+        glows = glow_points(scene, cam, look, own, posts_near(self.street_lights, cam))
         if glows.shape[0]:
             FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
-        spray = self._spray(scene, cam, look, own=actors[:n, R.A_KIND] < 0)
+        spray = spray_points(scene, cam, look, own)
         if spray.shape[0]:
             FN.add_spray(colour, depth, spray)
         vis_box = np.empty((n, 4), np.int64)
@@ -155,7 +139,7 @@ class Renderer:
         inst = np.empty((h, w), np.int32)
         sem = np.empty((h, w), np.uint8)
         fog_lut = _fog_lut(look, not cam.orthographic)
-        lights = self._lights(scene, look, cam)
+        lights = light_rows(scene, look, cam, posts_near(self.street_lights, cam))
         tex = self.texture(look.surface)
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
@@ -190,14 +174,14 @@ class Renderer:
 
     def _actor_block(self, scene: Scene, cam: Camera, look: Look) -> np.ndarray:
         n = len(scene.names)
-        posts = self._posts_near(cam)
+        posts = posts_near(self.street_lights, cam)
         out = np.zeros((n + len(posts), R.A_COUNT))
         out[:n, R.A_X], out[:n, R.A_Y], out[:n, R.A_HEADING] = scene.x, scene.y, scene.heading
         out[:n, R.A_LENGTH], out[:n, R.A_WIDTH] = scene.length, scene.width
         out[:n, R.A_HEIGHT] = scene.height
         out[:n, R.A_KIND] = scene.kind
         out[:n, R.A_R:R.A_B + 1] = self._colours(scene)
-        vehicles = _kind_tables().vehicle[scene.kind]
+        vehicles = kind_tables().vehicle[scene.kind]
         out[:n, R.A_LIT] = look.lights_on & vehicles & (scene.moving != 0)
         out[:n, R.A_INST] = np.arange(n)
         out[:n, R.A_SEM] = ACTOR_CLASS_BASE + scene.kind
@@ -224,143 +208,6 @@ class Renderer:
                 self._colour_cache.clear()
             self._colour_cache[key] = scene.colours()
         return self._colour_cache[key]
-
-    def _posts_near(self, cam: Camera) -> np.ndarray:
-        p = cam.position
-        near = np.hypot(self.street_lights[:, 0] - p[0], self.street_lights[:, 1] - p[1])
-        return self.street_lights[near < LIGHT_RANGE_M]
-
-    def _lights(self, scene: Scene, look: Look, cam: Camera) -> np.ndarray:
-        """(K, L_COUNT) lights: two headlights per moving vehicle (one per motorcycle), in
-        slot order, then the street lamps near the camera."""
-        parts = []
-        p = cam.position
-        if look.lights_on:
-            tables = _kind_tables()
-            k = np.flatnonzero(tables.vehicle[scene.kind] & (scene.moving != 0)
-                               & (np.hypot(scene.x - p[0], scene.y - p[1]) <= LIGHT_RANGE_M))
-            single = tables.motorcycle[scene.kind[k]]
-            k = np.repeat(k, np.where(single, 1, 2))
-            # side offsets (0.3, -0.3) of the width, 0 for a motorcycle's single lamp
-            first = np.ones(len(k), bool)
-            first[1:] = k[1:] != k[:-1]
-            side = np.where(tables.motorcycle[scene.kind[k]], 0.0, np.where(first, 0.3, -0.3))
-            heading = scene.heading[k]
-            c, s = np.cos(heading), np.sin(heading)
-            half = scene.length[k] / 2
-            off = side * scene.width[k]
-            cone = math.cos(math.radians(HEADLIGHT_HALF_ANGLE_DEG))
-            # headlights stand out less in twilight than in the dark
-            gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
-            rows = np.empty((len(k), R.L_COUNT))
-            rows[:, R.L_X] = scene.x[k] + c * half - s * off
-            rows[:, R.L_Y] = scene.y[k] + s * half + c * off
-            rows[:, R.L_Z] = 0.7
-            rows[:, R.L_DX] = c * 0.995
-            rows[:, R.L_DY] = s * 0.995
-            rows[:, R.L_DZ] = -0.0999
-            rows[:, R.L_COS] = cone
-            rows[:, R.L_RANGE] = HEADLIGHT_RANGE_M
-            rows[:, R.L_R:R.L_B + 1] = (gain, gain * 0.97, gain * 0.88)
-            rows[:, R.L_RAMP] = 3.0
-            parts.append(rows)
-        if look.street_lights_on:
-            posts = self._posts_near(cam)
-            rows = np.empty((len(posts), R.L_COUNT))
-            rows[:, R.L_X] = posts[:, 0] + 0.8 * np.cos(posts[:, 2])
-            rows[:, R.L_Y] = posts[:, 1] + 0.8 * np.sin(posts[:, 2])
-            rows[:, R.L_Z] = STREET_LIGHT_HEIGHT_M - 0.3
-            rows[:, R.L_DX:R.L_DZ + 1] = (0.0, 0.0, -1.0)
-            rows[:, R.L_COS] = math.cos(math.radians(68))
-            rows[:, R.L_RANGE] = STREET_LIGHT_RANGE_M
-            rows[:, R.L_R:R.L_B + 1] = (1.5, 1.2, 0.8)
-            rows[:, R.L_RAMP] = 0.0
-            parts.append(rows)
-        if not parts:
-            return np.zeros((0, R.L_COUNT))
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
-
-    def _glows(self, scene: Scene, cam: Camera, look: Look, own: np.ndarray) -> np.ndarray:
-        """Halo points of lit lamps (head, tail, street) in the image, except the camera's own.
-
-        Per lit vehicle in slot order: left head, left tail, right head, right tail;
-        then the street lamps.
-        """
-        if cam.orthographic or not (look.lights_on or look.street_lights_on):
-            return np.zeros((0, FN.G_COUNT))
-        world, rgb, size = [], [], []
-        if look.lights_on:
-            tables = _kind_tables()
-            k = np.flatnonzero(tables.vehicle[scene.kind] & (scene.moving != 0) & ~own)
-            c, s = np.cos(scene.heading[k]), np.sin(scene.heading[k])
-            half = scene.length[k] / 2 + 0.02
-            height = scene.height[k]
-            z = np.where(tables.low_lamps[scene.kind[k]], 0.2 * height + 0.3, 0.45 * height)
-            pts = np.empty((len(k), 4, 3))
-            for j, (side, sign) in enumerate(((0.36, 1.0), (0.36, -1.0), (-0.36, 1.0),
-                                              (-0.36, -1.0))):
-                off = side * scene.width[k]
-                pts[:, j, 0] = scene.x[k] + sign * c * half - s * off
-                pts[:, j, 1] = scene.y[k] + sign * s * half + c * off
-                pts[:, j, 2] = z
-            world.append(pts.reshape(-1, 3))
-            rgb.append(np.tile(_LAMP_RGB, (len(k), 1)))
-            size.append(np.full(4 * len(k), 0.5))
-        if look.street_lights_on:
-            posts = self._posts_near(cam)
-            world.append(np.stack([posts[:, 0] + 0.8 * np.cos(posts[:, 2]),
-                                   posts[:, 1] + 0.8 * np.sin(posts[:, 2]),
-                                   np.full(len(posts), STREET_LIGHT_HEIGHT_M - 0.3)], -1))
-            rgb.append(np.tile((255.0, 200.0, 130.0), (len(posts), 1)))
-            size.append(np.ones(len(posts)))
-        world, rgb, size = np.concatenate(world), np.concatenate(rgb), np.concatenate(size)
-        if not len(world):
-            return np.zeros((0, FN.G_COUNT))
-        pc = cam.to_camera(world)
-        front = pc[:, 2] > cam.spec.near_m
-        uv = cam.project(np.where(front[:, None], pc, 1.0))
-        z = pc[front, 2]
-        radius = np.clip(cam.intrinsics[0, 0] * 0.35 * size[front] / z, 2.0, 40.0)
-        out = np.empty((len(z), FN.G_COUNT))
-        out[:, FN.G_U], out[:, FN.G_V] = uv[front, 0], uv[front, 1]
-        out[:, FN.G_Z] = z
-        out[:, FN.G_R:FN.G_B + 1] = rgb[front] * (1.0 if look.lighting == "night" else 0.6)
-        out[:, FN.G_RADIUS] = radius
-        out[:, FN.G_REFLECT] = radius * 6.0 if look.surface == "wet" else 0.0
-        return out
-
-    def _spray(self, scene: Scene, cam: Camera, look: Look, own: np.ndarray) -> np.ndarray:
-        """Spray thrown up behind the rear wheels of vehicles faster than SPRAY_MIN_MPS on a
-        wet road in rain, denser with speed and rain (FN.add_spray points)."""
-        if cam.orthographic or look.rain <= 0.0:
-            return np.zeros((0, FN.S_COUNT))
-        k = np.flatnonzero(_kind_tables().vehicle[scene.kind] & (scene.speed > SPRAY_MIN_MPS)
-                           & ~own)
-        if not len(k):
-            return np.zeros((0, FN.S_COUNT))
-        c, s = np.cos(scene.heading[k]), np.sin(scene.heading[k])
-        back = scene.length[k] / 2 + 0.8
-        world = np.empty((len(k), 2, 3))
-        for j, side in enumerate((0.35, -0.35)):
-            off = side * scene.width[k]
-            world[:, j, 0] = scene.x[k] - c * back - s * off
-            world[:, j, 1] = scene.y[k] - s * back + c * off
-            world[:, j, 2] = 0.45
-        world = world.reshape(-1, 3)
-        speed = np.repeat(scene.speed[k], 2)
-        pc = cam.to_camera(world)
-        front = pc[:, 2] > 1.0
-        if not front.any():
-            return np.zeros((0, FN.S_COUNT))
-        uv = cam.project(pc[front])
-        z = pc[front, 2]
-        out = np.empty((len(z), FN.S_COUNT))
-        out[:, FN.S_U], out[:, FN.S_V], out[:, FN.S_Z] = uv[:, 0], uv[:, 1], z
-        out[:, FN.S_RADIUS] = np.clip(cam.intrinsics[0, 0] * 1.1 / z, 2.0, 120.0)
-        out[:, FN.S_ALPHA] = np.clip(look.rain * speed[front] / 45.0, 0.0, 0.55)
-        grey = np.array(look.fog_rgb) * 0.5 + 110.0 * (sum(look.ambient) / 3 / 0.62)
-        out[:, FN.S_R:FN.S_B + 1] = np.clip(grey, 0, 255)
-        return out
 
     def _finish(self, colour, inst, vis_box, vis_count, cam, look, frame_seed) -> None:
         """Image effects on the packed colours and the visible statistics (FN.finish)."""
@@ -398,7 +245,7 @@ class Renderer:
         """One ActorLabel per actor except the camera's own vehicle (arrays computed for
         all actors at once, then read as Python numbers)."""
         n = len(scene.names)
-        tables = _kind_tables()
+        tables = kind_tables()
         corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
                                     scene.height)
         corners_cam = cam.to_camera(corners)
@@ -442,29 +289,6 @@ class Renderer:
         return tuple(out)
 
 
-@dataclass(frozen=True)
-class _KindTables:
-    """Per actor kind id: name, category and the flags the renderer needs."""
-
-    names: tuple[str, ...]
-    categories: tuple[str, ...]
-    vehicle: np.ndarray  # (K,) bool
-    motorcycle: np.ndarray  # (K,) bool: one headlight
-    low_lamps: np.ndarray  # (K,) bool: lamps low on the body (not a car or van)
-
-
-@lru_cache(maxsize=4)
-def _kind_tables_of(names: tuple[str, ...]) -> _KindTables:
-    categories = tuple(actor_kind(k).category for k in names)
-    return _KindTables(names, categories, np.array([c == "vehicle" for c in categories], bool),
-                       np.array([k == "motorcycle" for k in names], bool),
-                       np.array([k not in ("car", "van") for k in names], bool))
-
-
-def _kind_tables() -> _KindTables:
-    return _kind_tables_of(actor_kinds())
-
-
 def _contains_camera(cam: Camera, scene: Scene) -> np.ndarray:
     """(N,) bool: the optical centre lies inside the actor's box (Camera.contains, for all)."""
     p = cam.position
@@ -488,8 +312,6 @@ def _kitti_boxes(cam: Camera, x, y, heading):
     return bottom, rotation_y, alpha
 
 
-_LAMP_RGB = np.array([(255.0, 245.0, 220.0), (200.0, 20.0, 10.0)] * 2)
-"""Head (white) and tail (red) lamp colours, in the glow order of Renderer._glows."""
 
 
 def _frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
