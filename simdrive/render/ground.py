@@ -118,37 +118,33 @@ def _dashes(line: LineString, width: float) -> list:
     return out
 
 
-def _zebra(crosswalk: Polygon) -> list:
-    """Bars 0.5 m wide every 1 m across a crossing, parallel to the traffic."""
-    rect = crosswalk.minimum_rotated_rectangle
-    xs, ys = rect.exterior.coords.xy
-    edges = [(xs[k + 1] - xs[k], ys[k + 1] - ys[k]) for k in range(2)]
-    long_edge = max(edges, key=lambda e: math.hypot(*e))
-    ux, uy = np.array(long_edge) / math.hypot(*long_edge)
-    c = crosswalk.centroid
-    half = math.hypot(*long_edge) / 2 + 1.0
-    bars = []
-    for k in np.arange(-half, half, 1.0):
-        bx, by = c.x + ux * (k + 0.25), c.y + uy * (k + 0.25)
-        bar = LineString([(bx - uy * 20, by + ux * 20), (bx + uy * 20, by - ux * 20)])
-        bars.append(bar.buffer(0.25, cap_style="flat").intersection(crosswalk))
-    return bars
-
-
-def _bay_lines(parking: Polygon) -> list:
-    rect = parking.minimum_rotated_rectangle
+def _stripes(area: Polygon, spacing: float, offset: float, width: float, reach: float,
+             stop_pad: float) -> list:
+    """Bars ``width`` m wide every ``spacing`` m along ``area``'s long axis, each across
+    the area (``reach`` m to either side of the axis), cut to the area."""
+    rect = area.minimum_rotated_rectangle
     xs, ys = rect.exterior.coords.xy
     edges = [(xs[k + 1] - xs[k], ys[k + 1] - ys[k]) for k in range(2)]
     long_edge = max(edges, key=lambda e: math.hypot(*e))
     length = math.hypot(*long_edge)
     ux, uy = long_edge[0] / length, long_edge[1] / length
-    c = parking.centroid
-    lines = []
-    for k in np.arange(-length / 2, length / 2 + 0.01, 6.0):
-        bx, by = c.x + ux * k, c.y + uy * k
-        seg = LineString([(bx - uy * 10, by + ux * 10), (bx + uy * 10, by - ux * 10)])
-        lines.append(seg.buffer(0.06, cap_style="flat").intersection(parking))
-    return lines
+    c = area.centroid
+    bars = []
+    for k in np.arange(-length / 2 - stop_pad, length / 2 + stop_pad + 0.01, spacing):
+        bx, by = c.x + ux * (k + offset), c.y + uy * (k + offset)
+        bar = LineString([(bx - uy * reach, by + ux * reach), (bx + uy * reach, by - ux * reach)])
+        bars.append(bar.buffer(width / 2, cap_style="flat").intersection(area))
+    return bars
+
+
+def _zebra(crosswalk: Polygon) -> list:
+    """Bars 0.5 m wide every 1 m across a crossing, parallel to the traffic."""
+    return _stripes(crosswalk, 1.0, 0.25, 0.5, 20.0, 1.0)
+
+
+def _bay_lines(parking: Polygon) -> list:
+    """Thin lines across a parking strip every 6 m: one bay per car."""
+    return _stripes(parking, 6.0, 0.0, 0.12, 10.0, 0.0)
 
 
 def _paint(road: RoadMap, canvas: _Canvas) -> None:
