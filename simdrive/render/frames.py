@@ -17,7 +17,7 @@ from simdrive.render.look import Look, make_look
 from simdrive.render.renderer import Frame, Renderer
 from simdrive.render.scene import scene_from_simulation
 from simdrive.scenario.build import Variant, build_world
-from simdrive.scenario.cameras import CameraSpec
+from simdrive.scenario.cameras import PRESETS, CameraSpec
 from simdrive.scenario.spec import ScenarioSpec, resolve
 from simdrive.sim import Simulation
 from simdrive.world.maps import RoadMap, build_map
@@ -39,15 +39,20 @@ def variant_look(spec: ScenarioSpec, variant: Variant, time_s: float) -> Look:
 
 
 def camera_spec(spec: ScenarioSpec, name: str | None) -> CameraSpec:
-    """The scenario's camera called ``name`` (None: its first camera)."""
+    """The scenario's camera called ``name`` (None: its first camera); a preset name
+    (front, rear, left, right, bev) the scenario does not define gives that preset on
+    the ego."""
     if name is None:
         return spec.cameras[0]
     for cam in spec.cameras:
         if cam.name == name:
             return cam
+    if name in PRESETS:
+        return PRESETS[name]
+    names = [c.name for c in spec.cameras] + [p for p in PRESETS if p not in
+                                              {c.name for c in spec.cameras}]
     raise SimdriveError(f"scenario {spec.name!r} has no camera {name!r}", where=spec.file,
-                        expected="one of " + ", ".join(c.name for c in spec.cameras),
-                        found=name)
+                        expected="one of " + ", ".join(names), found=name)
 
 
 _TEXTURES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

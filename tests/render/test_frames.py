@@ -175,3 +175,10 @@ def test_several_cameras_render_from_one_scenario(tmp_path):
     assert bev.image.shape == (200, 200, 3)
     ego = [lab for lab in bev.labels if lab.name == "ego"]
     assert ego and ego[0].visible_pixels > 50  # the bird's-eye view shows its own car
+
+
+def test_a_preset_camera_name_works_on_any_scenario():
+    spec = load_scenario(CHILD)
+    rear = render_frame(spec, variant_at(spec, 0), 2.0, "rear")
+    assert rear.camera.name == "rear" and rear.image.shape == (360, 640, 3)
+    assert rear.camera.spec.yaw_deg == 180.0
