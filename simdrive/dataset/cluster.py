@@ -13,30 +13,39 @@ from simdrive.dataset.shard import render_shard
 from simdrive.errors import SimdriveError
 
 
-def run_on_dask(todo, options, out_dir: str, address: str, workers: int, done) -> None:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise SimdriveError("--cluster needs Dask distributed",
-                            expected="pip install 'simdrive[cluster]'") from None
-    cluster = None
-    try:
-        if address == "local":
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        else:
-            client = Client(address, timeout=30)
-    except OSError as error:
-        raise SimdriveError(f"cannot reach the Dask scheduler at {address}: {error}",
-                            expected="a running scheduler, e.g. tcp://host:8786, or local"
-                            ) from None
-    try:
-        futures = [client.submit(render_shard, shard, options, out_dir, pure=False,
-                                 key=f"simdrive-shard-{shard.shard_id}") for shard in todo]
+class DaskBackend:
+    """A connection to a Dask cluster, opened before anything is written (an unreachable
+    scheduler is an error while the output folder is still untouched)."""
+
+    def __init__(self, address: str, workers: int) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise SimdriveError("--cluster needs Dask distributed",
+                                expected="pip install 'simdrive[cluster]'") from None
+        self.cluster = None
+        try:
+            if address == "local":
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
+                self.client = Client(self.cluster)
+            else:
+                self.client = Client(address, timeout=30)
+        except OSError as error:
+            raise SimdriveError(f"cannot reach the Dask scheduler at {address}: {error}",
+                                expected="a running scheduler, e.g. tcp://host:8786, or local"
+                                ) from None
+
+    def run(self, todo, options, out_dir: str, done) -> None:
+        from dask.distributed import as_completed
+
+        futures = [self.client.submit(render_shard, shard, options, out_dir, pure=False,
+                                      key=f"simdrive-shard-{shard.shard_id}")
+                   for shard in todo]
         for future in as_completed(futures):
             done(future.result())
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()

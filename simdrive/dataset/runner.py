@@ -94,13 +94,11 @@ def _remove_temporaries(out: Path) -> None:
 
 
 def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int,
-             cluster: str | None, done: Callable) -> None:
+             backend, done: Callable) -> None:
     if not todo:
         return
-    if cluster is not None:
-        from simdrive.dataset.cluster import run_on_dask
-
-        run_on_dask(todo, options, str(out), cluster, workers, done)
+    if backend is not None:
+        backend.run(todo, options, str(out), done)
         return
     # the first shard runs here: it compiles (or loads) the kernels once, and forked
     # workers inherit them instead of each compiling its own
@@ -135,13 +133,22 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
     workers = workers or os.cpu_count() or 1
     sources = load_sources(paths, options)
     plan = shards(sources, options)
-    prepare_folder(out, _settings(sources, options), force)
-    todo = [s for s in plan if not record_path(out, s.shard_id).is_file()]
-    total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
-    progress = Progress(total_frames, quiet=quiet)
-    progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))
-    _execute(todo, options, out, workers, cluster, lambda r: progress.advance(r.frames))
-    progress.close()
+    backend = None
+    if cluster is not None:
+        from simdrive.dataset.cluster import DaskBackend
+
+        backend = DaskBackend(cluster, workers)
+    try:
+        prepare_folder(out, _settings(sources, options), force)
+        todo = [s for s in plan if not record_path(out, s.shard_id).is_file()]
+        total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
+        progress = Progress(total_frames, quiet=quiet)
+        progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))
+        _execute(todo, options, out, workers, backend, lambda r: progress.advance(r.frames))
+        progress.close()
+    finally:
+        if backend is not None:
+            backend.close()
     frames = assemble(out, plan, sources, options, command)
     boxes = Counter(obj["kind"] for f in frames for obj in f["labels"] if obj["keep"])
     return Summary(frames=len(frames), boxes=dict(sorted(boxes.items())),
