@@ -45,7 +45,8 @@ def requirements(spec: ScenarioSpec) -> list[expr.Expr]:
     for text, node in spec.require:
         out.append(expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
                               actors=actors, file=node.file, line=node.line,
-                              column=node.column, path=node.path, want="bool"))
+                              column=node.column + node.quoted, path=node.path,
+                              want="bool"))
     return out
 
 

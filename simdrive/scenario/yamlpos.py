@@ -55,6 +55,7 @@ class Node:
     ``value`` is a dict str -> Node (mapping, in file order), a tuple of Node (sequence)
     or a scalar as ``yaml.safe_load`` gives it. ``line`` and ``column`` are 1-based;
     ``path`` is the key path from the root (``"actors[2].behavior"``; the root is ``""``).
+    ``quoted``: the scalar was written in quotes, so its text starts at ``column + 1``.
     Nodes compare by identity: compare ``plain()`` for content.
     """
 
@@ -63,6 +64,7 @@ class Node:
     line: int
     column: int
     path: str = ""
+    quoted: bool = False  # a quoted scalar: its text starts one column after ``column``
 
     @property
     def is_mapping(self) -> bool:
@@ -244,7 +246,8 @@ class _Converter:
             else:
                 value = self._sequence(ynode, path, depth)
             self.open.discard(id(ynode.value))
-        return Node(value, self.file, mark.line + 1, mark.column + 1, path)
+        quoted = isinstance(ynode, ScalarNode) and ynode.style in ("'", '"')
+        return Node(value, self.file, mark.line + 1, mark.column + 1, path, quoted)
 
     def _tick(self, mark) -> None:
         self.count += 1

@@ -87,6 +87,15 @@ def test_require_expression_error_points_into_the_expression(tmp_path):
     assert "min_ttc" in str(err)
 
 
+@pytest.mark.parametrize("written", ["min_ttc < 2 and bogus", '"min_ttc < 2 and bogus"',
+                                     "'min_ttc < 2 and bogus'"])
+def test_require_error_column_is_the_offending_name_quoted_or_not(tmp_path, written):
+    line = f"variants: {{require: [{written}]}}"
+    err = error_for(tmp_path, GOOD + line + "\n")
+    assert "bogus" in str(err)
+    assert err.column == line.index("bogus") + 1
+
+
 def test_extends_merges_and_errors_point_to_the_file_with_the_key(tmp_path):
     write(tmp_path, GOOD.replace("    speed: 8", "    sped: 8"), "base.yaml")
     with pytest.raises(ScenarioError) as info:
