@@ -9,13 +9,15 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 
-def test_readme_python_example_runs(capsys):
+def test_readme_python_example_runs(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the examples use paths relative to the clone
     blocks = re.findall(r"```python\n(.*?)```", README, re.S)
     assert blocks
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     out = capsys.readouterr().out
     assert "wet True tyre" in out and "ice True lead" in out  # what the README says happens
+    assert "(360, 640, 3) float32" in out and "actors in view" in out
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
