@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from simdrive.render import raster as R
-from simdrive.render.ground_pass import _bilinear_packed, _cone_span, _light_gain
+from simdrive.render.ground_light import cone_span, light_gain
+from simdrive.render.texels import bilinear_packed
 
 
 def _random_light(rng) -> np.ndarray:
@@ -36,10 +37,10 @@ def test_cone_span_never_drops_a_lit_column(seed):
         angle = rng.uniform(-math.pi, math.pi)
         step = rng.uniform(0.002, 0.3)
         bx, by = step * math.cos(angle), step * math.sin(angle)
-        u0, u1 = _cone_span(ax, bx, ay, by, lights, 0, -1e9, 1e9)
+        u0, u1 = cone_span(ax, bx, ay, by, lights, 0, -1e9, 1e9)
         for col in range(w):
             u = col + 0.5
-            gain = _light_gain(ax + u * bx, ay + u * by, lights, 0)
+            gain = light_gain(ax + u * bx, ay + u * by, lights, 0)
             if gain[0] > 0.0:
                 assert u0 <= u <= u1, (col, u0, u1)
 
@@ -50,7 +51,7 @@ def test_bilinear_packed_blends_each_channel_like_floats(seed):
     for _ in range(300):
         texels = [int(v) for v in rng.integers(0, 1 << 24, 4)]
         wx, wy = (int(v) for v in rng.integers(0, 256, 2))
-        out = int(_bilinear_packed(*(np.int64(t) for t in texels), wx, wy))
+        out = int(bilinear_packed(*(np.int64(t) for t in texels), wx, wy))
         ax, ay = wx / 256, wy / 256
         weights = ((1 - ax) * (1 - ay), ax * (1 - ay), (1 - ax) * ay, ax * ay)
         for shift in (16, 8, 0):
@@ -65,4 +66,4 @@ def test_bilinear_packed_keeps_a_flat_colour():
     for colour in (0, 0x123456, 0xFFFFFF, 0x80FF01):
         for wx, wy in ((0, 0), (255, 255), (128, 17)):
             c = np.int64(colour)
-            assert _bilinear_packed(c, c, c, c, wx, wy) == colour
+            assert bilinear_packed(c, c, c, c, wx, wy) == colour

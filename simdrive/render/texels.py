@@ -1,0 +1,126 @@
+"""Fetching ground texels (numba): the tiled layout, and whole image rows of texels.
+
+A level of the ground texture (simdrive.render.ground) is stored in 8 x 8 tiles,
+tiles row by row, one 0xSSRRGGBB word per texel. Along an image row of a level
+camera the texel coordinates advance by a constant step; they are carried in fixed
+point with FRAC fractional bits. A row is fetched nearest-texel (mip levels) or
+filtered bilinearly (close up), with a faster variant for rows whose texels all lie
+inside the level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simdrive.core._jit import inline_kernel, kernel
+
+FRAC = 24  # fractional bits of the fixed-point texel coordinates along a row
+ONE, ONE_I, HALF = float(1 << FRAC), 1 << FRAC, 1 << (FRAC - 1)
+
+
+@inline_kernel
+def texel_index(lvl_off, lvl_w, level, ri, ci):
+    """Index in ``tex`` of texel (ri, ci) of ``level`` (8 x 8 tiles, tiles row by row)."""
+    tiles_w = (lvl_w[level] + 7) >> 3
+    return lvl_off[level] + ((((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3)
+                             | (ci & 7))
+
+
+@inline_kernel
+def nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
+    """texels[col]: the texel word under pixel col (fixed-point coordinates, see FRAC)."""
+    for col in range(texels.shape[0]):
+        ci = min(max(txi >> FRAC, 0), wmax)
+        ri = min(max(tyi >> FRAC, 0), hmax)
+        texels[col] = tex[base + tiled(tiles_w, ri, ci)]
+        txi += sxi
+        tyi += syi
+
+
+@inline_kernel
+def nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
+    """nearest_row for a row whose texels all lie inside the level (no clamping)."""
+    for col in range(texels.shape[0]):
+        ci = (txi + col * sxi) >> FRAC
+        ri = (tyi + col * syi) >> FRAC
+        texels[col] = tex[base + tiled(tiles_w, ri, ci)]
+
+
+@kernel
+def bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
+    """bilinear_row for a row whose 2 x 2 blocks all lie inside the level (no clamping)."""
+    row_step = (tiles_w << 6) - 64  # from the last texel row of a tile to the next tile's
+    for col in range(texels.shape[0]):
+        fx = (txi + col * sxi - HALF) >> (FRAC - 8)
+        fy = (tyi + col * syi - HALF) >> (FRAC - 8)
+        x0 = fx >> 8
+        y0 = fy >> 8
+        wx = fx & 255
+        wy = fy & 255
+        i00 = base + tiled(tiles_w, y0, x0)
+        dx = 57 if (x0 & 7) == 7 else 1
+        dy = 8 + row_step if (y0 & 7) == 7 else 8
+        p00, p01 = np.int64(tex[i00]), np.int64(tex[i00 + dx])
+        p10, p11 = np.int64(tex[i00 + dy]), np.int64(tex[i00 + dy + dx])
+        top = p01 if wx >= 128 else p00
+        bottom = p11 if wx >= 128 else p10
+        under = bottom if wy >= 128 else top
+        texels[col] = np.uint32((under & 0xFF000000) | bilinear_packed(p00, p01, p10, p11,
+                                                                         wx, wy))
+
+
+@kernel
+def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
+    """texels[col]: semantic byte of the texel under pixel col, colour filtered bilinearly
+    over the 2 x 2 texels round it (texel centres at k + 0.5; 8-bit weights)."""
+    for col in range(texels.shape[0]):
+        fx = max(txi - HALF, 0) >> (FRAC - 8)
+        fy = max(tyi - HALF, 0) >> (FRAC - 8)
+        x0 = min(fx >> 8, wmax)
+        y0 = min(fy >> 8, hmax)
+        wx = fx & 255
+        wy = fy & 255
+        # neighbours at +dx and +dy words (across a tile edge: in the next tile)
+        i00 = base + tiled(tiles_w, y0, x0)
+        dx = 0 if x0 >= wmax else (1 if (x0 & 7) != 7 else 57)
+        dy = 0 if y0 >= hmax else (8 if (y0 & 7) != 7 else (tiles_w << 6) - 56)
+        p00, p01 = np.int64(tex[i00]), np.int64(tex[i00 + dx])
+        p10, p11 = np.int64(tex[i00 + dy]), np.int64(tex[i00 + dy + dx])
+        # the texel under the pixel centre is the block's corner nearest to it
+        top = p01 if wx >= 128 else p00
+        bottom = p11 if wx >= 128 else p10
+        under = bottom if wy >= 128 else top
+        q = bilinear_packed(p00, p01, p10, p11, wx, wy)
+        texels[col] = np.uint32((under & 0xFF000000) | q)
+        txi += sxi
+        tyi += syi
+
+
+@inline_kernel
+def tiled(tiles_w, ri, ci):
+    """Offset of texel (ri, ci) inside a level (8 x 8 tiles, tiles row by row)."""
+    return (((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3) | (ci & 7)
+
+
+@inline_kernel
+def _spread(p):
+    """0x00RRGGBB -> 0x0000_00RR_00GG_00BB: one 16-bit lane per channel."""
+    p = np.int64(p)
+    return (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
+
+
+@inline_kernel
+def bilinear_packed(p00, p01, p10, p11, wx, wy):
+    """Bilinear blend of four packed 0xRRGGBB texels, wx, wy in 1/256 (0-255), rounded.
+
+    The weights are integers summing to 256, so each 16-bit lane of the
+    spread words holds at most 255 * 256 + 128: one multiply per texel for all
+    three channels, no carry between them.
+    """
+    w11 = (wx * wy + 128) >> 8
+    w01 = wx - w11
+    w10 = wy - w11
+    w00 = 256 - wx - wy + w11
+    acc = (_spread(p00) * w00 + _spread(p01) * w01 + _spread(p10) * w10 + _spread(p11) * w11
+           + 0x0000_0080_0080_0080)
+    return ((acc >> 24) & 0xFF0000) | ((acc >> 16) & 0xFF00) | ((acc >> 8) & 0xFF)
