@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from coldstart import fresh_process_runs
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -91,15 +89,8 @@ print(time.perf_counter() - t0)
 
 def cold_start() -> tuple[float, float]:
     """(empty cache, warm cache) seconds to import simdrive and take a first step."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        code = COLD_SNIPPET.format(bench=str(HERE))
-        times = []
-        for _ in range(2):
-            out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                 capture_output=True, text=True)
-            times.append(float(out.stdout.strip().splitlines()[-1]))
-    return times[0], times[1]
+    (empty,), (warm,) = fresh_process_runs(COLD_SNIPPET.format(bench=str(HERE)))
+    return empty, warm
 
 
 def peer_rows(seconds: float) -> list[dict]:

@@ -32,11 +32,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from coldstart import fresh_process_runs
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -206,14 +206,7 @@ def cold_start() -> dict:
     ``*_total_s``: import, simulate the scenario to t = 2 s, first render; ``*_render_s``:
     the first render alone (compiling or loading the render kernels).
     """
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        code = COLD_SNIPPET.format(bench=str(HERE))
-        times = []
-        for _ in range(2):
-            out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                 capture_output=True, text=True)
-            times.append([float(v) for v in out.stdout.strip().splitlines()[-1].split()])
+    times = fresh_process_runs(COLD_SNIPPET.format(bench=str(HERE)))
     return {"engine": "simdrive", "cold_empty_cache_total_s": round(times[0][0], 2),
             "cold_empty_cache_render_s": round(times[0][1], 2),
             "cold_warm_cache_total_s": round(times[1][0], 2),

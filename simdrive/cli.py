@@ -253,6 +253,15 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_variant_arguments(command: argparse.ArgumentParser) -> None:
+    """PATH, --variant and --camera: the commands that show one variant (frame, preview)."""
+    command.add_argument("path", metavar="PATH", help="a scenario file or a found file")
+    command.add_argument("--variant", type=int, default=0, metavar="K",
+                         help="variant index, or place in a found file (default 0)")
+    command.add_argument("--camera", default=None, metavar="NAME",
+                         help="camera name or preset (default: the scenario's first camera)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simdrive",
@@ -286,15 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=_simulate)
 
     frame = commands.add_parser("frame", help="render one camera frame of a variant")
-    frame.add_argument("path", metavar="PATH")
-    frame.add_argument("--variant", type=int, default=0, metavar="K",
-                       help="variant index (default 0)")
+    _one_variant_arguments(frame)
     frame.add_argument("--time", type=float, default=0.0, metavar="T",
                        help="simulated time in s (default 0)")
     frame.add_argument("-o", "--output", required=True, metavar="OUT",
                        help="image file (.png or .jpg); its labels go to OUT's .json")
-    frame.add_argument("--camera", default=None, metavar="NAME",
-                       help="camera name (default: the scenario's first camera)")
     frame.add_argument("--overlay", action="store_true",
                        help="draw amodal and visible boxes, class and occlusion")
     frame.set_defaults(handler=_frame)
@@ -304,11 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open a window with the camera view and a bird's-eye view of a variant, "
                     "playing in real time, with labels, HUD, step back, manual driving and hot "
                     "reload of the scenario file; press h in the window for the keys.")
-    preview.add_argument("path", metavar="PATH", help="a scenario file or a found file")
-    preview.add_argument("--variant", type=int, default=0, metavar="K",
-                         help="variant index (default 0)")
-    preview.add_argument("--camera", default=None, metavar="NAME",
-                         help="camera name (default: the scenario's first camera)")
+    _one_variant_arguments(preview)
     preview.add_argument("--save-dir", default=".", metavar="DIR",
                          help="where the s key saves frames (default: the current folder)")
     preview.set_defaults(handler=_preview)

@@ -116,18 +116,10 @@ def test_frame_command_rejects_a_missing_folder_and_a_bad_suffix(tmp_path, capsy
     assert ".png, .jpg" in capsys.readouterr().err
 
 
-def test_frame_command_reports_an_unwritable_folder(tmp_path, capsys):
-    if os.geteuid() == 0:
-        pytest.skip("root can write anywhere")
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        assert main(["frame", str(CHILD), "-o", str(locked / "f.png")]) == 2
-        assert "not writable" in capsys.readouterr().err
-        assert os.listdir(locked) == []
-    finally:
-        locked.chmod(0o700)
+def test_frame_command_reports_an_unwritable_folder(capsys, locked_folder):
+    assert main(["frame", str(CHILD), "-o", str(locked_folder / "f.png")]) == 2
+    assert "not writable" in capsys.readouterr().err
+    assert os.listdir(locked_folder) == []
 
 
 def test_a_full_disk_is_a_clean_error_and_leaves_nothing_behind(tmp_path, capsys,
