@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -41,9 +42,17 @@ def _rot_x(a: float) -> np.ndarray:
     return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
 @dataclass(frozen=True)
 class Camera:
-    """A camera at one instant: spec + the world pose of its mount (x, y m, heading rad)."""
+    """A camera at one instant: spec + the world pose of its mount (x, y m, heading rad).
+
+    The matrices are computed on first use and kept (read-only arrays).
+    """
 
     spec: CameraSpec
     mount_x: float
@@ -66,31 +75,32 @@ class Camera:
     def orthographic(self) -> bool:
         return self.spec.projection == "orthographic"
 
-    @property
+    @cached_property
     def position(self) -> np.ndarray:
         """Optical centre in the world, m (for the bird's-eye camera: above the view centre)."""
         s = self.spec
         off = _rot_z(self.mount_heading) @ np.array([s.x, s.y, 0.0])
-        return np.array([self.mount_x + off[0], self.mount_y + off[1], s.z])
+        return _frozen(np.array([self.mount_x + off[0], self.mount_y + off[1], s.z]))
 
-    @property
+    @cached_property
     def rotation(self) -> np.ndarray:
         """R (3x3): camera = R @ (world - position)."""
         s = self.spec
         axes = (_rot_z(self.mount_heading + math.radians(s.yaw_deg))
                 @ _rot_y(math.radians(s.pitch_deg)) @ _rot_x(math.radians(s.roll_deg)))
-        return ISO_TO_KITTI @ axes.T
+        return _frozen(ISO_TO_KITTI @ axes.T)
 
-    @property
+    @cached_property
     def level_rotation(self) -> np.ndarray:
         """World to the camera's level frame: KITTI axes with pitch and roll removed.
 
         This is the "rectified" frame of KITTI labels: y points straight down, so an
         upright box turns about y only (rotation_y).
         """
-        return ISO_TO_KITTI @ _rot_z(self.mount_heading + math.radians(self.spec.yaw_deg)).T
+        return _frozen(ISO_TO_KITTI @ _rot_z(self.mount_heading
+                                             + math.radians(self.spec.yaw_deg)).T)
 
-    @property
+    @cached_property
     def kitti_projection(self) -> np.ndarray:
         """3x4 P: image = P @ [X; 1] for X in the level frame (KITTI's calib P2).
 
@@ -98,26 +108,26 @@ class Camera:
         label boxes with P land exactly on the image.
         """
         rect_to_cam = self.rotation @ self.level_rotation.T
-        return self.intrinsics @ np.hstack([rect_to_cam, np.zeros((3, 1))])
+        return _frozen(self.intrinsics @ np.hstack([rect_to_cam, np.zeros((3, 1))]))
 
-    @property
+    @cached_property
     def extrinsics(self) -> np.ndarray:
         """4x4 world-to-camera matrix (KITTI camera axes)."""
         m = np.eye(4)
         r = self.rotation
         m[:3, :3] = r
         m[:3, 3] = -r @ self.position
-        return m
+        return _frozen(m)
 
-    @property
+    @cached_property
     def intrinsics(self) -> np.ndarray:
         """3x3 camera-to-image matrix (perspective: divide by z after it)."""
         if self.orthographic:
             k = 1.0 / self.spec.metres_per_pixel
-            return np.array([[k, 0.0, self.spec.width / 2], [0.0, k, self.spec.height / 2],
-                             [0.0, 0.0, 1.0]])
+            return _frozen(np.array([[k, 0.0, self.spec.width / 2],
+                                     [0.0, k, self.spec.height / 2], [0.0, 0.0, 1.0]]))
         fx, fy, cx, cy = focal_px(self.spec)
-        return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+        return _frozen(np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]]))
 
     def to_camera(self, points_world: np.ndarray) -> np.ndarray:
         """(..., 3) world points (m) -> camera coordinates (m)."""

@@ -1,7 +1,7 @@
-"""numba kernels of the last passes: light glows and wet-road reflections, then one
-pass that applies precipitation, vignette and sensor noise to the packed colour
-buffer and collects every actor's visible pixel count and tight visible box;
-finish_image turns the packed buffer into the RGB image.
+"""The last passes: light glows and wet-road reflections and spray on the packed colour
+buffer; every actor's visible pixel count and tight visible box from the instance
+buffer (visible_stats); finish_image turns the packed buffer into the RGB image, and
+one SIMD pass (effects) applies precipitation, vignette and sensor noise to it.
 
 Image effects never move a label: the label statistics read the instance
 buffer, which no effect touches.
@@ -69,71 +69,38 @@ def _add(colour, row, col, r, g, b):
 
 
 @kernel
-def finish(colour, inst, vis_box, vis_count, precip, precip_shift, precip_rgb, vig_x, vig_y,
-           noise, noise_shift, precip_row, noise_row):
-    """Apply the image effects to colour in place and collect per-actor visible statistics.
+def visible_stats(inst, extent, vis_box, vis_count, row_lo, row_hi):
+    """Every actor's visible pixel count and tight visible box, from the instance buffer.
 
-    colour: (H, W) uint32 0x00RRGGBB (its bytes are B, G, R, 0: finish_image
-    turns it into RGB). precip: (P, P) uint8 streak/flake opacity tile, P a
-    power of two (0 rows: none), shifted by precip_shift (2,) px; vig_x (W,),
-    vig_y (H,) int64 gains in 1/256 (all 256: none); noise: (Q, Q) int16 tile,
-    Q a power of two (0 rows: none), shifted by noise_shift (2,). precip_row,
-    noise_row: (W,) int32 zeros, workspaces (the tiles' rows, rotated, so the
-    pixel loop reads memory in order and has no branches). vis_box: (N, 4)
-    int64 col0, row0, col1, row1 (inclusive), must come in as (w, h, -1, -1);
-    vis_count: (N,) int64 zeros.
+    extent: (N, 4) int64 the rectangles the actor pass drew each actor into
+    (col0, row0, col1, row1 inclusive; col1 < 0: none): only those parts of the
+    rows are scanned. vis_box: (N, 4) int64 col0, row0, col1, row1 (inclusive),
+    must come in as (W, H, -1, -1); vis_count: (N,) int64 zeros; row_lo, row_hi:
+    (H,) int64 workspaces.
     """
-    h, w = colour.shape
-    pn = precip.shape[0]
-    qn = noise.shape[0]
-    pr, pg, pb = np.int32(precip_rgb[0]), np.int32(precip_rgb[1]), np.int32(precip_rgb[2])
+    h, w = inst.shape
     for row in range(h):
-        if pn:
-            prow = (row + precip_shift[1]) & (pn - 1)
-            for col in range(w):
-                precip_row[col] = precip[prow, (col + precip_shift[0]) & (pn - 1)]
-        if qn:
-            qrow = (row + noise_shift[1]) & (qn - 1)
-            for col in range(w):
-                noise_row[col] = noise[qrow, (col + noise_shift[0]) & (qn - 1)]
-        gy = np.int32(vig_y[row])
-        for col in range(w):
-            p = colour[row, col]
-            r = np.int32((p >> 16) & 255)
-            g = np.int32((p >> 8) & 255)
-            b = np.int32(p & 255)
-            # streaks and flakes only ever lighten (they catch the light)
-            a = precip_row[col]
-            r += max(0, ((pr - r) * a) >> 8)
-            g += max(0, ((pg - g) * a) >> 8)
-            b += max(0, ((pb - b) * a) >> 8)
-            gain = gy * np.int32(vig_x[col])
-            n = noise_row[col]
-            r = min(255, max(0, ((r * gain) >> 16) + n))
-            g = min(255, max(0, ((g * gain) >> 16) + n))
-            b = min(255, max(0, ((b * gain) >> 16) + n))
-            colour[row, col] = np.uint32((r << 16) | (g << 8) | b)
-        _row_stats(inst, row, vis_box, vis_count)
-
-
-def finish_image(colour: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 RGB of a packed (H, W) uint32 0x00RRGGBB buffer (one SIMD shuffle)."""
-    import cv2
-
-    h, w = colour.shape
-    return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB)
+        row_lo[row] = w
+        row_hi[row] = -1
+    for a in range(extent.shape[0]):
+        if extent[a, 2] < 0:
+            continue
+        for row in range(extent[a, 1], extent[a, 3] + 1):
+            row_lo[row] = min(row_lo[row], extent[a, 0])
+            row_hi[row] = max(row_hi[row], extent[a, 2])
+    for row in range(h):
+        if row_hi[row] >= 0:
+            _row_stats(inst, row, row_lo[row], row_hi[row] + 1, vis_box, vis_count)
 
 
 @inline_kernel
-def _row_stats(inst, row, vis_box, vis_count):
-    """Visible pixel counts and boxes from one row of the instance buffer, run by run."""
-    w = inst.shape[1]
-    col = 0
-    while col < w:
+def _row_stats(inst, row, col, end, vis_box, vis_count):
+    """Visible pixel counts and boxes from columns [col, end) of one row, run by run."""
+    while col < end:
         i = inst[row, col]
         start = col
         col += 1
-        while col < w and inst[row, col] == i:
+        while col < end and inst[row, col] == i:
             col += 1
         if i < 0:
             continue
@@ -146,6 +113,55 @@ def _row_stats(inst, row, vis_box, vis_count):
             vis_box[i, 1] = row
         if row > vis_box[i, 3]:
             vis_box[i, 3] = row
+
+
+def finish_image(colour: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of a packed (H, W) uint32 0x00RRGGBB buffer (one SIMD shuffle)."""
+    import cv2
+
+    h, w = colour.shape
+    return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB)
+
+
+@kernel
+def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noise, noise_x,
+            noise_y):
+    """Precipitation, vignette and sensor noise on an (H, 3 W) uint8 image, in place.
+
+    precip: uint8 opacity field of streaks or flakes, one byte per channel, at
+    least (H + precip_y) x (3 W + precip_x) (0 rows: none); a pixel is lightened
+    towards precip_level by its opacity (streaks catch the light). gain_x (3 W,)
+    and gain_y (H,) int32: separable vignette gains in 1/256. noise: int8 field
+    like precip, added after the gain. Each pixel's channels take the field
+    bytes at (row + y, col + x): the callers shift the fields per frame. The
+    loops read contiguous slices only, so they compile to SIMD code.
+    """
+    h, w3 = image.shape
+    for row in range(h):
+        pixels = image[row]
+        gy = np.int32(gain_y[row])
+        grain = noise[row + noise_y, noise_x:noise_x + w3]
+        if precip.shape[0]:
+            opacity = precip[row + precip_y, precip_x:precip_x + w3]
+            for col in range(w3):
+                v = np.int32(pixels[col])
+                v += max(0, ((precip_level - v) * np.int32(opacity[col])) >> 8)
+                v = ((v * gy * gain_x[col]) >> 16) + np.int32(grain[col])
+                pixels[col] = np.uint8(min(255, max(0, v)))
+        else:
+            for col in range(w3):
+                v = ((np.int32(pixels[col]) * gy * gain_x[col]) >> 16) + np.int32(grain[col])
+                pixels[col] = np.uint8(min(255, max(0, v)))
+
+
+def effect_field(tile: np.ndarray, h: int, w: int) -> np.ndarray:
+    """A square wrap-around tile repeated to cover (H + P) x (W + P) pixels, one byte per
+    channel ((H + P, 3 (W + P))): any (H, W) window of it, at any shift in 0..P-1, is the
+    tile wrapped round (the effects kernel reads such windows)."""
+    p = tile.shape[0]
+    reps = (-(-(h + p) // p), -(-(w + p) // p))
+    field = np.tile(tile, reps)[:h + p, :w + p]
+    return np.ascontiguousarray(np.repeat(field, 3, axis=1))
 
 
 def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) -> np.ndarray:

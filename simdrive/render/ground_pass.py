@@ -22,6 +22,7 @@ from simdrive.render.texels import (
     ONE_I,
     bilinear_row,
     bilinear_row_inside,
+    blend_samples,
     nearest_row,
     nearest_row_inside,
     texel_index,
@@ -33,6 +34,11 @@ G_TEXEL, G_X0, G_Y0, G_ORTHO, G_FX, G_MPP, G_FAR, G_TINT, G_FOG_RGB, G_FOG_SCALE
 G_COUNT = 14
 
 SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
+# close up, the bilinear filter is evaluated every few pixels, at most this many texels
+# apart, and interpolated linearly in between (the texel under each pixel, which gives
+# its class, is still fetched per pixel)
+SAMPLE_TEXELS = 0.5
+MAX_STRIDE = 8
 
 
 @inline_kernel
@@ -49,7 +55,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
-    light_row: (W, 3) float64 zeros, a workspace left zeroed; texels: (W,)
+    light_row: (W, 3) float64 zeros, a workspace left zeroed; texels: (2, W + 2)
     uint32 workspace. When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
@@ -70,11 +76,10 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
 def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
     elev = max(0.0, dz / dnorm)
     k = min(SKY_LUT - 1, int(math.sqrt(elev) * SKY_LUT))
-    for col in range(c0, c1):
-        colour[row, col] = sky_lut[k]
-        depth[row, col] = np.float32(math.inf)
-        inst[row, col] = -1
-        sem[row, col] = sky_sem
+    colour[row, c0:c1] = sky_lut[k]
+    depth[row, c0:c1] = np.float32(math.inf)
+    inst[row, c0:c1] = -1
+    sem[row, c0:c1] = sky_sem
 
 
 @kernel
@@ -131,48 +136,69 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     # texels first (one loop per filter, no branches inside), then their colour
     # the texel path is a straight line: when both ends keep clear of the level's
     # borders, no pixel of the row needs clamping (same texels, fewer instructions)
-    end_x = txi + (w - 1) * sxi
-    end_y = tyi + (w - 1) * syi
-    inside = (min(txi, end_x) >= ONE_I and max(txi, end_x) < (wmax - 1) * ONE_I
-              and min(tyi, end_y) >= ONE_I and max(tyi, end_y) < (hmax - 1) * ONE_I)
-    if magnified and inside:
-        bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels)
-    elif magnified:
-        bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels)
+    stride = 1
+    if magnified:
+        stride = min(MAX_STRIDE, max(1, int(SAMPLE_TEXELS / math.sqrt(sx * sx + sy * sy))))
+    row_texels = texels[0, :w]
+    if stride > 1:
+        n_samples = (w - 1) // stride + 2
+        samples = texels[1, :n_samples]
+        span = (n_samples - 1) * stride
+        if _inside(txi, tyi, sxi, syi, span, wmax, hmax):
+            bilinear_row_inside(tex, base, tiles_w, txi, tyi, stride * sxi, stride * syi,
+                                samples)
+        else:
+            bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, stride * sxi,
+                         stride * syi, samples)
+    inside = _inside(txi, tyi, sxi, syi, w - 1, wmax, hmax)
+    if stride == 1 and magnified and inside:
+        bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
+    elif stride == 1 and magnified:
+        bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, row_texels)
     elif inside:
-        nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels)
+        nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
     else:
-        nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels)
+        nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, row_texels)
+    if stride > 1:
+        blend_samples(samples, stride, row_texels)
+    # whole-row views: the loops below index contiguous 1-D arrays and compile to SIMD code
+    sem_row, colour_row = sem[row], colour[row]
     for col in range(w):
-        sem[row, col] = np.uint8(texels[col] >> 24)
+        sem_row[col] = np.uint8(row_texels[col] >> 24)
     if lit:
         for col in range(w):  # light sampled every LIGHT_STEP columns, linear in between
-            q = texels[col]
+            q = row_texels[col]
             j = col // LIGHT_STEP
             f = (col - j * LIGHT_STEP) * (1.0 / LIGHT_STEP)
             lr = light_row[j, 0] + (light_row[j + 1, 0] - light_row[j, 0]) * f
             lg = light_row[j, 1] + (light_row[j + 1, 1] - light_row[j, 1]) * f
             lb = light_row[j, 2] + (light_row[j + 1, 2] - light_row[j, 2]) * f
-            colour[row, col] = pack_rgb(((q >> 16) & 255) * (ar + lr * keep) + br,
-                                        ((q >> 8) & 255) * (ag + lg * keep) + bg,
-                                        (q & 255) * (ab + lb * keep) + bb)
-    else:
-        for col in range(w):
-            q = texels[col]
-            r = min(255, (((q >> 16) & 255) * mr + add_r) >> 16)
-            gg = min(255, (((q >> 8) & 255) * mg + add_g) >> 16)
-            b = min(255, ((q & 255) * mb + add_b) >> 16)
-            colour[row, col] = np.uint32((r << 16) | (gg << 8) | b)
-    if lit:
+            colour_row[col] = pack_rgb(((q >> 16) & 255) * (ar + lr * keep) + br,
+                                       ((q >> 8) & 255) * (ag + lg * keep) + bg,
+                                       (q & 255) * (ab + lb * keep) + bb)
         for j in range((w - 1) // LIGHT_STEP + 2):
             light_row[j, 0] = 0.0
             light_row[j, 1] = 0.0
             light_row[j, 2] = 0.0
-    # constant per row: separate loops the compiler turns into vector stores
-    for col in range(w):
-        depth[row, col] = depth_value
-    for col in range(w):
-        inst[row, col] = -1
+    else:
+        for col in range(w):
+            q = row_texels[col]
+            r = min(255, (((q >> 16) & 255) * mr + add_r) >> 16)
+            gg = min(255, (((q >> 8) & 255) * mg + add_g) >> 16)
+            b = min(255, ((q & 255) * mb + add_b) >> 16)
+            colour_row[col] = np.uint32((r << 16) | (gg << 8) | b)
+    depth[row].fill(depth_value)
+    inst[row].fill(-1)
+
+
+@inline_kernel
+def _inside(txi, tyi, sxi, syi, span, wmax, hmax):
+    """Whether pixels 0..span of a row (fixed-point texel path) keep clear of the level's
+    borders (then no texel fetch needs clamping)."""
+    end_x = txi + span * sxi
+    end_y = tyi + span * syi
+    return (min(txi, end_x) >= ONE_I and max(txi, end_x) < (wmax - 1) * ONE_I
+            and min(tyi, end_y) >= ONE_I and max(tyi, end_y) < (hmax - 1) * ONE_I)
 
 
 @kernel

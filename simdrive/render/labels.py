@@ -23,12 +23,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simdrive.render.camera import Camera
+from simdrive.core._jit import inline_kernel, kernel
+from simdrive.render import raster as R
 
 # box corners: (+-l/2, +-w/2, 0 or h); edges join corners differing in one bit
 _SIGNS = np.array([[(i >> 2) & 1, (i >> 1) & 1, i & 1] for i in range(8)], float)
-_EDGES = np.array([(a, b) for a in range(8) for b in range(a + 1, 8)
-                   if bin(a ^ b).count("1") == 1])
 
 KITTI_FULLY_VISIBLE_MAX = 0.1
 KITTI_PARTLY_MAX = 0.5
@@ -76,33 +75,81 @@ def box_corners_world(x, y, heading, length, width, height) -> np.ndarray:
                      _SIGNS[:, 2][None] * height[:, None]], -1)
 
 
-def amodal_boxes(camera: Camera, corners_cam: np.ndarray) -> np.ndarray:
-    """(N, 4) unclipped image boxes of (N, 8, 3) camera-frame box corners; nan if behind.
+# label_geometry output columns: amodal box (unclipped, nan when wholly behind the near
+# plane), distance to the box centre, KITTI bottom-centre location, rotation_y, alpha
+LG_X0, LG_Y0, LG_X1, LG_Y1, LG_DISTANCE, LG_LX, LG_LY, LG_LZ, LG_ROTATION_Y, LG_ALPHA = \
+    range(10)
+LG_COUNT = 10
 
-    Corners behind the near plane are replaced by the points where the box
-    edges cross it, so a box reaching past the camera still projects to a
-    finite box.
+
+@kernel
+def label_geometry(x, y, heading, length, width, height, cam, level, position, corners, out):
+    """The geometric labels of N actors' 3D boxes in one camera, into out (N, LG_COUNT).
+
+    cam: the raster camera block (Camera.block); level (3, 3): Camera.level_rotation;
+    position (3,): the optical centre; corners: (8, 3) float64 workspace.
+
+    Amodal box: the image box of the box corners in front of the near plane and of
+    the points where box edges cross it (so a box reaching past the camera still
+    projects to a finite box); nan when no corner is in front. KITTI 3D box: in
+    the level frame (labels module doc), alpha wrapped to [-pi, pi).
     """
-    near = camera.spec.near_m
-    z = corners_cam[..., 2]
-    a = corners_cam[:, _EDGES[:, 0]]
-    b = corners_cam[:, _EDGES[:, 1]]
-    za, zb = a[..., 2], b[..., 2]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = (near - za) / (zb - za)
-    crossing = (za < near) != (zb < near)
-    cut = a + (b - a) * np.where(crossing, f, 0.0)[..., None]
-    points = np.concatenate([corners_cam, cut], axis=1)
-    keep = np.concatenate([z >= near, crossing], axis=1)
-    safe = np.where(keep[..., None], points, np.array([0.0, 0.0, 1.0]))
-    uv = camera.project(safe)
-    big = np.where(keep[..., None], uv, np.nan)
-    out = np.full((corners_cam.shape[0], 4), np.nan)
-    some = keep.any(axis=1)
-    with np.errstate(invalid="ignore"):
-        out[some, 0:2] = np.nanmin(big[some], axis=1)
-        out[some, 2:4] = np.nanmax(big[some], axis=1)
-    return out
+    near = cam[R.C_NEAR]
+    ortho = cam[R.C_ORTHO] != 0.0
+    for a in range(x.shape[0]):
+        c, s = math.cos(heading[a]), math.sin(heading[a])
+        mx = my = mz = 0.0
+        for i in range(8):  # corner i: bits (x, y, z) of _SIGNS
+            lx = (((i >> 2) & 1) - 0.5) * length[a]
+            ly = (((i >> 1) & 1) - 0.5) * width[a]
+            wx = x[a] + c * lx - s * ly
+            wy = y[a] + s * lx + c * ly
+            wz = (i & 1) * height[a]
+            for k in range(3):
+                corners[i, k] = (cam[R.C_R + 3 * k] * wx + cam[R.C_R + 3 * k + 1] * wy
+                                 + cam[R.C_R + 3 * k + 2] * wz + cam[R.C_T + k])
+            mx += corners[i, 0]
+            my += corners[i, 1]
+            mz += corners[i, 2]
+        mx, my, mz = mx / 8.0, my / 8.0, mz / 8.0
+        out[a, LG_DISTANCE] = math.sqrt(mx * mx + my * my + mz * mz)
+        u0 = v0 = math.inf
+        u1 = v1 = -math.inf
+        for i in range(8):
+            zi = corners[i, 2]
+            if zi >= near:
+                u, v = _project(cam, ortho, corners[i, 0], corners[i, 1], zi)
+                u0, v0, u1, v1 = min(u0, u), min(v0, v), max(u1, u), max(v1, v)
+            for bit in (4, 2, 1):  # the edges from corner i to corners differing in one bit
+                if i & bit:
+                    continue
+                j = i | bit
+                zj = corners[j, 2]
+                if (zi < near) == (zj < near):
+                    continue
+                f = (near - zi) / (zj - zi)
+                u, v = _project(cam, ortho, corners[i, 0] + (corners[j, 0] - corners[i, 0]) * f,
+                                corners[i, 1] + (corners[j, 1] - corners[i, 1]) * f, near)
+                u0, v0, u1, v1 = min(u0, u), min(v0, v), max(u1, u), max(v1, v)
+        if u1 < u0:
+            u0 = v0 = u1 = v1 = math.nan
+        out[a, LG_X0], out[a, LG_Y0], out[a, LG_X1], out[a, LG_Y1] = u0, v0, u1, v1
+        bx, by, bz = x[a] - position[0], y[a] - position[1], -position[2]
+        for k in range(3):
+            out[a, LG_LX + k] = level[k, 0] * bx + level[k, 1] * by + level[k, 2] * bz
+        f0 = level[0, 0] * c + level[0, 1] * s
+        f2 = level[2, 0] * c + level[2, 1] * s
+        rotation_y = math.atan2(-f2, f0)
+        alpha = rotation_y - math.atan2(out[a, LG_LX], out[a, LG_LZ])
+        out[a, LG_ROTATION_Y] = rotation_y
+        out[a, LG_ALPHA] = (alpha + math.pi) % (2.0 * math.pi) - math.pi
+
+
+@inline_kernel
+def _project(cam, ortho, x, y, z):
+    if ortho:
+        return x / cam[R.C_MPP] + cam[R.C_CX], y / cam[R.C_MPP] + cam[R.C_CY]
+    return cam[R.C_FX] * x / z + cam[R.C_CX], cam[R.C_FY] * y / z + cam[R.C_CY]
 
 
 def clip_box(box, width: int, height: int):
@@ -129,19 +176,3 @@ def kitti_occluded(visible: int, occlusion: float) -> int:
     if occlusion <= KITTI_FULLY_VISIBLE_MAX:
         return 0
     return 1 if occlusion <= KITTI_PARTLY_MAX else 2
-
-
-def kitti_box(camera: Camera, x, y, heading, length, width, height):
-    """(dimensions (h, w, l), bottom-centre location (x, y, z), rotation_y, alpha).
-
-    In the camera's level frame (Camera.level_rotation), KITTI's rectified frame:
-    ``Camera.kitti_projection`` maps it to the image.
-    """
-    level = camera.level_rotation
-    bottom = level @ (np.array([x, y, 0.0]) - camera.position)
-    forward = level @ np.array([math.cos(heading), math.sin(heading), 0.0])
-    rotation_y = math.atan2(-forward[2], forward[0])
-    alpha = rotation_y - math.atan2(bottom[0], bottom[2])
-    alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
-    return ((float(height), float(width), float(length)),
-            tuple(float(v) for v in bottom), float(rotation_y), float(alpha))

@@ -75,8 +75,9 @@ def _preferred(dx, dy):
 @kernel
 def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_lut,
                      colour, depth, inst, sem, stamp, stamp_value, counted, unoccluded, a,
-                     inst_value, sem_value):
-    """Fill one projected triangle (px, py in px; pz = 1/z perspective or z orthographic)."""
+                     inst_value, sem_value, extent):
+    """Fill one projected triangle (px, py in px; pz = 1/z perspective or z orthographic);
+    widen extent[a] (col0, row0, col1, row1, inclusive) to the pixels it covers."""
     h, w = colour.shape
     x0 = int(round(px[0] * SUB))
     y0 = int(round(py[0] * SUB))
@@ -122,6 +123,11 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
         lo, hi = _span(e0 + bias0, d0, 0, cmax - cmin)
         lo, hi = _span(e1 + bias1, d1, lo, hi)
         lo, hi = _span(e2 + bias2, d2, lo, hi)
+        if lo <= hi:
+            extent[a, 0] = min(extent[a, 0], cmin + lo)
+            extent[a, 1] = min(extent[a, 1], row)
+            extent[a, 2] = max(extent[a, 2], cmin + hi)
+            extent[a, 3] = max(extent[a, 3], row)
         e0 += d0 * lo
         e1 += d1 * lo
         e2 += d2 * lo
@@ -162,13 +168,15 @@ def _span(e, d, lo, hi):
 
 @kernel
 def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, shade, lights,
-                fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, ws):
+                fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent, ws):
     """Rasterize every actor's mesh into the frame buffers (see module doc).
 
     ws: (WS_ROWS, 4) float64 workspace (kernels here never allocate).
 
     tri: (T, 3, 3) normalised mesh triangles; role: (T,) colour roles;
-    actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,) int64, add-to.
+    actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,) int64, add-to;
+    extent: (N, 4) int64 screen rectangles col0, row0, col1, row1 (inclusive) of the
+    pixels each actor's triangles cover, widened in place (start: (W, H, -1, -1)).
     """
     r00, r01, r02 = cam[C_R], cam[C_R + 1], cam[C_R + 2]
     r10, r11, r12 = cam[C_R + 3], cam[C_R + 4], cam[C_R + 5]
@@ -243,7 +251,7 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                 px[2], py[2], pz[2] = qx[k + 1], qy[k + 1], qz[k + 1]
                 _raster_triangle(px, py, pz, r, g, b, cam, shade, fog_lut, colour, depth,
                                  inst, sem, stamp, stamp_value, counted, unoccluded, a,
-                                 inst_value, sem_value)
+                                 inst_value, sem_value, extent)
 
 
 @inline_kernel

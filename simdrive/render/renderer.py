@@ -21,18 +21,12 @@ from functools import lru_cache
 import numpy as np
 
 from simdrive.render import finish as FN
+from simdrive.render import labels as L
 from simdrive.render import raster as R
 from simdrive.render.camera import Camera
 from simdrive.render.ground import GroundTexture, build_ground_texture
 from simdrive.render.ground_pass import G_COUNT, SKY_LUT, draw_ground
-from simdrive.render.labels import (
-    ActorLabel,
-    amodal_boxes,
-    box_corners_world,
-    clip_box,
-    kitti_occluded,
-    truncation,
-)
+from simdrive.render.labels import ActorLabel, clip_box, kitti_occluded, truncation
 from simdrive.render.lamps import (
     STREET_LIGHT_HEIGHT_M,
     glow_points,
@@ -94,8 +88,8 @@ class Renderer:
         self._stamp_base = 0
         self.street_lights = street_lights(road)
         rng = np.random.default_rng([seed, 7])
-        self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int16)
-        self._precip: dict[tuple[str, float], np.ndarray] = {}
+        self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int8)
+        self._fields: dict[tuple, np.ndarray] = {}  # effect fields by kind and image size
         self._colour_cache: dict[tuple, np.ndarray] = {}
 
     def texture(self, surface: str) -> GroundTexture:
@@ -109,7 +103,8 @@ class Renderer:
 
     # ---- the passes ------------------------------------------------------------
     def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0) -> Frame:
-        cam, colour, depth, inst, sem, actors, unoccluded = self._rasterize(scene, spec, look)
+        cam, colour, depth, inst, sem, actors, unoccluded, extent = \
+            self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
         n = len(scene.names)
         own = actors[:n, R.A_KIND] < 0
@@ -122,8 +117,10 @@ class Renderer:
         vis_box = np.empty((n, 4), np.int64)
         vis_box[:] = (w, h, -1, -1)
         vis_count = np.zeros(n, np.int64)
-        self._finish(colour, inst, vis_box, vis_count, cam, look, frame_seed)
+        FN.visible_stats(inst, extent[:n], vis_box, vis_count, np.empty(h, np.int64),
+                         np.empty(h, np.int64))
         image = FN.finish_image(colour)
+        self._effects(image, cam, look, frame_seed)
         if self.options.motion_blur and not cam.orthographic:
             image = self._motion_blur(image, depth, scene, cam)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
@@ -131,7 +128,8 @@ class Renderer:
 
     def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
         """The ground and actor passes: (camera, colour, depth, inst, sem, actor block,
-        unoccluded pixel counts). benchmarks/bench_render.py times this alone."""
+        unoccluded pixel counts, screen extents drawn per actor).
+        benchmarks/bench_render.py times this alone."""
         cam = self.camera(scene, spec)
         h, w = spec.height, spec.width
         colour = np.empty((h, w), np.uint32)
@@ -144,18 +142,20 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros((w, 3)), np.empty(w, np.uint32), colour, depth, inst, sem)
+                    np.zeros((w, 3)), np.empty((2, w + 2), np.uint32), colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
             self._stamps[(h, w)] = np.full((h, w), -1, np.int64)
         stamp = self._stamps[(h, w)]
         unoccluded = np.zeros(n, np.int64)
+        extent = np.empty((actors.shape[0], 4), np.int64)
+        extent[:] = (w, h, -1, -1)
         m = self.meshes
         draw_actors(m, actors, cam, look, lights, fog_lut, colour, depth, inst, sem, stamp,
-                    self._stamp_base, unoccluded)
+                    self._stamp_base, unoccluded, extent)
         self._stamp_base += actors.shape[0] + 1
-        return cam, colour, depth, inst, sem, actors, unoccluded
+        return cam, colour, depth, inst, sem, actors, unoccluded, extent
 
     def _ground_block(self, cam: Camera, look: Look, tex: GroundTexture) -> np.ndarray:
         from simdrive.render import ground_pass as G
@@ -209,25 +209,36 @@ class Renderer:
             self._colour_cache[key] = scene.colours()
         return self._colour_cache[key]
 
-    def _finish(self, colour, inst, vis_box, vis_count, cam, look, frame_seed) -> None:
-        """Image effects on the packed colours and the visible statistics (FN.finish)."""
-        h, w = colour.shape
-        precip = _EMPTY_PRECIP
-        precip_rgb = np.zeros(3, np.int64)
-        if not cam.orthographic and (look.rain > 0 or look.snow > 0):
+    def _effects(self, image, cam, look, frame_seed) -> None:
+        """Precipitation, vignette and sensor noise on the RGB image, in place (FN.effects)."""
+        h, w = image.shape[:2]
+        ortho = cam.orthographic
+        precip = _EMPTY_FIELD
+        level = 0
+        if not ortho and (look.rain > 0 or look.snow > 0):
             kind = "rain" if look.rain > 0 else "snow"
-            key = (kind, look.rain or look.snow)
-            if key not in self._precip:
-                self._precip[key] = FN.precipitation_tile(kind, key[1], self.seed)
-            precip = self._precip[key]
+            key = (kind, look.rain or look.snow, h, w)
+            if key not in self._fields:
+                tile = FN.precipitation_tile(kind, key[1], self.seed)
+                self._fields[key] = FN.effect_field(tile, h, w)
+            precip = self._fields[key]
             brightness = sum(look.ambient) / 3 / 0.62
-            precip_rgb[:] = int(230 * min(1.0, brightness + 0.25))
+            level = int(230 * min(1.0, brightness + 0.25))
+        noisy = self.options.sensor_noise and not ortho
+        vignette = self.options.vignette and not ortho
+        if not (noisy or vignette or precip.shape[0]):
+            return
+        key = ("noise" if noisy else "still", h, w)
+        if key not in self._fields:
+            self._fields[key] = FN.effect_field(self._noise if noisy else
+                                                np.zeros((1, 1), np.int8), h, w)
+        gain_x, gain_y = _vignette(w, h, vignette)
         shift = _frame_shifts(self.seed, frame_seed)
-        vig_x, vig_y = _vignette(w, h, self.options.vignette and not cam.orthographic)
-        noise = self._noise if self.options.sensor_noise and not cam.orthographic else \
-            _EMPTY_NOISE
-        FN.finish(colour, inst, vis_box, vis_count, precip, shift[:2], precip_rgb, vig_x, vig_y,
-                  noise, shift[2:], np.zeros(w, np.int32), np.zeros(w, np.int32))
+        p = max(1, precip.shape[0] - h)
+        q = max(1, self._fields[key].shape[0] - h)
+        FN.effects(image.reshape(h, 3 * w), precip, int(shift[0] % p) * 3, int(shift[1] % p),
+                   np.int32(level), gain_x, gain_y, self._fields[key], int(shift[2] % q) * 3,
+                   int(shift[3] % q))
 
     def _motion_blur(self, image, depth, scene: Scene, cam: Camera) -> np.ndarray:
         """Blur by the mount's motion during a 1/50 s exposure (labels are unchanged)."""
@@ -242,19 +253,15 @@ class Renderer:
         return out
 
     def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count):
-        """One ActorLabel per actor except the camera's own vehicle (arrays computed for
-        all actors at once, then read as Python numbers)."""
+        """One ActorLabel per actor except the camera's own vehicle (the geometry of all
+        actors in one kernel call, then read as Python numbers)."""
         n = len(scene.names)
         tables = kind_tables()
-        corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
-                                    scene.height)
-        corners_cam = cam.to_camera(corners)
-        boxes = amodal_boxes(cam, corners_cam).tolist()
-        centre = corners_cam.mean(axis=1)
-        # as np.linalg.norm of each row (a dot product), to the last bit
-        distance = np.sqrt((centre[:, None, :] @ centre[:, :, None])[:, 0, 0]).tolist()
-        kitti = _kitti_boxes(cam, scene.x, scene.y, scene.heading)
-        location, rotation_y, alpha = (v.tolist() for v in kitti)
+        geometry = np.empty((n, L.LG_COUNT))
+        L.label_geometry(scene.x, scene.y, scene.heading, scene.length, scene.width,
+                         scene.height, cam.block(), cam.level_rotation, cam.position,
+                         np.empty((8, 3)), geometry)
+        rows = geometry.tolist()
         height, width, length = (v.tolist() for v in (scene.height, scene.width, scene.length))
         vis = vis_box.tolist()
         visible_n, covered_n = vis_count.tolist(), unoccluded.tolist()
@@ -265,14 +272,15 @@ class Renderer:
         for k in range(n):
             if own[k]:
                 continue
-            box = boxes[k]
-            has_box = math.isfinite(box[0]) and math.isfinite(box[1]) and \
-                math.isfinite(box[2]) and math.isfinite(box[3])
+            g = rows[k]
+            box = g[L.LG_X0:L.LG_Y1 + 1]
+            has_box = box[0] == box[0]  # not nan
             clipped = clip_box(box, cam.width, cam.height) if has_box else None
             visible = visible_n[k]
             covered = covered_n[k]
             occl = 1.0 - visible / covered if covered else 1.0
             vb = vis[k]
+            distance = g[L.LG_DISTANCE]
             out.append(ActorLabel(
                 track_id=k, name=scene.names[k], kind=tables.names[kinds[k]],
                 category=tables.categories[kinds[k]],
@@ -283,8 +291,9 @@ class Renderer:
                 truncation=truncation(box, clipped) if has_box else 1.0,
                 kitti_occluded=kitti_occluded(visible, occl),
                 dimensions_hwl=(height[k], width[k], length[k]),
-                location_xyz=tuple(location[k]), rotation_y=rotation_y[k], alpha=alpha[k],
-                distance_m=distance[k], visibility=math.exp(-3.0 * distance[k] / sight),
+                location_xyz=tuple(g[L.LG_LX:L.LG_LZ + 1]), rotation_y=g[L.LG_ROTATION_Y],
+                alpha=g[L.LG_ALPHA], distance_m=distance,
+                visibility=math.exp(-3.0 * distance / sight),
             ))
         return tuple(out)
 
@@ -297,21 +306,6 @@ def _contains_camera(cam: Camera, scene: Scene) -> np.ndarray:
     along, across = c * dx + s * dy, -s * dx + c * dy
     return (np.abs(along) <= scene.length / 2) & (np.abs(across) <= scene.width / 2) & \
         (p[2] >= 0) & (p[2] <= scene.height)
-
-
-def _kitti_boxes(cam: Camera, x, y, heading):
-    """labels.kitti_box for all actors at once: (N, 3) bottom-centre locations in the
-    level frame, (N,) rotation_y, (N,) alpha."""
-    level = cam.level_rotation
-    p = cam.position
-    bottom = np.stack([x - p[0], y - p[1], np.full(x.shape, -p[2])], -1) @ level.T
-    forward = np.stack([np.cos(heading), np.sin(heading), np.zeros(x.shape)], -1) @ level.T
-    rotation_y = np.arctan2(-forward[:, 2], forward[:, 0])
-    alpha = rotation_y - np.arctan2(bottom[:, 0], bottom[:, 2])
-    alpha = (alpha + math.pi) % (2 * math.pi) - math.pi
-    return bottom, rotation_y, alpha
-
-
 
 
 def _frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
@@ -336,22 +330,21 @@ def _sky_lut(look: Look) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Separable lens fall-off, gains in 1/256 per column and per row (corners ~0.6);
-    all 256 when not enabled."""
+    """Separable lens fall-off, int32 gains in 1/256 per column (repeated for the three
+    channels: (3 W,)) and per row ((H,)); corners ~0.6; all 256 when not enabled."""
     if not enabled:
-        return np.full(w, 256, np.int64), np.full(h, 256, np.int64)
+        return np.full(3 * w, 256, np.int32), np.full(h, 256, np.int32)
     xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
     ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
-    return (np.round(256 * (1.0 - 0.22 * xs ** 2)).astype(np.int64),
-            np.round(256 * (1.0 - 0.22 * ys ** 2)).astype(np.int64))
+    return (np.repeat(np.round(256 * (1.0 - 0.22 * xs ** 2)).astype(np.int32), 3),
+            np.round(256 * (1.0 - 0.22 * ys ** 2)).astype(np.int32))
 
 
-_EMPTY_PRECIP = np.zeros((0, 0), np.uint8)
-_EMPTY_NOISE = np.zeros((0, 0), np.int16)
+_EMPTY_FIELD = np.zeros((0, 0), np.uint8)
 
 
 def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
-                stamp, stamp_base, unoccluded) -> None:
+                stamp, stamp_base, unoccluded, extent) -> None:
     shade = np.zeros(R.SH_COUNT)
     shade[R.SH_AMBIENT:R.SH_AMBIENT + 3] = look.ambient
     shade[R.SH_SUN_DIR:R.SH_SUN_DIR + 3] = look.sun_dir
@@ -362,4 +355,4 @@ def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, dep
     shade[R.SH_TAIL_RGB:R.SH_TAIL_RGB + 3] = (255.0, 40.0, 30.0)
     R.draw_actors(m.triangles, m.role, m.start, m.count, ROLE_COLOURS, actors, cam.block(),
                   shade, lights, fog_lut, colour, depth, inst, sem, stamp, np.int64(stamp_base),
-                  unoccluded, np.zeros((R.WS_ROWS, 4)))
+                  unoccluded, extent, np.zeros((R.WS_ROWS, 4)))

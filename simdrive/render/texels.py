@@ -97,6 +97,27 @@ def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
 
 
 @inline_kernel
+def blend_samples(samples, stride, texels):
+    """Colour of texels[col] (its semantic byte kept) linearly interpolated between
+    samples[col // stride] and the next sample (samples taken every ``stride`` pixels)."""
+    w = texels.shape[0]
+    step = (256 << 8) // stride  # weight step per pixel in 1/65536
+    col = 0
+    j = 0
+    while col < w:
+        a = _spread(samples[j])
+        b = _spread(samples[j + 1])
+        for i in range(min(stride, w - col)):
+            wt = (i * step + 128) >> 8
+            acc = a * (256 - wt) + b * wt + 0x0000_0080_0080_0080
+            texels[col] = np.uint32((np.int64(texels[col]) & 0xFF000000)
+                                    | ((acc >> 24) & 0xFF0000) | ((acc >> 16) & 0xFF00)
+                                    | ((acc >> 8) & 0xFF))
+            col += 1
+        j += 1
+
+
+@inline_kernel
 def tiled(tiles_w, ri, ci):
     """Offset of texel (ri, ci) inside a level (8 x 8 tiles, tiles row by row)."""
     return (((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3) | (ci & 7)
