@@ -38,6 +38,10 @@ SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
 # apart, and interpolated linearly in between (the texel under each pixel, which gives
 # its class, is still fetched per pixel)
 SAMPLE_TEXELS = 0.5
+# rows where a texel spans at least 1 / MAGNIFIED_BELOW pixels are filtered; farther
+# rows take the texel under the pixel centre from the mip level of their footprint
+# (0.5 saved 0.18 ms a frame but made marking edges visibly step where it switches)
+MAGNIFIED_BELOW = 1.0
 MAX_STRIDE = 8
 
 
@@ -120,7 +124,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     depth_value = np.float32(t)
     keep = 1.0 - f
     # near the camera a texel covers several pixels: filter bilinearly there
-    magnified = foot * inv_texel < 1.0
+    magnified = foot * inv_texel < MAGNIFIED_BELOW
     tiles_w = (lvl_w[level] + 7) >> 3
     base = lvl_off[level]
     # texel coordinates in fixed point (FRAC bits) advance by an integer step per pixel
