@@ -105,14 +105,15 @@ def blend_samples(samples, stride, texels):
     col = 0
     j = 0
     while col < w:
-        a = _spread(samples[j])
-        b = _spread(samples[j + 1])
+        a = np.int64(samples[j])
+        b = np.int64(samples[j + 1])
+        a_rb, a_g, b_rb, b_g = a & 0xFF00FF, a & 0xFF00, b & 0xFF00FF, b & 0xFF00
         for i in range(min(stride, w - col)):
             wt = (i * step + 128) >> 8
-            acc = a * (256 - wt) + b * wt + 0x0000_0080_0080_0080
-            texels[col] = np.uint32((np.int64(texels[col]) & 0xFF000000)
-                                    | ((acc >> 24) & 0xFF0000) | ((acc >> 16) & 0xFF00)
-                                    | ((acc >> 8) & 0xFF))
+            rb = (a_rb * (256 - wt) + b_rb * wt + 0x800080) >> 8
+            g = (a_g * (256 - wt) + b_g * wt + 0x8000) >> 8
+            texels[col] = np.uint32((np.int64(texels[col]) & 0xFF000000) | (rb & 0xFF00FF)
+                                    | (g & 0xFF00))
             col += 1
         j += 1
 
@@ -124,24 +125,19 @@ def tiled(tiles_w, ri, ci):
 
 
 @inline_kernel
-def _spread(p):
-    """0x00RRGGBB -> 0x0000_00RR_00GG_00BB: one 16-bit lane per channel."""
-    p = np.int64(p)
-    return (p & 0xFF) | ((p & 0xFF00) << 8) | ((p & 0xFF0000) << 16)
-
-
-@inline_kernel
 def bilinear_packed(p00, p01, p10, p11, wx, wy):
     """Bilinear blend of four packed 0xRRGGBB texels, wx, wy in 1/256 (0-255), rounded.
 
-    The weights are integers summing to 256, so each 16-bit lane of the
-    spread words holds at most 255 * 256 + 128: one multiply per texel for all
-    three channels, no carry between them.
+    The weights are integers summing to 256: red and blue share one word (16-bit
+    lanes hold at most 255 * 256 + 128, no carry between them) and green takes
+    another, so a texel costs two masks and two multiplies for its three channels.
     """
     w11 = (wx * wy + 128) >> 8
     w01 = wx - w11
     w10 = wy - w11
     w00 = 256 - wx - wy + w11
-    acc = (_spread(p00) * w00 + _spread(p01) * w01 + _spread(p10) * w10 + _spread(p11) * w11
-           + 0x0000_0080_0080_0080)
-    return ((acc >> 24) & 0xFF0000) | ((acc >> 16) & 0xFF00) | ((acc >> 8) & 0xFF)
+    rb = ((p00 & 0xFF00FF) * w00 + (p01 & 0xFF00FF) * w01 + (p10 & 0xFF00FF) * w10
+          + (p11 & 0xFF00FF) * w11 + 0x800080)
+    g = ((p00 & 0xFF00) * w00 + (p01 & 0xFF00) * w01 + (p10 & 0xFF00) * w10
+         + (p11 & 0xFF00) * w11 + 0x8000)
+    return ((rb >> 8) & 0xFF00FF) | ((g >> 8) & 0xFF00)
