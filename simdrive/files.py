@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from pathlib import Path
 
 from simdrive.errors import SimdriveError
 
@@ -37,18 +36,19 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     between writing and renaming leaves it, and dataset runs delete such files when
     they resume.
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
     except OSError as error:
         with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {_reason(error)}", where=str(target),
+            os.unlink(tmp)
+        raise OutputError(f"cannot write {target}: {_reason(error)}", where=target,
                           expected="a writable folder with free space") from None
     except BaseException:  # interrupted (Ctrl-C): no temporary file either
         with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+            os.unlink(tmp)
         raise

@@ -8,7 +8,8 @@ R0_rect = identity, and Tr_velo_to_cam: the mount actor's frame (x forward,
 y left, z up, origin at its box centre on the ground) to the level frame, so
 KITTI tools reproject the 3D boxes onto the image exactly. Actors the box
 filter drops but that show some pixels become ``DontCare`` with their visible box.
-Images are hard links to ``images/<split>/`` (copies where links are impossible).
+Images are hard links to ``images/<split>/``, and the calib files of one camera
+within a shard hard links to one file (copies where links are impossible).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from simdrive.files import write_atomic
 
 
 def _row(values) -> str:
-    return " ".join(f"{float(v):.12g}" for v in np.asarray(values, float).ravel())
+    """Numbers to 10 significant digits, rounding noise below 1e-9 written as 0: the
+    calib of one camera then reads the same in every frame (write_frame links those)."""
+    v = np.asarray(values, float).ravel()
+    v = np.where(np.abs(v) < 1e-9, 0.0, v)
+    return " ".join(f"{x:.10g}" for x in v.tolist())
 
 
 def calib_text(camera: dict) -> str:
@@ -61,33 +66,56 @@ def label_text(frame: dict) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _link(src: Path, dst: Path) -> None:
-    if dst.exists():
-        dst.unlink()
+def _link(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
+        return
+    except FileExistsError:  # a resumed run: replace it
+        os.unlink(dst)
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
     except OSError:
-        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+        pass
+    folder, name = os.path.split(dst)  # links impossible here: an atomic copy
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
 
 
-def write_frame(out: Path, frame: dict) -> None:
-    """The image link, label and calib files of one frame (written by its shard worker)."""
-    base = out / "kitti" / frame["split"]
-    stem = frame["stem"]
+def make_folders(out: Path, split: str) -> None:
+    """The folders write_frame writes one split's files into."""
     for sub in ("image_2", "label_2", "calib"):
-        (base / sub).mkdir(parents=True, exist_ok=True)
-    _link(out / frame["image"], base / "image_2" / Path(frame["image"]).name)
-    write_atomic(base / "label_2" / f"{stem}.txt", label_text(frame).encode())
-    write_atomic(base / "calib" / f"{stem}.txt", calib_text(frame["camera"]).encode())
+        (out / "kitti" / split / sub).mkdir(parents=True, exist_ok=True)
+
+
+def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
+    """The image link, label and calib files of one frame (written by its shard worker,
+    after make_folders). A calib that reads the same as an earlier one of the shard
+    (the same camera: every frame, in practice) is a hard link to it; creating a file
+    costs 0.1-0.7 ms on a virtual disk, a link 0.01 ms. ``shard_state``: a dict kept
+    by the shard for that."""
+    base = os.path.join(out, "kitti", frame["split"])
+    stem = frame["stem"]
+    image = frame["image"]
+    _link(os.path.join(out, image), os.path.join(base, "image_2", image.rsplit("/", 1)[-1]))
+    write_atomic(os.path.join(base, "label_2", f"{stem}.txt"), label_text(frame).encode())
+    text = calib_text(frame["camera"])
+    calib = os.path.join(base, "calib", f"{stem}.txt")
+    key = ("kitti calib", text)
+    if key in shard_state:
+        _link(shard_state[key], calib)
+    else:
+        write_atomic(calib, text.encode())
+        shard_state[key] = calib
 
 
 def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
     """ImageSets (the per-frame files come from the shards, see write_frame)."""
     for split in splits:
-        for sub in ("image_2", "label_2", "calib"):
-            (out / "kitti" / split / sub).mkdir(parents=True, exist_ok=True)
+        make_folders(out, split)
     (out / "kitti" / "ImageSets").mkdir(parents=True, exist_ok=True)
     for split in splits:
         stems = "".join(f["stem"] + "\n" for f in frames if f["split"] == split)

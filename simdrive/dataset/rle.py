@@ -16,20 +16,29 @@ def rle_counts(mask: np.ndarray) -> list[int]:
     return [0, *counts] if flat[0] else counts
 
 
+_CHUNKS = 7  # 5-bit chunks per value: enough for counts and differences below 2**34
+_SHIFTS = 5 * np.arange(_CHUNKS + 1)
+
+
 def counts_to_string(counts: list[int]) -> str:
-    """pycocotools' compressed counts string (rleToString)."""
-    out = []
-    for i, value in enumerate(counts):
-        x = value - counts[i - 2] if i > 2 else value
-        more = True
-        while more:
-            c = x & 0x1F
-            x >>= 5
-            more = x != -1 if c & 0x10 else x != 0
-            if more:
-                c |= 0x20
-            out.append(chr(c + 48))
-    return "".join(out)
+    """pycocotools' compressed counts string (rleToString), for all counts at once.
+
+    Each value (from the fourth on, its difference to the value two before) is
+    written in 5-bit chunks, low first, as chr(48 + chunk), with bit 0x20 set
+    while more chunks follow; a value ends once the rest is 0 (or -1 when the
+    chunk's sign bit 0x10 is set).
+    """
+    c = np.asarray(counts, np.int64)
+    x = c.copy()
+    x[3:] -= c[1:-2]
+    rest = x[:, None] >> _SHIFTS[None, :]  # arithmetic shifts, like Python's
+    chunk = rest[:, :-1] & 0x1F
+    after = rest[:, 1:]
+    more = np.where(chunk & 0x10, after != -1, after != 0)
+    emit = np.ones(more.shape, bool)
+    emit[:, 1:] = np.logical_and.accumulate(more, axis=1)[:, :-1]
+    chars = (chunk | (more * 0x20)) + 48
+    return chars[emit].astype(np.uint8).tobytes().decode("ascii")
 
 
 def encode(mask: np.ndarray) -> dict:

@@ -12,6 +12,7 @@ on which worker ran it or when.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,10 @@ from simdrive.world.maps import build_map
 STATE_DIR = ".simdrive"
 SHARD_DIR = f"{STATE_DIR}/shards"
 
-PER_FRAME_WRITERS = {"yolo": yolo.write_frame, "kitti": kitti.write_frame}
-"""Format files written per frame by the shard that renders it (the rest at assembly)."""
+PER_FRAME_WRITERS = {"yolo": (yolo.make_folders, yolo.write_frame),
+                     "kitti": (kitti.make_folders, kitti.write_frame)}
+"""Format files written per frame by the shard that renders it (the rest at assembly):
+(make the split's folders, write one frame's files)."""
 
 _SPECS: dict = {}  # per worker process: (file, content hash) -> (spec, road)
 
@@ -90,8 +93,11 @@ def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardRe
     spec, road = _spec_and_road(shard)
     run = VariantRun(spec, shard.variant, road=road)
     cameras = [camera_spec(spec, name) for name in shard.cameras]
-    image_dir = out / "images" / shard.split
-    image_dir.mkdir(parents=True, exist_ok=True)
+    (out / "images" / shard.split).mkdir(parents=True, exist_ok=True)
+    writers = [PER_FRAME_WRITERS[name] for name in options.formats if name in PER_FRAME_WRITERS]
+    for make_folders, _ in writers:
+        make_folders(out, shard.split)
+    writer_state: dict = {}  # what the writers keep between the frames of this shard
     frames = []
     boxes = 0
     provenance = {"scenario": spec.name, "scenario_hash": spec.content_hash,
@@ -103,7 +109,8 @@ def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardRe
             stem = frame_stem(shard.label, shard.variant.index, cam.name, step)
             rel = f"images/{shard.split}/{stem}.{options.image_format}"
             mark = {**provenance, "time_s": round(frame.time_s, 9), "camera": cam.name}
-            write_atomic(out / rel, encode_image(frame.image, f".{options.image_format}", mark))
+            write_atomic(os.path.join(out, rel),
+                         encode_image(frame.image, f".{options.image_format}", mark))
             record = frame_record(frame)
             for obj, lab in zip(record["labels"], frame.labels, strict=True):
                 obj["keep"] = options.box_filter.keeps(lab)
@@ -115,9 +122,8 @@ def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardRe
                           variant=shard.variant.index, seed=shard.variant.seed,
                           values=shard.variant.values,
                           extras=_extras(out, frame, shard.split, stem, options.extras))
-            for name in options.formats:
-                if name in PER_FRAME_WRITERS:
-                    PER_FRAME_WRITERS[name](out, record)
+            for _, write_frame in writers:
+                write_frame(out, record, writer_state)
             frames.append(record)
     data = json.dumps({"shard": shard.shard_id, "frames": frames}, sort_keys=True,
                       separators=(",", ":")).encode()

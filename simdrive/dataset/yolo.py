@@ -8,6 +8,8 @@ the folder of data.yaml; ``names`` by class index = actor kind id).
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from simdrive.dataset.categories import class_index
@@ -27,18 +29,23 @@ def label_lines(frame: dict) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def write_frame(out: Path, frame: dict) -> None:
-    """The label file of one frame (written by the shard worker that renders it)."""
-    path = out / "labels" / frame["split"] / f"{frame['stem']}.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, label_lines(frame).encode())
+def make_folders(out: Path, split: str) -> None:
+    """The folders write_frame writes one split's files into."""
+    (out / "labels" / split).mkdir(parents=True, exist_ok=True)
+    (out / "images" / split).mkdir(parents=True, exist_ok=True)
+
+
+def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
+    """The label file of one frame (written by the shard worker that renders it, after
+    make_folders; shard_state is not needed here)."""
+    write_atomic(os.path.join(out, "labels", frame["split"], f"{frame['stem']}.txt"),
+                 label_lines(frame).encode())
 
 
 def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
     """data.yaml (the label files come from the shards, see write_frame)."""
     for split in splits:
-        (out / "labels" / split).mkdir(parents=True, exist_ok=True)
-        (out / "images" / split).mkdir(parents=True, exist_ok=True)
+        make_folders(out, split)
     names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
     # Ultralytics needs train and val; a missing split points at the training images
     roles = {"train": "train", "val": "val" if "val" in splits else "train",

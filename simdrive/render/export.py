@@ -39,20 +39,31 @@ def frame_record(frame: Frame, provenance: dict | None = None) -> dict:
             "mount": cam.spec.mount,
             "mount_pose": [cam.mount_x, cam.mount_y, cam.mount_heading],
         },
-        "labels": [_plain(lab.to_dict()) for lab in frame.labels],
+        "labels": [_plain(lab) for lab in frame.labels],
     }
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value)
+def _plain(label) -> dict:
+    """A label as a dict of JSON values: tuples become lists, numpy scalars Python ones."""
+    out = {}
+    for key, value in label.to_dict().items():
+        if type(value) is tuple:
+            value = [v if type(v) in _PLAIN else _scalar(v) for v in value]
+        elif type(value) not in _PLAIN and value is not None:
+            value = _scalar(value)
+        out[key] = value
+    return out
+
+
+_PLAIN = (float, int, str, bool)
+
+
+def _scalar(value):
     if isinstance(value, np.integer):
         return int(value)
-    return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return float(value)
 
 
 def save_frame(path: str | Path, frame: Frame, provenance: dict | None = None,
