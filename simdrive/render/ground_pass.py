@@ -54,13 +54,13 @@ def _level(foot, inv_texel, n_levels):
 
 @kernel
 def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, texels, colour, depth, inst, sem):
+                light_row, light_px, texels, colour, depth, inst, sem):
     """Write ground or sky colour, depth (m, inf for sky), inst -1 and semantic class.
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
-    light_row: (W, 3) float64 zeros, a workspace left zeroed; texels: (2, W + 2)
-    uint32 workspace. When the camera
+    light_row: (W, 3) float64 zeros, a workspace left zeroed; light_px: (3,
+    W + LIGHT_STEP) float64 and texels: (2, W + 2) uint32 workspaces. When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
     """
@@ -69,7 +69,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     for row in range(h):
         if level_row:
             _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                        fog_lut, light_row, texels, colour, depth, inst, sem)
+                        fog_lut, light_row, light_px, texels, colour, depth, inst, sem)
         else:
             for col in range(w):
                 _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
@@ -88,7 +88,7 @@ def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
 
 @kernel
 def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, texels, colour, depth, inst, sem):
+                light_row, light_px, texels, colour, depth, inst, sem):
     w = colour.shape[1]
     v = row + 0.5
     uc = w * 0.5
@@ -170,16 +170,24 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     for col in range(w):
         sem_row[col] = np.uint8(row_texels[col] >> 24)
     if lit:
-        for col in range(w):  # light sampled every LIGHT_STEP columns, linear in between
+        # light sampled every LIGHT_STEP columns, linear in between, per pixel into
+        # contiguous rows, then the colour: loops the compiler turns into SIMD code
+        lr_px, lg_px, lb_px = light_px[0], light_px[1], light_px[2]
+        for j in range((w - 1) // LIGHT_STEP + 1):
+            r0, g0, b0 = light_row[j, 0], light_row[j, 1], light_row[j, 2]
+            dr = light_row[j + 1, 0] - r0
+            dg = light_row[j + 1, 1] - g0
+            db = light_row[j + 1, 2] - b0
+            for i in range(LIGHT_STEP):
+                f = i * (1.0 / LIGHT_STEP)
+                lr_px[j * LIGHT_STEP + i] = r0 + dr * f
+                lg_px[j * LIGHT_STEP + i] = g0 + dg * f
+                lb_px[j * LIGHT_STEP + i] = b0 + db * f
+        for col in range(w):
             q = row_texels[col]
-            j = col // LIGHT_STEP
-            f = (col - j * LIGHT_STEP) * (1.0 / LIGHT_STEP)
-            lr = light_row[j, 0] + (light_row[j + 1, 0] - light_row[j, 0]) * f
-            lg = light_row[j, 1] + (light_row[j + 1, 1] - light_row[j, 1]) * f
-            lb = light_row[j, 2] + (light_row[j + 1, 2] - light_row[j, 2]) * f
-            colour_row[col] = pack_rgb(((q >> 16) & 255) * (ar + lr * keep) + br,
-                                       ((q >> 8) & 255) * (ag + lg * keep) + bg,
-                                       (q & 255) * (ab + lb * keep) + bb)
+            colour_row[col] = pack_rgb(((q >> 16) & 255) * (ar + lr_px[col] * keep) + br,
+                                       ((q >> 8) & 255) * (ag + lg_px[col] * keep) + bg,
+                                       (q & 255) * (ab + lb_px[col] * keep) + bb)
         for j in range((w - 1) // LIGHT_STEP + 2):
             light_row[j, 0] = 0.0
             light_row[j, 1] = 0.0

@@ -25,6 +25,7 @@ from simdrive.render import labels as L
 from simdrive.render import raster as R
 from simdrive.render.camera import Camera
 from simdrive.render.ground import GroundTexture, build_ground_texture
+from simdrive.render.ground_light import LIGHT_STEP
 from simdrive.render.ground_pass import G_COUNT, SKY_LUT, draw_ground
 from simdrive.render.labels import ActorLabel, clip_box, kitti_occluded, truncation
 from simdrive.render.lamps import (
@@ -142,7 +143,8 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros((w, 3)), np.empty((2, w + 2), np.uint32), colour, depth, inst, sem)
+                    np.zeros((w, 3)), np.empty((3, w + LIGHT_STEP)),
+                    np.empty((2, w + 2), np.uint32), colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
