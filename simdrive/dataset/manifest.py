@@ -71,7 +71,18 @@ def write_manifest(out: Path, frames: list[dict], sources, options: DatasetOptio
             "extras": f["extras"],
         } for f in frames],
     }
-    write_atomic(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
+    write_atomic(out / "manifest.json", _manifest_json(manifest).encode())
+
+
+def _manifest_json(manifest: dict) -> str:
+    """Indented JSON with sorted keys, except ``images``: last, one compact line per
+    image (json indents only in pure Python: ~0.7 ms per image, 50x the compact form)."""
+    head = {k: v for k, v in manifest.items() if k != "images"}
+    text = json.dumps(head, indent=1, sort_keys=True)
+    lines = ",\n  ".join(json.dumps(image, sort_keys=True, separators=(", ", ": "))
+                         for image in manifest["images"])
+    images = f'"images": [\n  {lines}\n ]' if lines else '"images": []'
+    return text[:-2] + f',\n {images}\n}}' if head else f'{{\n {images}\n}}'
 
 
 def write_card(out: Path, frames: list[dict], sources, options: DatasetOptions,
