@@ -12,8 +12,8 @@ COCO, YOLO, KITTI, manifest, card and report. The encode-only bound encodes the
 dataset's own images (decoded back to pixels) with cv2.imencode in as many processes.
 Datasets are written to a scratch folder in ``--scratch`` (default: the system's temporary
 folder); the run reports that folder's file system and what creating one small file
-costs there, since a labelled frame is several files (on this machine creating a file
-takes ~0.02 ms in /tmp but 0.5-0.9 ms under /work, on the same ext4 disk).
+costs there, since a labelled frame is several files (on this machine's virtual disk
+that cost drifts between 0.02 and 0.9 ms within an hour; on a tmpfs it is 0.01 ms).
 Memory: one process renders shard after shard (as a pool worker does), the
 variants in turn and the plan over again until enough frames, and its resident set
 size is sampled; growth is measured from frame 2,000 (by then the ground textures
@@ -110,11 +110,13 @@ def _encode_bound(images: list[str], workers: int) -> float:
 def throughput(frames_wanted: int, scratch: str) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        out = Path(tmp) / "ds"
-        _render(out, 8, 1)  # warm the kernel caches
+        _render(Path(tmp) / "warm", 8, 1)  # warm the kernel caches
         # about 161 frames per kept variant at every=1; 3 of the first 8 are kept
         limit = max(8, int(8 * frames_wanted / 480))
         for workers in (1, 2):
+            # a fresh folder per run, all deleted at the end: on this machine's virtual
+            # disk, deleting thousands of files slows the file creations that follow
+            out = Path(tmp) / f"ds{workers}"
             seconds, frames = _render(out, limit, workers)
             images = sorted(str(p) for p in (out / "images").rglob("*.jpg"))
             bound = _encode_bound(images, workers)
