@@ -115,12 +115,13 @@ def _row_stats(inst, row, col, end, vis_box, vis_count):
             vis_box[i, 3] = row
 
 
-def finish_image(colour: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 RGB of a packed (H, W) uint32 0x00RRGGBB buffer (one SIMD shuffle)."""
+def finish_image(colour: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of a packed (H, W) uint32 0x00RRGGBB buffer (one SIMD shuffle),
+    into ``out`` when given."""
     import cv2
 
     h, w = colour.shape
-    return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB)
+    return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB, dst=out)
 
 
 @kernel

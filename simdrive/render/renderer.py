@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,6 +47,7 @@ from simdrive.scenario.render_options import RenderOptions
 from simdrive.world.maps import RoadMap
 
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
+BUFFER_SETS = 2  # output array sets kept per image size for reuse (Renderer._frame_buffers)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Renderer:
         self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int8)
         self._fields: dict[tuple, np.ndarray] = {}  # effect fields by kind and image size
         self._colour_cache: dict[tuple, np.ndarray] = {}
+        self._colour_buffers: dict[tuple[int, int], np.ndarray] = {}
+        self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
 
     def texture(self, surface: str) -> GroundTexture:
         if surface not in self._textures:
@@ -104,7 +108,7 @@ class Renderer:
 
     # ---- the passes ------------------------------------------------------------
     def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0) -> Frame:
-        cam, colour, depth, inst, sem, actors, unoccluded, extent = \
+        cam, colour, depth, inst, sem, image, actors, unoccluded, extent = \
             self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
         n = len(scene.names)
@@ -120,7 +124,7 @@ class Renderer:
         vis_count = np.zeros(n, np.int64)
         FN.visible_stats(inst, extent[:n], vis_box, vis_count, np.empty(h, np.int64),
                          np.empty(h, np.int64))
-        image = FN.finish_image(colour)
+        image = FN.finish_image(colour, image)
         self._effects(image, cam, look, frame_seed)
         if self.options.motion_blur and not cam.orthographic:
             image = self._motion_blur(image, depth, scene, cam)
@@ -128,15 +132,13 @@ class Renderer:
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 
     def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
-        """The ground and actor passes: (camera, colour, depth, inst, sem, actor block,
-        unoccluded pixel counts, screen extents drawn per actor).
-        benchmarks/bench_render.py times this alone."""
+        """The ground and actor passes: (camera, colour, depth, inst, sem, the RGB image's
+        buffer (not written yet), actor block, unoccluded pixel counts, screen extents
+        drawn per actor). benchmarks/bench_render.py times this alone."""
         cam = self.camera(scene, spec)
         h, w = spec.height, spec.width
-        colour = np.empty((h, w), np.uint32)
-        depth = np.empty((h, w), np.float32)
-        inst = np.empty((h, w), np.int32)
-        sem = np.empty((h, w), np.uint8)
+        colour = self._colour_buffer(h, w)
+        depth, inst, sem, image = self._frame_buffers(h, w)
         fog_lut = _fog_lut(look, not cam.orthographic)
         lights = light_rows(scene, look, cam, posts_near(self.street_lights, cam))
         tex = self.texture(look.surface)
@@ -157,7 +159,31 @@ class Renderer:
         draw_actors(m, actors, cam, look, lights, fog_lut, colour, depth, inst, sem, stamp,
                     self._stamp_base, unoccluded, extent)
         self._stamp_base += actors.shape[0] + 1
-        return cam, colour, depth, inst, sem, actors, unoccluded, extent
+        return cam, colour, depth, inst, sem, image, actors, unoccluded, extent
+
+    def _colour_buffer(self, h: int, w: int) -> np.ndarray:
+        """The packed colour buffer: scratch, never handed out, kept between frames."""
+        if (h, w) not in self._colour_buffers:
+            self._colour_buffers[(h, w)] = np.empty((h, w), np.uint32)
+        return self._colour_buffers[(h, w)]
+
+    def _frame_buffers(self, h: int, w: int) -> tuple[np.ndarray, ...]:
+        """Depth, instance, semantic and image arrays for a new Frame.
+
+        Fresh arrays of this size cost ~0.1-0.4 ms a frame in page faults (the memory
+        of the frame before went back to the system), so the renderer keeps the
+        arrays of its last frames and reuses a set once nothing else refers to any of
+        its arrays (no Frame, view or copy of the caller's holds them).
+        """
+        sets = self._buffer_sets.setdefault((h, w), [])
+        for arrays in sets:
+            if _unreferenced(arrays):
+                return arrays
+        arrays = (np.empty((h, w), np.float32), np.empty((h, w), np.int32),
+                  np.empty((h, w), np.uint8), np.empty((h, w, 3), np.uint8))
+        if len(sets) < BUFFER_SETS:
+            sets.append(arrays)
+        return arrays
 
     def _ground_block(self, cam: Camera, look: Look, tex: GroundTexture) -> np.ndarray:
         from simdrive.render import ground_pass as G
@@ -298,6 +324,16 @@ class Renderer:
                 visibility=math.exp(-3.0 * distance / sight),
             ))
         return tuple(out)
+
+
+def _unreferenced(arrays: tuple[np.ndarray, ...]) -> bool:
+    """Whether only ``arrays`` (a renderer's buffer set) refers to each of its arrays."""
+    return all(sys.getrefcount(a) == _ONLY_IN_A_TUPLE for a in arrays)
+
+
+# the count sys.getrefcount reports, in the expression above, for an array held by the
+# tuple alone (the tuple, the loop variable and the call's argument)
+_ONLY_IN_A_TUPLE = next(sys.getrefcount(a) for a in (np.empty(0),))
 
 
 def _contains_camera(cam: Camera, scene: Scene) -> np.ndarray:

@@ -31,6 +31,40 @@ def test_the_same_variant_renders_bit_identical_frames_twice():
     assert a.labels == b.labels
 
 
+def test_a_frame_a_caller_holds_is_never_overwritten_by_later_frames():
+    spec = load_scenario(CHILD)
+    run = VariantRun(spec, variant_at(spec, 5))
+    cam = spec.cameras[0]
+    first = run.render(cam)
+    held = run.render(cam)
+    kept = {name: getattr(held, name).copy() for name in ("image", "depth", "instance",
+                                                             "semantic")}
+    view = first.image[..., ::-1]  # a view alone must keep the image's buffer too
+    image = first.image.copy()
+    del first
+    for step in (10, 20, 30):
+        run.advance_to(step)
+        later = run.render(cam)
+        assert not np.array_equal(later.image, image)
+    np.testing.assert_array_equal(view[..., ::-1], image)
+    for name, array in kept.items():
+        np.testing.assert_array_equal(getattr(held, name), array)
+
+
+def test_the_arrays_of_a_dropped_frame_are_reused():
+    spec = load_scenario(CHILD)
+    run = VariantRun(spec, variant_at(spec, 5))
+    cam = spec.cameras[0]
+    frame = run.render(cam)
+    ids = {id(frame.depth), id(frame.image)}
+    reference = frame.image.copy()
+    del frame
+    run.advance_to(12)
+    again = run.render(cam)
+    assert {id(again.depth), id(again.image)} == ids
+    assert not np.array_equal(again.image, reference)  # and it holds the new frame
+
+
 def test_rendering_does_not_change_the_world_state():
     spec = load_scenario(CHILD)
     run = VariantRun(spec, variant_at(spec, 1))
