@@ -37,7 +37,7 @@ SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
 # close up, the bilinear filter is evaluated every few pixels, at most this many texels
 # apart, and interpolated linearly in between (the texel under each pixel, which gives
 # its class, is still fetched per pixel)
-SAMPLE_TEXELS = 0.5
+SAMPLE_TEXELS = 0.5  # (1.0 saved 0.08 ms but left visible scallops along marking edges)
 # rows where a texel spans at least 1 / MAGNIFIED_BELOW pixels are filtered; farther
 # rows take the texel under the pixel centre from the mip level of their footprint
 # (0.5 saved 0.18 ms a frame but made marking edges visibly step where it switches)
