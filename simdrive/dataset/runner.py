@@ -30,6 +30,7 @@ from simdrive.dataset.progress import Progress
 from simdrive.dataset.shard import STATE_DIR, record_path, render_shard
 from simdrive.errors import SimdriveError
 from simdrive.files import OutputError, write_atomic
+from simdrive.render import warmup
 
 WRITERS = {"coco": coco.write, "yolo": yolo.write, "kitti": kitti.write}
 OUR_FILES = ("images", "labels", "annotations", "kitti", "extras", "report", STATE_DIR,
@@ -131,8 +132,16 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
     t0 = time.perf_counter()
     out = Path(out_dir)
     workers = workers or os.cpu_count() or 1
-    sources = load_sources(paths, options)
-    plan = shards(sources, options)
+    # on a first run, the render kernels compile in a child while planning compiles and
+    # runs the simulation here (a local run renders its first shard in this process)
+    compiling = warmup.start() if cluster is None else None
+    try:
+        sources = load_sources(paths, options)
+        plan = shards(sources, options)
+    except BaseException:
+        warmup.stop(compiling)
+        raise
+    warmup.wait(compiling)
     backend = None
     if cluster is not None:
         from simdrive.dataset.cluster import DaskBackend

@@ -286,9 +286,13 @@ class Renderer:
         n = len(scene.names)
         tables = kind_tables()
         geometry = np.empty((n, L.LG_COUNT))
-        L.label_geometry(scene.x, scene.y, scene.heading, scene.length, scene.width,
-                         scene.height, cam.block(), cam.level_rotation, cam.position,
-                         np.empty((8, 3)), geometry)
+        # contiguous float64 (a Scene built by hand may hold strided columns): one compiled
+        # version of the kernel serves every scene
+        x, y, heading, length, width, height = (
+            np.ascontiguousarray(v, np.float64) for v in
+            (scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height))
+        L.label_geometry(x, y, heading, length, width, height, cam.block(), cam.level_rotation,
+                         cam.position, np.empty((8, 3)), geometry)
         rows = geometry.tolist()
         height, width, length = (v.tolist() for v in (scene.height, scene.width, scene.length))
         vis = vis_box.tolist()

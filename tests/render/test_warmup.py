@@ -1,0 +1,85 @@
+"""Compiling the render kernels ahead in a child process (simdrive.render.warmup)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from simdrive.dataset.options import DatasetOptions
+from simdrive.dataset.runner import render_dataset
+from simdrive.errors import SimdriveError
+from simdrive.render import warmup
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# renders frames of a hand-built scene (no simulation) in several looks, and reports
+# whether the render kernels were cached beforehand
+FRAMES = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from simdrive.render import warmup
+    cached = warmup.render_kernels_cached()
+    from simdrive.render.look import make_look
+    from simdrive.render.renderer import Renderer
+    from simdrive.scenario.cameras import PRESETS
+    from tests.render.helpers import ROAD, make_scene
+    scene = make_scene([("car", 40.0, 1.75, 3.14159), ("bus", 60.0, -1.75, 0.0),
+                        ("child", 30.0, -4.5, 1.5)])
+    renderer = Renderer(ROAD, seed=3)
+    for look in (("clear", "noon"), ("fog", "dusk"), ("rain", "night"), ("snow", "night")):
+        renderer.render(scene, PRESETS["front"], make_look(*look))
+    print("CACHED" if cached else "COLD")
+""")
+
+
+def _run(code_args, cache: Path, debug: bool = False) -> str:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    if debug:
+        env["NUMBA_DEBUG_CACHE"] = "1"
+    done = subprocess.run([sys.executable, *code_args], env=env, capture_output=True,
+                          text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_the_child_caches_every_kernel_later_frames_need(tmp_path):
+    cache = tmp_path / "numba"
+    assert "COLD" in _run(["-c", "from simdrive.render import warmup; "
+                                 "print('CACHED' if warmup.render_kernels_cached() else 'COLD')"],
+                          cache)
+    _run(["-m", "simdrive.render.warmup"], cache)
+    out = _run(["-c", FRAMES, str(ROOT)], cache, debug=True)
+    assert "CACHED" in out
+    # a frame in another process loads every render kernel and compiles none
+    compiled = [line for line in out.splitlines()
+                if "data saved" in line and "render_" in line]
+    assert compiled == []
+    assert any("data loaded" in line and "draw_ground" in line for line in out.splitlines())
+
+
+def test_a_bad_scenario_stops_the_child_at_once(tmp_path, monkeypatch):
+    children = []
+
+    def slow_child():
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(warmup, "start", slow_child)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: broken\nactors: [\n")
+    with pytest.raises(SimdriveError):
+        render_dataset([str(bad)], str(tmp_path / "out"), DatasetOptions(limit=1), quiet=True)
+    (child,) = children
+    assert child.poll() is not None  # killed, not waited for
+    assert not (tmp_path / "out").exists()
+
+
+def test_wait_and_stop_accept_no_child():
+    warmup.wait(None)
+    warmup.stop(None)
