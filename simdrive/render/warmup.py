@@ -4,13 +4,13 @@ On a first run (an empty numba cache) ``simdrive render`` spends about half its
 compilation on the simulation kernels, which planning needs (``require:``), and half
 on the render kernels, which only the first frame needs. numba compiles one function
 at a time per process, so the two halves would run one after the other. When the
-render kernels are not cached yet, :func:`start` launches ``python -m
-simdrive.render.warmup``: it renders a small made-up frame that reaches every render
-kernel (rain at night, headlights and street lamps, spray, motion blur) and so writes
-them to the cache, on the other core, while the parent plans; :func:`wait` lets the
-parent, before its first frame, pick them up from the cache instead of compiling
-them again. Anything going wrong in the child only costs the parent the compilation
-it would have done anyway.
+render kernels are not cached yet, :func:`start` launches a child Python running
+:func:`warm` (as ``python -m simdrive.render.warmup`` does): it renders a small
+made-up frame that reaches every render kernel (rain at night, headlights and street
+lamps, spray, motion blur) and so writes them to the cache, on the other core, while
+the parent plans; :func:`wait` lets the parent, before its first frame, pick them up
+from the cache instead of compiling them again. Anything going wrong in the child only
+costs the parent the compilation it would have done anyway.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -44,10 +45,13 @@ def start() -> subprocess.Popen | None:
     or None when there is nothing to do."""
     if render_kernels_cached():
         return None
+    # the child must import this very copy of simdrive (its cache is where the kernels
+    # go), not one that happens to be in the working folder
+    root = str(Path(__file__).resolve().parents[2])
+    code = f"import sys; sys.path.insert(0, {root!r}); import simdrive.render.warmup as w; w.warm()"
     try:
-        return subprocess.Popen([sys.executable, "-m", "simdrive.render.warmup"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 

@@ -83,3 +83,18 @@ def test_a_bad_scenario_stops_the_child_at_once(tmp_path, monkeypatch):
 def test_wait_and_stop_accept_no_child():
     warmup.wait(None)
     warmup.stop(None)
+
+
+def test_the_child_imports_this_simdrive_not_one_in_the_working_folder(tmp_path,
+                                                                        monkeypatch):
+    decoy = tmp_path / "simdrive"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text(
+        f"open({str(tmp_path / 'decoy_imported')!r}, 'w').close()\nraise ImportError\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(warmup, "render_kernels_cached", lambda: False)
+    child = warmup.start()
+    assert child is not None
+    warmup.wait(child)
+    assert child.returncode == 0
+    assert not (tmp_path / "decoy_imported").exists()
