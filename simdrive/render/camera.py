@@ -143,7 +143,11 @@ class Camera:
                          k[1, 1] * p[..., 1] / p[..., 2] + k[1, 2]], -1)
 
     def block(self) -> np.ndarray:
-        """The (C_COUNT,) float64 camera block of the raster kernels."""
+        """The (C_COUNT,) float64 camera block of the raster kernels (read-only, kept)."""
+        return self._block
+
+    @cached_property
+    def _block(self) -> np.ndarray:
         b = np.zeros(R.C_COUNT)
         r = self.rotation
         b[R.C_R:R.C_R + 9] = r.ravel()
@@ -153,7 +157,7 @@ class Camera:
         b[R.C_ORTHO] = 1.0 if self.orthographic else 0.0
         b[R.C_MPP] = self.spec.metres_per_pixel
         b[R.C_NEAR], b[R.C_FAR] = self.spec.near_m, self.spec.far_m
-        return b
+        return _frozen(b)
 
     def ray_block(self) -> np.ndarray:
         """(18,) o0, ou, ov, d0, du, dv: pixel (u, v) sees o + t d with camera z = t."""

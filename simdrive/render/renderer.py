@@ -95,6 +95,7 @@ class Renderer:
         self._fields: dict[tuple, np.ndarray] = {}  # effect fields by kind and image size
         self._colour_cache: dict[tuple, np.ndarray] = {}
         self._colour_buffers: dict[tuple[int, int], np.ndarray] = {}
+        self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
 
     def texture(self, surface: str) -> GroundTexture:
@@ -113,7 +114,7 @@ class Renderer:
         h, w = spec.height, spec.width
         n = len(scene.names)
         own = actors[:n, R.A_KIND] < 0
-        glows = glow_points(scene, cam, look, own, posts_near(self.street_lights, cam))
+        glows = glow_points(scene, cam, look, own, self._posts(cam))
         if glows.shape[0]:
             FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
         spray = spray_points(scene, cam, look, own)
@@ -140,7 +141,7 @@ class Renderer:
         colour = self._colour_buffer(h, w)
         depth, inst, sem, image = self._frame_buffers(h, w)
         fog_lut = _fog_lut(look, not cam.orthographic)
-        lights = light_rows(scene, look, cam, posts_near(self.street_lights, cam))
+        lights = light_rows(scene, look, cam, self._posts(cam))
         tex = self.texture(look.surface)
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
@@ -160,6 +161,12 @@ class Renderer:
                     self._stamp_base, unoccluded, extent)
         self._stamp_base += actors.shape[0] + 1
         return cam, colour, depth, inst, sem, image, actors, unoccluded, extent
+
+    def _posts(self, cam: Camera) -> np.ndarray:
+        """The lamp posts near ``cam`` (lamps.posts_near), found once per frame."""
+        if self._near_posts[0] is not cam:
+            self._near_posts = (cam, posts_near(self.street_lights, cam))
+        return self._near_posts[1]
 
     def _colour_buffer(self, h: int, w: int) -> np.ndarray:
         """The packed colour buffer: scratch, never handed out, kept between frames."""
@@ -202,7 +209,7 @@ class Renderer:
 
     def _actor_block(self, scene: Scene, cam: Camera, look: Look) -> np.ndarray:
         n = len(scene.names)
-        posts = posts_near(self.street_lights, cam)
+        posts = self._posts(cam)
         out = np.zeros((n + len(posts), R.A_COUNT))
         out[:n, R.A_X], out[:n, R.A_Y], out[:n, R.A_HEADING] = scene.x, scene.y, scene.heading
         out[:n, R.A_LENGTH], out[:n, R.A_WIDTH] = scene.length, scene.width
