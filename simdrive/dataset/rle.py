@@ -1,72 +1,98 @@
-"""COCO run-length encoding of binary masks (the compressed string form pycocotools reads)."""
+"""COCO run-length encoding of binary masks (the compressed string form pycocotools reads).
+
+pycocotools' RLE lists the lengths of alternating runs of 0s and 1s over the mask read
+column by column, starting with 0s; its compressed string writes each length (from the
+fourth on, its difference to the length two before) in 5-bit chunks, low first, as
+chr(48 + chunk), with bit 0x20 set while more chunks follow. One small kernel does
+both for an actor's mask straight from the instance buffer.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from simdrive.core._jit import kernel
 
-def rle_counts(mask: np.ndarray) -> list[int]:
-    """Run lengths of a (H, W) bool mask in column-major order, starting with zeros."""
-    flat = np.asarray(mask, bool).T.ravel()
-    if flat.size == 0:
-        return [0]
-    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    bounds = np.concatenate([[0], change, [flat.size]])
-    counts = np.diff(bounds).tolist()
-    return [0, *counts] if flat[0] else counts
+_CHUNKS = 8  # string characters a length can take at most (40 bits)
 
 
-_CHUNKS = 7  # 5-bit chunks per value: enough for counts and differences below 2**34
-_SHIFTS = 5 * np.arange(_CHUNKS + 1)
+@kernel
+def _rle(instance, track_id, x0, y0, x1, y1, counts, chars):
+    """The compressed RLE string of ``instance == track_id``, known to be empty outside the
+    box columns [x0, x1) x rows [y0, y1), into chars (uint8); returns its length.
 
-
-def counts_to_string(counts: list[int]) -> str:
-    """pycocotools' compressed counts string (rleToString), for all counts at once.
-
-    Each value (from the fourth on, its difference to the value two before) is
-    written in 5-bit chunks, low first, as chr(48 + chunk), with bit 0x20 set
-    while more chunks follow; a value ends once the rest is 0 (or -1 when the
-    chunk's sign bit 0x10 is set).
+    counts: int64 workspace of at least (x1 - x0) * (y1 - y0 + 1) + 3 entries (a run can
+    start at each pixel and at the top of each column, plus the first and the last).
     """
-    c = np.asarray(counts, np.int64)
-    x = c.copy()
-    x[3:] -= c[1:-2]
-    rest = x[:, None] >> _SHIFTS[None, :]  # arithmetic shifts, like Python's
-    chunk = rest[:, :-1] & 0x1F
-    after = rest[:, 1:]
-    more = np.where(chunk & 0x10, after != -1, after != 0)
-    emit = np.ones(more.shape, bool)
-    emit[:, 1:] = np.logical_and.accumulate(more, axis=1)[:, :-1]
-    chars = (chunk | (more * 0x20)) + 48
-    return chars[emit].astype(np.uint8).tobytes().decode("ascii")
+    h, w = instance.shape
+    n = 0
+    run = x0 * h  # the columns left of the box: zeros
+    on = False
+    for col in range(x0, x1):
+        if on and y0 > 0:  # the rows above the box: zeros
+            counts[n] = run
+            n += 1
+            run = 0
+            on = False
+        run += y0
+        for row in range(y0, y1):
+            bit = instance[row, col] == track_id
+            if bit != on:
+                counts[n] = run
+                n += 1
+                run = 0
+                on = bit
+            run += 1
+        if on and y1 < h:  # the rows below: zeros
+            counts[n] = run
+            n += 1
+            run = 0
+            on = False
+        run += h - y1
+    tail = (w - x1) * h  # the columns right of the box: zeros
+    if on:
+        counts[n] = run
+        n += 1
+        if tail:
+            counts[n] = tail
+            n += 1
+    else:
+        counts[n] = run + tail
+        n += 1
+    m = 0
+    for i in range(n):
+        x = counts[i] - counts[i - 2] if i > 2 else counts[i]
+        more = True
+        while more:
+            c = x & 0x1F
+            x >>= 5
+            more = x != -1 if c & 0x10 else x != 0
+            if more:
+                c |= 0x20
+            chars[m] = c + 48
+            m += 1
+    return m
+
+
+def _encode(instance: np.ndarray, track_id: int, box) -> dict:
+    h, w = instance.shape
+    x0, y0, x1, y1 = (int(v) for v in box)
+    counts = np.empty((x1 - x0) * (y1 - y0 + 1) + 3, np.int64)
+    chars = np.empty(_CHUNKS * counts.size, np.uint8)
+    size = _rle(instance, np.int64(track_id), x0, y0, x1, y1, counts, chars)
+    return {"size": [int(h), int(w)], "counts": chars[:size].tobytes().decode("ascii")}
 
 
 def encode(mask: np.ndarray) -> dict:
-    """{"size": [H, W], "counts": str}: a COCO RLE segmentation of ``mask``."""
+    """{"size": [H, W], "counts": str}: a COCO RLE segmentation of the (H, W) bool ``mask``."""
+    mask = np.ascontiguousarray(mask, bool)
     h, w = mask.shape
-    return {"size": [int(h), int(w)], "counts": counts_to_string(rle_counts(mask))}
+    return _encode(mask.view(np.uint8).astype(np.int32), 1, (0, 0, w, h))
 
 
 def encode_box(instance: np.ndarray, track_id: int, box) -> dict:
-    """RLE of ``instance == track_id``, which is empty outside the visible box (x0, y0, x1, y1).
-
-    Only the box's columns are scanned: the columns left and right of it are one
-    zero run each, added to the first and last runs.
-    """
-    h, w = instance.shape
+    """RLE of ``instance == track_id``, which is empty outside the visible box (x0, y0, x1, y1):
+    only the box is scanned. ``box`` None: an empty mask."""
     if box is None:
-        return encode(np.zeros((h, w), bool))
-    x0, y0, x1, y1 = box
-    columns = np.zeros((x1 - x0, h), bool)
-    columns[:, y0:y1] = (instance[y0:y1, x0:x1] == track_id).T
-    flat = columns.ravel()
-    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
-    counts = np.diff(np.concatenate([[0], change, [flat.size]])).tolist()
-    if flat[0]:
-        counts = [0, *counts]
-    counts[0] += x0 * h
-    if len(counts) % 2 == 1:  # ends with a zero run
-        counts[-1] += (w - x1) * h
-    elif (w - x1) * h:
-        counts.append((w - x1) * h)
-    return {"size": [int(h), int(w)], "counts": counts_to_string(counts)}
+        return _encode(instance, track_id, (0, 0, 0, 0))
+    return _encode(instance, track_id, box)

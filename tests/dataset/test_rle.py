@@ -28,3 +28,21 @@ def test_rle_matches_pycocotools_on_random_masks():
             assert got["size"] == [h, w]
             decoded = coco_mask.decode({"size": got["size"], "counts": got["counts"].encode()})
             np.testing.assert_array_equal(decoded.astype(bool), mask)
+
+
+def test_rle_of_the_most_fragmented_masks():
+    """Boxes one or two rows high with alternating pixels: the most runs per pixel."""
+    for h, w, rows in ((5, 40, slice(2, 3)), (6, 33, slice(0, 2)), (4, 25, slice(2, 4)),
+                       (1, 30, slice(0, 1))):
+        inst = np.full((h, w), -1, np.int32)
+        band = inst[rows]
+        band[:] = np.indices(band.shape).sum(axis=0) % 2  # checkerboard of 0 and 1
+        mask = inst == 1
+        rows_, cols = np.nonzero(mask)
+        box = (cols.min(), rows_.min(), cols.max() + 1, rows_.max() + 1)
+        expected = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))["counts"]
+        assert encode_box(inst, 1, box)["counts"] == expected.decode()
+        assert encode(mask)["counts"] == expected.decode()
+    empty = encode_box(np.full((7, 9), -1, np.int32), 4, None)
+    assert empty == {"size": [7, 9], "counts": coco_mask.encode(
+        np.zeros((7, 9), np.uint8, order="F"))["counts"].decode()}
