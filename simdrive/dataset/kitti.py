@@ -19,8 +19,6 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
-
 from simdrive.dataset.categories import KITTI_TYPES
 from simdrive.files import write_atomic
 
@@ -28,23 +26,26 @@ from simdrive.files import write_atomic
 def _row(values) -> str:
     """Numbers to 10 significant digits, rounding noise below 1e-9 written as 0: the
     calib of one camera then reads the same in every frame (write_frame links those)."""
-    v = np.asarray(values, float).ravel()
-    v = np.where(np.abs(v) < 1e-9, 0.0, v)
-    return " ".join(f"{x:.10g}" for x in v.tolist())
+    return " ".join(f"{(v if abs(v) >= 1e-9 else 0.0):.10g}" for v in values)
 
 
 def calib_text(camera: dict) -> str:
-    p2 = np.array(camera["kitti_P2"])
-    level = np.array(camera["level_rotation"])
+    """The calib file of a frame's camera record (plain Python: 3 x 3 products)."""
+    p2 = [float(v) for row in camera["kitti_P2"] for v in row]
+    level = camera["level_rotation"]
     x, y, heading = camera["mount_pose"]
+    px, py, pz = camera["position"]
     c, s = math.cos(heading), math.sin(heading)
-    vehicle_to_world = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-    rotation = level @ vehicle_to_world
-    translation = level @ (np.array([x, y, 0.0]) - np.array(camera["position"]))
-    tr = np.hstack([rotation, translation[:, None]])
+    # Tr_velo_to_cam = [level @ vehicle_to_world | level @ (mount - position)]
+    tr = []
+    for row in level:
+        tr += [row[0] * c + row[1] * s, -row[0] * s + row[1] * c, row[2],
+               row[0] * (x - px) + row[1] * (y - py) + row[2] * (0.0 - pz)]
+    identity = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    imu_to_velo = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]
     lines = [f"P{k}: {_row(p2)}" for k in range(4)]
-    lines += [f"R0_rect: {_row(np.eye(3))}", f"Tr_velo_to_cam: {_row(tr)}",
-              f"Tr_imu_to_velo: {_row(np.hstack([np.eye(3), np.zeros((3, 1))]))}"]
+    lines += [f"R0_rect: {_row(identity)}", f"Tr_velo_to_cam: {_row(tr)}",
+              f"Tr_imu_to_velo: {_row(imu_to_velo)}"]
     return "\n".join(lines) + "\n"
 
 
