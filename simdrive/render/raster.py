@@ -168,10 +168,12 @@ def _span(e, d, lo, hi):
 
 @kernel
 def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, shade, lights,
-                fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent, ws):
+                fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent, ws,
+                near_lights):
     """Rasterize every actor's mesh into the frame buffers (see module doc).
 
-    ws: (WS_ROWS, 4) float64 workspace (kernels here never allocate).
+    ws: (WS_ROWS, 4) float64 and near_lights: (max(K, 1),) int64 workspaces (kernels here
+    never allocate).
 
     tri: (T, 3, 3) normalised mesh triangles; role: (T,) colour roles;
     actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,) int64, add-to;
@@ -209,9 +211,20 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
         sem_value = np.uint8(actors[a, A_SEM])
         counted = actors[a, A_COUNTED] != 0.0
         stamp_value = stamp_base + a
-        if _outside_view(ax, ay, 0.5 * ht, 0.5 * math.sqrt(ln * ln + wd * wd + ht * ht), cam,
-                         colour.shape[1], colour.shape[0]):
+        radius = 0.5 * math.sqrt(ln * ln + wd * wd + ht * ht)
+        if _outside_view(ax, ay, 0.5 * ht, radius, cam, colour.shape[1], colour.shape[0]):
             continue  # meshes lie inside their box: no triangle can cover a pixel
+        # the lights whose range reaches the actor's bounding sphere (the others cannot
+        # light any of its triangles)
+        n_near = 0
+        for k in range(lights.shape[0]):
+            dx = ax - lights[k, L_X]
+            dy = ay - lights[k, L_Y]
+            dz = 0.5 * ht - lights[k, L_Z]
+            reach = lights[k, L_RANGE] + radius * 1.001 + 1e-6
+            if dx * dx + dy * dy + dz * dz < reach * reach:
+                near_lights[n_near] = k
+                n_near += 1
         for t in range(kind_start[kind], kind_start[kind] + kind_count[kind]):
             for k in range(3):
                 lx = tri[t, k, 0] * ln
@@ -234,7 +247,7 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
             if cz_[0] <= near and cz_[1] <= near and cz_[2] <= near:
                 continue
             r, g, b = _shade_triangle(wx, wy, wz, role[t], role_colours, actors[a], lit,
-                                      shade, lights)
+                                      shade, lights, near_lights, n_near)
             n = _clip_near(cx_, cy_, cz_, near, qx, qy, qz)
             for k in range(n):
                 if ortho:
@@ -298,8 +311,10 @@ def _clip_near(x, y, z, near, ox, oy, oz):
 
 
 @kernel
-def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights):
-    """Flat-shaded sRGB colour of one world-space triangle."""
+def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights, near_lights,
+                    n_near):
+    """Flat-shaded sRGB colour of one world-space triangle, lit by the lights
+    near_lights[:n_near]."""
     if role == 0:
         br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
     else:
@@ -327,7 +342,8 @@ def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights):
     mx = (wx[0] + wx[1] + wx[2]) / 3.0
     my = (wy[0] + wy[1] + wy[2]) / 3.0
     mz = (wz[0] + wz[1] + wz[2]) / 3.0
-    for k in range(lights.shape[0]):
+    for i in range(n_near):
+        k = near_lights[i]
         dx = mx - lights[k, L_X]
         dy = my - lights[k, L_Y]
         dz = mz - lights[k, L_Z]

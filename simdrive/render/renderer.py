@@ -404,4 +404,5 @@ def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, dep
     shade[R.SH_TAIL_RGB:R.SH_TAIL_RGB + 3] = (255.0, 40.0, 30.0)
     R.draw_actors(m.triangles, m.role, m.start, m.count, ROLE_COLOURS, actors, cam.block(),
                   shade, lights, fog_lut, colour, depth, inst, sem, stamp, np.int64(stamp_base),
-                  unoccluded, extent, np.zeros((R.WS_ROWS, 4)))
+                  unoccluded, extent, np.zeros((R.WS_ROWS, 4)),
+                  np.empty(max(1, lights.shape[0]), np.int64))
