@@ -48,6 +48,7 @@ from simdrive.world.maps import RoadMap
 
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
 BUFFER_SETS = 2  # output array sets kept per image size for reuse (Renderer._frame_buffers)
+MAX_EFFECT_FIELDS = 12  # noise and precipitation fields kept (per kind, intensity, size)
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,8 @@ class Renderer:
         """Precipitation, vignette and sensor noise on the RGB image, in place (FN.effects)."""
         h, w = image.shape[:2]
         ortho = cam.orthographic
+        if len(self._fields) > MAX_EFFECT_FIELDS:  # a bounded cache (1-5 MB a field)
+            self._fields.clear()
         precip = _EMPTY_FIELD
         level = 0
         if not ortho and (look.rain > 0 or look.snow > 0):
