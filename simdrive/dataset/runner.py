@@ -133,31 +133,33 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
     out = Path(out_dir)
     workers = workers or os.cpu_count() or 1
     # on a first run, the render kernels compile in a child while planning compiles and
-    # runs the simulation here (a local run renders its first shard in this process)
+    # runs the simulation here (a local run renders its first shard in this process);
+    # the child is waited for only when there is something to render, killed otherwise
     compiling = warmup.start() if cluster is None else None
     try:
         sources = load_sources(paths, options)
         plan = shards(sources, options)
-    except BaseException:
-        warmup.stop(compiling)
-        raise
-    warmup.wait(compiling)
-    backend = None
-    if cluster is not None:
-        from simdrive.dataset.cluster import DaskBackend
+        backend = None
+        if cluster is not None:
+            from simdrive.dataset.cluster import DaskBackend
 
-        backend = DaskBackend(cluster, workers)
-    try:
-        prepare_folder(out, _settings(sources, options), force)
-        todo = [s for s in plan if not record_path(out, s.shard_id).is_file()]
-        total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
-        progress = Progress(total_frames, quiet=quiet)
-        progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))
-        _execute(todo, options, out, workers, backend, lambda r: progress.advance(r.frames))
-        progress.close()
+            backend = DaskBackend(cluster, workers)
+        try:
+            prepare_folder(out, _settings(sources, options), force)
+            todo = [s for s in plan if not record_path(out, s.shard_id).is_file()]
+            total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
+            progress = Progress(total_frames, quiet=quiet)
+            progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))
+            if todo:
+                warmup.wait(compiling)
+            _execute(todo, options, out, workers, backend,
+                     lambda r: progress.advance(r.frames))
+            progress.close()
+        finally:
+            if backend is not None:
+                backend.close()
     finally:
-        if backend is not None:
-            backend.close()
+        warmup.stop(compiling)  # still running: not needed (or an error); a no-op otherwise
     frames = assemble(out, plan, sources, options, command)
     boxes = Counter(obj["kind"] for f in frames for obj in f["labels"] if obj["keep"])
     return Summary(frames=len(frames), boxes=dict(sorted(boxes.items())),

@@ -45,6 +45,8 @@ def start() -> subprocess.Popen | None:
     or None when there is nothing to do."""
     if render_kernels_cached():
         return None
+    if "python" not in os.path.basename(sys.executable or "").lower():
+        return None  # an embedding program (sys.executable is not an interpreter)
     # the child must import this very copy of simdrive (its cache is where the kernels
     # go), not one that happens to be in the working folder
     root = str(Path(__file__).resolve().parents[2])

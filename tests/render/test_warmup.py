@@ -71,6 +71,7 @@ def test_a_bad_scenario_stops_the_child_at_once(tmp_path, monkeypatch):
         return child
 
     monkeypatch.setattr(warmup, "start", slow_child)
+    monkeypatch.setattr(warmup, "wait", lambda child: pytest.fail("waited for the child"))
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: broken\nactors: [\n")
     with pytest.raises(SimdriveError):
@@ -78,6 +79,27 @@ def test_a_bad_scenario_stops_the_child_at_once(tmp_path, monkeypatch):
     (child,) = children
     assert child.poll() is not None  # killed, not waited for
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unusable_folder_stops_the_child_at_once(tmp_path, monkeypatch):
+    children = []
+
+    def slow_child():
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        children.append(child)
+        return child
+
+    monkeypatch.setattr(warmup, "start", slow_child)
+    monkeypatch.setattr(warmup, "wait", lambda child: pytest.fail("waited for the child"))
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "holiday.jpg").write_bytes(b"not ours")
+    scenario = ROOT / "scenarios" / "child_between_parked_cars.yaml"
+    with pytest.raises(SimdriveError, match="not empty"):
+        render_dataset([str(scenario)], str(foreign), DatasetOptions(limit=1), quiet=True)
+    (child,) = children
+    assert child.poll() is not None
+    assert sorted(p.name for p in foreign.iterdir()) == ["holiday.jpg"]
 
 
 def test_wait_and_stop_accept_no_child():
