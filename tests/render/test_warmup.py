@@ -62,7 +62,10 @@ def test_the_child_caches_every_kernel_later_frames_need(tmp_path):
     assert any("data loaded" in line and "draw_ground" in line for line in out.splitlines())
 
 
-def test_a_bad_scenario_stops_the_child_at_once(tmp_path, monkeypatch):
+@pytest.fixture
+def slow_children(monkeypatch):
+    """warmup.start launches a child that would run for two minutes; waiting for it fails
+    the test. Yields the list of children started."""
     children = []
 
     def slow_child():
@@ -72,32 +75,29 @@ def test_a_bad_scenario_stops_the_child_at_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(warmup, "start", slow_child)
     monkeypatch.setattr(warmup, "wait", lambda child: pytest.fail("waited for the child"))
+    yield children
+    for child in children:
+        warmup.stop(child)
+
+
+def test_a_bad_scenario_stops_the_child_at_once(tmp_path, slow_children):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: broken\nactors: [\n")
     with pytest.raises(SimdriveError):
         render_dataset([str(bad)], str(tmp_path / "out"), DatasetOptions(limit=1), quiet=True)
-    (child,) = children
+    (child,) = slow_children
     assert child.poll() is not None  # killed, not waited for
     assert not (tmp_path / "out").exists()
 
 
-def test_an_unusable_folder_stops_the_child_at_once(tmp_path, monkeypatch):
-    children = []
-
-    def slow_child():
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-        children.append(child)
-        return child
-
-    monkeypatch.setattr(warmup, "start", slow_child)
-    monkeypatch.setattr(warmup, "wait", lambda child: pytest.fail("waited for the child"))
+def test_an_unusable_folder_stops_the_child_at_once(tmp_path, slow_children):
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "holiday.jpg").write_bytes(b"not ours")
     scenario = ROOT / "scenarios" / "child_between_parked_cars.yaml"
     with pytest.raises(SimdriveError, match="not empty"):
         render_dataset([str(scenario)], str(foreign), DatasetOptions(limit=1), quiet=True)
-    (child,) = children
+    (child,) = slow_children
     assert child.poll() is not None
     assert sorted(p.name for p in foreign.iterdir()) == ["holiday.jpg"]
 
