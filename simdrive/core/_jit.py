@@ -18,6 +18,10 @@ import os
 from pathlib import Path
 
 import numba
+from llvmlite import ir
+from numba.core import types
+from numba.core.errors import TypingError
+from numba.extending import intrinsic
 
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)
 """Decorator for a serial kernel or helper."""
@@ -30,6 +34,48 @@ inline_kernel = numba.njit(
 Every separately compiled function costs about a quarter of a second of cold
 start; a one-liner is cheaper to type-check inside its caller.
 """
+
+
+def _table_scope(module: ir.Module):
+    """The alias scope of table loads (string-named, so equal in every module)."""
+    domain = module.add_metadata([ir.MetaDataString(module, "simdrive.tables")])
+    scope = module.add_metadata([ir.MetaDataString(module, "simdrive.table"), domain])
+    return module.add_metadata([scope])
+
+
+@intrinsic
+def table_load(typingctx, table, index):
+    """``table[index]`` (1-D contiguous array, no bounds check) from a read-only table.
+
+    With ``scratch_store`` it lets LLVM turn a loop of scattered table reads into SIMD
+    gathers: without it LLVM must assume a store in the loop may change the table and
+    keeps the loop scalar (texture fetches ran 1.8x faster this way). The promise:
+    nothing the calling kernel stores with ``scratch_store`` lies inside a table read
+    with ``table_load``.
+    """
+    def codegen(context, builder, sig, args):
+        array = context.make_array(sig.args[0])(context, builder, args[0])
+        value = builder.load(builder.gep(array.data, [args[1]], inbounds=True))
+        value.set_metadata("alias.scope", _table_scope(builder.module))
+        return value
+    if not (isinstance(table, types.Array) and table.ndim == 1 and table.layout == "C"):
+        raise TypingError(f"table_load needs a 1-D C-contiguous array, got {table}")
+    return table.dtype(table, index), codegen
+
+
+@intrinsic
+def scratch_store(typingctx, array, index, value):
+    """``array[index] = value`` (1-D contiguous array, no bounds check), promised never to
+    write into a table read with ``table_load``."""
+    def codegen(context, builder, sig, args):
+        target = context.make_array(sig.args[0])(context, builder, args[0])
+        cast = context.cast(builder, args[2], sig.args[2], sig.args[0].dtype)
+        store = builder.store(cast, builder.gep(target.data, [args[1]], inbounds=True))
+        store.set_metadata("noalias", _table_scope(builder.module))
+        return context.get_dummy_value()
+    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"):
+        raise TypingError(f"scratch_store needs a 1-D C-contiguous array, got {array}")
+    return types.none(array, index, value), codegen
 
 
 def drop_stale_cache(dispatcher, sources: Path | None = None) -> None:

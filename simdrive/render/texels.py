@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core._jit import inline_kernel, kernel, scratch_store, table_load
 
 FRAC = 24  # fractional bits of the fixed-point texel coordinates along a row
 ONE, ONE_I, HALF = float(1 << FRAC), 1 << FRAC, 1 << (FRAC - 1)
@@ -32,7 +32,7 @@ def nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
     for col in range(texels.shape[0]):
         ci = min(max(txi >> FRAC, 0), wmax)
         ri = min(max(tyi >> FRAC, 0), hmax)
-        texels[col] = tex[base + tiled(tiles_w, ri, ci)]
+        scratch_store(texels, col, table_load(tex, base + tiled(tiles_w, ri, ci)))
         txi += sxi
         tyi += syi
 
@@ -43,7 +43,7 @@ def nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
     for col in range(texels.shape[0]):
         ci = (txi + col * sxi) >> FRAC
         ri = (tyi + col * syi) >> FRAC
-        texels[col] = tex[base + tiled(tiles_w, ri, ci)]
+        scratch_store(texels, col, table_load(tex, base + tiled(tiles_w, ri, ci)))
 
 
 @kernel
@@ -60,13 +60,15 @@ def bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
         i00 = base + tiled(tiles_w, y0, x0)
         dx = 57 if (x0 & 7) == 7 else 1
         dy = 8 + row_step if (y0 & 7) == 7 else 8
-        p00, p01 = np.int64(tex[i00]), np.int64(tex[i00 + dx])
-        p10, p11 = np.int64(tex[i00 + dy]), np.int64(tex[i00 + dy + dx])
+        p00 = np.int64(table_load(tex, i00))
+        p01 = np.int64(table_load(tex, i00 + dx))
+        p10 = np.int64(table_load(tex, i00 + dy))
+        p11 = np.int64(table_load(tex, i00 + dy + dx))
         top = p01 if wx >= 128 else p00
         bottom = p11 if wx >= 128 else p10
         under = bottom if wy >= 128 else top
-        texels[col] = np.uint32((under & 0xFF000000) | bilinear_packed(p00, p01, p10, p11,
-                                                                         wx, wy))
+        scratch_store(texels, col, np.uint32((under & 0xFF000000)
+                                             | bilinear_packed(p00, p01, p10, p11, wx, wy)))
 
 
 @kernel
@@ -84,14 +86,16 @@ def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
         i00 = base + tiled(tiles_w, y0, x0)
         dx = 0 if x0 >= wmax else (1 if (x0 & 7) != 7 else 57)
         dy = 0 if y0 >= hmax else (8 if (y0 & 7) != 7 else (tiles_w << 6) - 56)
-        p00, p01 = np.int64(tex[i00]), np.int64(tex[i00 + dx])
-        p10, p11 = np.int64(tex[i00 + dy]), np.int64(tex[i00 + dy + dx])
+        p00 = np.int64(table_load(tex, i00))
+        p01 = np.int64(table_load(tex, i00 + dx))
+        p10 = np.int64(table_load(tex, i00 + dy))
+        p11 = np.int64(table_load(tex, i00 + dy + dx))
         # the texel under the pixel centre is the block's corner nearest to it
         top = p01 if wx >= 128 else p00
         bottom = p11 if wx >= 128 else p10
         under = bottom if wy >= 128 else top
         q = bilinear_packed(p00, p01, p10, p11, wx, wy)
-        texels[col] = np.uint32((under & 0xFF000000) | q)
+        scratch_store(texels, col, np.uint32((under & 0xFF000000) | q))
         txi += sxi
         tyi += syi
 

@@ -35,3 +35,42 @@ def test_the_render_kernels_cache_is_keyed_on_the_render_sources(tmp_path):
     stamp = (tmp_path / "simdrive-sources.sha256").read_text()
     drop_stale_cache(fake_dispatcher(tmp_path))  # the core's digest differs from render's
     assert (tmp_path / "simdrive-sources.sha256").read_text() != stamp
+
+
+def test_table_load_and_scratch_store_read_and_write_like_indexing():
+    import numba
+    import numpy as np
+
+    from simdrive.core._jit import scratch_store, table_load
+
+    @numba.njit
+    def gather(table, index, out):
+        for k in range(index.shape[0]):
+            scratch_store(out, k, table_load(table, index[k]))
+
+    rng = np.random.default_rng(3)
+    table = rng.integers(0, 2**32, 1000, dtype=np.uint32)
+    index = rng.integers(0, 1000, 333)
+    out = np.zeros(333, np.uint32)
+    gather(table, index, out)
+    np.testing.assert_array_equal(out, table[index])
+    # an int64 value is stored cast to the array's type, like out[k] = value
+    wide = np.zeros(333, np.uint8)
+    gather(table.astype(np.int64), index, wide)
+    np.testing.assert_array_equal(wide, table[index].astype(np.int64).astype(np.uint8))
+
+
+def test_table_load_refuses_strided_arrays():
+    import numba
+    import numpy as np
+    import pytest
+
+    from simdrive.core._jit import table_load
+
+    @numba.njit
+    def first(table):
+        return table_load(table, 1)
+
+    assert first(np.arange(4.0)) == 1.0
+    with pytest.raises(numba.TypingError, match="C-contiguous"):
+        first(np.arange(8.0)[::2])
