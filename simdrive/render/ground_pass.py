@@ -22,7 +22,6 @@ from simdrive.render.texels import (
     ONE_I,
     bilinear_row,
     bilinear_row_inside,
-    blend_samples,
     nearest_row,
     nearest_row_inside,
     texel_index,
@@ -34,15 +33,10 @@ G_TEXEL, G_X0, G_Y0, G_ORTHO, G_FX, G_MPP, G_FAR, G_TINT, G_FOG_RGB, G_FOG_SCALE
 G_COUNT = 14
 
 SKY_LUT = 64  # sky colour by elevation, from the horizon (0) to the zenith
-# close up, the bilinear filter is evaluated every few pixels, at most this many texels
-# apart, and interpolated linearly in between (the texel under each pixel, which gives
-# its class, is still fetched per pixel)
-SAMPLE_TEXELS = 0.5  # (1.0 saved 0.08 ms but left visible scallops along marking edges)
 # rows where a texel spans at least 1 / MAGNIFIED_BELOW pixels are filtered; farther
 # rows take the texel under the pixel centre from the mip level of their footprint
 # (0.5 saved 0.18 ms a frame but made marking edges visibly step where it switches)
 MAGNIFIED_BELOW = 1.0
-MAX_STRIDE = 8
 
 
 @inline_kernel
@@ -60,7 +54,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
     light_row: (W, 3) float64 zeros, a workspace left zeroed; light_px: (3,
-    W + LIGHT_STEP) float64 and texels: (2, W + 2) uint32 workspaces. When the camera
+    W + LIGHT_STEP) float64 and texels: (W,) uint32 workspaces. When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
     """
@@ -140,31 +134,16 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     # texels first (one loop per filter, no branches inside), then their colour
     # the texel path is a straight line: when both ends keep clear of the level's
     # borders, no pixel of the row needs clamping (same texels, fewer instructions)
-    stride = 1
-    if magnified:
-        stride = min(MAX_STRIDE, max(1, int(SAMPLE_TEXELS / math.sqrt(sx * sx + sy * sy))))
-    row_texels = texels[0, :w]
-    if stride > 1:
-        n_samples = (w - 1) // stride + 2
-        samples = texels[1, :n_samples]
-        span = (n_samples - 1) * stride
-        if _inside(txi, tyi, sxi, syi, span, wmax, hmax):
-            bilinear_row_inside(tex, base, tiles_w, txi, tyi, stride * sxi, stride * syi,
-                                samples)
-        else:
-            bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, stride * sxi,
-                         stride * syi, samples)
+    row_texels = texels[:w]
     inside = _inside(txi, tyi, sxi, syi, w - 1, wmax, hmax)
-    if stride == 1 and magnified and inside:
+    if magnified and inside:
         bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
-    elif stride == 1 and magnified:
+    elif magnified:
         bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, row_texels)
     elif inside:
         nearest_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
     else:
         nearest_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, row_texels)
-    if stride > 1:
-        blend_samples(samples, stride, row_texels)
     # whole-row views: the loops below index contiguous 1-D arrays and compile to SIMD code
     sem_row, colour_row = sem[row], colour[row]
     for col in range(w):

@@ -148,7 +148,7 @@ class Renderer:
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
                     np.zeros((w, 3)), np.empty((3, w + LIGHT_STEP)),
-                    np.empty((2, w + 2), np.uint32), colour, depth, inst, sem)
+                    np.empty(w, np.uint32), colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:

@@ -101,28 +101,6 @@ def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
 
 
 @inline_kernel
-def blend_samples(samples, stride, texels):
-    """Colour of texels[col] (its semantic byte kept) linearly interpolated between
-    samples[col // stride] and the next sample (samples taken every ``stride`` pixels)."""
-    w = texels.shape[0]
-    step = (256 << 8) // stride  # weight step per pixel in 1/65536
-    col = 0
-    j = 0
-    while col < w:
-        a = np.int64(samples[j])
-        b = np.int64(samples[j + 1])
-        a_rb, a_g, b_rb, b_g = a & 0xFF00FF, a & 0xFF00, b & 0xFF00FF, b & 0xFF00
-        for i in range(min(stride, w - col)):
-            wt = (i * step + 128) >> 8
-            rb = (a_rb * (256 - wt) + b_rb * wt + 0x800080) >> 8
-            g = (a_g * (256 - wt) + b_g * wt + 0x8000) >> 8
-            texels[col] = np.uint32((np.int64(texels[col]) & 0xFF000000) | (rb & 0xFF00FF)
-                                    | (g & 0xFF00))
-            col += 1
-        j += 1
-
-
-@inline_kernel
 def tiled(tiles_w, ri, ci):
     """Offset of texel (ri, ci) inside a level (8 x 8 tiles, tiles row by row)."""
     return (((ri >> 3) * tiles_w + (ci >> 3)) << 6) | ((ri & 7) << 3) | (ci & 7)
