@@ -27,7 +27,8 @@ from simdrive.render.raster import (
     L_Z,
 )
 
-LIGHT_STEP = 16  # ground light is sampled every LIGHT_STEP columns and interpolated
+LIGHT_SHIFT = 4
+LIGHT_STEP = 1 << LIGHT_SHIFT  # ground light is sampled every LIGHT_STEP columns, interpolated
 CONE_MARGIN_PX = 2.0  # slack of the light-cone span on a row (the per-pixel test is exact)
 
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
-from simdrive.render.ground_light import LIGHT_STEP, light_gain, splat_row_lights
+from simdrive.render.ground_light import LIGHT_SHIFT, LIGHT_STEP, light_gain, splat_row_lights
 from simdrive.render.raster import fog_factor, pack_rgb
 from simdrive.render.texels import (
     ONE,
@@ -54,7 +54,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
     light_row: (W, 3) float64 zeros, a workspace left zeroed; light_px: (3,
-    W + LIGHT_STEP) float64 and texels: (W,) uint32 workspaces. When the camera
+    W + LIGHT_STEP) int64 and texels: (W,) uint32 workspaces. When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
     """
@@ -149,24 +149,29 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     for col in range(w):
         sem_row[col] = np.uint8(row_texels[col] >> 24)
     if lit:
-        # light sampled every LIGHT_STEP columns, linear in between, per pixel into
-        # contiguous rows, then the colour: loops the compiler turns into SIMD code
-        lr_px, lg_px, lb_px = light_px[0], light_px[1], light_px[2]
+        # light sampled every LIGHT_STEP columns, linear in between: per pixel the
+        # channel multipliers (tint + light) * (1 - fog) in 1/65536 into contiguous rows,
+        # then the colour in integers as on an unlit row (loops compiled to SIMD code)
+        mr_px, mg_px, mb_px = light_px[0], light_px[1], light_px[2]
+        r0 = _multiplier(ar, light_row[0, 0], keep)
+        g0 = _multiplier(ag, light_row[0, 1], keep)
+        b0 = _multiplier(ab, light_row[0, 2], keep)
         for j in range((w - 1) // LIGHT_STEP + 1):
-            r0, g0, b0 = light_row[j, 0], light_row[j, 1], light_row[j, 2]
-            dr = light_row[j + 1, 0] - r0
-            dg = light_row[j + 1, 1] - g0
-            db = light_row[j + 1, 2] - b0
+            r1 = _multiplier(ar, light_row[j + 1, 0], keep)
+            g1 = _multiplier(ag, light_row[j + 1, 1], keep)
+            b1 = _multiplier(ab, light_row[j + 1, 2], keep)
             for i in range(LIGHT_STEP):
-                f = i * (1.0 / LIGHT_STEP)
-                lr_px[j * LIGHT_STEP + i] = r0 + dr * f
-                lg_px[j * LIGHT_STEP + i] = g0 + dg * f
-                lb_px[j * LIGHT_STEP + i] = b0 + db * f
+                half = LIGHT_STEP >> 1
+                mr_px[j * LIGHT_STEP + i] = (r0 * (LIGHT_STEP - i) + r1 * i + half) >> LIGHT_SHIFT
+                mg_px[j * LIGHT_STEP + i] = (g0 * (LIGHT_STEP - i) + g1 * i + half) >> LIGHT_SHIFT
+                mb_px[j * LIGHT_STEP + i] = (b0 * (LIGHT_STEP - i) + b1 * i + half) >> LIGHT_SHIFT
+            r0, g0, b0 = r1, g1, b1
         for col in range(w):
             q = row_texels[col]
-            colour_row[col] = pack_rgb(((q >> 16) & 255) * (ar + lr_px[col] * keep) + br,
-                                       ((q >> 8) & 255) * (ag + lg_px[col] * keep) + bg,
-                                       (q & 255) * (ab + lb_px[col] * keep) + bb)
+            r = min(255, (((q >> 16) & 255) * mr_px[col] + add_r) >> 16)
+            gg = min(255, (((q >> 8) & 255) * mg_px[col] + add_g) >> 16)
+            b = min(255, ((q & 255) * mb_px[col] + add_b) >> 16)
+            colour_row[col] = np.uint32((r << 16) | (gg << 8) | b)
         for j in range((w - 1) // LIGHT_STEP + 2):
             light_row[j, 0] = 0.0
             light_row[j, 1] = 0.0
@@ -180,6 +185,12 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             colour_row[col] = np.uint32((r << 16) | (gg << 8) | b)
     depth[row].fill(depth_value)
     inst[row].fill(-1)
+
+
+@inline_kernel
+def _multiplier(tint, light, keep):
+    """A ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536."""
+    return int((tint + light * keep) * 65536.0 + 0.5)
 
 
 @inline_kernel

@@ -147,7 +147,7 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros((w, 3)), np.empty((3, w + LIGHT_STEP)),
+                    np.zeros((w, 3)), np.empty((3, w + LIGHT_STEP), np.int64),
                     np.empty(w, np.uint32), colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
