@@ -132,27 +132,33 @@ def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noi
     precip: uint8 opacity field of streaks or flakes, one byte per channel, at
     least (H + precip_y) x (3 W + precip_x) (0 rows: none); a pixel is lightened
     towards precip_level by its opacity (streaks catch the light). gain_x (3 W,)
-    and gain_y (H,) int32: separable vignette gains in 1/256. noise: int8 field
-    like precip, added after the gain. Each pixel's channels take the field
-    bytes at (row + y, col + x): the callers shift the fields per frame. The
-    loops read contiguous slices only, so they compile to SIMD code.
+    and gain_y (H,) float32: separable vignette gains. noise: int8 field like
+    precip, added after the gain. Each pixel's channels take the field bytes at
+    (row + y, col + x): the callers shift the fields per frame. The loops read
+    contiguous slices only and the gain is applied in float32 (16 lanes a
+    vector), so they compile to SIMD code.
     """
     h, w3 = image.shape
+    half = np.float32(0.5)
+    top = np.float32(255.0)
+    level = np.float32(precip_level)
+    step = np.float32(1.0 / 256.0)
     for row in range(h):
         pixels = image[row]
-        gy = np.int32(gain_y[row])
+        gy = gain_y[row]
         grain = noise[row + noise_y, noise_x:noise_x + w3]
         if precip.shape[0]:
             opacity = precip[row + precip_y, precip_x:precip_x + w3]
             for col in range(w3):
-                v = np.int32(pixels[col])
-                v += max(0, ((precip_level - v) * np.int32(opacity[col])) >> 8)
-                v = ((v * gy * gain_x[col]) >> 16) + np.int32(grain[col])
-                pixels[col] = np.uint8(min(255, max(0, v)))
+                v = np.float32(pixels[col])
+                v += max(np.float32(0.0), (level - v) * (np.float32(opacity[col]) * step))
+                f = v * (gy * gain_x[col]) + np.float32(grain[col]) + half
+                pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
         else:
             for col in range(w3):
-                v = ((np.int32(pixels[col]) * gy * gain_x[col]) >> 16) + np.int32(grain[col])
-                pixels[col] = np.uint8(min(255, max(0, v)))
+                f = (np.float32(pixels[col]) * (gy * gain_x[col]) + np.float32(grain[col])
+                     + half)
+                pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
 
 
 def effect_field(tile: np.ndarray, h: int, w: int) -> np.ndarray:

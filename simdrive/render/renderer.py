@@ -381,15 +381,20 @@ def _sky_lut(look: Look) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=8)
 def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Separable lens fall-off, int32 gains in 1/256 per column (repeated for the three
-    channels: (3 W,)) and per row ((H,)); corners ~0.6; all 256 when not enabled."""
+    """Separable lens fall-off, float32 gains per column (repeated for the three channels:
+    (3 W,)) and per row ((H,)); corners ~0.6; all 1 when not enabled. Read-only."""
     if not enabled:
-        return np.full(3 * w, 256, np.int32), np.full(h, 256, np.int32)
-    xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
-    ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
-    return (np.repeat(np.round(256 * (1.0 - 0.22 * xs ** 2)).astype(np.int32), 3),
-            np.round(256 * (1.0 - 0.22 * ys ** 2)).astype(np.int32))
+        gains = np.ones(3 * w, np.float32), np.ones(h, np.float32)
+    else:
+        xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
+        ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
+        gains = (np.repeat(1.0 - 0.22 * xs ** 2, 3).astype(np.float32),
+                 (1.0 - 0.22 * ys ** 2).astype(np.float32))
+    for gain in gains:
+        gain.flags.writeable = False
+    return gains
 
 
 _EMPTY_FIELD = np.zeros((0, 0), np.uint8)
