@@ -1,6 +1,6 @@
 """Lamps and what they do to the picture: headlights, tail lights, street lamps, spray.
 
-Built per frame with array operations over all actors: the spot lights that light
+Built per frame by small kernels over all actors: the spot lights that light
 the ground and the actors (``light_rows``, the raster kernels' L_* rows), the halo
 points of lit lamps with their wet-road reflections (``glow_points``, finish.G_*), and
 road spray behind fast vehicles in rain (``spray_points``, finish.S_*). Lamp posts
@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 from shapely.geometry import Point
 
+from simdrive.core._jit import inline_kernel, kernel
 from simdrive.render import finish as FN
 from simdrive.render import raster as R
 from simdrive.render.camera import Camera
@@ -29,8 +30,6 @@ LIGHT_RANGE_M = 150.0  # lights and scenery farther from the camera are not draw
 HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 70.0, 24.0, 0.9
 SPRAY_MIN_MPS = 8.0  # vehicles throw up visible spray above about 30 km/h
 STREET_LIGHT_SPACING_M, STREET_LIGHT_HEIGHT_M, STREET_LIGHT_RANGE_M = 28.0, 8.0, 20.0
-_LAMP_RGB = np.array([(255.0, 245.0, 220.0), (200.0, 20.0, 10.0)] * 2)
-"""Halo colours of a vehicle's lamps: left head, left tail, right head, right tail."""
 
 
 @dataclass(frozen=True)
@@ -84,54 +83,68 @@ def posts_near(street_lights: np.ndarray, cam: Camera) -> np.ndarray:
 def light_rows(scene: Scene, look: Look, cam: Camera, posts: np.ndarray) -> np.ndarray:
     """(K, L_COUNT) lights: two headlights per moving vehicle (one per motorcycle), in
     slot order, then the street lamps near the camera."""
-    parts = []
+    tables = kind_tables()
+    n_cars = 2 * len(scene.names) if look.lights_on else 0
+    out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), R.L_COUNT))
+    # headlights stand out less in twilight than in the dark
+    gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
     p = cam.position
-    if look.lights_on:
-        tables = kind_tables()
-        k = np.flatnonzero(tables.vehicle[scene.kind] & (scene.moving != 0)
-                           & (np.hypot(scene.x - p[0], scene.y - p[1]) <= LIGHT_RANGE_M))
-        single = tables.motorcycle[scene.kind[k]]
-        k = np.repeat(k, np.where(single, 1, 2))
-        # side offsets (0.3, -0.3) of the width, 0 for a motorcycle's single lamp
-        first = np.ones(len(k), bool)
-        first[1:] = k[1:] != k[:-1]
-        side = np.where(tables.motorcycle[scene.kind[k]], 0.0, np.where(first, 0.3, -0.3))
-        heading = scene.heading[k]
-        c, s = np.cos(heading), np.sin(heading)
-        half = scene.length[k] / 2
-        off = side * scene.width[k]
-        cone = math.cos(math.radians(HEADLIGHT_HALF_ANGLE_DEG))
-        # headlights stand out less in twilight than in the dark
-        gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
-        rows = np.empty((len(k), R.L_COUNT))
-        rows[:, R.L_X] = scene.x[k] + c * half - s * off
-        rows[:, R.L_Y] = scene.y[k] + s * half + c * off
-        rows[:, R.L_Z] = 0.7
-        rows[:, R.L_DX] = c * 0.995
-        rows[:, R.L_DY] = s * 0.995
-        rows[:, R.L_DZ] = -0.0999
-        rows[:, R.L_COS] = cone
-        rows[:, R.L_RANGE] = HEADLIGHT_RANGE_M
-        rows[:, R.L_R:R.L_B + 1] = (gain, gain * 0.97, gain * 0.88)
-        rows[:, R.L_RAMP] = 3.0
-        parts.append(rows)
-    if look.street_lights_on:
-        rows = np.empty((len(posts), R.L_COUNT))
-        rows[:, R.L_X] = posts[:, 0] + 0.8 * np.cos(posts[:, 2])
-        rows[:, R.L_Y] = posts[:, 1] + 0.8 * np.sin(posts[:, 2])
-        rows[:, R.L_Z] = STREET_LIGHT_HEIGHT_M - 0.3
-        rows[:, R.L_DX:R.L_DZ + 1] = (0.0, 0.0, -1.0)
-        rows[:, R.L_COS] = math.cos(math.radians(68))
-        rows[:, R.L_RANGE] = STREET_LIGHT_RANGE_M
-        rows[:, R.L_R:R.L_B + 1] = (1.5, 1.2, 0.8)
-        rows[:, R.L_RAMP] = 0.0
-        parts.append(rows)
-    if not parts:
-        return np.zeros((0, R.L_COUNT))
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    count = _light_rows(scene.kind, tables.vehicle, tables.motorcycle, scene.moving, scene.x,
+                        scene.y, scene.heading, scene.length, scene.width, posts,
+                        look.lights_on, look.street_lights_on, p[0], p[1], gain, out)
+    return out[:count]
+
+
+@kernel
+def _light_rows(kind, vehicle, motorcycle, moving, x, y, heading, length, width, posts,
+                cars_on, posts_on, cam_x, cam_y, gain, out):
+    """Fill out with the light rows of light_rows; returns their count."""
+    n = 0
+    cone = math.cos(math.radians(HEADLIGHT_HALF_ANGLE_DEG))
+    for i in range(kind.shape[0] if cars_on else 0):
+        if not (vehicle[kind[i]] and moving[i] != 0):
+            continue
+        if math.hypot(x[i] - cam_x, y[i] - cam_y) > LIGHT_RANGE_M:
+            continue
+        c, s = math.cos(heading[i]), math.sin(heading[i])
+        half = length[i] / 2
+        for side in (0.3, -0.3):
+            off = 0.0 if motorcycle[kind[i]] else side * width[i]
+            out[n, R.L_X] = x[i] + c * half - s * off
+            out[n, R.L_Y] = y[i] + s * half + c * off
+            out[n, R.L_Z] = 0.7
+            out[n, R.L_DX] = c * 0.995
+            out[n, R.L_DY] = s * 0.995
+            out[n, R.L_DZ] = -0.0999
+            out[n, R.L_COS] = cone
+            out[n, R.L_RANGE] = HEADLIGHT_RANGE_M
+            out[n, R.L_R] = gain
+            out[n, R.L_G] = gain * 0.97
+            out[n, R.L_B] = gain * 0.88
+            out[n, R.L_RAMP] = 3.0
+            n += 1
+            if motorcycle[kind[i]]:
+                break
+    lamp_cos = math.cos(math.radians(68))
+    for k in range(posts.shape[0] if posts_on else 0):
+        out[n, R.L_X] = posts[k, 0] + 0.8 * math.cos(posts[k, 2])
+        out[n, R.L_Y] = posts[k, 1] + 0.8 * math.sin(posts[k, 2])
+        out[n, R.L_Z] = STREET_LIGHT_HEIGHT_M - 0.3
+        out[n, R.L_DX] = 0.0
+        out[n, R.L_DY] = 0.0
+        out[n, R.L_DZ] = -1.0
+        out[n, R.L_COS] = lamp_cos
+        out[n, R.L_RANGE] = STREET_LIGHT_RANGE_M
+        out[n, R.L_R] = 1.5
+        out[n, R.L_G] = 1.2
+        out[n, R.L_B] = 0.8
+        out[n, R.L_RAMP] = 0.0
+        n += 1
+    return n
+
 
 def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
-            posts: np.ndarray) -> np.ndarray:
+                posts: np.ndarray) -> np.ndarray:
     """Halo points of lit lamps (head, tail, street) in the image, except the camera's own.
 
     Per lit vehicle in slot order: left head, left tail, right head, right tail;
@@ -139,76 +152,105 @@ def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
     """
     if cam.orthographic or not (look.lights_on or look.street_lights_on):
         return np.zeros((0, FN.G_COUNT))
-    world, rgb, size = [], [], []
-    if look.lights_on:
-        tables = kind_tables()
-        k = np.flatnonzero(tables.vehicle[scene.kind] & (scene.moving != 0) & ~own)
-        c, s = np.cos(scene.heading[k]), np.sin(scene.heading[k])
-        half = scene.length[k] / 2 + 0.02
-        height = scene.height[k]
-        z = np.where(tables.low_lamps[scene.kind[k]], 0.2 * height + 0.3, 0.45 * height)
-        pts = np.empty((len(k), 4, 3))
-        for j, (side, sign) in enumerate(((0.36, 1.0), (0.36, -1.0), (-0.36, 1.0),
-                                          (-0.36, -1.0))):
-            off = side * scene.width[k]
-            pts[:, j, 0] = scene.x[k] + sign * c * half - s * off
-            pts[:, j, 1] = scene.y[k] + sign * s * half + c * off
-            pts[:, j, 2] = z
-        world.append(pts.reshape(-1, 3))
-        rgb.append(np.tile(_LAMP_RGB, (len(k), 1)))
-        size.append(np.full(4 * len(k), 0.5))
-    if look.street_lights_on:
-        world.append(np.stack([posts[:, 0] + 0.8 * np.cos(posts[:, 2]),
-                               posts[:, 1] + 0.8 * np.sin(posts[:, 2]),
-                               np.full(len(posts), STREET_LIGHT_HEIGHT_M - 0.3)], -1))
-        rgb.append(np.tile((255.0, 200.0, 130.0), (len(posts), 1)))
-        size.append(np.ones(len(posts)))
-    world, rgb, size = np.concatenate(world), np.concatenate(rgb), np.concatenate(size)
-    if not len(world):
-        return np.zeros((0, FN.G_COUNT))
-    pc = cam.to_camera(world)
-    front = pc[:, 2] > cam.spec.near_m
-    uv = cam.project(np.where(front[:, None], pc, 1.0))
-    z = pc[front, 2]
-    radius = np.clip(cam.intrinsics[0, 0] * 0.35 * size[front] / z, 2.0, 40.0)
-    out = np.empty((len(z), FN.G_COUNT))
-    out[:, FN.G_U], out[:, FN.G_V] = uv[front, 0], uv[front, 1]
-    out[:, FN.G_Z] = z
-    out[:, FN.G_R:FN.G_B + 1] = rgb[front] * (1.0 if look.lighting == "night" else 0.6)
-    out[:, FN.G_RADIUS] = radius
-    out[:, FN.G_REFLECT] = radius * 6.0 if look.surface == "wet" else 0.0
-    return out
+    tables = kind_tables()
+    n_cars = 4 * len(scene.names) if look.lights_on else 0
+    out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), FN.G_COUNT))
+    count = _glow_points(scene.kind, tables.vehicle, tables.low_lamps, scene.moving, own,
+                         scene.x, scene.y, scene.heading, scene.length, scene.width,
+                         scene.height, posts, look.lights_on, look.street_lights_on,
+                         cam.block(), cam.spec.near_m, 1.0 if look.lighting == "night" else 0.6,
+                         look.surface == "wet", out)
+    return out[:count]
+
+
+@kernel
+def _glow_points(kind, vehicle, low_lamps, moving, own, x, y, heading, length, width, height,
+                 posts, cars_on, posts_on, cam, near, dim, wet, out):
+    """Fill out with the halo points of glow_points; returns their count."""
+    n = 0
+    for i in range(kind.shape[0] if cars_on else 0):
+        if not (vehicle[kind[i]] and moving[i] != 0) or own[i]:
+            continue
+        c, s = math.cos(heading[i]), math.sin(heading[i])
+        half = length[i] / 2 + 0.02
+        z = 0.2 * height[i] + 0.3 if low_lamps[kind[i]] else 0.45 * height[i]
+        for j in range(4):  # left head, left tail, right head, right tail
+            off = (0.36 if j < 2 else -0.36) * width[i]
+            sign = 1.0 if j % 2 == 0 else -1.0
+            if j % 2 == 0:
+                r, g, b = 255.0, 245.0, 220.0
+            else:
+                r, g, b = 200.0, 20.0, 10.0
+            n = _glow(x[i] + sign * c * half - s * off, y[i] + sign * s * half + c * off, z,
+                      r, g, b, 0.5, cam, near, dim, wet, out, n)
+    for k in range(posts.shape[0] if posts_on else 0):
+        n = _glow(posts[k, 0] + 0.8 * math.cos(posts[k, 2]),
+                  posts[k, 1] + 0.8 * math.sin(posts[k, 2]), STREET_LIGHT_HEIGHT_M - 0.3,
+                  255.0, 200.0, 130.0, 1.0, cam, near, dim, wet, out, n)
+    return n
+
+
+@inline_kernel
+def _glow(wx, wy, wz, r, g, b, size, cam, near, dim, wet, out, n):
+    """Append the halo of a lamp at world (wx, wy, wz) to out[n] if it is in front of the
+    camera; returns the new count."""
+    px = cam[R.C_R] * wx + cam[R.C_R + 1] * wy + cam[R.C_R + 2] * wz + cam[R.C_T]
+    py = cam[R.C_R + 3] * wx + cam[R.C_R + 4] * wy + cam[R.C_R + 5] * wz + cam[R.C_T + 1]
+    pz = cam[R.C_R + 6] * wx + cam[R.C_R + 7] * wy + cam[R.C_R + 8] * wz + cam[R.C_T + 2]
+    if not pz > near:
+        return n
+    radius = min(40.0, max(2.0, cam[R.C_FX] * 0.35 * size / pz))
+    out[n, FN.G_U] = cam[R.C_FX] * px / pz + cam[R.C_CX]
+    out[n, FN.G_V] = cam[R.C_FY] * py / pz + cam[R.C_CY]
+    out[n, FN.G_Z] = pz
+    out[n, FN.G_R] = r * dim
+    out[n, FN.G_G] = g * dim
+    out[n, FN.G_B] = b * dim
+    out[n, FN.G_RADIUS] = radius
+    out[n, FN.G_REFLECT] = radius * 6.0 if wet else 0.0
+    return n + 1
+
 
 def spray_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray) -> np.ndarray:
     """Spray thrown up behind the rear wheels of vehicles faster than SPRAY_MIN_MPS on a
     wet road in rain, denser with speed and rain (FN.add_spray points)."""
     if cam.orthographic or look.rain <= 0.0:
         return np.zeros((0, FN.S_COUNT))
-    k = np.flatnonzero(kind_tables().vehicle[scene.kind] & (scene.speed > SPRAY_MIN_MPS)
-                       & ~own)
-    if not len(k):
-        return np.zeros((0, FN.S_COUNT))
-    c, s = np.cos(scene.heading[k]), np.sin(scene.heading[k])
-    back = scene.length[k] / 2 + 0.8
-    world = np.empty((len(k), 2, 3))
-    for j, side in enumerate((0.35, -0.35)):
-        off = side * scene.width[k]
-        world[:, j, 0] = scene.x[k] - c * back - s * off
-        world[:, j, 1] = scene.y[k] - s * back + c * off
-        world[:, j, 2] = 0.45
-    world = world.reshape(-1, 3)
-    speed = np.repeat(scene.speed[k], 2)
-    pc = cam.to_camera(world)
-    front = pc[:, 2] > 1.0
-    if not front.any():
-        return np.zeros((0, FN.S_COUNT))
-    uv = cam.project(pc[front])
-    z = pc[front, 2]
-    out = np.empty((len(z), FN.S_COUNT))
-    out[:, FN.S_U], out[:, FN.S_V], out[:, FN.S_Z] = uv[:, 0], uv[:, 1], z
-    out[:, FN.S_RADIUS] = np.clip(cam.intrinsics[0, 0] * 1.1 / z, 2.0, 120.0)
-    out[:, FN.S_ALPHA] = np.clip(look.rain * speed[front] / 45.0, 0.0, 0.55)
-    grey = np.array(look.fog_rgb) * 0.5 + 110.0 * (sum(look.ambient) / 3 / 0.62)
-    out[:, FN.S_R:FN.S_B + 1] = np.clip(grey, 0, 255)
-    return out
+    out = np.empty((2 * len(scene.names), FN.S_COUNT))
+    grey = np.clip(np.array(look.fog_rgb) * 0.5 + 110.0 * (sum(look.ambient) / 3 / 0.62), 0, 255)
+    count = _spray_points(scene.kind, kind_tables().vehicle, scene.speed, own, scene.x, scene.y,
+                          scene.heading, scene.length, scene.width, cam.block(), look.rain,
+                          grey, out)
+    return out[:count]
 
+
+@kernel
+def _spray_points(kind, vehicle, speed, own, x, y, heading, length, width, cam, rain, grey,
+                  out):
+    """Fill out with the spray points of spray_points; returns their count."""
+    n = 0
+    for i in range(kind.shape[0]):
+        if not (vehicle[kind[i]] and speed[i] > SPRAY_MIN_MPS) or own[i]:
+            continue
+        c, s = math.cos(heading[i]), math.sin(heading[i])
+        back = length[i] / 2 + 0.8
+        for side in (0.35, -0.35):
+            off = side * width[i]
+            wx = x[i] - c * back - s * off
+            wy = y[i] - s * back + c * off
+            wz = 0.45
+            px = cam[R.C_R] * wx + cam[R.C_R + 1] * wy + cam[R.C_R + 2] * wz + cam[R.C_T]
+            py = cam[R.C_R + 3] * wx + cam[R.C_R + 4] * wy + cam[R.C_R + 5] * wz + cam[R.C_T + 1]
+            pz = cam[R.C_R + 6] * wx + cam[R.C_R + 7] * wy + cam[R.C_R + 8] * wz + cam[R.C_T + 2]
+            if not pz > 1.0:
+                continue
+            out[n, FN.S_U] = cam[R.C_FX] * px / pz + cam[R.C_CX]
+            out[n, FN.S_V] = cam[R.C_FY] * py / pz + cam[R.C_CY]
+            out[n, FN.S_Z] = pz
+            out[n, FN.S_RADIUS] = min(120.0, max(2.0, cam[R.C_FX] * 1.1 / pz))
+            out[n, FN.S_ALPHA] = min(0.55, max(0.0, rain * speed[i] / 45.0))
+            out[n, FN.S_R] = grey[0]
+            out[n, FN.S_G] = grey[1]
+            out[n, FN.S_B] = grey[2]
+            n += 1
+    return n
