@@ -381,7 +381,6 @@ def _sky_lut(look: Look) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-@lru_cache(maxsize=8)
 def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Separable lens fall-off, float32 gains per column (repeated for the three channels:
     (3 W,)) and per row ((H,)); corners ~0.6; all 1 when not enabled. Read-only."""
