@@ -78,6 +78,67 @@ def scratch_store(typingctx, array, index, value):
     return types.none(array, index, value), codegen
 
 
+RESTRICT_SCOPES = 8
+
+
+def _restrict_scopes(module: ir.Module, k: int):
+    """(scope k, every other scope) metadata lists of the restrict domain."""
+    domain = module.add_metadata([ir.MetaDataString(module, "simdrive.restrict")])
+    scopes = [module.add_metadata([ir.MetaDataString(module, f"simdrive.restrict.{j}"), domain])
+              for j in range(RESTRICT_SCOPES)]
+    return (module.add_metadata([scopes[k]]),
+            module.add_metadata([x for j, x in enumerate(scopes) if j != k]))
+
+
+def _scope_of(scope) -> int:
+    if not isinstance(scope, types.IntegerLiteral) or not 0 <= scope.literal_value < \
+            RESTRICT_SCOPES:
+        raise TypingError(f"the scope must be a constant 0..{RESTRICT_SCOPES - 1}, got {scope}")
+    return scope.literal_value
+
+
+def _check_row(array, name):
+    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"):
+        raise TypingError(f"{name} needs a 1-D C-contiguous array, got {array}")
+
+
+@intrinsic(prefer_literal=True)
+def restrict_load(typingctx, scope, array, index):
+    """``array[index]`` (1-D contiguous, no bounds check), promised to touch no memory that
+    accesses of another scope (a constant 0..RESTRICT_SCOPES - 1) in the same kernel touch:
+    C's ``restrict``. With it LLVM vectorizes a loop over several output rows (a z-buffer
+    span writes colour, depth, instance and class) without run-time overlap checks, which
+    it gives up on past a handful of arrays."""
+    k = _scope_of(scope)
+    _check_row(array, "restrict_load")
+
+    def codegen(context, builder, sig, args):
+        row = context.make_array(sig.args[1])(context, builder, args[1])
+        value = builder.load(builder.gep(row.data, [args[2]], inbounds=True))
+        own, others = _restrict_scopes(builder.module, k)
+        value.set_metadata("alias.scope", own)
+        value.set_metadata("noalias", others)
+        return value
+    return array.dtype(scope, array, index), codegen
+
+
+@intrinsic(prefer_literal=True)
+def restrict_store(typingctx, scope, array, index, value):
+    """``array[index] = value`` under a restrict scope (see restrict_load)."""
+    k = _scope_of(scope)
+    _check_row(array, "restrict_store")
+
+    def codegen(context, builder, sig, args):
+        row = context.make_array(sig.args[1])(context, builder, args[1])
+        cast = context.cast(builder, args[3], sig.args[3], sig.args[1].dtype)
+        store = builder.store(cast, builder.gep(row.data, [args[2]], inbounds=True))
+        own, others = _restrict_scopes(builder.module, k)
+        store.set_metadata("alias.scope", own)
+        store.set_metadata("noalias", others)
+        return context.get_dummy_value()
+    return types.none(scope, array, index, value), codegen
+
+
 def drop_stale_cache(dispatcher, sources: Path | None = None) -> None:
     """Delete cached machine code compiled from other versions of a kernel package.
 

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from simdrive.core._jit import drop_stale_cache, inline_kernel, kernel
+from simdrive.core._jit import (
+    drop_stale_cache,
+    inline_kernel,
+    kernel,
+    restrict_load,
+    restrict_store,
+)
 
 # camera block
 C_R, C_T, C_FX, C_FY, C_CX, C_CY, C_ORTHO, C_MPP, C_NEAR, C_FAR = 0, 9, 12, 13, 14, 15, 16, 17, \
@@ -46,6 +52,9 @@ L_COUNT = 12
 # workspace rows of draw_actors
 W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
 WS_ROWS = 12
+
+# restrict scopes of the arrays _raster_triangle reads and writes (all distinct)
+_COLOUR, _DEPTH, _INST, _SEM, _STAMP, _FOG = range(6)
 
 SUB = 16  # sub-pixel steps of the fixed-point edge functions
 _MAX_CLIP = 4
@@ -111,8 +120,7 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
     d0 = -(y2 - y1) * SUB
     d1 = -(y0 - y2) * SUB
     d2 = -(y1 - y0) * SUB
-    last_bin = -1
-    packed = np.uint32(0)
+    last_bin = fog_lut.shape[0] - 1
     for row in range(rmin, rmax + 1):
         py_s = row * SUB + SUB // 2
         px_s = cmin * SUB + SUB // 2
@@ -131,27 +139,33 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
         e0 += d0 * lo
         e1 += d1 * lo
         e2 += d2 * lo
-        for col in range(cmin + lo, cmin + hi + 1):
-            q = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
+        # whole-row views and scoped accesses: the span loops compile to SIMD code
+        c0 = cmin + lo
+        if counted:
+            stamp_row = stamp[row]
+            fresh = 0
+            for i in range(hi - lo + 1):
+                fresh += restrict_load(_STAMP, stamp_row, c0 + i) != stamp_value
+                restrict_store(_STAMP, stamp_row, c0 + i, stamp_value)
+            unoccluded[a] += fresh
+        colour_row, depth_row, inst_row, sem_row = colour[row], depth[row], inst[row], sem[row]
+        # the interpolated 1/z (z orthographic) is linear along the row
+        q0 = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
+        dq = (d0 * z0 + d1 * z1 + d2 * z2) * inv_area
+        for i in range(hi - lo + 1):
+            col = c0 + i
+            q = q0 + dq * i
             z = q if ortho else 1.0 / q
-            if counted and stamp[row, col] != stamp_value:
-                stamp[row, col] = stamp_value
-                unoccluded[a] += 1
-            if inst[row, col] == -1 or z < depth[row, col]:
-                k = min(int(z * fog_scale), fog_lut.shape[0] - 1)
-                if k != last_bin:  # the fogged colour changes only with the fog bin
-                    last_bin = k
-                    f = fog_lut[k]
-                    packed = pack_rgb(colour_r + (fr - colour_r) * f,
-                                      colour_g + (fg - colour_g) * f,
-                                      colour_b + (fb - colour_b) * f)
-                colour[row, col] = packed
-                depth[row, col] = z
-                inst[row, col] = inst_value
-                sem[row, col] = sem_value
-            e0 += d0
-            e1 += d1
-            e2 += d2
+            if restrict_load(_INST, inst_row, col) == -1 or \
+                    z < restrict_load(_DEPTH, depth_row, col):
+                f = restrict_load(_FOG, fog_lut, min(int(z * fog_scale), last_bin))
+                restrict_store(_COLOUR, colour_row, col,
+                               pack_rgb(colour_r + (fr - colour_r) * f,
+                                        colour_g + (fg - colour_g) * f,
+                                        colour_b + (fb - colour_b) * f))
+                restrict_store(_DEPTH, depth_row, col, z)
+                restrict_store(_INST, inst_row, col, inst_value)
+                restrict_store(_SEM, sem_row, col, sem_value)
 
 
 @inline_kernel

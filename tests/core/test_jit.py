@@ -74,3 +74,49 @@ def test_table_load_refuses_strided_arrays():
     assert first(np.arange(4.0)) == 1.0
     with pytest.raises(numba.TypingError, match="C-contiguous"):
         first(np.arange(8.0)[::2])
+
+
+def test_restrict_accesses_read_and_write_like_indexing():
+    import numba
+    import numpy as np
+
+    from simdrive.core._jit import restrict_load, restrict_store
+
+    @numba.njit
+    def z_test(z, depth, ids, new_id):
+        drawn = 0
+        for k in range(z.shape[0]):
+            if z[k] < restrict_load(0, depth, k):
+                restrict_store(0, depth, k, z[k])
+                restrict_store(1, ids, k, new_id)
+                drawn += 1
+        return drawn
+
+    rng = np.random.default_rng(5)
+    z, depth = rng.uniform(0, 10, 257), rng.uniform(0, 10, 257).astype(np.float32)
+    ids = np.full(257, -1, np.int32)
+    want_depth = np.where(z < depth, z, depth).astype(np.float32)
+    want_ids = np.where(z < depth, 7, -1)
+    assert z_test(z, depth, ids, 7) == (want_ids == 7).sum()
+    np.testing.assert_array_equal(depth, want_depth)
+    np.testing.assert_array_equal(ids, want_ids)
+
+
+def test_restrict_scope_must_be_a_constant_in_range():
+    import numba
+    import numpy as np
+    import pytest
+
+    from simdrive.core._jit import RESTRICT_SCOPES, restrict_load
+
+    @numba.njit
+    def out_of_range(a):
+        return restrict_load(RESTRICT_SCOPES, a, 0)
+
+    @numba.njit
+    def variable(a, scope):
+        return restrict_load(scope, a, 0)
+
+    for call in (lambda: out_of_range(np.zeros(3)), lambda: variable(np.zeros(3), 1)):
+        with pytest.raises(numba.TypingError, match="scope must be a constant"):
+            call()
