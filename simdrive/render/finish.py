@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
 from simdrive.render.raster import pack_rgb
 
 # glow points
@@ -201,38 +201,43 @@ def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) 
 
 @kernel
 def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
-    """Blur src (H, W, 3) into dst along the image motion of the static scene.
+    """Blur the packed colours src (H * W,) into dst (H, W) along the image motion of the
+    static scene.
 
     (tx, ty, tz): the camera's displacement during the exposure, m, in camera
     axes; a pixel at depth z moves by ((u - cx) tz - fx tx) / z px horizontally
     (and likewise vertically). Five taps along that motion, capped at max_px.
+    Red and blue are summed in one word and green in another (at most 5 x 255 a
+    channel: no carries). Every access is scoped (restrict_load), so rows compile
+    to SIMD gathers.
     """
     h, w = depth.shape
     for row in range(h):
+        depth_row = depth[row]
+        out = dst[row]
         for col in range(w):
-            z = depth[row, col]
-            fu = 0.0
-            fv = 0.0
-            if z < 1e30:
-                fu = ((col + 0.5 - cx) * tz - fx * tx) / z
-                fv = ((row + 0.5 - cy) * tz - fy * ty) / z
-                n = math.sqrt(fu * fu + fv * fv)
-                if n > max_px:
-                    fu *= max_px / n
-                    fv *= max_px / n
-            r = 0
-            g = 0
-            b = 0
+            z = restrict_load(0, depth_row, col)
+            fu = ((col + 0.5 - cx) * tz - fx * tx) / z
+            fv = ((row + 0.5 - cy) * tz - fy * ty) / z
+            n = math.sqrt(fu * fu + fv * fv)
+            scale = max_px / n if n > max_px else 1.0
+            if not z < 1e30:  # sky: no motion
+                scale = 0.0
+            fu *= scale
+            fv *= scale
+            rb = np.int64(0)
+            g = np.int64(0)
             for k in range(5):
                 f = (k - 2) / 4.0
                 c = min(w - 1, max(0, int(col + f * fu)))
                 q = min(h - 1, max(0, int(row + f * fv)))
-                r += src[q, c, 0]
-                g += src[q, c, 1]
-                b += src[q, c, 2]
-            dst[row, col, 0] = (r + 2) // 5
-            dst[row, col, 1] = (g + 2) // 5
-            dst[row, col, 2] = (b + 2) // 5
+                p = np.int64(restrict_load(1, src, q * w + c))
+                rb += p & 0xFF00FF
+                g += p & 0xFF00
+            r = ((rb >> 16) + 2) // 5
+            b = ((rb & 0xFFFF) + 2) // 5
+            gg = ((g >> 8) + 2) // 5
+            restrict_store(2, out, col, np.uint32((r << 16) | (gg << 8) | b))
 
 
 # spray points

@@ -3,12 +3,12 @@
 ``Renderer.render`` is a pure function of (scene, camera spec, look, frame
 seed): it reads a copy of the world (simdrive.render.scene) and returns new
 arrays. The passes are: ground and sky (one ray-plane hit per pixel), actors
-and scenery (z-buffered triangles), light halos and wet-road reflections,
-then one pass applying precipitation, vignette and sensor noise to the packed
-colours while collecting the visible-pixel statistics of every actor, and one
-conversion of the packed colours to RGB. The per-actor inputs of the kernels
-(actor rows, lights, glows) and the labels are built with array operations
-over all actors at once.
+and scenery (z-buffered triangles), light halos, wet-road reflections and
+spray, the visible-pixel statistics of every actor, the optional motion blur of
+the packed colours, one conversion of the packed colours to RGB, then one pass
+applying precipitation, vignette and sensor noise to the RGB image. The
+kernels' per-actor inputs (actor rows, lights, halos) and the labels' geometry
+are computed for all actors at once.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Renderer:
         self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int8)
         self._fields: dict[tuple, np.ndarray] = {}  # effect fields by kind and image size
         self._colour_cache: dict[tuple, np.ndarray] = {}
-        self._colour_buffers: dict[tuple[int, int], np.ndarray] = {}
+        self._colour_buffers: dict[tuple[int, int, bool], np.ndarray] = {}
         self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
 
@@ -126,10 +126,10 @@ class Renderer:
         vis_count = np.zeros(n, np.int64)
         FN.visible_stats(inst, extent[:n], vis_box, vis_count, np.empty(h, np.int64),
                          np.empty(h, np.int64))
+        if self.options.motion_blur and not cam.orthographic:
+            colour = self._motion_blur(colour, depth, scene, cam)
         image = FN.finish_image(colour, image)
         self._effects(image, cam, look, frame_seed)
-        if self.options.motion_blur and not cam.orthographic:
-            image = self._motion_blur(image, depth, scene, cam)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 
@@ -169,11 +169,13 @@ class Renderer:
             self._near_posts = (cam, posts_near(self.street_lights, cam))
         return self._near_posts[1]
 
-    def _colour_buffer(self, h: int, w: int) -> np.ndarray:
-        """The packed colour buffer: scratch, never handed out, kept between frames."""
-        if (h, w) not in self._colour_buffers:
-            self._colour_buffers[(h, w)] = np.empty((h, w), np.uint32)
-        return self._colour_buffers[(h, w)]
+    def _colour_buffer(self, h: int, w: int, blurred: bool = False) -> np.ndarray:
+        """The packed colour buffer (or the motion blur's): scratch, never handed out, kept
+        between frames."""
+        key = (h, w, blurred)
+        if key not in self._colour_buffers:
+            self._colour_buffers[key] = np.empty((h, w), np.uint32)
+        return self._colour_buffers[key]
 
     def _frame_buffers(self, h: int, w: int) -> tuple[np.ndarray, ...]:
         """Depth, instance, semantic and image arrays for a new Frame.
@@ -278,16 +280,18 @@ class Renderer:
                    np.int32(level), gain_x, gain_y, self._fields[key], int(shift[2] % q) * 3,
                    int(shift[3] % q))
 
-    def _motion_blur(self, image, depth, scene: Scene, cam: Camera) -> np.ndarray:
-        """Blur by the mount's motion during a 1/50 s exposure (labels are unchanged)."""
+    def _motion_blur(self, colour, depth, scene: Scene, cam: Camera) -> np.ndarray:
+        """The packed colours blurred by the mount's motion during a 1/50 s exposure, in a
+        second scratch buffer (optics: before the sensor's noise; labels are unchanged)."""
         k = scene.index(cam.spec.mount)
         step = scene.speed[k] * EXPOSURE_S
         move = cam.rotation @ np.array([math.cos(scene.heading[k]), math.sin(scene.heading[k]),
                                         0.0]) * step
         kk = cam.intrinsics
-        out = np.empty_like(image)
-        FN.motion_blur(image, out, depth, move[0], move[1], move[2], kk[0, 0], kk[1, 1],
-                       kk[0, 2], kk[1, 2], 24.0)
+        h, w = colour.shape
+        out = self._colour_buffer(h, w, blurred=True)
+        FN.motion_blur(colour.reshape(-1), out, depth, move[0], move[1], move[2], kk[0, 0],
+                       kk[1, 1], kk[0, 2], kk[1, 2], 24.0)
         return out
 
     def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count):
