@@ -10,6 +10,7 @@ stand along urban sidewalks (``street_lights``).
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -55,8 +56,21 @@ def kind_tables() -> KindTables:
     return kind_tables_of(actor_kinds())
 
 
+_POSTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def street_lights(road: RoadMap) -> np.ndarray:
-    """(M, 3) x, y, arm heading (towards the road) of lamp posts along the sidewalks."""
+    """(M, 3) x, y, arm heading (towards the road) of lamp posts along the sidewalks
+    (read-only; computed once per road map: a dataset worker makes a renderer per shard)."""
+    posts = _POSTS.get(road)
+    if posts is None:
+        posts = _street_lights(road)
+        posts.flags.writeable = False
+        _POSTS[road] = posts
+    return posts
+
+
+def _street_lights(road: RoadMap) -> np.ndarray:
     out = []
     for lane in road.lanes:
         if lane.kind != LANE_SIDEWALK or lane.length < 10:

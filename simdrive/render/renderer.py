@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,7 +50,7 @@ from simdrive.world.maps import RoadMap
 
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
 BUFFER_SETS = 2  # output array sets kept per image size for reuse (Renderer._frame_buffers)
-MAX_EFFECT_FIELDS = 12  # noise and precipitation fields kept (per kind, intensity, size)
+MAX_EFFECT_FIELDS = 12  # noise and precipitation fields kept (_effect_field; 1-5 MB each)
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,6 @@ class Renderer:
         self._stamps: dict[tuple[int, int], np.ndarray] = {}
         self._stamp_base = 0
         self.street_lights = street_lights(road)
-        rng = np.random.default_rng([seed, 7])
-        self._noise = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int8)
-        self._fields: dict[tuple, np.ndarray] = {}  # effect fields by kind and image size
         self._colour_cache: dict[tuple, np.ndarray] = {}
         self._colour_buffers: dict[tuple[int, int, bool], np.ndarray] = {}
         self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
@@ -251,33 +250,25 @@ class Renderer:
         """Precipitation, vignette and sensor noise on the RGB image, in place (FN.effects)."""
         h, w = image.shape[:2]
         ortho = cam.orthographic
-        if len(self._fields) > MAX_EFFECT_FIELDS:  # a bounded cache (1-5 MB a field)
-            self._fields.clear()
         precip = _EMPTY_FIELD
         level = 0
         if not ortho and (look.rain > 0 or look.snow > 0):
             kind = "rain" if look.rain > 0 else "snow"
-            key = (kind, look.rain or look.snow, h, w)
-            if key not in self._fields:
-                tile = FN.precipitation_tile(kind, key[1], self.seed)
-                self._fields[key] = FN.effect_field(tile, h, w)
-            precip = self._fields[key]
+            precip = _effect_field(kind, look.rain or look.snow, self.seed, h, w)
             brightness = sum(look.ambient) / 3 / 0.62
             level = int(230 * min(1.0, brightness + 0.25))
         noisy = self.options.sensor_noise and not ortho
         vignette = self.options.vignette and not ortho
         if not (noisy or vignette or precip.shape[0]):
             return
-        key = ("noise" if noisy else "still", h, w)
-        if key not in self._fields:
-            self._fields[key] = FN.effect_field(self._noise if noisy else
-                                                np.zeros((1, 1), np.int8), h, w)
+        grain = _effect_field("noise" if noisy else "still", 0.0, self.seed if noisy else 0,
+                              h, w)
         gain_x, gain_y = _vignette(w, h, vignette)
         shift = _frame_shifts(self.seed, frame_seed)
         p = max(1, precip.shape[0] - h)
-        q = max(1, self._fields[key].shape[0] - h)
+        q = max(1, grain.shape[0] - h)
         FN.effects(image.reshape(h, 3 * w), precip, int(shift[0] % p) * 3, int(shift[1] % p),
-                   np.int32(level), gain_x, gain_y, self._fields[key], int(shift[2] % q) * 3,
+                   np.int32(level), gain_x, gain_y, grain, int(shift[2] % q) * 3,
                    int(shift[3] % q))
 
     def _motion_blur(self, colour, depth, scene: Scene, cam: Camera) -> np.ndarray:
@@ -401,6 +392,39 @@ def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndar
 
 
 _EMPTY_FIELD = np.zeros((0, 0), np.uint8)
+_EMPTY_FIELD.flags.writeable = False  # like the cached fields: one compiled effects kernel
+_FIELDS: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_FIELDS_LOCK = threading.Lock()
+
+
+def _effect_field(kind: str, intensity: float, seed: int, h: int, w: int) -> np.ndarray:
+    """The (read-only) effect field of a kind ("rain", "snow": precipitation opacity;
+    "noise": sensor grain of a renderer seed; "still": zeros) for an image size.
+
+    Kept in a small cache shared by all renderers of the process (the least recently used
+    field goes first): a dataset worker makes a renderer per shard, and a field costs
+    about a millisecond to build.
+    """
+    key = (kind, intensity, seed, h, w)
+    with _FIELDS_LOCK:
+        field = _FIELDS.get(key)
+        if field is not None:
+            _FIELDS.move_to_end(key)
+            return field
+    if kind == "noise":
+        rng = np.random.default_rng([seed, 7])
+        tile = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int8)
+    elif kind == "still":
+        tile = np.zeros((1, 1), np.int8)
+    else:
+        tile = FN.precipitation_tile(kind, intensity, seed)
+    field = FN.effect_field(tile, h, w)
+    field.flags.writeable = False
+    with _FIELDS_LOCK:
+        _FIELDS[key] = field
+        while len(_FIELDS) > MAX_EFFECT_FIELDS:
+            _FIELDS.popitem(last=False)
+    return field
 
 
 def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
