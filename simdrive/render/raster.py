@@ -281,6 +281,47 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                                  inst_value, sem_value, extent)
 
 
+@kernel
+def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, moving,
+               lights_on, sem_base, camera, own_check, posts, post_mesh, post_size, post_rgb,
+               posts_lit, post_sem, out):
+    """Fill out ((N + P, A_COUNT)) with the rows of N actors then P lamp posts.
+
+    An actor's row: its box and pose, kind, body colour (colours (N, 3)), lamps lit
+    (lights_on, a vehicle (vehicle: by kind) that moves), instance = slot, semantic
+    class sem_base + kind, counted. With own_check, an actor whose box holds the camera
+    position (its own vehicle) gets kind -1 (not drawn). posts (P, 3): x, y, arm
+    heading; post_size: length, width, height.
+    """
+    n = x.shape[0]
+    for i in range(n):
+        out[i, A_X], out[i, A_Y], out[i, A_HEADING] = x[i], y[i], heading[i]
+        out[i, A_LENGTH], out[i, A_WIDTH], out[i, A_HEIGHT] = length[i], width[i], height[i]
+        out[i, A_KIND] = kind[i]
+        out[i, A_R], out[i, A_G], out[i, A_B] = colours[i, 0], colours[i, 1], colours[i, 2]
+        out[i, A_LIT] = 1.0 if lights_on and vehicle[kind[i]] and moving[i] != 0 else 0.0
+        out[i, A_INST] = i
+        out[i, A_SEM] = sem_base + kind[i]
+        out[i, A_COUNTED] = 1.0
+        if own_check:
+            c, s = math.cos(heading[i]), math.sin(heading[i])
+            dx, dy = camera[0] - x[i], camera[1] - y[i]
+            if abs(c * dx + s * dy) <= length[i] / 2 and abs(-s * dx + c * dy) <= width[i] / 2 \
+                    and 0.0 <= camera[2] <= height[i]:
+                out[i, A_KIND] = -1.0
+    for k in range(posts.shape[0]):
+        i = n + k
+        out[i, A_X], out[i, A_Y], out[i, A_HEADING] = posts[k, 0], posts[k, 1], posts[k, 2]
+        out[i, A_LENGTH], out[i, A_WIDTH], out[i, A_HEIGHT] = \
+            post_size[0], post_size[1], post_size[2]
+        out[i, A_KIND] = post_mesh
+        out[i, A_R], out[i, A_G], out[i, A_B] = post_rgb[0], post_rgb[1], post_rgb[2]
+        out[i, A_LIT] = 1.0 if posts_lit else 0.0
+        out[i, A_INST] = -2.0
+        out[i, A_SEM] = post_sem
+        out[i, A_COUNTED] = 0.0
+
+
 @inline_kernel
 def _outside_view(x, y, z, radius, cam, w, h):
     """Whether the sphere (x, y, z world, radius m) lies wholly outside the view: behind

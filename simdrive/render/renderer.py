@@ -210,31 +210,15 @@ class Renderer:
         return g
 
     def _actor_block(self, scene: Scene, cam: Camera, look: Look) -> np.ndarray:
+        """The raster kernels' rows of the actors, then of the lamp posts near the camera."""
         n = len(scene.names)
         posts = self._posts(cam)
-        out = np.zeros((n + len(posts), R.A_COUNT))
-        out[:n, R.A_X], out[:n, R.A_Y], out[:n, R.A_HEADING] = scene.x, scene.y, scene.heading
-        out[:n, R.A_LENGTH], out[:n, R.A_WIDTH] = scene.length, scene.width
-        out[:n, R.A_HEIGHT] = scene.height
-        out[:n, R.A_KIND] = scene.kind
-        out[:n, R.A_R:R.A_B + 1] = self._colours(scene)
-        vehicles = kind_tables().vehicle[scene.kind]
-        out[:n, R.A_LIT] = look.lights_on & vehicles & (scene.moving != 0)
-        out[:n, R.A_INST] = np.arange(n)
-        out[:n, R.A_SEM] = ACTOR_CLASS_BASE + scene.kind
-        out[:n, R.A_COUNTED] = 1.0
-        if not cam.orthographic:
-            out[:n, R.A_KIND][_contains_camera(cam, scene)] = -1  # the camera's own vehicle
-        if len(posts):
-            rows = out[n:]
-            rows[:, R.A_X], rows[:, R.A_Y], rows[:, R.A_HEADING] = posts.T
-            rows[:, R.A_LENGTH], rows[:, R.A_WIDTH], rows[:, R.A_HEIGHT] = \
-                2.0, 0.2, STREET_LIGHT_HEIGHT_M
-            rows[:, R.A_KIND] = POLE_MESH
-            rows[:, R.A_R:R.A_B + 1] = (110, 112, 116)
-            rows[:, R.A_LIT] = 1.0 if look.street_lights_on else 0.0
-            rows[:, R.A_INST] = -2
-            rows[:, R.A_SEM] = SEMANTIC["pole"]
+        out = np.empty((n + len(posts), R.A_COUNT))
+        R.actor_rows(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
+                     scene.kind, self._colours(scene), kind_tables().vehicle, scene.moving,
+                     look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
+                     not cam.orthographic, posts, float(POLE_MESH), _POST_SIZE, _POST_RGB,
+                     look.street_lights_on, float(SEMANTIC["pole"]), out)
         return out
 
     def _colours(self, scene: Scene) -> np.ndarray:
@@ -345,16 +329,6 @@ def _unreferenced(arrays: tuple[np.ndarray, ...]) -> bool:
 _ONLY_IN_A_TUPLE = next(sys.getrefcount(a) for a in (np.empty(0),))
 
 
-def _contains_camera(cam: Camera, scene: Scene) -> np.ndarray:
-    """(N,) bool: the optical centre lies inside the actor's box (Camera.contains, for all)."""
-    p = cam.position
-    c, s = np.cos(scene.heading), np.sin(scene.heading)
-    dx, dy = p[0] - scene.x, p[1] - scene.y
-    along, across = c * dx + s * dy, -s * dx + c * dy
-    return (np.abs(along) <= scene.length / 2) & (np.abs(across) <= scene.width / 2) & \
-        (p[2] >= 0) & (p[2] <= scene.height)
-
-
 def _frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
     """(4,) int64 in 0-255: the precipitation and noise tile offsets of one frame.
 
@@ -391,6 +365,8 @@ def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndar
     return gains
 
 
+_POST_SIZE = np.array([2.0, 0.2, STREET_LIGHT_HEIGHT_M])  # lamp post box: length, width, height
+_POST_RGB = np.array([110.0, 112.0, 116.0])
 _EMPTY_FIELD = np.zeros((0, 0), np.uint8)
 _EMPTY_FIELD.flags.writeable = False  # like the cached fields: one compiled effects kernel
 _FIELDS: OrderedDict[tuple, np.ndarray] = OrderedDict()
