@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numba
 from llvmlite import ir
-from numba.core import types
+from numba.core import cgutils, types
 from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
@@ -43,38 +43,76 @@ def _table_scope(module: ir.Module):
     return module.add_metadata([scope])
 
 
+def _check(array, index, name: str, store: bool) -> None:
+    """Typing checks of the scoped-access intrinsics (TypingError on anything else)."""
+    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"
+            and array.aligned and isinstance(array.dtype, (types.Integer, types.Float))):
+        raise TypingError(f"{name} needs a 1-D C-contiguous aligned array of numbers, got "
+                          f"{array}")
+    if store and not array.mutable:
+        raise TypingError(f"{name} cannot write into a read-only array")
+    if not isinstance(index, types.Integer):
+        raise TypingError(f"{name} needs an integer index, got {index}")
+
+
+def _element(context, builder, array_type, array, index_type, index):
+    """Pointer to array[index] (no wrap-around of negative indices; bounds-checked when
+    numba's bounds checking is on, like plain indexing then)."""
+    row = context.make_array(array_type)(context, builder, array)
+    index = context.cast(builder, index, index_type, types.intp)
+    if numba.core.config.BOUNDSCHECK:
+        size = cgutils.unpack_tuple(builder, row.shape, 1)[0]
+        cgutils.do_boundscheck(context, builder, index, size, 0)
+    return builder.gep(row.data, [index], inbounds=True)
+
+
+def _load(context, builder, sig, args, scope_kind, scopes):
+    pointer = _element(context, builder, sig.args[-2], args[-2], sig.args[-1], args[-1])
+    value = builder.load(pointer)
+    value.set_metadata(scope_kind, scopes[0])
+    if len(scopes) > 1:
+        value.set_metadata("noalias", scopes[1])
+    return value
+
+
+def _store(context, builder, sig, args, scopes):
+    array_type, index_type, value_type = sig.args[-3:]
+    pointer = _element(context, builder, array_type, args[-3], index_type, args[-2])
+    value = context.cast(builder, args[-1], value_type, array_type.dtype)
+    store = builder.store(value, pointer)
+    store.set_metadata("alias.scope" if len(scopes) > 1 else "noalias", scopes[0])
+    if len(scopes) > 1:
+        store.set_metadata("noalias", scopes[1])
+    return context.get_dummy_value()
+
+
 @intrinsic
 def table_load(typingctx, table, index):
-    """``table[index]`` (1-D contiguous array, no bounds check) from a read-only table.
+    """``table[index]`` (1-D contiguous array) from a read-only table.
 
     With ``scratch_store`` it lets LLVM turn a loop of scattered table reads into SIMD
     gathers: without it LLVM must assume a store in the loop may change the table and
-    keeps the loop scalar (texture fetches ran 1.8x faster this way). The promise:
-    nothing the calling kernel stores with ``scratch_store`` lies inside a table read
-    with ``table_load``.
+    keeps the loop scalar (texture fetches ran 1.8x faster this way). The promise, which
+    the calling kernel's callers must keep: nothing the kernel stores with
+    ``scratch_store`` lies inside a table read with ``table_load``. A negative index is
+    not wrapped round; with numba's bounds checking on, indices are checked.
     """
+    _check(table, index, "table_load", store=False)
+
     def codegen(context, builder, sig, args):
-        array = context.make_array(sig.args[0])(context, builder, args[0])
-        value = builder.load(builder.gep(array.data, [args[1]], inbounds=True))
-        value.set_metadata("alias.scope", _table_scope(builder.module))
-        return value
-    if not (isinstance(table, types.Array) and table.ndim == 1 and table.layout == "C"):
-        raise TypingError(f"table_load needs a 1-D C-contiguous array, got {table}")
+        return _load(context, builder, sig, args, "alias.scope",
+                     [_table_scope(builder.module)])
     return table.dtype(table, index), codegen
 
 
 @intrinsic
 def scratch_store(typingctx, array, index, value):
-    """``array[index] = value`` (1-D contiguous array, no bounds check), promised never to
-    write into a table read with ``table_load``."""
+    """``array[index] = value`` (1-D contiguous array), promised never to write into a
+    table read with ``table_load`` (see there)."""
+    _check(array, index, "scratch_store", store=True)
+
     def codegen(context, builder, sig, args):
-        target = context.make_array(sig.args[0])(context, builder, args[0])
-        cast = context.cast(builder, args[2], sig.args[2], sig.args[0].dtype)
-        store = builder.store(cast, builder.gep(target.data, [args[1]], inbounds=True))
-        store.set_metadata("noalias", _table_scope(builder.module))
-        return context.get_dummy_value()
-    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"):
-        raise TypingError(f"scratch_store needs a 1-D C-contiguous array, got {array}")
+        return _store(context, builder, sig, args, [_table_scope(builder.module)])
     return types.none(array, index, value), codegen
 
 
@@ -97,28 +135,24 @@ def _scope_of(scope) -> int:
     return scope.literal_value
 
 
-def _check_row(array, name):
-    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"):
-        raise TypingError(f"{name} needs a 1-D C-contiguous array, got {array}")
-
-
 @intrinsic(prefer_literal=True)
 def restrict_load(typingctx, scope, array, index):
-    """``array[index]`` (1-D contiguous, no bounds check), promised to touch no memory that
-    accesses of another scope (a constant 0..RESTRICT_SCOPES - 1) in the same kernel touch:
-    C's ``restrict``. With it LLVM vectorizes a loop over several output rows (a z-buffer
-    span writes colour, depth, instance and class) without run-time overlap checks, which
-    it gives up on past a handful of arrays."""
+    """``array[index]`` (1-D contiguous array) under a restrict scope: C's ``restrict``.
+
+    The promise, which the calling kernel's callers must keep: memory accessed under one
+    scope (a constant 0..RESTRICT_SCOPES - 1) is never accessed under another scope in the
+    same kernel. Scope numbers are shared by everything compiled into one kernel
+    (inlined helpers included), so a kernel numbers its arrays once. With it LLVM
+    vectorizes a loop over several output rows (a z-buffer span writes colour, depth,
+    instance and class) without run-time overlap checks, which it gives up on past a
+    handful of arrays or for indirect reads. Indices as in ``table_load``.
+    """
     k = _scope_of(scope)
-    _check_row(array, "restrict_load")
+    _check(array, index, "restrict_load", store=False)
 
     def codegen(context, builder, sig, args):
-        row = context.make_array(sig.args[1])(context, builder, args[1])
-        value = builder.load(builder.gep(row.data, [args[2]], inbounds=True))
-        own, others = _restrict_scopes(builder.module, k)
-        value.set_metadata("alias.scope", own)
-        value.set_metadata("noalias", others)
-        return value
+        return _load(context, builder, sig, args, "alias.scope",
+                     _restrict_scopes(builder.module, k))
     return array.dtype(scope, array, index), codegen
 
 
@@ -126,16 +160,10 @@ def restrict_load(typingctx, scope, array, index):
 def restrict_store(typingctx, scope, array, index, value):
     """``array[index] = value`` under a restrict scope (see restrict_load)."""
     k = _scope_of(scope)
-    _check_row(array, "restrict_store")
+    _check(array, index, "restrict_store", store=True)
 
     def codegen(context, builder, sig, args):
-        row = context.make_array(sig.args[1])(context, builder, args[1])
-        cast = context.cast(builder, args[3], sig.args[3], sig.args[1].dtype)
-        store = builder.store(cast, builder.gep(row.data, [args[2]], inbounds=True))
-        own, others = _restrict_scopes(builder.module, k)
-        store.set_metadata("alias.scope", own)
-        store.set_metadata("noalias", others)
-        return context.get_dummy_value()
+        return _store(context, builder, sig, args, _restrict_scopes(builder.module, k))
     return types.none(scope, array, index, value), codegen
 
 

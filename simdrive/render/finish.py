@@ -209,9 +209,11 @@ def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
     (and likewise vertically). Five taps along that motion, capped at max_px.
     Red and blue are summed in one word and green in another (at most 5 x 255 a
     channel: no carries). Every access is scoped (restrict_load), so rows compile
-    to SIMD gathers.
+    to SIMD gathers: src, dst and depth must not overlap in memory.
     """
     h, w = depth.shape
+    if src.shape[0] != h * w or dst.shape[0] != h or dst.shape[1] != w:
+        raise ValueError("motion_blur: src must be (H * W,) and dst (H, W), depth's size")
     for row in range(h):
         depth_row = depth[row]
         out = dst[row]

@@ -172,8 +172,8 @@ def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
     count = _glow_points(scene.kind, tables.vehicle, tables.low_lamps, scene.moving, own,
                          scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, posts, look.lights_on, look.street_lights_on,
-                         cam.block(), cam.spec.near_m, 1.0 if look.lighting == "night" else 0.6,
-                         look.surface == "wet", out)
+                         cam.block(), float(cam.spec.near_m),
+                         1.0 if look.lighting == "night" else 0.6, look.surface == "wet", out)
     return out[:count]
 
 

@@ -86,7 +86,11 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
                      colour, depth, inst, sem, stamp, stamp_value, counted, unoccluded, a,
                      inst_value, sem_value, extent):
     """Fill one projected triangle (px, py in px; pz = 1/z perspective or z orthographic);
-    widen extent[a] (col0, row0, col1, row1, inclusive) to the pixels it covers."""
+    widen extent[a] (col0, row0, col1, row1, inclusive) to the pixels it covers.
+
+    colour, depth, inst, sem, stamp and fog_lut are accessed under restrict scopes (the
+    span loops compile to SIMD code): they must be distinct arrays, not views of one
+    another."""
     h, w = colour.shape
     x0 = int(round(px[0] * SUB))
     y0 = int(round(py[0] * SUB))

@@ -146,8 +146,9 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros((w, 3)), np.empty((3, w + LIGHT_STEP), np.int64),
-                    np.empty(w, np.uint32), colour, depth, inst, sem)
+                    np.zeros(((w - 1) // LIGHT_STEP + 2, 3)),
+                    np.empty((3, w + LIGHT_STEP), np.int64), np.empty(w, np.uint32), colour,
+                    depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
@@ -275,13 +276,9 @@ class Renderer:
         n = len(scene.names)
         tables = kind_tables()
         geometry = np.empty((n, L.LG_COUNT))
-        # contiguous float64 (a Scene built by hand may hold strided columns): one compiled
-        # version of the kernel serves every scene
-        x, y, heading, length, width, height = (
-            np.ascontiguousarray(v, np.float64) for v in
-            (scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height))
-        L.label_geometry(x, y, heading, length, width, height, cam.block(), cam.level_rotation,
-                         cam.position, np.empty((8, 3)), geometry)
+        L.label_geometry(scene.x, scene.y, scene.heading, scene.length, scene.width,
+                         scene.height, cam.block(), cam.level_rotation, cam.position,
+                         np.empty((8, 3)), geometry)
         rows = geometry.tolist()
         height, width, length = (v.tolist() for v in (scene.height, scene.width, scene.length))
         vis = vis_box.tolist()

@@ -27,6 +27,7 @@ class Scene:
     x, y: box centre on the ground (m); heading (rad); speed (m/s); length,
     width, height (m); kind: actor kind id; moving: 0 for parked/static actors
     (their lights stay off); names: actor names by slot. time_s: simulated time.
+    The columns are stored as contiguous float64 (kind and moving: int64).
     """
 
     time_s: float
@@ -40,6 +41,14 @@ class Scene:
     height: np.ndarray
     kind: np.ndarray
     moving: np.ndarray
+
+    def __post_init__(self) -> None:
+        # one array type per column (contiguous float64, int64 kind and moving flags)
+        # whatever the caller built: the render kernels then compile once
+        for name in ("x", "y", "heading", "speed", "length", "width", "height"):
+            object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.float64))
+        for name in ("kind", "moving"):
+            object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.int64))
 
     def index(self, name: str) -> int:
         return self.names.index(name)

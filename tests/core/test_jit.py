@@ -120,3 +120,50 @@ def test_restrict_scope_must_be_a_constant_in_range():
     for call in (lambda: out_of_range(np.zeros(3)), lambda: variable(np.zeros(3), 1)):
         with pytest.raises(numba.TypingError, match="scope must be a constant"):
             call()
+
+
+def test_scoped_stores_refuse_read_only_arrays_and_non_integer_indices():
+    import numba
+    import numpy as np
+    import pytest
+
+    from simdrive.core._jit import restrict_store, scratch_store, table_load
+
+    @numba.njit
+    def fill(a):
+        scratch_store(a, 0, 1.0)
+
+    @numba.njit
+    def fill_scoped(a):
+        restrict_store(0, a, 0, 1.0)
+
+    @numba.njit
+    def at(a, i):
+        return table_load(a, i)
+
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    for call in (lambda: fill(frozen), lambda: fill_scoped(frozen)):
+        with pytest.raises(numba.TypingError, match="read-only"):
+            call()
+    with pytest.raises(numba.TypingError, match="integer index"):
+        at(np.zeros(3), 1.0)
+
+
+def test_scoped_accesses_are_bounds_checked_when_numba_checks_bounds(monkeypatch):
+    import numba
+    import numpy as np
+    import pytest
+
+    from simdrive.core._jit import restrict_load, table_load
+
+    monkeypatch.setattr(numba.core.config, "BOUNDSCHECK", 1)
+
+    @numba.njit(cache=False)
+    def at(a, i):
+        return table_load(a, i) + restrict_load(0, a, i)
+
+    assert at(np.arange(3.0), 2) == 4.0
+    for index in (3, -1):
+        with pytest.raises(IndexError):
+            at(np.arange(3.0), index)
