@@ -53,7 +53,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
-    light_row: ((W - 1) // LIGHT_STEP + 2, 3) float64 zeros, a workspace left zeroed; light_px: (3,
+    light_row: (3, (W - 1) // LIGHT_STEP + 2) float64 zeros, a workspace left zeroed; light_px: (3,
     W + LIGHT_STEP) int64 and texels: (W,) uint32 workspaces (texels must not overlap tex:
     the fetches are table loads, see simdrive.core._jit). When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
@@ -155,12 +155,12 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
         # then the colour in integers as on an unlit row (loops compiled to SIMD code)
         mr_px, mg_px, mb_px = light_px[0], light_px[1], light_px[2]
         r0 = _multiplier(ar, light_row[0, 0], keep)
-        g0 = _multiplier(ag, light_row[0, 1], keep)
-        b0 = _multiplier(ab, light_row[0, 2], keep)
+        g0 = _multiplier(ag, light_row[1, 0], keep)
+        b0 = _multiplier(ab, light_row[2, 0], keep)
         for j in range((w - 1) // LIGHT_STEP + 1):
-            r1 = _multiplier(ar, light_row[j + 1, 0], keep)
-            g1 = _multiplier(ag, light_row[j + 1, 1], keep)
-            b1 = _multiplier(ab, light_row[j + 1, 2], keep)
+            r1 = _multiplier(ar, light_row[0, j + 1], keep)
+            g1 = _multiplier(ag, light_row[1, j + 1], keep)
+            b1 = _multiplier(ab, light_row[2, j + 1], keep)
             for i in range(LIGHT_STEP):
                 half = LIGHT_STEP >> 1
                 mr_px[j * LIGHT_STEP + i] = (r0 * (LIGHT_STEP - i) + r1 * i + half) >> LIGHT_SHIFT
@@ -174,9 +174,9 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             b = min(255, ((q & 255) * mb_px[col] + add_b) >> 16)
             colour_row[col] = np.uint32((r << 16) | (gg << 8) | b)
         for j in range((w - 1) // LIGHT_STEP + 2):
-            light_row[j, 0] = 0.0
-            light_row[j, 1] = 0.0
-            light_row[j, 2] = 0.0
+            light_row[0, j] = 0.0
+            light_row[1, j] = 0.0
+            light_row[2, j] = 0.0
     else:
         for col in range(w):
             q = row_texels[col]

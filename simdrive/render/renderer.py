@@ -146,7 +146,7 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros(((w - 1) // LIGHT_STEP + 2, 3)),
+                    np.zeros((3, (w - 1) // LIGHT_STEP + 2)),
                     np.empty((3, w + LIGHT_STEP), np.int64), np.empty(w, np.uint32), colour,
                     depth, inst, sem)
         n = len(scene.names)
