@@ -60,15 +60,7 @@ def bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
         i00 = base + tiled(tiles_w, y0, x0)
         dx = 57 if (x0 & 7) == 7 else 1
         dy = 8 + row_step if (y0 & 7) == 7 else 8
-        p00 = np.int64(table_load(tex, i00))
-        p01 = np.int64(table_load(tex, i00 + dx))
-        p10 = np.int64(table_load(tex, i00 + dy))
-        p11 = np.int64(table_load(tex, i00 + dy + dx))
-        top = p01 if wx >= 128 else p00
-        bottom = p11 if wx >= 128 else p10
-        under = bottom if wy >= 128 else top
-        scratch_store(texels, col, np.uint32((under & 0xFF000000)
-                                             | bilinear_packed(p00, p01, p10, p11, wx, wy)))
+        scratch_store(texels, col, _filtered(tex, i00, dx, dy, wx, wy))
 
 
 @kernel
@@ -86,18 +78,24 @@ def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
         i00 = base + tiled(tiles_w, y0, x0)
         dx = 0 if x0 >= wmax else (1 if (x0 & 7) != 7 else 57)
         dy = 0 if y0 >= hmax else (8 if (y0 & 7) != 7 else (tiles_w << 6) - 56)
-        p00 = np.int64(table_load(tex, i00))
-        p01 = np.int64(table_load(tex, i00 + dx))
-        p10 = np.int64(table_load(tex, i00 + dy))
-        p11 = np.int64(table_load(tex, i00 + dy + dx))
-        # the texel under the pixel centre is the block's corner nearest to it
-        top = p01 if wx >= 128 else p00
-        bottom = p11 if wx >= 128 else p10
-        under = bottom if wy >= 128 else top
-        q = bilinear_packed(p00, p01, p10, p11, wx, wy)
-        scratch_store(texels, col, np.uint32((under & 0xFF000000) | q))
+        scratch_store(texels, col, _filtered(tex, i00, dx, dy, wx, wy))
         txi += sxi
         tyi += syi
+
+
+@inline_kernel
+def _filtered(tex, i00, dx, dy, wx, wy):
+    """The texel word of a pixel: the 2 x 2 block at i00 (neighbours at +dx and +dy
+    words) blended bilinearly (weights wx, wy in 1/256), with the semantic byte of the
+    block's corner nearest the pixel centre (the texel under it)."""
+    p00 = np.int64(table_load(tex, i00))
+    p01 = np.int64(table_load(tex, i00 + dx))
+    p10 = np.int64(table_load(tex, i00 + dy))
+    p11 = np.int64(table_load(tex, i00 + dy + dx))
+    top = p01 if wx >= 128 else p00
+    bottom = p11 if wx >= 128 else p10
+    under = bottom if wy >= 128 else top
+    return np.uint32((under & 0xFF000000) | bilinear_packed(p00, p01, p10, p11, wx, wy))
 
 
 @inline_kernel
