@@ -19,7 +19,7 @@ Boxes are (x0, y0, x1, y1) in px with pixel (col, row) covering
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,7 +33,7 @@ KITTI_FULLY_VISIBLE_MAX = 0.1
 KITTI_PARTLY_MAX = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ActorLabel:
     """The labels of one actor in one camera frame (see module doc for definitions)."""
 
@@ -56,12 +56,25 @@ class ActorLabel:
     distance_m: float
     visibility: float
 
+    def __init__(self, track_id, name, kind, category, in_view, amodal_box, visible_box,
+                 visible_pixels, unoccluded_pixels, occlusion, truncation, kitti_occluded,
+                 dimensions_hwl, location_xyz, rotation_y, alpha, distance_m, visibility):
+        # frozen: the fields go into the instance dict in one step (a frozen dataclass's
+        # own __init__ sets them one by one through object.__setattr__, 4x slower; a
+        # frame makes one label per actor)
+        object.__setattr__(self, "__dict__", {
+            "track_id": track_id, "name": name, "kind": kind, "category": category,
+            "in_view": in_view, "amodal_box": amodal_box, "visible_box": visible_box,
+            "visible_pixels": visible_pixels, "unoccluded_pixels": unoccluded_pixels,
+            "occlusion": occlusion, "truncation": truncation,
+            "kitti_occluded": kitti_occluded, "dimensions_hwl": dimensions_hwl,
+            "location_xyz": location_xyz, "rotation_y": rotation_y, "alpha": alpha,
+            "distance_m": distance_m, "visibility": visibility})
+
     def to_dict(self) -> dict:
         """Plain dict of every field (tuples stay tuples)."""
-        return {name: getattr(self, name) for name in _LABEL_FIELDS}
+        return dict(self.__dict__)
 
-
-_LABEL_FIELDS = tuple(f.name for f in fields(ActorLabel))
 
 
 def box_corners_world(x, y, heading, length, width, height) -> np.ndarray:
@@ -76,18 +89,24 @@ def box_corners_world(x, y, heading, length, width, height) -> np.ndarray:
 
 
 # label_geometry output columns: amodal box (unclipped, nan when wholly behind the near
-# plane), distance to the box centre, KITTI bottom-centre location, rotation_y, alpha
-LG_X0, LG_Y0, LG_X1, LG_Y1, LG_DISTANCE, LG_LX, LG_LY, LG_LZ, LG_ROTATION_Y, LG_ALPHA = \
-    range(10)
-LG_COUNT = 10
+# plane), distance to the box centre, KITTI bottom-centre location, rotation_y, alpha;
+# then the amodal box clipped to the image (nan when nothing of it is inside),
+# truncation, occlusion, KITTI occlusion level and visibility factor
+LG_X0, LG_Y0, LG_X1, LG_Y1, LG_DISTANCE, LG_LX, LG_LY, LG_LZ, LG_ROTATION_Y, LG_ALPHA, \
+    LG_CX0, LG_CY0, LG_CX1, LG_CY1, LG_TRUNCATION, LG_OCCLUSION, LG_KITTI, LG_VISIBILITY = \
+    range(18)
+LG_COUNT = 18
 
 
 @kernel
-def label_geometry(x, y, heading, length, width, height, cam, level, position, corners, out):
-    """The geometric labels of N actors' 3D boxes in one camera, into out (N, LG_COUNT).
+def label_geometry(x, y, heading, length, width, height, cam, level, position, image_w,
+                   image_h, visible, unoccluded, sight, corners, out):
+    """The labels of N actors' 3D boxes in one camera, into out (N, LG_COUNT).
 
     cam: the raster camera block (Camera.block); level (3, 3): Camera.level_rotation;
-    position (3,): the optical centre; corners: (8, 3) float64 workspace.
+    position (3,): the optical centre; image_w, image_h: the image size (px); visible,
+    unoccluded (N,) int64: each actor's visible and unoccluded pixel counts; sight:
+    the look's sight distance (m); corners: (8, 3) float64 workspace.
 
     Amodal box: the image box of the box corners in front of the near plane and of
     the points where box edges cross it (so a box reaching past the camera still
@@ -143,6 +162,33 @@ def label_geometry(x, y, heading, length, width, height, cam, level, position, c
         alpha = rotation_y - math.atan2(out[a, LG_LX], out[a, LG_LZ])
         out[a, LG_ROTATION_Y] = rotation_y
         out[a, LG_ALPHA] = (alpha + math.pi) % (2.0 * math.pi) - math.pi
+        _image_labels(u0, v0, u1, v1, image_w, image_h, visible[a], unoccluded[a], sight,
+                      out[a])
+
+
+@inline_kernel
+def _image_labels(u0, v0, u1, v1, image_w, image_h, visible, unoccluded, sight, row):
+    """Clipped box, truncation, occlusion, KITTI level and visibility of one actor."""
+    cx0, cy0 = max(u0, 0.0), max(v0, 0.0)
+    cx1, cy1 = min(u1, float(image_w)), min(v1, float(image_h))
+    if u0 != u0 or not (cx1 > cx0 and cy1 > cy0):  # no box, or nothing of it inside
+        row[LG_CX0] = row[LG_CY0] = row[LG_CX1] = row[LG_CY1] = math.nan
+        row[LG_TRUNCATION] = 1.0
+    else:
+        row[LG_CX0], row[LG_CY0], row[LG_CX1], row[LG_CY1] = cx0, cy0, cx1, cy1
+        area = (u1 - u0) * (v1 - v0)
+        inside = (cx1 - cx0) * (cy1 - cy0)
+        row[LG_TRUNCATION] = max(0.0, 1.0 - inside / area) if area > 0 else 0.0
+    occlusion = 1.0 - visible / unoccluded if unoccluded else 1.0
+    row[LG_OCCLUSION] = occlusion
+    if visible == 0:
+        level = 3
+    elif occlusion <= KITTI_FULLY_VISIBLE_MAX:
+        level = 0
+    else:
+        level = 1 if occlusion <= KITTI_PARTLY_MAX else 2
+    row[LG_KITTI] = level
+    row[LG_VISIBILITY] = math.exp(-3.0 * row[LG_DISTANCE] / sight)
 
 
 @inline_kernel
@@ -150,29 +196,3 @@ def _project(cam, ortho, x, y, z):
     if ortho:
         return x / cam[R.C_MPP] + cam[R.C_CX], y / cam[R.C_MPP] + cam[R.C_CY]
     return cam[R.C_FX] * x / z + cam[R.C_CX], cam[R.C_FY] * y / z + cam[R.C_CY]
-
-
-def clip_box(box, width: int, height: int):
-    """A box clipped to the image, or None if nothing of it is inside."""
-    x0, y0, x1, y1 = max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height)
-    if not (x1 > x0 and y1 > y0):
-        return None
-    return (float(x0), float(y0), float(x1), float(y1))
-
-
-def truncation(box, clipped) -> float:
-    """Share of the amodal box's area outside the image (1.0 when out of view)."""
-    if clipped is None:
-        return 1.0
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    inside = (clipped[2] - clipped[0]) * (clipped[3] - clipped[1])
-    return float(max(0.0, 1.0 - inside / area)) if area > 0 else 0.0
-
-
-def kitti_occluded(visible: int, occlusion: float) -> int:
-    """KITTI occlusion state: 0 fully visible, 1 partly, 2 largely occluded, 3 hidden."""
-    if visible == 0:
-        return 3
-    if occlusion <= KITTI_FULLY_VISIBLE_MAX:
-        return 0
-    return 1 if occlusion <= KITTI_PARTLY_MAX else 2

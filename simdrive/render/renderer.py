@@ -30,7 +30,7 @@ from simdrive.render.camera import Camera
 from simdrive.render.ground import GroundTexture, build_ground_texture
 from simdrive.render.ground_light import LIGHT_STEP
 from simdrive.render.ground_pass import G_COUNT, SKY_LUT, draw_ground
-from simdrive.render.labels import ActorLabel, clip_box, kitti_occluded, truncation
+from simdrive.render.labels import ActorLabel
 from simdrive.render.lamps import (
     STREET_LIGHT_HEIGHT_M,
     glow_points,
@@ -271,48 +271,38 @@ class Renderer:
         return out
 
     def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count):
-        """One ActorLabel per actor except the camera's own vehicle (the geometry of all
-        actors in one kernel call, then read as Python numbers)."""
+        """One ActorLabel per actor except the camera's own vehicle (every number from
+        one kernel call, then read as Python numbers)."""
         n = len(scene.names)
         tables = kind_tables()
         geometry = np.empty((n, L.LG_COUNT))
         L.label_geometry(scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, cam.block(), cam.level_rotation, cam.position,
+                         cam.width, cam.height, vis_count, unoccluded, look.sight_m,
                          np.empty((8, 3)), geometry)
         rows = geometry.tolist()
-        height, width, length = (v.tolist() for v in (scene.height, scene.width, scene.length))
+        height, width, length = scene.height.tolist(), scene.width.tolist(), \
+            scene.length.tolist()
         vis = vis_box.tolist()
         visible_n, covered_n = vis_count.tolist(), unoccluded.tolist()
-        own = (actors[:n, R.A_KIND] < 0).tolist()
         kinds = scene.kind.tolist()
-        sight = look.sight_m
+        names, categories = tables.names, tables.categories
         out = []
-        for k in range(n):
-            if own[k]:
+        for k, own in enumerate((actors[:n, R.A_KIND] < 0).tolist()):
+            if own:
                 continue
             g = rows[k]
-            box = g[L.LG_X0:L.LG_Y1 + 1]
-            has_box = box[0] == box[0]  # not nan
-            clipped = clip_box(box, cam.width, cam.height) if has_box else None
+            clipped = tuple(g[L.LG_CX0:L.LG_CY1 + 1]) if g[L.LG_CX0] == g[L.LG_CX0] else None
             visible = visible_n[k]
             covered = covered_n[k]
-            occl = 1.0 - visible / covered if covered else 1.0
             vb = vis[k]
-            distance = g[L.LG_DISTANCE]
             out.append(ActorLabel(
-                track_id=k, name=scene.names[k], kind=tables.names[kinds[k]],
-                category=tables.categories[kinds[k]],
-                in_view=clipped is not None and covered > 0,
-                amodal_box=clipped,
-                visible_box=(vb[0], vb[1], vb[2] + 1, vb[3] + 1) if visible else None,
-                visible_pixels=visible, unoccluded_pixels=covered, occlusion=float(occl),
-                truncation=truncation(box, clipped) if has_box else 1.0,
-                kitti_occluded=kitti_occluded(visible, occl),
-                dimensions_hwl=(height[k], width[k], length[k]),
-                location_xyz=tuple(g[L.LG_LX:L.LG_LZ + 1]), rotation_y=g[L.LG_ROTATION_Y],
-                alpha=g[L.LG_ALPHA], distance_m=distance,
-                visibility=math.exp(-3.0 * distance / sight),
-            ))
+                k, scene.names[k], names[kinds[k]], categories[kinds[k]],
+                clipped is not None and covered > 0, clipped,
+                (vb[0], vb[1], vb[2] + 1, vb[3] + 1) if visible else None, visible, covered,
+                g[L.LG_OCCLUSION], g[L.LG_TRUNCATION], int(g[L.LG_KITTI]),
+                (height[k], width[k], length[k]), tuple(g[L.LG_LX:L.LG_LZ + 1]),
+                g[L.LG_ROTATION_Y], g[L.LG_ALPHA], g[L.LG_DISTANCE], g[L.LG_VISIBILITY]))
         return tuple(out)
 
 

@@ -37,10 +37,11 @@ def make_scene(actors, ego=(20.0, -1.75, 0.0), time_s: float = 0.0) -> Scene:
     )
 
 
-def reference_amodal_box(camera: Camera, corners_world: np.ndarray):
+def reference_amodal_box(camera: Camera, corners_world: np.ndarray, to_image: bool = True):
     """Independent amodal box: clip each of the 6 box faces (as polygons) at the near
     plane with Sutherland-Hodgman, project what is left, take the extremes, clip to
-    the image. Returns None when nothing is in front of the camera or in the image."""
+    the image (unless not ``to_image``). Returns None when nothing is in front of the
+    camera or (clipped) in the image."""
     near = camera.spec.near_m
     pts = camera.to_camera(corners_world)
     faces = []
@@ -69,6 +70,8 @@ def reference_amodal_box(camera: Camera, corners_world: np.ndarray):
     uv = camera.project(np.array(kept))
     x0, y0 = uv.min(axis=0)
     x1, y1 = uv.max(axis=0)
+    if not to_image:
+        return (x0, y0, x1, y1)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, camera.width), min(y1, camera.height)
     if x1 <= x0 or y1 <= y0:
         return None

@@ -87,6 +87,54 @@ def _check_amodal(frame, corners) -> int:
     return checked
 
 
+def test_derived_label_numbers_follow_their_definitions_on_random_frames():
+    """Occlusion, KITTI level, truncation, distance and visibility, recomputed here from
+    the pixel counts, an independent projection and the box centre."""
+    looks = [NOON, make_look("fog", "dusk"), make_look("rain", "night")]
+    truncated = 0
+    for seed in range(12):
+        rng = np.random.default_rng(300 + seed)
+        scene = _random_scene(rng)
+        look = looks[seed % 3]
+        frame = RENDERER.render(scene, _random_camera(rng), look)
+        cam = frame.camera
+        corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
+                                    scene.height)
+        for lab in frame.labels:
+            visible, covered = lab.visible_pixels, lab.unoccluded_pixels
+            assert lab.occlusion == (1.0 - visible / covered if covered else 1.0)
+            expected_level = 3 if visible == 0 else (
+                0 if lab.occlusion <= 0.1 else (1 if lab.occlusion <= 0.5 else 2))
+            assert lab.kitti_occluded == expected_level
+            assert lab.in_view == (lab.amodal_box is not None and covered > 0)
+            centre = cam.to_camera(corners[lab.track_id]).mean(axis=0)
+            assert lab.distance_m == pytest.approx(float(np.linalg.norm(centre)), rel=1e-9)
+            assert lab.visibility == pytest.approx(look.visibility(lab.distance_m), rel=1e-12)
+            if lab.amodal_box is None:
+                assert lab.truncation == 1.0
+                continue
+            x0, y0, x1, y1 = reference_amodal_box(cam, corners[lab.track_id], to_image=False)
+            if (x1 - x0) * (y1 - y0) < 2000.0:
+                continue  # the reference is exact to ~0.5 px: compare areas of large boxes
+            cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, cam.width), min(y1, cam.height)
+            expected = 1.0 - (cx1 - cx0) * (cy1 - cy0) / ((x1 - x0) * (y1 - y0))
+            assert lab.truncation == pytest.approx(expected, abs=0.02)
+            truncated += lab.truncation > 0.05
+    assert truncated >= 3
+
+
+def test_labels_are_frozen_and_built_from_their_fields_in_order():
+    lab = RENDERER.render(make_scene([("car", 40.0, 1.75, 0.0)]), FRONT, NOON).labels[0]
+    names = [f.name for f in dataclasses.fields(lab)]
+    assert list(lab.to_dict()) == names
+    values = [getattr(lab, name) for name in names]
+    assert type(lab)(*values) == lab
+    assert type(lab)(**dict(zip(names, values, strict=True))) == lab
+    assert dataclasses.replace(lab, occlusion=0.5).occlusion == 0.5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lab.occlusion = 0.5
+
+
 def test_an_actor_reaching_behind_the_camera_gets_a_finite_near_clipped_box():
     # a bus beside the ego, reaching from behind the camera to in front of it
     scene = make_scene([("bus", 22.0, 1.75, 0.0)])
