@@ -129,46 +129,68 @@ def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noi
             noise_y):
     """Precipitation, vignette and sensor noise on an (H, 3 W) uint8 image, in place.
 
-    precip: uint8 opacity field of streaks or flakes, one byte per channel, at
-    least (H + precip_y) x (3 W + precip_x) (0 rows: none); a pixel is lightened
-    towards precip_level by its opacity (streaks catch the light). gain_x (3 W,)
-    and gain_y (H,) float32: separable vignette gains. noise: int8 field like
-    precip, added after the gain. Each pixel's channels take the field bytes at
-    (row + y, col + x): the callers shift the fields per frame. The loops read
-    contiguous slices only and the gain is applied in float32 (16 lanes a
-    vector), so they compile to SIMD code.
+    precip: uint8 opacity tile of streaks or flakes, wrapping round, one byte per
+    channel ((T, 3 T'), see effect_tile; 0 rows: none); a pixel is lightened towards
+    precip_level by its opacity (streaks catch the light). gain_x (3 W,) and gain_y
+    (H,) float32: separable vignette gains. noise: int8 tile like precip, added after
+    the gain. Image byte (row, col) takes the tile bytes at ((row + y) mod rows,
+    (col + x) mod columns): the callers shift the tiles per frame. A tile is a few
+    hundred kB, so it stays in cache; the loops read contiguous spans only and the gain
+    is applied in float32 (16 lanes a vector), so they compile to SIMD code.
     """
     h, w3 = image.shape
-    half = np.float32(0.5)
-    top = np.float32(255.0)
     level = np.float32(precip_level)
-    step = np.float32(1.0 / 256.0)
     for row in range(h):
         pixels = image[row]
         gy = gain_y[row]
-        grain = noise[row + noise_y, noise_x:noise_x + w3]
-        if precip.shape[0]:
-            opacity = precip[row + precip_y, precip_x:precip_x + w3]
-            for col in range(w3):
-                v = np.float32(pixels[col])
-                v += max(np.float32(0.0), (level - v) * (np.float32(opacity[col]) * step))
-                f = v * (gy * gain_x[col]) + np.float32(grain[col]) + half
-                pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
-        else:
-            for col in range(w3):
-                f = (np.float32(pixels[col]) * (gy * gain_x[col]) + np.float32(grain[col])
-                     + half)
-                pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
+        grain = noise[(row + noise_y) % noise.shape[0]]
+        if precip.shape[0] == 0:
+            col = 0
+            while col < w3:  # spans where the tile does not wrap round
+                g0 = (noise_x + col) % grain.shape[0]
+                n = min(w3 - col, grain.shape[0] - g0)
+                _span(pixels[col:col + n], gain_x[col:col + n], gy, grain[g0:g0 + n])
+                col += n
+            continue
+        opacity = precip[(row + precip_y) % precip.shape[0]]
+        col = 0
+        while col < w3:  # spans where neither tile wraps round
+            g0 = (noise_x + col) % grain.shape[0]
+            p0 = (precip_x + col) % opacity.shape[0]
+            n = min(w3 - col, grain.shape[0] - g0, opacity.shape[0] - p0)
+            _precip_span(pixels[col:col + n], opacity[p0:p0 + n], level, gain_x[col:col + n],
+                         gy, grain[g0:g0 + n])
+            col += n
 
 
-def effect_field(tile: np.ndarray, h: int, w: int) -> np.ndarray:
-    """A square wrap-around tile repeated to cover (H + P) x (W + P) pixels, one byte per
-    channel ((H + P, 3 (W + P))): any (H, W) window of it, at any shift in 0..P-1, is the
-    tile wrapped round (the effects kernel reads such windows)."""
-    p = tile.shape[0]
-    reps = (-(-(h + p) // p), -(-(w + p) // p))
-    field = np.tile(tile, reps)[:h + p, :w + p]
-    return np.ascontiguousarray(np.repeat(field, 3, axis=1))
+@inline_kernel
+def _span(pixels, gain_x, gy, grain):
+    half = np.float32(0.5)
+    top = np.float32(255.0)
+    for col in range(pixels.shape[0]):
+        f = np.float32(pixels[col]) * (gy * gain_x[col]) + np.float32(grain[col]) + half
+        pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
+
+
+@inline_kernel
+def _precip_span(pixels, opacity, level, gain_x, gy, grain):
+    half = np.float32(0.5)
+    top = np.float32(255.0)
+    step = np.float32(1.0 / 256.0)
+    for col in range(pixels.shape[0]):
+        v = np.float32(pixels[col])
+        v += max(np.float32(0.0), (level - v) * (np.float32(opacity[col]) * step))
+        f = v * (gy * gain_x[col]) + np.float32(grain[col]) + half
+        pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
+
+
+def effect_tile(tile: np.ndarray, width: int = 0) -> np.ndarray:
+    """A (T, T) wrap-around tile as the effects kernel reads it: each byte repeated for
+    the three channels ((T, 3 T)); a (1, 1) tile (a constant) as one row of ``width``
+    pixels instead, so a row is one span."""
+    if tile.shape == (1, 1) and width:
+        tile = np.broadcast_to(tile, (1, width))
+    return np.ascontiguousarray(np.repeat(tile, 3, axis=1))
 
 
 def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) -> np.ndarray:

@@ -50,7 +50,7 @@ from simdrive.world.maps import RoadMap
 
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
 BUFFER_SETS = 2  # output array sets kept per image size for reuse (Renderer._frame_buffers)
-MAX_EFFECT_FIELDS = 12  # noise and precipitation fields kept (_effect_field; 1-5 MB each)
+MAX_EFFECT_FIELDS = 12  # noise and precipitation tiles kept (_effect_field; ~200 kB each)
 
 
 @dataclass(frozen=True)
@@ -250,8 +250,8 @@ class Renderer:
                               h, w)
         gain_x, gain_y = _vignette(w, h, vignette)
         shift = _frame_shifts(self.seed, frame_seed)
-        p = max(1, precip.shape[0] - h)
-        q = max(1, grain.shape[0] - h)
+        p = max(1, precip.shape[0])
+        q = grain.shape[0]
         FN.effects(image.reshape(h, 3 * w), precip, int(shift[0] % p) * 3, int(shift[1] % p),
                    np.int32(level), gain_x, gain_y, grain, int(shift[2] % q) * 3,
                    int(shift[3] % q))
@@ -361,14 +361,15 @@ _FIELDS_LOCK = threading.Lock()
 
 
 def _effect_field(kind: str, intensity: float, seed: int, h: int, w: int) -> np.ndarray:
-    """The (read-only) effect field of a kind ("rain", "snow": precipitation opacity;
-    "noise": sensor grain of a renderer seed; "still": zeros) for an image size.
+    """The (read-only) effect tile of a kind ("rain", "snow": precipitation opacity;
+    "noise": sensor grain of a renderer seed; "still": zeros) as the effects kernel
+    reads it (FN.effect_tile; only "still" depends on the image width).
 
     Kept in a small cache shared by all renderers of the process (the least recently used
-    field goes first): a dataset worker makes a renderer per shard, and a field costs
-    about a millisecond to build.
+    tile goes first): a dataset worker makes a renderer per shard, and a precipitation
+    tile costs milliseconds to draw.
     """
-    key = (kind, intensity, seed, h, w)
+    key = (kind, intensity, seed, w if kind == "still" else 0)
     with _FIELDS_LOCK:
         field = _FIELDS.get(key)
         if field is not None:
@@ -381,7 +382,7 @@ def _effect_field(kind: str, intensity: float, seed: int, h: int, w: int) -> np.
         tile = np.zeros((1, 1), np.int8)
     else:
         tile = FN.precipitation_tile(kind, intensity, seed)
-    field = FN.effect_field(tile, h, w)
+    field = FN.effect_tile(tile, w)
     field.flags.writeable = False
     with _FIELDS_LOCK:
         _FIELDS[key] = field

@@ -102,3 +102,31 @@ def test_fast_vehicles_throw_up_spray_in_the_rain_only():
         changed = np.abs(moving.image.astype(int) - still.image.astype(int)).sum(axis=2) > 6
         assert changed.any() == expect_change
         assert moving.labels == still.labels
+
+
+def test_effects_read_their_tiles_wrapped_round_at_any_shift():
+    """The effects kernel against a numpy reference that tiles the noise and precipitation
+    tiles over the image (odd sizes, shifts that wrap mid-row and mid-column)."""
+    from simdrive.render import finish as FN
+
+    rng = np.random.default_rng(4)
+    noise = FN.effect_tile(rng.integers(-9, 10, (16, 16)).astype(np.int8))
+    precip = FN.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
+    for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True)):
+        image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
+        gain_x = rng.uniform(0.6, 1.0, 3 * w).astype(np.float32)
+        gain_y = rng.uniform(0.6, 1.0, h).astype(np.float32)
+        nx, ny = int(rng.integers(0, 16)) * 3, int(rng.integers(0, 16))
+        px, py = int(rng.integers(0, 8)) * 3, int(rng.integers(0, 8))
+        rows, cols = np.arange(h)[:, None], np.arange(3 * w)[None, :]
+        grain = noise[(rows + ny) % noise.shape[0], (cols + nx) % noise.shape[1]]
+        v = image.astype(np.float32)
+        used = precip if with_precip else np.zeros((0, 0), np.uint8)
+        if with_precip:
+            opacity = precip[(rows + py) % precip.shape[0], (cols + px) % precip.shape[1]]
+            v = v + np.maximum(np.float32(0), (np.float32(200) - v)
+                               * (opacity.astype(np.float32) * np.float32(1 / 256)))
+        f = v * (gain_y[:, None] * gain_x[None, :]) + grain.astype(np.float32) + np.float32(0.5)
+        expected = np.minimum(np.float32(255), np.maximum(np.float32(0), f)).astype(np.uint8)
+        FN.effects(image, used, px, py, np.int32(200), gain_x, gain_y, noise, nx, ny)
+        np.testing.assert_array_equal(image, expected)
