@@ -74,3 +74,26 @@ def test_a_run_killed_at_random_moments_resumes_to_the_identical_dataset(tmp_pat
     done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert tree(work / "ds") == tree(ref / "ds")
+
+
+def test_shards_run_opencv_on_one_thread_and_restore_its_setting(tmp_path, monkeypatch):
+    import cv2
+
+    import simdrive.dataset.shard as shard_module
+
+    seen = []
+    encode = shard_module.encode_image
+
+    def spy(*args, **kwargs):
+        seen.append(cv2.getNumThreads())
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(shard_module, "encode_image", spy)
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(2)
+    try:
+        assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+        assert seen and set(seen) == {1}
+        assert cv2.getNumThreads() == 2
+    finally:
+        cv2.setNumThreads(before)
