@@ -97,6 +97,8 @@ class Renderer:
         self._colour_buffers: dict[tuple[int, int, bool], np.ndarray] = {}
         self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
+        self._ground_scratches: dict[int, tuple[np.ndarray, ...]] = {}
+        self._ground_blocks: dict[tuple, np.ndarray] = {}
 
     def texture(self, surface: str) -> GroundTexture:
         if surface not in self._textures:
@@ -143,12 +145,11 @@ class Renderer:
         fog_lut = _fog_lut(look, not cam.orthographic)
         lights = light_rows(scene, look, cam, self._posts(cam))
         tex = self.texture(look.surface)
+        light_row, light_px, texels = self._ground_scratch(w)
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
-                    _sky_lut(look), np.uint8(SEMANTIC["sky"]), lights, fog_lut,
-                    np.zeros((3, (w - 1) // LIGHT_STEP + 2)),
-                    np.empty((3, w + LIGHT_STEP), np.int64), np.empty(w, np.uint32), colour,
-                    depth, inst, sem)
+                    _sky_lut(look), _SKY_SEM, lights, fog_lut, light_row, light_px, texels,
+                    colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
@@ -195,7 +196,25 @@ class Renderer:
             sets.append(arrays)
         return arrays
 
+    def _ground_scratch(self, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """draw_ground's workspaces for an image width (its light row is left zeroed)."""
+        if w not in self._ground_scratches:
+            self._ground_scratches[w] = (np.zeros((3, (w - 1) // LIGHT_STEP + 2)),
+                                         np.empty((3, w + LIGHT_STEP), np.int64),
+                                         np.empty(w, np.uint32))
+        return self._ground_scratches[w]
+
     def _ground_block(self, cam: Camera, look: Look, tex: GroundTexture) -> np.ndarray:
+        """draw_ground's parameters (read-only; kept per look, camera spec and texture)."""
+        key = (look, cam.spec, look.surface)
+        g = self._ground_blocks.get(key)
+        if g is None:
+            if len(self._ground_blocks) > 64:
+                self._ground_blocks.clear()
+            g = self._ground_blocks[key] = _frozen(self._new_ground_block(cam, look, tex))
+        return g
+
+    def _new_ground_block(self, cam: Camera, look: Look, tex: GroundTexture) -> np.ndarray:
         from simdrive.render import ground_pass as G
 
         g = np.zeros(G_COUNT)
@@ -393,6 +412,15 @@ def _effect_field(kind: str, intensity: float, seed: int, h: int, w: int) -> np.
 
 def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
                 stamp, stamp_base, unoccluded, extent) -> None:
+    R.draw_actors(m.triangles, m.role, m.start, m.count, ROLE_COLOURS, actors, cam.block(),
+                  _shade_block(look), lights, fog_lut, colour, depth, inst, sem, stamp,
+                  np.int64(stamp_base), unoccluded, extent, np.empty((R.WS_ROWS, 4)),
+                  np.empty(max(1, lights.shape[0]), np.int64))
+
+
+@lru_cache(maxsize=32)
+def _shade_block(look: Look) -> np.ndarray:
+    """The actor pass's shading parameters of a look (read-only)."""
     shade = np.zeros(R.SH_COUNT)
     shade[R.SH_AMBIENT:R.SH_AMBIENT + 3] = look.ambient
     shade[R.SH_SUN_DIR:R.SH_SUN_DIR + 3] = look.sun_dir
@@ -401,7 +429,12 @@ def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, dep
     shade[R.SH_FOG_SCALE] = FOG_LUT_PER_M
     shade[R.SH_HEAD_RGB:R.SH_HEAD_RGB + 3] = (255.0, 250.0, 235.0)
     shade[R.SH_TAIL_RGB:R.SH_TAIL_RGB + 3] = (255.0, 40.0, 30.0)
-    R.draw_actors(m.triangles, m.role, m.start, m.count, ROLE_COLOURS, actors, cam.block(),
-                  shade, lights, fog_lut, colour, depth, inst, sem, stamp, np.int64(stamp_base),
-                  unoccluded, extent, np.zeros((R.WS_ROWS, 4)),
-                  np.empty(max(1, lights.shape[0]), np.int64))
+    return _frozen(shade)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+_SKY_SEM = np.uint8(SEMANTIC["sky"])
