@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,21 +89,33 @@ def _extras(out_dir: Path, frame, split: str, stem: str, extras) -> dict:
     return files
 
 
+_CV_LOCK = threading.Lock()
+_cv_state = {"depth": 0, "before": 1}  # shards running in this process, and the setting to restore
+
+
 @contextlib.contextmanager
 def _opencv_single_threaded():
-    """OpenCV's own thread pool off while a shard runs (restored after).
+    """OpenCV's own thread pool off while shards run (the setting comes back when the last
+    shard running in this process ends; shards may run in several threads of a Dask
+    worker).
 
     Its colour conversions split a 640x360 image over threads that then wait by
     spinning: measured here, a one-worker run spent ~1 ms of CPU per frame in them
     for no gain in time, and with one worker per core they take CPU from the other
     workers. Shards are the parallel unit; each runs on one thread.
     """
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
+    with _CV_LOCK:
+        if _cv_state["depth"] == 0:
+            _cv_state["before"] = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _cv_state["depth"] += 1
     try:
         yield
     finally:
-        cv2.setNumThreads(before)
+        with _CV_LOCK:
+            _cv_state["depth"] -= 1
+            if _cv_state["depth"] == 0:
+                cv2.setNumThreads(_cv_state["before"])
 
 
 def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardResult:

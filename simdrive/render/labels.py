@@ -56,9 +56,13 @@ class ActorLabel:
     distance_m: float
     visibility: float
 
-    def __init__(self, track_id, name, kind, category, in_view, amodal_box, visible_box,
-                 visible_pixels, unoccluded_pixels, occlusion, truncation, kitti_occluded,
-                 dimensions_hwl, location_xyz, rotation_y, alpha, distance_m, visibility):
+    def __init__(self, track_id: int, name: str, kind: str, category: str, in_view: bool,
+                 amodal_box: tuple[float, float, float, float] | None,
+                 visible_box: tuple[int, int, int, int] | None, visible_pixels: int,
+                 unoccluded_pixels: int, occlusion: float, truncation: float,
+                 kitti_occluded: int, dimensions_hwl: tuple[float, float, float],
+                 location_xyz: tuple[float, float, float], rotation_y: float, alpha: float,
+                 distance_m: float, visibility: float) -> None:
         # frozen: the fields go into the instance dict in one step (a frozen dataclass's
         # own __init__ sets them one by one through object.__setattr__, 4x slower; a
         # frame makes one label per actor)

@@ -79,7 +79,11 @@ class Frame:
 
 
 class Renderer:
-    """Renders scenes of one road map. Keeps the map's ground textures and scratch buffers."""
+    """Renders scenes of one road map. Keeps the map's ground textures and scratch buffers.
+
+    Not thread-safe: its scratch buffers serve one frame at a time, so use one Renderer
+    per thread (they can share a road's textures through ``textures``).
+    """
 
     def __init__(self, road: RoadMap, options: RenderOptions | None = None, seed: int = 0,
                  textures: dict | None = None):

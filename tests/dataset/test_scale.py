@@ -97,3 +97,40 @@ def test_shards_run_opencv_on_one_thread_and_restore_its_setting(tmp_path, monke
         assert cv2.getNumThreads() == 2
     finally:
         cv2.setNumThreads(before)
+
+
+def test_shards_overlapping_in_threads_keep_opencv_on_one_thread_until_the_last_ends():
+    import threading
+
+    import cv2
+
+    from simdrive.dataset.shard import _opencv_single_threaded
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(3)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def first():
+        with _opencv_single_threaded():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second():
+        first_in.wait(10)
+        with _opencv_single_threaded():
+            second_in.set()
+            first_out.wait(10)
+            seen.append(cv2.getNumThreads())  # the first shard has ended, this one runs on
+
+    try:
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert seen == [1]
+        assert cv2.getNumThreads() == 3
+    finally:
+        cv2.setNumThreads(before)
