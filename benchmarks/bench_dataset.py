@@ -26,6 +26,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -69,21 +70,30 @@ def create_cost_us(folder: str, n: int = 300) -> float:
         return round((time.perf_counter() - t0) / n * 1e6, 1)
 
 
-def _render(out: Path, limit: int, workers: int) -> tuple[float, int]:
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its ended children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), \
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _render(out: Path, limit: int, workers: int) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process and its workers, frames) of a run."""
     from simdrive.dataset.options import DatasetOptions
     from simdrive.dataset.runner import render_dataset
 
     if out.exists():
         shutil.rmtree(out)
-    t0 = time.perf_counter()
+    c0, t0 = _cpu_s(), time.perf_counter()
     summary = render_dataset([SCENARIO], str(out), DatasetOptions(limit=limit, every=1),
                              workers=workers, quiet=True)
-    return time.perf_counter() - t0, summary.frames
+    return time.perf_counter() - t0, _cpu_s() - c0, summary.frames
 
 
 
-def _encode_bound(images: list[str], workers: int) -> float:
-    """Seconds to JPEG-encode the images on ``workers`` processes (decoding excluded)."""
+def _encode_bound(images: list[str], workers: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the encoding processes) to JPEG-encode the images on
+    ``workers`` processes (decoding excluded)."""
     pixels = [cv2.imread(p) for p in images]
     chunks = [pixels[k::workers] for k in range(workers)]
     ctx = multiprocessing.get_context("fork")
@@ -92,10 +102,10 @@ def _encode_bound(images: list[str], workers: int) -> float:
 
     def work(chunk):
         barrier.wait()
-        t0 = time.perf_counter()
+        c0 = time.process_time()
         for img in chunk:
             cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        done.put(time.perf_counter() - t0)
+        done.put(time.process_time() - c0)
 
     procs = [ctx.Process(target=work, args=(c,)) for c in chunks]
     for p in procs:
@@ -104,7 +114,8 @@ def _encode_bound(images: list[str], workers: int) -> float:
     barrier.wait()
     for p in procs:
         p.join()
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    return wall, sum(done.get() for _ in procs)
 
 
 def throughput(frames_wanted: int, scratch: str) -> list[dict]:
@@ -117,14 +128,19 @@ def throughput(frames_wanted: int, scratch: str) -> list[dict]:
             # a fresh folder per run, all deleted at the end: on this machine's virtual
             # disk, deleting thousands of files slows the file creations that follow
             out = Path(tmp) / f"ds{workers}"
-            seconds, frames = _render(out, limit, workers)
+            seconds, cpu, frames = _render(out, limit, workers)
             images = sorted(str(p) for p in (out / "images").rglob("*.jpg"))
-            bound = _encode_bound(images, workers)
+            bound, bound_cpu = _encode_bound(images, workers)
             rows.append({"workers": workers, "frames": frames,
                          "frames_per_s": round(frames / seconds, 1),
                          "encode_only_frames_per_s": round(len(images) / bound, 1),
                          "share_of_bound": round((frames / seconds) / (len(images) / bound),
-                                                 3)})
+                                                 3),
+                         # CPU per frame (all processes): less sensitive than wall time
+                         # to a busy host, though not immune
+                         "cpu_ms_per_frame": round(cpu / frames * 1e3, 3),
+                         "encode_only_cpu_ms_per_frame": round(bound_cpu / len(images) * 1e3,
+                                                               3)})
     return rows
 
 
@@ -195,10 +211,12 @@ def main() -> None:
         return
     print(f"scratch {disk['scratch']} ({disk['fs_type']} at {disk['mount']}): creating a "
           f"file takes {disk['file_create_us']} us")
-    print(f"{'workers':>7} {'frames':>7} {'frames/s':>9} {'encode-only/s':>14} {'share':>6}")
+    print(f"{'workers':>7} {'frames':>7} {'frames/s':>9} {'encode-only/s':>14} {'share':>6} "
+          f"{'CPU ms/frame':>13} {'encode CPU ms/frame':>20}")
     for r in rows:
         print(f"{r['workers']:>7} {r['frames']:>7} {r['frames_per_s']:>9} "
-              f"{r['encode_only_frames_per_s']:>14} {r['share_of_bound']:>6}")
+              f"{r['encode_only_frames_per_s']:>14} {r['share_of_bound']:>6} "
+              f"{r['cpu_ms_per_frame']:>13} {r['encode_only_cpu_ms_per_frame']:>20}")
     if mem:
         print(f"worker memory: {mem['rss_mb_after_warm_up']} MB at frame "
               f"{mem['warm_up_frames']:,}, {mem['rss_mb_at_end']} MB at frame "
