@@ -4,7 +4,7 @@
 
 Renders the dataset of the README's first command (the child between parked cars,
 first eight variants) into a temporary folder and keeps the mosaic of sample frames
-with their boxes that ``simdrive report`` draws (``report/samples.png``).
+with their boxes that ``simdrive report`` draws (``report/samples.jpg``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "dataset"
         render_dataset([str(SCENARIO)], str(out), DatasetOptions(limit=8), quiet=True)
-        mosaic = cv2.imread(str(out / "report" / "samples.png"))
+        mosaic = cv2.imread(str(out / "report" / "samples.jpg"))
     target = HERE / "dataset_samples.jpg"
     cv2.imwrite(str(target), mosaic, [cv2.IMWRITE_JPEG_QUALITY, 90])
     print(f"wrote {target}")
