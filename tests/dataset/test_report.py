@@ -1,0 +1,92 @@
+"""``simdrive report``: its numbers recounted from the dataset's own files, its coverage
+flags from the images' conditions, its plots readable images."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import pytest
+
+from simdrive.cli import main
+from simdrive.dataset.report import THIN_SHARE, write_report
+from simdrive.world.conditions import LIGHTINGS, WEATHERS
+
+PLOTS = ("boxes_per_class.png", "coverage.png", "box_height.png", "occlusion.png",
+         "truncation.png", "distance.png", "samples.jpg")
+
+
+def test_the_report_counts_what_the_dataset_holds(small_dataset, capsys):
+    dataset = small_dataset
+    assert main(["report", str(dataset)]) == 0  # the command rewrites render's report
+    assert "report.md" in capsys.readouterr().out
+    folder = dataset / "report"
+    for name in PLOTS:
+        image = cv2.imread(str(folder / name))
+        assert image is not None and image.size > 0, name
+    text = (folder / "report.md").read_text()
+    for name in PLOTS:
+        assert f"({name})" in text  # every picture is shown in report.md
+
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    coco = json.loads((dataset / "annotations" / "instances_train.json").read_text())
+    coco_val = json.loads((dataset / "annotations" / "instances_val.json").read_text())
+    annotations = coco["annotations"] + coco_val["annotations"]
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    images = manifest["images"]
+    variants = {(im["scenario"], im["variant"]) for im in images}
+    assert f"{len(images)} images, {len(annotations)} boxes, {len(variants)} variants." in text
+    rows = dict(re.findall(r"^\| (\w+) \| (\d+) \|$", text, re.M))
+    assert {k: int(v) for k, v in rows.items()} == \
+        dict(Counter(names[a["category_id"]] for a in annotations))
+
+    cells = {(im["scenario"], im["weather"], im["lighting"]) for im in images}
+    total = len({im["scenario"] for im in images}) * len(WEATHERS) * len(LIGHTINGS)
+    assert f"with no image): {total - len(cells)} of {total}." in text
+
+
+def _frame(scenario, weather, lighting, kind="car"):
+    box = {"keep": True, "kind": kind, "visible_box": [10, 10, 40, 30], "occlusion": 0.2,
+           "truncation": 0.0, "distance_m": 20.0}
+    return {"scenario": scenario, "variant": 0, "weather": weather, "lighting": lighting,
+            "image": "images/train/missing.jpg", "labels": [box]}
+
+
+def test_empty_and_thin_coverage_cells_are_flagged(tmp_path):
+    frames = [_frame("a", "clear", "noon") for _ in range(10)]
+    frames += [_frame("a", "rain", "night")]  # 1 image: under THIN_SHARE of the mean (5.5)
+    frames += [_frame("b", "fog", "dusk") for _ in range(6)]
+    assert 1 < THIN_SHARE * (17 / 3)
+    text = write_report(tmp_path, frames=frames).read_text()
+    total = 2 * len(WEATHERS) * len(LIGHTINGS)
+    assert f"with no image): {total - 3} of {total}." in text
+    present = {("a", "clear", "noon"), ("a", "rain", "night")}
+    first_missing = next(f"a in {w}/{lit}" for w in WEATHERS for lit in LIGHTINGS
+                         if ("a", w, lit) not in present)
+    assert f"Missing: {first_missing}" in text
+    thin = re.search(r"^Thin cells .*$", text, re.M).group(0)
+    assert "a in rain/night (1)" in thin
+    assert "clear/noon" not in thin and "fog/dusk" not in thin
+    assert "| car | 17 |" in text
+    assert cv2.imread(str(tmp_path / "report" / "samples.jpg")) is not None  # no images: blank
+
+
+def test_report_of_a_folder_that_is_no_dataset_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("not a dataset")
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "simdrive render" in err
+    assert not (tmp_path / "report").exists()
+
+
+@pytest.fixture
+def small_dataset(tmp_path_factory):
+    from tests.dataset.conftest import SMALL, render
+
+    cwd = tmp_path_factory.mktemp("report")
+    assert render(cwd, *SMALL, "--workers", "1", "--split", "train=0.5,val=0.5", "-o",
+                  "ds") == 0
+    return cwd / "ds"
