@@ -9,7 +9,6 @@ the folder of data.yaml; ``names`` by class index = actor kind id).
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 
 from simdrive.dataset.categories import class_index
