@@ -1,0 +1,108 @@
+"""Splits by variant (ratios, seed, never by frame) and the progress output of a run."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter, defaultdict
+
+import pytest
+
+from simdrive.dataset import progress as progress_module
+from simdrive.dataset.options import DatasetOptions
+from simdrive.dataset.plan import split_of
+from simdrive.dataset.progress import Progress
+from simdrive.scenario.build import Variant
+
+
+def _variants(n: int) -> list[Variant]:
+    return [Variant(scenario="s", file="s.yaml", content_hash="abc123", seed=7, index=k,
+                    values={}) for k in range(n)]
+
+
+def test_variants_fall_into_splits_at_the_asked_ratios_and_by_seed():
+    variants = _variants(4000)
+    options = DatasetOptions(split=(("train", 0.7), ("val", 0.2), ("test", 0.1)))
+    counts = Counter(split_of(v, options) for v in variants)
+    # binomial standard deviations at n = 4000: ~29, ~25, ~19 variants
+    assert abs(counts["train"] - 2800) < 120
+    assert abs(counts["val"] - 800) < 100
+    assert abs(counts["test"] - 400) < 80
+    again = [split_of(v, options) for v in variants]
+    assert again == [split_of(v, options) for v in variants]  # deterministic
+    other_seed = DatasetOptions(split=options.split, split_seed=1)
+    moved = sum(split_of(v, options) != split_of(v, other_seed) for v in variants)
+    assert moved > 1000  # a new split seed reshuffles (about 46% expected to move)
+
+
+def test_every_frame_of_a_variant_is_in_its_variants_split(dataset):
+    images = json.loads((dataset / "manifest.json").read_text())["images"]
+    splits = defaultdict(set)
+    for image in images:
+        splits[(image["scenario"], image["variant"])].add(image["split"])
+        assert image["file"].startswith(f"images/{image['split']}/")
+    assert len(splits) >= 2
+    assert all(len(s) == 1 for s in splits.values())
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def perf_counter(self):
+        return self.now
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = _Clock()
+    monkeypatch.setattr(progress_module, "time", fake)
+    return fake
+
+
+def test_a_terminal_gets_a_bar_with_rate_and_eta(clock):
+    out = _Terminal()
+    bar = Progress(100, stream=out)
+    bar.advance(0)  # the run starts: nothing done before it
+    clock.now += 2.0
+    bar.advance(20)  # 20 frames in 2 s: 10 frames/s, 80 left: 8 s
+    bar.close()
+    last = out.getvalue().split("\r")[-1]
+    assert last.startswith("[" + "#" * 6 + "-" * 24 + "] 20/100 frames")
+    assert "10.0 frames/s" in last and "ETA     8 s" in last
+    assert out.getvalue().endswith("\n")
+
+
+def test_a_resumed_run_counts_only_its_own_frames_in_the_rate(clock):
+    out = _Terminal()
+    bar = Progress(100, stream=out)
+    bar.advance(60)  # finished by an earlier run
+    clock.now += 4.0
+    bar.advance(20)
+    last = out.getvalue().split("\r")[-1]
+    assert "80/100 frames" in last and "5.0 frames/s" in last and "ETA     4 s" in last
+
+
+def test_a_log_gets_plain_lines_every_few_seconds_and_quiet_gets_nothing(clock):
+    log = io.StringIO()
+    bar = Progress(100, stream=log, every_s=5.0)
+    bar.advance(0)
+    for _ in range(9):  # one second and 10 frames each
+        clock.now += 1.0
+        bar.advance(10)
+    clock.now += 1.0
+    bar.advance(10)  # the last frames: always reported
+    lines = log.getvalue().splitlines()
+    assert lines[-1].startswith("rendered 100/100 frames (100%), 10.0 frames/s")
+    assert "\r" not in log.getvalue() and 2 <= len(lines) <= 4
+    quiet = io.StringIO()
+    silent = Progress(100, quiet=True, stream=quiet)
+    silent.advance(50)
+    silent.advance(50)
+    silent.close()
+    assert quiet.getvalue() == ""
