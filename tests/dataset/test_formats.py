@@ -198,3 +198,56 @@ def test_extras_hold_depth_in_millimetres_and_the_semantic_classes(dataset):
     assert road.any() and (depth[road] > 1000).all()
     legend = json.loads((dataset / "manifest.json").read_text())["semantic_legend"]
     assert {"id": 2, "name": "road"}.items() <= legend[2].items()
+
+
+def _kept(obj: dict) -> bool:
+    """The documented default box filter, written out from the README's definition."""
+    box = obj["visible_box"]
+    return (box is not None and obj["visible_pixels"] >= 25 and box[3] - box[1] >= 8
+            and obj["occlusion"] <= 0.9 and obj["visibility"] >= 0.05)
+
+
+def test_the_default_box_filter_decides_what_every_format_carries(dataset):
+    frames = _records(dataset)
+    kept = dropped_visible = 0
+    for split in ("train", "val"):
+        coco = json.loads((dataset / "annotations" / f"instances_{split}.json").read_text())
+        coco_ids = {(a["image_id"], a["track_id"]) for a in coco["annotations"]}
+        image_ids = {im["file_name"]: im["id"] for im in coco["images"]}
+        for f in (fr for fr in frames if fr["split"] == split):
+            image_id = image_ids[Path(f["image"]).name]
+            yolo = parse_yolo(dataset / "labels" / split / f"{f['stem']}.txt")
+            kitti = parse_kitti_label(dataset / "kitti" / split / "label_2" / f"{f['stem']}.txt")
+            wanted = [o for o in f["labels"] if _kept(o)]
+            assert [o["keep"] for o in f["labels"]] == [_kept(o) for o in f["labels"]]
+            assert len(yolo) == len(wanted)
+            assert sum(lab["type"] != "DontCare" for lab in kitti) == len(wanted)
+            # actors the filter drops but that show pixels: KITTI DontCare regions
+            shown = [o for o in f["labels"] if not _kept(o) and o["visible_box"] is not None]
+            assert sum(lab["type"] == "DontCare" for lab in kitti) == len(shown)
+            for o in f["labels"]:
+                assert ((image_id, o["track_id"]) in coco_ids) == _kept(o)
+            kept += len(wanted)
+            dropped_visible += len(shown)
+    assert kept > 20 and dropped_visible > 5  # both sides of the filter occur
+
+
+@pytest.mark.parametrize("field, value, keeps", [
+    ("visible_pixels", 24, False), ("visible_pixels", 25, True),
+    ("height", 7, False), ("height", 8, True),
+    ("occlusion", 0.91, False), ("occlusion", 0.9, True),
+    ("visibility", 0.049, False), ("visibility", 0.05, True),
+    ("visible_box", None, False),
+])
+def test_box_filter_thresholds_are_the_documented_defaults(field, value, keeps):
+    from types import SimpleNamespace
+
+    from simdrive.dataset.options import BoxFilter
+
+    label = dict(visible_pixels=400, visible_box=(10, 10, 50, 40), occlusion=0.3,
+                 visibility=0.8)
+    if field == "height":
+        label["visible_box"] = (10, 10, 50, 10 + value)
+    else:
+        label[field] = value
+    assert BoxFilter().keeps(SimpleNamespace(**label)) is keeps
