@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections import defaultdict
 from pathlib import Path
 
 import cv2
@@ -251,3 +252,26 @@ def test_box_filter_thresholds_are_the_documented_defaults(field, value, keeps):
     else:
         label[field] = value
     assert BoxFilter().keeps(SimpleNamespace(**label)) is keeps
+
+
+def test_several_cameras_png_images_and_a_subset_of_formats(tmp_path):
+    from tests.dataset.conftest import SMALL, render
+
+    assert render(tmp_path, *SMALL, "--cameras", "front,bev", "--image-format", "png",
+                  "--formats", "coco,yolo", "--workers", "1", "-o", "ds") == 0
+    ds = tmp_path / "ds"
+    assert not (ds / "kitti").exists()
+    assert (ds / "data.yaml").is_file() and list((ds / "annotations").glob("*.json"))
+    images = json.loads((ds / "manifest.json").read_text())["images"]
+    by_step = defaultdict(dict)
+    for im in images:
+        assert im["file"].endswith(".png")
+        data = (ds / im["file"]).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        mark = read_mark(data)
+        assert mark["synthetic"] is True and mark["camera"] == im["camera"]["name"]
+        pixels = cv2.imread(str(ds / im["file"]))
+        assert pixels.shape[:2] == (im["camera"]["height"], im["camera"]["width"])
+        by_step[(im["variant"], im["step"])][im["camera"]["name"]] = im
+    assert by_step and all(set(cams) == {"front", "bev"} for cams in by_step.values())
+    assert {im["camera"]["projection"] for im in images} == {"perspective", "orthographic"}
