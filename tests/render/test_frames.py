@@ -208,3 +208,40 @@ def test_a_preset_camera_name_works_on_any_scenario():
     rear = render_frame(spec, variant_at(spec, 0), 2.0, "rear")
     assert rear.camera.name == "rear" and rear.image.shape == (360, 640, 3)
     assert rear.camera.spec.yaw_deg == 180.0
+
+
+def test_the_overlay_draws_the_boxes_and_caption_and_nothing_else():
+    from simdrive.render.look import make_look
+    from simdrive.render.overlay import draw_labels
+    from simdrive.render.renderer import Renderer
+    from simdrive.scenario.cameras import PRESETS
+    from tests.render.helpers import ROAD, make_scene
+
+    frame = Renderer(ROAD, seed=1).render(make_scene([("car", 40.0, 1.75, 0.0)]),
+                                          PRESETS["front"], make_look("clear", "noon"))
+    (lab,) = frame.labels
+    before = frame.image.copy()
+    out = draw_labels(frame.image, frame.labels)
+    assert np.array_equal(frame.image, before)  # a copy is drawn on
+    changed = (out != frame.image).any(axis=-1)
+    h, w = changed.shape
+    allowed = np.zeros_like(changed)
+
+    def ring(box, margin=2):
+        """Pixels within ``margin`` of the outline drawn for ``box`` (its last pixel
+        column and row are x1 - 1 and y1 - 1; anti-aliasing reaches a pixel further)."""
+        x0, y0, x1, y1 = (int(np.floor(v)) for v in (box[0], box[1], box[2] - 1, box[3] - 1))
+        band = np.zeros_like(changed)
+        band[max(0, y0 - margin):y1 + margin + 1, max(0, x0 - margin):x1 + margin + 1] = True
+        band[y0 + margin + 1:y1 - margin, x0 + margin + 1:x1 - margin] = False
+        return band
+
+    allowed |= ring(lab.visible_box) | ring(lab.amodal_box)
+    x0, y0, x1, y1 = lab.visible_box
+    allowed[max(0, y0 - 20):y0 + 1, x0:min(w, x0 + 260)] = True  # the caption above the box
+    assert changed.any() and not (changed & ~allowed).any()
+    # the solid visible box: its outline pixels are drawn (anti-aliased, so most of them)
+    outline = np.zeros_like(changed)
+    outline[y0, x0:x1] = outline[y1 - 1, x0:x1] = True
+    outline[y0:y1, x0] = outline[y0:y1, x1 - 1] = True
+    assert changed[outline].mean() > 0.8
