@@ -21,6 +21,7 @@ from simdrive.render.texels import (
     ONE,
     ONE_I,
     bilinear_row,
+    bilinear_row_axis,
     bilinear_row_inside,
     nearest_row,
     nearest_row_inside,
@@ -54,8 +55,9 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
     light_row: (3, (W - 1) // LIGHT_STEP + 2) float64 zeros, a workspace left zeroed; light_px: (3,
-    W + LIGHT_STEP) int64 and texels: (W,) uint32 workspaces (texels must not overlap tex:
-    the fetches are table loads, see simdrive.core._jit). When the camera
+    W + LIGHT_STEP) int64 (also a row's texel strip, see bilinear_row_axis) and texels: (W,)
+    uint32 workspaces (neither may overlap tex: the fetches are table loads, see
+    simdrive.core._jit). When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
     """
@@ -137,8 +139,13 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     # borders, no pixel of the row needs clamping (same texels, fewer instructions)
     row_texels = texels[:w]
     inside = _inside(txi, tyi, sxi, syi, w - 1, wmax, hmax)
+    # light_px's first row holds the texel strip of an axis-aligned row (it is free
+    # until the lit-row code below)
     if magnified and inside:
-        bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
+        if not ((sxi == 0 or syi == 0)
+                and bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, light_px[0],
+                                      row_texels)):
+            bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
     elif magnified:
         bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, row_texels)
     elif inside:

@@ -5,14 +5,22 @@ tiles row by row, one 0xSSRRGGBB word per texel. Along an image row of a level
 camera the texel coordinates advance by a constant step; they are carried in fixed
 point with FRAC fractional bits. A row is fetched nearest-texel (mip levels) or
 filtered bilinearly (close up), with a faster variant for rows whose texels all lie
-inside the level.
+inside the level, and a faster one still for such rows whose path runs along a
+texture axis (a camera facing along a map axis: most frames of the scenario library).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simdrive.core._jit import inline_kernel, kernel, scratch_store, table_load
+from simdrive.core._jit import (
+    inline_kernel,
+    kernel,
+    restrict_load,
+    restrict_store,
+    scratch_store,
+    table_load,
+)
 
 FRAC = 24  # fractional bits of the fixed-point texel coordinates along a row
 ONE, ONE_I, HALF = float(1 << FRAC), 1 << FRAC, 1 << (FRAC - 1)
@@ -64,6 +72,60 @@ def bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, texels):
 
 
 @kernel
+def bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, strip, texels):
+    """bilinear_row_inside for a row whose texel path runs along a texture axis (sxi or
+    syi is 0); the same texels, read with fewer instructions. Returns False, having
+    done nothing, when ``strip`` (int64 workspace) is too short for the row's path.
+
+    Across the path the texel coordinate and its weight are the same for the whole
+    row: the texel pairs across the path, one per texel along it, are first copied
+    into ``strip`` (each pair one word), then every pixel blends two neighbouring
+    words of it instead of four texels found through the tiled layout.
+    """
+    n = texels.shape[0]
+    along_y = sxi == 0
+    fa = ((txi if along_y else tyi) - HALF) >> (FRAC - 8)
+    across = fa >> 8
+    w_across = fa & 255
+    start = (tyi if along_y else txi) - HALF
+    step = syi if along_y else sxi
+    first = (start >> (FRAC - 8)) >> 8
+    last = ((start + (n - 1) * step) >> (FRAC - 8)) >> 8
+    lo = min(first, last)
+    m = max(first, last) - lo + 2
+    if m > strip.shape[0]:
+        return False
+    # strip[j]: texel (across + 1) << 32 | texel (across), at lo + j along the path; the
+    # strip is read back under a restrict scope, never with table_load (see scratch_store);
+    # scopes 3 and 4: the ground kernel's light rows (ground_light) take 0-2
+    if along_y:
+        for j in range(m):
+            i0 = base + tiled(tiles_w, lo + j, across)
+            i1 = base + tiled(tiles_w, lo + j, across + 1)
+            scratch_store(strip, j, (np.int64(table_load(tex, i1)) << 32)
+                          | np.int64(table_load(tex, i0)))
+        for col in range(n):
+            f = (start + col * step) >> (FRAC - 8)
+            a = restrict_load(3, strip, (f >> 8) - lo)
+            b = restrict_load(3, strip, (f >> 8) - lo + 1)
+            restrict_store(4, texels, col, _blend(a & 0xFFFFFFFF, a >> 32, b & 0xFFFFFFFF,
+                                                  b >> 32, w_across, f & 255))
+    else:
+        for j in range(m):
+            i0 = base + tiled(tiles_w, across, lo + j)
+            i1 = base + tiled(tiles_w, across + 1, lo + j)
+            scratch_store(strip, j, (np.int64(table_load(tex, i1)) << 32)
+                          | np.int64(table_load(tex, i0)))
+        for col in range(n):
+            f = (start + col * step) >> (FRAC - 8)
+            a = restrict_load(3, strip, (f >> 8) - lo)
+            b = restrict_load(3, strip, (f >> 8) - lo + 1)
+            restrict_store(4, texels, col, _blend(a & 0xFFFFFFFF, b & 0xFFFFFFFF, a >> 32,
+                                                  b >> 32, f & 255, w_across))
+    return True
+
+
+@kernel
 def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
     """texels[col]: semantic byte of the texel under pixel col, colour filtered bilinearly
     over the 2 x 2 texels round it (texel centres at k + 0.5; 8-bit weights)."""
@@ -86,12 +148,17 @@ def bilinear_row(tex, base, tiles_w, wmax, hmax, txi, tyi, sxi, syi, texels):
 @inline_kernel
 def _filtered(tex, i00, dx, dy, wx, wy):
     """The texel word of a pixel: the 2 x 2 block at i00 (neighbours at +dx and +dy
-    words) blended bilinearly (weights wx, wy in 1/256), with the semantic byte of the
-    block's corner nearest the pixel centre (the texel under it)."""
-    p00 = np.int64(table_load(tex, i00))
-    p01 = np.int64(table_load(tex, i00 + dx))
-    p10 = np.int64(table_load(tex, i00 + dy))
-    p11 = np.int64(table_load(tex, i00 + dy + dx))
+    words) blended, see _blend."""
+    return _blend(np.int64(table_load(tex, i00)), np.int64(table_load(tex, i00 + dx)),
+                  np.int64(table_load(tex, i00 + dy)), np.int64(table_load(tex, i00 + dy + dx)),
+                  wx, wy)
+
+
+@inline_kernel
+def _blend(p00, p01, p10, p11, wx, wy):
+    """The texel word of a pixel from its 2 x 2 block (p01: the +x neighbour of p00,
+    p10 its +y neighbour) blended bilinearly (weights wx, wy in 1/256), with the
+    semantic byte of the block's corner nearest the pixel centre (the texel under it)."""
     top = p01 if wx >= 128 else p00
     bottom = p11 if wx >= 128 else p10
     under = bottom if wy >= 128 else top

@@ -67,3 +67,66 @@ def test_bilinear_packed_keeps_a_flat_colour():
         for wx, wy in ((0, 0), (255, 255), (128, 17)):
             c = np.int64(colour)
             assert bilinear_packed(c, c, c, c, wx, wy) == colour
+
+
+def _random_level(rng, h, w):
+    """A random level in the tiled layout (tex, tiles_w) and its plain (h, w) words."""
+    from simdrive.render.ground import _pack_tiled
+
+    rgb = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+    sem = rng.integers(0, 12, (h, w)).astype(np.uint8)
+    plain = ((sem.astype(np.int64) << 24) | (rgb[..., 0].astype(np.int64) << 16)
+             | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2])
+    return _pack_tiled(rgb, sem), (w + 7) // 8, plain
+
+
+def _reference_row(plain, txi, tyi, sxi, syi, n):
+    """Bilinear texel words of a row from the plain texel image (texel centres at
+    k + 0.5, 8-bit weights, the semantic byte of the texel under the pixel)."""
+    from simdrive.render.texels import FRAC, HALF
+
+    out = []
+    for col in range(n):
+        fx = (txi + col * sxi - HALF) >> (FRAC - 8)
+        fy = (tyi + col * syi - HALF) >> (FRAC - 8)
+        x0, y0, wx, wy = fx >> 8, fy >> 8, fx & 255, fy & 255
+        block = [int(plain[y0 + dy, x0 + dx]) for dy in (0, 1) for dx in (0, 1)]
+        under = block[(2 if wy >= 128 else 0) + (1 if wx >= 128 else 0)]
+        out.append((under & 0xFF000000)
+                   | int(bilinear_packed(*(np.int64(b & 0xFFFFFF) for b in block), wx, wy)))
+    return np.array(out, np.uint32)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bilinear_rows_match_a_plain_reference_and_the_axis_path_matches_exactly(seed):
+    """Close-up ground rows: the general row fetch against a reference on the untiled
+    texels, and the axis-aligned fast path (texel strips) against the general one,
+    along x and along y, forwards and backwards, across tile borders."""
+    from simdrive.render.texels import ONE, bilinear_row_axis, bilinear_row_inside
+
+    rng = np.random.default_rng(seed)
+    h, w, n = 131, 150, 97
+    tex, tiles_w, plain = _random_level(rng, h, w)
+    strip = np.zeros(n + 8, np.int64)
+    for _ in range(60):
+        along_y = bool(rng.integers(2))
+        step = rng.uniform(0.02, 0.99) * rng.choice([-1.0, 1.0])
+        span = abs(step) * (n - 1)
+        across = rng.uniform(2.0, (w if along_y else h) - 3.0)
+        first = rng.uniform(2.0 + (span if step < 0 else 0.0),
+                            (h if along_y else w) - 3.0 - (span if step > 0 else 0.0))
+        sxi, syi = (0, int(round(step * ONE))) if along_y else (int(round(step * ONE)), 0)
+        txi, tyi = ((int(across * ONE), int(first * ONE)) if along_y
+                    else (int(first * ONE), int(across * ONE)))
+        expected = _reference_row(plain, txi, tyi, sxi, syi, n)
+        general = np.zeros(n, np.uint32)
+        bilinear_row_inside(tex, 0, tiles_w, txi, tyi, sxi, syi, general)
+        np.testing.assert_array_equal(general, expected)
+        fast = np.zeros(n, np.uint32)
+        assert bilinear_row_axis(tex, 0, tiles_w, txi, tyi, sxi, syi, strip, fast)
+        np.testing.assert_array_equal(fast, expected)
+    # a strip too short for the path: nothing written, the caller takes the general path
+    untouched = np.full(n, 7, np.uint32)
+    assert not bilinear_row_axis(tex, 0, tiles_w, int(3.0 * ONE), int(3.0 * ONE), 0,
+                                 int(0.9 * ONE), np.zeros(4, np.int64), untouched)
+    assert (untouched == 7).all()
