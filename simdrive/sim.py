@@ -218,7 +218,6 @@ class Simulation:
         work = n_worlds * b.fstate.shape[2] * n_steps
         chunks = min(n_worlds, workers * SLICES_PER_THREAD,
                      max(workers, work // MIN_SLICE_AGENT_STEPS)) if workers > 1 else 1
-        bounds = np.linspace(0, n_worlds, chunks + 1).astype(int)
 
         def run(lo: int, hi: int) -> None:
             rec = record[:, lo:hi] if record.shape[0] else record
@@ -232,6 +231,7 @@ class Simulation:
         if chunks <= 1:
             run(0, n_worlds)
             return
+        bounds = np.linspace(0, n_worlds, chunks + 1).astype(int)
         # the kernel releases the GIL; each slice of worlds is stepped by one thread
         with ThreadPoolExecutor(workers) as pool:
             slices = zip(bounds[:-1], bounds[1:], strict=True)
