@@ -143,21 +143,21 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
         e0 += d0 * lo
         e1 += d1 * lo
         e2 += d2 * lo
-        # whole-row views and scoped accesses: the span loops compile to SIMD code
+        # whole-row views and scoped accesses: the span loop compiles to SIMD code; one
+        # loop for the stamps and the pixels (two cost a second loop set-up a row:
+        # spans are short, ~6 pixels on average)
         c0 = cmin + lo
-        if counted:
-            stamp_row = stamp[row]
-            fresh = 0
-            for i in range(hi - lo + 1):
-                fresh += restrict_load(_STAMP, stamp_row, c0 + i) != stamp_value
-                restrict_store(_STAMP, stamp_row, c0 + i, stamp_value)
-            unoccluded[a] += fresh
         colour_row, depth_row, inst_row, sem_row = colour[row], depth[row], inst[row], sem[row]
+        stamp_row = stamp[row]
         # the interpolated 1/z (z orthographic) is linear along the row
         q0 = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
         dq = (d0 * z0 + d1 * z1 + d2 * z2) * inv_area
+        fresh = 0
         for i in range(hi - lo + 1):
             col = c0 + i
+            if counted:
+                fresh += restrict_load(_STAMP, stamp_row, col) != stamp_value
+                restrict_store(_STAMP, stamp_row, col, stamp_value)
             q = q0 + dq * i
             z = q if ortho else 1.0 / q
             if restrict_load(_INST, inst_row, col) == -1 or \
@@ -170,6 +170,8 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
                 restrict_store(_DEPTH, depth_row, col, z)
                 restrict_store(_INST, inst_row, col, inst_value)
                 restrict_store(_SEM, sem_row, col, sem_value)
+        if counted:  # (scenery rows lie past the end of unoccluded)
+            unoccluded[a] += fresh
 
 
 @inline_kernel
