@@ -54,7 +54,7 @@ W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(1
 WS_ROWS = 12
 
 # restrict scopes of the arrays _raster_triangle reads and writes (all distinct)
-_COLOUR, _DEPTH, _INST, _SEM, _STAMP, _FOG = range(6)
+_COLOUR, _DEPTH, _INST, _SEM, _STAMP, _FOG, _TABLE = range(7)
 
 SUB = 16  # sub-pixel steps of the fixed-point edge functions
 _MAX_CLIP = 4
@@ -84,12 +84,14 @@ def _preferred(dx, dy):
 @kernel
 def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_lut,
                      colour, depth, inst, sem, stamp, stamp_value, counted, unoccluded, a,
-                     inst_value, sem_value, extent):
+                     inst_value, sem_value, extent, table):
     """Fill one projected triangle (px, py in px; pz = 1/z perspective or z orthographic);
     widen extent[a] (col0, row0, col1, row1, inclusive) to the pixels it covers.
 
-    colour, depth, inst, sem, stamp and fog_lut are accessed under restrict scopes (the
-    span loops compile to SIMD code): they must be distinct arrays, not views of one
+    table: a (fog_lut.shape[0],) uint32 workspace: the triangle's packed colour in each fog
+    bin its depths can fall in (computed once per triangle instead of once per pixel).
+    colour, depth, inst, sem, stamp, fog_lut and table are accessed under restrict scopes
+    (the span loop compiles to SIMD code): they must be distinct arrays, not views of one
     another."""
     h, w = colour.shape
     x0 = int(round(px[0] * SUB))
@@ -125,6 +127,18 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
     d1 = -(y0 - y2) * SUB
     d2 = -(y1 - y0) * SUB
     last_bin = fog_lut.shape[0] - 1
+    # the fog bins of the triangle's depth range (interpolated depths lie between the
+    # vertices'), widened by a bin either side against rounding: each pixel then looks its
+    # colour up, the same colour it would compute from its bin
+    qa, qb = min(z0, z1, z2), max(z0, z1, z2)
+    za, zb = (qa, qb) if ortho else (1.0 / qb, 1.0 / qa)
+    k0 = max(0, min(int(za * fog_scale), last_bin) - 1)
+    k1 = min(last_bin, min(int(zb * fog_scale), last_bin) + 1)
+    for k in range(k0, k1 + 1):
+        f = fog_lut[k]
+        table[k - k0] = pack_rgb(colour_r + (fr - colour_r) * f, colour_g + (fg - colour_g) * f,
+                                 colour_b + (fb - colour_b) * f)
+    n_table = k1 - k0
     for row in range(rmin, rmax + 1):
         py_s = row * SUB + SUB // 2
         px_s = cmin * SUB + SUB // 2
@@ -162,11 +176,8 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
             z = q if ortho else 1.0 / q
             if restrict_load(_INST, inst_row, col) == -1 or \
                     z < restrict_load(_DEPTH, depth_row, col):
-                f = restrict_load(_FOG, fog_lut, min(int(z * fog_scale), last_bin))
-                restrict_store(_COLOUR, colour_row, col,
-                               pack_rgb(colour_r + (fr - colour_r) * f,
-                                        colour_g + (fg - colour_g) * f,
-                                        colour_b + (fb - colour_b) * f))
+                k = min(max(min(int(z * fog_scale), last_bin) - k0, 0), n_table)
+                restrict_store(_COLOUR, colour_row, col, restrict_load(_TABLE, table, k))
                 restrict_store(_DEPTH, depth_row, col, z)
                 restrict_store(_INST, inst_row, col, inst_value)
                 restrict_store(_SEM, sem_row, col, sem_value)
@@ -189,11 +200,11 @@ def _span(e, d, lo, hi):
 @kernel
 def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, shade, lights,
                 fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent, ws,
-                near_lights):
+                near_lights, table):
     """Rasterize every actor's mesh into the frame buffers (see module doc).
 
-    ws: (WS_ROWS, 4) float64 and near_lights: (max(K, 1),) int64 workspaces (kernels here
-    never allocate).
+    ws: (WS_ROWS, 4) float64, near_lights: (max(K, 1),) int64 and table: (fog_lut.shape[0],)
+    uint32 workspaces (kernels here never allocate).
 
     tri: (T, 3, 3) normalised mesh triangles; role: (T,) colour roles;
     actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,) int64, add-to;
@@ -284,7 +295,7 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                 px[2], py[2], pz[2] = qx[k + 1], qy[k + 1], qz[k + 1]
                 _raster_triangle(px, py, pz, r, g, b, cam, shade, fog_lut, colour, depth,
                                  inst, sem, stamp, stamp_value, counted, unoccluded, a,
-                                 inst_value, sem_value, extent)
+                                 inst_value, sem_value, extent, table)
 
 
 @kernel

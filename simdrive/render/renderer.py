@@ -419,7 +419,8 @@ def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, dep
     R.draw_actors(m.triangles, m.role, m.start, m.count, ROLE_COLOURS, actors, cam.block(),
                   _shade_block(look), lights, fog_lut, colour, depth, inst, sem, stamp,
                   np.int64(stamp_base), unoccluded, extent, np.empty((R.WS_ROWS, 4)),
-                  np.empty(max(1, lights.shape[0]), np.int64))
+                  np.empty(max(1, lights.shape[0]), np.int64),
+                  np.empty(fog_lut.shape[0], np.uint32))
 
 
 @lru_cache(maxsize=32)
