@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -78,27 +78,22 @@ class Camera:
     @cached_property
     def position(self) -> np.ndarray:
         """Optical centre in the world, m (for the bird's-eye camera: above the view centre)."""
-        s = self.spec
-        off = _rot_z(self.mount_heading) @ np.array([s.x, s.y, 0.0])
-        return _frozen(np.array([self.mount_x + off[0], self.mount_y + off[1], s.z]))
+        off = _mount_offset(self.spec, self.mount_heading)
+        return _frozen(np.array([self.mount_x + off[0], self.mount_y + off[1], self.spec.z]))
 
-    @cached_property
+    @property
     def rotation(self) -> np.ndarray:
         """R (3x3): camera = R @ (world - position)."""
-        s = self.spec
-        axes = (_rot_z(self.mount_heading + math.radians(s.yaw_deg))
-                @ _rot_y(math.radians(s.pitch_deg)) @ _rot_x(math.radians(s.roll_deg)))
-        return _frozen(ISO_TO_KITTI @ axes.T)
+        return _rotations(self.spec, self.mount_heading)[0]
 
-    @cached_property
+    @property
     def level_rotation(self) -> np.ndarray:
         """World to the camera's level frame: KITTI axes with pitch and roll removed.
 
         This is the "rectified" frame of KITTI labels: y points straight down, so an
         upright box turns about y only (rotation_y).
         """
-        return _frozen(ISO_TO_KITTI @ _rot_z(self.mount_heading
-                                             + math.radians(self.spec.yaw_deg)).T)
+        return _rotations(self.spec, self.mount_heading)[1]
 
     @cached_property
     def kitti_projection(self) -> np.ndarray:
@@ -119,15 +114,10 @@ class Camera:
         m[:3, 3] = -r @ self.position
         return _frozen(m)
 
-    @cached_property
+    @property
     def intrinsics(self) -> np.ndarray:
         """3x3 camera-to-image matrix (perspective: divide by z after it)."""
-        if self.orthographic:
-            k = 1.0 / self.spec.metres_per_pixel
-            return _frozen(np.array([[k, 0.0, self.spec.width / 2],
-                                     [0.0, k, self.spec.height / 2], [0.0, 0.0, 1.0]]))
-        fx, fy, cx, cy = focal_px(self.spec)
-        return _frozen(np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]]))
+        return _intrinsics(self.spec)
 
     def to_camera(self, points_world: np.ndarray) -> np.ndarray:
         """(..., 3) world points (m) -> camera coordinates (m)."""
@@ -187,3 +177,32 @@ class Camera:
         dx, dy = p[0] - x, p[1] - y
         along, across = c * dx + s * dy, -s * dx + c * dy
         return abs(along) <= length / 2 and abs(across) <= width / 2 and 0 <= p[2] <= height
+
+
+# A camera's orientation and intrinsics depend on its spec and its mount's heading only,
+# which stay the same from frame to frame while the mount drives straight: computed once
+# (numpy on 3 x 3 matrices costs ~10 us a frame) and shared, read-only.
+@lru_cache(maxsize=256)
+def _rotations(spec: CameraSpec, heading: float) -> tuple[np.ndarray, np.ndarray]:
+    """(rotation, level_rotation) of Camera."""
+    axes = (_rot_z(heading + math.radians(spec.yaw_deg))
+            @ _rot_y(math.radians(spec.pitch_deg)) @ _rot_x(math.radians(spec.roll_deg)))
+    return (_frozen(ISO_TO_KITTI @ axes.T),
+            _frozen(ISO_TO_KITTI @ _rot_z(heading + math.radians(spec.yaw_deg)).T))
+
+
+@lru_cache(maxsize=256)
+def _mount_offset(spec: CameraSpec, heading: float) -> tuple[float, float]:
+    """The camera's (x, y) offset from its mount's centre in the world, m."""
+    off = _rot_z(heading) @ np.array([spec.x, spec.y, 0.0])
+    return float(off[0]), float(off[1])
+
+
+@lru_cache(maxsize=64)
+def _intrinsics(spec: CameraSpec) -> np.ndarray:
+    if spec.projection == "orthographic":
+        k = 1.0 / spec.metres_per_pixel
+        return _frozen(np.array([[k, 0.0, spec.width / 2], [0.0, k, spec.height / 2],
+                                 [0.0, 0.0, 1.0]]))
+    fx, fy, cx, cy = focal_px(spec)
+    return _frozen(np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]]))
