@@ -97,31 +97,25 @@ def bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, strip, texels):
         return False
     # strip[j]: texel (across + 1) << 32 | texel (across), at lo + j along the path; the
     # strip is read back under a restrict scope, never with table_load (see scratch_store);
-    # scopes 3 and 4: the ground kernel's light rows (ground_light) take 0-2
-    if along_y:
-        for j in range(m):
-            i0 = base + tiled(tiles_w, lo + j, across)
-            i1 = base + tiled(tiles_w, lo + j, across + 1)
-            scratch_store(strip, j, (np.int64(table_load(tex, i1)) << 32)
-                          | np.int64(table_load(tex, i0)))
-        for col in range(n):
-            f = (start + col * step) >> (FRAC - 8)
-            a = restrict_load(3, strip, (f >> 8) - lo)
-            b = restrict_load(3, strip, (f >> 8) - lo + 1)
-            restrict_store(4, texels, col, _blend(a & 0xFFFFFFFF, a >> 32, b & 0xFFFFFFFF,
-                                                  b >> 32, w_across, f & 255))
-    else:
-        for j in range(m):
-            i0 = base + tiled(tiles_w, across, lo + j)
-            i1 = base + tiled(tiles_w, across + 1, lo + j)
-            scratch_store(strip, j, (np.int64(table_load(tex, i1)) << 32)
-                          | np.int64(table_load(tex, i0)))
-        for col in range(n):
-            f = (start + col * step) >> (FRAC - 8)
-            a = restrict_load(3, strip, (f >> 8) - lo)
-            b = restrict_load(3, strip, (f >> 8) - lo + 1)
-            restrict_store(4, texels, col, _blend(a & 0xFFFFFFFF, b & 0xFFFFFFFF, a >> 32,
-                                                  b >> 32, f & 255, w_across))
+    # scopes 3 and 4: the ground kernel's light rows (ground_light) take 0-2. The branches
+    # on along_y are the same for the whole row (LLVM takes them out of the loops).
+    for j in range(m):
+        i0 = base + (tiled(tiles_w, lo + j, across) if along_y
+                     else tiled(tiles_w, across, lo + j))
+        i1 = base + (tiled(tiles_w, lo + j, across + 1) if along_y
+                     else tiled(tiles_w, across + 1, lo + j))
+        scratch_store(strip, j, (np.int64(table_load(tex, i1)) << 32)
+                      | np.int64(table_load(tex, i0)))
+    for col in range(n):
+        f = (start + col * step) >> (FRAC - 8)
+        a = restrict_load(3, strip, (f >> 8) - lo)
+        b = restrict_load(3, strip, (f >> 8) - lo + 1)
+        # a, b: the texel pairs across the path at path texels k and k + 1
+        if along_y:  # across is x: a = (p00, p01), b = (p10, p11)
+            word = _blend(a & 0xFFFFFFFF, a >> 32, b & 0xFFFFFFFF, b >> 32, w_across, f & 255)
+        else:  # across is y: a = (p00, p10), b = (p01, p11)
+            word = _blend(a & 0xFFFFFFFF, b & 0xFFFFFFFF, a >> 32, b >> 32, f & 255, w_across)
+        restrict_store(4, texels, col, word)
     return True
 
 
