@@ -100,10 +100,16 @@ class Camera:
         """3x4 P: image = P @ [X; 1] for X in the level frame (KITTI's calib P2).
 
         The camera's pitch and roll are folded into P, so KITTI tools that project
-        label boxes with P land exactly on the image.
+        label boxes with P land exactly on the image. For the orthographic bird's-eye
+        camera P is affine (its last row is 0 0 0 1: the image point needs no division
+        by depth), which the same tools' ``P @ X`` then divide-by-the-third-row follow.
         """
         rect_to_cam = self.rotation @ self.level_rotation.T
-        return _frozen(self.intrinsics @ np.hstack([rect_to_cam, np.zeros((3, 1))]))
+        k = self.intrinsics
+        if self.orthographic:
+            top = np.hstack([k[:2, :2] @ rect_to_cam[:2], k[:2, 2:3]])
+            return _frozen(np.vstack([top, [0.0, 0.0, 0.0, 1.0]]))
+        return _frozen(k @ np.hstack([rect_to_cam, np.zeros((3, 1))]))
 
     @cached_property
     def extrinsics(self) -> np.ndarray:

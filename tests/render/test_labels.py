@@ -241,12 +241,22 @@ def test_the_bird_eye_view_top_face_covers_exactly_the_pixels_inside_it():
     assert (frame.mask(crate.track_id) == inside).all()
 
 
-def test_kitti_3d_box_reprojects_onto_the_amodal_box():
+@pytest.mark.parametrize("camera", ["pitched_front", "rear", "bev"])
+def test_kitti_3d_box_reprojects_onto_the_amodal_box(camera):
+    # the rear camera looks back (yaw 180); the bird's-eye camera is orthographic
     scene = make_scene([("car", 40.0, 1.75, math.pi), ("truck", 35.0, -5.0, 0.4),
-                        ("adult", 28.0, 4.0, 1.2)])
-    frame = RENDERER.render(scene, dataclasses.replace(FRONT, pitch_deg=7.0, roll_deg=-3.0), NOON)
+                        ("adult", 28.0, 4.0, 1.2), ("van", 12.0, -1.75, 0.1),
+                        ("dog", 22.0, 3.0, 2.0),
+                        ("adult", 8.0, 3.5, 0.3)])
+    spec = (dataclasses.replace(FRONT, pitch_deg=7.0, roll_deg=-3.0)
+            if camera == "pitched_front" else PRESETS[camera])
+    frame = RENDERER.render(scene, spec, NOON)
     p2 = frame.camera.kitti_projection
+    checked = 0
     for lab in frame.labels:
+        if lab.amodal_box is None:
+            continue  # out of this camera's view
+        checked += 1
         h, w, length = lab.dimensions_hwl
         x, y, z = lab.location_xyz
         ry = lab.rotation_y
@@ -264,6 +274,7 @@ def test_kitti_3d_box_reprojects_onto_the_amodal_box():
         np.testing.assert_allclose(lab.amodal_box, box, atol=1e-6)
         assert lab.alpha == pytest.approx(
             (ry - math.atan2(x, z) + math.pi) % (2 * math.pi) - math.pi)
+    assert checked >= 2
 
 
 def test_weather_and_light_change_pixels_but_never_labels():
