@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -39,10 +40,18 @@ def _validate(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _check_at_least(*checks: tuple[str, int | None, int]) -> None:
+    """SimdriveError for the first (option, value, least) whose given value is too small."""
+    for name, value, low in checks:
+        if value is not None and value < low:
+            raise SimdriveError(f"{name} must be at least {low}", found=value)
+
+
 def _variants(args: argparse.Namespace) -> int:
     from simdrive.scenario.build import variants
     from simdrive.scenario.runner import load_scenario
 
+    _check_at_least(("--limit", args.limit, 1))
     spec = load_scenario(args.path)
     for v in variants(spec, args.limit):
         if args.json:
@@ -61,6 +70,7 @@ def _simulate(args: argparse.Namespace) -> int:
     from simdrive.scenario.runner import simulate_variants
     from simdrive.scenario.source import load_variants
 
+    _check_at_least(("--limit", args.limit, 1), ("--workers", args.workers, 1))
     spec, chosen = load_variants(args.path, args.limit)  # a scenario or a found file
     t0 = time.perf_counter()
     results = simulate_variants(spec, chosen, threads=args.workers)
@@ -158,6 +168,7 @@ def _search(args: argparse.Namespace) -> int:
     from simdrive.search.plots import write_search_figure
     from simdrive.search.run import check_settings, search
 
+    _check_at_least(("--workers", args.workers, 1))
     spec = load_scenario(args.path)
     objective = parse_objective(spec, args.objective, score=args.score, threshold=args.threshold)
     check_settings(method=args.method, budget=args.budget, keep=args.keep,
@@ -215,10 +226,14 @@ def _render(args: argparse.Namespace) -> int:
     if args.image_format not in IMAGE_FORMATS:
         raise SimdriveError("unknown --image-format", expected="jpg or png",
                             found=args.image_format)
-    for name, value, low in (("--every", args.every, 1), ("--limit", args.limit, 1),
-                             ("--workers", args.workers, 1)):
-        if value is not None and value < low:
-            raise SimdriveError(f"{name} must be at least {low}", found=value)
+    _check_at_least(("--every", args.every, 1), ("--limit", args.limit, 1),
+                    ("--workers", args.workers, 1), ("--min-pixels", args.min_pixels, 0),
+                    ("--min-height", args.min_height, 0))
+    for name, value in (("--max-occlusion", args.max_occlusion),
+                        ("--min-visibility", args.min_visibility)):
+        if not 0.0 <= value <= 1.0:
+            raise SimdriveError(f"{name} is a share", expected="a number from 0 to 1",
+                                found=value)
     options = DatasetOptions(
         formats=parse_list(args.formats, FORMATS, "format") or FORMATS,
         cameras=tuple(c.strip() for c in args.cameras.split(",") if c.strip()) or None
@@ -402,10 +417,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # here, so a closed pipe is seen below, not at exit
+        return code
     except SimdriveError as error:
         print(f"simdrive: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (``simdrive variants ... | head``): stop quietly, as a tool
+        # killed by SIGPIPE would; stdout goes to /dev/null so the interpreter's final
+        # flush does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from simdrive.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,27 @@ def test_simulate_prints_outcomes_and_a_summary(capsys):
     assert len(out) == 4
     assert "min TTC" in out[0] and ("kept" in out[0] or "dropped" in out[0])
     assert out[-1].startswith("3 variants simulated")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["variants", SCENARIO, "--limit", "-1"], "--limit must be at least 1"),
+    (["simulate", SCENARIO, "--limit", "0"], "--limit must be at least 1"),
+    (["simulate", SCENARIO, "--workers", "0"], "--workers must be at least 1"),
+])
+def test_counts_below_one_are_refused(capsys, args, message):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    # simdrive variants ... | head -1: the pipe closes before the command writes
+    proc = subprocess.Popen([sys.executable, "-m", "simdrive", "variants", SCENARIO],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141
+    assert err == ""
 
 
 def test_missing_file_is_a_clean_error_from_the_real_command(tmp_path):

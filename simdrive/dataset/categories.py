@@ -6,9 +6,13 @@ from simdrive.world.actors import actor_kind, actor_kinds
 
 KITTI_TYPES = {"car": "Car", "van": "Van", "truck": "Truck", "bus": "Bus",
                "motorcycle": "Motorcycle", "cyclist": "Cyclist", "adult": "Pedestrian",
-               "child": "Child", "dog": "Dog", "deer": "Deer", "kangaroo": "Kangaroo",
+               "child": "Pedestrian", "dog": "Dog", "deer": "Deer", "kangaroo": "Kangaroo",
                "tyre": "Tyre", "debris": "Debris"}
-"""KITTI type strings: KITTI's own where it has one (Car, Van, Truck, Pedestrian, Cyclist)."""
+"""KITTI type strings: KITTI's own where it has one (Car, Van, Truck, Pedestrian, Cyclist).
+
+Children are ``Pedestrian``, as in KITTI's own labels (it has no child class), so KITTI
+evaluation counts them; COCO and YOLO keep ``child``. Kinds KITTI has no class for keep
+their own name, which KITTI's evaluation ignores."""
 
 
 def categories() -> list[dict]:

@@ -78,6 +78,9 @@ def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     (["--cameras", "roof"], "has no camera 'roof'"),
     (["--image-format", "gif"], "--image-format"),
     (["--every", "0"], "--every must be at least 1"),
+    (["--min-pixels", "-5"], "--min-pixels must be at least 0"),
+    (["--max-occlusion", "2"], "--max-occlusion is a share"),
+    (["--min-visibility", "-0.1"], "--min-visibility is a share"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
     assert render(tmp_path, CHILD, "--limit", "2", "-o", "ds", *args) == 2
