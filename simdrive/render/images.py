@@ -2,7 +2,7 @@
 
 The mark is JSON ``{"synthetic": true, "generator": "simdrive x.y", ...provenance}``
 stored in the image's own metadata: a JPEG comment (COM) segment right after
-the start-of-image marker, or a PNG ``tEXt`` chunk with keyword
+the JFIF header, or a PNG ``tEXt`` chunk with keyword
 ``simdrive`` right after the header chunk. ``read_mark`` reads it back.
 """
 
@@ -35,7 +35,11 @@ def encode_image(image_rgb: np.ndarray, suffix: str, provenance: dict | None = N
         ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
         data = buf.tobytes()
         segment = b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text
-        return data[:2] + segment + data[2:]
+        # after the JFIF header (APP0), which the JFIF standard wants first
+        at = 2
+        if data[2:4] == b"\xff\xe0":
+            at = 4 + struct.unpack(">H", data[4:6])[0]
+        return data[:at] + segment + data[at:]
     ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     data = buf.tobytes()
     return insert_png_text(data, text)

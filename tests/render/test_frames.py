@@ -106,6 +106,9 @@ def test_images_carry_a_machine_readable_synthetic_mark(suffix):
     assert decoded.shape == img.shape
     if suffix == ".png":
         np.testing.assert_array_equal(decoded[..., ::-1], img)
+    else:  # still a JFIF file: its APP0 header stays the first segment, the comment after
+        assert data[2:4] == b"\xff\xe0" and data[6:11] == b"JFIF\x00"
+        assert data[4 + int.from_bytes(data[4:6], "big"):][:2] == b"\xff\xfe"
 
 
 def test_frame_command_writes_the_image_with_its_mark(tmp_path, capsys):
