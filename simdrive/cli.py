@@ -251,6 +251,11 @@ def _render(args: argparse.Namespace) -> int:
           f"{summary.shards_skipped} already done) in {summary.seconds:.1f} s; "
           f"variants kept {summary.kept}, dropped by require: {summary.dropped}; "
           f"boxes: {boxes}; report: {args.output}/report/report.md")
+    if summary.empty_splits:
+        from simdrive.dataset.report import empty_splits_note
+
+        print(f"simdrive: warning: {empty_splits_note(summary.empty_splits, summary.kept)}",
+              file=sys.stderr)
     return 0
 
 

@@ -5,7 +5,9 @@ heatmap of images per (scenario, weather x lighting) cell; histograms of box hei
 occlusion, truncation and distance; and a JPEG mosaic of sample frames with their boxes
 (photographs: 1.6 ms and ~135 kB as JPEG against ~50 ms and ~770 kB as PNG). Cells
 with no images or fewer than ``THIN_SHARE`` of the mean are flagged, so users see
-which conditions their dataset lacks.
+which conditions their dataset lacks (empty cells sorted into gaps within the conditions
+a scenario shows, conditions a scenario never shows, and conditions none shows), and
+so are requested splits that received no image.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from simdrive.dataset.shard import SHARD_DIR
+from simdrive.dataset.shard import SHARD_DIR, STATE_DIR
 from simdrive.errors import SimdriveError
 from simdrive.files import write_atomic
 from simdrive.plotting import BLACK, BLUE, RED, Axes, bars, canvas
@@ -130,10 +132,72 @@ def _mosaic(out: Path, frames) -> np.ndarray:
     return np.vstack([np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles), 4)])
 
 
-def write_report(out: Path, frames: list[dict] | None = None) -> Path:
-    """Write ``out/report/``; returns the path of report.md."""
+def requested_splits(out: Path) -> list[tuple[str, float]]:
+    """The (split, ratio) pairs the dataset in ``out`` was rendered with ([] if unknown)."""
+    try:
+        settings = json.loads((out / STATE_DIR / "dataset.json").read_text())
+        return [(str(name), float(ratio)) for name, ratio in settings["options"]["split"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def empty_splits(frames: list[dict], splits: list[tuple[str, float]]) -> list[str]:
+    """Splits asked for (ratio > 0) that received no image: a split is drawn per variant,
+    so a dataset of few variants can leave val or test empty."""
+    used = {f["split"] for f in frames}
+    return [name for name, ratio in splits if ratio > 0 and name not in used]
+
+
+def empty_splits_note(names, variants: int) -> str:
+    """One sentence on requested splits left without images."""
+    which = " and ".join(names)
+    needs = " (Ultralytics needs val)" if "val" in names else ""
+    return (f"split{'s' if len(names) > 1 else ''} {which} "
+            f"{'are' if len(names) > 1 else 'is'} empty: splits are drawn per variant and "
+            f"the dataset has {variants} variant{'s' if variants != 1 else ''}; training "
+            f"code that needs them{needs} will fail; render more variants (--limit) or "
+            "change --split")
+
+
+def _coverage_lines(scenarios, grid) -> list[str]:
+    """The empty cells of the coverage grid, sorted by what they tell the user: gaps (a
+    weather and a lighting the scenario shows, never together), then per scenario the
+    weathers and lightings it never shows, then conditions no scenario shows."""
+    lines = []
+    shown = grid.reshape(len(scenarios), len(WEATHERS), len(LIGHTINGS)) > 0
+    gaps = [f"{name} in {w}/{lit}" for i, name in enumerate(scenarios)
+            for a, w in enumerate(WEATHERS) for b, lit in enumerate(LIGHTINGS)
+            if not shown[i, a, b] and shown[i, a, :].any() and shown[i, :, b].any()]
+    if gaps:
+        lines += ["", "Missing (a weather and a lighting the scenario shows, never together): "
+                  + "; ".join(gaps[:40]) + (" ..." if len(gaps) > 40 else "")]
+    never_w = [w for a, w in enumerate(WEATHERS) if not shown[:, a, :].any()]
+    never_l = [lit for b, lit in enumerate(LIGHTINGS) if not shown[:, :, b].any()]
+    for i, name in enumerate(scenarios):
+        lacks_w = [w for a, w in enumerate(WEATHERS)
+                   if not shown[i, a, :].any() and w not in never_w]
+        lacks_l = [lit for b, lit in enumerate(LIGHTINGS)
+                   if not shown[i, :, b].any() and lit not in never_l]
+        if lacks_w or lacks_l:
+            lines += ["", f"{name} never shows: " + "; ".join(
+                part for part in (("weather " + ", ".join(lacks_w)) if lacks_w else "",
+                                  ("lighting " + ", ".join(lacks_l)) if lacks_l else "")
+                if part) + " (other scenarios here do)"]
+    if never_w or never_l:
+        lines += ["", "No image at all in: " + "; ".join(
+            part for part in (("weather " + ", ".join(never_w)) if never_w else "",
+                              ("lighting " + ", ".join(never_l)) if never_l else "") if part)
+            + " (no scenario here renders them; add variants that do if the model needs them)"]
+    return lines
+
+
+def write_report(out: Path, frames: list[dict] | None = None,
+                 splits: list[tuple[str, float]] | None = None) -> Path:
+    """Write ``out/report/``; returns the path of report.md. ``splits``: the requested
+    (split, ratio) pairs (default: those the dataset's run state records)."""
     out = Path(out)
     frames = load_frames(out) if frames is None else frames
+    splits = requested_splits(out) if splits is None else splits
     folder = out / "report"
     folder.mkdir(parents=True, exist_ok=True)
     kept = [obj for f in frames for obj in f["labels"] if obj["keep"]]
@@ -158,9 +222,9 @@ def write_report(out: Path, frames: list[dict] | None = None) -> Path:
     empty = [(scenarios[i], looks[j]) for i, j in zip(*np.nonzero(grid == 0), strict=True)]
     thin = [(scenarios[i], looks[j], int(grid[i, j]))
             for i, j in zip(*np.nonzero((grid > 0) & (grid < THIN_SHARE * mean)), strict=True)]
+    variants = {(f["scenario"], f["variant"]) for f in frames}
     lines = ["# Dataset report", "",
-             f"{len(frames)} images, {len(kept)} boxes, "
-             f"{len({(f['scenario'], f['variant']) for f in frames})} variants.", "",
+             f"{len(frames)} images, {len(kept)} boxes, {len(variants)} variants.", "",
              "| class | boxes |", "|---|---:|"]
     lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
     lines += ["", "![boxes per class](boxes_per_class.png)", "",
@@ -168,11 +232,19 @@ def write_report(out: Path, frames: list[dict] | None = None) -> Path:
               f"Empty cells (scenario x weather/lighting with no image): {len(empty)} of "
               f"{grid.size}."]
     if empty:
-        lines += ["", "Missing: " + "; ".join(f"{s} in {lk}" for s, lk in empty[:40])
-                  + (" ..." if len(empty) > 40 else "")]
+        lines += _coverage_lines(scenarios, grid)
     if thin:
         lines += ["", f"Thin cells (under {THIN_SHARE:.0%} of the mean {mean:.1f} images): "
                   + "; ".join(f"{s} in {lk} ({n})" for s, lk, n in thin[:40])]
+    per_split = Counter(f["split"] for f in frames)
+    variants_per_split = Counter(split for split, *_ in
+                                 {(f["split"], f["scenario"], f["variant"]) for f in frames})
+    lines += ["", "## Splits", "", "| split | images | variants |", "|---|---:|---:|"]
+    lines += [f"| {name} | {per_split[name]} | {variants_per_split[name]} |"
+              for name in [n for n, _ in splits] or sorted(per_split)]
+    unfilled = empty_splits(frames, splits)
+    if unfilled:
+        lines += ["", "**" + empty_splits_note(unfilled, len(variants)) + "**"]
     lines += ["", "## Boxes", "", "![height](box_height.png) ![occlusion](occlusion.png)", "",
               "![truncation](truncation.png) ![distance](distance.png)", "",
               "## Samples", "", "![samples](samples.jpg)", ""]

@@ -27,6 +27,7 @@ from simdrive.dataset.manifest import write_card, write_manifest
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
+from simdrive.dataset.report import empty_splits
 from simdrive.dataset.shard import STATE_DIR, record_path, render_shard
 from simdrive.errors import SimdriveError
 from simdrive.files import OutputError, write_atomic
@@ -46,6 +47,7 @@ class Summary:
     seconds: float
     shards_run: int
     shards_skipped: int
+    empty_splits: tuple[str, ...] = ()  # asked for (ratio > 0) but given no variant
 
 
 def _settings(sources: list[Source], options: DatasetOptions) -> dict:
@@ -166,7 +168,8 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
                    kept=sum(len(s.kept) for s in sources),
                    dropped=sum(len(s.dropped) for s in sources),
                    seconds=time.perf_counter() - t0, shards_run=len(todo),
-                   shards_skipped=len(plan) - len(todo))
+                   shards_skipped=len(plan) - len(todo),
+                   empty_splits=tuple(empty_splits(frames, list(options.split))))
 
 
 def assemble(out: Path, plan: list[Shard], sources: list[Source], options: DatasetOptions,
@@ -187,5 +190,5 @@ def assemble(out: Path, plan: list[Shard], sources: list[Source], options: Datas
     write_card(out, frames, sources, options, command)
     from simdrive.dataset.report import write_report
 
-    write_report(out, frames=frames)
+    write_report(out, frames=frames, splits=list(options.split))
     return frames

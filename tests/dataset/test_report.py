@@ -51,7 +51,7 @@ def _frame(scenario, weather, lighting, kind="car"):
     box = {"keep": True, "kind": kind, "visible_box": [10, 10, 40, 30], "occlusion": 0.2,
            "truncation": 0.0, "distance_m": 20.0}
     return {"scenario": scenario, "variant": 0, "weather": weather, "lighting": lighting,
-            "image": "images/train/missing.jpg", "labels": [box]}
+            "split": "train", "image": "images/train/missing.jpg", "labels": [box]}
 
 
 def test_empty_and_thin_coverage_cells_are_flagged(tmp_path):
@@ -62,15 +62,34 @@ def test_empty_and_thin_coverage_cells_are_flagged(tmp_path):
     text = write_report(tmp_path, frames=frames).read_text()
     total = 2 * len(WEATHERS) * len(LIGHTINGS)
     assert f"with no image): {total - 3} of {total}." in text
-    present = {("a", "clear", "noon"), ("a", "rain", "night")}
-    first_missing = next(f"a in {w}/{lit}" for w in WEATHERS for lit in LIGHTINGS
-                         if ("a", w, lit) not in present)
-    assert f"Missing: {first_missing}" in text
+    # a shows clear and rain, noon and night, but never clear at night nor rain at noon
+    missing = re.search(r"^Missing \(.*\): (.*)$", text, re.M).group(1)
+    assert missing.split("; ") == ["a in clear/night", "a in rain/noon"]
+    assert "a never shows: weather fog; lighting dusk (other scenarios here do)" in text
+    assert "b never shows: weather clear, rain; lighting noon, night" in text
+    nowhere = re.search(r"^No image at all in: weather (.*); lighting (.*) \(", text, re.M)
+    assert nowhere.group(1).split(", ") == [w for w in WEATHERS
+                                            if w not in ("clear", "rain", "fog")]
+    assert nowhere.group(2).split(", ") == [lit for lit in LIGHTINGS
+                                            if lit not in ("noon", "night", "dusk")]
     thin = re.search(r"^Thin cells .*$", text, re.M).group(0)
     assert "a in rain/night (1)" in thin
     assert "clear/noon" not in thin and "fog/dusk" not in thin
     assert "| car | 17 |" in text
     assert cv2.imread(str(tmp_path / "report" / "samples.jpg")) is not None  # no images: blank
+
+
+def test_requested_splits_that_received_no_image_are_flagged(tmp_path):
+    frames = [dict(_frame("a", "clear", "noon"), split="train", variant=v) for v in range(3)]
+    frames += [dict(_frame("a", "clear", "noon"), split="test", variant=3)]
+    text = write_report(tmp_path, frames=frames,
+                        splits=[("train", 0.8), ("val", 0.1), ("test", 0.1), ("extra", 0.0)]
+                        ).read_text()
+    assert "| train | 3 | 3 |" in text and "| val | 0 | 0 |" in text
+    assert "| test | 1 | 1 |" in text
+    notes = re.findall(r"^\*\*split.*$", text, re.M)
+    assert len(notes) == 1 and notes[0].startswith("**split val is empty: ")  # test has one
+    assert "extra" not in notes[0]  # asked for no share of the variants
 
 
 def test_report_of_a_folder_that_is_no_dataset_is_a_clear_error(tmp_path, capsys):

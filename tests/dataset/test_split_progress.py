@@ -45,6 +45,17 @@ def test_every_frame_of_a_variant_is_in_its_variants_split(dataset):
     assert all(len(s) == 1 for s in splits.values())
 
 
+def test_a_split_left_empty_by_too_few_variants_is_warned_of(tmp_path, capsys):
+    from tests.dataset.conftest import SMALL, render
+
+    # two variants kept; val's share is so small that neither falls in it
+    assert render(tmp_path, *SMALL, "--workers", "1", "--split", "train=0.999,val=0.001",
+                  "-o", "ds") == 0
+    assert "warning: split val is empty" in capsys.readouterr().err
+    report = (tmp_path / "ds" / "report" / "report.md").read_text()
+    assert "**split val is empty: " in report and "| val | 0 | 0 |" in report
+
+
 class _Clock:
     def __init__(self):
         self.now = 100.0
