@@ -34,8 +34,9 @@ from simdrive.files import OutputError, write_atomic
 from simdrive.render import warmup
 
 WRITERS = {"coco": coco.write, "yolo": yolo.write, "kitti": kitti.write}
-OUR_FILES = ("images", "labels", "annotations", "kitti", "extras", "report", STATE_DIR,
-             "manifest.json", "README.md", "data.yaml")
+LAYOUT_FOLDERS = ("images", "labels", "annotations", "kitti", "extras", "report")
+"""Folders whose every file is the dataset's (a format reader takes whatever is in them)."""
+OUR_FILES = (*LAYOUT_FOLDERS, STATE_DIR, "manifest.json", "README.md", "data.yaml")
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,23 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
                     shutil.rmtree(path)
                 elif path.exists():
                     path.unlink()
-    elif out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(f"{out} is not empty and is not a simdrive dataset", where=str(out),
-                          expected="an empty or new folder, or --force to write into it")
+    elif out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise OutputError(f"{out} is not empty and is not a simdrive dataset",
+                              where=str(out),
+                              expected="an empty or new folder, or --force to write into it")
+        # --force writes beside the folder's files, but never mixes them into the dataset:
+        # an image of theirs in images/train would be a YOLO image without labels
+        taken = [name for name in LAYOUT_FOLDERS
+                 if (out / name).exists() and not (out / name).is_dir()
+                 or (out / name).is_dir() and any((out / name).iterdir())]
+        if taken:
+            raise OutputError(
+                f"{out} is not a simdrive dataset and already has "
+                + ", ".join(f"{name}/" for name in taken)
+                + ", where the dataset's own files go (they would mix with them; --force "
+                "never deletes them)", where=str(out),
+                expected="another folder, or those entries moved away")
     try:
         (out / STATE_DIR / "shards").mkdir(parents=True, exist_ok=True)
     except OSError as error:

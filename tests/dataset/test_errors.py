@@ -58,6 +58,16 @@ def test_a_foreign_folder_is_never_written_without_force(tmp_path, capsys):
     assert (tmp_path / "ds" / "thesis.tex").read_text() == "precious"
 
 
+def test_force_never_mixes_a_foreign_folders_files_into_the_dataset(tmp_path, capsys):
+    (tmp_path / "ds" / "images" / "train").mkdir(parents=True)
+    (tmp_path / "ds" / "images" / "train" / "mine.jpg").write_bytes(b"a photo")
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds", "--force") == 2
+    err = capsys.readouterr().err
+    assert "already has images/" in err and "Traceback" not in err
+    assert sorted(str(p.relative_to(tmp_path / "ds")) for p in (tmp_path / "ds").rglob("*")) \
+        == ["images", "images/train", "images/train/mine.jpg"]
+
+
 def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     assert render(tmp_path, *SMALL, "--every", "20", "-o", "ds") == 2
