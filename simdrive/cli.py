@@ -27,10 +27,17 @@ def _demo(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from simdrive.scenario.build import variant_count
     from simdrive.scenario.runner import load_scenario
+    from simdrive.scenario.source import is_found_file, load_variants
+    from simdrive.scenario.yamlpos import load_yaml_file
 
     failed = 0
     for path in args.paths:
         try:
+            if is_found_file(load_yaml_file(path)):
+                spec, listed = load_variants(path)  # checks the scenario and every variant
+                print(f"ok {path}: found file of {spec.name} ({spec.file}), "
+                      f"{len(listed)} variants")
+                continue
             spec = load_scenario(path)
         except SimdriveError as error:
             print(f"simdrive: error: {error}", file=sys.stderr)
@@ -48,12 +55,11 @@ def _check_at_least(*checks: tuple[str, int | None, int]) -> None:
 
 
 def _variants(args: argparse.Namespace) -> int:
-    from simdrive.scenario.build import variants
-    from simdrive.scenario.runner import load_scenario
+    from simdrive.scenario.source import load_variants
 
     _check_at_least(("--limit", args.limit, 1))
-    spec = load_scenario(args.path)
-    for v in variants(spec, args.limit):
+    _, listed = load_variants(args.path, args.limit)  # a scenario or a found file
+    for v in listed:
         if args.json:
             print(json.dumps(v.to_dict()))
         else:
@@ -294,12 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
-    validate = commands.add_parser("validate", help="check scenario files")
+    validate = commands.add_parser("validate", help="check scenario files (or found files)")
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(handler=_validate)
 
     variants = commands.add_parser("variants", help="list the concrete variants of a scenario")
-    variants.add_argument("path", metavar="PATH")
+    variants.add_argument("path", metavar="PATH", help="a scenario file or a found file")
     variants.add_argument("--limit", type=int, default=None, help="at most N variants")
     variants.add_argument("--json", action="store_true", help="one JSON object per line")
     variants.set_defaults(handler=_variants)

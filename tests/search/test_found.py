@@ -56,6 +56,21 @@ def test_load_variants_replays_the_found_variants_exactly(found_file):
     assert len(load_variants(path, limit=2)[1]) == 2
 
 
+def test_validate_and_variants_accept_a_found_file(found_file, capsys):
+    import json
+
+    from simdrive.cli import main
+
+    path, result = found_file
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"ok {path}: found file of {result.spec.name}")
+    assert out.rstrip().endswith(f"{len(result.found)} variants")
+    assert main(["variants", str(path), "--json", "--limit", "2"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [v["values"] for v in listed] == [f.variant.values for f in result.found[:2]]
+
+
 def test_load_variants_of_a_scenario_file_enumerates_it():
     spec, chosen = load_variants(SCENARIO, limit=5)
     assert chosen == variants(spec, 5)
