@@ -133,7 +133,7 @@ def _frame(args: argparse.Namespace) -> int:
     print(f"wrote {out} and {out.with_suffix('.json')}: {spec.name} variant {variant.index} "
           f"at t={frame.time_s:.2f} s, "
           f"camera {frame.camera.name}, {frame.look.weather}/{frame.look.lighting}, "
-          f"{len(shown)} actors in view")
+          f"{len(shown)} actor{'' if len(shown) == 1 else 's'} in view")
     for lab in shown:
         box = ("hidden" if lab.visible_box is None
                else "visible " + " ".join(str(v) for v in lab.visible_box))

@@ -115,7 +115,7 @@ def write_found(result, path: str | Path) -> dict:
     document = found_document(result, path)
     header = (f"# Critical variants of {result.spec.name} found by `simdrive search` "
               f"({result.method}, {result.budget} simulations).\n"
-              f"# Replay: simdrive simulate {Path(path).name}\n")
+              f"# Replay, from this file's folder: simdrive simulate {Path(path).name}\n")
     text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     write_atomically(path, text.encode("utf-8"))
     return document
