@@ -24,8 +24,13 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+VALIDATE_WORLDS = 256
+"""validate builds the worlds of a scenario's first variants (placements are drawn per
+variant: one that cannot be met may still fail in a later one)."""
+
+
 def _validate(args: argparse.Namespace) -> int:
-    from simdrive.scenario.build import variant_count
+    from simdrive.scenario.build import check_variants, variant_count, variants
     from simdrive.scenario.runner import load_scenario
     from simdrive.scenario.source import is_found_file, load_variants
     from simdrive.scenario.yamlpos import load_yaml_file
@@ -33,17 +38,23 @@ def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
         try:
-            if is_found_file(load_yaml_file(path)):
+            found = is_found_file(load_yaml_file(path))
+            if found:
                 spec, listed = load_variants(path)  # checks the scenario and every variant
-                print(f"ok {path}: found file of {spec.name} ({spec.file}), "
-                      f"{len(listed)} variants")
-                continue
-            spec = load_scenario(path)
+            else:
+                spec = load_scenario(path)
+                listed = variants(spec, VALIDATE_WORLDS)
+            # the map, and the worlds as a simulation loads them: what the other commands
+            # would find wrong later (an unknown lane, a placement that cannot be met)
+            check_variants(spec, listed)
         except SimdriveError as error:
             print(f"simdrive: error: {error}", file=sys.stderr)
             failed += 1
             continue
-        print(f"ok {path}: {spec.name}, {variant_count(spec)} variants")
+        if found:
+            print(f"ok {path}: found file of {spec.name} ({spec.file}), {len(listed)} variants")
+        else:
+            print(f"ok {path}: {spec.name}, {variant_count(spec)} variants")
     return 2 if failed else 0
 
 
@@ -151,7 +162,8 @@ def _preview(args: argparse.Namespace) -> int:
 
     # every bad input is reported before a window opens
     if not Path(args.save_dir).is_dir():
-        raise OutputError(f"the folder {args.save_dir} does not exist", where=args.save_dir)
+        what = "is a file, not a folder" if Path(args.save_dir).exists() else "does not exist"
+        raise OutputError(f"the folder {args.save_dir} {what}", where=args.save_dir)
     playback = Playback(args.path, args.variant, args.camera)
     import pygame
 

@@ -36,19 +36,39 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     between writing and renaming leaves it, and dataset runs delete such files when
     they resume.
     """
-    target = os.fspath(path)
-    folder, name = os.path.split(target)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    write_atomic_together([(path, data)])
+
+
+def write_atomic_together(files: list[tuple[str | os.PathLike, bytes]]) -> None:
+    """Write several files that belong together (an image and its labels): every one to
+    its temporary file first, and only when all are written are they renamed into place,
+    so a full disk leaves none of them, new or half-written (the old files stay)."""
+    for path, _ in files:  # the one rename that fails on a healthy disk: over a folder
+        if os.path.isdir(path):
+            raise OutputError(f"cannot write {os.fspath(path)}: a folder has that name",
+                              where=os.fspath(path), expected="a file name")
+    done: list[tuple[str, str]] = []  # (temporary, target) written so far
+    target = ""
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
+        for path, data in files:
+            target = os.fspath(path)
+            folder, name = os.path.split(target)
+            tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+            done.append((tmp, target))
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+        for tmp, target in done:
+            os.replace(tmp, target)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _unlink_all(done)
         raise OutputError(f"cannot write {target}: {_reason(error)}", where=target,
                           expected="a writable folder with free space") from None
     except BaseException:  # interrupted (Ctrl-C): no temporary file either
+        _unlink_all(done)
+        raise
+
+
+def _unlink_all(done: list[tuple[str, str]]) -> None:
+    for tmp, _ in done:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise

@@ -9,7 +9,7 @@ import numpy as np
 
 from simdrive.core import layout as L
 from simdrive.core.layout import S_COS, S_SIN
-from simdrive.errors import WorldError
+from simdrive.errors import MapError, WorldError
 from simdrive.state import Blocks
 from simdrive.world.actors import actor_kind, actor_kind_id
 from simdrive.world.maps import RoadMap
@@ -249,6 +249,11 @@ def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpe
                          expected=", ".join(expected) or "none", found=sorted(unknown))
     for slot, pname in enumerate(expected):
         raw = a.params.get(pname, 0.0)
-        if pname == "lane":
-            raw = road_map.lane_index(raw) if isinstance(raw, str) else raw
+        if pname == "lane" and isinstance(raw, str):
+            try:
+                raw = road_map.lane_index(raw)
+            except MapError as error:  # named after its actor: the scenario's entry
+                raise WorldError(f"{a.action} of actor {a.actor!r}: {error.message}",
+                                 path=where, expected=error.expected,
+                                 found=error.found) from None
         af[L.AF_PARAM0 + slot] = float(raw)

@@ -31,7 +31,7 @@ class DaskBackend:
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(address, timeout=30)
-        except OSError as error:
+        except (OSError, ValueError, TypeError) as error:  # unreachable, or no address
             raise SimdriveError(f"cannot reach the Dask scheduler at {address}: {error}",
                                 expected="a running scheduler, e.g. tcp://host:8786, or local"
                                 ) from None

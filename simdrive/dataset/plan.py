@@ -15,10 +15,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from simdrive.dataset.names import safe_name
+from simdrive.dataset.names import CAMERA_STEM, safe_name
 from simdrive.dataset.options import DatasetOptions
+from simdrive.errors import SimdriveError
 from simdrive.render.frames import camera_spec
-from simdrive.scenario.build import Variant
+from simdrive.scenario.build import Variant, check_variants
 from simdrive.scenario.runner import simulate_variants
 from simdrive.scenario.source import load_variants
 from simdrive.scenario.spec import ScenarioSpec
@@ -73,10 +74,20 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
     for path in paths:
         spec, chosen = load_variants(path, options.limit)
         cameras = options.cameras or (spec.cameras[0].name,)
+        stems: dict[str, str] = {}
         for name in cameras:
             camera_spec(spec, name)  # an unknown camera is an error now, not in a worker
+            stem = safe_name(name, CAMERA_STEM)
+            if stems.setdefault(stem, name) != name:
+                raise SimdriveError(
+                    f"cameras {stems[stem]!r} and {name!r} would share file names "
+                    f"({stem!r}: file names keep letters, digits, - and _ of the first "
+                    f"{CAMERA_STEM} characters)", where=spec.file,
+                    expected="camera names that differ in those", found=list(cameras))
         results = simulate_variants(spec, chosen, threads=threads) if spec.require else None
         kept = tuple(r.variant for r in results if r.kept) if results else tuple(chosen)
+        if results is None:  # nothing simulated: build every world now, before any write
+            check_variants(spec, kept)
         dropped = tuple(r.variant for r in results if not r.kept) if results else ()
         label = safe_name(spec.name)
         base, k = label, 2

@@ -29,8 +29,8 @@ from simdrive.files import write_atomic
 from simdrive.render.export import frame_record
 from simdrive.render.frames import VariantRun, camera_spec
 from simdrive.render.images import encode_image
+from simdrive.scenario.build import scenario_road
 from simdrive.scenario.runner import load_scenario
-from simdrive.world.maps import build_map
 
 STATE_DIR = ".simdrive"
 SHARD_DIR = f"{STATE_DIR}/shards"
@@ -62,7 +62,7 @@ def _spec_and_road(shard: Shard):
             raise RuntimeError(f"{shard.scenario_file} changed while the dataset was rendered")
         if len(_SPECS) > 8:
             _SPECS.clear()
-        _SPECS[key] = (spec, build_map(spec.map_desc, where=spec.file))
+        _SPECS[key] = (spec, scenario_road(spec))
     return _SPECS[key]
 
 

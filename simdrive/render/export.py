@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simdrive.files import write_atomic
+from simdrive.files import write_atomic_together
 from simdrive.render.images import encode_image
 from simdrive.render.overlay import draw_labels
 from simdrive.render.renderer import Frame
@@ -72,7 +72,8 @@ def save_frame(path: str | Path, frame: Frame, provenance: dict | None = None,
     path = Path(path)
     image = draw_labels(frame.image, frame.labels) if overlay else frame.image
     mark = {**(provenance or {}), "time_s": round(frame.time_s, 9), "camera": frame.camera.name}
-    write_atomic(path, encode_image(image, path.suffix, provenance=mark))
     record = path.with_suffix(".json")
-    write_atomic(record, json.dumps(frame_record(frame, provenance), indent=1).encode())
+    write_atomic_together([(path, encode_image(image, path.suffix, provenance=mark)),
+                           (record, json.dumps(frame_record(frame, provenance),
+                                               indent=1).encode())])
     return record

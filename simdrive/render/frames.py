@@ -16,11 +16,11 @@ from simdrive.errors import SimdriveError
 from simdrive.render.look import Look, make_look
 from simdrive.render.renderer import Frame, Renderer
 from simdrive.render.scene import scene_from_simulation
-from simdrive.scenario.build import Variant, build_world
+from simdrive.scenario.build import Variant, build_world, located_errors, scenario_road
 from simdrive.scenario.cameras import PRESETS, CameraSpec
 from simdrive.scenario.spec import ScenarioSpec, resolve
 from simdrive.sim import Simulation
-from simdrive.world.maps import RoadMap, build_map
+from simdrive.world.maps import RoadMap
 
 
 def variant_seed(variant: Variant) -> int:
@@ -66,8 +66,10 @@ class VariantRun:
                  renderer: Renderer | None = None) -> None:
         self.spec = spec
         self.variant = variant
-        self.road = road if road is not None else build_map(spec.map_desc, where=spec.file)
-        self.sim = Simulation([build_world(spec, variant, self.road)], threads=1)
+        self.road = road if road is not None else scenario_road(spec)
+        world = build_world(spec, variant, self.road)
+        with located_errors(spec):
+            self.sim = Simulation([world], threads=1)
         self.renderer = renderer if renderer is not None and renderer.road is self.road else \
             Renderer(self.road, spec.render, seed=variant_seed(variant),
                      textures=_TEXTURES.setdefault(self.road, {}))

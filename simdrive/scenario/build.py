@@ -12,13 +12,15 @@ batches (build_worlds); a variant's world does not depend on its batch.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from simdrive.core.placement import POSE_COLUMNS
-from simdrive.errors import ScenarioError, SimdriveError
+from simdrive.errors import MapError, ScenarioError, SimdriveError
 from simdrive.scenario import sampling
 from simdrive.scenario.placement import PlacementPlan, lane_name
 from simdrive.scenario.reader import Param
@@ -27,7 +29,7 @@ from simdrive.sim import ActionSpec, ActorSpec, WorldSpec
 from simdrive.world.actors import actor_kind
 from simdrive.world.conditions import lighting, visibility_m, weather
 from simdrive.world.environment import Environment
-from simdrive.world.maps import RoadMap
+from simdrive.world.maps import RoadMap, build_map
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,7 @@ class WorldBuilder:
         self.placement = PlacementPlan(spec, road)
         templates = (spec.ego, *spec.actors)
         first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
-        actions = {t.name: tuple(_plan_action(a, road, first_names) for a in t.actions)
-                   for t in templates}
+        actions = {t.name: self._plan_actions(t, first_names) for t in templates}
         self.varying = {t.name: _varying_fields(t) for t in templates}
         self.instances = [
             _Instance(slot.name, slot.template.name,
@@ -94,6 +95,17 @@ class WorldBuilder:
                       slot.template.placement.anchor != "position", actions[slot.template.name])
             for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True)]
         self.environments: dict[tuple, Environment] = {}
+
+    def _plan_actions(self, t: ActorT, first_names: dict) -> tuple[_ActionPlan, ...]:
+        """The action plans of template ``t``; an error (an unknown lane) at its entry."""
+        try:
+            return tuple(_plan_action(a, self.road, first_names) for a in t.actions)
+        except ScenarioError:
+            raise
+        except SimdriveError as error:
+            if t.node is None:
+                raise
+            raise t.node.error(f"actor {t.name!r}: an action: {error.render()}") from None
 
     def build(self, batch: Sequence[Variant]) -> list[WorldSpec]:
         """The WorldSpecs of ``batch``, in order; each as if built alone."""
@@ -107,8 +119,7 @@ class WorldBuilder:
             except ScenarioError:
                 raise
             except SimdriveError as error:
-                raise ScenarioError(f"variant {variant.index}: {error}",
-                                    file=self.spec.file) from None
+                raise _located(self.spec, error, f"variant {variant.index}: ") from None
         return worlds
 
     def _world(self, variant: Variant, poses: list, start: int) -> WorldSpec:
@@ -153,6 +164,63 @@ class WorldBuilder:
         return env
 
 
+@contextlib.contextmanager
+def located_errors(spec: ScenarioSpec) -> Iterator[None]:
+    """Turn an error of the map or world layer (MapError, WorldError: no file, no line)
+    raised while building ``spec``'s map or worlds into a ScenarioError at the line of the
+    scenario file that caused it: the actor's entry for an actor's error, ``map:`` for
+    the map's."""
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except SimdriveError as error:
+        raise _located(spec, error) from None
+
+
+def _located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> ScenarioError:
+    text = error.render()
+    if error.where == spec.file:  # an inline map: the file is named once, by the node
+        text = text[len(spec.file) + 1:].lstrip()
+    text = prefix + text
+    found = re.search(r"actor '([^']+)'", text)
+    node = None
+    if found:
+        name = found.group(1)
+        for t in (spec.ego, *spec.actors):
+            if name == t.name or re.fullmatch(re.escape(t.name) + r"_\d+", name):
+                node = t.node
+                break
+    elif isinstance(error, MapError) or (error.path or "").startswith("map"):
+        node = spec.map_node
+    if node is None:
+        return ScenarioError(text, file=spec.file)
+    return node.error(text)
+
+
+def scenario_road(spec: ScenarioSpec) -> RoadMap:
+    """The road map of ``spec`` (errors located in the scenario file)."""
+    with located_errors(spec):
+        return build_map(spec.map_desc, where=spec.file)
+
+
+def check_variants(spec: ScenarioSpec, chosen: Sequence[Variant], road: RoadMap | None = None,
+                   batch_size: int = 256) -> RoadMap:
+    """Build the map and the worlds of ``chosen`` and load them into a simulation, without
+    stepping it: every error the scenario can cause (a map file that cannot be read, an
+    unknown lane, a placement that cannot be met, an actor that cannot have its behaviour)
+    is raised here, located in the file, before a command writes anything. Returns the
+    road."""
+    from simdrive.sim import Simulation
+
+    road = road if road is not None else scenario_road(spec)
+    for start in range(0, len(chosen), batch_size):
+        worlds = build_worlds(spec, chosen[start:start + batch_size], road)
+        with located_errors(spec):
+            Simulation(worlds, threads=1)
+    return road
+
+
 _BUILDERS: dict[tuple[int, int], WorldBuilder] = {}
 _MAX_BUILDERS = 8
 
@@ -162,7 +230,8 @@ def world_builder(spec: ScenarioSpec, road: RoadMap) -> WorldBuilder:
     key = (id(spec), id(road))
     builder = _BUILDERS.get(key)
     if builder is None or builder.spec is not spec or builder.road is not road:
-        builder = WorldBuilder(spec, road)
+        with located_errors(spec):
+            builder = WorldBuilder(spec, road)
         while len(_BUILDERS) >= _MAX_BUILDERS:
             del _BUILDERS[next(iter(_BUILDERS))]
         _BUILDERS[key] = builder  # holds spec and road, so their ids stay theirs

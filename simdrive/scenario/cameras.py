@@ -84,7 +84,7 @@ def parse_cameras(node: Node | None, actor_names: set[str]) -> tuple[CameraSpec,
         return default_cameras()
     items = list(node) if node.is_sequence else [node]
     if not items:
-        raise node.error("camera: needs at least one camera", expected="a mapping or a list")
+        raise node.error("needs at least one camera", expected="a mapping or a list")
     cameras: list[CameraSpec] = []
     for item in items:
         cam = _camera(item, actor_names)
@@ -113,8 +113,9 @@ def _camera(node: Node, actor_names: set[str]) -> CameraSpec:
     for key, (low, high) in bounds.items():
         values[key] = r.number(key, default=getattr(base, key), low=low, high=high,
                                varies=False)
-    for key in ("fx", "fy", "cx", "cy"):
-        values[key] = r.number(key, default=getattr(base, key), low=0.0, high=1e6,
+    for key in ("fx", "fy", "cx", "cy"):  # a focal length under a pixel images nothing
+        values[key] = r.number(key, default=getattr(base, key),
+                               low=1.0 if key in ("fx", "fy") else 0.0, high=1e6,
                                varies=False)
     if (values["fx"] is None) != (values["fy"] is None):
         raise node.error("give both fx and fy, or neither (then fov_deg sets them)")

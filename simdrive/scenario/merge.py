@@ -21,7 +21,11 @@ MAX_EXTENDS_DEPTH = 8
 def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
     """The document at ``path`` with its ``extends`` chain merged in."""
     path = Path(path)
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as error:  # a loop of symbolic links
+        raise ScenarioError(f"cannot read the file: {getattr(error, 'strerror', None) or error}",
+                            file=str(path)) from None
     if resolved in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, resolved))
         raise ScenarioError("extends forms a cycle", file=str(path), found=cycle)
@@ -39,7 +43,9 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
         raise base_node.error("extends takes a file path", found=base_node.plain())
     base_path = path.parent / base_node.value
     if not base_path.is_file():
-        raise base_node.error("the base scenario file does not exist",
+        what = ("is a folder, not a file" if base_path.is_dir() else "is not a regular file"
+                if base_path.exists() else "does not exist")
+        raise base_node.error(f"the base scenario file {what}",
                               expected="a path relative to this file", found=str(base_path))
     base = load_merged(base_path, (*_chain, resolved))
     own = {k: v for k, v in root.value.items() if k != "extends"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
 
 from simdrive.scenario.distributions import Choice, Constant, Normal, Uniform, from_spec
@@ -139,11 +140,20 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
         params[node.path] = dist
         return Param(node.path)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise node.error("not a number", expected=f"a number{_unit(unit)}", found=node.plain())
+        raise node.error("not a number", expected=f"a number{_unit(unit)}", found=node.plain(),
+                         hint=_exponent_hint(value))
     if not math.isfinite(value) or not low <= value <= high:
         raise node.error("out of range", expected=f"{_range_text(low, high)}{_unit(unit)}",
                          found=value)
     return float(value)
+
+
+def _exponent_hint(value) -> str | None:
+    """YAML 1.1 (PyYAML) reads 1e-9 (an exponent with no '.') as text: say how to write it."""
+    if isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", value.strip()):
+        mantissa, _, exponent = value.strip().lower().partition("e")
+        return f"YAML reads {value} as text; write it with a decimal point: {mantissa}.0e{exponent}"
+    return None
 
 
 def read_text(node: Node, params: dict, *, choices=None, varies=False):

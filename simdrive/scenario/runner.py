@@ -9,11 +9,17 @@ from pathlib import Path
 
 from simdrive.errors import SimdriveError
 from simdrive.scenario import expr
-from simdrive.scenario.build import Variant, build_worlds, variant_at, variants
+from simdrive.scenario.build import (
+    Variant,
+    build_worlds,
+    located_errors,
+    scenario_road,
+    variant_at,
+    variants,
+)
 from simdrive.scenario.merge import load_merged
 from simdrive.scenario.spec import ScenarioSpec, parse_scenario
 from simdrive.sim import Event, Outcome, Simulation
-from simdrive.world.maps import build_map
 
 METRIC_NAMES = {
     "collision": ("the ego collided", "bool"),
@@ -105,13 +111,14 @@ def simulate_variants(spec: ScenarioSpec, chosen: Sequence[Variant], *, batch_si
                       threads: int | None = None) -> list[RunResult]:
     """Simulate the given variants of ``spec`` (enumerated, or explicit ones such as a
     search's found variants) for spec.duration, in batches of ``batch_size`` worlds."""
-    road = build_map(spec.map_desc, where=spec.file) if chosen else None
+    road = scenario_road(spec) if chosen else None
     conditions = requirements(spec)
     results: list[RunResult] = []
     for start in range(0, len(chosen), batch_size):
         group = chosen[start:start + batch_size]
         worlds = build_worlds(spec, group, road)
-        sim = Simulation(worlds, threads=threads)
+        with located_errors(spec):
+            sim = Simulation(worlds, threads=threads)
         sim.step(int(round(spec.duration / spec.dt)))
         for w, v in enumerate(group):
             outcome = sim.outcome(w)

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simdrive.scenario import sampling
 from simdrive.scenario.cameras import CameraSpec, default_cameras, parse_cameras
 from simdrive.scenario.reader import Param, Reader, read_text, suggest
 from simdrive.scenario.render_options import RenderOptions, parse_render
@@ -109,6 +110,7 @@ class ScenarioSpec:
     params: dict = field(repr=False)  # key path -> Distribution
     cameras: tuple[CameraSpec, ...] = field(default_factory=default_cameras)
     render: RenderOptions = field(default_factory=lambda: RenderOptions())
+    map_node: Node | None = field(default=None, repr=False, compare=False)  # for errors
 
 
 def parse_scenario(root: Node, file: str) -> ScenarioSpec:
@@ -143,6 +145,10 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         if not params[path].discrete:
             raise top.require("variants").error(f"grid axis {path!r} is continuous",
                                                 expected="a choice or range distribution")
+    try:  # the sampling plan's own checks (an axis listed twice, too many variants)
+        sampling.variant_count(params, list(grid), samples, method, seed)
+    except ValueError as error:
+        raise top.require("variants").error(str(error)) from None
     plain = root.plain()
     digest = hashlib.sha256(repr(_canonical(plain)).encode()).hexdigest()
     map_node = top.require("map")
@@ -155,7 +161,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         ego=ego, actors=tuple(actors), grid=grid, samples=samples, seed=seed, method=method,
         require=require, params=params,
         cameras=parse_cameras(top.child("camera"), seen),
-        render=parse_render(top.child("render")),
+        render=parse_render(top.child("render")), map_node=map_node,
     )
 
 

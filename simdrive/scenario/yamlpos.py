@@ -22,6 +22,8 @@ item at the item, the root at the start of the document.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +159,11 @@ def load_yaml_file(path: str | Path) -> Node:
     """The YAML document in the UTF-8 file at ``path``; errors name the path."""
     name = str(path)
     try:
+        # a FIFO would block the read, a device never end it: regular files only
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            kind = "a folder" if os.path.isdir(path) else "not a regular file"
+            raise ScenarioError(f"cannot read the file: it is {kind}", file=name,
+                                expected="a scenario file (YAML text)")
         with open(path, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)  # never read more than the limit
     except OSError as exc:

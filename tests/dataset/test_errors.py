@@ -90,6 +90,7 @@ def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     (["--every", "0"], "--every must be at least 1"),
     (["--min-pixels", "-5"], "--min-pixels must be at least 0"),
     (["--max-occlusion", "2"], "--max-occlusion is a share"),
+    (["--cluster", "not a url"], "cannot reach the Dask scheduler at not a url"),
     (["--min-visibility", "-0.1"], "--min-visibility is a share"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
@@ -124,3 +125,16 @@ def test_a_found_file_from_search_renders_its_variants(tmp_path):
     (source,) = manifest["sources"]
     assert source["path"].endswith(".found.yaml") and len(source["variants_kept"]) == 2
     assert {m["variant"] for m in manifest["images"]} == set(source["variants_kept"])
+
+
+def test_cameras_whose_file_names_would_collide_are_refused(tmp_path, capsys):
+    scenario = tmp_path / "cams.yaml"
+    base = Path(CHILD).parent / "base"
+    scenario.write_text(Path(CHILD).read_text().replace("extends: base/", f"extends: {base}/")
+                        + "camera:\n  - {preset: front, name: a/b}\n"
+                        "  - {preset: rear, name: a_b}\n")
+    assert render(tmp_path, str(scenario), "--cameras", "a/b,a_b", "--limit", "2", "-o",
+                  "ds") == 2
+    err = capsys.readouterr().err
+    assert "cameras 'a/b' and 'a_b' would share file names" in err and "cams.yaml" in err
+    assert not (tmp_path / "ds").exists()

@@ -180,6 +180,36 @@ def test_a_full_disk_is_a_clean_error_and_leaves_nothing_behind(tmp_path, capsys
     assert os.listdir(tmp_path) == []
 
 
+def test_a_disk_that_fills_after_the_image_leaves_neither_file(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import simdrive.files as files
+
+    real_open = open
+    writes = []
+
+    def fills_on_second_write(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if "w" in mode:
+            writes.append(path)
+            if len(writes) == 2:  # room for the image, not for its labels
+                handle.close()
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return handle
+
+    monkeypatch.setattr(files, "open", fills_on_second_write, raising=False)
+    assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.png")]) == 2
+    assert "f.json: the disk is full" in capsys.readouterr().err
+    assert len(writes) == 2 and os.listdir(tmp_path) == []
+
+
+def test_a_folder_named_like_the_label_file_is_refused_before_writing(tmp_path, capsys):
+    (tmp_path / "f.json").mkdir()
+    assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.png")]) == 2
+    assert "a folder has that name" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == ["f.json"]
+
+
 def test_camera_errors_point_at_the_file_and_line(tmp_path):
     path = tmp_path / "cam.yaml"
     base = CHILD.read_text().replace("extends: base/", f"extends: {ROOT}/scenarios/base/")

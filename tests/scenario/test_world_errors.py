@@ -1,0 +1,121 @@
+"""Errors found only when a scenario's map and worlds are built (an unreadable map file,
+an unknown lane in an action, a placement that cannot be met, an actor that cannot have
+its behaviour): ``validate`` finds them, every command reports them at the file and line
+of the entry that caused them, and ``render`` finds them before writing anything."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from simdrive.cli import main
+from simdrive.errors import ScenarioError
+from simdrive.scenario.build import check_variants, variants
+from simdrive.scenario.runner import load_scenario
+from tests.dataset.conftest import SMALL, render, tree
+
+GOOD = """\
+name: t
+duration: 2
+map: {type: straight, lanes: 1, length: 200}
+ego: {lane: 0, s: 5, speed: 10}
+actors:
+  - id: lead
+    kind: car
+    placement: {lane: 0, s: 40}
+    speed: 8
+variants: {samples: 2, seed: 1}
+"""
+
+BAD = {
+    # (replace, with): the error, and the line it must name
+    "map file": (("map: {type: straight, lanes: 1, length: 200}", "map: nowhere.yaml"),
+                 "cannot read map file", 3),
+    "action lane": (("    speed: 8", "    speed: 8\n    actions:\n"
+                     "      - cut_in: {trigger: {time: 1}, lane: 9}"),
+                    "unknown lane 'fwd_9'", 6),
+    "placement": (("    placement: {lane: 0, s: 40}", "    count: 100\n"
+                   "    placement: {lane: 0, s: {uniform: [30, 40]}}"),
+                  "could not place", 6),
+    "behaviour": (("ego: {lane: 0, s: 5, speed: 10}",
+                   "ego: {kind: deer, lane: 0, s: 5, speed: 3}"),
+                  "behavior 'traffic' needs a lane", 4),
+}
+
+
+def _write(tmp_path, case: str):
+    (old, new), _, _ = BAD[case]
+    assert old in GOOD
+    path = tmp_path / f"{case.replace(' ', '_')}.yaml"
+    path.write_text(GOOD.replace(old, new))
+    return path
+
+
+def test_the_good_file_builds(tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD)
+    spec = load_scenario(path)
+    check_variants(spec, variants(spec))
+    assert main(["validate", str(path)]) == 0
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_build_errors_name_the_file_and_line_of_their_entry(tmp_path, capsys, case):
+    path = _write(tmp_path, case)
+    _, message, line = BAD[case]
+    spec = load_scenario(path)  # the file itself parses
+    with pytest.raises(ScenarioError) as info:
+        check_variants(spec, variants(spec))
+    assert message in str(info.value)
+    assert str(info.value).startswith(f"{path}:{line}:")
+    assert main(["validate", str(path)]) == 2  # validate says so, not "ok"
+    err = capsys.readouterr().err
+    assert message in err and f"{path.name}:{line}:" in err and "Traceback" not in err
+    assert main(["frame", str(path), "-o", str(tmp_path / "f.png")]) == 2
+    assert f"{path.name}:{line}:" in capsys.readouterr().err
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_render_finds_them_before_writing_and_force_keeps_the_old_dataset(tmp_path, capsys):
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    before = tree(tmp_path / "ds")
+    bad = _write(tmp_path, "map file")
+    assert render(tmp_path, str(bad), "--quiet", "-o", "ds", "--force") == 2
+    assert "cannot read map file" in capsys.readouterr().err
+    assert tree(tmp_path / "ds") == before
+    # a good file and a bad one: nothing of the good one is written either
+    assert render(tmp_path, SMALL[0], str(_write(tmp_path, "action lane")), "--limit", "2",
+                  "--quiet", "-o", "fresh") == 2
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_grid_errors_of_the_sampling_plan_are_file_errors(tmp_path):
+    path = tmp_path / "grid.yaml"
+    path.write_text(GOOD.replace("variants: {samples: 2, seed: 1}", textwrap.dedent("""\
+        environment: {weather: {choice: [clear, fog]}}
+        variants: {grid: [environment.weather, environment.weather], samples: 2}""")))
+    with pytest.raises(ScenarioError, match=r"grid\.yaml:\d+:\d+: variants: grid axis "
+                                            "'environment.weather' is listed more than once"):
+        load_scenario(path)
+
+
+def test_files_that_are_no_regular_files_are_refused_without_blocking(tmp_path, capsys):
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # a read would block forever
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    assert main(["validate", str(fifo), str(loop), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "fifo.yaml: cannot read the file: it is not a regular file" in err
+    assert "loop.yaml: cannot read the file: Too many levels of symbolic links" in err
+    assert f"{tmp_path}: cannot read the file: it is a folder" in err
+    assert "Traceback" not in err
+
+
+def test_a_number_yaml_reads_as_text_gets_a_hint(tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text(GOOD.replace("speed: 8", "speed: 8e0"))
+    with pytest.raises(ScenarioError, match="write it with a decimal point: 8.0e0"):
+        load_scenario(path)
