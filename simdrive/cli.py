@@ -446,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
     except SimdriveError as error:
         print(f"simdrive: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: files are written atomically, a rerun resumes
+        print("simdrive: interrupted" + (" (run the same command again to resume)"
+                                         if args.handler is _render else ""), file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader went away (``simdrive variants ... | head``): stop quietly, as a tool
         # killed by SIGPIPE would; stdout goes to /dev/null so the interpreter's final

@@ -68,6 +68,17 @@ def test_a_reader_that_stops_early_ends_the_command_quietly():
     assert err == ""
 
 
+def test_ctrl_c_ends_the_command_with_a_line_not_a_traceback(monkeypatch, capsys):
+    import simdrive.scenario.source as source
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(source, "variants", interrupted)
+    assert main(["simulate", SCENARIO]) == 130
+    assert capsys.readouterr().err == "simdrive: interrupted\n"
+
+
 def test_missing_file_is_a_clean_error_from_the_real_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "simdrive", "simulate",
                              str(tmp_path / "nope.yaml")], capture_output=True, text=True)

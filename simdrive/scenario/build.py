@@ -95,6 +95,7 @@ class WorldBuilder:
                       slot.template.placement.anchor != "position", actions[slot.template.name])
             for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True)]
         self.environments: dict[tuple, Environment] = {}
+        self.lane_lengths = {lane.name: lane.length for lane in road.lanes}
 
     def _plan_actions(self, t: ActorT, first_names: dict) -> tuple[_ActionPlan, ...]:
         """The action plans of template ``t``; an error (an unknown lane) at its entry."""
@@ -139,6 +140,12 @@ class WorldBuilder:
             if instance.template in varied:
                 fields.update(varied[instance.template])
             if fields["lane"] is not None:
+                length = self.lane_lengths[fields["lane"]]
+                if not -0.5 <= s <= length + 0.5:  # off the road's map
+                    raise SimdriveError(
+                        f"actor {instance.name!r} is placed at s = {s:.1f} m along lane "
+                        f"{fields['lane']}, which runs from 0 to {length:.1f} m",
+                        expected="a placement on the lane (s, distance or count smaller)")
                 fields["s"] = s
                 fields["d"] = d
             else:

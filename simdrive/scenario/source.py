@@ -72,6 +72,9 @@ def _load_found(path: Path, root: Node, limit: int | None) -> tuple[ScenarioSpec
     listed = root.child("variants")
     if not listed.is_sequence:
         raise listed.error("variants must be a list", found=type(listed.value).__name__)
+    if not listed.value:
+        raise listed.error("the found file lists no variants",
+                           hint="its search found nothing critical to replay")
     out: list[Variant] = []
     seen: set[int] = set()
     for item in listed:

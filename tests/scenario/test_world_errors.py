@@ -39,6 +39,8 @@ BAD = {
     "placement": (("    placement: {lane: 0, s: 40}", "    count: 100\n"
                    "    placement: {lane: 0, s: {uniform: [30, 40]}}"),
                   "could not place", 6),
+    "off the road": (("ego: {lane: 0, s: 5, speed: 10}", "ego: {lane: 0, s: 5000, speed: 10}"),
+                     "is placed at s = 5000.0 m along lane fwd_0, which runs from 0 to", 4),
     "behaviour": (("ego: {lane: 0, s: 5, speed: 10}",
                    "ego: {kind: deer, lane: 0, s: 5, speed: 3}"),
                   "behavior 'traffic' needs a lane", 4),

@@ -96,6 +96,7 @@ def test_a_changed_scenario_is_a_clear_error(found_file, tmp_path):
      "cannot come from"),
     (lambda d: d["variants"].append(dict(d["variants"][0])), "listed twice"),
     (lambda d: d.update({"found_variants_of": "nowhere.yaml"}), "does not exist"),
+    (lambda d: d.update({"variants": []}), "lists no variants"),
 ])
 def test_a_hand_edited_found_file_is_checked(found_file, tmp_path, edit, message):
     path, _ = found_file
