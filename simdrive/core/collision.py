@@ -35,6 +35,7 @@ from simdrive.core.layout import (
     FLAG_CRASHED,
     I_FLAGS,
     I_MODE,
+    I_MODEL,
     I_VALID,
     I_XORDER,
     M_COLLISIONS,
@@ -44,6 +45,7 @@ from simdrive.core.layout import (
     M_EGO_SPEED_AT_IMPACT,
     M_FIRST_COLLISION_TIME,
     MODE_STATIC,
+    MODEL_UNICYCLE,
     P_LENGTH,
     P_MASS,
     P_WIDTH,
@@ -206,11 +208,21 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
     _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f)
 
 
+CARRIED_MASS_RATIO = 4.0
+"""An actor this many times lighter than the one it collides with is carried along."""
+
+
 @kernel
 def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
     """Perfectly plastic impact: both go back to their poses at first contact and share
-    the momentum-weighted velocity (a static actor is immovable); each keeps the part
-    along its own heading, and both are marked crashed (they then skid to a halt)."""
+    the momentum-weighted velocity (a static actor is immovable), and both are marked
+    crashed (they then skid to a halt, both at the road's friction limit).
+
+    The motion models have no sideways velocity: a pedestrian or animal (the unicycle
+    model, which turns on the spot) at least CARRIED_MASS_RATIO times lighter than the
+    other, i.e. struck by a vehicle, turns to the common velocity and is carried along
+    with it; any other actor keeps the part of the common velocity along its own heading
+    (a vehicle is never spun round)."""
     static_a = istate_w[I_MODE, a] == MODE_STATIC
     static_b = istate_w[I_MODE, b] == MODE_STATIC
     ma = params_w[P_MASS, a]
@@ -222,11 +234,17 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
         vb = fstate_w[F_SPEED, b]
         vx = (ma * va * scratch_w[S_COS, a] + mb * vb * scratch_w[S_COS, b]) / (ma + mb)
         vy = (ma * va * scratch_w[S_SIN, a] + mb * vb * scratch_w[S_SIN, b]) / (ma + mb)
+    v = math.sqrt(vx * vx + vy * vy)
     for k in range(2):
         i = a if k == 0 else b
         if istate_w[I_MODE, i] == MODE_STATIC:
             continue
         x, y, c, s = _pose_at(fstate_w, i, f)
+        other_mass = mb if k == 0 else ma
+        if (v > 0.0 and istate_w[I_MODEL, i] == MODEL_UNICYCLE
+                and other_mass >= CARRIED_MASS_RATIO * params_w[P_MASS, i]):
+            c = vx / v  # carried: it moves with the common velocity
+            s = vy / v
         fstate_w[F_X, i] = x
         fstate_w[F_Y, i] = y
         fstate_w[F_HEADING, i] = math.atan2(s, c)

@@ -127,7 +127,7 @@ def integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s
             yaw = yaw_rate * dt
             fstate_w[F_YAW_RATE, i] = yaw_rate
         vmax = params_w[P_MAX_SPEED, i]
-        if new_v > vmax:
+        if new_v > vmax and not crashed:  # a propulsion limit: a carried actor may exceed it
             new_v = vmax
             dist = 0.5 * (v + vmax) * dt
         if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:

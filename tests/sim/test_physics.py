@@ -124,6 +124,40 @@ def test_fast_car_hits_a_child_crossing_its_path(long_road):
     assert [(e.actor, e.other) for e in hits] == [("ego", "child")]
 
 
+def test_a_struck_child_is_carried_along_not_driven_through(long_road):
+    # a plastic impact: the child (21 kg) takes the common velocity of it and the car,
+    # and both skid to a halt together; the car never passes through it
+    lane = long_road.lanes[long_road.lane_index("fwd_0")]
+    x, y, _ = lane.to_world(200.0, 0.0)
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=20.0, desired_speed_mps=20.0,
+                  watches_road=False, ego=True),
+        ActorSpec("child", "child", x=x, y=y - 4.0, heading=math.pi / 2, behavior="walk_to",
+                  goal=(x, y + 4.0), speed_mps=0.8, desired_speed_mps=0.8, watches_road=False),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    for _ in range(400):
+        sim.step(1)
+        if sim.outcome(0).collision:
+            break
+    assert sim.outcome(0).collision_with == "child"
+    m_car, m_child = sim.blocks.params[0, L.P_MASS, :2]
+    v_child = 0.8 * np.array([0.0, 1.0])
+    v_common = (m_car * 20.0 * np.array([1.0, 0.0]) + m_child * v_child) / (m_car + m_child)
+    assert sim.state.speed[0, 1] == pytest.approx(np.hypot(*v_common), rel=1e-9)
+    assert sim.state.heading[0, 1] == pytest.approx(math.atan2(v_common[1], v_common[0]))
+    hit_x = sim.state.x[0, 1]
+    car_front = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
+    sim.step(80)  # 4 s: both skid to a halt (20 m/s at ~8 m/s^2 takes 2.5 s, ~25 m)
+    assert sim.state.speed[0].max() == 0.0
+    assert sim.state.x[0, 1] - hit_x > 15.0  # carried, not left where it was struck
+    moved_front = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
+    child_back = sim.state.x[0, 1] - sim.state.length[0, 1] / 2
+    assert moved_front - car_front > 15.0
+    assert moved_front <= child_back + sim.state.length[0, 1]  # still in front of the car
+
+
 def test_curve_is_held_on_dry_road_and_run_wide_on_ice():
     curve = build_map({"type": "curved", "radius": 60.0, "length": 150.0, "lanes": 1,
                        "one_way": True, "sidewalks": "none"})
