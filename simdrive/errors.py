@@ -90,3 +90,24 @@ class ScenarioError(SimdriveError):
         if getattr(self, "hint", None):
             text += f"; {self.hint}"
         return text
+
+
+def yaml_kind(value: object) -> str:
+    """What a YAML value is, in the words of a scenario file's author (for "found ...")."""
+    import datetime
+
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return type(value).__name__

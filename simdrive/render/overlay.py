@@ -26,9 +26,14 @@ def _dashed_rect(img, x0, y0, x1, y1, colour, dash=4) -> None:
 
 def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
                 min_visible_pixels: int = 1) -> np.ndarray:
-    """A copy of the RGB image with every in-view actor's boxes and caption drawn."""
+    """A copy of the RGB image with every in-view actor's boxes and caption drawn.
+
+    Boxes are drawn far to near; captions then go where they overlap no other caption
+    (above the box, below it, or stacked further out), the nearest actors' first, so
+    the captions of a distant cluster stay readable."""
     img = np.ascontiguousarray(image_rgb.copy())
     scale = max(0.35, img.shape[1] / 1600)
+    captions = []  # (distance, text, colour, box the caption belongs to)
     for lab in sorted(labels, key=lambda x: -x.distance_m):
         if not lab.in_view:
             continue
@@ -38,19 +43,44 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
             _dashed_rect(img, x0, y0, x1 - 1, y1 - 1, (235, 235, 235))
         if lab.visible_box is None or lab.visible_pixels < min_visible_pixels:
             if lab.amodal_box is not None:
-                cv2.putText(img, f"{lab.kind} hidden", (int(lab.amodal_box[0]),
-                            max(8, int(lab.amodal_box[1]) - 3)), cv2.FONT_HERSHEY_SIMPLEX,
-                            scale, (235, 235, 235), 1, cv2.LINE_AA)
+                box = tuple(int(v) for v in lab.amodal_box)
+                captions.append((lab.distance_m, f"{lab.kind} hidden", (235, 235, 235), box))
             continue
         x0, y0, x1, y1 = lab.visible_box
         cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), colour, 1, cv2.LINE_AA)
-        text = f"{lab.kind} #{lab.track_id} occ {lab.occlusion:.2f}"
+        captions.append((lab.distance_m, f"{lab.kind} #{lab.track_id} occ {lab.occlusion:.2f}",
+                         colour, (x0, y0, x1, y1)))
+    placed: list[tuple[int, int, int, int, str, tuple]] = []  # x0, y0, x1, y1, text, colour
+    for _, text, colour, box in sorted(captions, key=lambda c: c[0]):  # nearest first
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        ty = y0 - 3 if y0 - th - 4 >= 0 else y1 + th + 3
-        cv2.rectangle(img, (x0, ty - th - 2), (x0 + tw + 2, ty + 2), (0, 0, 0), -1)
-        cv2.putText(img, text, (x0 + 1, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1,
+        placed.append((*_caption_rect(box, tw, th, img.shape, placed), text, colour))
+    for x0, y0, x1, y1, text, colour in reversed(placed):  # the nearest drawn last, on top
+        cv2.rectangle(img, (x0, y0), (x1, y1), (0, 0, 0), -1)
+        cv2.putText(img, text, (x0 + 1, y1 - 2), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1,
                     cv2.LINE_AA)
     return img
+
+
+def _caption_rect(box, tw: int, th: int, shape, placed) -> tuple[int, int, int, int]:
+    """Where a (tw x th) caption of ``box`` goes: just above it, else just below it, else
+    stacked further out above or below, the first place inside the image that overlaps no
+    caption already placed (if there is none, just above the box)."""
+    h, w = shape[:2]
+    bx0, by0, _, by1 = box
+    x0 = min(max(0, bx0), max(0, w - tw - 3))
+    tall = th + 4  # rows top..bottom, both drawn: the next caption starts a row further
+    above = [by0 - 1 - k * (tall + 1) for k in range(6)]  # the caption's bottom row
+    below = [by1 + tall + k * (tall + 1) for k in range(6)]
+    candidates = [y for pair in zip(above, below, strict=True) for y in pair]
+    for bottom in candidates:
+        rect = (x0, bottom - tall, x0 + tw + 2, bottom)
+        if rect[1] < 0 or rect[3] >= h:
+            continue
+        if not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3] and p[1] <= rect[3]
+                   for p in placed):
+            return rect
+    bottom = max(tall, by0 - 1)
+    return (x0, bottom - tall, x0 + tw + 2, bottom)
 
 
 def colourise_semantic(semantic: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from simdrive.errors import ScenarioError
+from simdrive.errors import ScenarioError, yaml_kind
 from simdrive.scenario.yamlpos import Node, load_yaml_file
 
 MAX_EXTENDS_DEPTH = 8
@@ -35,7 +35,7 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
     root = load_yaml_file(path)
     if not root.is_mapping:
         raise root.error("a scenario file is a mapping", expected="key: value pairs",
-                         found=type(root.value).__name__)
+                         found=yaml_kind(root.value))
     base_node = root.get("extends")
     if base_node is None:
         return root

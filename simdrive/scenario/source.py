@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simdrive.errors import yaml_kind
 from simdrive.scenario.build import Variant, variants
 from simdrive.scenario.runner import load_scenario
 from simdrive.scenario.spec import ScenarioSpec
@@ -71,7 +72,7 @@ def _load_found(path: Path, root: Node, limit: int | None) -> tuple[ScenarioSpec
     default_seed = _integer(root.child("seed"), "seed")
     listed = root.child("variants")
     if not listed.is_sequence:
-        raise listed.error("variants must be a list", found=type(listed.value).__name__)
+        raise listed.error("variants must be a list", found=yaml_kind(listed.value))
     if not listed.value:
         raise listed.error("the found file lists no variants",
                            hint="its search found nothing critical to replay")

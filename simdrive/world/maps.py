@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
-from simdrive.errors import MapError
+from simdrive.errors import MapError, yaml_kind
 from simdrive.world.lanes import Lane
 from simdrive.world.packed import (
     AREA_CROSSWALK,
@@ -188,7 +188,7 @@ def read_options(raw: object, schema: Mapping[str, Option], *, where: str,
     """
     if not isinstance(raw, Mapping):
         raise MapError("wrong type", where=where, path=path, expected="a mapping",
-                       found=type(raw).__name__)
+                       found=yaml_kind(raw))
     for key in raw:
         if key not in schema:
             close = difflib.get_close_matches(str(key), list(schema), n=1)
@@ -261,7 +261,7 @@ def build_map(desc: Mapping[str, object] | str | os.PathLike, *,
     if not isinstance(desc, Mapping):
         raise MapError("wrong type", where=where, path="map",
                        expected="a mapping with a 'type' key, or a file path",
-                       found=type(desc).__name__)
+                       found=yaml_kind(desc))
     kind = desc.get("type", REQUIRED)
     if not isinstance(kind, str) or kind not in MAP_BUILDERS:
         close = difflib.get_close_matches(str(kind), list(MAP_BUILDERS), n=1)

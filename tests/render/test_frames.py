@@ -278,3 +278,18 @@ def test_the_overlay_draws_the_boxes_and_caption_and_nothing_else():
     outline[y0, x0:x1] = outline[y1 - 1, x0:x1] = True
     outline[y0:y1, x0] = outline[y0:y1, x1 - 1] = True
     assert changed[outline].mean() > 0.8
+
+
+def test_captions_of_a_cluster_of_boxes_do_not_overlap():
+    from simdrive.render.overlay import _caption_rect
+
+    placed = []
+    for k in range(6):  # six distant actors whose boxes nearly coincide
+        box = (300 + k, 150, 310 + k, 158)
+        rect = _caption_rect(box, 90, 10, (360, 640, 3), placed)
+        assert 0 <= rect[0] and rect[2] < 640 and 0 <= rect[1] and rect[3] < 360
+        assert not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3]
+                       and p[1] <= rect[3] for p in placed)
+        placed.append(rect)
+    # the first goes just above its box, the second just below
+    assert placed[0][3] == 149 and placed[1][1] == 158  # the box covers rows 150-157
