@@ -287,7 +287,7 @@ def test_captions_of_a_cluster_of_boxes_do_not_overlap():
     for k in range(6):  # six distant actors whose boxes nearly coincide
         box = (300 + k, 150, 310 + k, 158)
         rect = _caption_rect(box, 90, 10, (360, 640, 3), placed)
-        assert 0 <= rect[0] and rect[2] < 640 and 0 <= rect[1] and rect[3] < 360
+        assert rect[0] >= 0 and rect[2] < 640 and rect[1] >= 0 and rect[3] < 360
         assert not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3]
                        and p[1] <= rect[3] for p in placed)
         placed.append(rect)

@@ -220,3 +220,32 @@ def test_streams_are_splitmix64_of_a_key_from_the_variant_triple():
             assert u[v, i, j] == splitmix64(key, int(c))
     many = streams.uniforms(keys[:1], np.arange(100_000, dtype=np.uint64))
     assert many.min() >= 0.0 and many.max() < 1.0 and abs(many.mean() - 0.5) < 0.005
+
+
+def test_a_cyclist_given_a_speed_on_a_lane_rides_it_without_a_behaviour(tmp_path):
+    from simdrive.sim import Simulation
+
+    path = write(tmp_path, """\
+        name: riders
+        duration: 4
+        map: {type: straight, lanes: 1, length: 200, sidewalks: both}
+        ego: {lane: 0, s: 5, speed: 0}
+        actors:
+          - {id: cyclist, kind: cyclist, placement: {lane: 0, s: 40, d: -0.9}, speed: 5,
+             desired_speed: 5}
+          - {id: walker, kind: adult, placement: {lane: sidewalk_right, s: 60}, speed: 1.4,
+             desired_speed: 1.4}
+          - {id: bystander, kind: adult, placement: {lane: sidewalk_right, s: 90}}
+        """)
+    spec, road = loaded(path)
+    world = build_world(spec, variants(spec)[0], road)
+    behaviour = {a.name: a.behavior for a in world.actors}
+    assert behaviour["cyclist"] == behaviour["walker"] == "follow_lane"
+    assert behaviour["bystander"] in (None, "static")
+    sim = Simulation([world], threads=1)
+    start = dict(zip(sim.actor_names[0], sim.state.x[0].copy(), strict=False))
+    sim.step(40)  # 2 s
+    moved = {n: sim.state.x[0, k] - start[n] for k, n in enumerate(sim.actor_names[0])}
+    assert moved["cyclist"] == pytest.approx(10.0, abs=1.5)
+    assert moved["walker"] == pytest.approx(2.8, abs=0.6)
+    assert moved["bystander"] == 0.0
