@@ -60,6 +60,10 @@ from simdrive.core.layout import (
 
 MAX_SUBSTEPS = 64
 CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
+PUSH_SPEED = 0.5
+"""m/s: a pair that already collided is in contact again (and pushed apart by another
+impact, without a new event) when one drives into the other faster than this; slower,
+they stay touching (a struck pedestrian carried by the car, both skidding)."""
 EXTENT_MARGIN = 1e-6  # m added to a turning box's swept extents against rounding
 
 
@@ -167,6 +171,20 @@ def _overlap_at(fstate_w, a, b, f, hla, hwa, hlb, hwb):
 
 
 @inline_kernel
+def _pushing(fstate_w, a, b, least):
+    """Whether a and b moved towards each other by more than ``least`` (m) during the last
+    step, along the line between their centres at its start."""
+    dx = fstate_w[F_X_PREV, b] - fstate_w[F_X_PREV, a]
+    dy = fstate_w[F_Y_PREV, b] - fstate_w[F_Y_PREV, a]
+    norm = math.sqrt(dx * dx + dy * dy)
+    if norm == 0.0:
+        return False
+    rx = (fstate_w[F_X, a] - fstate_w[F_X_PREV, a]) - (fstate_w[F_X, b] - fstate_w[F_X_PREV, b])
+    ry = (fstate_w[F_Y, a] - fstate_w[F_Y_PREV, a]) - (fstate_w[F_Y, b] - fstate_w[F_Y_PREV, b])
+    return (rx * dx + ry * dy) / norm > least
+
+
+@inline_kernel
 def _pair_recorded(events_w, wint_w, a, b):
     for k in range(wint_w[WI_EVENT_COUNT]):
         if events_w[k, EV_TYPE] == EVENT_COLLISION:
@@ -262,7 +280,8 @@ def _crashed_or_static(istate_w, i):
 @kernel
 def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                       ego, n, time_s, dt):
-    """Find pairs whose boxes touched during the step; record each pair once."""
+    """Find pairs whose boxes touched during the step; record each pair once (a pair in
+    contact again, one driving into the other, gets another impact, not another event)."""
     swept_extents(fstate_w, istate_w, params_w, scratch_w, n)
     order = istate_w[I_XORDER]
     _sort_by_minx(order, scratch_w, n)
@@ -281,11 +300,16 @@ def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
                 continue
             if istate_w[I_MODE, a] == MODE_STATIC and istate_w[I_MODE, b] == MODE_STATIC:
                 continue
-            # a pair that already collided stays in contact: no need to find it again
-            if (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
-                    and _pair_recorded(events_w, wint_w, a, b)):
+            # a pair that already collided is recorded once; it gets another impact only
+            # when one drives into the other (else the one that cannot be pushed back, a
+            # stopped car or a static obstacle, would be driven through)
+            again = (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
+                     and _pair_recorded(events_w, wint_w, a, b))
+            if again and not _pushing(fstate_w, a, b, PUSH_SPEED * dt):
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
-            if f >= 0.0:
+            if f >= 0.0 and again:
+                _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f)
+            elif f >= 0.0:
                 _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                           ego, a, b, f, time_s, dt)

@@ -158,6 +158,30 @@ def test_a_struck_child_is_carried_along_not_driven_through(long_road):
     assert moved_front <= child_back + sim.state.length[0, 1]  # still in front of the car
 
 
+def test_a_heavier_car_driving_into_a_stopped_one_is_stopped_at_contact(long_road):
+    # head-on: the car (1,300 kg) cannot be pushed backwards (no reverse speed), so the
+    # van (2,300 kg) that keeps the common velocity would drive on through it; every
+    # further push is another impact, and the van stops against the car
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=12.0, desired_speed_mps=12.0,
+                  watches_road=False, ego=True),
+        ActorSpec("van", "ghost", lane="fwd_0", s=160.0, speed_mps=12.0,
+                  desired_speed_mps=12.0, direction=-1, behavior="follow_lane",
+                  watches_road=False),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    deepest = 0.0
+    for _ in range(120):  # 6 s: the impact at ~2.3 s, then both at rest
+        sim.step(1)
+        front_car = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
+        front_van = sim.state.x[0, 1] - sim.state.length[0, 1] / 2
+        deepest = max(deepest, front_car - front_van)
+    assert [e.kind for e in sim.events(0)].count("collision") == 1
+    assert sim.state.speed[0].max() == 0.0
+    assert deepest < 0.05  # 0.7 m before the pushes were impacts
+
+
 def test_curve_is_held_on_dry_road_and_run_wide_on_ice():
     curve = build_map({"type": "curved", "radius": 60.0, "length": 150.0, "lanes": 1,
                        "one_way": True, "sidewalks": "none"})
