@@ -252,10 +252,14 @@ def _render(args: argparse.Namespace) -> int:
         if not 0.0 <= value <= 1.0:
             raise SimdriveError(f"{name} is a share", expected="a number from 0 to 1",
                                 found=value)
+    cameras = tuple(c.strip() for c in (args.cameras or "").split(",") if c.strip())
+    for name in cameras:
+        if cameras.count(name) > 1:
+            raise SimdriveError(f"--cameras: camera {name!r} is listed twice",
+                                found=args.cameras)
     options = DatasetOptions(
         formats=parse_list(args.formats, FORMATS, "format") or FORMATS,
-        cameras=tuple(c.strip() for c in args.cameras.split(",") if c.strip()) or None
-        if args.cameras else None,
+        cameras=cameras or None,
         every=args.every, limit=args.limit, image_format=args.image_format,
         extras=parse_list(args.extras, EXTRAS, "extra"),
         box_filter=BoxFilter(args.min_pixels, args.min_height, args.max_occlusion,

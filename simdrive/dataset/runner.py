@@ -84,17 +84,15 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
             raise OutputError(f"{out} is not empty and is not a simdrive dataset",
                               where=str(out),
                               expected="an empty or new folder, or --force to write into it")
-        # --force writes beside the folder's files, but never mixes them into the dataset:
-        # an image of theirs in images/train would be a YOLO image without labels
-        taken = [name for name in LAYOUT_FOLDERS
-                 if (out / name).exists() and not (out / name).is_dir()
-                 or (out / name).is_dir() and any((out / name).iterdir())]
+        # --force writes beside the folder's files, but never over them nor mixed with them
+        # (an image of theirs in images/train would be a YOLO image without labels)
+        taken = [name for name in OUR_FILES if _taken(out / name)]
         if taken:
             raise OutputError(
                 f"{out} is not a simdrive dataset and already has "
-                + ", ".join(f"{name}/" for name in taken)
-                + ", where the dataset's own files go (they would mix with them; --force "
-                "never deletes them)", where=str(out),
+                + ", ".join(f"{name}/" if (out / name).is_dir() else name for name in taken)
+                + ", where the dataset's own files go (--force writes beside a folder's files, "
+                "never over them)", where=str(out),
                 expected="another folder, or those entries moved away")
     try:
         (out / STATE_DIR / "shards").mkdir(parents=True, exist_ok=True)
@@ -105,10 +103,26 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
     _remove_temporaries(out)
 
 
+def _taken(path: Path) -> bool:
+    """Whether ``path`` holds something: a file, or a folder with anything in it."""
+    try:
+        return path.is_file() or path.is_symlink() or (path.is_dir() and any(path.iterdir()))
+    except OSError:  # a folder that cannot be read is taken too
+        return True
+
+
 def _remove_temporaries(out: Path) -> None:
-    """Delete the temporary files a killed run may have left."""
-    for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+    """Delete the temporary files a killed run may have left (simdrive.files names them
+    ``.<name>.<pid>.tmp``), in the dataset's own files and folders only."""
+    for name in OUR_FILES:
+        path = out / name
+        if path.is_dir():
+            for tmp in path.rglob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+    ours = {f".{name}." for name in OUR_FILES}
+    for tmp in out.glob(".*.tmp"):  # .<file>.<pid>.tmp beside manifest.json and the others
+        if tmp.name[:tmp.name.rfind(".", 0, len(tmp.name) - 4) + 1] in ours:
+            tmp.unlink(missing_ok=True)
 
 
 def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int,

@@ -58,6 +58,25 @@ def test_a_foreign_folder_is_never_written_without_force(tmp_path, capsys):
     assert (tmp_path / "ds" / "thesis.tex").read_text() == "precious"
 
 
+@pytest.mark.parametrize("theirs", ["README.md", "data.yaml", "labels/train/x.txt"])
+def test_force_never_writes_over_a_foreign_folders_files(tmp_path, capsys, theirs):
+    (tmp_path / "ds" / theirs).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "ds" / theirs).write_text("mine")
+    (tmp_path / "ds" / "notes").mkdir()
+    (tmp_path / "ds" / "notes" / ".draft.tmp").write_text("mine too")
+    before = tree(tmp_path / "ds")
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds", "--force") == 2
+    assert "never over them" in capsys.readouterr().err
+    assert tree(tmp_path / "ds") == before
+
+
+def test_force_writes_beside_a_foreign_folders_files(tmp_path):
+    (tmp_path / "ds" / "notes").mkdir(parents=True)
+    (tmp_path / "ds" / "notes" / ".draft.tmp").write_text("mine")
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds", "--force") == 0
+    assert (tmp_path / "ds" / "notes" / ".draft.tmp").read_text() == "mine"  # not ours
+
+
 def test_force_never_mixes_a_foreign_folders_files_into_the_dataset(tmp_path, capsys):
     (tmp_path / "ds" / "images" / "train").mkdir(parents=True)
     (tmp_path / "ds" / "images" / "train" / "mine.jpg").write_bytes(b"a photo")
@@ -91,6 +110,7 @@ def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     (["--min-pixels", "-5"], "--min-pixels must be at least 0"),
     (["--max-occlusion", "2"], "--max-occlusion is a share"),
     (["--cluster", "not a url"], "cannot reach the Dask scheduler at not a url"),
+    (["--cameras", "front,rear,front"], "camera 'front' is listed twice"),
     (["--min-visibility", "-0.1"], "--min-visibility is a share"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
