@@ -16,8 +16,9 @@ from simdrive.errors import SimdriveError
 from simdrive.render.look import Look, make_look
 from simdrive.render.renderer import Frame, Renderer
 from simdrive.render.scene import scene_from_simulation
-from simdrive.scenario.build import Variant, build_world, located_errors, scenario_road
+from simdrive.scenario.build import Variant, build_world, scenario_road
 from simdrive.scenario.cameras import PRESETS, CameraSpec
+from simdrive.scenario.locate import located_errors
 from simdrive.scenario.spec import ScenarioSpec, resolve
 from simdrive.sim import Simulation
 from simdrive.world.maps import RoadMap

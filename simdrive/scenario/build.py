@@ -12,16 +12,15 @@ batches (build_worlds); a variant's world does not depend on its batch.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from simdrive.core.placement import POSE_COLUMNS
-from simdrive.errors import MapError, ScenarioError, SimdriveError
+from simdrive.errors import ScenarioError, SimdriveError
 from simdrive.scenario import sampling
+from simdrive.scenario.locate import located, located_errors
 from simdrive.scenario.placement import PlacementPlan, lane_name
 from simdrive.scenario.reader import Param
 from simdrive.scenario.spec import ActionSpecT, ActorT, ScenarioSpec, resolve
@@ -87,7 +86,8 @@ class WorldBuilder:
         self.placement = PlacementPlan(spec, road)
         templates = (spec.ego, *spec.actors)
         first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
-        actions = {t.name: self._plan_actions(t, first_names) for t in templates}
+        actions = {t.name: tuple(_plan_action(a, road, first_names) for a in t.actions)
+                   for t in templates}
         self.varying = {t.name: _varying_fields(t) for t in templates}
         self.instances = [
             _Instance(slot.name, slot.template.name,
@@ -96,17 +96,6 @@ class WorldBuilder:
             for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True)]
         self.environments: dict[tuple, Environment] = {}
         self.lane_lengths = {lane.name: lane.length for lane in road.lanes}
-
-    def _plan_actions(self, t: ActorT, first_names: dict) -> tuple[_ActionPlan, ...]:
-        """The action plans of template ``t``; an error (an unknown lane) at its entry."""
-        try:
-            return tuple(_plan_action(a, self.road, first_names) for a in t.actions)
-        except ScenarioError:
-            raise
-        except SimdriveError as error:
-            if t.node is None:
-                raise
-            raise t.node.error(f"actor {t.name!r}: an action: {error.render()}") from None
 
     def build(self, batch: Sequence[Variant]) -> list[WorldSpec]:
         """The WorldSpecs of ``batch``, in order; each as if built alone."""
@@ -120,7 +109,7 @@ class WorldBuilder:
             except ScenarioError:
                 raise
             except SimdriveError as error:
-                raise _located(self.spec, error, f"variant {variant.index}: ") from None
+                raise located(self.spec, error, f"variant {variant.index}: ") from None
         return worlds
 
     def _world(self, variant: Variant, poses: list, start: int) -> WorldSpec:
@@ -169,40 +158,6 @@ class WorldBuilder:
         if env is None:
             env = self.environments[key] = _environment(spec, values)
         return env
-
-
-@contextlib.contextmanager
-def located_errors(spec: ScenarioSpec) -> Iterator[None]:
-    """Turn an error of the map or world layer (MapError, WorldError: no file, no line)
-    raised while building ``spec``'s map or worlds into a ScenarioError at the line of the
-    scenario file that caused it: the actor's entry for an actor's error, ``map:`` for
-    the map's."""
-    try:
-        yield
-    except ScenarioError:
-        raise
-    except SimdriveError as error:
-        raise _located(spec, error) from None
-
-
-def _located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> ScenarioError:
-    text = error.render()
-    if error.where == spec.file:  # an inline map: the file is named once, by the node
-        text = text[len(spec.file) + 1:].lstrip()
-    text = prefix + text
-    found = re.search(r"actor '([^']+)'", text)
-    node = None
-    if found:
-        name = found.group(1)
-        for t in (spec.ego, *spec.actors):
-            if name == t.name or re.fullmatch(re.escape(t.name) + r"_\d+", name):
-                node = t.node
-                break
-    elif isinstance(error, MapError) or (error.path or "").startswith("map"):
-        node = spec.map_node
-    if node is None:
-        return ScenarioError(text, file=spec.file)
-    return node.error(text)
 
 
 def scenario_road(spec: ScenarioSpec) -> RoadMap:

@@ -9,14 +9,8 @@ from pathlib import Path
 
 from simdrive.errors import SimdriveError
 from simdrive.scenario import expr
-from simdrive.scenario.build import (
-    Variant,
-    build_worlds,
-    located_errors,
-    scenario_road,
-    variant_at,
-    variants,
-)
+from simdrive.scenario.build import Variant, build_worlds, scenario_road, variant_at, variants
+from simdrive.scenario.locate import located_errors
 from simdrive.scenario.merge import load_merged
 from simdrive.scenario.spec import ScenarioSpec, parse_scenario
 from simdrive.sim import Event, Outcome, Simulation

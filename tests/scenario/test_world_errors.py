@@ -121,3 +121,23 @@ def test_a_number_yaml_reads_as_text_gets_a_hint(tmp_path):
     path.write_text(GOOD.replace("speed: 8", "speed: 8e0"))
     with pytest.raises(ScenarioError, match="write it with a decimal point: 8.0e0"):
         load_scenario(path)
+
+
+def test_an_error_of_an_entry_named_like_another_entrys_instance_names_its_own_line(tmp_path):
+    # 'lead' with count 2 has instances lead_0 and lead_1; 'lead_7' is an entry of its own
+    path = tmp_path / "names.yaml"
+    text = GOOD.replace("    kind: car\n", "    kind: car\n    count: 2\n", 1)
+    text = text.replace("    placement: {lane: 0, s: 40}",
+                        "    placement: {lane: 0, s: {uniform: [40, 80]}}")
+    path.write_text(text.replace("variants: {samples: 2, seed: 1}", textwrap.dedent("""\
+          - id: lead_7
+            kind: car
+            placement: {lane: 0, s: 500}
+        variants: {samples: 2, seed: 1}""")))
+    spec = load_scenario(path)
+    with pytest.raises(ScenarioError) as info:
+        check_variants(spec, variants(spec))
+    assert "actor 'lead_7' is placed at s = 500.0 m" in str(info.value)
+    lines = path.read_text().splitlines()
+    line = int(str(info.value).split(":")[1])
+    assert lines[line - 1].strip() == "- id: lead_7"

@@ -1,0 +1,62 @@
+"""Errors of building a scenario's map and worlds, located in the scenario file.
+
+The map and world layers (simdrive.world, simdrive.packing) know nothing of files: their
+MapError and WorldError name an actor or the map. Raised while building a scenario's
+map or worlds, they become ScenarioErrors at the line of the entry that caused them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+from simdrive.errors import MapError, ScenarioError, SimdriveError
+from simdrive.scenario.spec import ScenarioSpec
+from simdrive.scenario.yamlpos import Node
+
+
+@contextlib.contextmanager
+def located_errors(spec: ScenarioSpec) -> Iterator[None]:
+    """Turn an error of the map or world layer (MapError, WorldError: no file, no line)
+    raised while building ``spec``'s map or worlds into a ScenarioError at the line of the
+    scenario file that caused it: the actor's entry for an actor's error, ``map:`` for
+    the map's."""
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except SimdriveError as error:
+        raise located(spec, error) from None
+
+
+def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> ScenarioError:
+    """``error`` as a ScenarioError at the line of the entry that caused it (see
+    located_errors), its text after ``prefix``."""
+    text = error.render()
+    if error.where == spec.file:  # an inline map: the file is named once, by the node
+        text = text[len(spec.file) + 1:].lstrip()
+    text = prefix + text
+    found = re.search(r"actor '([^']+)'", text)
+    node = None
+    if found:
+        node = _entry(spec, found.group(1))
+    elif isinstance(error, MapError) or (error.path or "").startswith("map"):
+        node = spec.map_node
+    if node is None:
+        return ScenarioError(text, file=spec.file)
+    return node.error(text)
+
+
+def _entry(spec: ScenarioSpec, name: str) -> Node | None:
+    """The node of the actor entry an instance name comes from: the entry of that id, or
+    the entry ``id`` with ``count`` > k for ``id_k`` (an entry's own id comes first)."""
+    templates = (spec.ego, *spec.actors)
+    for t in templates:
+        if t.name == name:
+            return t.node
+    for t in templates:
+        match = re.fullmatch(re.escape(t.name) + r"_(\d+)", name)
+        if match and t.count > 1 and int(match.group(1)) < t.count:
+            return t.node
+    return None
