@@ -253,6 +253,8 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
         vx = (ma * va * scratch_w[S_COS, a] + mb * vb * scratch_w[S_COS, b]) / (ma + mb)
         vy = (ma * va * scratch_w[S_SIN, a] + mb * vb * scratch_w[S_SIN, b]) / (ma + mb)
     v = math.sqrt(vx * vx + vy * vy)
+    xa, ya, _, _ = _pose_at(fstate_w, a, f)  # both centres at contact, before either moves
+    xb, yb, _, _ = _pose_at(fstate_w, b, f)
     for k in range(2):
         i = a if k == 0 else b
         if istate_w[I_MODE, i] == MODE_STATIC:
@@ -261,8 +263,17 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
         other_mass = mb if k == 0 else ma
         if (v > 0.0 and istate_w[I_MODEL, i] == MODEL_UNICYCLE
                 and other_mass >= CARRIED_MASS_RATIO * params_w[P_MASS, i]):
-            c = vx / v  # carried: it moves with the common velocity
-            s = vy / v
+            # carried: it turns to the common velocity u, and moves along u so that its
+            # extent towards the other stays where it was (a deer turned on the spot
+            # would reach 0.7 m into the car)
+            ux, uy = vx / v, vy / v
+            half_l, half_w = 0.5 * params_w[P_LENGTH, i], 0.5 * params_w[P_WIDTH, i]
+            before = half_l * abs(c * ux + s * uy) + half_w * abs(c * uy - s * ux)
+            xj, yj = (xb, yb) if k == 0 else (xa, ya)
+            ahead = 1.0 if (x - xj) * ux + (y - yj) * uy >= 0.0 else -1.0
+            x += ahead * (half_l - before) * ux
+            y += ahead * (half_l - before) * uy
+            c, s = ux, uy
         fstate_w[F_X, i] = x
         fstate_w[F_Y, i] = y
         fstate_w[F_HEADING, i] = math.atan2(s, c)
