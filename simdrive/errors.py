@@ -92,22 +92,28 @@ class ScenarioError(SimdriveError):
         return text
 
 
-def yaml_kind(value: object) -> str:
+class Words(str):
+    """Text shown as it is after "found" (not quoted like a value the user wrote)."""
+
+    __repr__ = str.__str__
+
+
+def yaml_kind(value: object) -> Words:
     """What a YAML value is, in the words of a scenario file's author (for "found ...")."""
     import datetime
 
     if value is None:
-        return "nothing (null)"
+        return Words("nothing (null)")
     if isinstance(value, bool):
-        return "true or false"
+        return Words("true or false")
     if isinstance(value, int | float):
-        return "a number"
+        return Words("a number")
     if isinstance(value, str):
-        return "text"
+        return Words("text")
     if isinstance(value, dict):
-        return "a mapping"
+        return Words("a mapping")
     if isinstance(value, list | tuple):
-        return "a list"
+        return Words("a list")
     if isinstance(value, datetime.date):
-        return "a date"
-    return type(value).__name__
+        return Words("a date")
+    return Words(type(value).__name__)

@@ -144,13 +144,15 @@ def requested_splits(out: Path) -> list[tuple[str, float]]:
 def empty_splits(frames: list[dict], splits: list[tuple[str, float]]) -> list[str]:
     """Splits asked for (ratio > 0) that received no image: a split is drawn per variant,
     so a dataset of few variants can leave val or test empty."""
+    if not frames:  # nothing rendered at all (require: kept no variant): not a split matter
+        return []
     used = {f["split"] for f in frames}
     return [name for name, ratio in splits if ratio > 0 and name not in used]
 
 
 def empty_splits_note(names, variants: int) -> str:
     """One sentence on requested splits left without images."""
-    which = " and ".join(names)
+    which = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
     needs = " (Ultralytics needs val)" if "val" in names else ""
     return (f"split{'s' if len(names) > 1 else ''} {which} "
             f"{'are' if len(names) > 1 else 'is'} empty: splits are drawn per variant and "

@@ -149,11 +149,15 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
 
 
 def _exponent_hint(value) -> str | None:
-    """YAML 1.1 (PyYAML) reads 1e-9 (an exponent with no '.') as text: say how to write it."""
-    if isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+[eE][-+]?[0-9]+", value.strip()):
-        mantissa, _, exponent = value.strip().lower().partition("e")
-        return f"YAML reads {value} as text; write it with a decimal point: {mantissa}.0e{exponent}"
-    return None
+    """PyYAML (YAML 1.1) reads a number with an exponent as text unless it has a decimal
+    point and a signed exponent (1e-9, 1.0e5 are text; 1.0e-9, 1.0e+5 are numbers): say
+    how to write it."""
+    match = re.fullmatch(r"\s*([-+]?[0-9]+)(\.[0-9]*)?[eE]([-+]?)([0-9]+)\s*", str(value))
+    if not isinstance(value, str) or match is None:
+        return None
+    whole, fraction, sign, exponent = match.groups()
+    fix = f"{whole}{fraction if fraction and fraction != '.' else '.0'}e{sign or '+'}{exponent}"
+    return f"YAML reads {value.strip()} as text; write {fix}"
 
 
 def read_text(node: Node, params: dict, *, choices=None, varies=False):

@@ -87,6 +87,9 @@ def test_requested_splits_that_received_no_image_are_flagged(tmp_path):
                         ).read_text()
     assert "| train | 3 | 3 |" in text and "| val | 0 | 0 |" in text
     assert "| test | 1 | 1 |" in text
+    from simdrive.dataset.report import empty_splits
+
+    assert empty_splits([], [("train", 0.8), ("val", 0.2)]) == []  # nothing kept at all
     notes = re.findall(r"^\*\*split.*$", text, re.M)
     assert len(notes) == 1 and notes[0].startswith("**split val is empty: ")  # test has one
     assert "extra" not in notes[0]  # asked for no share of the variants

@@ -116,11 +116,16 @@ def test_files_that_are_no_regular_files_are_refused_without_blocking(tmp_path, 
     assert "Traceback" not in err
 
 
-def test_a_number_yaml_reads_as_text_gets_a_hint(tmp_path):
+@pytest.mark.parametrize("text", ["8e0", "1e1", "1.0e1", "4.e0", "-2E-0"])
+def test_a_number_yaml_reads_as_text_gets_a_hint_that_works(tmp_path, text):
+    import yaml
+
     path = tmp_path / "exp.yaml"
-    path.write_text(GOOD.replace("speed: 8", "speed: 8e0"))
-    with pytest.raises(ScenarioError, match="write it with a decimal point: 8.0e0"):
+    path.write_text(GOOD.replace("speed: 8", f"speed: {text}"))
+    with pytest.raises(ScenarioError) as info:
         load_scenario(path)
+    fix = str(info.value).rsplit("; write ", 1)[1]
+    assert isinstance(yaml.safe_load(fix), float) and float(fix) == float(text)
 
 
 def test_an_error_of_an_entry_named_like_another_entrys_instance_names_its_own_line(tmp_path):
@@ -141,3 +146,11 @@ def test_an_error_of_an_entry_named_like_another_entrys_instance_names_its_own_l
     lines = path.read_text().splitlines()
     line = int(str(info.value).split(":")[1])
     assert lines[line - 1].strip() == "- id: lead_7"
+
+
+def test_a_file_that_is_no_mapping_says_what_it_is(tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ScenarioError, match=r"list\.yaml:1:1: a scenario file is a mapping; "
+                                            r"expected key: value pairs, found a list$"):
+        load_scenario(path)
