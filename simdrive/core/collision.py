@@ -23,6 +23,7 @@ from simdrive.core.layout import (
     EV_REL_SPEED,
     EV_SPEED_A,
     EV_SPEED_B,
+    EV_TIME,
     EV_TYPE,
     EVENT_COLLISION,
     F_HEADING,
@@ -60,6 +61,7 @@ from simdrive.core.layout import (
 
 MAX_SUBSTEPS = 64
 CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
+CONTACT_SWEEPS = 4
 PUSH_SPEED = 0.5
 """m/s: a pair that already collided is in contact again (and pushed apart by another
 impact, without a new event) when one drives into the other faster than this; slower,
@@ -186,13 +188,19 @@ def _pushing(fstate_w, a, b, least):
 
 @inline_kernel
 def _pair_recorded(events_w, wint_w, a, b):
+    return not math.isnan(_pair_time(events_w, wint_w, a, b))
+
+
+@inline_kernel
+def _pair_time(events_w, wint_w, a, b):
+    """Time of the pair's collision event, or NaN if it has none."""
     for k in range(wint_w[WI_EVENT_COUNT]):
         if events_w[k, EV_TYPE] == EVENT_COLLISION:
             ea = int(events_w[k, EV_A])
             eb = int(events_w[k, EV_B])
             if (ea == a and eb == b) or (ea == b and eb == a):
-                return True
-    return False
+                return events_w[k, EV_TIME]
+    return math.nan
 
 
 @kernel
@@ -292,10 +300,25 @@ def _crashed_or_static(istate_w, i):
 def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                       ego, n, time_s, dt):
     """Find pairs whose boxes touched during the step; record each pair once (a pair in
-    contact again, one driving into the other, gets another impact, not another event)."""
+    contact again, one driving into the other, gets another impact, not another event).
+
+    An impact moves its pair back to where they touched, which can leave an actor behind
+    them already checked in contact again (a car pushed into a wall by the car behind):
+    the pairs are checked again, at most CONTACT_SWEEPS times, while impacts happen."""
+    for _ in range(CONTACT_SWEEPS):
+        if not _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
+                              metrics_w, ego, n, time_s, dt):
+            break
+
+
+@kernel
+def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
+                   ego, n, time_s, dt):
+    """One pass over the pairs whose swept boxes meet; returns whether any got an impact."""
     swept_extents(fstate_w, istate_w, params_w, scratch_w, n)
     order = istate_w[I_XORDER]
     _sort_by_minx(order, scratch_w, n)
+    impacts = False
     for p in range(n):
         a = order[p]
         max_x = scratch_w[S_MAXX, a]
@@ -314,13 +337,17 @@ def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
             # a pair that already collided is recorded once; it gets another impact only
             # when one drives into the other (else the one that cannot be pushed back, a
             # stopped car or a static obstacle, would be driven through)
+            # (not in the step of its first impact: that impact already set both moving)
             again = (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
-                     and _pair_recorded(events_w, wint_w, a, b))
+                     and _pair_time(events_w, wint_w, a, b) <= time_s)
             if again and not _pushing(fstate_w, a, b, PUSH_SPEED * dt):
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
             if f >= 0.0 and again:
                 _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f)
+                impacts = True
             elif f >= 0.0:
                 _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                           ego, a, b, f, time_s, dt)
+                impacts = True
+    return impacts

@@ -185,6 +185,29 @@ def test_a_heavier_car_driving_into_a_stopped_one_is_stopped_at_contact(long_roa
     assert deepest < 0.05  # 0.7 m before the pushes were impacts
 
 
+def test_a_car_shoved_into_a_stalled_truck_is_not_pushed_through_it(long_road):
+    # a chain: the first car stops against the static truck, the second rear-ends it;
+    # the impact that stops the first against the truck must stop the second too
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=20.0, speed_mps=25.0, desired_speed_mps=25.0,
+                  watches_road=False, ego=True),
+        ActorSpec("car", "first", lane="fwd_0", s=80.0, speed_mps=10.0, desired_speed_mps=10.0,
+                  behavior="follow_lane", watches_road=False),
+        ActorSpec("truck", "stalled", lane="fwd_0", s=110.0, behavior="static"),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    deepest = [0.0, 0.0]
+    for _ in range(160):  # 8 s
+        sim.step(1)
+        x, half = sim.state.x[0], sim.state.length[0] / 2
+        deepest[0] = max(deepest[0], (x[0] + half[0]) - (x[1] - half[1]))  # ego into first
+        deepest[1] = max(deepest[1], (x[1] + half[1]) - (x[2] - half[2]))  # first into truck
+    pairs = {(e.actor, e.other) for e in sim.events(0) if e.kind == "collision"}
+    assert {("first", "stalled"), ("ego", "first")} <= pairs
+    assert deepest[0] < 0.1 and deepest[1] < 0.1  # ~1 m into each other before
+
+
 def test_curve_is_held_on_dry_road_and_run_wide_on_ice():
     curve = build_map({"type": "curved", "radius": 60.0, "length": 150.0, "lanes": 1,
                        "one_way": True, "sidewalks": "none"})
