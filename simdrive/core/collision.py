@@ -173,17 +173,29 @@ def _overlap_at(fstate_w, a, b, f, hla, hwa, hlb, hwb):
 
 
 @inline_kernel
-def _pushing(fstate_w, a, b, least):
-    """Whether a and b moved towards each other by more than ``least`` (m) during the last
-    step, along the line between their centres at its start."""
-    dx = fstate_w[F_X_PREV, b] - fstate_w[F_X_PREV, a]
-    dy = fstate_w[F_Y_PREV, b] - fstate_w[F_Y_PREV, a]
-    norm = math.sqrt(dx * dx + dy * dy)
-    if norm == 0.0:
-        return False
-    rx = (fstate_w[F_X, a] - fstate_w[F_X_PREV, a]) - (fstate_w[F_X, b] - fstate_w[F_X_PREV, b])
-    ry = (fstate_w[F_Y, a] - fstate_w[F_Y_PREV, a]) - (fstate_w[F_Y, b] - fstate_w[F_Y_PREV, b])
-    return (rx * dx + ry * dy) / norm > least
+def _face_normal(xi, yi, xj, yj, cj, sj, half_lj, half_wj):
+    """Outward normal of the face of box j (centre xj, yj, heading cos/sin cj, sj) that
+    the point (xi, yi) lies beyond the most: the contact normal of i against j."""
+    lx = (xi - xj) * cj + (yi - yj) * sj
+    ly = -(xi - xj) * sj + (yi - yj) * cj
+    if abs(lx) - half_lj >= abs(ly) - half_wj:
+        side = 1.0 if lx >= 0.0 else -1.0
+        return side * cj, side * sj
+    side = 1.0 if ly >= 0.0 else -1.0
+    return -side * sj, side * cj
+
+
+@inline_kernel
+def _pushing(fstate_w, params_w, scratch_w, a, b, least):
+    """Whether a and b moved into each other by more than ``least`` (m) during the last
+    step, along the contact normal (the face of the heavier's box the other is at)."""
+    j, i = (a, b) if params_w[P_MASS, a] >= params_w[P_MASS, b] else (b, a)
+    nx, ny = _face_normal(fstate_w[F_X, i], fstate_w[F_Y, i], fstate_w[F_X, j],
+                          fstate_w[F_Y, j], scratch_w[S_COS, j], scratch_w[S_SIN, j],
+                          0.5 * params_w[P_LENGTH, j], 0.5 * params_w[P_WIDTH, j])
+    rx = (fstate_w[F_X, i] - fstate_w[F_X_PREV, i]) - (fstate_w[F_X, j] - fstate_w[F_X_PREV, j])
+    ry = (fstate_w[F_Y, i] - fstate_w[F_Y_PREV, i]) - (fstate_w[F_Y, j] - fstate_w[F_Y_PREV, j])
+    return -(rx * nx + ry * ny) > least
 
 
 @inline_kernel
@@ -235,24 +247,32 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
 
 
 CARRIED_MASS_RATIO = 4.0
-"""An actor this many times lighter than the one it collides with is carried along."""
+"""A pedestrian or animal this many times lighter than what strikes it is carried along."""
 
 
 @kernel
 def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
-    """Perfectly plastic impact: both go back to their poses at first contact and share
-    the momentum-weighted velocity (a static actor is immovable), and both are marked
-    crashed (they then skid to a halt, both at the road's friction limit).
+    """Perfectly plastic impact: both go back to their poses at first contact and are
+    marked crashed (they then skid to a halt, both at the road's friction limit).
 
-    The motion models have no sideways velocity: a pedestrian or animal (the unicycle
-    model, which turns on the spot) at least CARRIED_MASS_RATIO times lighter than the
-    other, i.e. struck by a vehicle, turns to the common velocity and is carried along
-    with it; any other actor keeps the part of the common velocity along its own heading
-    (a vehicle is never spun round)."""
+    Vehicles (and pedestrians among themselves) share the momentum-weighted velocity,
+    each keeping the part along its own heading (the bicycle model has no sideways
+    velocity; a vehicle is never spun round); a static actor is immovable. A pedestrian
+    or animal (the unicycle model, which turns on the spot) struck by something at least
+    CARRIED_MASS_RATIO times heavier takes the impulse along the contact normal only (see
+    _carry): hit by a car's front it is carried along ahead of it, brushed by its flank
+    it is not."""
     static_a = istate_w[I_MODE, a] == MODE_STATIC
     static_b = istate_w[I_MODE, b] == MODE_STATIC
     ma = params_w[P_MASS, a]
     mb = params_w[P_MASS, b]
+    if not (static_a or static_b):
+        if istate_w[I_MODEL, a] == MODEL_UNICYCLE and mb >= CARRIED_MASS_RATIO * ma:
+            _carry(fstate_w, istate_w, params_w, scratch_w, a, b, f)
+            return
+        if istate_w[I_MODEL, b] == MODEL_UNICYCLE and ma >= CARRIED_MASS_RATIO * mb:
+            _carry(fstate_w, istate_w, params_w, scratch_w, b, a, f)
+            return
     vx = 0.0
     vy = 0.0
     if not (static_a or static_b):
@@ -260,35 +280,60 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
         vb = fstate_w[F_SPEED, b]
         vx = (ma * va * scratch_w[S_COS, a] + mb * vb * scratch_w[S_COS, b]) / (ma + mb)
         vy = (ma * va * scratch_w[S_SIN, a] + mb * vb * scratch_w[S_SIN, b]) / (ma + mb)
-    v = math.sqrt(vx * vx + vy * vy)
-    xa, ya, _, _ = _pose_at(fstate_w, a, f)  # both centres at contact, before either moves
-    xb, yb, _, _ = _pose_at(fstate_w, b, f)
     for k in range(2):
         i = a if k == 0 else b
         if istate_w[I_MODE, i] == MODE_STATIC:
             continue
         x, y, c, s = _pose_at(fstate_w, i, f)
-        other_mass = mb if k == 0 else ma
-        if (v > 0.0 and istate_w[I_MODEL, i] == MODEL_UNICYCLE
-                and other_mass >= CARRIED_MASS_RATIO * params_w[P_MASS, i]):
-            # carried: it turns to the common velocity u, and moves along u so that its
-            # extent towards the other stays where it was (a deer turned on the spot
-            # would reach 0.7 m into the car)
-            ux, uy = vx / v, vy / v
-            half_l, half_w = 0.5 * params_w[P_LENGTH, i], 0.5 * params_w[P_WIDTH, i]
-            before = half_l * abs(c * ux + s * uy) + half_w * abs(c * uy - s * ux)
-            xj, yj = (xb, yb) if k == 0 else (xa, ya)
-            ahead = 1.0 if (x - xj) * ux + (y - yj) * uy >= 0.0 else -1.0
-            x += ahead * (half_l - before) * ux
-            y += ahead * (half_l - before) * uy
-            c, s = ux, uy
-        fstate_w[F_X, i] = x
-        fstate_w[F_Y, i] = y
-        fstate_w[F_HEADING, i] = math.atan2(s, c)
-        scratch_w[S_COS, i] = c
-        scratch_w[S_SIN, i] = s
-        fstate_w[F_SPEED, i] = max(0.0, vx * c + vy * s)
-        istate_w[I_FLAGS, i] |= FLAG_CRASHED
+        _set_pose(fstate_w, istate_w, scratch_w, i, x, y, c, s, max(0.0, vx * c + vy * s))
+
+
+@kernel
+def _carry(fstate_w, istate_w, params_w, scratch_w, i, j, f):
+    """Impact of pedestrian or animal i with a much heavier j: plastic along the contact
+    normal n (the face of j's box that i touches), frictionless across it. i then moves
+    with its new velocity (its heading turns to it, its extent towards j kept where it
+    was, so a long animal turned on the spot does not reach into the car); j keeps the
+    part of its new velocity along its heading."""
+    xi, yi, ci, si = _pose_at(fstate_w, i, f)
+    xj, yj, cj, sj = _pose_at(fstate_w, j, f)
+    mi = params_w[P_MASS, i]
+    mj = params_w[P_MASS, j]
+    vix = fstate_w[F_SPEED, i] * ci
+    viy = fstate_w[F_SPEED, i] * si
+    vjx = fstate_w[F_SPEED, j] * cj
+    vjy = fstate_w[F_SPEED, j] * sj
+    nx, ny = _face_normal(xi, yi, xj, yj, cj, sj, 0.5 * params_w[P_LENGTH, j],
+                          0.5 * params_w[P_WIDTH, j])
+    closing = (vix - vjx) * nx + (viy - vjy) * ny
+    if closing < 0.0:
+        vix -= nx * closing * mj / (mi + mj)
+        viy -= ny * closing * mj / (mi + mj)
+        vjx += nx * closing * mi / (mi + mj)
+        vjy += ny * closing * mi / (mi + mj)
+    _set_pose(fstate_w, istate_w, scratch_w, j, xj, yj, cj, sj, max(0.0, vjx * cj + vjy * sj))
+    v = math.sqrt(vix * vix + viy * viy)
+    if v > 0.0:
+        ux, uy = vix / v, viy / v
+        half_l, half_w = 0.5 * params_w[P_LENGTH, i], 0.5 * params_w[P_WIDTH, i]
+        before = half_l * abs(ci * nx + si * ny) + half_w * abs(ci * ny - si * nx)
+        after = half_l * abs(ux * nx + uy * ny) + half_w * abs(ux * ny - uy * nx)
+        xi += (after - before) * nx
+        yi += (after - before) * ny
+        ci, si = ux, uy
+    _set_pose(fstate_w, istate_w, scratch_w, i, xi, yi, ci, si, v)
+
+
+@inline_kernel
+def _set_pose(fstate_w, istate_w, scratch_w, i, x, y, c, s, speed):
+    """Actor i after an impact: its pose, speed, and the crashed flag."""
+    fstate_w[F_X, i] = x
+    fstate_w[F_Y, i] = y
+    fstate_w[F_HEADING, i] = math.atan2(s, c)
+    scratch_w[S_COS, i] = c
+    scratch_w[S_SIN, i] = s
+    fstate_w[F_SPEED, i] = speed
+    istate_w[I_FLAGS, i] |= FLAG_CRASHED
 
 
 @inline_kernel
@@ -340,7 +385,7 @@ def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, me
             # (not in the step of its first impact: that impact already set both moving)
             again = (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
                      and _pair_time(events_w, wint_w, a, b) <= time_s)
-            if again and not _pushing(fstate_w, a, b, PUSH_SPEED * dt):
+            if again and not _pushing(fstate_w, params_w, scratch_w, a, b, PUSH_SPEED * dt):
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
             if f >= 0.0 and again:

@@ -126,10 +126,11 @@ def test_fast_car_hits_a_child_crossing_its_path(long_road):
 
 @pytest.mark.parametrize("kind", ["child", "deer"])
 def test_a_struck_pedestrian_or_animal_is_carried_along_not_driven_through(long_road, kind):
-    # a plastic impact: the child (21 kg) or deer (70 kg) takes the common velocity of it
-    # and the car, and both skid to a halt together; the car never passes into it (the
-    # deer, 1.6 m long and 0.5 m wide, turns to the car's heading: it moves forward by
-    # the difference of its extents)
+    # struck by the car's front: plastic along the contact normal (the car's heading), the
+    # child (21 kg) or deer (70 kg) keeps its own sideways walk and takes the car's
+    # forward speed shared by momentum; both skid to a halt together and the car never
+    # passes into it (the deer, 1.6 m long and 0.5 m wide, turns to its new velocity: it
+    # moves forward by the difference of its extents)
     lane = long_road.lanes[long_road.lane_index("fwd_0")]
     x, y, _ = lane.to_world(200.0, 0.0)
     actors = (
@@ -146,10 +147,10 @@ def test_a_struck_pedestrian_or_animal_is_carried_along_not_driven_through(long_
             break
     assert sim.outcome(0).collision_with == "child"
     m_car, m_child = sim.blocks.params[0, L.P_MASS, :2]
-    v_child = 0.8 * np.array([0.0, 1.0])
-    v_common = (m_car * 20.0 * np.array([1.0, 0.0]) + m_child * v_child) / (m_car + m_child)
-    assert sim.state.speed[0, 1] == pytest.approx(np.hypot(*v_common), rel=1e-9)
-    assert sim.state.heading[0, 1] == pytest.approx(math.atan2(v_common[1], v_common[0]))
+    forward = 20.0 * m_car / (m_car + m_child)  # momentum along the normal, shared
+    assert sim.state.speed[0, 0] == pytest.approx(forward, rel=1e-9)
+    assert sim.state.speed[0, 1] == pytest.approx(math.hypot(forward, 0.8), rel=1e-9)
+    assert sim.state.heading[0, 1] == pytest.approx(math.atan2(0.8, forward))
     hit_x = sim.state.x[0, 1]
     car_front = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
     sim.step(80)  # 4 s: both skid to a halt (20 m/s at ~8 m/s^2 takes 2.5 s, ~25 m)
@@ -159,6 +160,31 @@ def test_a_struck_pedestrian_or_animal_is_carried_along_not_driven_through(long_
     child_back = sim.state.x[0, 1] - sim.state.length[0, 1] / 2
     assert moved_front - car_front > 15.0
     assert moved_front <= child_back + 0.01  # in front of the car, not in it (0.7 m before)
+
+
+def test_a_pedestrian_brushed_by_a_cars_flank_is_not_carried_along(long_road):
+    # walking into the side of a passing car: the impulse is along the side's normal,
+    # which takes away the walk towards the car; nothing pushes the walker forward
+    lane = long_road.lanes[long_road.lane_index("fwd_0")]
+    x, y, _ = lane.to_world(200.0, 0.0)
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=198.0, speed_mps=10.0, desired_speed_mps=10.0,
+                  watches_road=False, ego=True),
+        ActorSpec("adult", "walker", x=x, y=y - 1.3, heading=math.pi / 2, behavior="walk_to",
+                  goal=(x, y + 4.0), speed_mps=1.5, desired_speed_mps=1.5, watches_road=False),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    for _ in range(100):
+        sim.step(1)
+        if sim.outcome(0).collision:
+            break
+    assert sim.outcome(0).collision_with == "walker"
+    x_hit = sim.state.x[0, 1]
+    assert sim.state.speed[0, 1] < 0.2  # its walk into the car taken away
+    assert sim.state.speed[0, 0] == pytest.approx(10.0, abs=0.05)  # the car drives on
+    sim.step(40)
+    assert abs(sim.state.x[0, 1] - x_hit) < 0.1  # left where it was, not carried 15 m
 
 
 def test_a_heavier_car_driving_into_a_stopped_one_is_stopped_at_contact(long_road):
