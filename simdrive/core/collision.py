@@ -26,6 +26,8 @@ from simdrive.core.layout import (
     EV_TIME,
     EV_TYPE,
     EVENT_COLLISION,
+    F_GOAL_X,
+    F_GOAL_Y,
     F_HEADING,
     F_HEADING_PREV,
     F_SPEED,
@@ -45,7 +47,9 @@ from simdrive.core.layout import (
     M_EGO_COLLISION_TIME,
     M_EGO_SPEED_AT_IMPACT,
     M_FIRST_COLLISION_TIME,
+    MODE_GOTO,
     MODE_STATIC,
+    MODEL_STATIC,
     MODEL_UNICYCLE,
     P_LENGTH,
     P_MASS,
@@ -257,15 +261,18 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
 
     Vehicles (and pedestrians among themselves) share the momentum-weighted velocity,
     each keeping the part along its own heading (the bicycle model has no sideways
-    velocity; a vehicle is never spun round); a static actor is immovable. A pedestrian
+    velocity; a vehicle is never spun round); a static actor is immovable, except a loose
+    object struck by something much heavier (see _loosen). A pedestrian
     or animal (the unicycle model, which turns on the spot) struck by something at least
     CARRIED_MASS_RATIO times heavier takes the impulse along the contact normal only (see
     _carry): hit by a car's front it is carried along ahead of it, brushed by its flank
     it is not."""
-    static_a = istate_w[I_MODE, a] == MODE_STATIC
-    static_b = istate_w[I_MODE, b] == MODE_STATIC
     ma = params_w[P_MASS, a]
     mb = params_w[P_MASS, b]
+    _loosen(fstate_w, istate_w, a, mb >= CARRIED_MASS_RATIO * ma)
+    _loosen(fstate_w, istate_w, b, ma >= CARRIED_MASS_RATIO * mb)
+    static_a = istate_w[I_MODE, a] == MODE_STATIC
+    static_b = istate_w[I_MODE, b] == MODE_STATIC
     if not (static_a or static_b):
         if istate_w[I_MODEL, a] == MODEL_UNICYCLE and mb >= CARRIED_MASS_RATIO * ma:
             _carry(fstate_w, istate_w, params_w, scratch_w, a, b, f)
@@ -286,6 +293,19 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
             continue
         x, y, c, s = _pose_at(fstate_w, i, f)
         _set_pose(fstate_w, istate_w, scratch_w, i, x, y, c, s, max(0.0, vx * c + vy * s))
+
+
+@inline_kernel
+def _loosen(fstate_w, istate_w, i, struck_by_heavier):
+    """A loose object (a tyre, debris: the static motion model) struck by something at
+    least CARRIED_MASS_RATIO times heavier is pushed, not a wall: it moves from now on as
+    a pedestrian does (then is carried along, see _carry). A parked vehicle stays put."""
+    if (struck_by_heavier and istate_w[I_MODE, i] == MODE_STATIC
+            and istate_w[I_MODEL, i] == MODEL_STATIC):
+        istate_w[I_MODE, i] = MODE_GOTO
+        istate_w[I_MODEL, i] = MODEL_UNICYCLE
+        fstate_w[F_GOAL_X, i] = fstate_w[F_X, i]
+        fstate_w[F_GOAL_Y, i] = fstate_w[F_Y, i]
 
 
 @kernel

@@ -135,7 +135,11 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
             clip_low = dist.low if dist.low is not None else (low if low > -math.inf else None)
             clip_high = dist.high if dist.high is not None else (
                 high if high < math.inf else None)
-            dist = Normal(dist.mean, dist.std, clip_low, clip_high)
+            try:
+                dist = Normal(dist.mean, dist.std, clip_low, clip_high)
+            except ValueError as error:  # e.g. nothing of it within the field's range
+                raise node.error(f"invalid distribution: {error}",
+                                 expected=f"{_range_text(low, high)}{_unit(unit)}") from None
         _check_support(node, dist, low, high, unit)
         params[node.path] = dist
         return Param(node.path)

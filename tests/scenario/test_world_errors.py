@@ -154,3 +154,12 @@ def test_a_file_that_is_no_mapping_says_what_it_is(tmp_path):
     with pytest.raises(ScenarioError, match=r"list\.yaml:1:1: a scenario file is a mapping; "
                                             r"expected key: value pairs, found a list$"):
         load_scenario(path)
+
+
+def test_a_normal_with_no_mass_in_its_fields_range_is_a_file_error(tmp_path):
+    # found by the mutation fuzz test: speeds are clipped to the field's range, where
+    # normal(-12, 0.3) has no mass; that was a ValueError, not a ScenarioError
+    path = tmp_path / "normal.yaml"
+    path.write_text(GOOD.replace("    speed: 8", "    speed: {normal: [-12, 0.3]}"))
+    with pytest.raises(ScenarioError, match=r"normal\.yaml:\d+:\d+: .*holds no probability"):
+        load_scenario(path)
