@@ -45,6 +45,11 @@ def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> Scena
         node = spec.map_node
     if node is None:
         return ScenarioError(text, file=spec.file)
+    if node is spec.map_node and error.where in (spec.file, "map") and error.path:
+        # an inline map's own key path (map.lanes) replaces the node's (map)
+        return ScenarioError(prefix + error.message, file=node.file, line=node.line,
+                             column=node.column, path=error.path, expected=error.expected,
+                             found=error.found)
     return node.error(text)
 
 
