@@ -31,6 +31,8 @@ from simdrive.core.layout import (
     F_HEADING,
     F_HEADING_PREV,
     F_SPEED,
+    F_VX,
+    F_VY,
     F_X,
     F_X_PREV,
     F_Y,
@@ -65,11 +67,10 @@ from simdrive.core.layout import (
 
 MAX_SUBSTEPS = 64
 CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
-CONTACT_SWEEPS = 4
+CONTACT_SWEEPS = 8
 PUSH_SPEED = 0.5
-"""m/s: a pair that already collided is in contact again (and pushed apart by another
-impact, without a new event) when one drives into the other faster than this; slower,
-they stay touching (a struck pedestrian carried by the car, both skidding)."""
+"""m/s: a pair that already collided and still touches gets another impact (without a
+new event) when one drives into the other faster than this along their contact normal."""
 EXTENT_MARGIN = 1e-6  # m added to a turning box's swept extents against rounding
 
 
@@ -177,29 +178,44 @@ def _overlap_at(fstate_w, a, b, f, hla, hwa, hlb, hwb):
 
 
 @inline_kernel
-def _face_normal(xi, yi, xj, yj, cj, sj, half_lj, half_wj):
-    """Outward normal of the face of box j (centre xj, yj, heading cos/sin cj, sj) that
-    the point (xi, yi) lies beyond the most: the contact normal of i against j."""
-    lx = (xi - xj) * cj + (yi - yj) * sj
-    ly = -(xi - xj) * sj + (yi - yj) * cj
-    if abs(lx) - half_lj >= abs(ly) - half_wj:
-        side = 1.0 if lx >= 0.0 else -1.0
-        return side * cj, side * sj
-    side = 1.0 if ly >= 0.0 else -1.0
-    return -side * sj, side * cj
+def _contact_normal(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb):
+    """Unit normal from box a towards box b at contact, and how deep they overlap along it
+    (m): of the four separating-axis candidates (each box's two axes), the one they
+    overlap least along, i.e. the face they touch across (at a corner too)."""
+    dx = xb - xa
+    dy = yb - ya
+    best = math.inf
+    nx = 1.0
+    ny = 0.0
+    for k in range(4):
+        if k == 0:
+            ux, uy = ca, sa
+        elif k == 1:
+            ux, uy = -sa, ca
+        elif k == 2:
+            ux, uy = cb, sb
+        else:
+            ux, uy = -sb, cb
+        ra = hla * abs(ca * ux + sa * uy) + hwa * abs(ca * uy - sa * ux)
+        rb = hlb * abs(cb * ux + sb * uy) + hwb * abs(cb * uy - sb * ux)
+        along = dx * ux + dy * uy
+        overlap = ra + rb - abs(along)
+        if overlap < best:
+            best = overlap
+            side = 1.0 if along >= 0.0 else -1.0
+            nx, ny = side * ux, side * uy
+    return nx, ny, best
 
 
 @inline_kernel
-def _pushing(fstate_w, params_w, scratch_w, a, b, least):
-    """Whether a and b moved into each other by more than ``least`` (m) during the last
-    step, along the contact normal (the face of the heavier's box the other is at)."""
-    j, i = (a, b) if params_w[P_MASS, a] >= params_w[P_MASS, b] else (b, a)
-    nx, ny = _face_normal(fstate_w[F_X, i], fstate_w[F_Y, i], fstate_w[F_X, j],
-                          fstate_w[F_Y, j], scratch_w[S_COS, j], scratch_w[S_SIN, j],
-                          0.5 * params_w[P_LENGTH, j], 0.5 * params_w[P_WIDTH, j])
-    rx = (fstate_w[F_X, i] - fstate_w[F_X_PREV, i]) - (fstate_w[F_X, j] - fstate_w[F_X_PREV, j])
-    ry = (fstate_w[F_Y, i] - fstate_w[F_Y_PREV, i]) - (fstate_w[F_Y, j] - fstate_w[F_Y_PREV, j])
-    return -(rx * nx + ry * ny) > least
+def _velocity(fstate_w, istate_w, i, c, s):
+    """World velocity of actor i (heading cos/sin c, s): along its heading, or the sliding
+    velocity of a crashed actor; zero for a static one."""
+    if istate_w[I_MODE, i] == MODE_STATIC:
+        return 0.0, 0.0
+    if istate_w[I_FLAGS, i] & FLAG_CRASHED:
+        return fstate_w[F_VX, i], fstate_w[F_VY, i]
+    return fstate_w[F_SPEED, i] * c, fstate_w[F_SPEED, i] * s
 
 
 @inline_kernel
@@ -222,15 +238,19 @@ def _pair_time(events_w, wint_w, a, b):
 @kernel
 def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w, ego, a, b,
               f, time_s, dt):
+    """Record the first impact of a and b (an event, the metrics) and respond to it;
+    returns False, doing nothing, for a pair already recorded."""
     if a > b:
         a, b = b, a
     if _pair_recorded(events_w, wint_w, a, b):
-        return
+        return False
     t_hit = time_s + f * dt
     va = fstate_w[F_SPEED, a]
     vb = fstate_w[F_SPEED, b]
-    rvx = va * scratch_w[S_COS, a] - vb * scratch_w[S_COS, b]
-    rvy = va * scratch_w[S_SIN, a] - vb * scratch_w[S_SIN, b]
+    vax, vay = _velocity(fstate_w, istate_w, a, scratch_w[S_COS, a], scratch_w[S_SIN, a])
+    vbx, vby = _velocity(fstate_w, istate_w, b, scratch_w[S_COS, b], scratch_w[S_SIN, b])
+    rvx = vax - vbx
+    rvy = vay - vby
     xa, ya, _, _ = _pose_at(fstate_w, a, f)
     xb, yb, _, _ = _pose_at(fstate_w, b, f)
     k = record_event(events_w, wint_w, np.float64(EVENT_COLLISION), t_hit, a, b, 0.5 * (xa + xb),
@@ -247,59 +267,66 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
         metrics_w[M_EGO_COLLISION_TIME] = t_hit
         metrics_w[M_EGO_COLLISION_OTHER] = b if a == ego else a
         metrics_w[M_EGO_SPEED_AT_IMPACT] = fstate_w[F_SPEED, ego]
-    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f)
+    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, True)
+    return True
 
 
 CARRIED_MASS_RATIO = 4.0
-"""A pedestrian or animal this many times lighter than what strikes it is carried along."""
+"""A loose object (tyre, debris) struck by something this many times heavier is pushed."""
 
 
 @kernel
-def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f):
-    """Perfectly plastic impact: both go back to their poses at first contact and are
-    marked crashed (they then skid to a halt, both at the road's friction limit).
+def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
+    """Perfectly plastic impact along the contact normal (frictionless across it): the
+    impulse that stops the pair closing along the normal, shared by their masses (a
+    static actor is immovable). Both are then crashed and slide with their new world
+    velocities (simdrive.core.motion), keeping their headings: a car struck side-on
+    slides sideways, a pedestrian hit by a car's front is carried along ahead of it
+    while one walking into a passing car's flank only stops.
 
-    Vehicles (and pedestrians among themselves) share the momentum-weighted velocity,
-    each keeping the part along its own heading (the bicycle model has no sideways
-    velocity; a vehicle is never spun round); a static actor is immovable, except a loose
-    object struck by something much heavier (see _loosen). A pedestrian
-    or animal (the unicycle model, which turns on the spot) struck by something at least
-    CARRIED_MASS_RATIO times heavier takes the impulse along the contact normal only (see
-    _carry): hit by a car's front it is carried along ahead of it, brushed by its flank
-    it is not."""
+    ``first``: the pair's first impact, found at fraction f of the step: both go back to
+    their poses at that moment. A later impact of a pair still in contact (one driving
+    into the other) changes velocities only.
+    """
     ma = params_w[P_MASS, a]
     mb = params_w[P_MASS, b]
     _loosen(fstate_w, istate_w, a, mb >= CARRIED_MASS_RATIO * ma)
     _loosen(fstate_w, istate_w, b, ma >= CARRIED_MASS_RATIO * mb)
-    static_a = istate_w[I_MODE, a] == MODE_STATIC
-    static_b = istate_w[I_MODE, b] == MODE_STATIC
-    if not (static_a or static_b):
-        if istate_w[I_MODEL, a] == MODEL_UNICYCLE and mb >= CARRIED_MASS_RATIO * ma:
-            _carry(fstate_w, istate_w, params_w, scratch_w, a, b, f)
-            return
-        if istate_w[I_MODEL, b] == MODEL_UNICYCLE and ma >= CARRIED_MASS_RATIO * mb:
-            _carry(fstate_w, istate_w, params_w, scratch_w, b, a, f)
-            return
-    vx = 0.0
-    vy = 0.0
-    if not (static_a or static_b):
-        va = fstate_w[F_SPEED, a]
-        vb = fstate_w[F_SPEED, b]
-        vx = (ma * va * scratch_w[S_COS, a] + mb * vb * scratch_w[S_COS, b]) / (ma + mb)
-        vy = (ma * va * scratch_w[S_SIN, a] + mb * vb * scratch_w[S_SIN, b]) / (ma + mb)
-    for k in range(2):
-        i = a if k == 0 else b
-        if istate_w[I_MODE, i] == MODE_STATIC:
-            continue
-        x, y, c, s = _pose_at(fstate_w, i, f)
-        _set_pose(fstate_w, istate_w, scratch_w, i, x, y, c, s, max(0.0, vx * c + vy * s))
+    xa, ya, ca, sa = _pose_at(fstate_w, a, f)
+    xb, yb, cb, sb = _pose_at(fstate_w, b, f)
+    vax, vay = _velocity(fstate_w, istate_w, a, ca, sa)
+    vbx, vby = _velocity(fstate_w, istate_w, b, cb, sb)
+    nx, ny, depth = _contact_normal(xa, ya, ca, sa, 0.5 * params_w[P_LENGTH, a],
+                                    0.5 * params_w[P_WIDTH, a], xb, yb, cb, sb,
+                                    0.5 * params_w[P_LENGTH, b], 0.5 * params_w[P_WIDTH, b])
+    closing = (vbx - vax) * nx + (vby - vay) * ny  # < 0: approaching
+    inv_a = 0.0 if istate_w[I_MODE, a] == MODE_STATIC else 1.0 / ma
+    inv_b = 0.0 if istate_w[I_MODE, b] == MODE_STATIC else 1.0 / mb
+    if closing < 0.0 and inv_a + inv_b > 0.0:
+        impulse = -closing / (inv_a + inv_b)
+        vax -= impulse * inv_a * nx
+        vay -= impulse * inv_a * ny
+        vbx += impulse * inv_b * nx
+        vby += impulse * inv_b * ny
+    if not first and depth > 0.0 and inv_a + inv_b > 0.0:
+        # a later impact finds them overlapping by this step's motion: apart, by masses
+        share_a = depth * inv_a / (inv_a + inv_b)
+        share_b = depth * inv_b / (inv_a + inv_b)
+        fstate_w[F_X, a] -= share_a * nx
+        fstate_w[F_Y, a] -= share_a * ny
+        fstate_w[F_X, b] += share_b * nx
+        fstate_w[F_Y, b] += share_b * ny
+    if inv_a > 0.0:
+        _slide_from(fstate_w, istate_w, scratch_w, a, xa, ya, ca, sa, vax, vay, first)
+    if inv_b > 0.0:
+        _slide_from(fstate_w, istate_w, scratch_w, b, xb, yb, cb, sb, vbx, vby, first)
 
 
 @inline_kernel
 def _loosen(fstate_w, istate_w, i, struck_by_heavier):
     """A loose object (a tyre, debris: the static motion model) struck by something at
-    least CARRIED_MASS_RATIO times heavier is pushed, not a wall: it moves from now on as
-    a pedestrian does (then is carried along, see _carry). A parked vehicle stays put."""
+    least CARRIED_MASS_RATIO times heavier is pushed, not a wall: it becomes movable. A
+    parked vehicle stays put."""
     if (struck_by_heavier and istate_w[I_MODE, i] == MODE_STATIC
             and istate_w[I_MODEL, i] == MODEL_STATIC):
         istate_w[I_MODE, i] = MODE_GOTO
@@ -308,51 +335,19 @@ def _loosen(fstate_w, istate_w, i, struck_by_heavier):
         fstate_w[F_GOAL_Y, i] = fstate_w[F_Y, i]
 
 
-@kernel
-def _carry(fstate_w, istate_w, params_w, scratch_w, i, j, f):
-    """Impact of pedestrian or animal i with a much heavier j: plastic along the contact
-    normal n (the face of j's box that i touches), frictionless across it. i then moves
-    with its new velocity (its heading turns to it, its extent towards j kept where it
-    was, so a long animal turned on the spot does not reach into the car); j keeps the
-    part of its new velocity along its heading."""
-    xi, yi, ci, si = _pose_at(fstate_w, i, f)
-    xj, yj, cj, sj = _pose_at(fstate_w, j, f)
-    mi = params_w[P_MASS, i]
-    mj = params_w[P_MASS, j]
-    vix = fstate_w[F_SPEED, i] * ci
-    viy = fstate_w[F_SPEED, i] * si
-    vjx = fstate_w[F_SPEED, j] * cj
-    vjy = fstate_w[F_SPEED, j] * sj
-    nx, ny = _face_normal(xi, yi, xj, yj, cj, sj, 0.5 * params_w[P_LENGTH, j],
-                          0.5 * params_w[P_WIDTH, j])
-    closing = (vix - vjx) * nx + (viy - vjy) * ny
-    if closing < 0.0:
-        vix -= nx * closing * mj / (mi + mj)
-        viy -= ny * closing * mj / (mi + mj)
-        vjx += nx * closing * mi / (mi + mj)
-        vjy += ny * closing * mi / (mi + mj)
-    _set_pose(fstate_w, istate_w, scratch_w, j, xj, yj, cj, sj, max(0.0, vjx * cj + vjy * sj))
-    v = math.sqrt(vix * vix + viy * viy)
-    if v > 0.0:
-        ux, uy = vix / v, viy / v
-        half_l, half_w = 0.5 * params_w[P_LENGTH, i], 0.5 * params_w[P_WIDTH, i]
-        before = half_l * abs(ci * nx + si * ny) + half_w * abs(ci * ny - si * nx)
-        after = half_l * abs(ux * nx + uy * ny) + half_w * abs(ux * ny - uy * nx)
-        xi += (after - before) * nx
-        yi += (after - before) * ny
-        ci, si = ux, uy
-    _set_pose(fstate_w, istate_w, scratch_w, i, xi, yi, ci, si, v)
-
-
 @inline_kernel
-def _set_pose(fstate_w, istate_w, scratch_w, i, x, y, c, s, speed):
-    """Actor i after an impact: its pose, speed, and the crashed flag."""
-    fstate_w[F_X, i] = x
-    fstate_w[F_Y, i] = y
-    fstate_w[F_HEADING, i] = math.atan2(s, c)
-    scratch_w[S_COS, i] = c
-    scratch_w[S_SIN, i] = s
-    fstate_w[F_SPEED, i] = speed
+def _slide_from(fstate_w, istate_w, scratch_w, i, x, y, c, s, vx, vy, first):
+    """Actor i after an impact: crashed, sliding with (vx, vy); at the impact's pose if it
+    is the pair's first."""
+    if first:
+        fstate_w[F_X, i] = x
+        fstate_w[F_Y, i] = y
+        fstate_w[F_HEADING, i] = math.atan2(s, c)
+        scratch_w[S_COS, i] = c
+        scratch_w[S_SIN, i] = s
+    fstate_w[F_VX, i] = vx
+    fstate_w[F_VY, i] = vy
+    fstate_w[F_SPEED, i] = math.sqrt(vx * vx + vy * vy)
     istate_w[I_FLAGS, i] |= FLAG_CRASHED
 
 
@@ -399,20 +394,35 @@ def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, me
                 continue
             if istate_w[I_MODE, a] == MODE_STATIC and istate_w[I_MODE, b] == MODE_STATIC:
                 continue
-            # a pair that already collided is recorded once; it gets another impact only
-            # when one drives into the other (else the one that cannot be pushed back, a
-            # stopped car or a static obstacle, would be driven through)
-            # (not in the step of its first impact: that impact already set both moving)
-            again = (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
-                     and _pair_time(events_w, wint_w, a, b) <= time_s)
-            if again and not _pushing(fstate_w, params_w, scratch_w, a, b, PUSH_SPEED * dt):
+            # a pair that already collided is recorded once; while in contact it gets
+            # another impact whenever one drives into the other (a car stopped against a
+            # wall by the car behind it), not in the step of its first impact
+            if (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
+                    and _pair_time(events_w, wint_w, a, b) <= time_s):
+                if _pressing(fstate_w, istate_w, params_w, scratch_w, a, b, PUSH_SPEED):
+                    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, 1.0, False)
+                    impacts = True
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
-            if f >= 0.0 and again:
-                _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f)
-                impacts = True
-            elif f >= 0.0:
-                _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
-                          ego, a, b, f, time_s, dt)
+            if f >= 0.0 and _register(fstate_w, istate_w, params_w, scratch_w, events_w,
+                                      wint_w, metrics_w, ego, a, b, f, time_s, dt):
                 impacts = True
     return impacts
+
+
+@inline_kernel
+def _pressing(fstate_w, istate_w, params_w, scratch_w, a, b, least):
+    """Whether boxes a and b touch and close along their contact normal faster than
+    ``least`` (m/s)."""
+    hla = 0.5 * params_w[P_LENGTH, a]
+    hwa = 0.5 * params_w[P_WIDTH, a]
+    hlb = 0.5 * params_w[P_LENGTH, b]
+    hwb = 0.5 * params_w[P_WIDTH, b]
+    xa, ya, ca, sa = fstate_w[F_X, a], fstate_w[F_Y, a], scratch_w[S_COS, a], scratch_w[S_SIN, a]
+    xb, yb, cb, sb = fstate_w[F_X, b], fstate_w[F_Y, b], scratch_w[S_COS, b], scratch_w[S_SIN, b]
+    if not boxes_overlap(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb):
+        return False
+    nx, ny, _ = _contact_normal(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb)
+    vax, vay = _velocity(fstate_w, istate_w, a, ca, sa)
+    vbx, vby = _velocity(fstate_w, istate_w, b, cb, sb)
+    return -((vbx - vax) * nx + (vby - vay) * ny) > least

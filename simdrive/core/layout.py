@@ -37,7 +37,9 @@ F_YAW_RATE = 16  # rad/s applied in the last step
 F_LOOKAHEAD_GAIN = 17  # pure-pursuit look-ahead time, s (smaller: sharper)
 F_LANE_CHANGE_TIME = 18  # time of the last lane change, s
 F_LEADER_SINCE = 19  # time the current lane leader was first perceived, s
-F_COUNT = 20
+F_VX = 20  # world velocity of a crashed actor, m/s (it slides: not along its heading)
+F_VY = 21
+F_COUNT = 22
 
 # ---- istate rows -----------------------------------------------------------
 I_VALID = 0  # 1 if the slot holds an actor

@@ -2,7 +2,8 @@
 
 Jerk, steering-angle and steering-rate limits, the friction circle (braking
 first; a turn the tyres cannot hold widens), the bicycle or unicycle model,
-lane changes chosen by MOBIL, and successor lanes at a lane's end.
+lane changes chosen by MOBIL, and successor lanes at a lane's end. A crashed actor
+slides instead, with the world velocity its impact left it (simdrive.core.collision).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import kernel
+from simdrive.core._jit import inline_kernel, kernel
 from simdrive.core.dynamics import (
     advance_speed,
     friction_clamp,
@@ -31,6 +32,8 @@ from simdrive.core.layout import (
     F_S,
     F_SPEED,
     F_STEER,
+    F_VX,
+    F_VY,
     F_X,
     F_X_PREV,
     F_Y,
@@ -68,6 +71,24 @@ from simdrive.core.layout import (
 ARRIVAL_RADIUS = 0.3  # m: a walker this close to its goal has arrived
 
 
+@inline_kernel
+def _slide(fstate_w, i, x, y, friction, dt):
+    """A crashed actor's new position, sliding with its world velocity (F_VX, F_VY), which
+    friction slows to a halt; its heading stays. Returns (x, y, acceleration)."""
+    vx = fstate_w[F_VX, i]
+    vy = fstate_w[F_VY, i]
+    v = math.sqrt(vx * vx + vy * vy)
+    if v == 0.0:
+        fstate_w[F_SPEED, i] = 0.0
+        return x, y, 0.0
+    decel = friction * GRAVITY
+    new_v, dist = advance_speed(v, -decel, dt)
+    fstate_w[F_VX, i] = vx / v * new_v
+    fstate_w[F_VY, i] = vy / v * new_v
+    fstate_w[F_SPEED, i] = new_v
+    return x + vx / v * dist, y + vy / v * dist, -decel
+
+
 @kernel
 def integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
                friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
@@ -98,55 +119,63 @@ def integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s
             istate_w[I_LEADER_SEEN, i] = LEADER_KNOWN  # it chose the gap: it knows the leader
         v = fstate_w[F_SPEED, i]
         crashed = istate_w[I_FLAGS, i] & FLAG_CRASHED
-        accel = scratch_w[S_ACCEL_CMD, i]
-        if not crashed:
-            accel = limit_jerk(accel, fstate_w[F_ACCEL, i], params_w[P_MAX_JERK, i], dt)
-        if istate_w[I_MODEL, i] == MODEL_BICYCLE:
-            wheelbase = params_w[P_WHEELBASE, i]
-            max_steer = params_w[P_MAX_STEER, i]
-            rate = params_w[P_MAX_STEER_RATE, i] * dt
-            prev = fstate_w[F_STEER, i]
-            steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
-            steer = min(max(steer, -max_steer), max_steer)
-            tan_steer = math.tan(steer) if steer != 0.0 else 0.0
-            demand = v * v * tan_steer / wheelbase
-            along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
-            if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
-                tan_steer = math.copysign(lat_max * wheelbase / (v * v), tan_steer)
-                steer = math.atan(tan_steer)
-            new_v, dist = advance_speed(v, along, dt)
-            yaw = dist * tan_steer / wheelbase
-            fstate_w[F_STEER, i] = steer
-            fstate_w[F_YAW_RATE, i] = yaw / dt
+        if crashed:  # it slides on: its world velocity decays at the friction limit
+            x, y, along = _slide(fstate_w, i, x, y, friction, dt)
+            if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
+                metrics_w[M_MAX_EGO_DECEL] = -along
+            fstate_w[F_ACCEL, i] = along
+            fstate_w[F_YAW_RATE, i] = 0.0
+            fstate_w[F_X, i] = x
+            fstate_w[F_Y, i] = y
         else:
-            yaw_rate = scratch_w[S_STEER_CMD, i]
-            along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
-            if abs(yaw_rate * v) > lat_max:
-                yaw_rate = math.copysign(lat_max / v, yaw_rate)
-            new_v, dist = advance_speed(v, along, dt)
-            yaw = yaw_rate * dt
-            fstate_w[F_YAW_RATE, i] = yaw_rate
-        vmax = params_w[P_MAX_SPEED, i]
-        if new_v > vmax and not crashed:  # a propulsion limit: a carried actor may exceed it
-            new_v = vmax
-            dist = 0.5 * (v + vmax) * dt
-        if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
-            metrics_w[M_MAX_EGO_DECEL] = -along
-        fstate_w[F_ACCEL, i] = along
-        fstate_w[F_SPEED, i] = new_v
-        cos_new = scratch_w[S_COS, i]
-        sin_new = scratch_w[S_SIN, i]
-        if yaw != 0.0:  # straight on: the heading and its sine and cosine stay as they are
-            h = wrap_angle(h + yaw)
-            cos_new = math.cos(h)
-            sin_new = math.sin(h)
-        x, y = integrate_pose(x, y, scratch_w[S_COS, i], scratch_w[S_SIN, i], cos_new, sin_new,
-                              dist)
-        scratch_w[S_COS, i] = cos_new
-        scratch_w[S_SIN, i] = sin_new
-        fstate_w[F_X, i] = x
-        fstate_w[F_Y, i] = y
-        fstate_w[F_HEADING, i] = h
+            accel = limit_jerk(scratch_w[S_ACCEL_CMD, i], fstate_w[F_ACCEL, i],
+                               params_w[P_MAX_JERK, i], dt)
+            if istate_w[I_MODEL, i] == MODEL_BICYCLE:
+                wheelbase = params_w[P_WHEELBASE, i]
+                max_steer = params_w[P_MAX_STEER, i]
+                rate = params_w[P_MAX_STEER_RATE, i] * dt
+                prev = fstate_w[F_STEER, i]
+                steer = min(max(scratch_w[S_STEER_CMD, i], prev - rate), prev + rate)
+                steer = min(max(steer, -max_steer), max_steer)
+                tan_steer = math.tan(steer) if steer != 0.0 else 0.0
+                demand = v * v * tan_steer / wheelbase
+                along, lat_max = friction_clamp(accel, demand, friction, GRAVITY)
+                if abs(demand) > lat_max:  # the tyres cannot hold the turn: it widens
+                    tan_steer = math.copysign(lat_max * wheelbase / (v * v), tan_steer)
+                    steer = math.atan(tan_steer)
+                new_v, dist = advance_speed(v, along, dt)
+                yaw = dist * tan_steer / wheelbase
+                fstate_w[F_STEER, i] = steer
+                fstate_w[F_YAW_RATE, i] = yaw / dt
+            else:
+                yaw_rate = scratch_w[S_STEER_CMD, i]
+                along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
+                if abs(yaw_rate * v) > lat_max:
+                    yaw_rate = math.copysign(lat_max / v, yaw_rate)
+                new_v, dist = advance_speed(v, along, dt)
+                yaw = yaw_rate * dt
+                fstate_w[F_YAW_RATE, i] = yaw_rate
+            vmax = params_w[P_MAX_SPEED, i]
+            if new_v > vmax:
+                new_v = vmax
+                dist = 0.5 * (v + vmax) * dt
+            if i == ego and v > 0.0 and -along > metrics_w[M_MAX_EGO_DECEL]:
+                metrics_w[M_MAX_EGO_DECEL] = -along
+            fstate_w[F_ACCEL, i] = along
+            fstate_w[F_SPEED, i] = new_v
+            cos_new = scratch_w[S_COS, i]
+            sin_new = scratch_w[S_SIN, i]
+            if yaw != 0.0:  # straight on: the heading and its sine and cosine stay as they are
+                h = wrap_angle(h + yaw)
+                cos_new = math.cos(h)
+                sin_new = math.sin(h)
+            x, y = integrate_pose(x, y, scratch_w[S_COS, i], scratch_w[S_SIN, i], cos_new,
+                                  sin_new, dist)
+            scratch_w[S_COS, i] = cos_new
+            scratch_w[S_SIN, i] = sin_new
+            fstate_w[F_X, i] = x
+            fstate_w[F_Y, i] = y
+            fstate_w[F_HEADING, i] = h
         if mode == MODE_GOTO:
             dx = fstate_w[F_GOAL_X, i] - x
             dy = fstate_w[F_GOAL_Y, i] - y
