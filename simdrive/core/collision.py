@@ -68,9 +68,7 @@ from simdrive.core.layout import (
 MAX_SUBSTEPS = 64
 CONTACT_BISECTIONS = 12  # the contact time is found to 1/4096 of a sub-step
 CONTACT_SWEEPS = 8
-PUSH_SPEED = 0.5
-"""m/s: a pair that already collided and still touches gets another impact (without a
-new event) when one drives into the other faster than this along their contact normal."""
+SEPARATION_TOLERANCE = 1e-6  # m of overlap left alone (boxes that touch)
 EXTENT_MARGIN = 1e-6  # m added to a turning box's swept extents against rounding
 
 
@@ -285,8 +283,9 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
     while one walking into a passing car's flank only stops.
 
     ``first``: the pair's first impact, found at fraction f of the step: both go back to
-    their poses at that moment. A later impact of a pair still in contact (one driving
-    into the other) changes velocities only.
+    their poses at that moment. A later contact of the pair (f = 1: where they are) takes
+    the impulse if they still close, and moves them apart by their overlap. Returns
+    whether anything changed.
     """
     ma = params_w[P_MASS, a]
     mb = params_w[P_MASS, b]
@@ -302,13 +301,16 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
     closing = (vbx - vax) * nx + (vby - vay) * ny  # < 0: approaching
     inv_a = 0.0 if istate_w[I_MODE, a] == MODE_STATIC else 1.0 / ma
     inv_b = 0.0 if istate_w[I_MODE, b] == MODE_STATIC else 1.0 / mb
+    changed = first
     if closing < 0.0 and inv_a + inv_b > 0.0:
+        changed = True
         impulse = -closing / (inv_a + inv_b)
         vax -= impulse * inv_a * nx
         vay -= impulse * inv_a * ny
         vbx += impulse * inv_b * nx
         vby += impulse * inv_b * ny
-    if not first and depth > 0.0 and inv_a + inv_b > 0.0:
+    if not first and depth > SEPARATION_TOLERANCE and inv_a + inv_b > 0.0:
+        changed = True
         # a later impact finds them overlapping by this step's motion: apart, by masses
         share_a = depth * inv_a / (inv_a + inv_b)
         share_b = depth * inv_b / (inv_a + inv_b)
@@ -320,6 +322,7 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
         _slide_from(fstate_w, istate_w, scratch_w, a, xa, ya, ca, sa, vax, vay, first)
     if inv_b > 0.0:
         _slide_from(fstate_w, istate_w, scratch_w, b, xb, yb, cb, sb, vbx, vby, first)
+    return changed
 
 
 @inline_kernel
@@ -394,13 +397,15 @@ def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, me
                 continue
             if istate_w[I_MODE, a] == MODE_STATIC and istate_w[I_MODE, b] == MODE_STATIC:
                 continue
-            # a pair that already collided is recorded once; while in contact it gets
-            # another impact whenever one drives into the other (a car stopped against a
-            # wall by the car behind it), not in the step of its first impact
+            # a pair that already collided is recorded once; while in contact (not in the
+            # step of its first impact) it gets another impact if one drives into the
+            # other (a car stopped against a wall by the car behind it) and is moved
+            # apart by its overlap
             if (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
                     and _pair_time(events_w, wint_w, a, b) <= time_s):
-                if _pressing(fstate_w, istate_w, params_w, scratch_w, a, b, PUSH_SPEED):
-                    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, 1.0, False)
+                if (_touching(fstate_w, params_w, scratch_w, a, b)
+                        and _respond(fstate_w, istate_w, params_w, scratch_w, a, b, 1.0,
+                                     False)):
                     impacts = True
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)
@@ -411,18 +416,10 @@ def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, me
 
 
 @inline_kernel
-def _pressing(fstate_w, istate_w, params_w, scratch_w, a, b, least):
-    """Whether boxes a and b touch and close along their contact normal faster than
-    ``least`` (m/s)."""
-    hla = 0.5 * params_w[P_LENGTH, a]
-    hwa = 0.5 * params_w[P_WIDTH, a]
-    hlb = 0.5 * params_w[P_LENGTH, b]
-    hwb = 0.5 * params_w[P_WIDTH, b]
-    xa, ya, ca, sa = fstate_w[F_X, a], fstate_w[F_Y, a], scratch_w[S_COS, a], scratch_w[S_SIN, a]
-    xb, yb, cb, sb = fstate_w[F_X, b], fstate_w[F_Y, b], scratch_w[S_COS, b], scratch_w[S_SIN, b]
-    if not boxes_overlap(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb):
-        return False
-    nx, ny, _ = _contact_normal(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb)
-    vax, vay = _velocity(fstate_w, istate_w, a, ca, sa)
-    vbx, vby = _velocity(fstate_w, istate_w, b, cb, sb)
-    return -((vbx - vax) * nx + (vby - vay) * ny) > least
+def _touching(fstate_w, params_w, scratch_w, a, b):
+    """Whether boxes a and b touch or overlap where they are now."""
+    return boxes_overlap(fstate_w[F_X, a], fstate_w[F_Y, a], scratch_w[S_COS, a],
+                         scratch_w[S_SIN, a], 0.5 * params_w[P_LENGTH, a],
+                         0.5 * params_w[P_WIDTH, a], fstate_w[F_X, b], fstate_w[F_Y, b],
+                         scratch_w[S_COS, b], scratch_w[S_SIN, b], 0.5 * params_w[P_LENGTH, b],
+                         0.5 * params_w[P_WIDTH, b])
