@@ -269,18 +269,15 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
     return True
 
 
-CARRIED_MASS_RATIO = 4.0
-"""A loose object (tyre, debris) struck by something this many times heavier is pushed."""
-
-
 @kernel
 def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
     """Perfectly plastic impact along the contact normal (frictionless across it): the
-    impulse that stops the pair closing along the normal, shared by their masses (a
-    static actor is immovable). Both are then crashed and slide with their new world
-    velocities (simdrive.core.motion), keeping their headings: a car struck side-on
-    slides sideways, a pedestrian hit by a car's front is carried along ahead of it
-    while one walking into a passing car's flank only stops.
+    impulse that stops the pair closing along the normal, shared by their masses (an
+    actor that stood still, parked or static, is struck loose: see _loosen). Both are
+    then crashed and slide with their new world velocities (simdrive.core.motion),
+    keeping their headings: a car struck side-on slides sideways, a pedestrian hit by a
+    car's front is carried along ahead of it while one walking into a passing car's
+    flank only stops.
 
     ``first``: the pair's first impact, found at fraction f of the step: both go back to
     their poses at that moment. A later contact of the pair (f = 1: where they are) takes
@@ -289,8 +286,8 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
     """
     ma = params_w[P_MASS, a]
     mb = params_w[P_MASS, b]
-    _loosen(fstate_w, istate_w, a, mb >= CARRIED_MASS_RATIO * ma)
-    _loosen(fstate_w, istate_w, b, ma >= CARRIED_MASS_RATIO * mb)
+    _loosen(fstate_w, istate_w, a)
+    _loosen(fstate_w, istate_w, b)
     xa, ya, ca, sa = _pose_at(fstate_w, a, f)
     xb, yb, cb, sb = _pose_at(fstate_w, b, f)
     vax, vay = _velocity(fstate_w, istate_w, a, ca, sa)
@@ -326,14 +323,13 @@ def _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, first):
 
 
 @inline_kernel
-def _loosen(fstate_w, istate_w, i, struck_by_heavier):
-    """A loose object (a tyre, debris: the static motion model) struck by something at
-    least CARRIED_MASS_RATIO times heavier is pushed, not a wall: it becomes movable. A
-    parked vehicle stays put."""
-    if (struck_by_heavier and istate_w[I_MODE, i] == MODE_STATIC
-            and istate_w[I_MODEL, i] == MODEL_STATIC):
+def _loosen(fstate_w, istate_w, i):
+    """An actor standing still (a parked car, a stalled truck, a waiting pedestrian, a
+    tyre) is no wall when struck: it becomes movable (and then slides, crashed)."""
+    if istate_w[I_MODE, i] == MODE_STATIC:
         istate_w[I_MODE, i] = MODE_GOTO
-        istate_w[I_MODEL, i] = MODEL_UNICYCLE
+        if istate_w[I_MODEL, i] == MODEL_STATIC:
+            istate_w[I_MODEL, i] = MODEL_UNICYCLE
         fstate_w[F_GOAL_X, i] = fstate_w[F_X, i]
         fstate_w[F_GOAL_Y, i] = fstate_w[F_Y, i]
 

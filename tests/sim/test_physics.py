@@ -190,8 +190,7 @@ def test_a_pedestrian_brushed_by_a_cars_flank_is_not_carried_along(long_road):
 
 def test_a_tyre_on_the_road_is_pushed_along_not_a_wall(long_road):
     # a car at 24 m/s hits a tyre (80 kg): the tyre takes the car's speed shared by
-    # momentum and is pushed ahead of it while both skid to a halt; a parked car of the
-    # same mass as the car stays a wall
+    # momentum and is pushed ahead of it while both skid to a halt
     actors = (
         ActorSpec("car", "ego", lane="fwd_0", s=20.0, speed_mps=24.0, desired_speed_mps=24.0,
                   watches_road=False, ego=True),
@@ -214,6 +213,32 @@ def test_a_tyre_on_the_road_is_pushed_along_not_a_wall(long_road):
     assert sim.state.x[0, 1] - x_hit > 20.0  # pushed on, both skidding (~32 m at 8 m/s^2)
     front = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
     assert front <= sim.state.x[0, 1] - sim.state.length[0, 1] / 2 + 0.01
+
+
+@pytest.mark.parametrize("kind, behavior", [("child", "static"), ("car", "static")])
+def test_an_actor_standing_still_is_struck_loose_not_a_wall(long_road, kind, behavior):
+    # a child standing in the lane, or a parked car: momentum is shared, nothing stops
+    # the striking car dead (a standing child did, from 15 m/s in one step)
+    actors = (
+        ActorSpec("car", "ego", lane="fwd_0", s=20.0, speed_mps=15.0, desired_speed_mps=15.0,
+                  watches_road=False, ego=True),
+        ActorSpec(kind, "still", lane="fwd_0", s=80.0, behavior=behavior),
+    )
+    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    for _ in range(200):
+        sim.step(1)
+        if sim.outcome(0).collision:
+            break
+    m_car, m_still = sim.blocks.params[0, L.P_MASS, :2]
+    shared = 15.0 * m_car / (m_car + m_still)
+    assert sim.state.speed[0, 0] == pytest.approx(shared, rel=1e-9)
+    assert sim.state.speed[0, 1] == pytest.approx(shared, rel=1e-9)
+    x_hit = sim.state.x[0, 1]
+    sim.step(100)
+    assert sim.state.speed[0].max() == 0.0
+    slide = shared ** 2 / (2 * FRICTION["dry"] * G)  # both skid at the friction limit
+    assert sim.state.x[0, 1] - x_hit == pytest.approx(slide, rel=0.05)
 
 
 def test_a_heavier_car_driving_into_a_stopped_one_is_stopped_at_contact(long_road):
