@@ -370,7 +370,7 @@ def detect_collisions(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w,
             break
 
 
-@kernel
+@inline_kernel
 def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w,
                    ego, n, time_s, dt):
     """One pass over the pairs whose swept boxes meet; returns whether any got an impact."""
