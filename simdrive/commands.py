@@ -178,10 +178,11 @@ def preview(args: argparse.Namespace) -> int:
 def search(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from simdrive.files import write_atomic_together
     from simdrive.scenario.runner import load_scenario
-    from simdrive.search.found import MAX_KEEP, check_writable, write_found
+    from simdrive.search.found import MAX_KEEP, check_writable, found_bytes
     from simdrive.search.objective import parse_objective
-    from simdrive.search.plots import write_search_figure
+    from simdrive.search.plots import search_figure_png
     from simdrive.search.run import check_settings, search
 
     _check_at_least(("--workers", args.workers, 1))
@@ -195,21 +196,34 @@ def search(args: argparse.Namespace) -> int:
     for path in (args.output, plot):
         if path is not None:
             check_writable(path)
+    taken = {Path(spec.file).resolve(): "the scenario searched"}
+    for path, what in ((Path(args.output), "-o"), (plot, "--plot")):
+        if path is None:
+            continue
+        if path.resolve() in taken:
+            raise SimdriveError(f"{what} {path} is also {taken[path.resolve()]}",
+                                expected="output paths of their own")
+        taken[path.resolve()] = f"the {what} path"
     progress = None if args.quiet else _progress_printer(objective.boolean)
     result = search(spec, objective, budget=args.budget, method=args.method, seed=args.seed,
                     keep=args.keep, min_spacing=args.min_spacing, threads=args.workers,
                     progress=progress)
-    write_found(result, args.output)
+    files = [(args.output, found_bytes(result, args.output))]
     if plot is not None:
-        write_search_figure(result, plot)
+        files.append((plot, search_figure_png(result)))
+    write_atomic_together(files)  # both or neither
     p = result.probability
-    print(f"{len(result.trace.objective)} simulations in {result.seconds:.1f} s "
-          f"({len(result.trace.objective) / max(result.seconds, 1e-9):,.0f}/s), "
+    runs = len(result.trace.objective)
+    estimate = (f"P(critical) = {p.estimate:.4g} +- {p.standard_error:.2g}"
+                if result.critical_count else
+                f"P(critical) below {3.0 / runs:.2g} (no critical run in {runs}: the 95% "
+                "upper bound)")
+    print(f"{runs} simulations in {result.seconds:.1f} s "
+          f"({runs / max(result.seconds, 1e-9):,.0f}/s), "
           f"{result.method}: {result.critical_count} critical "
           f"({objective.describe_critical()}), {len(result.distinct)} distinct, "
-          f"{result.cluster_count} clusters; P(critical) = {p.estimate:.4g} "
-          f"+- {p.standard_error:.2g}; kept {len(result.found)} in {args.output}"
-          + (f", plot {plot}" if plot is not None else ""))
+          f"{result.cluster_count} clusters; {estimate}; kept {len(result.found)} in "
+          f"{args.output}" + (f", plot {plot}" if plot is not None else ""))
     return 0
 
 

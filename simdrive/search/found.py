@@ -49,6 +49,7 @@ from simdrive import __version__
 from simdrive.errors import SimdriveError
 from simdrive.files import write_atomic
 from simdrive.scenario.source import FOUND_KEY
+from simdrive.scenario.yamlpos import MAX_FILE_BYTES
 
 MAX_KEEP = 1000  # variants per found file (the YAML reader's size limit is 1 MiB)
 
@@ -110,16 +111,28 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     write_atomic(path, data)
 
 
-def write_found(result, path: str | Path) -> dict:
-    """Write the found file of ``result`` to ``path`` atomically; returns its content."""
+def found_bytes(result, path: str | Path) -> bytes:
+    """The found file of ``result`` as it is written to ``path``; a SimdriveError if it
+    would be larger than the readers of scenario and found files accept."""
     document = found_document(result, path)
     header = (f"# Critical variants of {result.spec.name} found by `simdrive search` "
               f"({result.method}, {result.budget} simulations).\n"
               f"# Replay, from this file's folder: simdrive simulate {Path(path).name}\n")
-    text = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    write_atomically(path, text.encode("utf-8"))
-    return document
+    data = (header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True,
+                                    width=100)).encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise SimdriveError(
+            f"the found file would be {len(data):,} bytes, more than the {MAX_FILE_BYTES:,} "
+            "that simulate, frame, render and preview read", where=str(path),
+            expected=f"fewer kept variants (--keep; {len(result.found)} now)")
+    return data
 
 
-__all__ = ["FOUND_KEY", "MAX_KEEP", "check_writable", "found_document", "write_atomically",
-           "write_found"]
+def write_found(result, path: str | Path) -> dict:
+    """Write the found file of ``result`` to ``path`` atomically; returns its content."""
+    write_atomically(path, found_bytes(result, path))
+    return found_document(result, path)
+
+
+__all__ = ["FOUND_KEY", "MAX_KEEP", "check_writable", "found_bytes", "found_document",
+           "write_atomically", "write_found"]

@@ -124,12 +124,17 @@ def search_figure(result) -> np.ndarray:
     return image
 
 
-def write_search_figure(result, path: str | Path) -> None:
-    """Write the figure as a PNG, atomically."""
+def search_figure_png(result) -> bytes:
+    """The figure as PNG bytes."""
     ok, encoded = cv2.imencode(".png", search_figure(result))
     if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
         raise RuntimeError("PNG encoding failed")
-    write_atomically(path, encoded.tobytes())
+    return encoded.tobytes()
 
 
-__all__ = ["search_figure", "write_search_figure", "nice_ticks"]
+def write_search_figure(result, path: str | Path) -> None:
+    """Write the figure as a PNG, atomically."""
+    write_atomically(path, search_figure_png(result))
+
+
+__all__ = ["search_figure", "search_figure_png", "write_search_figure", "nice_ticks"]

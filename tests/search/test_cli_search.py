@@ -64,3 +64,49 @@ def test_an_unwritable_output_fails_before_simulating(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "does not exist" in err and "iteration" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_that_would_overwrite_each_other_or_the_scenario_are_refused(tmp_path, capsys):
+    import shutil
+
+    scenario = tmp_path / "s.yaml"
+    shutil.copy(SCENARIO, scenario)
+    before = scenario.read_bytes()
+    for outputs, message in ((["-o", str(scenario)], "is also the scenario searched"),
+                             (["-o", str(tmp_path / "same.png")], "is also the -o path"),
+                             (["-o", str(tmp_path / "f.yaml"), "--plot",
+                               str(tmp_path / "f.yaml")], "is also the -o path")):
+        assert main(["search", str(scenario), "--objective", "collision", "--budget", "10",
+                     *outputs]) == 2
+        assert message in capsys.readouterr().err
+    assert scenario.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) \
+        == ["s.yaml"]
+
+
+def test_a_plot_that_cannot_be_written_leaves_no_found_file(tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    import simdrive.files as files
+
+    real_open = open
+
+    def full_for_png(path, mode="r", *args, **kwargs):
+        if "w" in mode and str(path).endswith(f".png.{os.getpid()}.tmp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(files, "open", full_for_png, raising=False)
+    out = tmp_path / "found.yaml"
+    assert main(["search", str(SCENARIO), "--objective", "collision", "--budget", "100",
+                 "--quiet", "-o", str(out)]) == 2
+    assert "the disk is full" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
+    out = tmp_path / "found.yaml"
+    assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "200",
+                 "--quiet", "--no-plot", "-o", str(out)]) == 0
+    assert "P(critical) below 0.015 (no critical run in 200: the 95% upper bound)" in \
+        capsys.readouterr().out
