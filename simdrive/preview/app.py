@@ -123,13 +123,16 @@ class Viewer:
 
     def _key(self, event: pygame.event.Event) -> None:
         pb = self.playback
+        # arrows drive while a manual run plays; paused, they step (stepping back into a
+        # stretch driven by hand turns manual driving back on, as it was then)
+        driving = pb.manual and self.playing
         control = held_control(event.key) if pb.manual else None
-        if control is not None:
+        if control is not None and (driving or event.type == pygame.KEYUP):
             setattr(pb.driver.controls, control, event.type == pygame.KEYDOWN)
             return
         if event.type != pygame.KEYDOWN:
             return
-        command = command_for(event.key, getattr(event, "unicode", ""), pb.manual)
+        command = command_for(event.key, getattr(event, "unicode", ""), driving)
         if command is not None:
             self.do(command)
 

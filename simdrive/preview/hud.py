@@ -39,6 +39,10 @@ def _seconds(value: float) -> str:
     return f"{value:.2f} s" if math.isfinite(value) else "none"
 
 
+def _metres(value: float) -> str:
+    return f"{value:.2f} m" if math.isfinite(value) else "none"
+
+
 def status_lines(pb: Playback, *, playing: bool, speed: float, boxes: bool,
                  fps: float | None = None) -> list[Line]:
     """Scenario, variant and parameters, time, look, ego speed, min TTC, modes."""
@@ -59,7 +63,8 @@ def status_lines(pb: Playback, *, playing: bool, speed: float, boxes: bool,
     ego_speed = float(pb.sim.blocks.fstate[0, L.F_SPEED, ego]) if ego >= 0 else math.nan
     ttc_colour = BAD if o.min_ttc_s < 1.0 else (WARN if o.min_ttc_s < 2.0 else WHITE)
     lines.append((f"ego {ego_speed:5.2f} m/s ({ego_speed * 3.6:5.1f} km/h)   min TTC "
-                  f"{_seconds(o.min_ttc_s)}   min distance {o.min_distance_m:.2f} m", ttc_colour))
+                  f"{_seconds(o.min_ttc_s)}   min distance {_metres(o.min_distance_m)}",
+                  ttc_colour))
     if o.collision:
         lines.append((f"COLLISION with {o.collision_with} at {o.collision_time_s:.2f} s, "
                       f"{o.ego_speed_at_impact_mps:.1f} m/s", BAD))
@@ -109,7 +114,7 @@ def actor_lines(pb: Playback, name: str, frame: Frame | None) -> list[Line]:
     o = pb.outcome()
     if name in o.min_ttc_by_actor:
         lines.append((f"  vs ego: min TTC {_seconds(o.min_ttc_by_actor[name])}, min distance "
-                      f"{o.min_distance_by_actor[name]:.2f} m", WHITE))
+                      f"{_metres(o.min_distance_by_actor[name])}", WHITE))
     label = next((lab for lab in frame.labels if lab.name == name), None) if frame else None
     if label is None:
         lines.append(("  no label in this camera (its own vehicle)", GREY))

@@ -57,7 +57,7 @@ MOUSE_HELP = (
     ("click", "bird's-eye: select an actor (again: none)"),
     ("wheel", "bird's-eye: zoom"),
     ("drag", "bird's-eye: pan"),
-    ("arrows", "manual driving: throttle, brake, steer"),
+    ("arrows", "manual driving, while playing: throttle, brake, steer"),
 )
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from simdrive.errors import SimdriveError
 from simdrive.preview.history import History, restore_snapshot
 from simdrive.preview.manual import ManualDriver
 from simdrive.render.export import save_frame
@@ -20,7 +21,7 @@ from simdrive.render.look import Look, make_look
 from simdrive.render.renderer import Frame
 from simdrive.render.scene import scene_from_simulation
 from simdrive.scenario.build import Variant, variant_count
-from simdrive.scenario.cameras import CameraSpec
+from simdrive.scenario.cameras import PRESETS, CameraSpec
 from simdrive.scenario.runner import load_scenario
 from simdrive.scenario.source import is_found_file, load_variants, select_variant
 from simdrive.scenario.spec import ScenarioSpec
@@ -73,7 +74,9 @@ class Playback:
         self.manual = False
         self.history.clear()
         self.history.record(self.run.sim.blocks, 0)
-        if self.camera_name not in [c.name for c in spec.cameras]:
+        try:  # a camera of the old file, or a preset (bev, rear, ...) on the ego
+            camera_spec(spec, self.camera_name)
+        except SimdriveError:
             self.camera_name = spec.cameras[0].name
         self.version += 1
         self.step_forward(min(step, self.n_steps))
@@ -191,7 +194,9 @@ class Playback:
         return camera_spec(self.spec, self.camera_name)
 
     def cycle_camera(self) -> str:
+        """The next of the scenario's cameras, then the presets it does not define."""
         names = [c.name for c in self.spec.cameras]
+        names += [p for p in PRESETS if p not in names]
         self.camera_name = names[(names.index(self.camera_name) + 1) % len(names)]
         self.version += 1
         return self.camera_name

@@ -76,8 +76,12 @@ def test_boxes_help_weather_lighting_and_camera_keys(make_viewer):
                                                   "lighting": look.lighting}
     viewer.tick(DT)
     assert viewer.playback.render().look == look
-    press(viewer, pygame.K_c)
-    assert pb.camera_name == pb.spec.cameras[0].name  # one camera: c stays on it
+    # c: the scenario's cameras (here one), then the presets it does not define, round
+    seen = [pb.camera_name]
+    for _ in range(5):
+        press(viewer, pygame.K_c)
+        seen.append(pb.camera_name)
+    assert seen == ["front", "rear", "left", "right", "bev", "front"]
     press(viewer, pygame.K_q)
     assert not viewer.running
 
@@ -102,6 +106,35 @@ def test_manual_throttle_speeds_the_ego_up(make_viewer):
     assert not pb.driver.controls.throttle and pb.driver.controls.left and pb.step == step
     press(viewer, pygame.K_m)
     assert not pb.manual and pb.driven
+
+
+def test_paused_arrows_step_even_in_manual_mode_and_release_held_controls(make_viewer):
+    # stepping back into a stretch driven by hand turns manual driving on again (as it
+    # was then); paused, the arrows still step instead of steering, so one is never stuck
+    viewer = make_viewer()
+    pb = viewer.playback
+    press(viewer, pygame.K_m)
+    pygame.event.post(key(pygame.K_UP))
+    viewer.process_events()
+    for _ in range(10):
+        viewer.tick(DT)
+    press(viewer, pygame.K_SPACE)  # pause, throttle still held
+    pygame.event.post(key(pygame.K_UP, down=False))
+    viewer.process_events()
+    assert not viewer.playing and not pb.driver.controls.throttle  # released while paused
+    press(viewer, pygame.K_m)  # hand back (this resumes play), then pause again
+    press(viewer, pygame.K_SPACE)
+    step = pb.step
+    for _ in range(3):
+        press(viewer, pygame.K_LEFT)
+    assert pb.step == step - 3 and pb.manual  # back in the hand-driven stretch
+    assert not pb.driver.controls.left  # the arrow stepped, it did not steer
+
+
+def test_a_preset_camera_is_kept_for_a_scenario_that_does_not_define_it(make_viewer):
+    viewer = make_viewer(camera="bev")
+    assert viewer.playback.camera_name == "bev"
+    assert viewer.playback.render().camera.orthographic
 
 
 def test_click_selects_an_actor_wheel_zooms_and_drag_pans(make_viewer):
