@@ -16,7 +16,7 @@ import numpy as np
 from simdrive.core._jit import inline_kernel, kernel
 from simdrive.core.actions import record_event
 from simdrive.core.dynamics import wrap_angle
-from simdrive.core.geometry import boxes_overlap
+from simdrive.core.geometry import boxes_overlap, separating_axis
 from simdrive.core.layout import (
     EV_A,
     EV_B,
@@ -186,18 +186,9 @@ def _contact_normal(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb):
     nx = 1.0
     ny = 0.0
     for k in range(4):
-        if k == 0:
-            ux, uy = ca, sa
-        elif k == 1:
-            ux, uy = -sa, ca
-        elif k == 2:
-            ux, uy = cb, sb
-        else:
-            ux, uy = -sb, cb
-        ra = hla * abs(ca * ux + sa * uy) + hwa * abs(ca * uy - sa * ux)
-        rb = hlb * abs(cb * ux + sb * uy) + hwb * abs(cb * uy - sb * ux)
+        ux, uy, reach = separating_axis(k, ca, sa, hla, hwa, cb, sb, hlb, hwb)
         along = dx * ux + dy * uy
-        overlap = ra + rb - abs(along)
+        overlap = reach - abs(along)
         if overlap < best:
             best = overlap
             side = 1.0 if along >= 0.0 else -1.0

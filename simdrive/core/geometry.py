@@ -20,14 +20,14 @@ def boxes_overlap(x1, y1, c1, s1, hl1, hw1, x2, y2, c2, s2, hl2, hw2):
     dx = x2 - x1
     dy = y2 - y1
     for k in range(4):
-        ux, uy, r = _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
+        ux, uy, r = separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
         if abs(dx * ux + dy * uy) > r:
             return False
     return True
 
 
 @inline_kernel
-def _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2):
+def separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2):
     """Candidate axis k (0-3: the two boxes' edge normals) and the boxes' summed
     half-extents along it."""
     if k == 0:
@@ -97,7 +97,7 @@ def boxes_time_to_collision(
     t_exit = INF
     for j in range(4):
         k = (j + 1) % 4  # lateral axes first: in traffic they separate most pairs
-        ux, uy, r = _separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
+        ux, uy, r = separating_axis(k, c1, s1, hl1, hw1, c2, s2, hl2, hw2)
         p = dx * ux + dy * uy
         q = wx * ux + wy * uy
         if q == 0.0:
