@@ -63,6 +63,7 @@ from simdrive.core.layout import (
     S_MINY,
     S_SIN,
     WI_EVENT_COUNT,
+    WI_EVENTS_DROPPED,
 )
 
 MAX_SUBSTEPS = 64
@@ -224,6 +225,17 @@ def _pair_time(events_w, wint_w, a, b):
     return math.nan
 
 
+@inline_kernel
+def _collided_before(events_w, wint_w, a, b, time_s):
+    """Whether a and b had their first impact before this step: its event says so, or
+    (with a full event buffer, which no longer records pairs) both are already crashed
+    and nothing can say otherwise."""
+    t = _pair_time(events_w, wint_w, a, b)
+    if math.isnan(t):
+        return wint_w[WI_EVENTS_DROPPED] > 0
+    return t <= time_s
+
+
 @kernel
 def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics_w, ego, a, b,
               f, time_s, dt):
@@ -248,7 +260,7 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
         events_w[k, EV_REL_SPEED] = math.sqrt(rvx * rvx + rvy * rvy)
         events_w[k, EV_SPEED_A] = va
         events_w[k, EV_SPEED_B] = vb
-        metrics_w[M_COLLISIONS] += 1.0
+    metrics_w[M_COLLISIONS] += 1.0
     if math.isnan(metrics_w[M_FIRST_COLLISION_TIME]):
         metrics_w[M_FIRST_COLLISION_TIME] = t_hit
     if (a == ego or b == ego) and metrics_w[M_EGO_COLLISION] == 0.0:
@@ -389,7 +401,7 @@ def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, me
             # other (a car stopped against a wall by the car behind it) and is moved
             # apart by its overlap
             if (_crashed_or_static(istate_w, a) and _crashed_or_static(istate_w, b)
-                    and _pair_time(events_w, wint_w, a, b) <= time_s):
+                    and _collided_before(events_w, wint_w, a, b, time_s)):
                 if (_touching(fstate_w, params_w, scratch_w, a, b)
                         and _respond(fstate_w, istate_w, params_w, scratch_w, a, b, 1.0,
                                      False)):
