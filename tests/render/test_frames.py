@@ -159,28 +159,10 @@ def test_frame_command_reports_an_unwritable_folder(capsys, locked_folder):
     assert os.listdir(locked_folder) == []
 
 
-def test_a_full_disk_is_a_clean_error_and_leaves_nothing_behind(tmp_path, capsys,
-                                                                monkeypatch):
-    import errno
-
-    import simdrive.files as files
-
-    real_open = open
-
-    def full_disk_open(path, mode="r", *args, **kwargs):
-        handle = real_open(path, mode, *args, **kwargs)
-        if "w" in mode:
-            handle.close()
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return handle
-
-    monkeypatch.setattr(files, "open", full_disk_open, raising=False)
-    assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.png")]) == 2
-    assert "the disk is full" in capsys.readouterr().err
-    assert os.listdir(tmp_path) == []
-
-
-def test_a_disk_that_fills_after_the_image_leaves_neither_file(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("room, full", [(0, "f.png"), (1, "f.json")])
+def test_a_full_disk_is_a_clean_error_and_leaves_neither_file(tmp_path, capsys, monkeypatch,
+                                                              room, full):
+    # the disk has room for ``room`` files: none, or the image but not its labels
     import errno
 
     import simdrive.files as files
@@ -188,19 +170,19 @@ def test_a_disk_that_fills_after_the_image_leaves_neither_file(tmp_path, capsys,
     real_open = open
     writes = []
 
-    def fills_on_second_write(path, mode="r", *args, **kwargs):
+    def filling_open(path, mode="r", *args, **kwargs):
         handle = real_open(path, mode, *args, **kwargs)
         if "w" in mode:
             writes.append(path)
-            if len(writes) == 2:  # room for the image, not for its labels
+            if len(writes) > room:
                 handle.close()
                 raise OSError(errno.ENOSPC, "No space left on device")
         return handle
 
-    monkeypatch.setattr(files, "open", fills_on_second_write, raising=False)
+    monkeypatch.setattr(files, "open", filling_open, raising=False)
     assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.png")]) == 2
-    assert "f.json: the disk is full" in capsys.readouterr().err
-    assert len(writes) == 2 and os.listdir(tmp_path) == []
+    assert f"{full}: the disk is full" in capsys.readouterr().err
+    assert len(writes) == room + 1 and os.listdir(tmp_path) == []
 
 
 def test_a_folder_named_like_the_label_file_is_refused_before_writing(tmp_path, capsys):

@@ -15,19 +15,10 @@ from simdrive.errors import ScenarioError
 from simdrive.scenario.build import check_variants, variants
 from simdrive.scenario.runner import load_scenario
 from tests.dataset.conftest import SMALL, render, tree
+from tests.scenario.test_spec_errors import GOOD as SPEC_GOOD
 
-GOOD = """\
-name: t
-duration: 2
-map: {type: straight, lanes: 1, length: 200}
-ego: {lane: 0, s: 5, speed: 10}
-actors:
-  - id: lead
-    kind: car
-    placement: {lane: 0, s: 40}
-    speed: 8
-variants: {samples: 2, seed: 1}
-"""
+GOOD = SPEC_GOOD.replace("duration: 5", "duration: 2") + "variants: {samples: 2, seed: 1}\n"
+"""test_spec_errors' good file, shorter, with two variants to build."""
 
 BAD = {
     # (replace, with): the error, and the line it must name

@@ -22,6 +22,35 @@ def long_road():
                       "sidewalks": "none"})
 
 
+def blind_ego(s: float, speed: float) -> ActorSpec:
+    """The ego car on fwd_0 at constant ``speed``, braking for nothing."""
+    return ActorSpec("car", "ego", lane="fwd_0", s=s, speed_mps=speed, desired_speed_mps=speed,
+                     watches_road=False, ego=True)
+
+
+def crosser(road, kind: str, name: str, start_y: float, speed: float) -> ActorSpec:
+    """A pedestrian or animal walking across fwd_0 at s = 200 m (towards +y), from
+    ``start_y`` m off the lane centre, blind to the traffic."""
+    x, y, _ = road.lanes[road.lane_index("fwd_0")].to_world(200.0, 0.0)
+    return ActorSpec(kind, name, x=x, y=y + start_y, heading=math.pi / 2, behavior="walk_to",
+                     goal=(x, y + 4.0), speed_mps=speed, desired_speed_mps=speed,
+                     watches_road=False)
+
+
+def coasting(road, actors, dt: float = 0.05, **kwargs) -> Simulation:
+    """A simulation of one world whose actors never speed up (only impacts change speed)."""
+    sim = Simulation([WorldSpec(road, actors, dt=dt)], **kwargs)
+    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    return sim
+
+
+def step_until_collision(sim: Simulation, max_steps: int) -> None:
+    for _ in range(max_steps):
+        sim.step(1)
+        if sim.outcome(0).collision:
+            return
+
+
 def braking_world(road, condition, speed=25.0, dt=0.05):
     actors = (ActorSpec("car", "ego", lane="fwd_0", s=50.0, speed_mps=speed,
                         desired_speed_mps=speed, ego=True),)
@@ -108,17 +137,9 @@ def test_head_on_collision_at_high_speed_does_not_tunnel(long_road):
 
 
 def test_fast_car_hits_a_child_crossing_its_path(long_road):
-    lane = long_road.lanes[long_road.lane_index("fwd_0")]
-    x, y, _ = lane.to_world(200.0, 0.0)
-    actors = (
-        # the child reaches the lane centre at t = 2 s, when the car does
-        ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=50.0, desired_speed_mps=50.0,
-                  watches_road=False, ego=True),
-        ActorSpec("child", "child", x=x, y=y - 4.0, heading=math.pi / 2, behavior="walk_to",
-                  goal=(x, y + 4.0), speed_mps=2.0, desired_speed_mps=2.0, watches_road=False),
-    )
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.1)])
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    # the child reaches the lane centre at t = 2 s, when the car does
+    sim = coasting(long_road, (blind_ego(100.0, 50.0),
+                               crosser(long_road, "child", "child", -4.0, 2.0)), dt=0.1)
     sim.step(60)
     hits = [e for e in sim.events(0) if e.kind == "collision"]
     assert [(e.actor, e.other) for e in hits] == [("ego", "child")]
@@ -130,20 +151,9 @@ def test_a_struck_pedestrian_or_animal_is_carried_along_not_driven_through(long_
     # child (21 kg) or deer (70 kg) keeps its own sideways walk and takes the car's
     # forward speed shared by momentum; it slides on facing as it did, both skid to a
     # halt, and the car never passes into it (the deer is 1.6 m long across the car)
-    lane = long_road.lanes[long_road.lane_index("fwd_0")]
-    x, y, _ = lane.to_world(200.0, 0.0)
-    actors = (
-        ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=20.0, desired_speed_mps=20.0,
-                  watches_road=False, ego=True),
-        ActorSpec(kind, "child", x=x, y=y - 4.0, heading=math.pi / 2, behavior="walk_to",
-                  goal=(x, y + 4.0), speed_mps=0.8, desired_speed_mps=0.8, watches_road=False),
-    )
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
-    for _ in range(400):
-        sim.step(1)
-        if sim.outcome(0).collision:
-            break
+    sim = coasting(long_road, (blind_ego(100.0, 20.0),
+                               crosser(long_road, kind, "child", -4.0, 0.8)))
+    step_until_collision(sim, 400)
     assert sim.outcome(0).collision_with == "child"
     m_car, m_child = sim.blocks.params[0, L.P_MASS, :2]
     forward = 20.0 * m_car / (m_car + m_child)  # momentum along the normal, shared
@@ -166,20 +176,9 @@ def test_a_struck_pedestrian_or_animal_is_carried_along_not_driven_through(long_
 def test_a_pedestrian_brushed_by_a_cars_flank_is_not_carried_along(long_road):
     # walking into the side of a passing car: the impulse is along the side's normal,
     # which takes away the walk towards the car; nothing pushes the walker forward
-    lane = long_road.lanes[long_road.lane_index("fwd_0")]
-    x, y, _ = lane.to_world(200.0, 0.0)
-    actors = (
-        ActorSpec("car", "ego", lane="fwd_0", s=198.0, speed_mps=10.0, desired_speed_mps=10.0,
-                  watches_road=False, ego=True),
-        ActorSpec("adult", "walker", x=x, y=y - 1.3, heading=math.pi / 2, behavior="walk_to",
-                  goal=(x, y + 4.0), speed_mps=1.5, desired_speed_mps=1.5, watches_road=False),
-    )
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
-    for _ in range(100):
-        sim.step(1)
-        if sim.outcome(0).collision:
-            break
+    sim = coasting(long_road, (blind_ego(198.0, 10.0),
+                               crosser(long_road, "adult", "walker", -1.3, 1.5)))
+    step_until_collision(sim, 100)
     assert sim.outcome(0).collision_with == "walker"
     x_hit = sim.state.x[0, 1]
     assert sim.state.speed[0, 1] < 0.2  # its walk into the car taken away
@@ -188,50 +187,17 @@ def test_a_pedestrian_brushed_by_a_cars_flank_is_not_carried_along(long_road):
     assert abs(sim.state.x[0, 1] - x_hit) < 0.1  # left where it was, not carried 15 m
 
 
-def test_a_tyre_on_the_road_is_pushed_along_not_a_wall(long_road):
-    # a car at 24 m/s hits a tyre (80 kg): the tyre takes the car's speed shared by
-    # momentum and is pushed ahead of it while both skid to a halt
-    actors = (
-        ActorSpec("car", "ego", lane="fwd_0", s=20.0, speed_mps=24.0, desired_speed_mps=24.0,
-                  watches_road=False, ego=True),
-        ActorSpec("tyre", "tyre", lane="fwd_0", s=100.0, behavior="static"),
-    )
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
-    for _ in range(200):
-        sim.step(1)
-        if sim.outcome(0).collision:
-            break
-    assert sim.outcome(0).collision_with == "tyre"
-    m_car, m_tyre = sim.blocks.params[0, L.P_MASS, :2]
-    shared = 24.0 * m_car / (m_car + m_tyre)
-    assert sim.state.speed[0, 0] == pytest.approx(shared, rel=1e-9)
-    assert sim.state.speed[0, 1] == pytest.approx(shared, rel=1e-9)
-    x_hit = sim.state.x[0, 1]
-    sim.step(100)
-    assert sim.state.speed[0].max() == 0.0
-    assert sim.state.x[0, 1] - x_hit > 20.0  # pushed on, both skidding (~32 m at 8 m/s^2)
-    front = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
-    assert front <= sim.state.x[0, 1] - sim.state.length[0, 1] / 2 + 0.01
-
-
-@pytest.mark.parametrize("kind, behavior", [("child", "static"), ("car", "static")])
-def test_an_actor_standing_still_is_struck_loose_not_a_wall(long_road, kind, behavior):
-    # a child standing in the lane, or a parked car: momentum is shared, nothing stops
-    # the striking car dead (a standing child did, from 15 m/s in one step)
-    actors = (
-        ActorSpec("car", "ego", lane="fwd_0", s=20.0, speed_mps=15.0, desired_speed_mps=15.0,
-                  watches_road=False, ego=True),
-        ActorSpec(kind, "still", lane="fwd_0", s=80.0, behavior=behavior),
-    )
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
-    for _ in range(200):
-        sim.step(1)
-        if sim.outcome(0).collision:
-            break
+@pytest.mark.parametrize("kind, speed", [("tyre", 24.0), ("child", 15.0), ("car", 15.0)])
+def test_an_actor_standing_still_is_struck_loose_not_a_wall(long_road, kind, speed):
+    # a tyre on the road, a child standing in the lane, a parked car: momentum is shared,
+    # both skid to a halt with the struck one ahead, and nothing stops the striking car
+    # dead (a tyre did from 24 m/s, a standing child from 15 m/s, in one step)
+    sim = coasting(long_road, (blind_ego(20.0, speed),
+                               ActorSpec(kind, "still", lane="fwd_0", s=80.0, behavior="static")))
+    step_until_collision(sim, 200)
+    assert sim.outcome(0).collision_with == "still"
     m_car, m_still = sim.blocks.params[0, L.P_MASS, :2]
-    shared = 15.0 * m_car / (m_car + m_still)
+    shared = speed * m_car / (m_car + m_still)
     assert sim.state.speed[0, 0] == pytest.approx(shared, rel=1e-9)
     assert sim.state.speed[0, 1] == pytest.approx(shared, rel=1e-9)
     x_hit = sim.state.x[0, 1]
@@ -239,21 +205,18 @@ def test_an_actor_standing_still_is_struck_loose_not_a_wall(long_road, kind, beh
     assert sim.state.speed[0].max() == 0.0
     slide = shared ** 2 / (2 * FRICTION["dry"] * G)  # both skid at the friction limit
     assert sim.state.x[0, 1] - x_hit == pytest.approx(slide, rel=0.05)
+    front = sim.state.x[0, 0] + sim.state.length[0, 0] / 2
+    assert front <= sim.state.x[0, 1] - sim.state.length[0, 1] / 2 + 0.01  # not inside it
 
 
 def test_a_heavier_car_driving_into_a_stopped_one_is_stopped_at_contact(long_road):
     # head-on: the car (1,300 kg) cannot be pushed backwards (no reverse speed), so the
     # van (2,300 kg) that keeps the common velocity would drive on through it; every
     # further push is another impact, and the van stops against the car
-    actors = (
-        ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=12.0, desired_speed_mps=12.0,
-                  watches_road=False, ego=True),
-        ActorSpec("van", "ghost", lane="fwd_0", s=160.0, speed_mps=12.0,
-                  desired_speed_mps=12.0, direction=-1, behavior="follow_lane",
-                  watches_road=False),
-    )
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)])
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    sim = coasting(long_road, (blind_ego(100.0, 12.0),
+                               ActorSpec("van", "ghost", lane="fwd_0", s=160.0, speed_mps=12.0,
+                                         desired_speed_mps=12.0, direction=-1,
+                                         behavior="follow_lane", watches_road=False)))
     deepest = 0.0
     for _ in range(120):  # 6 s: the impact at ~2.3 s, then both at rest
         sim.step(1)
@@ -270,15 +233,13 @@ def test_a_car_shoved_into_a_stalled_truck_is_not_pushed_through_it(long_road, e
     # a chain: the first car stops against the static truck, the second rear-ends it;
     # the impact that stops the first against the truck must stop the second too
     actors = (
-        ActorSpec("car", "ego", lane="fwd_0", s=20.0, speed_mps=25.0, desired_speed_mps=25.0,
-                  watches_road=False, ego=True),
+        blind_ego(20.0, 25.0),
         ActorSpec("car", "first", lane="fwd_0", s=80.0, speed_mps=10.0, desired_speed_mps=10.0,
                   behavior="follow_lane", watches_road=False),
         ActorSpec("truck", "stalled", lane="fwd_0", s=110.0, behavior="static"),
     )
     # (with a one-event buffer the second impact is not recorded: contact must still hold)
-    sim = Simulation([WorldSpec(long_road, actors, dt=0.05)], event_capacity=event_capacity)
-    sim.blocks.params[:, L.P_MAX_ACCEL] = 0.0
+    sim = coasting(long_road, actors, event_capacity=event_capacity)
     deepest = [0.0, 0.0]
     for _ in range(160):  # 8 s
         sim.step(1)
