@@ -126,6 +126,9 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
     d0 = -(y2 - y1) * SUB
     d1 = -(y0 - y2) * SUB
     d2 = -(y1 - y0) * SUB
+    inv0 = 1.0 / d0 if d0 != 0 else 0.0
+    inv1 = 1.0 / d1 if d1 != 0 else 0.0
+    inv2 = 1.0 / d2 if d2 != 0 else 0.0
     last_bin = fog_lut.shape[0] - 1
     # the fog bins of the triangle's depth range (interpolated depths lie between the
     # vertices'), widened by a bin either side against rounding: each pixel then looks its
@@ -146,9 +149,9 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
         e1 = (x0 - x2) * (py_s - y2) - (y0 - y2) * (px_s - x2)
         e2 = (x1 - x0) * (py_s - y0) - (y1 - y0) * (px_s - x0)
         # the row's covered columns: where every biased edge function is >= 0 (exact)
-        lo, hi = _span(e0 + bias0, d0, 0, cmax - cmin)
-        lo, hi = _span(e1 + bias1, d1, lo, hi)
-        lo, hi = _span(e2 + bias2, d2, lo, hi)
+        lo, hi = _span(e0 + bias0, d0, inv0, 0, cmax - cmin)
+        lo, hi = _span(e1 + bias1, d1, inv1, lo, hi)
+        lo, hi = _span(e2 + bias2, d2, inv2, lo, hi)
         if lo <= hi:
             extent[a, 0] = min(extent[a, 0], cmin + lo)
             extent[a, 1] = min(extent[a, 1], row)
@@ -186,12 +189,27 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
 
 
 @inline_kernel
-def _span(e, d, lo, hi):
-    """Narrow [lo, hi] to the steps i with e + d * i >= 0 (integers; empty: lo > hi)."""
+def _span(e, d, inv, lo, hi):
+    """Narrow [lo, hi] to the steps i with e + d * i >= 0 (integers; empty: lo > hi).
+
+    inv = 1 / d: the bound is the float quotient corrected by one step where rounding
+    put it on the wrong side (an integer division per edge and row cost more than the
+    short spans it bounds).
+    """
     if d > 0:
-        lo = max(lo, -(e // d))
+        i = int(math.ceil(-e * inv))
+        if e + d * i < 0:
+            i += 1
+        elif e + d * (i - 1) >= 0:
+            i -= 1
+        lo = max(lo, i)
     elif d < 0:
-        hi = min(hi, e // -d)
+        i = int(math.floor(-e * inv))
+        if e + d * i < 0:
+            i -= 1
+        elif e + d * (i + 1) >= 0:
+            i += 1
+        hi = min(hi, i)
     elif e < 0:
         hi = lo - 1
     return lo, hi

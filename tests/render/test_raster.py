@@ -67,3 +67,75 @@ def test_each_pixel_takes_the_fog_of_its_own_depth_bin(seed, ortho):
         np.testing.assert_array_equal(colour[drawn][clear].astype(np.int64), expected[clear])
         checked += int(clear.sum())
     assert checked > 10_000
+
+
+def test_span_bounds_equal_integer_division():
+    """The span of a row (steps i with e + d i >= 0) from the float quotient, corrected,
+    against floor division: exact multiples, off-by-one neighbours and edge values of
+    clipped triangles far outside the image."""
+    import numba
+
+    span = numba.njit(lambda e, d, lo, hi: R._span(e, d, 1.0 / d if d else 0.0, lo, hi))
+    rng = np.random.default_rng(5)
+    cases = []
+    for scale in (10, 10_000, 10**9, 10**14):
+        d = rng.integers(-scale, scale, 400)
+        e = rng.integers(-scale * 50, scale * 50, 400)
+        k = rng.integers(-5_000, 5_000, 400)
+        cases += list(zip(e, d, strict=True))
+        cases += [(-kk * dd + off, dd) for kk, dd in zip(k, d, strict=True) for off in (-1, 0, 1)]
+    cases += [(0, 0), (-1, 0), (5, 0), (0, 7), (0, -7), (-7, 7), (7, -7)]
+    lo0, hi0 = -10**6, 10**6
+    for e, d in cases:
+        e, d = int(e), int(d)
+        if d > 0:
+            want = (max(lo0, -(e // d)), hi0)
+        elif d < 0:
+            want = (lo0, min(hi0, e // -d))
+        else:
+            want = (lo0, hi0) if e >= 0 else (lo0, lo0 - 1)
+        assert span(e, d, lo0, hi0) == want, (e, d)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_triangle_fans_cover_each_pixel_centre_inside_exactly_once(seed):
+    """A convex polygon cut into a fan of triangles round an inner point: every pixel
+    whose centre lies inside the polygon is drawn by exactly one triangle (no gaps or
+    double cover along the shared edges), and no pixel outside it is drawn."""
+    rng = np.random.default_rng(seed)
+    sides = int(rng.integers(3, 12))
+    angles = np.sort(rng.uniform(0, 2 * np.pi, sides))
+    cx, cy, radius = rng.uniform(50, 110), rng.uniform(40, 80), rng.uniform(10, 38)
+    ring = np.stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)], 1)
+    centre = ring.mean(axis=0) + rng.uniform(-1, 1, 2)
+    cam = np.zeros(R.C_COUNT)
+    cam[R.C_ORTHO] = 1.0
+    shade = np.zeros(R.SH_COUNT)
+    fog_lut = np.zeros(4)
+    colour = np.zeros((H, W), np.uint32)
+    depth = np.full((H, W), np.inf, np.float32)
+    inst = np.full((H, W), -1, np.int32)
+    sem = np.zeros((H, W), np.uint8)
+    stamp = np.full((H, W), -1, np.int64)
+    drawn = np.zeros(1, np.int64)
+    extent = np.array([[W, H, -1, -1]], np.int64)
+    for k in range(sides):
+        a, b = ring[k], ring[(k + 1) % sides]
+        # each triangle counts every pixel it covers (its own stamp value)
+        R._raster_triangle(np.array([centre[0], a[0], b[0]]), np.array([centre[1], a[1], b[1]]),
+                           np.full(3, 5.0), *BASE, cam, shade, fog_lut, colour, depth, inst,
+                           sem, stamp, 100 + k, True, drawn, 0, np.int32(1), np.uint8(1),
+                           extent, np.empty(4, np.uint32))
+    # independent inside test of the pixel centres against the polygon's edges, with the
+    # vertices on the rasterizer's sub-pixel grid; centres exactly on the rim are left out
+    snapped = np.round(ring * R.SUB).astype(np.int64)
+    yy, xx = np.mgrid[0:H, 0:W] * R.SUB + R.SUB // 2
+    inside = np.ones((H, W), bool)
+    on_rim = np.zeros((H, W), bool)
+    for k in range(sides):
+        (x0, y0), (x1, y1) = snapped[k], snapped[(k + 1) % sides]
+        edge = (x1 - x0) * (yy - y0) - (y1 - y0) * (xx - x0)
+        inside &= edge > 0
+        on_rim |= edge == 0
+    np.testing.assert_array_equal((inst == 1)[~on_rim], inside[~on_rim])
+    assert drawn[0] == (inst == 1).sum()
