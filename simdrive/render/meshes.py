@@ -5,8 +5,8 @@ length (forward), y in [-0.5, 0.5] times its width (left), z in [0, 1] times
 its height, so a shape scaled by an actor's dimensions never leaves its 3D
 bounding box (the box the labels are computed from). Parts are boxes and
 upright prisms; each has a colour role (the actor's body colour, glass, tyres,
-skin, lights ...). Triangles are wound counter-clockwise seen from outside, so
-the rasterizer can drop back faces.
+skin, lights ...). Faces are flat convex polygons (box sides, prism sides and caps),
+wound counter-clockwise seen from outside, so the rasterizer can drop back faces.
 """
 
 from __future__ import annotations
@@ -151,17 +151,17 @@ POLE_MESH = len(actor_kinds())
 
 
 def _quad(a, b, c, d, outward):
-    """Two triangles of quad a-b-c-d, wound counter-clockwise seen from ``outward``."""
+    """Quad a-b-c-d as one face, wound counter-clockwise seen from ``outward``."""
     n = np.cross(np.subtract(b, a), np.subtract(c, a))
     if np.dot(n, outward) < 0:
         a, b, c, d = a, d, c, b
-    return [(a, b, c), (a, c, d)]
+    return [(a, b, c, d)]
 
 
-def _box_triangles(x0, x1, y0, y1, z0, z1):
+def _box_faces(x0, x1, y0, y1, z0, z1):
     v = {(i, j, k): (x1 if i else x0, y1 if j else y0, z1 if k else z0)
          for i in (0, 1) for j in (0, 1) for k in (0, 1)}
-    tris = []
+    faces = []
     for axis in range(3):
         for side in (0, 1):
             corners = [key for key in v if key[axis] == side]
@@ -171,36 +171,41 @@ def _box_triangles(x0, x1, y0, y1, z0, z1):
             ring = [ring[0], ring[1], ring[3], ring[2]]
             outward = np.zeros(3)
             outward[axis] = 1.0 if side else -1.0
-            tris += _quad(*(v[c] for c in ring), outward)
-    return tris
+            faces += _quad(*(v[c] for c in ring), outward)
+    return faces
 
 
-def _prism_triangles(sides, z0, z1):
+def _prism_faces(sides, z0, z1):
     ring = [(0.5 * math.cos(2 * math.pi * k / sides), 0.5 * math.sin(2 * math.pi * k / sides))
             for k in range(sides)]
-    tris = []
+    faces = []
     for k in range(sides):
         (xa, ya), (xb, yb) = ring[k], ring[(k + 1) % sides]
         mid = ((xa + xb) / 2, (ya + yb) / 2, 0.0)
-        tris += _quad((xa, ya, z0), (xb, yb, z0), (xb, yb, z1), (xa, ya, z1), mid)
-    for k in range(1, sides - 1):
-        for z, up in ((z1, 1.0), (z0, -1.0)):
-            a, b, c = (*ring[0], z), (*ring[k], z), (*ring[k + 1], z)
-            n = np.cross(np.subtract(b, a), np.subtract(c, a))
-            tris.append((a, b, c) if n[2] * up > 0 else (a, c, b))
-    return tris
+        faces += _quad((xa, ya, z0), (xb, yb, z0), (xb, yb, z1), (xa, ya, z1), mid)
+    # the caps: the ring counter-clockwise seen from above (top) or below (bottom)
+    faces.append(tuple((x, y, z1) for x, y in ring))
+    faces.append(tuple((x, y, z0) for x, y in reversed(ring)))
+    return faces
+
+
+MAX_SIDES = 12
+"""The most vertices a mesh face has (a tyre's caps)."""
 
 
 @dataclass(frozen=True)
 class MeshTable:
-    """Every kind's triangles, concatenated; kind k owns rows start[k] : start[k] + count[k].
+    """Every kind's faces (flat convex polygons), concatenated; kind k owns rows start[k] :
+    start[k] + count[k].
 
-    triangles: (T, 3, 3) float64, normalised box coordinates (see module doc).
-    role: (T,) int64 colour role. start, count: (K,) int64, K = number of kinds
-    in simdrive.world.actors order (the kind ids), then the SCENERY meshes.
+    faces: (F, MAX_SIDES, 3) float64, normalised box coordinates (see module doc), the
+    first sides[f] rows used, counter-clockwise seen from outside. sides: (F,) int64.
+    role: (F,) int64 colour role. start, count: (K,) int64, K = number of kinds in
+    simdrive.world.actors order (the kind ids), then the SCENERY meshes.
     """
 
-    triangles: np.ndarray
+    faces: np.ndarray
+    sides: np.ndarray
     role: np.ndarray
     start: np.ndarray
     count: np.ndarray
@@ -209,19 +214,22 @@ class MeshTable:
 @lru_cache(maxsize=1)
 def build_mesh_table() -> MeshTable:
     """The mesh table of every kind (built once per process; its arrays are read-only)."""
-    tris: list = []
+    faces: list = []
     roles: list[int] = []
     start, count = [], []
     for name in (*actor_kinds(), *SCENERY):
-        start.append(len(tris))
+        start.append(len(faces))
         for shape, args, role in PARTS[name]:
-            part = _box_triangles(*args) if shape == "box" else _prism_triangles(*args)
-            tris += part
+            part = _box_faces(*args) if shape == "box" else _prism_faces(*args)
+            faces += part
             roles += [role] * len(part)
-        count.append(len(tris) - start[-1])
-    table = MeshTable(np.ascontiguousarray(tris, dtype=np.float64),
+        count.append(len(faces) - start[-1])
+    table_faces = np.zeros((len(faces), MAX_SIDES, 3))
+    for f, face in enumerate(faces):
+        table_faces[f, :len(face)] = face
+    table = MeshTable(table_faces, np.array([len(face) for face in faces], dtype=np.int64),
                       np.asarray(roles, dtype=np.int64), np.asarray(start, dtype=np.int64),
                       np.asarray(count, dtype=np.int64))
-    for array in (table.triangles, table.role, table.start, table.count):
+    for array in (table.faces, table.sides, table.role, table.start, table.count):
         array.flags.writeable = False
     return table

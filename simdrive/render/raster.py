@@ -1,10 +1,11 @@
-"""numba kernels of the rasterizer: actors (triangles) and the ground (ray-plane per pixel).
+"""numba kernels of the rasterizer: actors (flat convex faces) and the ground (ray-plane per
+pixel).
 
 Buffers of one frame, all (H, W): ``colour`` uint32 packed 0x00RRGGBB,
 ``depth`` float32 camera z in m (inf for sky), ``inst`` int32 actor slot (-1
 ground or sky, -2 scenery), ``sem`` uint8 semantic class, ``stamp`` int64 a
 never-cleared buffer: an actor counts a pixel as "covered if nothing were in
-front" the first time one of its triangles covers it (stamp = frame base +
+front" the first time one of its faces covers it (stamp = frame base +
 actor slot), which gives exact unoccluded pixel counts without rendering each
 actor alone.
 
@@ -53,7 +54,7 @@ L_COUNT = 12
 W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
 WS_ROWS = 12
 
-# restrict scopes of the arrays _raster_triangle reads and writes (all distinct)
+# restrict scopes of the arrays _raster_face reads and writes (all distinct)
 _COLOUR, _DEPTH, _INST, _SEM, _STAMP, _FOG, _TABLE = range(7)
 
 SUB = 16  # sub-pixel steps of the fixed-point edge functions
@@ -77,19 +78,35 @@ def fog_factor(fog_lut, scale, z):
 
 
 @inline_kernel
-def _preferred(dx, dy):
-    return dy < 0 or (dy == 0 and dx > 0)
+def _cross(px, py, i, j, k):
+    """Twice the signed area of the image triangle of corners i, j, k."""
+    return (px[j] - px[i]) * (py[k] - py[i]) - (py[j] - py[i]) * (px[k] - px[i])
+
+
+@inline_kernel
+def _bias(dx, dy):
+    """Edge function bias of an edge (dx, dy): 0 on a top or left edge (pixel centres
+    exactly on it are inside) and on a zero-length one (its function is 0 everywhere),
+    else -1."""
+    return 0 if dy < 0 or (dy == 0 and dx >= 0) else -1
 
 
 @kernel
-def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_lut,
-                     colour, depth, inst, sem, stamp, stamp_value, counted, unoccluded, a,
-                     inst_value, sem_value, extent, table):
-    """Fill one projected triangle (px, py in px; pz = 1/z perspective or z orthographic);
-    widen extent[a] (col0, row0, col1, row1, inclusive) to the pixels it covers.
+def _raster_face(px, py, pz, n, colour_r, colour_g, colour_b, cam, shade, fog_lut, colour,
+                 depth, inst, sem, stamp, stamp_value, counted, unoccluded, a, inst_value,
+                 sem_value, extent, table):
+    """Fill one projected flat convex face of n = 3 or 4 corners (px, py in px; pz = 1/z
+    perspective or z orthographic, affine across the image for a flat face); widen
+    extent[a] (col0, row0, col1, row1, inclusive) to the pixels it covers.
 
-    table: a (fog_lut.shape[0],) uint32 workspace: the triangle's packed colour in each fog
-    bin its depths can fall in (computed once per triangle instead of once per pixel).
+    A pixel is covered when its centre is inside every edge (integer edge functions on a
+    1/SUB pixel grid, with the top-left rule on the edges themselves): faces that share
+    an edge cover each pixel along it once. A quad is one face rather than two
+    triangles, so a tall thin quad (a lamp post's side) costs one row set-up a row, not
+    two.
+
+    table: a (fog_lut.shape[0],) uint32 workspace: the face's packed colour in each fog
+    bin its depths can fall in (computed once per face instead of once per pixel).
     colour, depth, inst, sem, stamp, fog_lut and table are accessed under restrict scopes
     (the span loop compiles to SIMD code): they must be distinct arrays, not views of one
     another."""
@@ -100,40 +117,61 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
     y1 = int(round(py[1] * SUB))
     x2 = int(round(px[2] * SUB))
     y2 = int(round(py[2] * SUB))
-    z0, z1, z2 = pz[0], pz[1], pz[2]
-    area = (x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)
+    if n == 4:
+        x3 = int(round(px[3] * SUB))
+        y3 = int(round(py[3] * SUB))
+    else:  # a triangle: a fourth corner on the first, its two edges from it bound nothing
+        x3, y3 = x0, y0
+    area = x0 * y1 - x1 * y0 + x1 * y2 - x2 * y1 + x2 * y3 - x3 * y2 + x3 * y0 - x0 * y3
     if area == 0:
         return
-    if area < 0:
-        x1, x2 = x2, x1
-        y1, y2 = y2, y1
-        z1, z2 = z2, z1
-        area = -area
-    cmin = max(0, (min(x0, x1, x2) - SUB // 2) // SUB)
-    cmax = min(w - 1, (max(x0, x1, x2) - SUB // 2) // SUB + 1)
-    rmin = max(0, (min(y0, y1, y2) - SUB // 2) // SUB)
-    rmax = min(h - 1, (max(y0, y1, y2) - SUB // 2) // SUB + 1)
+    if area < 0:  # wound the other way on screen: walk it backwards
+        if n == 4:
+            x1, y1, x3, y3 = x3, y3, x1, y1
+        else:
+            x1, y1, x2, y2 = x2, y2, x1, y1
+    cmin = max(0, (min(x0, x1, x2, x3) - SUB // 2) // SUB)
+    cmax = min(w - 1, (max(x0, x1, x2, x3) - SUB // 2) // SUB + 1)
+    rmin = max(0, (min(y0, y1, y2, y3) - SUB // 2) // SUB)
+    rmax = min(h - 1, (max(y0, y1, y2, y3) - SUB // 2) // SUB + 1)
     if cmin > cmax or rmin > rmax:
         return
-    # edge k is opposite vertex k; bias excludes pixels exactly on non-preferred edges
-    bias0 = 0 if _preferred(x2 - x1, y2 - y1) else -1
-    bias1 = 0 if _preferred(x0 - x2, y0 - y2) else -1
-    bias2 = 0 if _preferred(x1 - x0, y1 - y0) else -1
-    ortho = cam[C_ORTHO] != 0.0
-    inv_area = 1.0 / area
-    fog_scale = shade[SH_FOG_SCALE]
-    fr, fg, fb = shade[SH_FOG_RGB], shade[SH_FOG_RGB + 1], shade[SH_FOG_RGB + 2]
-    d0 = -(y2 - y1) * SUB
-    d1 = -(y0 - y2) * SUB
-    d2 = -(y1 - y0) * SUB
+    # edge k runs from corner k to k + 1; bias excludes pixels exactly on non-preferred
+    # edges; a zero-length edge (a triangle's fourth) bounds nothing
+    bias0 = _bias(x1 - x0, y1 - y0)
+    bias1 = _bias(x2 - x1, y2 - y1)
+    bias2 = _bias(x3 - x2, y3 - y2)
+    bias3 = _bias(x0 - x3, y0 - y3)
+    d0 = -(y1 - y0) * SUB
+    d1 = -(y2 - y1) * SUB
+    d2 = -(y3 - y2) * SUB
+    d3 = -(y0 - y3) * SUB
     inv0 = 1.0 / d0 if d0 != 0 else 0.0
     inv1 = 1.0 / d1 if d1 != 0 else 0.0
     inv2 = 1.0 / d2 if d2 != 0 else 0.0
+    inv3 = 1.0 / d3 if d3 != 0 else 0.0
+    # depth: 1/z (z orthographic) is affine across the image for a flat face: its plane
+    # through three corners, from their unrounded positions (corners 0, 1 and the one of
+    # 2, 3 that spans the larger triangle, so a sliver's plane stays well defined)
+    j = 3 if n == 4 and abs(_cross(px, py, 0, 1, 3)) > abs(_cross(px, py, 0, 1, 2)) else 2
+    nz = _cross(px, py, 0, 1, j)
+    if nz == 0.0:
+        return
+    ux, uy, uq = px[1] - px[0], py[1] - py[0], pz[1] - pz[0]
+    vx, vy, vq = px[j] - px[0], py[j] - py[0], pz[j] - pz[0]
+    dq = -(uy * vq - uq * vy) / nz  # per column
+    dq_row = -(uq * vx - ux * vq) / nz  # per row
+    q_origin = pz[0] - dq * px[0] - dq_row * py[0]  # at image position (0, 0)
+    ortho = cam[C_ORTHO] != 0.0
+    fog_scale = shade[SH_FOG_SCALE]
+    fr, fg, fb = shade[SH_FOG_RGB], shade[SH_FOG_RGB + 1], shade[SH_FOG_RGB + 2]
     last_bin = fog_lut.shape[0] - 1
-    # the fog bins of the triangle's depth range (interpolated depths lie between the
-    # vertices'), widened by a bin either side against rounding: each pixel then looks its
+    # the fog bins of the face's depth range (interpolated depths lie between the
+    # corners'), widened by a bin either side against rounding: each pixel then looks its
     # colour up, the same colour it would compute from its bin
-    qa, qb = min(z0, z1, z2), max(z0, z1, z2)
+    qa, qb = pz[0], pz[0]
+    for k in range(1, n):
+        qa, qb = min(qa, pz[k]), max(qb, pz[k])
     za, zb = (qa, qb) if ortho else (1.0 / qb, 1.0 / qa)
     k0 = max(0, min(int(za * fog_scale), last_bin) - 1)
     k1 = min(last_bin, min(int(zb * fog_scale), last_bin) + 1)
@@ -142,24 +180,23 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
         table[k - k0] = pack_rgb(colour_r + (fr - colour_r) * f, colour_g + (fg - colour_g) * f,
                                  colour_b + (fb - colour_b) * f)
     n_table = k1 - k0
+    px_s = cmin * SUB + SUB // 2
+    row_lo, row_hi, col_lo, col_hi = h, -1, w, -1
     for row in range(rmin, rmax + 1):
         py_s = row * SUB + SUB // 2
-        px_s = cmin * SUB + SUB // 2
-        e0 = (x2 - x1) * (py_s - y1) - (y2 - y1) * (px_s - x1)
-        e1 = (x0 - x2) * (py_s - y2) - (y0 - y2) * (px_s - x2)
-        e2 = (x1 - x0) * (py_s - y0) - (y1 - y0) * (px_s - x0)
+        e0 = (x1 - x0) * (py_s - y0) - (y1 - y0) * (px_s - x0)
+        e1 = (x2 - x1) * (py_s - y1) - (y2 - y1) * (px_s - x1)
+        e2 = (x3 - x2) * (py_s - y2) - (y3 - y2) * (px_s - x2)
+        e3 = (x0 - x3) * (py_s - y3) - (y0 - y3) * (px_s - x3)
         # the row's covered columns: where every biased edge function is >= 0 (exact)
         lo, hi = _span(e0 + bias0, d0, inv0, 0, cmax - cmin)
         lo, hi = _span(e1 + bias1, d1, inv1, lo, hi)
         lo, hi = _span(e2 + bias2, d2, inv2, lo, hi)
-        if lo <= hi:
-            extent[a, 0] = min(extent[a, 0], cmin + lo)
-            extent[a, 1] = min(extent[a, 1], row)
-            extent[a, 2] = max(extent[a, 2], cmin + hi)
-            extent[a, 3] = max(extent[a, 3], row)
-        e0 += d0 * lo
-        e1 += d1 * lo
-        e2 += d2 * lo
+        lo, hi = _span(e3 + bias3, d3, inv3, lo, hi)
+        if lo > hi:
+            continue
+        row_lo, row_hi = min(row_lo, row), row
+        col_lo, col_hi = min(col_lo, cmin + lo), max(col_hi, cmin + hi)
         # whole-row views and scoped accesses: the span loop compiles to SIMD code; one
         # loop for the stamps and the pixels (two cost a second loop set-up a row:
         # spans are short, ~6 pixels on average)
@@ -167,8 +204,7 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
         colour_row, depth_row, inst_row, sem_row = colour[row], depth[row], inst[row], sem[row]
         stamp_row = stamp[row]
         # the interpolated 1/z (z orthographic) is linear along the row
-        q0 = (e0 * z0 + e1 * z1 + e2 * z2) * inv_area
-        dq = (d0 * z0 + d1 * z1 + d2 * z2) * inv_area
+        q0 = q_origin + dq * (c0 + 0.5) + dq_row * (row + 0.5)
         fresh = 0
         for i in range(hi - lo + 1):
             col = c0 + i
@@ -186,6 +222,11 @@ def _raster_triangle(px, py, pz, colour_r, colour_g, colour_b, cam, shade, fog_l
                 restrict_store(_SEM, sem_row, col, sem_value)
         if counted:  # (scenery rows lie past the end of unoccluded)
             unoccluded[a] += fresh
+    if row_hi >= 0:
+        extent[a, 0] = min(extent[a, 0], col_lo)
+        extent[a, 1] = min(extent[a, 1], row_lo)
+        extent[a, 2] = max(extent[a, 2], col_hi)
+        extent[a, 3] = max(extent[a, 3], row_hi)
 
 
 @inline_kernel
@@ -216,18 +257,20 @@ def _span(e, d, inv, lo, hi):
 
 
 @kernel
-def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, shade, lights,
-                fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent, ws,
-                near_lights, table):
+def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors, cam, shade,
+                lights, fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent,
+                ws, near_lights, table):
     """Rasterize every actor's mesh into the frame buffers (see module doc).
 
-    ws: (WS_ROWS, 4) float64, near_lights: (max(K, 1),) int64 and table: (fog_lut.shape[0],)
-    uint32 workspaces (kernels here never allocate).
+    ws: (WS_ROWS, MAX_SIDES + 2) float64,
+    near_lights: (max(K, 1),) int64 and table: (fog_lut.shape[0],) uint32 workspaces
+    (kernels here never allocate).
 
-    tri: (T, 3, 3) normalised mesh triangles; role: (T,) colour roles;
-    actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,) int64, add-to;
-    extent: (N, 4) int64 screen rectangles col0, row0, col1, row1 (inclusive) of the
-    pixels each actor's triangles cover, widened in place (start: (W, H, -1, -1)).
+    faces: (F, MAX_SIDES, 3) normalised mesh faces, sides: (F,) their vertex counts;
+    role: (F,) colour roles; actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,)
+    int64, add-to; extent: (N, 4) int64 screen rectangles col0, row0, col1, row1
+    (inclusive) of the pixels each actor's faces cover, widened in place (start: (W, H,
+    -1, -1)).
     """
     r00, r01, r02 = cam[C_R], cam[C_R + 1], cam[C_R + 2]
     r10, r11, r12 = cam[C_R + 3], cam[C_R + 4], cam[C_R + 5]
@@ -262,9 +305,9 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
         stamp_value = stamp_base + a
         radius = 0.5 * math.sqrt(ln * ln + wd * wd + ht * ht)
         if _outside_view(ax, ay, 0.5 * ht, radius, cam, colour.shape[1], colour.shape[0]):
-            continue  # meshes lie inside their box: no triangle can cover a pixel
+            continue  # meshes lie inside their box: no face can cover a pixel
         # the lights whose range reaches the actor's bounding sphere (the others cannot
-        # light any of its triangles)
+        # light any of its faces)
         n_near = 0
         for k in range(lights.shape[0]):
             dx = ax - lights[k, L_X]
@@ -275,16 +318,21 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                 near_lights[n_near] = k
                 n_near += 1
         for t in range(kind_start[kind], kind_start[kind] + kind_count[kind]):
-            for k in range(3):
-                lx = tri[t, k, 0] * ln
-                ly = tri[t, k, 1] * wd
+            n = sides[t]
+            behind = True
+            for k in range(n):
+                lx = faces[t, k, 0] * ln
+                ly = faces[t, k, 1] * wd
                 wx[k] = ax + c * lx - s * ly
                 wy[k] = ay + s * lx + c * ly
-                wz[k] = tri[t, k, 2] * ht
+                wz[k] = faces[t, k, 2] * ht
                 cx_[k] = r00 * wx[k] + r01 * wy[k] + r02 * wz[k] + tx
                 cy_[k] = r10 * wx[k] + r11 * wy[k] + r12 * wz[k] + ty
                 cz_[k] = r20 * wx[k] + r21 * wy[k] + r22 * wz[k] + tz
-            # back-face test in camera space
+                behind = behind and cz_[k] <= near
+            if behind:
+                continue
+            # back-face test in camera space (a face is flat: any three corners)
             ex1, ey1, ez1 = cx_[1] - cx_[0], cy_[1] - cy_[0], cz_[1] - cz_[0]
             ex2, ey2, ez2 = cx_[2] - cx_[0], cy_[2] - cy_[0], cz_[2] - cz_[0]
             nx = ey1 * ez2 - ez1 * ey2
@@ -293,12 +341,10 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
             facing = nz if ortho else nx * cx_[0] + ny * cy_[0] + nz * cz_[0]
             if facing >= 0.0:
                 continue
-            if cz_[0] <= near and cz_[1] <= near and cz_[2] <= near:
-                continue
-            r, g, b = _shade_triangle(wx, wy, wz, role[t], role_colours, actors[a], lit,
-                                      shade, lights, near_lights, n_near)
-            n = _clip_near(cx_, cy_, cz_, near, qx, qy, qz)
-            for k in range(n):
+            r, g, b = _shade_face(wx, wy, wz, n, role[t], role_colours, actors[a], lit, shade,
+                                  lights, near_lights, n_near)
+            m = _clip_near(cx_, cy_, cz_, n, near, qx, qy, qz)
+            for k in range(m):
                 if ortho:
                     qx[k] = qx[k] / cam[C_MPP] + cam[C_CX]
                     qy[k] = qy[k] / cam[C_MPP] + cam[C_CY]
@@ -307,13 +353,18 @@ def draw_actors(tri, role, kind_start, kind_count, role_colours, actors, cam, sh
                     qx[k] = cam[C_FX] * qx[k] * inv + cam[C_CX]
                     qy[k] = cam[C_FY] * qy[k] * inv + cam[C_CY]
                     qz[k] = inv
-            for k in range(1, n - 1):
+            # the (convex) face in pieces of up to four corners round corner 0: quads
+            # (0, k, k + 1, k + 2), then a last triangle if one corner is left
+            k = 1
+            while k + 1 < m:
+                p = min(4, m - k + 1)
                 px[0], py[0], pz[0] = qx[0], qy[0], qz[0]
-                px[1], py[1], pz[1] = qx[k], qy[k], qz[k]
-                px[2], py[2], pz[2] = qx[k + 1], qy[k + 1], qz[k + 1]
-                _raster_triangle(px, py, pz, r, g, b, cam, shade, fog_lut, colour, depth,
-                                 inst, sem, stamp, stamp_value, counted, unoccluded, a,
-                                 inst_value, sem_value, extent, table)
+                for j in range(1, p):
+                    px[j], py[j], pz[j] = qx[k + j - 1], qy[k + j - 1], qz[k + j - 1]
+                _raster_face(px, py, pz, p, r, g, b, cam, shade, fog_lut, colour, depth, inst,
+                             sem, stamp, stamp_value, counted, unoccluded, a, inst_value,
+                             sem_value, extent, table)
+                k += p - 2
 
 
 @kernel
@@ -381,30 +432,31 @@ def _outside_view(x, y, z, radius, cam, w, h):
 
 
 @kernel
-def _clip_near(x, y, z, near, ox, oy, oz):
-    """Clip triangle (x, y, z) to z >= near (Sutherland-Hodgman); vertex count out (0, 3, 4)."""
-    n = 0
-    for k in range(3):
-        j = (k + 1) % 3
+def _clip_near(x, y, z, n, near, ox, oy, oz):
+    """Clip polygon (x, y, z)[:n] to z >= near (Sutherland-Hodgman); vertex count out (0
+    or 3 to n + 1)."""
+    m = 0
+    for k in range(n):
+        j = k + 1 if k + 1 < n else 0
         in_k = z[k] >= near
         in_j = z[j] >= near
         if in_k:
-            ox[n], oy[n], oz[n] = x[k], y[k], z[k]
-            n += 1
+            ox[m], oy[m], oz[m] = x[k], y[k], z[k]
+            m += 1
         if in_k != in_j:
             f = (near - z[k]) / (z[j] - z[k])
-            ox[n] = x[k] + (x[j] - x[k]) * f
-            oy[n] = y[k] + (y[j] - y[k]) * f
-            oz[n] = near
-            n += 1
-    return n
+            ox[m] = x[k] + (x[j] - x[k]) * f
+            oy[m] = y[k] + (y[j] - y[k]) * f
+            oz[m] = near
+            m += 1
+    return m
 
 
 @kernel
-def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights, near_lights,
-                    n_near):
-    """Flat-shaded sRGB colour of one world-space triangle, lit by the lights
-    near_lights[:n_near]."""
+def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, near_lights,
+                n_near):
+    """Flat-shaded sRGB colour of one world-space face of n corners, lit at its centre by
+    the lights near_lights[:n_near]."""
     if role == 0:
         br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
     else:
@@ -429,9 +481,14 @@ def _shade_triangle(wx, wy, wz, role, role_colours, actor, lit, shade, lights, n
     lr = shade[SH_AMBIENT] * sky + shade[SH_SUN_RGB] * sun
     lg = shade[SH_AMBIENT + 1] * sky + shade[SH_SUN_RGB + 1] * sun
     lb = shade[SH_AMBIENT + 2] * sky + shade[SH_SUN_RGB + 2] * sun
-    mx = (wx[0] + wx[1] + wx[2]) / 3.0
-    my = (wy[0] + wy[1] + wy[2]) / 3.0
-    mz = (wz[0] + wz[1] + wz[2]) / 3.0
+    mx = my = mz = 0.0
+    for k in range(n):
+        mx += wx[k]
+        my += wy[k]
+        mz += wz[k]
+    mx /= n
+    my /= n
+    mz /= n
     for i in range(n_near):
         k = near_lights[i]
         dx = mx - lights[k, L_X]

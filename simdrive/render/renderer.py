@@ -3,7 +3,7 @@
 ``Renderer.render`` is a pure function of (scene, camera spec, look, frame
 seed): it reads a copy of the world (simdrive.render.scene) and returns new
 arrays. The passes are: ground and sky (one ray-plane hit per pixel), actors
-and scenery (z-buffered triangles), light halos, wet-road reflections and
+and scenery (z-buffered flat faces), light halos, wet-road reflections and
 spray, the visible-pixel statistics of every actor, the optional motion blur of
 the packed colours, one conversion of the packed colours to RGB, then one pass
 applying precipitation, vignette and sensor noise to the RGB image. The
@@ -41,7 +41,7 @@ from simdrive.render.lamps import (
     street_lights,
 )
 from simdrive.render.look import FOG_LUT_PER_M, Look
-from simdrive.render.meshes import POLE_MESH, ROLE_COLOURS, build_mesh_table
+from simdrive.render.meshes import MAX_SIDES, POLE_MESH, ROLE_COLOURS, build_mesh_table
 from simdrive.render.scene import Scene
 from simdrive.render.semantic import ACTOR_CLASS_BASE, SEMANTIC
 from simdrive.scenario.cameras import CameraSpec
@@ -416,9 +416,10 @@ def _effect_field(kind: str, intensity: float, seed: int, h: int, w: int) -> np.
 
 def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
                 stamp, stamp_base, unoccluded, extent) -> None:
-    R.draw_actors(m.triangles, m.role, m.start, m.count, ROLE_COLOURS, actors, cam.block(),
-                  _shade_block(look), lights, fog_lut, colour, depth, inst, sem, stamp,
-                  np.int64(stamp_base), unoccluded, extent, np.empty((R.WS_ROWS, 4)),
+    R.draw_actors(m.faces, m.sides, m.role, m.start, m.count, ROLE_COLOURS, actors,
+                  cam.block(), _shade_block(look), lights, fog_lut, colour, depth, inst, sem,
+                  stamp, np.int64(stamp_base), unoccluded, extent,
+                  np.empty((R.WS_ROWS, MAX_SIDES + 2)),
                   np.empty(max(1, lights.shape[0]), np.int64),
                   np.empty(fog_lut.shape[0], np.uint32))
 

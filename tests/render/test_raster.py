@@ -20,6 +20,16 @@ def _pack(r, g, b):
     return (c[0] << 16) | (c[1] << 8) | c[2]
 
 
+def _face(px, py, pz, rgb, cam, shade, fog_lut, colour, depth, inst, sem, stamp, stamp_value,
+          counts, inst_value, sem_value, extent):
+    """Rasterize one face (corners px, py, pz) as actor 0, counted."""
+    n = len(px)
+    R._raster_face(np.array(px, float), np.array(py, float), np.array(pz, float), n, *rgb,
+                   cam, shade, fog_lut, colour, depth, inst, sem, stamp, stamp_value, True,
+                   counts, 0, np.int32(inst_value), np.uint8(sem_value), extent,
+                   np.empty(fog_lut.shape[0], np.uint32))
+
+
 def _raster(px, py, pz, ortho):
     cam = np.zeros(R.C_COUNT)
     cam[R.C_ORTHO] = 1.0 if ortho else 0.0
@@ -34,10 +44,8 @@ def _raster(px, py, pz, ortho):
     sem = np.zeros((H, W), np.uint8)
     stamp = np.full((H, W), -1, np.int64)
     extent = np.array([[W, H, -1, -1]], np.int64)
-    R._raster_triangle(np.array(px, float), np.array(py, float), np.array(pz, float), *BASE,
-                       cam, shade, fog_lut, colour, depth, inst, sem, stamp, 7, True,
-                       np.zeros(1, np.int64), 0, np.int32(3), np.uint8(9), extent,
-                       np.empty(fog_lut.shape[0], np.uint32))
+    _face(px, py, pz, BASE, cam, shade, fog_lut, colour, depth, inst, sem, stamp, 7,
+          np.zeros(1, np.int64), 3, 9, extent)
     return colour, depth, inst, fog_lut
 
 
@@ -97,11 +105,13 @@ def test_span_bounds_equal_integer_division():
         assert span(e, d, lo0, hi0) == want, (e, d)
 
 
+@pytest.mark.parametrize("quads", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_triangle_fans_cover_each_pixel_centre_inside_exactly_once(seed):
-    """A convex polygon cut into a fan of triangles round an inner point: every pixel
-    whose centre lies inside the polygon is drawn by exactly one triangle (no gaps or
-    double cover along the shared edges), and no pixel outside it is drawn."""
+def test_fans_of_faces_cover_each_pixel_centre_inside_exactly_once(seed, quads):
+    """A convex polygon cut into a fan of triangles round an inner point, or of quads
+    round its first corner (and a last triangle): every pixel whose centre lies inside
+    the polygon is drawn by exactly one face (no gaps or double cover along the shared
+    edges), and no pixel outside it is drawn."""
     rng = np.random.default_rng(seed)
     sides = int(rng.integers(3, 12))
     angles = np.sort(rng.uniform(0, 2 * np.pi, sides))
@@ -119,13 +129,15 @@ def test_triangle_fans_cover_each_pixel_centre_inside_exactly_once(seed):
     stamp = np.full((H, W), -1, np.int64)
     drawn = np.zeros(1, np.int64)
     extent = np.array([[W, H, -1, -1]], np.int64)
-    for k in range(sides):
-        a, b = ring[k], ring[(k + 1) % sides]
-        # each triangle counts every pixel it covers (its own stamp value)
-        R._raster_triangle(np.array([centre[0], a[0], b[0]]), np.array([centre[1], a[1], b[1]]),
-                           np.full(3, 5.0), *BASE, cam, shade, fog_lut, colour, depth, inst,
-                           sem, stamp, 100 + k, True, drawn, 0, np.int32(1), np.uint8(1),
-                           extent, np.empty(4, np.uint32))
+    if quads:
+        pieces = [[ring[0], *ring[k:k + 3]] for k in range(1, sides - 1, 2)]
+    else:
+        pieces = [[centre, ring[k], ring[(k + 1) % sides]] for k in range(sides)]
+    for k, piece in enumerate(pieces):
+        piece = np.array(piece)
+        # each face counts every pixel it covers (its own stamp value)
+        _face(piece[:, 0], piece[:, 1], [5.0] * len(piece), BASE, cam, shade, fog_lut, colour,
+              depth, inst, sem, stamp, 100 + k, drawn, 1, 1, extent)
     # independent inside test of the pixel centres against the polygon's edges, with the
     # vertices on the rasterizer's sub-pixel grid; centres exactly on the rim are left out
     snapped = np.round(ring * R.SUB).astype(np.int64)
@@ -139,3 +151,21 @@ def test_triangle_fans_cover_each_pixel_centre_inside_exactly_once(seed):
         on_rim |= edge == 0
     np.testing.assert_array_equal((inst == 1)[~on_rim], inside[~on_rim])
     assert drawn[0] == (inst == 1).sum()
+
+
+def test_a_quad_with_two_corners_on_one_grid_point_is_drawn_as_its_triangle():
+    """Snapped to the sub-pixel grid, two corners of a quad can coincide: the zero-length
+    edge between them bounds nothing, and the quad covers what its triangle covers."""
+    px, py = [10.2, 60.7, 35.3, 35.3001], [10.3, 12.1, 50.9, 50.9001]
+    masks = []
+    for n in (4, 3):
+        cam = np.zeros(R.C_COUNT)
+        cam[R.C_ORTHO] = 1.0
+        inst = np.full((H, W), -1, np.int32)
+        _face(px[:n], py[:n], [5.0] * n, BASE, cam, np.zeros(R.SH_COUNT), np.zeros(4),
+              np.zeros((H, W), np.uint32), np.full((H, W), np.inf, np.float32), inst,
+              np.zeros((H, W), np.uint8), np.full((H, W), -1, np.int64), 1,
+              np.zeros(1, np.int64), 1, 1, np.array([[W, H, -1, -1]], np.int64))
+        masks.append(inst == 1)
+    assert masks[1].sum() > 500
+    np.testing.assert_array_equal(masks[0], masks[1])
