@@ -126,30 +126,35 @@ def finish_image(colour: np.ndarray, out: np.ndarray | None = None) -> np.ndarra
 
 @kernel
 def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noise, noise_x,
-            noise_y):
+            noise_y, gain_row):
     """Precipitation, vignette and sensor noise on an (H, 3 W) uint8 image, in place.
 
     precip: uint8 opacity tile of streaks or flakes, wrapping round, one byte per
     channel ((T, 3 T'), see effect_tile; 0 rows: none); a pixel is lightened towards
-    precip_level by its opacity (streaks catch the light). gain_x (3 W,) and gain_y
-    (H,) float32: separable vignette gains. noise: int8 tile like precip, added after
-    the gain. Image byte (row, col) takes the tile bytes at ((row + y) mod rows,
-    (col + x) mod columns): the callers shift the tiles per frame. A tile is a few
-    hundred kB, so it stays in cache; the loops read contiguous spans only and the gain
-    is applied in float32 (16 lanes a vector), so they compile to SIMD code.
+    precip_level by its opacity / 256 (streaks catch the light). gain_x (3 W,) and
+    gain_y (H,) float32: separable vignette gains, at most 1. noise: int8 tile like
+    precip, added after the gain. Image byte (row, col) takes the tile bytes at ((row +
+    y) mod rows, (col + x) mod columns): the callers shift the tiles per frame.
+    gain_row: (3 W,) uint16 workspace (a row's gains in 1/256).
+
+    A tile is a few hundred kB, so it stays in cache; the loops read contiguous spans
+    only and every step fits 16-bit integers (each rounded: lift, gain, then the
+    noise, clamped to 0-255 once), so they compile to SIMD code of 32 lanes a vector.
     """
     h, w3 = image.shape
-    level = np.float32(precip_level)
+    level = np.int16(precip_level)
     for row in range(h):
         pixels = image[row]
-        gy = gain_y[row]
+        gy = gain_y[row] * np.float32(256.0)
+        for col in range(w3):
+            gain_row[col] = np.uint16(min(np.float32(256.0), gain_x[col] * gy + np.float32(0.5)))
         grain = noise[(row + noise_y) % noise.shape[0]]
         if precip.shape[0] == 0:
             col = 0
             while col < w3:  # spans where the tile does not wrap round
                 g0 = (noise_x + col) % grain.shape[0]
                 n = min(w3 - col, grain.shape[0] - g0)
-                _span(pixels[col:col + n], gain_x[col:col + n], gy, grain[g0:g0 + n])
+                _span(pixels[col:col + n], gain_row[col:col + n], grain[g0:g0 + n])
                 col += n
             continue
         opacity = precip[(row + precip_y) % precip.shape[0]]
@@ -158,30 +163,34 @@ def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noi
             g0 = (noise_x + col) % grain.shape[0]
             p0 = (precip_x + col) % opacity.shape[0]
             n = min(w3 - col, grain.shape[0] - g0, opacity.shape[0] - p0)
-            _precip_span(pixels[col:col + n], opacity[p0:p0 + n], level, gain_x[col:col + n],
-                         gy, grain[g0:g0 + n])
+            _precip_span(pixels[col:col + n], opacity[p0:p0 + n], level, gain_row[col:col + n],
+                         grain[g0:g0 + n])
             col += n
 
 
 @inline_kernel
-def _span(pixels, gain_x, gy, grain):
-    half = np.float32(0.5)
-    top = np.float32(255.0)
+def _span(pixels, gain, grain):
     for col in range(pixels.shape[0]):
-        f = np.float32(pixels[col]) * (gy * gain_x[col]) + np.float32(grain[col]) + half
-        pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
+        _put(pixels, col, np.uint16(pixels[col]), gain[col], grain[col])
 
 
 @inline_kernel
-def _precip_span(pixels, opacity, level, gain_x, gy, grain):
-    half = np.float32(0.5)
-    top = np.float32(255.0)
-    step = np.float32(1.0 / 256.0)
+def _precip_span(pixels, opacity, level, gain, grain):
     for col in range(pixels.shape[0]):
-        v = np.float32(pixels[col])
-        v += max(np.float32(0.0), (level - v) * (np.float32(opacity[col]) * step))
-        f = v * (gy * gain_x[col]) + np.float32(grain[col]) + half
-        pixels[col] = np.uint8(min(top, max(np.float32(0.0), f)))
+        p = np.int16(pixels[col])
+        lift = np.uint16(max(np.int16(0), np.int16(level - p)))
+        lifted = np.uint16(p) + (np.uint16(lift * np.uint16(opacity[col]) + np.uint16(128))
+                                 >> np.uint16(8))
+        _put(pixels, col, lifted, gain[col], grain[col])
+
+
+@inline_kernel
+def _put(pixels, col, value, gain, grain):
+    """pixels[col] = value * gain / 256 (rounded) + grain, clamped to 0-255 (every
+    intermediate within 16 bits: value <= 255, gain <= 256)."""
+    v = np.uint16(np.uint16(value * gain) + np.uint16(128)) >> np.uint16(8)
+    s = np.int16(np.int16(v) + np.int16(grain))
+    pixels[col] = np.uint8(min(np.int16(255), max(np.int16(0), s)))
 
 
 def effect_tile(tile: np.ndarray, width: int = 0) -> np.ndarray:

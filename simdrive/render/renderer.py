@@ -103,6 +103,7 @@ class Renderer:
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
         self._ground_scratches: dict[int, tuple[np.ndarray, ...]] = {}
         self._ground_blocks: dict[tuple, np.ndarray] = {}
+        self._gain_rows: dict[int, np.ndarray] = {}
 
     def texture(self, surface: str) -> GroundTexture:
         if surface not in self._textures:
@@ -277,7 +278,14 @@ class Renderer:
         q = grain.shape[0]
         FN.effects(image.reshape(h, 3 * w), precip, int(shift[0] % p) * 3, int(shift[1] % p),
                    np.int32(level), gain_x, gain_y, grain, int(shift[2] % q) * 3,
-                   int(shift[3] % q))
+                   int(shift[3] % q), self._gain_row(w))
+
+    def _gain_row(self, w: int) -> np.ndarray:
+        """The effects kernel's workspace for an image width."""
+        row = self._gain_rows.get(w)
+        if row is None:
+            row = self._gain_rows[w] = np.empty(3 * w, np.uint16)
+        return row
 
     def _motion_blur(self, colour, depth, scene: Scene, cam: Camera) -> np.ndarray:
         """The packed colours blurred by the mount's motion during a 1/50 s exposure, in a

@@ -106,7 +106,9 @@ def test_fast_vehicles_throw_up_spray_in_the_rain_only():
 
 def test_effects_read_their_tiles_wrapped_round_at_any_shift():
     """The effects kernel against a numpy reference that tiles the noise and precipitation
-    tiles over the image (odd sizes, shifts that wrap mid-row and mid-column)."""
+    tiles over the image (odd sizes, shifts that wrap mid-row and mid-column) and rounds
+    as documented (lift by opacity / 256, gain in 1/256, noise, each step rounded), and
+    within one level of the unrounded float result."""
     from simdrive.render import finish as FN
 
     rng = np.random.default_rng(4)
@@ -116,17 +118,24 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
         image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
         gain_x = rng.uniform(0.6, 1.0, 3 * w).astype(np.float32)
         gain_y = rng.uniform(0.6, 1.0, h).astype(np.float32)
+        gain_x[0] = gain_y[0] = 1.0  # the largest gain: exactly 256 / 256
         nx, ny = int(rng.integers(0, 16)) * 3, int(rng.integers(0, 16))
         px, py = int(rng.integers(0, 8)) * 3, int(rng.integers(0, 8))
         rows, cols = np.arange(h)[:, None], np.arange(3 * w)[None, :]
-        grain = noise[(rows + ny) % noise.shape[0], (cols + nx) % noise.shape[1]]
-        v = image.astype(np.float32)
+        grain = noise[(rows + ny) % noise.shape[0], (cols + nx) % noise.shape[1]].astype(int)
+        v = image.astype(int)
+        exact = image.astype(float)
         used = precip if with_precip else np.zeros((0, 0), np.uint8)
         if with_precip:
-            opacity = precip[(rows + py) % precip.shape[0], (cols + px) % precip.shape[1]]
-            v = v + np.maximum(np.float32(0), (np.float32(200) - v)
-                               * (opacity.astype(np.float32) * np.float32(1 / 256)))
-        f = v * (gain_y[:, None] * gain_x[None, :]) + grain.astype(np.float32) + np.float32(0.5)
-        expected = np.minimum(np.float32(255), np.maximum(np.float32(0), f)).astype(np.uint8)
-        FN.effects(image, used, px, py, np.int32(200), gain_x, gain_y, noise, nx, ny)
+            opacity = precip[(rows + py) % precip.shape[0],
+                             (cols + px) % precip.shape[1]].astype(int)
+            v = v + ((np.maximum(0, 200 - v) * opacity + 128) >> 8)
+            exact = exact + np.maximum(0, 200 - exact) * opacity / 256
+        gain = np.minimum(256, np.floor(gain_x[None, :] * (gain_y[:, None] * np.float32(256))
+                                        + np.float32(0.5))).astype(int)
+        expected = np.clip(((v * gain + 128) >> 8) + grain, 0, 255).astype(np.uint8)
+        exact = np.clip(exact * gain_x[None, :] * gain_y[:, None] + grain, 0, 255)
+        FN.effects(image, used, px, py, np.int32(200), gain_x, gain_y, noise, nx, ny,
+                   np.empty(3 * w, np.uint16))
         np.testing.assert_array_equal(image, expected)
+        assert np.abs(image - exact).max() <= 1.5
