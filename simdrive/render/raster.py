@@ -58,6 +58,10 @@ WS_ROWS = 12
 _COLOUR, _DEPTH, _INST, _SEM, _STAMP, _FOG, _TABLE = range(7)
 
 SUB = 16  # sub-pixel steps of the fixed-point edge functions
+AHEAD = 1.0 - 1e-6
+"""A face replaces a pixel's colour only when nearer than this share of its depth: faces
+in one plane (a wheel flush with a body side) then keep the one drawn first, instead of
+each pixel picking one by the rounding of its float32 depth (speckles)."""
 _MAX_CLIP = 4
 
 
@@ -214,7 +218,7 @@ def _raster_face(px, py, pz, n, colour_r, colour_g, colour_b, cam, shade, fog_lu
             q = q0 + dq * i
             z = q if ortho else 1.0 / q
             if restrict_load(_INST, inst_row, col) == -1 or \
-                    z < restrict_load(_DEPTH, depth_row, col):
+                    z < restrict_load(_DEPTH, depth_row, col) * AHEAD:
                 k = min(max(min(int(z * fog_scale), last_bin) - k0, 0), n_table)
                 restrict_store(_COLOUR, colour_row, col, restrict_load(_TABLE, table, k))
                 restrict_store(_DEPTH, depth_row, col, z)
