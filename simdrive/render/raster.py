@@ -82,6 +82,23 @@ def fog_factor(fog_lut, scale, z):
 
 
 @inline_kernel
+def _convex_on_grid(qx, qy, k):
+    """Whether quad (0, k, k + 1, k + 2) of the corners qx, qy (px) still turns one way
+    at every corner once on the rasterizer's 1/SUB pixel grid (collinear corners
+    allowed). A sliver seen edge-on can fold there: its four edges then bound less than
+    the face (a far lamp post's mast vanished), so it is drawn as triangles."""
+    x0, y0 = int(round(qx[0] * SUB)), int(round(qy[0] * SUB))
+    x1, y1 = int(round(qx[k] * SUB)), int(round(qy[k] * SUB))
+    x2, y2 = int(round(qx[k + 1] * SUB)), int(round(qy[k + 1] * SUB))
+    x3, y3 = int(round(qx[k + 2] * SUB)), int(round(qy[k + 2] * SUB))
+    c0 = (x1 - x0) * (y2 - y1) - (y1 - y0) * (x2 - x1)
+    c1 = (x2 - x1) * (y3 - y2) - (y2 - y1) * (x3 - x2)
+    c2 = (x3 - x2) * (y0 - y3) - (y3 - y2) * (x0 - x3)
+    c3 = (x0 - x3) * (y1 - y0) - (y0 - y3) * (x1 - x0)
+    return not (min(c0, c1, c2, c3) < 0 < max(c0, c1, c2, c3))
+
+
+@inline_kernel
 def _cross(px, py, i, j, k):
     """Twice the signed area of the image triangle of corners i, j, k."""
     return (px[j] - px[i]) * (py[k] - py[i]) - (py[j] - py[i]) * (px[k] - px[i])
@@ -362,6 +379,8 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
             k = 1
             while k + 1 < m:
                 p = min(4, m - k + 1)
+                if p == 4 and not _convex_on_grid(qx, qy, k):
+                    p = 3  # a sliver that rounding bent: (0, k, k + 1), then the rest
                 px[0], py[0], pz[0] = qx[0], qy[0], qz[0]
                 for j in range(1, p):
                     px[j], py[j], pz[j] = qx[k + j - 1], qy[k + j - 1], qz[k + j - 1]
