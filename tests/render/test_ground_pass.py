@@ -80,36 +80,35 @@ def _random_level(rng, h, w):
     return _pack_tiled(rgb, sem), (w + 7) // 8, plain
 
 
-def _reference_row(plain, txi, tyi, sxi, syi, n):
-    """Bilinear texel words of a row from the plain texel image (texel centres at
-    k + 0.5, 8-bit weights, the semantic byte of the texel under the pixel)."""
+def _blocks(plain, txi, tyi, sxi, syi, n):
+    """Per pixel of a row: its 2 x 2 texel block (p00, p01: +x, p10: +y, p11) from the
+    plain texel image (texel centres at k + 0.5), its 8-bit weights wx, wy and the texel
+    under the pixel."""
     from simdrive.render.texels import FRAC, HALF
 
-    out = []
     for col in range(n):
         fx = (txi + col * sxi - HALF) >> (FRAC - 8)
         fy = (tyi + col * syi - HALF) >> (FRAC - 8)
         x0, y0, wx, wy = fx >> 8, fy >> 8, fx & 255, fy & 255
         block = [int(plain[y0 + dy, x0 + dx]) for dy in (0, 1) for dx in (0, 1)]
-        under = block[(2 if wy >= 128 else 0) + (1 if wx >= 128 else 0)]
-        out.append((under & 0xFF000000)
-                   | int(bilinear_packed(*(np.int64(b & 0xFFFFFF) for b in block), wx, wy)))
-    return np.array(out, np.uint32)
+        yield block, wx, wy, block[(2 if wy >= 128 else 0) + (1 if wx >= 128 else 0)]
+
+
+def _reference_row(plain, txi, tyi, sxi, syi, n):
+    """Bilinear texel words of a row (8-bit weights, the semantic byte of the texel under
+    the pixel)."""
+    return np.array([(under & 0xFF000000)
+                     | int(bilinear_packed(*(np.int64(b & 0xFFFFFF) for b in block), wx, wy))
+                     for block, wx, wy, under in _blocks(plain, txi, tyi, sxi, syi, n)],
+                    np.uint32)
 
 
 def _separable_reference_row(plain, txi, tyi, sxi, syi, n):
-    """The axis path's texel words from the plain texel image: the two texels across
-    the path blended and rounded, then the two such blends along it."""
-    from simdrive.render.texels import FRAC, HALF
-
+    """The axis path's texel words: the two texels across the path blended and rounded,
+    then the two such blends along it."""
+    across_x = sxi == 0  # the path runs along y: across it is x
     out = []
-    for col in range(n):
-        fx = (txi + col * sxi - HALF) >> (FRAC - 8)
-        fy = (tyi + col * syi - HALF) >> (FRAC - 8)
-        x0, y0, wx, wy = fx >> 8, fy >> 8, fx & 255, fy & 255
-        block = [int(plain[y0 + dy, x0 + dx]) for dy in (0, 1) for dx in (0, 1)]
-        under = block[(2 if wy >= 128 else 0) + (1 if wx >= 128 else 0)]
-        across_x = sxi == 0  # the path runs along y: across it is x
+    for block, wx, wy, under in _blocks(plain, txi, tyi, sxi, syi, n):
         pairs = ((block[0], block[1]), (block[2], block[3])) if across_x else \
             ((block[0], block[2]), (block[1], block[3]))
         w_across, w_along = (wx, wy) if across_x else (wy, wx)
@@ -125,16 +124,11 @@ def _separable_reference_row(plain, txi, tyi, sxi, syi, n):
 def _exact_bilinear(plain, txi, tyi, sxi, syi, n):
     """(n, 3) float red, green, blue of a row's pixels, blended without rounding (with the
     same 8-bit weights)."""
-    from simdrive.render.texels import FRAC, HALF
-
     out = np.zeros((n, 3))
-    for col in range(n):
-        fx = (txi + col * sxi - HALF) >> (FRAC - 8)
-        fy = (tyi + col * syi - HALF) >> (FRAC - 8)
-        x0, y0, wx, wy = fx >> 8, fy >> 8, (fx & 255) / 256, (fy & 255) / 256
-        for dy, dx, weight in ((0, 0, (1 - wx) * (1 - wy)), (0, 1, wx * (1 - wy)),
-                               (1, 0, (1 - wx) * wy), (1, 1, wx * wy)):
-            p = int(plain[y0 + dy, x0 + dx])
+    for col, (block, wx, wy, _) in enumerate(_blocks(plain, txi, tyi, sxi, syi, n)):
+        wx, wy = wx / 256, wy / 256
+        for p, weight in zip(block, ((1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy,
+                                     wx * wy), strict=True):
             out[col] += weight * np.array([(p >> 16) & 255, (p >> 8) & 255, p & 255])
     return out
 
