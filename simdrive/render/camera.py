@@ -144,35 +144,14 @@ class Camera:
 
     @cached_property
     def _block(self) -> np.ndarray:
-        b = np.zeros(R.C_COUNT)
-        r = self.rotation
-        b[R.C_R:R.C_R + 9] = r.ravel()
-        b[R.C_T:R.C_T + 3] = -r @ self.position
-        k = self.intrinsics
-        b[R.C_FX], b[R.C_FY], b[R.C_CX], b[R.C_CY] = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
-        b[R.C_ORTHO] = 1.0 if self.orthographic else 0.0
-        b[R.C_MPP] = self.spec.metres_per_pixel
-        b[R.C_NEAR], b[R.C_FAR] = self.spec.near_m, self.spec.far_m
+        b = _block_template(self.spec, self.mount_heading).copy()
+        b[R.C_T:R.C_T + 3] = -(self.rotation @ self.position)
         return _frozen(b)
 
     def ray_block(self) -> np.ndarray:
         """(18,) o0, ou, ov, d0, du, dv: pixel (u, v) sees o + t d with camera z = t."""
-        rt = self.rotation.T  # columns: camera x, y, z axes in the world
-        pos = self.position
-        out = np.zeros(18)
-        if self.orthographic:
-            mpp = self.spec.metres_per_pixel
-            cx, cy = self.spec.width / 2, self.spec.height / 2
-            out[0:3] = pos - cx * mpp * rt[:, 0] - cy * mpp * rt[:, 1]
-            out[3:6] = mpp * rt[:, 0]
-            out[6:9] = mpp * rt[:, 1]
-            out[9:12] = rt[:, 2]
-        else:
-            fx, fy, cx, cy = focal_px(self.spec)
-            out[0:3] = pos
-            out[9:12] = rt[:, 2] - cx / fx * rt[:, 0] - cy / fy * rt[:, 1]
-            out[12:15] = rt[:, 0] / fx
-            out[15:18] = rt[:, 1] / fy
+        out = _ray_template(self.spec, self.mount_heading).copy()
+        out[0:3] += self.position
         return out
 
     def contains(self, x: float, y: float, heading: float, length: float, width: float,
@@ -195,6 +174,39 @@ def _rotations(spec: CameraSpec, heading: float) -> tuple[np.ndarray, np.ndarray
             @ _rot_y(math.radians(spec.pitch_deg)) @ _rot_x(math.radians(spec.roll_deg)))
     return (_frozen(ISO_TO_KITTI @ axes.T),
             _frozen(ISO_TO_KITTI @ _rot_z(heading + math.radians(spec.yaw_deg)).T))
+
+
+@lru_cache(maxsize=256)
+def _block_template(spec: CameraSpec, heading: float) -> np.ndarray:
+    """Camera.block without its translation (zeros there; read-only)."""
+    b = np.zeros(R.C_COUNT)
+    b[R.C_R:R.C_R + 9] = _rotations(spec, heading)[0].ravel()
+    k = _intrinsics(spec)
+    b[R.C_FX], b[R.C_FY], b[R.C_CX], b[R.C_CY] = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
+    b[R.C_ORTHO] = 1.0 if spec.projection == "orthographic" else 0.0
+    b[R.C_MPP] = spec.metres_per_pixel
+    b[R.C_NEAR], b[R.C_FAR] = spec.near_m, spec.far_m
+    return _frozen(b)
+
+
+@lru_cache(maxsize=256)
+def _ray_template(spec: CameraSpec, heading: float) -> np.ndarray:
+    """Camera.ray_block with the camera at the origin (read-only)."""
+    rt = _rotations(spec, heading)[0].T  # columns: camera x, y, z axes in the world
+    out = np.zeros(18)
+    if spec.projection == "orthographic":
+        mpp = spec.metres_per_pixel
+        cx, cy = spec.width / 2, spec.height / 2
+        out[0:3] = -cx * mpp * rt[:, 0] - cy * mpp * rt[:, 1]
+        out[3:6] = mpp * rt[:, 0]
+        out[6:9] = mpp * rt[:, 1]
+        out[9:12] = rt[:, 2]
+    else:
+        fx, fy, cx, cy = focal_px(spec)
+        out[9:12] = rt[:, 2] - cx / fx * rt[:, 0] - cy / fy * rt[:, 1]
+        out[12:15] = rt[:, 0] / fx
+        out[15:18] = rt[:, 1] / fy
+    return _frozen(out)
 
 
 @lru_cache(maxsize=256)
