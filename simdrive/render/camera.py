@@ -20,7 +20,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from simdrive.render import raster as R
+from simdrive.render import blocks as B
 from simdrive.scenario.cameras import CameraSpec, focal_px
 
 ISO_TO_KITTI = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
@@ -145,7 +145,7 @@ class Camera:
     @cached_property
     def _block(self) -> np.ndarray:
         b = _block_template(self.spec, self.mount_heading).copy()
-        b[R.C_T:R.C_T + 3] = -(self.rotation @ self.position)
+        b[B.C_T:B.C_T + 3] = -(self.rotation @ self.position)
         return _frozen(b)
 
     def ray_block(self) -> np.ndarray:
@@ -179,13 +179,13 @@ def _rotations(spec: CameraSpec, heading: float) -> tuple[np.ndarray, np.ndarray
 @lru_cache(maxsize=256)
 def _block_template(spec: CameraSpec, heading: float) -> np.ndarray:
     """Camera.block without its translation (zeros there; read-only)."""
-    b = np.zeros(R.C_COUNT)
-    b[R.C_R:R.C_R + 9] = _rotations(spec, heading)[0].ravel()
+    b = np.zeros(B.C_COUNT)
+    b[B.C_R:B.C_R + 9] = _rotations(spec, heading)[0].ravel()
     k = _intrinsics(spec)
-    b[R.C_FX], b[R.C_FY], b[R.C_CX], b[R.C_CY] = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
-    b[R.C_ORTHO] = 1.0 if spec.projection == "orthographic" else 0.0
-    b[R.C_MPP] = spec.metres_per_pixel
-    b[R.C_NEAR], b[R.C_FAR] = spec.near_m, spec.far_m
+    b[B.C_FX], b[B.C_FY], b[B.C_CX], b[B.C_CY] = k[0, 0], k[1, 1], k[0, 2], k[1, 2]
+    b[B.C_ORTHO] = 1.0 if spec.projection == "orthographic" else 0.0
+    b[B.C_MPP] = spec.metres_per_pixel
+    b[B.C_NEAR], b[B.C_FAR] = spec.near_m, spec.far_m
     return _frozen(b)
 
 

@@ -1,10 +1,11 @@
 """The last passes: light glows and wet-road reflections and spray on the packed colour
 buffer; every actor's visible pixel count and tight visible box from the instance
-buffer (visible_stats); finish_image turns the packed buffer into the RGB image, and
-one SIMD pass (effects) applies precipitation, vignette and sensor noise to it.
+buffer (visible_stats); the optional motion blur of the packed colours; finish_image
+turns the packed buffer into the RGB image (simdrive.render.effects then applies
+precipitation, vignette and sensor noise to it).
 
-Image effects never move a label: the label statistics read the instance
-buffer, which no effect touches.
+No pass here moves a label: the label statistics read the instance buffer, which no
+effect touches.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
-from simdrive.render.raster import pack_rgb
+from simdrive.render.fill import pack_rgb
 
 # glow points
 G_U, G_V, G_Z, G_R, G_G, G_B, G_RADIUS, G_REFLECT = range(8)
@@ -122,112 +123,6 @@ def finish_image(colour: np.ndarray, out: np.ndarray | None = None) -> np.ndarra
 
     h, w = colour.shape
     return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB, dst=out)
-
-
-@kernel
-def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noise, noise_x,
-            noise_y, gain_row):
-    """Precipitation, vignette and sensor noise on an (H, 3 W) uint8 image, in place.
-
-    precip: uint8 opacity tile of streaks or flakes, wrapping round, one byte per
-    channel ((T, 3 T'), see effect_tile; 0 rows: none); a pixel is lightened towards
-    precip_level by its opacity / 256 (streaks catch the light). gain_x (3 W,) and
-    gain_y (H,) float32: separable vignette gains, at most 1. noise: int8 tile like
-    precip, added after the gain. Image byte (row, col) takes the tile bytes at ((row +
-    y) mod rows, (col + x) mod columns): the callers shift the tiles per frame.
-    gain_row: (3 W,) uint16 workspace (a row's gains in 1/256).
-
-    A tile is a few hundred kB, so it stays in cache; the loops read contiguous spans
-    only and every step fits 16-bit integers (each rounded: lift, gain, then the
-    noise, clamped to 0-255 once), so they compile to SIMD code of 32 lanes a vector.
-    """
-    h, w3 = image.shape
-    level = np.int16(precip_level)
-    for row in range(h):
-        pixels = image[row]
-        gy = gain_y[row] * np.float32(256.0)
-        for col in range(w3):
-            gain_row[col] = np.uint16(min(np.float32(256.0), gain_x[col] * gy + np.float32(0.5)))
-        grain = noise[(row + noise_y) % noise.shape[0]]
-        if precip.shape[0] == 0:
-            col = 0
-            while col < w3:  # spans where the tile does not wrap round
-                g0 = (noise_x + col) % grain.shape[0]
-                n = min(w3 - col, grain.shape[0] - g0)
-                _span(pixels[col:col + n], gain_row[col:col + n], grain[g0:g0 + n])
-                col += n
-            continue
-        opacity = precip[(row + precip_y) % precip.shape[0]]
-        col = 0
-        while col < w3:  # spans where neither tile wraps round
-            g0 = (noise_x + col) % grain.shape[0]
-            p0 = (precip_x + col) % opacity.shape[0]
-            n = min(w3 - col, grain.shape[0] - g0, opacity.shape[0] - p0)
-            _precip_span(pixels[col:col + n], opacity[p0:p0 + n], level, gain_row[col:col + n],
-                         grain[g0:g0 + n])
-            col += n
-
-
-@inline_kernel
-def _span(pixels, gain, grain):
-    for col in range(pixels.shape[0]):
-        _put(pixels, col, np.uint16(pixels[col]), gain[col], grain[col])
-
-
-@inline_kernel
-def _precip_span(pixels, opacity, level, gain, grain):
-    for col in range(pixels.shape[0]):
-        p = np.int16(pixels[col])
-        lift = np.uint16(max(np.int16(0), np.int16(level - p)))
-        lifted = np.uint16(p) + (np.uint16(lift * np.uint16(opacity[col]) + np.uint16(128))
-                                 >> np.uint16(8))
-        _put(pixels, col, lifted, gain[col], grain[col])
-
-
-@inline_kernel
-def _put(pixels, col, value, gain, grain):
-    """pixels[col] = value * gain / 256 (rounded) + grain, clamped to 0-255 (every
-    intermediate within 16 bits: value <= 255, gain <= 256)."""
-    v = np.uint16(np.uint16(value * gain) + np.uint16(128)) >> np.uint16(8)
-    s = np.int16(np.int16(v) + np.int16(grain))
-    pixels[col] = np.uint8(min(np.int16(255), max(np.int16(0), s)))
-
-
-def effect_tile(tile: np.ndarray, width: int = 0) -> np.ndarray:
-    """A (T, T) wrap-around tile as the effects kernel reads it: each byte repeated for
-    the three channels ((T, 3 T)); a (1, 1) tile (a constant) as one row of ``width``
-    pixels instead, so a row is one span."""
-    if tile.shape == (1, 1) and width:
-        tile = np.broadcast_to(tile, (1, width))
-    return np.ascontiguousarray(np.repeat(tile, 3, axis=1))
-
-
-def precipitation_tile(kind: str, intensity: float, seed: int, size: int = 256) -> np.ndarray:
-    """Seeded, wrap-around (size, size) uint8 opacity tile of rain streaks or snow flakes."""
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    tile = np.zeros((size * 3, size * 3), np.uint8)
-    if kind == "rain":
-        count = int(260 * intensity)
-        for _ in range(count):
-            x, y = rng.uniform(size, 2 * size, 2)
-            length = rng.uniform(10, 26)
-            dx = length * 0.18
-            cv2.line(tile, (int(x), int(y)), (int(x + dx), int(y + length)),
-                     int(rng.uniform(50, 120)), 1, cv2.LINE_AA)
-    else:
-        count = int(700 * intensity)
-        for _ in range(count):
-            x, y = rng.uniform(size, 2 * size, 2)
-            cv2.circle(tile, (int(x), int(y)), int(rng.choice([1, 1, 1, 2])),
-                       int(rng.uniform(140, 230)), -1, cv2.LINE_AA)
-    # fold the 3x3 canvas so shapes crossing the border wrap round
-    out = np.zeros((size, size), np.uint16)
-    for i in range(3):
-        for j in range(3):
-            out += tile[i * size:(i + 1) * size, j * size:(j + 1) * size]
-    return np.minimum(out, 255).astype(np.uint8)
 
 
 @kernel

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
-from simdrive.render.raster import (
+from simdrive.render.blocks import (
     L_B,
     L_COS,
     L_DX,

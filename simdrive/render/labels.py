@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
-from simdrive.render import raster as R
+from simdrive.render import blocks as B
 
 # box corners: (+-l/2, +-w/2, 0 or h); edges join corners differing in one bit
 _SIGNS = np.array([[(i >> 2) & 1, (i >> 1) & 1, i & 1] for i in range(8)], float)
@@ -117,8 +117,8 @@ def label_geometry(x, y, heading, length, width, height, cam, level, position, i
     projects to a finite box); nan when no corner is in front. KITTI 3D box: in
     the level frame (labels module doc), alpha wrapped to [-pi, pi).
     """
-    near = cam[R.C_NEAR]
-    ortho = cam[R.C_ORTHO] != 0.0
+    near = cam[B.C_NEAR]
+    ortho = cam[B.C_ORTHO] != 0.0
     for a in range(x.shape[0]):
         c, s = math.cos(heading[a]), math.sin(heading[a])
         mx = my = mz = 0.0
@@ -129,8 +129,8 @@ def label_geometry(x, y, heading, length, width, height, cam, level, position, i
             wy = y[a] + s * lx + c * ly
             wz = (i & 1) * height[a]
             for k in range(3):
-                corners[i, k] = (cam[R.C_R + 3 * k] * wx + cam[R.C_R + 3 * k + 1] * wy
-                                 + cam[R.C_R + 3 * k + 2] * wz + cam[R.C_T + k])
+                corners[i, k] = (cam[B.C_R + 3 * k] * wx + cam[B.C_R + 3 * k + 1] * wy
+                                 + cam[B.C_R + 3 * k + 2] * wz + cam[B.C_T + k])
             mx += corners[i, 0]
             my += corners[i, 1]
             mz += corners[i, 2]
@@ -198,5 +198,5 @@ def _image_labels(u0, v0, u1, v1, image_w, image_h, visible, unoccluded, sight, 
 @inline_kernel
 def _project(cam, ortho, x, y, z):
     if ortho:
-        return x / cam[R.C_MPP] + cam[R.C_CX], y / cam[R.C_MPP] + cam[R.C_CY]
-    return cam[R.C_FX] * x / z + cam[R.C_CX], cam[R.C_FY] * y / z + cam[R.C_CY]
+        return x / cam[B.C_MPP] + cam[B.C_CX], y / cam[B.C_MPP] + cam[B.C_CY]
+    return cam[B.C_FX] * x / z + cam[B.C_CX], cam[B.C_FY] * y / z + cam[B.C_CY]

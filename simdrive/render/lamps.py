@@ -18,8 +18,8 @@ import numpy as np
 from shapely.geometry import Point
 
 from simdrive.core._jit import inline_kernel, kernel
+from simdrive.render import blocks as B
 from simdrive.render import finish as FN
-from simdrive.render import raster as R
 from simdrive.render.camera import Camera
 from simdrive.render.look import Look
 from simdrive.render.scene import Scene
@@ -99,7 +99,7 @@ def light_rows(scene: Scene, look: Look, cam: Camera, posts: np.ndarray) -> np.n
     slot order, then the street lamps near the camera."""
     tables = kind_tables()
     n_cars = 2 * len(scene.names) if look.lights_on else 0
-    out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), R.L_COUNT))
+    out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), B.L_COUNT))
     # headlights stand out less in twilight than in the dark
     gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
     p = cam.position
@@ -124,35 +124,35 @@ def _light_rows(kind, vehicle, motorcycle, moving, x, y, heading, length, width,
         half = length[i] / 2
         for side in (0.3, -0.3):
             off = 0.0 if motorcycle[kind[i]] else side * width[i]
-            out[n, R.L_X] = x[i] + c * half - s * off
-            out[n, R.L_Y] = y[i] + s * half + c * off
-            out[n, R.L_Z] = 0.7
-            out[n, R.L_DX] = c * 0.995
-            out[n, R.L_DY] = s * 0.995
-            out[n, R.L_DZ] = -0.0999
-            out[n, R.L_COS] = cone
-            out[n, R.L_RANGE] = HEADLIGHT_RANGE_M
-            out[n, R.L_R] = gain
-            out[n, R.L_G] = gain * 0.97
-            out[n, R.L_B] = gain * 0.88
-            out[n, R.L_RAMP] = 3.0
+            out[n, B.L_X] = x[i] + c * half - s * off
+            out[n, B.L_Y] = y[i] + s * half + c * off
+            out[n, B.L_Z] = 0.7
+            out[n, B.L_DX] = c * 0.995
+            out[n, B.L_DY] = s * 0.995
+            out[n, B.L_DZ] = -0.0999
+            out[n, B.L_COS] = cone
+            out[n, B.L_RANGE] = HEADLIGHT_RANGE_M
+            out[n, B.L_R] = gain
+            out[n, B.L_G] = gain * 0.97
+            out[n, B.L_B] = gain * 0.88
+            out[n, B.L_RAMP] = 3.0
             n += 1
             if motorcycle[kind[i]]:
                 break
     lamp_cos = math.cos(math.radians(68))
     for k in range(posts.shape[0] if posts_on else 0):
-        out[n, R.L_X] = posts[k, 0] + 0.8 * math.cos(posts[k, 2])
-        out[n, R.L_Y] = posts[k, 1] + 0.8 * math.sin(posts[k, 2])
-        out[n, R.L_Z] = STREET_LIGHT_HEIGHT_M - 0.3
-        out[n, R.L_DX] = 0.0
-        out[n, R.L_DY] = 0.0
-        out[n, R.L_DZ] = -1.0
-        out[n, R.L_COS] = lamp_cos
-        out[n, R.L_RANGE] = STREET_LIGHT_RANGE_M
-        out[n, R.L_R] = 1.5
-        out[n, R.L_G] = 1.2
-        out[n, R.L_B] = 0.8
-        out[n, R.L_RAMP] = 0.0
+        out[n, B.L_X] = posts[k, 0] + 0.8 * math.cos(posts[k, 2])
+        out[n, B.L_Y] = posts[k, 1] + 0.8 * math.sin(posts[k, 2])
+        out[n, B.L_Z] = STREET_LIGHT_HEIGHT_M - 0.3
+        out[n, B.L_DX] = 0.0
+        out[n, B.L_DY] = 0.0
+        out[n, B.L_DZ] = -1.0
+        out[n, B.L_COS] = lamp_cos
+        out[n, B.L_RANGE] = STREET_LIGHT_RANGE_M
+        out[n, B.L_R] = 1.5
+        out[n, B.L_G] = 1.2
+        out[n, B.L_B] = 0.8
+        out[n, B.L_RAMP] = 0.0
         n += 1
     return n
 
@@ -208,14 +208,14 @@ def _glow_points(kind, vehicle, low_lamps, moving, own, x, y, heading, length, w
 def _glow(wx, wy, wz, r, g, b, size, cam, near, dim, wet, out, n):
     """Append the halo of a lamp at world (wx, wy, wz) to out[n] if it is in front of the
     camera; returns the new count."""
-    px = cam[R.C_R] * wx + cam[R.C_R + 1] * wy + cam[R.C_R + 2] * wz + cam[R.C_T]
-    py = cam[R.C_R + 3] * wx + cam[R.C_R + 4] * wy + cam[R.C_R + 5] * wz + cam[R.C_T + 1]
-    pz = cam[R.C_R + 6] * wx + cam[R.C_R + 7] * wy + cam[R.C_R + 8] * wz + cam[R.C_T + 2]
+    px = cam[B.C_R] * wx + cam[B.C_R + 1] * wy + cam[B.C_R + 2] * wz + cam[B.C_T]
+    py = cam[B.C_R + 3] * wx + cam[B.C_R + 4] * wy + cam[B.C_R + 5] * wz + cam[B.C_T + 1]
+    pz = cam[B.C_R + 6] * wx + cam[B.C_R + 7] * wy + cam[B.C_R + 8] * wz + cam[B.C_T + 2]
     if not pz > near:
         return n
-    radius = min(40.0, max(2.0, cam[R.C_FX] * 0.35 * size / pz))
-    out[n, FN.G_U] = cam[R.C_FX] * px / pz + cam[R.C_CX]
-    out[n, FN.G_V] = cam[R.C_FY] * py / pz + cam[R.C_CY]
+    radius = min(40.0, max(2.0, cam[B.C_FX] * 0.35 * size / pz))
+    out[n, FN.G_U] = cam[B.C_FX] * px / pz + cam[B.C_CX]
+    out[n, FN.G_V] = cam[B.C_FY] * py / pz + cam[B.C_CY]
     out[n, FN.G_Z] = pz
     out[n, FN.G_R] = r * dim
     out[n, FN.G_G] = g * dim
@@ -253,15 +253,15 @@ def _spray_points(kind, vehicle, speed, own, x, y, heading, length, width, cam, 
             wx = x[i] - c * back - s * off
             wy = y[i] - s * back + c * off
             wz = 0.45
-            px = cam[R.C_R] * wx + cam[R.C_R + 1] * wy + cam[R.C_R + 2] * wz + cam[R.C_T]
-            py = cam[R.C_R + 3] * wx + cam[R.C_R + 4] * wy + cam[R.C_R + 5] * wz + cam[R.C_T + 1]
-            pz = cam[R.C_R + 6] * wx + cam[R.C_R + 7] * wy + cam[R.C_R + 8] * wz + cam[R.C_T + 2]
+            px = cam[B.C_R] * wx + cam[B.C_R + 1] * wy + cam[B.C_R + 2] * wz + cam[B.C_T]
+            py = cam[B.C_R + 3] * wx + cam[B.C_R + 4] * wy + cam[B.C_R + 5] * wz + cam[B.C_T + 1]
+            pz = cam[B.C_R + 6] * wx + cam[B.C_R + 7] * wy + cam[B.C_R + 8] * wz + cam[B.C_T + 2]
             if not pz > 1.0:
                 continue
-            out[n, FN.S_U] = cam[R.C_FX] * px / pz + cam[R.C_CX]
-            out[n, FN.S_V] = cam[R.C_FY] * py / pz + cam[R.C_CY]
+            out[n, FN.S_U] = cam[B.C_FX] * px / pz + cam[B.C_CX]
+            out[n, FN.S_V] = cam[B.C_FY] * py / pz + cam[B.C_CY]
             out[n, FN.S_Z] = pz
-            out[n, FN.S_RADIUS] = min(120.0, max(2.0, cam[R.C_FX] * 1.1 / pz))
+            out[n, FN.S_RADIUS] = min(120.0, max(2.0, cam[B.C_FX] * 1.1 / pz))
             out[n, FN.S_ALPHA] = min(0.55, max(0.0, rain * speed[i] / 45.0))
             out[n, FN.S_R] = grey[0]
             out[n, FN.S_G] = grey[1]

@@ -13,20 +13,19 @@ are computed for all actors at once.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from simdrive.render import blocks as B
 from simdrive.render import finish as FN
 from simdrive.render import labels as L
 from simdrive.render import raster as R
 from simdrive.render.camera import Camera
+from simdrive.render.effects import apply_effects
 from simdrive.render.ground import GroundTexture, build_ground_texture
 from simdrive.render.ground_light import LIGHT_STEP
 from simdrive.render.ground_pass import G_COUNT, SKY_LUT, draw_ground
@@ -50,7 +49,6 @@ from simdrive.world.maps import RoadMap
 
 EXPOSURE_S = 1.0 / 50.0  # for motion blur
 BUFFER_SETS = 2  # output array sets kept per image size for reuse (Renderer._frame_buffers)
-MAX_EFFECT_FIELDS = 12  # noise and precipitation tiles kept (_effect_field; ~200 kB each)
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ class Renderer:
             self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
         n = len(scene.names)
-        own = actors[:n, R.A_KIND] < 0
+        own = actors[:n, B.A_KIND] < 0
         glows = glow_points(scene, cam, look, own, self._posts(cam))
         if glows.shape[0]:
             FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
@@ -135,7 +133,8 @@ class Renderer:
         if self.options.motion_blur and not cam.orthographic:
             colour = self._motion_blur(colour, depth, scene, cam)
         image = FN.finish_image(colour, image)
-        self._effects(image, cam, look, frame_seed)
+        apply_effects(image, cam, look, self.options, self.seed, frame_seed,
+                      self._gain_row(w))
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 
@@ -238,7 +237,7 @@ class Renderer:
         """The raster kernels' rows of the actors, then of the lamp posts near the camera."""
         n = len(scene.names)
         posts = self._posts(cam)
-        out = np.empty((n + len(posts), R.A_COUNT))
+        out = np.empty((n + len(posts), B.A_COUNT))
         R.actor_rows(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
                      scene.kind, self._colours(scene), kind_tables().vehicle, scene.moving,
                      look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
@@ -254,31 +253,6 @@ class Renderer:
                 self._colour_cache.clear()
             self._colour_cache[key] = scene.colours()
         return self._colour_cache[key]
-
-    def _effects(self, image, cam, look, frame_seed) -> None:
-        """Precipitation, vignette and sensor noise on the RGB image, in place (FN.effects)."""
-        h, w = image.shape[:2]
-        ortho = cam.orthographic
-        precip = _EMPTY_FIELD
-        level = 0
-        if not ortho and (look.rain > 0 or look.snow > 0):
-            kind = "rain" if look.rain > 0 else "snow"
-            precip = _effect_field(kind, look.rain or look.snow, self.seed, h, w)
-            brightness = sum(look.ambient) / 3 / 0.62
-            level = int(230 * min(1.0, brightness + 0.25))
-        noisy = self.options.sensor_noise and not ortho
-        vignette = self.options.vignette and not ortho
-        if not (noisy or vignette or precip.shape[0]):
-            return
-        grain = _effect_field("noise" if noisy else "still", 0.0, self.seed if noisy else 0,
-                              h, w)
-        gain_x, gain_y = _vignette(w, h, vignette)
-        shift = _frame_shifts(self.seed, frame_seed)
-        p = max(1, precip.shape[0])
-        q = grain.shape[0]
-        FN.effects(image.reshape(h, 3 * w), precip, int(shift[0] % p) * 3, int(shift[1] % p),
-                   np.int32(level), gain_x, gain_y, grain, int(shift[2] % q) * 3,
-                   int(shift[3] % q), self._gain_row(w))
 
     def _gain_row(self, w: int) -> np.ndarray:
         """The effects kernel's workspace for an image width."""
@@ -319,7 +293,7 @@ class Renderer:
         kinds = scene.kind.tolist()
         names, categories = tables.names, tables.categories
         out = []
-        for k, own in enumerate((actors[:n, R.A_KIND] < 0).tolist()):
+        for k, own in enumerate((actors[:n, B.A_KIND] < 0).tolist()):
             if own:
                 continue
             g = rows[k]
@@ -347,16 +321,6 @@ def _unreferenced(arrays: tuple[np.ndarray, ...]) -> bool:
 _ONLY_IN_A_TUPLE = next(sys.getrefcount(a) for a in (np.empty(0),))
 
 
-def _frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
-    """(4,) int64 in 0-255: the precipitation and noise tile offsets of one frame.
-
-    A hash of (renderer seed, frame seed): the same frame always gets the same
-    grain, consecutive frames different grain (a generator per frame cost 40 us).
-    """
-    digest = hashlib.blake2b(f"{seed}:{frame_seed}".encode(), digest_size=4).digest()
-    return np.frombuffer(digest, np.uint8).astype(np.int64)
-
-
 @lru_cache(maxsize=32)
 def _fog_lut(look: Look, enabled: bool) -> np.ndarray:
     return look.fog_lut(enabled)
@@ -367,61 +331,8 @@ def _sky_lut(look: Look) -> np.ndarray:
     return look.sky_lut(SKY_LUT)
 
 
-@lru_cache(maxsize=8)
-def _vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Separable lens fall-off, float32 gains per column (repeated for the three channels:
-    (3 W,)) and per row ((H,)); corners ~0.6; all 1 when not enabled. Read-only."""
-    if not enabled:
-        gains = np.ones(3 * w, np.float32), np.ones(h, np.float32)
-    else:
-        xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
-        ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
-        gains = (np.repeat(1.0 - 0.22 * xs ** 2, 3).astype(np.float32),
-                 (1.0 - 0.22 * ys ** 2).astype(np.float32))
-    for gain in gains:
-        gain.flags.writeable = False
-    return gains
-
-
 _POST_SIZE = np.array([2.0, 0.2, STREET_LIGHT_HEIGHT_M])  # lamp post box: length, width, height
 _POST_RGB = np.array([110.0, 112.0, 116.0])
-_EMPTY_FIELD = np.zeros((0, 0), np.uint8)
-_EMPTY_FIELD.flags.writeable = False  # like the cached fields: one compiled effects kernel
-_FIELDS: OrderedDict[tuple, np.ndarray] = OrderedDict()
-_FIELDS_LOCK = threading.Lock()
-
-
-def _effect_field(kind: str, intensity: float, seed: int, h: int, w: int) -> np.ndarray:
-    """The (read-only) effect tile of a kind ("rain", "snow": precipitation opacity;
-    "noise": sensor grain of a renderer seed; "still": zeros) as the effects kernel
-    reads it (FN.effect_tile; only "still" depends on the image width).
-
-    Kept in a small cache shared by all renderers of the process (the least recently used
-    tile goes first): a dataset worker makes a renderer per shard, and a precipitation
-    tile costs milliseconds to draw.
-    """
-    key = (kind, intensity, seed, w if kind == "still" else 0)
-    with _FIELDS_LOCK:
-        field = _FIELDS.get(key)
-        if field is not None:
-            _FIELDS.move_to_end(key)
-            return field
-    if kind == "noise":
-        rng = np.random.default_rng([seed, 7])
-        tile = np.round(rng.normal(0.0, 2.5, (256, 256))).astype(np.int8)
-    elif kind == "still":
-        tile = np.zeros((1, 1), np.int8)
-    else:
-        tile = FN.precipitation_tile(kind, intensity, seed)
-    field = FN.effect_tile(tile, w)
-    field.flags.writeable = False
-    with _FIELDS_LOCK:
-        _FIELDS[key] = field
-        while len(_FIELDS) > MAX_EFFECT_FIELDS:
-            _FIELDS.popitem(last=False)
-    return field
-
-
 def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
                 stamp, stamp_base, unoccluded, extent) -> None:
     R.draw_actors(m.faces, m.sides, m.role, m.start, m.count, ROLE_COLOURS, actors,
@@ -435,14 +346,14 @@ def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, dep
 @lru_cache(maxsize=32)
 def _shade_block(look: Look) -> np.ndarray:
     """The actor pass's shading parameters of a look (read-only)."""
-    shade = np.zeros(R.SH_COUNT)
-    shade[R.SH_AMBIENT:R.SH_AMBIENT + 3] = look.ambient
-    shade[R.SH_SUN_DIR:R.SH_SUN_DIR + 3] = look.sun_dir
-    shade[R.SH_SUN_RGB:R.SH_SUN_RGB + 3] = look.sun_rgb
-    shade[R.SH_FOG_RGB:R.SH_FOG_RGB + 3] = look.fog_rgb
-    shade[R.SH_FOG_SCALE] = FOG_LUT_PER_M
-    shade[R.SH_HEAD_RGB:R.SH_HEAD_RGB + 3] = (255.0, 250.0, 235.0)
-    shade[R.SH_TAIL_RGB:R.SH_TAIL_RGB + 3] = (255.0, 40.0, 30.0)
+    shade = np.zeros(B.SH_COUNT)
+    shade[B.SH_AMBIENT:B.SH_AMBIENT + 3] = look.ambient
+    shade[B.SH_SUN_DIR:B.SH_SUN_DIR + 3] = look.sun_dir
+    shade[B.SH_SUN_RGB:B.SH_SUN_RGB + 3] = look.sun_rgb
+    shade[B.SH_FOG_RGB:B.SH_FOG_RGB + 3] = look.fog_rgb
+    shade[B.SH_FOG_SCALE] = FOG_LUT_PER_M
+    shade[B.SH_HEAD_RGB:B.SH_HEAD_RGB + 3] = (255.0, 250.0, 235.0)
+    shade[B.SH_TAIL_RGB:B.SH_TAIL_RGB + 3] = (255.0, 40.0, 30.0)
     return _frozen(shade)
 
 

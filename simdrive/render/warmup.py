@@ -27,9 +27,9 @@ WAIT_S = 300.0
 
 def render_kernels_cached() -> bool:
     """Whether numba's cache holds the main render kernels (True when caching is off)."""
-    from simdrive.render import finish, ground_pass, labels, raster
+    from simdrive.render import effects, ground_pass, labels, raster
 
-    for dispatcher in (ground_pass.draw_ground, raster.draw_actors, finish.effects,
+    for dispatcher in (ground_pass.draw_ground, raster.draw_actors, effects.effects,
                        labels.label_geometry):
         try:
             index = dispatcher._cache._cache_file._index_path

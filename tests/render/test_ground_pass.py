@@ -7,23 +7,23 @@ import math
 import numpy as np
 import pytest
 
-from simdrive.render import raster as R
+from simdrive.render import blocks as B
 from simdrive.render.ground_light import cone_span, light_gain
 from simdrive.render.texels import bilinear_packed
 
 
 def _random_light(rng) -> np.ndarray:
-    light = np.zeros(R.L_COUNT)
+    light = np.zeros(B.L_COUNT)
     heading = rng.uniform(-math.pi, math.pi)
     tilt = rng.uniform(-1.0, -0.02)
     d = np.array([math.cos(heading), math.sin(heading), tilt])
-    light[R.L_DX:R.L_DZ + 1] = d / np.linalg.norm(d)
-    light[R.L_X], light[R.L_Y], light[R.L_Z] = rng.uniform(-30, 30, 2).tolist() + \
+    light[B.L_DX:B.L_DZ + 1] = d / np.linalg.norm(d)
+    light[B.L_X], light[B.L_Y], light[B.L_Z] = rng.uniform(-30, 30, 2).tolist() + \
         [rng.uniform(0.3, 9.0)]
-    light[R.L_COS] = math.cos(math.radians(rng.uniform(10, 80)))
-    light[R.L_RANGE] = rng.uniform(10, 80)
-    light[R.L_R:R.L_B + 1] = 1.0
-    light[R.L_RAMP] = rng.choice([0.0, 3.0])
+    light[B.L_COS] = math.cos(math.radians(rng.uniform(10, 80)))
+    light[B.L_RANGE] = rng.uniform(10, 80)
+    light[B.L_R:B.L_B + 1] = 1.0
+    light[B.L_RAMP] = rng.choice([0.0, 3.0])
     return light
 
 

@@ -109,11 +109,11 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
     tiles over the image (odd sizes, shifts that wrap mid-row and mid-column) and rounds
     as documented (lift by opacity / 256, gain in 1/256, noise, each step rounded), and
     within one level of the unrounded float result."""
-    from simdrive.render import finish as FN
+    from simdrive.render import effects as EF
 
     rng = np.random.default_rng(4)
-    noise = FN.effect_tile(rng.integers(-9, 10, (16, 16)).astype(np.int8))
-    precip = FN.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
+    noise = EF.effect_tile(rng.integers(-9, 10, (16, 16)).astype(np.int8))
+    precip = EF.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
     for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True)):
         image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
         gain_x = rng.uniform(0.6, 1.0, 3 * w).astype(np.float32)
@@ -135,7 +135,7 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
                                         + np.float32(0.5))).astype(int)
         expected = np.clip(((v * gain + 128) >> 8) + grain, 0, 255).astype(np.uint8)
         exact = np.clip(exact * gain_x[None, :] * gain_y[:, None] + grain, 0, 255)
-        FN.effects(image, used, px, py, np.int32(200), gain_x, gain_y, noise, nx, ny,
+        EF.effects(image, used, px, py, np.int32(200), gain_x, gain_y, noise, nx, ny,
                    np.empty(3 * w, np.uint16))
         np.testing.assert_array_equal(image, expected)
         assert np.abs(image - exact).max() <= 1.5

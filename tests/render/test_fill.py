@@ -1,52 +1,58 @@
-"""The actor rasterizer's per-pixel colour: fog by each pixel's depth bin."""
+"""Filling one face into the frame buffers: fog by each pixel's depth bin, exact row
+spans, coverage without gaps or double cover, slivers bent by rounding."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from simdrive.render import raster as R
+from simdrive.render import blocks as B
+from simdrive.render import fill as F
 
 H, W = 120, 160
 BASE = (200.0, 120.0, 40.0)
 FOG = (150.0, 160.0, 170.0)
 FOG_PER_M = 4.0
+NO_FOG = np.zeros(4)
 
 
 def _pack(r, g, b):
-    """raster.pack_rgb in numpy (round half up, clamp to 0-255)."""
+    """fill.pack_rgb in numpy (round half up, clamp to 0-255)."""
     c = [np.clip(np.floor(np.asarray(x, float) + 0.5), 0, 255).astype(np.int64)
          for x in (r, g, b)]
     return (c[0] << 16) | (c[1] << 8) | c[2]
 
 
-def _face(px, py, pz, rgb, cam, shade, fog_lut, colour, depth, inst, sem, stamp, stamp_value,
-          counts, inst_value, sem_value, extent):
-    """Rasterize one face (corners px, py, pz) as actor 0, counted."""
+def _buffers() -> dict:
+    """Empty frame buffers of one actor (slot 0): colour, depth, inst, sem, stamp, its
+    drawn-pixel count and extent."""
+    return {"colour": np.zeros((H, W), np.uint32), "depth": np.full((H, W), np.inf, np.float32),
+            "inst": np.full((H, W), -1, np.int32), "sem": np.zeros((H, W), np.uint8),
+            "stamp": np.full((H, W), -1, np.int64), "counts": np.zeros(1, np.int64),
+            "extent": np.array([[W, H, -1, -1]], np.int64)}
+
+
+def _face(px, py, pz, b, stamp_value=7, inst_value=1, ortho=True, fog_lut=NO_FOG,
+          fog_per_m=0.0):
+    """Fill one face (corners px, py, pz) into buffers b as actor 0, counted."""
     n = len(px)
-    R._raster_face(np.array(px, float), np.array(py, float), np.array(pz, float), n, *rgb,
-                   cam, shade, fog_lut, colour, depth, inst, sem, stamp, stamp_value, True,
-                   counts, 0, np.int32(inst_value), np.uint8(sem_value), extent,
-                   np.empty(fog_lut.shape[0], np.uint32))
+    cam = np.zeros(B.C_COUNT)
+    cam[B.C_ORTHO] = 1.0 if ortho else 0.0
+    shade = np.zeros(B.SH_COUNT)
+    shade[B.SH_FOG_RGB:B.SH_FOG_RGB + 3] = FOG
+    shade[B.SH_FOG_SCALE] = fog_per_m
+    F.fill_face(np.array(px, float), np.array(py, float), np.array(pz, float), n, *BASE, cam,
+                shade, fog_lut, b["colour"], b["depth"], b["inst"], b["sem"], b["stamp"],
+                stamp_value, True, b["counts"], 0, np.int32(inst_value), np.uint8(9),
+                b["extent"], np.empty(fog_lut.shape[0], np.uint32))
 
 
-def _raster(px, py, pz, ortho):
-    cam = np.zeros(R.C_COUNT)
-    cam[R.C_ORTHO] = 1.0 if ortho else 0.0
-    shade = np.zeros(R.SH_COUNT)
-    shade[R.SH_FOG_RGB:R.SH_FOG_RGB + 3] = FOG
-    shade[R.SH_FOG_SCALE] = FOG_PER_M
+def _fogged_face(px, py, pz, ortho):
     # fog fractions far apart from bin to bin, so a colour from a wrong bin shows
     fog_lut = np.random.default_rng(99).uniform(0.0, 1.0, 8192)
-    colour = np.zeros((H, W), np.uint32)
-    depth = np.full((H, W), np.inf, np.float32)
-    inst = np.full((H, W), -1, np.int32)
-    sem = np.zeros((H, W), np.uint8)
-    stamp = np.full((H, W), -1, np.int64)
-    extent = np.array([[W, H, -1, -1]], np.int64)
-    _face(px, py, pz, BASE, cam, shade, fog_lut, colour, depth, inst, sem, stamp, 7,
-          np.zeros(1, np.int64), 3, 9, extent)
-    return colour, depth, inst, fog_lut
+    b = _buffers()
+    _face(px, py, pz, b, inst_value=3, ortho=ortho, fog_lut=fog_lut, fog_per_m=FOG_PER_M)
+    return b["colour"], b["depth"], b["inst"], fog_lut
 
 
 @pytest.mark.parametrize("ortho", [False, True])
@@ -63,7 +69,7 @@ def test_each_pixel_takes_the_fog_of_its_own_depth_bin(seed, ortho):
         # ends of the triangle's depth range)
         z = (rng.uniform(0.5, 200.0, 3) if rng.integers(2)
              else rng.uniform(1.0, 50.0) + rng.uniform(0.0, 1.0, 3))
-        colour, depth, inst, fog_lut = _raster(px, py, z if ortho else 1.0 / z, ortho)
+        colour, depth, inst, fog_lut = _fogged_face(px, py, z if ortho else 1.0 / z, ortho)
         drawn = inst == 3
         d = depth[drawn].astype(float)
         # depth is stored as float32: skip the few pixels within rounding of a bin edge
@@ -83,7 +89,7 @@ def test_span_bounds_equal_integer_division():
     clipped triangles far outside the image."""
     import numba
 
-    span = numba.njit(lambda e, d, lo, hi: R._span(e, d, 1.0 / d if d else 0.0, lo, hi))
+    span = numba.njit(lambda e, d, lo, hi: F._span(e, d, 1.0 / d if d else 0.0, lo, hi))
     rng = np.random.default_rng(5)
     cases = []
     for scale in (10, 10_000, 10**9, 10**14):
@@ -118,17 +124,7 @@ def test_fans_of_faces_cover_each_pixel_centre_inside_exactly_once(seed, quads):
     cx, cy, radius = rng.uniform(50, 110), rng.uniform(40, 80), rng.uniform(10, 38)
     ring = np.stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)], 1)
     centre = ring.mean(axis=0) + rng.uniform(-1, 1, 2)
-    cam = np.zeros(R.C_COUNT)
-    cam[R.C_ORTHO] = 1.0
-    shade = np.zeros(R.SH_COUNT)
-    fog_lut = np.zeros(4)
-    colour = np.zeros((H, W), np.uint32)
-    depth = np.full((H, W), np.inf, np.float32)
-    inst = np.full((H, W), -1, np.int32)
-    sem = np.zeros((H, W), np.uint8)
-    stamp = np.full((H, W), -1, np.int64)
-    drawn = np.zeros(1, np.int64)
-    extent = np.array([[W, H, -1, -1]], np.int64)
+    b = _buffers()
     if quads:
         pieces = [[ring[0], *ring[k:k + 3]] for k in range(1, sides - 1, 2)]
     else:
@@ -136,12 +132,11 @@ def test_fans_of_faces_cover_each_pixel_centre_inside_exactly_once(seed, quads):
     for k, piece in enumerate(pieces):
         piece = np.array(piece)
         # each face counts every pixel it covers (its own stamp value)
-        _face(piece[:, 0], piece[:, 1], [5.0] * len(piece), BASE, cam, shade, fog_lut, colour,
-              depth, inst, sem, stamp, 100 + k, drawn, 1, 1, extent)
+        _face(piece[:, 0], piece[:, 1], [5.0] * len(piece), b, stamp_value=100 + k)
     # independent inside test of the pixel centres against the polygon's edges, with the
-    # vertices on the rasterizer's sub-pixel grid; centres exactly on the rim are left out
-    snapped = np.round(ring * R.SUB).astype(np.int64)
-    yy, xx = np.mgrid[0:H, 0:W] * R.SUB + R.SUB // 2
+    # vertices on the fill's sub-pixel grid; centres exactly on the rim are left out
+    snapped = np.round(ring * F.SUB).astype(np.int64)
+    yy, xx = np.mgrid[0:H, 0:W] * F.SUB + F.SUB // 2
     inside = np.ones((H, W), bool)
     on_rim = np.zeros((H, W), bool)
     for k in range(sides):
@@ -149,8 +144,9 @@ def test_fans_of_faces_cover_each_pixel_centre_inside_exactly_once(seed, quads):
         edge = (x1 - x0) * (yy - y0) - (y1 - y0) * (xx - x0)
         inside &= edge > 0
         on_rim |= edge == 0
-    np.testing.assert_array_equal((inst == 1)[~on_rim], inside[~on_rim])
-    assert drawn[0] == (inst == 1).sum()
+    drawn = b["inst"] == 1
+    np.testing.assert_array_equal(drawn[~on_rim], inside[~on_rim])
+    assert b["counts"][0] == drawn.sum()
 
 
 def test_a_quad_with_two_corners_on_one_grid_point_is_drawn_as_its_triangle():
@@ -159,32 +155,20 @@ def test_a_quad_with_two_corners_on_one_grid_point_is_drawn_as_its_triangle():
     px, py = [10.2, 60.7, 35.3, 35.3001], [10.3, 12.1, 50.9, 50.9001]
     masks = []
     for n in (4, 3):
-        cam = np.zeros(R.C_COUNT)
-        cam[R.C_ORTHO] = 1.0
-        inst = np.full((H, W), -1, np.int32)
-        _face(px[:n], py[:n], [5.0] * n, BASE, cam, np.zeros(R.SH_COUNT), np.zeros(4),
-              np.zeros((H, W), np.uint32), np.full((H, W), np.inf, np.float32), inst,
-              np.zeros((H, W), np.uint8), np.full((H, W), -1, np.int64), 1,
-              np.zeros(1, np.int64), 1, 1, np.array([[W, H, -1, -1]], np.int64))
-        masks.append(inst == 1)
+        b = _buffers()
+        _face(px[:n], py[:n], [5.0] * n, b)
+        masks.append(b["inst"] == 1)
     assert masks[1].sum() > 500
     np.testing.assert_array_equal(masks[0], masks[1])
 
 
 def _cover(px, py, n_list):
     """Pixels drawn by faces of the corners px, py taken in the given index lists."""
-    cam = np.zeros(R.C_COUNT)
-    cam[R.C_ORTHO] = 1.0
-    inst = np.full((H, W), -1, np.int32)
+    b = _buffers()
     for k, idx in enumerate(n_list):
-        R._raster_face(
-            np.array([px[i] for i in idx], float), np.array([py[i] for i in idx], float),
-            np.full(len(idx), 5.0), len(idx), *BASE, cam, np.zeros(R.SH_COUNT), np.zeros(4),
-            np.zeros((H, W), np.uint32), np.full((H, W), np.inf, np.float32), inst,
-            np.zeros((H, W), np.uint8), np.full((H, W), -1, np.int64), 10 + k, True,
-            np.zeros(1, np.int64), 0, np.int32(1), np.uint8(1),
-            np.array([[W, H, -1, -1]], np.int64), np.empty(4, np.uint32))
-    return inst == 1
+        _face([px[i] for i in idx], [py[i] for i in idx], [5.0] * len(idx), b,
+              stamp_value=10 + k)
+    return b["inst"] == 1
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -195,7 +179,7 @@ def test_a_quad_covers_what_its_two_triangles_cover_unless_rounding_bent_it(seed
     one face it can bound less, and a far lamp post's mast, a pixel wide, vanished)."""
     import numba
 
-    convex = numba.njit(lambda x, y: R._convex_on_grid(x, y, 1))
+    convex = numba.njit(lambda x, y: F.convex_on_grid(x, y, 1))
     rng = np.random.default_rng(seed)
     bent = 0
     for _ in range(300):
