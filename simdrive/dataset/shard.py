@@ -29,6 +29,7 @@ from simdrive.files import write_atomic
 from simdrive.render.export import frame_record
 from simdrive.render.frames import VariantRun, camera_spec
 from simdrive.render.images import encode_image
+from simdrive.render.renderer import Renderer
 from simdrive.scenario.build import scenario_road
 from simdrive.scenario.runner import load_scenario
 
@@ -41,6 +42,7 @@ PER_FRAME_WRITERS = {"yolo": (yolo.make_folders, yolo.write_frame),
 (make the split's folders, write one frame's files)."""
 
 _SPECS: dict = {}  # per worker process: (file, content hash) -> (spec, road)
+_RENDERERS = threading.local()  # per thread of a worker: .by_road {road: Renderer}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,19 @@ def _spec_and_road(shard: Shard):
             _SPECS.clear()
         _SPECS[key] = (spec, scenario_road(spec))
     return _SPECS[key]
+
+
+def _renderer(road) -> Renderer | None:
+    """The renderer this thread last used for ``road``, if any (reused across shards:
+    a new one costs ~1 ms of set-up and page faults; Renderer is not thread-safe)."""
+    return getattr(_RENDERERS, "by_road", {}).get(road)
+
+
+def _keep_renderer(road, renderer: Renderer) -> None:
+    by_road = getattr(_RENDERERS, "by_road", None)
+    if by_road is None or (road not in by_road and len(by_road) >= 4):
+        by_road = _RENDERERS.by_road = {}
+    by_road[road] = renderer
 
 
 def _png(array: np.ndarray) -> bytes:
@@ -127,7 +142,8 @@ def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardRe
 def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardResult:
     out = Path(out_dir)
     spec, road = _spec_and_road(shard)
-    run = VariantRun(spec, shard.variant, road=road)
+    run = VariantRun(spec, shard.variant, road=road, renderer=_renderer(road))
+    _keep_renderer(road, run.renderer)
     cameras = [camera_spec(spec, name) for name in shard.cameras]
     (out / "images" / shard.split).mkdir(parents=True, exist_ok=True)
     writers = [PER_FRAME_WRITERS[name] for name in options.formats if name in PER_FRAME_WRITERS]

@@ -65,15 +65,21 @@ class VariantRun:
 
     def __init__(self, spec: ScenarioSpec, variant: Variant, road: RoadMap | None = None,
                  renderer: Renderer | None = None) -> None:
+        """``renderer``: one to reuse (a dataset worker keeps one across its shards), taken
+        if it draws this road with the scenario's render options; the variant's seed is
+        handed to it frame by frame."""
         self.spec = spec
         self.variant = variant
+        self.seed = variant_seed(variant)
         self.road = road if road is not None else scenario_road(spec)
         world = build_world(spec, variant, self.road)
         with located_errors(spec):
             self.sim = Simulation([world], threads=1)
-        self.renderer = renderer if renderer is not None and renderer.road is self.road else \
-            Renderer(self.road, spec.render, seed=variant_seed(variant),
-                     textures=_TEXTURES.setdefault(self.road, {}))
+        if renderer is None or renderer.road is not self.road or \
+                renderer.options != spec.render:
+            renderer = Renderer(self.road, spec.render, seed=self.seed,
+                                textures=_TEXTURES.setdefault(self.road, {}))
+        self.renderer = renderer
         self.step_index = 0
 
     @property
@@ -98,7 +104,8 @@ class VariantRun:
         """Render the current instant through ``camera``."""
         scene = scene_from_simulation(self.sim, 0)
         look = variant_look(self.spec, self.variant, scene.time_s)
-        return self.renderer.render(scene, camera, look, frame_seed=self.step_index)
+        return self.renderer.render(scene, camera, look, frame_seed=self.step_index,
+                                    seed=self.seed)
 
     def frames(self, every: int, cameras: tuple[CameraSpec, ...],
                start: int = 0, stop: int | None = None) -> Iterator[tuple[int, str, Frame]]:

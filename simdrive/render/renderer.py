@@ -113,7 +113,10 @@ class Renderer:
         return Camera(spec, float(scene.x[k]), float(scene.y[k]), float(scene.heading[k]))
 
     # ---- the passes ------------------------------------------------------------
-    def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0) -> Frame:
+    def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0,
+               seed: int | None = None) -> Frame:
+        """One frame of ``scene`` through the camera ``spec`` under ``look``. ``seed`` (default:
+        the renderer's) and ``frame_seed`` pick the frame's rain, snow and noise."""
         cam, colour, depth, inst, sem, image, actors, unoccluded, extent = \
             self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
@@ -133,8 +136,8 @@ class Renderer:
         if self.options.motion_blur and not cam.orthographic:
             colour = self._motion_blur(colour, depth, scene, cam)
         image = FN.finish_image(colour, image)
-        apply_effects(image, cam, look, self.options, self.seed, frame_seed,
-                      self._gain_row(w))
+        apply_effects(image, cam, look, self.options, self.seed if seed is None else seed,
+                      frame_seed, self._gain_row(w))
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 

@@ -86,6 +86,27 @@ def test_frames_of_a_run_match_frames_rendered_one_by_one():
     np.testing.assert_array_equal(frames[-1][2].image, single.image)
 
 
+def test_a_renderer_reused_for_another_variant_renders_what_a_new_one_does():
+    # a dataset worker keeps one renderer across its shards: the variant's seed (noise,
+    # rain) comes from the run, and nothing of the frames before may show
+    spec = load_scenario(CHILD)
+    cam = spec.cameras[0]
+    first = VariantRun(spec, variant_at(spec, 3))
+    first.advance_to(40)
+    first.render(cam)
+    for index in (5, 2):  # at dusk, at noon
+        reused = VariantRun(spec, variant_at(spec, index), road=first.road,
+                            renderer=first.renderer)
+        assert reused.renderer is first.renderer
+        fresh = VariantRun(spec, variant_at(spec, index))
+        for run in (reused, fresh):
+            run.advance_to(30)
+        a, b = reused.render(cam), fresh.render(cam)
+        for name in ("image", "depth", "instance", "semantic"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert a.labels == b.labels
+
+
 def test_a_weather_change_during_the_run_changes_the_look(tmp_path):
     path = tmp_path / "change.yaml"
     path.write_text(f"extends: {CHILD}\nenvironment:\n  weather: {{choice: [clear, rain]}}\n"
