@@ -177,6 +177,9 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
             for _, write_frame in writers:
                 write_frame(out, record, writer_state)
             frames.append(record)
+            # the renderer reuses the arrays of a frame nobody holds: the same set every
+            # frame keeps them in cache (holding this one would alternate two sets)
+            del frame
     data = json.dumps({"shard": shard.shard_id, "frames": frames}, sort_keys=True,
                       separators=(",", ":")).encode()
     path = record_path(out, shard.shard_id)

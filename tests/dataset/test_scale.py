@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.dataset.conftest import SMALL, render, tree
+from tests.dataset.conftest import CHILD, SMALL, render, tree
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,19 @@ def test_shards_overlapping_in_threads_keep_opencv_on_one_thread_until_the_last_
         assert cv2.getNumThreads() == 3
     finally:
         cv2.setNumThreads(before)
+
+
+def test_a_shard_renders_all_its_frames_into_one_set_of_arrays(tmp_path):
+    # a frame the shard let go of is reused by the renderer for the next one: one set of
+    # frame arrays stays warm in cache (holding the last frame would alternate two)
+    from simdrive.dataset.options import DatasetOptions
+    from simdrive.dataset.plan import load_sources, shards
+    from simdrive.dataset.shard import _RENDERERS, _renderer, _spec_and_road, render_shard
+
+    _RENDERERS.__dict__.clear()  # a renderer of this thread's earlier shards starts afresh
+    options = DatasetOptions(limit=4, every=10)
+    plan = shards(load_sources([CHILD], options), options)
+    render_shard(plan[0], options, str(tmp_path))
+    assert len(plan[0].steps) > 2
+    renderer = _renderer(_spec_and_road(plan[0])[1])
+    assert [len(sets) for sets in renderer._buffer_sets.values()] == [1]
