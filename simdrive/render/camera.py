@@ -75,11 +75,22 @@ class Camera:
     def orthographic(self) -> bool:
         return self.spec.projection == "orthographic"
 
-    @cached_property
+    @property
     def position(self) -> np.ndarray:
         """Optical centre in the world, m (for the bird's-eye camera: above the view centre)."""
-        off = _mount_offset(self.spec, self.mount_heading)
-        return _frozen(np.array([self.mount_x + off[0], self.mount_y + off[1], self.spec.z]))
+        return self._placed[0]
+
+    @cached_property
+    def _placed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(position, block, ray block), computed together on first use: a frame needs all
+        three, and one lookup of the (spec, heading) parts serves them."""
+        off_x, off_y, rotation, block, ray = _placement(self.spec, self.mount_heading)
+        position = _frozen(np.array([self.mount_x + off_x, self.mount_y + off_y, self.spec.z]))
+        block = block.copy()
+        block[B.C_T:B.C_T + 3] = -(rotation @ position)
+        ray = ray.copy()
+        ray[0:3] += position
+        return position, _frozen(block), ray
 
     @property
     def rotation(self) -> np.ndarray:
@@ -140,19 +151,12 @@ class Camera:
 
     def block(self) -> np.ndarray:
         """The (C_COUNT,) float64 camera block of the raster kernels (read-only, kept)."""
-        return self._block
-
-    @cached_property
-    def _block(self) -> np.ndarray:
-        b = _block_template(self.spec, self.mount_heading).copy()
-        b[B.C_T:B.C_T + 3] = -(self.rotation @ self.position)
-        return _frozen(b)
+        return self._placed[1]
 
     def ray_block(self) -> np.ndarray:
-        """(18,) o0, ou, ov, d0, du, dv: pixel (u, v) sees o + t d with camera z = t."""
-        out = _ray_template(self.spec, self.mount_heading).copy()
-        out[0:3] += self.position
-        return out
+        """(18,) o0, ou, ov, d0, du, dv: pixel (u, v) sees o + t d with camera z = t (kept:
+        do not modify; writable so the ground kernel keeps one compiled signature)."""
+        return self._placed[2]
 
     def contains(self, x: float, y: float, heading: float, length: float, width: float,
                  height: float) -> bool:
@@ -174,6 +178,15 @@ def _rotations(spec: CameraSpec, heading: float) -> tuple[np.ndarray, np.ndarray
             @ _rot_y(math.radians(spec.pitch_deg)) @ _rot_x(math.radians(spec.roll_deg)))
     return (_frozen(ISO_TO_KITTI @ axes.T),
             _frozen(ISO_TO_KITTI @ _rot_z(heading + math.radians(spec.yaw_deg)).T))
+
+
+@lru_cache(maxsize=256)
+def _placement(spec: CameraSpec, heading: float):
+    """The parts of a camera's position, block and ray block that depend on the spec and
+    the mount's heading only: (offset x, offset y, rotation, block and ray templates)."""
+    off_x, off_y = _mount_offset(spec, heading)
+    return (off_x, off_y, _rotations(spec, heading)[0], _block_template(spec, heading),
+            _ray_template(spec, heading))
 
 
 @lru_cache(maxsize=256)

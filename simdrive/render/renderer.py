@@ -102,6 +102,8 @@ class Renderer:
         self._ground_scratches: dict[int, tuple[np.ndarray, ...]] = {}
         self._ground_blocks: dict[tuple, np.ndarray] = {}
         self._gain_rows: dict[int, np.ndarray] = {}
+        self._actor_ws = (np.empty((R.WS_ROWS, MAX_SIDES + 2)), np.empty(1, np.int64),
+                          np.empty(0, np.uint32))
 
     def texture(self, surface: str) -> GroundTexture:
         if surface not in self._textures:
@@ -166,8 +168,11 @@ class Renderer:
         extent = np.empty((actors.shape[0], 4), np.int64)
         extent[:] = (w, h, -1, -1)
         m = self.meshes
-        draw_actors(m, actors, cam, look, lights, fog_lut, colour, depth, inst, sem, stamp,
-                    self._stamp_base, unoccluded, extent)
+        ws, near_lights, table = self._actor_workspaces(lights.shape[0], fog_lut.shape[0])
+        R.draw_actors(m.faces, m.sides, m.role, m.start, m.count, ROLE_COLOURS, actors,
+                      cam.block(), _shade_block(look), lights, fog_lut, colour, depth, inst,
+                      sem, stamp, np.int64(self._stamp_base), unoccluded, extent, ws,
+                      near_lights, table)
         self._stamp_base += actors.shape[0] + 1
         return cam, colour, depth, inst, sem, image, actors, unoccluded, extent
 
@@ -202,6 +207,16 @@ class Renderer:
         if len(sets) < BUFFER_SETS:
             sets.append(arrays)
         return arrays
+
+    def _actor_workspaces(self, n_lights: int, n_fog: int) -> tuple[np.ndarray, ...]:
+        """draw_actors' workspaces (kept between frames, grown when a frame needs more)."""
+        ws, near_lights, table = self._actor_ws
+        if near_lights.shape[0] < n_lights:
+            near_lights = np.empty(2 * n_lights, np.int64)
+        if table.shape[0] < n_fog:
+            table = np.empty(n_fog, np.uint32)
+        self._actor_ws = (ws, near_lights, table)
+        return self._actor_ws
 
     def _ground_scratch(self, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """draw_ground's workspaces for an image width (its light row is left zeroed)."""
@@ -336,14 +351,6 @@ def _sky_lut(look: Look) -> np.ndarray:
 
 _POST_SIZE = np.array([2.0, 0.2, STREET_LIGHT_HEIGHT_M])  # lamp post box: length, width, height
 _POST_RGB = np.array([110.0, 112.0, 116.0])
-def draw_actors(m, actors, cam: Camera, look: Look, lights, fog_lut, colour, depth, inst, sem,
-                stamp, stamp_base, unoccluded, extent) -> None:
-    R.draw_actors(m.faces, m.sides, m.role, m.start, m.count, ROLE_COLOURS, actors,
-                  cam.block(), _shade_block(look), lights, fog_lut, colour, depth, inst, sem,
-                  stamp, np.int64(stamp_base), unoccluded, extent,
-                  np.empty((R.WS_ROWS, MAX_SIDES + 2)),
-                  np.empty(max(1, lights.shape[0]), np.int64),
-                  np.empty(fog_lut.shape[0], np.uint32))
 
 
 @lru_cache(maxsize=32)
