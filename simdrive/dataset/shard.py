@@ -86,13 +86,19 @@ def _png(array: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
+def depth_mm(depth: np.ndarray) -> np.ndarray:
+    """A depth buffer (m, inf for sky) as the depth extra's uint16 millimetres: 0 where
+    there is no depth to give, the sky and anything past 65.535 m (clipping it to
+    65535 would pass for a real 65.5 m)."""
+    mm = np.round(depth * 1000.0)
+    return np.where(mm <= 65535.0, mm, 0.0).astype(np.uint16)  # inf and nan fail <=
+
+
 def _extras(out_dir: Path, frame, split: str, stem: str, extras) -> dict:
     files = {}
     for kind in extras:
-        if kind == "depth":  # 16-bit millimetres, 0 = sky or beyond 65.5 m
-            d = frame.depth
-            mm = np.where(np.isfinite(d), np.clip(np.round(d * 1000.0), 0, 65535), 0)
-            data = _png(mm.astype(np.uint16))
+        if kind == "depth":
+            data = _png(depth_mm(frame.depth))
         elif kind == "semantic":
             data = _png(frame.semantic)
         else:  # instance: track id + 1, 0 = no actor

@@ -195,10 +195,26 @@ def test_extras_hold_depth_in_millimetres_and_the_semantic_classes(dataset):
     assert depth.dtype == np.uint16 and semantic.dtype == np.uint8
     sky = semantic == 1
     assert sky.any() and (depth[sky] == 0).all()
-    road = semantic == 2
-    assert road.any() and (depth[road] > 1000).all()
+    road = depth[semantic == 2]  # 0 past 65.5 m, see the next test
+    assert (road > 0).any() and (road[road > 0] > 1000).all()
     legend = json.loads((dataset / "manifest.json").read_text())["semantic_legend"]
     assert {"id": 2, "name": "road"}.items() <= legend[2].items()
+
+
+def test_the_depth_extra_is_the_frames_depth_in_millimetres_and_0_where_out_of_range(dataset):
+    f = next(fr for fr in _records(dataset) if fr["scenario"] == "child_between_parked_cars"
+             and fr["step"] == 80)
+    spec = load_scenario(Path(__file__).resolve().parents[2] / "scenarios"
+                         / "child_between_parked_cars.yaml")
+    run = VariantRun(spec, variant_at(spec, f["variant"]))
+    run.advance_to(80)
+    d = run.render(camera_spec(spec, None)).depth.astype(np.float64)
+    png = cv2.imread(str(dataset / f["extras"]["depth"]), cv2.IMREAD_UNCHANGED)
+    near = np.isfinite(d) & (d <= 65.535)
+    far = np.isfinite(d) & (d > 65.5355)  # ground towards the horizon
+    assert near.any() and far.any() and np.isinf(d).any()
+    np.testing.assert_array_equal(png[near], np.round(d[near] * 1000.0))
+    assert (png[far] == 0).all() and (png[np.isinf(d)] == 0).all()
 
 
 def _kept(obj: dict) -> bool:
