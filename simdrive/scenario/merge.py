@@ -1,8 +1,9 @@
 """``extends:``: a scenario builds on a base file with a strict, documented merge.
 
-Rules: mappings merge key by key (recursively); lists and scalars in the
-extending file replace the base's; ``extends`` chains (a base may extend another)
-up to MAX_EXTENDS_DEPTH, and a cycle is an error. Every node keeps the file,
+Rules: mappings merge key by key (recursively); lists, scalars and distributions
+(``{uniform: ...}``, ``{normal: ...}``, ...) in the extending file replace the base's;
+``extends`` chains (a base may extend another) up to MAX_EXTENDS_DEPTH files, and a
+cycle is an error. Every node keeps the file,
 line and column it came from, so an error about a key points to the file that
 has it.
 """
@@ -13,6 +14,7 @@ import dataclasses
 from pathlib import Path
 
 from simdrive.errors import ScenarioError, yaml_kind
+from simdrive.scenario.reader import DIST_KEYS
 from simdrive.scenario.yamlpos import Node, load_yaml_file
 
 MAX_EXTENDS_DEPTH = 8
@@ -29,9 +31,6 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
     if resolved in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, resolved))
         raise ScenarioError("extends forms a cycle", file=str(path), found=cycle)
-    if len(_chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} files",
-                            file=str(path))
     root = load_yaml_file(path)
     if not root.is_mapping:
         raise root.error("a scenario file is a mapping", expected="key: value pairs",
@@ -47,16 +46,27 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
                 if base_path.exists() else "does not exist")
         raise base_node.error(f"the base scenario file {what}",
                               expected="a path relative to this file", found=str(base_path))
+    if len(_chain) + 1 >= MAX_EXTENDS_DEPTH:  # this file's extends makes the chain too long
+        raise base_node.error(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} files",
+                              expected=f"a chain of at most {MAX_EXTENDS_DEPTH} files",
+                              found=str(base_path))
     base = load_merged(base_path, (*_chain, resolved))
     own = {k: v for k, v in root.value.items() if k != "extends"}
     return merge(base, dataclasses.replace(root, value=own))
 
 
 def merge(base: Node, over: Node) -> Node:
-    """``over`` laid on ``base``: mappings merge, everything else is replaced."""
-    if not (base.is_mapping and over.is_mapping):
+    """``over`` laid on ``base``: mappings merge, everything else is replaced (a
+    distribution too: a mapping, but one value, so ``{normal: ...}`` over ``{uniform:
+    ...}`` swaps the distribution rather than making a mapping of both)."""
+    if not (base.is_mapping and over.is_mapping) or _distribution(over):
         return over
     merged = dict(base.value)
     for key, node in over.value.items():
         merged[key] = merge(merged[key], node) if key in merged else node
     return dataclasses.replace(over, value=merged)
+
+
+def _distribution(node: Node) -> bool:
+    """Whether a mapping node is a distribution: its one key names one."""
+    return len(node.value) == 1 and next(iter(node.value)) in DIST_KEYS

@@ -116,6 +116,25 @@ def test_extends_overrides_maps_and_replaces_lists(tmp_path):
     assert [a.name for a in spec.actors] == ["walker"]
 
 
+def test_extends_swaps_a_distribution_for_another(tmp_path):
+    write(tmp_path, GOOD.replace("speed: 10}", "speed: {uniform: [8, 12]}}"), "base.yaml")
+    spec = load_scenario(write(tmp_path, """\
+        extends: base.yaml
+        ego: {speed: {normal: {mean: 10, std: 1}}}
+    """))
+    assert spec.params["ego.speed"].kind == "normal"
+
+
+def test_an_extends_chain_too_long_points_at_the_extends_that_lengthens_it(tmp_path):
+    write(tmp_path, GOOD, "d0.yaml")
+    for k in range(1, 9):
+        write(tmp_path, f"extends: d{k - 1}.yaml\n", f"d{k}.yaml")
+    assert load_scenario(tmp_path / "d7.yaml").name == "t"  # 8 files
+    with pytest.raises(ScenarioError, match="deeper than 8") as info:
+        load_scenario(tmp_path / "d8.yaml")
+    assert info.value.file.endswith("d1.yaml") and info.value.line == 1
+
+
 def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path, "extends: b.yaml\n", "a.yaml")
     write(tmp_path, "extends: a.yaml\n", "b.yaml")
