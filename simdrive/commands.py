@@ -50,9 +50,10 @@ def validate(args: argparse.Namespace) -> int:
             failed += 1
             continue
         if found:
-            print(f"ok {path}: found file of {spec.name} ({spec.file}), {len(listed)} variants")
+            print(f"ok {path}: found file of {spec.name} ({spec.file}), "
+                  f"{_count(len(listed), 'variant')}")
         else:
-            print(f"ok {path}: {spec.name}, {variant_count(spec)} variants")
+            print(f"ok {path}: {spec.name}, {_count(variant_count(spec), 'variant')}")
     return 2 if failed else 0
 
 
@@ -107,7 +108,7 @@ def simulate(args: argparse.Namespace) -> int:
                   f"m/s^2  {'kept' if r.kept else 'dropped'}")
     kept = sum(r.kept for r in results)
     collisions = sum(r.outcome.collision for r in results)
-    summary = (f"{len(results)} variants simulated in {elapsed:.2f} s: {collisions} ego "
+    summary = (f"{_count(len(results), 'variant')} simulated in {elapsed:.2f} s: {collisions} ego "
                f"collisions, {kept} kept by require:, {len(results) - kept} dropped")
     print(summary, file=sys.stderr if args.json else sys.stdout)
     return 0
@@ -223,7 +224,9 @@ def search(args: argparse.Namespace) -> int:
           f"{result.method}: {result.critical_count} critical "
           f"({objective.describe_critical()}), {len(result.distinct)} distinct, "
           f"{result.cluster_count} clusters; {estimate}; kept {len(result.found)} in "
-          f"{args.output}" + (f", plot {plot}" if plot is not None else ""))
+          f"{args.output}" + (f", plot {plot}" if plot is not None else "")
+          + ("" if result.found else " (no critical variant: it records the search, but "
+             "simulate, frame, render and preview have no variant to replay from it)"))
     return 0
 
 
@@ -281,7 +284,8 @@ def render(args: argparse.Namespace) -> int:
                              cluster=args.cluster, force=args.force,
                              command=args.command_line, quiet=args.quiet)
     boxes = ", ".join(f"{k} {v}" for k, v in summary.boxes.items()) or "none"
-    print(f"{summary.frames} frames in {args.output} ({summary.shards_run} shards rendered, "
+    print(f"{_count(summary.frames, 'frame')} in {args.output} "
+          f"({_count(summary.shards_run, 'shard')} rendered, "
           f"{summary.shards_skipped} already done) in {summary.seconds:.1f} s; "
           f"variants kept {summary.kept}, dropped by require: {summary.dropped}; "
           f"boxes: {boxes}; report: {args.output}/report/report.md")
@@ -305,3 +309,8 @@ def schema(args: argparse.Namespace) -> int:
 
     print(json.dumps(scenario_schema(), indent=2))
     return 0
+
+
+def _count(n: int, word: str) -> str:
+    """``n word`` with the plural s when n is not 1."""
+    return f"{n} {word}" + ("" if n == 1 else "s")

@@ -78,7 +78,9 @@ class ScenarioError(SimdriveError):
         self.line = line
         self.column = column
         self.hint = hint
-        where = file or "<scenario>"
+        # a position in text with no file still says so; an error about a command-line
+        # option (path "--objective") has no file to name
+        where = file or ("<scenario>" if line is not None else None)
         if line is not None:
             where += f":{line}"
             if column is not None:

@@ -123,10 +123,21 @@ def write_card(out: Path, frames: list[dict], sources, options: DatasetOptions,
               f"{bf.min_visibility} (fog and darkness). COCO `bbox` and YOLO boxes are the "
               "visible box; COCO keeps the amodal box as `amodal_bbox`; KITTI's 2D box is "
               "the amodal box, dropped actors with visible pixels are `DontCare`.", "",
-              "Layout: `images/<split>/`, `labels/<split>/` + `data.yaml` (YOLO), "
-              "`annotations/instances_<split>.json` (COCO), `kitti/<split>/{image_2,label_2,"
-              "calib}` (KITTI), `extras/<kind>/<split>/` (depth, semantic, instance PNGs), "
-              "`manifest.json` (provenance of every image), `report/` (statistics).", "",
+              "Layout: " + ", ".join(_layout(options)) + ".", "",
               "Splits are drawn per variant, so frames of one simulated run never straddle "
               "splits.", ""]
     write_atomic(out / "README.md", "\n".join(lines).encode())
+
+
+def _layout(options: DatasetOptions) -> list[str]:
+    """The card's list of what is where: the formats and extras this dataset has."""
+    parts = ["`images/<split>/`"]
+    if "yolo" in options.formats:
+        parts.append("`labels/<split>/` + `data.yaml` (YOLO)")
+    if "coco" in options.formats:
+        parts.append("`annotations/instances_<split>.json` (COCO)")
+    if "kitti" in options.formats:
+        parts.append("`kitti/<split>/{image_2,label_2,calib}` (KITTI)")
+    if options.extras:
+        parts.append(f"`extras/<kind>/<split>/` ({', '.join(options.extras)} PNGs)")
+    return [*parts, "`manifest.json` (provenance of every image)", "`report/` (statistics)"]

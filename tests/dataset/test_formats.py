@@ -278,6 +278,10 @@ def test_several_cameras_png_images_and_a_subset_of_formats(tmp_path):
     ds = tmp_path / "ds"
     assert not (ds / "kitti").exists()
     assert (ds / "data.yaml").is_file() and list((ds / "annotations").glob("*.json"))
+    layout = next(line for line in (ds / "README.md").read_text().splitlines()
+                  if line.startswith("Layout:"))  # the dataset card lists what is there
+    assert "(YOLO)" in layout and "(COCO)" in layout
+    assert "KITTI" not in layout and "extras" not in layout
     images = json.loads((ds / "manifest.json").read_text())["images"]
     by_step = defaultdict(dict)
     for im in images:

@@ -54,6 +54,7 @@ def test_bad_input_exits_2_with_a_message_and_writes_nothing(tmp_path, capsys, a
     assert main(["search", str(SCENARIO), *args, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert "<scenario>" not in err  # an option's error names the option, no stand-in file
     assert list(tmp_path.iterdir()) == []
 
 
@@ -108,5 +109,9 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     out = tmp_path / "found.yaml"
     assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "200",
                  "--quiet", "--no-plot", "-o", str(out)]) == 0
-    assert "P(critical) below 0.015 (no critical run in 200: the 95% upper bound)" in \
-        capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "P(critical) below 0.015 (no critical run in 200: the 95% upper bound)" in text
+    # the found file is written, and the message says why the replaying commands refuse it
+    assert "kept 0" in text and "no variant to replay" in text
+    assert main(["simulate", str(out)]) == 2
+    assert "lists no variants" in capsys.readouterr().err
