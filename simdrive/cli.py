@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _first_run_note(args)
         code = args.handler(args)
         sys.stdout.flush()  # here, so a closed pipe is seen below, not at exit
         return code
@@ -180,6 +181,23 @@ def main(argv: list[str] | None = None) -> int:
         # flush does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE
+
+
+def _first_run_note(args: argparse.Namespace) -> None:
+    """Say so on stderr when a command is about to compile numba kernels (an empty cache:
+    the first run after installing), or a first command would sit silent for up to half
+    a minute."""
+    from simdrive.render import warmup
+
+    renders = args.handler in (commands.render, commands.frame, commands.preview)
+    if getattr(args, "quiet", False) or not (renders or args.handler in (commands.simulate,
+                                                                        commands.search)):
+        return
+    if warmup.simulation_kernels_cached() and (not renders or warmup.render_kernels_cached()):
+        return
+    print("simdrive: first run: compiling numba kernels into the cache (about half a minute "
+          "on two cores, once; later runs start in about a second)", file=sys.stderr,
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -84,3 +84,24 @@ def test_missing_file_is_a_clean_error_from_the_real_command(tmp_path):
                              str(tmp_path / "nope.yaml")], capture_output=True, text=True)
     assert result.returncode == 2
     assert "nope.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sim_cached, render_cached, args, noted", [
+    (False, False, ["simulate", SCENARIO, "--limit", "1"], True),
+    (True, False, ["simulate", SCENARIO, "--limit", "1"], False),  # needs no render kernel
+    (True, False, ["frame", SCENARIO, "-o", "{tmp}/f.png"], True),
+    (True, True, ["frame", SCENARIO, "-o", "{tmp}/f.png"], False),
+    (False, False, ["search", SCENARIO, "--objective", "collision", "--budget", "20",
+                    "--quiet", "--no-plot", "-o", "{tmp}/found.yaml"], False),  # --quiet
+    (False, False, ["validate", SCENARIO], False),  # compiles no step kernel
+])
+def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys, sim_cached,
+                                          render_cached, args, noted):
+    # an empty numba cache (a fresh install) makes the first command compile for up to
+    # half a minute: it says so up front rather than sit silent
+    from simdrive.render import warmup
+
+    monkeypatch.setattr(warmup, "simulation_kernels_cached", lambda: sim_cached)
+    monkeypatch.setattr(warmup, "render_kernels_cached", lambda: render_cached)
+    assert main([a.format(tmp=tmp_path) for a in args]) == 0
+    assert ("first run: compiling numba kernels" in capsys.readouterr().err) == noted

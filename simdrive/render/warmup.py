@@ -29,8 +29,19 @@ def render_kernels_cached() -> bool:
     """Whether numba's cache holds the main render kernels (True when caching is off)."""
     from simdrive.render import effects, ground_pass, labels, raster
 
-    for dispatcher in (ground_pass.draw_ground, raster.draw_actors, effects.effects,
-                       labels.label_geometry):
+    return _cached((ground_pass.draw_ground, raster.draw_actors, effects.effects,
+                    labels.label_geometry))
+
+
+def simulation_kernels_cached() -> bool:
+    """Whether numba's cache holds the simulation's step kernel (True when caching is off)."""
+    from simdrive.core.step import advance_worlds
+
+    return _cached((advance_worlds,))
+
+
+def _cached(dispatchers) -> bool:
+    for dispatcher in dispatchers:
         try:
             index = dispatcher._cache._cache_file._index_path
         except AttributeError:  # no cache (NUMBA_DISABLE_JIT, no cache locator)
