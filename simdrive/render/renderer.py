@@ -301,7 +301,8 @@ class Renderer:
         geometry = np.empty((n, L.LG_COUNT))
         L.label_geometry(scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, cam.block(), cam.level_rotation, cam.position,
-                         cam.width, cam.height, vis_count, unoccluded, look.sight_m,
+                         cam.width, cam.height, vis_count, unoccluded,
+                         math.inf if cam.orthographic else look.sight_m,
                          np.empty((8, 3)), geometry)
         rows = geometry.tolist()
         height, width, length = scene.height.tolist(), scene.width.tolist(), \

@@ -224,6 +224,17 @@ def test_ground_depth_is_the_analytic_plane_depth():
                 assert got == pytest.approx(expected, rel=1e-5)
 
 
+def test_the_bird_eye_view_is_not_dimmed_by_fog_or_night_so_its_visibility_is_1():
+    # the bird's-eye view is drawn without fog, and its camera's 50 m height is no sight
+    # distance: a fog or night visibility filter must not drop what it shows
+    scene = make_scene([("car", 12.0, -1.75, 0.0), ("adult", 35.0, -5.0, 0.0)])
+    for look in (make_look("fog", "noon"), make_look("clear", "night")):
+        labels = RENDERER.render(scene, PRESETS["bev"], look).labels
+        assert labels and all(lab.visibility == 1.0 for lab in labels)
+        front = RENDERER.render(scene, PRESETS["front"], look).labels
+        assert all(lab.visibility < 1.0 for lab in front)
+
+
 def test_the_bird_eye_view_top_face_covers_exactly_the_pixels_inside_it():
     # an orthographic camera looking down: a crate's top is an axis-aligned rectangle
     bev = PRESETS["bev"]
