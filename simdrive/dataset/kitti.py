@@ -1,5 +1,9 @@
 """KITTI object-detection writer: ``kitti/<split>/{image_2,label_2,calib}`` and ImageSets.
 
+Files are named as KITTI's: a six-digit id per split (``000000``, ``000001``, ... in
+the dataset's fixed frame order; KITTI tools read the ids as integers), listed in
+``kitti/ImageSets/<split>.txt``; ``manifest.json`` gives each image's ``kitti_id``.
+
 Label lines: ``type truncated occluded alpha x1 y1 x2 y2 h w l x y z rotation_y``;
 the 2D box is the amodal box (the 3D box's projection clipped to the image),
 the 3D box is in the camera's level frame (KITTI's rectified frame) and
@@ -86,6 +90,11 @@ def _link(src: str, dst: str) -> None:
     os.replace(tmp, dst)
 
 
+def kitti_id(frame: dict) -> str:
+    """A frame's KITTI file name: its index among its split's frames, six digits."""
+    return f"{frame['split_index']:06d}"
+
+
 def make_folders(out: Path, split: str) -> None:
     """The folders write_frame writes one split's files into."""
     for sub in ("image_2", "label_2", "calib"):
@@ -99,9 +108,10 @@ def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
     costs 0.1-0.7 ms on a virtual disk, a link 0.01 ms. ``shard_state``: a dict kept
     by the shard for that."""
     base = os.path.join(out, "kitti", frame["split"])
-    stem = frame["stem"]
+    stem = kitti_id(frame)
     image = frame["image"]
-    _link(os.path.join(out, image), os.path.join(base, "image_2", image.rsplit("/", 1)[-1]))
+    _link(os.path.join(out, image),
+          os.path.join(base, "image_2", stem + os.path.splitext(image)[1]))
     write_atomic(os.path.join(base, "label_2", f"{stem}.txt"), label_text(frame).encode())
     text = calib_text(frame["camera"])
     calib = os.path.join(base, "calib", f"{stem}.txt")
@@ -119,6 +129,6 @@ def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
         make_folders(out, split)
     (out / "kitti" / "ImageSets").mkdir(parents=True, exist_ok=True)
     for split in splits:
-        stems = "".join(f["stem"] + "\n" for f in frames if f["split"] == split)
+        stems = "".join(kitti_id(f) + "\n" for f in frames if f["split"] == split)
         write_atomic(out / "kitti" / "ImageSets" / f"{split}.txt", stems.encode())
     return ["kitti/"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from simdrive import __version__
 from simdrive.dataset.categories import KITTI_TYPES, categories
+from simdrive.dataset.kitti import kitti_id
 from simdrive.dataset.options import DatasetOptions
 from simdrive.files import write_atomic
 from simdrive.render.semantic import legend
@@ -69,6 +70,7 @@ def write_manifest(out: Path, frames: list[dict], sources, options: DatasetOptio
             "values": f["values"], "weather": f["weather"], "lighting": f["lighting"],
             "time_s": f["time_s"], "step": f["step"], "camera": f["camera"],
             "extras": f["extras"],
+            **({"kitti_id": kitti_id(f)} if "kitti" in options.formats else {}),
         } for f in frames],
     }
     write_atomic(out / "manifest.json", _manifest_json(manifest).encode())

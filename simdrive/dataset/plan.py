@@ -52,6 +52,7 @@ class Shard:
     split: str
     steps: tuple[int, ...]
     cameras: tuple[str, ...]
+    first_index: int = 0  # of its first frame among its split's frames, in plan order
 
 
 def split_of(variant: Variant, options: DatasetOptions) -> str:
@@ -105,6 +106,7 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
 def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:
     """Every shard of the run, in a fixed order."""
     out: list[Shard] = []
+    in_split: dict[str, int] = {}  # frames so far per split (the KITTI ids)
     for s, source in enumerate(sources):
         spec = source.spec
         n_steps = int(round(spec.duration / spec.dt))
@@ -113,9 +115,12 @@ def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:
         for variant in source.kept:
             split = split_of(variant, options)
             for c, start in enumerate(range(0, len(steps), per)):
+                part = tuple(steps[start:start + per])
                 out.append(Shard(
                     shard_id=f"{s:03d}-{variant.index:07d}-{c:04d}", source=s,
                     scenario_file=spec.file, content_hash=spec.content_hash,
                     label=source.label, variant=variant, split=split,
-                    steps=tuple(steps[start:start + per]), cameras=source.cameras))
+                    steps=part, cameras=source.cameras,
+                    first_index=in_split.get(split, 0)))
+                in_split[split] = in_split.get(split, 0) + len(part) * len(source.cameras)
     return out

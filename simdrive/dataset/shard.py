@@ -176,6 +176,7 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
                                                       lab.visible_box) if obj["keep"] else None)
                 boxes += obj["keep"]
             record.update(stem=stem, split=shard.split, image=rel, step=step,
+                          split_index=shard.first_index + len(frames),
                           source=shard.source, scenario=spec.name,
                           variant=shard.variant.index, seed=shard.variant.seed,
                           values=shard.variant.values,

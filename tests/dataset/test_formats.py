@@ -155,15 +155,36 @@ def test_yolo_labels_round_trip(dataset):
             assert (y + bh / 2) * h == pytest.approx(y1, abs=0.01)
 
 
+def _kitti_ids(ds: Path) -> dict[str, str]:
+    """{image file: KITTI id}, from the manifest."""
+    images = json.loads((ds / "manifest.json").read_text())["images"]
+    return {im["file"]: im["kitti_id"] for im in images}
+
+
+def test_kitti_files_are_numbered_per_split_as_kitti_tools_expect(dataset):
+    ids = _kitti_ids(dataset)
+    images = json.loads((dataset / "manifest.json").read_text())["images"]
+    for split in {im["split"] for im in images}:
+        listed = (dataset / "kitti" / "ImageSets" / f"{split}.txt").read_text().split()
+        mine = [ids[im["file"]] for im in images if im["split"] == split]
+        assert listed == mine == [f"{k:06d}" for k in range(len(mine))]  # int(line) works
+        base = dataset / "kitti" / split
+        for im in (im for im in images if im["split"] == split):
+            kid = ids[im["file"]]
+            assert (base / "label_2" / f"{kid}.txt").is_file()
+            assert (base / "calib" / f"{kid}.txt").is_file()
+            assert (base / "image_2" / (kid + Path(im["file"]).suffix)).read_bytes() == \
+                (dataset / im["file"]).read_bytes()
+
+
 def test_kitti_boxes_reproject_through_the_written_calib(dataset):
     checked = 0
+    ids = _kitti_ids(dataset)
     for f in _records(dataset):
         base = dataset / "kitti" / f["split"]
-        assert (base / "image_2" / Path(f["image"]).name).read_bytes() == \
-            (dataset / f["image"]).read_bytes()
-        calib = parse_kitti_calib(base / "calib" / f"{f['stem']}.txt")
+        calib = parse_kitti_calib(base / "calib" / f"{ids[f['image']]}.txt")
         p2 = calib["P2"].reshape(3, 4)
-        labels = parse_kitti_label(base / "label_2" / f"{f['stem']}.txt")
+        labels = parse_kitti_label(base / "label_2" / f"{ids[f['image']]}.txt")
         kept = [o for o in f["labels"] if o["keep"]]
         objects = [lab for lab in labels if lab["type"] != "DontCare"]
         assert len(objects) == len(kept)
@@ -226,6 +247,7 @@ def _kept(obj: dict) -> bool:
 
 def test_the_default_box_filter_decides_what_every_format_carries(dataset):
     frames = _records(dataset)
+    kitti_ids = _kitti_ids(dataset)
     kept = dropped_visible = 0
     for split in ("train", "val"):
         coco = json.loads((dataset / "annotations" / f"instances_{split}.json").read_text())
@@ -234,7 +256,8 @@ def test_the_default_box_filter_decides_what_every_format_carries(dataset):
         for f in (fr for fr in frames if fr["split"] == split):
             image_id = image_ids[Path(f["image"]).name]
             yolo = parse_yolo(dataset / "labels" / split / f"{f['stem']}.txt")
-            kitti = parse_kitti_label(dataset / "kitti" / split / "label_2" / f"{f['stem']}.txt")
+            kitti = parse_kitti_label(dataset / "kitti" / split / "label_2"
+                                      / f"{kitti_ids[f['image']]}.txt")
             wanted = [o for o in f["labels"] if _kept(o)]
             assert [o["keep"] for o in f["labels"]] == [_kept(o) for o in f["labels"]]
             assert len(yolo) == len(wanted)
