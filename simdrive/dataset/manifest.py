@@ -122,9 +122,7 @@ def write_card(out: Path, frames: list[dict], sources, options: DatasetOptions,
     lines += ["", "## Labels", "",
               f"Boxes kept: visible pixels >= {bf.min_pixels}, visible height >= "
               f"{bf.min_height_px} px, occlusion <= {bf.max_occlusion}, visibility >= "
-              f"{bf.min_visibility} (fog and darkness). COCO `bbox` and YOLO boxes are the "
-              "visible box; COCO keeps the amodal box as `amodal_bbox`; KITTI's 2D box is "
-              "the amodal box, dropped actors with visible pixels are `DontCare`.", "",
+              f"{bf.min_visibility} (fog and darkness). " + " ".join(_boxes(options)), "",
               "Layout: " + ", ".join(_layout(options)) + ".", "",
               "Splits are drawn per variant, so frames of one simulated run never straddle "
               "splits.", ""]
@@ -143,3 +141,16 @@ def _layout(options: DatasetOptions) -> list[str]:
     if options.extras:
         parts.append(f"`extras/<kind>/<split>/` ({', '.join(options.extras)} PNGs)")
     return [*parts, "`manifest.json` (provenance of every image)", "`report/` (statistics)"]
+
+
+def _boxes(options: DatasetOptions) -> list[str]:
+    """The card's sentences on which box each written format carries."""
+    out = []
+    if "coco" in options.formats:
+        out.append("COCO `bbox` is the visible box; the amodal box is kept as `amodal_bbox`.")
+    if "yolo" in options.formats:
+        out.append("YOLO boxes are the visible box.")
+    if "kitti" in options.formats:
+        out.append("KITTI's 2D box is the amodal box; dropped actors with visible pixels are "
+                   "`DontCare`.")
+    return out

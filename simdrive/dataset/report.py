@@ -153,12 +153,12 @@ def empty_splits(frames: list[dict], splits: list[tuple[str, float]]) -> list[st
 def empty_splits_note(names, variants: int) -> str:
     """One sentence on requested splits left without images."""
     which = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    needs = " (Ultralytics needs val)" if "val" in names else ""
+    val = ("; data.yaml points YOLO's val at the training images meanwhile"
+           if "val" in names else "")
     return (f"split{'s' if len(names) > 1 else ''} {which} "
             f"{'are' if len(names) > 1 else 'is'} empty: splits are drawn per variant and "
-            f"the dataset has {variants} variant{'s' if variants != 1 else ''}; training "
-            f"code that needs them{needs} will fail; render more variants (--limit) or "
-            "change --split")
+            f"the dataset has {variants} variant{'s' if variants != 1 else ''}{val}; "
+            "render more variants (--limit) or change --split")
 
 
 def _coverage_lines(scenarios, grid) -> list[str]:

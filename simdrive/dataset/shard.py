@@ -26,6 +26,7 @@ from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard
 from simdrive.files import write_atomic
+from simdrive.render import images
 from simdrive.render.export import frame_record
 from simdrive.render.frames import VariantRun, camera_spec
 from simdrive.render.images import encode_image
@@ -94,7 +95,9 @@ def depth_mm(depth: np.ndarray) -> np.ndarray:
     return np.where(mm <= 65535.0, mm, 0.0).astype(np.uint16)  # inf and nan fail <=
 
 
-def _extras(out_dir: Path, frame, split: str, stem: str, extras) -> dict:
+def _extras(out_dir: Path, frame, split: str, stem: str, extras, provenance: dict) -> dict:
+    """Write the frame's extra PNGs; each carries the synthetic mark like the image, with
+    ``extra`` naming what it holds."""
     files = {}
     for kind in extras:
         if kind == "depth":
@@ -105,7 +108,8 @@ def _extras(out_dir: Path, frame, split: str, stem: str, extras) -> dict:
             data = _png(np.where(frame.instance >= 0, frame.instance + 1, 0).astype(np.uint16))
         rel = f"extras/{kind}/{split}/{stem}.png"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out_dir / rel, data)
+        write_atomic(out_dir / rel,
+                     images.insert_png_text(data, images.mark({**provenance, "extra": kind})))
         files[kind] = rel
     return files
 
@@ -180,7 +184,8 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
                           source=shard.source, scenario=spec.name,
                           variant=shard.variant.index, seed=shard.variant.seed,
                           values=shard.variant.values,
-                          extras=_extras(out, frame, shard.split, stem, options.extras))
+                          extras=_extras(out, frame, shard.split, stem, options.extras,
+                                         mark))
             for _, write_frame in writers:
                 write_frame(out, record, writer_state)
             frames.append(record)

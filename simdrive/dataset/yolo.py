@@ -46,10 +46,14 @@ def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
     for split in splits:
         make_folders(out, split)
     names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
-    # Ultralytics needs train and val; a missing split points at the training images
-    roles = {"train": "train", "val": "val" if "val" in splits else "train",
-             "test": "test" if "test" in splits else None}
+    # Ultralytics needs train and val: a val split not asked for, or given no variant,
+    # points at the training images (the render's warning says so when it was asked for)
+    present = {f["split"] for f in frames}
+    roles = {"train": "train", "val": "val" if "val" in present else "train",
+             "test": "test" if "test" in present else None}
     lines = ["# YOLO dataset written by simdrive (synthetic data)\n"]
+    if "val" in splits and "val" not in present:
+        lines.append("# no variant fell in val: val points at the training images\n")
     for role, split in roles.items():
         if split is not None:
             lines.append(f"{role}: images/{split}\n")

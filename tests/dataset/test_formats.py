@@ -161,6 +161,19 @@ def _kitti_ids(ds: Path) -> dict[str, str]:
     return {im["file"]: im["kitti_id"] for im in images}
 
 
+def test_data_yaml_points_val_at_the_training_images_when_no_variant_fell_in_val(tmp_path):
+    from simdrive.dataset import yolo
+
+    frames = [{"split": "train"}, {"split": "train"}]
+    yolo.write(tmp_path, frames, ["train", "val", "test"])
+    text = (tmp_path / "data.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert data["train"] == data["val"] == "images/train" and "test" not in data
+    assert "no variant fell in val" in text  # said in the file, not only in the warning
+    yolo.write(tmp_path, [*frames, {"split": "val"}], ["train", "val", "test"])
+    assert yaml.safe_load((tmp_path / "data.yaml").read_text())["val"] == "images/val"
+
+
 def test_kitti_files_are_numbered_per_split_as_kitti_tools_expect(dataset):
     ids = _kitti_ids(dataset)
     images = json.loads((dataset / "manifest.json").read_text())["images"]
@@ -220,6 +233,9 @@ def test_extras_hold_depth_in_millimetres_and_the_semantic_classes(dataset):
     assert (road > 0).any() and (road[road > 0] > 1000).all()
     legend = json.loads((dataset / "manifest.json").read_text())["semantic_legend"]
     assert {"id": 2, "name": "road"}.items() <= legend[2].items()
+    image_mark = read_mark((dataset / f["image"]).read_bytes())
+    for kind, rel in f["extras"].items():  # marked synthetic too, saying what they hold
+        assert read_mark((dataset / rel).read_bytes()) == {**image_mark, "extra": kind}
 
 
 def test_the_depth_extra_is_the_frames_depth_in_millimetres_and_0_where_out_of_range(dataset):
