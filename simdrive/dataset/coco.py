@@ -1,7 +1,9 @@
 """COCO writer: ``annotations/instances_<split>.json`` per split.
 
 ``bbox`` is the visible box ([x, y, w, h] px), ``area`` the visible pixel count,
-``segmentation`` the instance mask as compressed RLE. Extra fields per
+``segmentation`` the instance mask as compressed RLE. Actors the box filter drops but
+that show pixels are ignore regions, ``iscrowd: 1`` (COCOeval and most trainers ignore
+detections there, as KITTI's ``DontCare``), with the same fields. Extra fields per
 annotation: ``track_id``, ``amodal_bbox`` (projection of the 3D box, clipped to
 the image), ``occlusion``, ``truncation``, ``kitti_occluded``, ``box3d``
 (KITTI camera-frame box), ``distance_m``, ``visibility``, ``actor``. Image
@@ -38,12 +40,12 @@ def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
                            "time_s": frame["time_s"], "camera": frame["camera"]["name"],
                            "weather": frame["weather"], "lighting": frame["lighting"]})
             for obj in frame["labels"]:
-                if not obj["keep"]:
+                if not obj["keep"] and obj["visible_box"] is None:
                     continue
                 annotations.append({
                     "id": len(annotations) + 1, "image_id": image_id,
                     "category_id": ids[obj["kind"]], "bbox": _xywh(obj["visible_box"]),
-                    "area": obj["visible_pixels"], "iscrowd": 0,
+                    "area": obj["visible_pixels"], "iscrowd": 0 if obj["keep"] else 1,
                     "segmentation": obj["segmentation"], "track_id": obj["track_id"],
                     "actor": obj["name"], "amodal_bbox": _xywh(obj["amodal_box"]),
                     "occlusion": round(obj["occlusion"], 6),

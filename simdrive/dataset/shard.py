@@ -176,8 +176,10 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
             record = frame_record(frame)
             for obj, lab in zip(record["labels"], frame.labels, strict=True):
                 obj["keep"] = options.box_filter.keeps(lab)
-                obj["segmentation"] = (rle.encode_box(frame.instance, lab.track_id,
-                                                      lab.visible_box) if obj["keep"] else None)
+                # kept boxes, and the ignore regions of dropped ones with pixels (COCO)
+                obj["segmentation"] = (None if lab.visible_box is None else
+                                       rle.encode_box(frame.instance, lab.track_id,
+                                                      lab.visible_box))
                 boxes += obj["keep"]
             record.update(stem=stem, split=shard.split, image=rel, step=step,
                           split_index=shard.first_index + len(frames),

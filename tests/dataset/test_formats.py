@@ -105,15 +105,19 @@ def test_coco_loads_in_pycocotools_and_scores_one_against_itself(dataset):
         with contextlib.redirect_stdout(io.StringIO()):
             gt = COCO(str(dataset / "annotations" / f"instances_{split}.json"))
         mine = [f for f in frames if f["split"] == split]
-        kept = [o for f in mine for o in f["labels"] if o["keep"]]
+        shown = [o for f in mine for o in f["labels"] if o["visible_box"] is not None]
         assert len(gt.getImgIds()) == len(mine)
-        assert len(gt.getAnnIds()) == len(kept) > 0
+        # every actor with pixels: the kept ones as objects, the dropped as ignore regions
+        assert len(gt.getAnnIds()) == len(shown) > 0
+        assert len(gt.getAnnIds(iscrowd=False)) == sum(o["keep"] for o in shown) > 0
         names = {c["id"]: c["name"] for c in gt.loadCats(gt.getCatIds())}
-        for ann, obj in zip(gt.loadAnns(gt.getAnnIds()), kept, strict=True):
+        for ann, obj in zip(gt.loadAnns(gt.getAnnIds()), shown, strict=True):
             x0, y0, x1, y1 = obj["visible_box"]
             assert ann["bbox"] == [x0, y0, x1 - x0, y1 - y0]
+            assert ann["iscrowd"] == (0 if obj["keep"] else 1)
             assert names[ann["category_id"]] == obj["kind"]
             assert gt.annToMask(ann).sum() == ann["area"] == obj["visible_pixels"]
+        # detections of the objects score 1.0; the ignore regions neither help nor hurt
         dets = [{"image_id": a["image_id"], "category_id": a["category_id"],
                  "bbox": a["bbox"], "score": 1.0} for a in gt.loadAnns(gt.getAnnIds())]
         with contextlib.redirect_stdout(io.StringIO()):
@@ -267,7 +271,7 @@ def test_the_default_box_filter_decides_what_every_format_carries(dataset):
     kept = dropped_visible = 0
     for split in ("train", "val"):
         coco = json.loads((dataset / "annotations" / f"instances_{split}.json").read_text())
-        coco_ids = {(a["image_id"], a["track_id"]) for a in coco["annotations"]}
+        coco_ids = {(a["image_id"], a["track_id"]): a["iscrowd"] for a in coco["annotations"]}
         image_ids = {im["file_name"]: im["id"] for im in coco["images"]}
         for f in (fr for fr in frames if fr["split"] == split):
             image_id = image_ids[Path(f["image"]).name]
@@ -278,11 +282,13 @@ def test_the_default_box_filter_decides_what_every_format_carries(dataset):
             assert [o["keep"] for o in f["labels"]] == [_kept(o) for o in f["labels"]]
             assert len(yolo) == len(wanted)
             assert sum(lab["type"] != "DontCare" for lab in kitti) == len(wanted)
-            # actors the filter drops but that show pixels: KITTI DontCare regions
+            # actors the filter drops but that show pixels: KITTI DontCare, COCO iscrowd
+            # ignore regions
             shown = [o for o in f["labels"] if not _kept(o) and o["visible_box"] is not None]
             assert sum(lab["type"] == "DontCare" for lab in kitti) == len(shown)
             for o in f["labels"]:
-                assert ((image_id, o["track_id"]) in coco_ids) == _kept(o)
+                crowd = coco_ids.get((image_id, o["track_id"]))
+                assert crowd == (0 if _kept(o) else 1 if o["visible_box"] else None)
             kept += len(wanted)
             dropped_visible += len(shown)
     assert kept > 20 and dropped_visible > 5  # both sides of the filter occur
