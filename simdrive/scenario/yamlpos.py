@@ -278,6 +278,7 @@ class _Converter:
                              found=found, hint="quote the key to make it text")
             key = key_node.value
             child_path = f"{path}.{key}" if path else key
+            self._check_text(key, key_node.start_mark, child_path)
             if key in value:
                 raise _error(self.file, key_node.start_mark,
                              f"duplicate key {key!r} (first on line {value[key].line})",
@@ -295,12 +296,27 @@ class _Converter:
         if ynode.tag not in _SCALAR_TAGS:
             raise self._bad_tag(ynode, path)
         try:
-            return self.loader.construct_object(ynode)
+            value = self.loader.construct_object(ynode)
         except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError,
                 OverflowError):
             raise _error(self.file, ynode.start_mark,
                          f"the value is not a valid {_short_tag(ynode.tag)}", path=path,
                          found=_brief(ynode.value)) from None
+        if isinstance(value, str):
+            self._check_text(value, ynode.start_mark, path)
+        return value
+
+    def _check_text(self, text: str, mark, path: str) -> None:
+        """Refuse text that is no Unicode: a lone surrogate (an escape like "\\ud800"),
+        which no file, terminal or JSON encoder can write later."""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _error(self.file, mark, "the text holds a lone surrogate escape, which is "
+                         "no character", path=path,
+                         found=text[exc.start:exc.end].encode("unicode_escape").decode(),
+                         hint="write the character itself, or the \\U escape of a real "
+                         "one") from None
 
     def _bad_tag(self, ynode, path: str) -> ScenarioError:
         tag = _short_tag(ynode.tag)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
 from simdrive.errors import MapError, yaml_kind
@@ -222,18 +221,24 @@ def register_map_builder(name: str, fn: MapBuilder) -> None:
 
 
 def _load_yaml(path: Path, where: str) -> object:
+    """A map file's document, read as strictly as a scenario file (simdrive.scenario.yamlpos:
+    UTF-8, size, depth and node limits, no duplicate keys, positions in errors)."""
+    from simdrive.errors import ScenarioError
+    from simdrive.scenario.yamlpos import load_yaml_file
+
     try:
-        text = path.read_text(encoding="utf-8")
+        os.stat(path)
     except OSError as exc:
         raise MapError(f"cannot read map file ({exc.strerror})", where=where, path="map.file",
                        expected="a readable YAML file", found=str(path)) from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        position = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise MapError(f"invalid YAML ({getattr(exc, 'problem', exc)})",
-                       where=f"{path}{position}") from None
+        return load_yaml_file(path).plain()
+    except ScenarioError as exc:
+        if exc.message == "the file is empty":
+            raise MapError("the map file is empty", where=exc.where,
+                           expected="a mapping with a 'type' key") from None
+        raise MapError(exc.message + (f"; {exc.hint}" if exc.hint else ""), where=exc.where,
+                       path=exc.path, expected=exc.expected, found=exc.found) from None
 
 
 def build_map(desc: Mapping[str, object] | str | os.PathLike, *,

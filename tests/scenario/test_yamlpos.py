@@ -374,3 +374,15 @@ def test_plain_equals_safe_load_for_any_safe_dump(data, flow):
 
 def test_node_is_the_exported_type():
     assert isinstance(load_yaml("a: 1\n", "s.yaml"), Node)
+
+
+@pytest.mark.parametrize("text, where", [
+    ('name: "\\ud800"\n', (1, 7)),  # a value
+    ('"a\\udc80b": 1\n', (1, 1)),  # a key
+])
+def test_a_lone_surrogate_escape_is_refused_where_it_is(text, where):
+    # a valid YAML escape that is no character: accepted, it crashed whatever later wrote
+    # the text out (validate's own "ok" line, the dataset card)
+    with pytest.raises(ScenarioError, match="lone surrogate") as info:
+        load_yaml(text, "s.yaml")
+    assert (info.value.line, info.value.column) == where

@@ -470,6 +470,25 @@ def test_errors_in_a_file_name_the_file(tmp_path):
     assert err.where == str(bad) and err.path == "map.lanes"
 
 
+@pytest.mark.parametrize("content, message", [
+    ("type: straight\n# caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    (b"type: straight\nx: " + b"[" * 3000 + b"]" * 3000 + b"\n", "deeper"),
+    (b"type: straight\nlanes: 1\nlanes: 2\n", "lanes"),
+    (b"type: straight\nname: \"\\ud800\"\n", "surrogate"),
+    (b"", "empty"),
+])
+def test_map_files_are_read_as_strictly_as_scenario_files(tmp_path, content, message):
+    # non-UTF-8 text, runaway nesting, a key given twice, an unencodable string, nothing
+    bad = tmp_path / "bad_map.yaml"
+    bad.write_bytes(content)
+    err = error_of(str(bad))
+    assert isinstance(err, MapError) and message in str(err) and str(bad) in str(err)
+
+
+def test_a_device_as_map_file_is_refused_without_reading_it():
+    assert "not a regular file" in str(error_of("/dev/zero"))
+
+
 def test_invalid_yaml_reports_file_line_and_column(tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text("type: straight\nlanes: [1\n")
