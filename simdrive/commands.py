@@ -131,8 +131,13 @@ def frame(args: argparse.Namespace) -> int:
         raise OutputError("the output image must end in .png, .jpg or .jpeg",
                           where=str(out), found=out.suffix or "(no suffix)")
     if not out.parent.resolve().is_dir():
-        raise OutputError(f"cannot write {out}: the folder {out.parent} does not exist",
+        what = "is a file, not a folder" if out.parent.exists() else "does not exist"
+        raise OutputError(f"cannot write {out}: the folder {out.parent} {what}",
                           where=str(out))
+    for target in (out, out.with_suffix(".json")):  # the image and its label record
+        if target.resolve() == Path(args.path).resolve():
+            raise OutputError(f"{target} is the scenario file given: writing the frame would "
+                              "replace it", where=str(target), expected="an output path of its own")
     spec, variant = select_variant(args.path, args.variant)
     frame = render_frame(spec, variant, args.time, args.camera)
     save_frame(out, frame, provenance={

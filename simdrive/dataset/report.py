@@ -38,7 +38,12 @@ def load_frames(out: Path) -> list[dict]:
                             where=str(out), expected="a folder written by simdrive render")
     frames = []
     for path in sorted(folder.glob("*.json")):
-        frames += json.loads(path.read_text())["frames"]
+        try:
+            frames += json.loads(path.read_text())["frames"]
+        except (OSError, ValueError, KeyError, TypeError) as error:  # ValueError: bad UTF-8 too
+            raise SimdriveError(f"shard record {path} is unreadable ({error}); delete it and "
+                                "run the dataset's render command again to redo that shard",
+                                where=str(path)) from None
     return frames
 
 

@@ -104,6 +104,9 @@ def _values(spec: ScenarioSpec, node: Node) -> dict:
     values = {}
     for path, dist in spec.params.items():
         child = node.child(path)
+        if not child.is_scalar:  # a parameter's value is one number or one choice
+            raise child.error("expected one value", expected=f"a value of {dist!r}",
+                              found=child.plain())
         value = child.value
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         if not dist.discrete and not numeric:

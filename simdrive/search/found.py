@@ -100,7 +100,8 @@ def check_writable(path: str | Path) -> None:
     if path.is_dir():
         raise SimdriveError(f"cannot write {path}: it is a folder", expected="a file path")
     if not folder.is_dir():
-        raise SimdriveError(f"cannot write {path}: the folder {folder} does not exist")
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise SimdriveError(f"cannot write {path}: the folder {folder} {what}")
     if not os.access(folder, os.W_OK):
         raise SimdriveError(f"cannot write {path}: the folder {folder} is not writable")
 

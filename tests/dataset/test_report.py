@@ -112,3 +112,13 @@ def small_dataset(tmp_path_factory):
     assert render(cwd, *SMALL, "--workers", "1", "--split", "train=0.5,val=0.5", "-o",
                   "ds") == 0
     return cwd / "ds"
+
+
+@pytest.mark.parametrize("content", [b'{"trunc', bytes(range(200, 220))])
+def test_report_on_a_corrupt_shard_record_is_a_clear_error(tmp_path, capsys, content):
+    records = tmp_path / ".simdrive" / "shards"
+    records.mkdir(parents=True)
+    (records / "000-0000001-0000.json").write_bytes(content)
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "000-0000001-0000.json is unreadable" in err and "Traceback" not in err

@@ -172,6 +172,20 @@ def test_frame_command_rejects_a_missing_folder_and_a_bad_suffix(tmp_path, capsy
     assert "does not exist" in capsys.readouterr().err
     assert main(["frame", str(CHILD), "-o", str(tmp_path / "f.gif")]) == 2
     assert ".png, .jpg" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert main(["frame", str(CHILD), "-o", str(tmp_path / "afile" / "f.png")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_frame_command_never_writes_over_the_scenario_it_reads(tmp_path, capsys):
+    import shutil
+
+    for name, out in (("scen.png", "scen.png"), ("shot.json", "shot.png")):
+        scenario = tmp_path / name  # the image, or the label record beside it
+        shutil.copy(CHILD, scenario)
+        assert main(["frame", str(scenario), "-o", str(tmp_path / out)]) == 2
+        assert "is the scenario file given" in capsys.readouterr().err
+        assert scenario.read_bytes() == CHILD.read_bytes()
 
 
 def test_frame_command_reports_an_unwritable_folder(capsys, locked_folder):
