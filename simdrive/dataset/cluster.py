@@ -12,6 +12,29 @@ from __future__ import annotations
 from simdrive.dataset.shard import render_shard
 from simdrive.errors import SimdriveError
 
+CONNECT_TIMEOUT_S = 15.0
+
+
+def _probe(address: str) -> None:
+    """Connect to ``address`` and exchange Dask's handshake within CONNECT_TIMEOUT_S, or
+    raise. Client's own timeout covers the connection but not the handshake: a server
+    that accepts and then stays silent (not a Dask scheduler) would hang it for good."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=CONNECT_TIMEOUT_S)
+        await comm.close()
+
+    async def bounded() -> None:
+        await asyncio.wait_for(handshake(), CONNECT_TIMEOUT_S + 1.0)
+
+    try:
+        asyncio.run(bounded())
+    except asyncio.TimeoutError:
+        raise OSError(f"no Dask handshake within {CONNECT_TIMEOUT_S:g} s") from None
+
 
 class DaskBackend:
     """A connection to a Dask cluster, opened before anything is written (an unreachable
@@ -30,11 +53,13 @@ class DaskBackend:
                                             processes=True, dashboard_address=None)
                 self.client = Client(self.cluster)
             else:
-                self.client = Client(address, timeout=30)
-        except (OSError, ValueError, TypeError) as error:  # unreachable, or no address
-            raise SimdriveError(f"cannot reach the Dask scheduler at {address}: {error}",
-                                expected="a running scheduler, e.g. tcp://host:8786, or local"
-                                ) from None
+                _probe(address)
+                self.client = Client(address, timeout=CONNECT_TIMEOUT_S)
+        except Exception as error:  # noqa: BLE001 - unreachable, no address, not Dask at all
+            raise SimdriveError(
+                f"cannot reach the Dask scheduler at {address}: {type(error).__name__}: "
+                f"{error}", expected="a running scheduler, e.g. tcp://host:8786, or local"
+                ) from None
 
     def run(self, todo, options, out_dir: str, done) -> None:
         from dask.distributed import as_completed

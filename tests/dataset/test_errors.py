@@ -158,3 +158,44 @@ def test_cameras_whose_file_names_would_collide_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cameras 'a/b' and 'a_b' would share file names" in err and "cams.yaml" in err
     assert not (tmp_path / "ds").exists()
+
+
+@pytest.mark.parametrize("greeting", [b"", b"SSH-2.0-OpenSSH_9.6\r\n"])
+def test_a_cluster_address_that_is_no_dask_scheduler_fails_cleanly_and_in_time(
+        tmp_path, capsys, monkeypatch, greeting):
+    # a server that accepts and stays silent hung the Dask client's handshake for good;
+    # one that greets in another protocol made it allocate exabytes (a traceback)
+    import socket
+    import threading
+    import time
+
+    import simdrive.dataset.cluster as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 2.0)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            conn.sendall(greeting)
+
+    threading.Thread(target=serve, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    t0 = time.perf_counter()
+    try:
+        assert render(tmp_path, CHILD, "--limit", "2", "-o", "ds", "--cluster", address) == 2
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    err = capsys.readouterr().err
+    assert f"cannot reach the Dask scheduler at {address}" in err and "Traceback" not in err
+    assert time.perf_counter() - t0 < 20.0
+    assert not (tmp_path / "ds").exists()
