@@ -105,3 +105,8 @@ def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys, sim_cac
     monkeypatch.setattr(warmup, "render_kernels_cached", lambda: render_cached)
     assert main([a.format(tmp=tmp_path) for a in args]) == 0
     assert ("first run: compiling numba kernels" in capsys.readouterr().err) == noted
+
+
+def test_an_empty_path_is_named_as_such(capsys):
+    assert main(["validate", ""]) == 2
+    assert "the path is empty" in capsys.readouterr().err

@@ -46,6 +46,9 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
                 if base_path.exists() else "does not exist")
         raise base_node.error(f"the base scenario file {what}",
                               expected="a path relative to this file", found=str(base_path))
+    if base_path.resolve() in (*_chain, resolved):  # at the extends that closes the loop
+        cycle = " -> ".join(str(p) for p in (*_chain, resolved, base_path.resolve()))
+        raise base_node.error("extends forms a cycle", found=cycle)
     if len(_chain) + 1 >= MAX_EXTENDS_DEPTH:  # this file's extends makes the chain too long
         raise base_node.error(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} files",
                               expected=f"a chain of at most {MAX_EXTENDS_DEPTH} files",

@@ -58,7 +58,8 @@ def _load_found(path: Path, root: Node, limit: int | None) -> tuple[ScenarioSpec
                            found=source.plain())
     scenario_path = path.parent / source.value
     if not scenario_path.is_file():
-        raise source.error("the scenario this file was found in does not exist",
+        what = "is a folder" if scenario_path.is_dir() else "does not exist"
+        raise source.error(f"the scenario this file was found in {what}",
                            expected="a path relative to the found file",
                            found=str(scenario_path))
     spec = load_scenario(scenario_path)

@@ -116,6 +116,12 @@ class ScenarioSpec:
 def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     """Check a (merged) scenario document into a ScenarioSpec."""
     params: dict = {}
+    found = root.get("found_variants_of") if root.is_mapping else None
+    if found is not None:  # a found file where a scenario file is needed
+        raise found.error("this is a found file of simdrive search, not a scenario file",
+                          expected="the scenario file it names (found files are replayed by "
+                          "validate, variants, simulate, frame, render and preview; they "
+                          "cannot be searched or extended)")
     top = Reader(root, TOP_KEYS, params, "the scenario")
     name = top.text("name")
     env = _environment(top.child("environment"), params)
@@ -215,6 +221,8 @@ def _actor(node: Node, params: dict, default_name: str, is_ego: bool) -> ActorT:
     what = "ego" if is_ego else f"actor {node.path}"
     r = Reader(node, ACTOR_KEYS, params, what)
     name = "ego" if is_ego else r.text("id", default=default_name)
+    if not name.strip():  # an id names the actor in actions, require: and labels
+        raise r.child("id").error("an actor's id is empty", expected="a name, e.g. child")
     kinds = actor_kinds()
     kind = r.text("kind", choices=kinds, default="car") if is_ego else r.text("kind", choices=kinds)
     count = 1 if is_ego else r.integer("count", default=1, low=1, high=200)

@@ -158,6 +158,8 @@ def load_yaml(text: str, file: str) -> Node:
 def load_yaml_file(path: str | Path) -> Node:
     """The YAML document in the UTF-8 file at ``path``; errors name the path."""
     name = str(path)
+    if not name:
+        raise ScenarioError("no file given: the path is empty", expected="a scenario file path")
     try:
         # a FIFO would block the read, a device never end it: regular files only
         if not stat.S_ISREG(os.stat(path).st_mode):

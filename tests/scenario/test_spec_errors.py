@@ -135,11 +135,30 @@ def test_an_extends_chain_too_long_points_at_the_extends_that_lengthens_it(tmp_p
     assert info.value.file.endswith("d1.yaml") and info.value.line == 1
 
 
+@pytest.mark.parametrize("blank", ["''", "' '"])
+def test_an_empty_actor_id_is_refused_at_its_line(tmp_path, blank):
+    err = error_for(tmp_path, GOOD.replace("  - id: lead", f"  - id: {blank}"))
+    assert "id is empty" in str(err) and err.line == 6
+
+
 def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path, "extends: b.yaml\n", "a.yaml")
     write(tmp_path, "extends: a.yaml\n", "b.yaml")
-    with pytest.raises(ScenarioError, match="cycle"):
+    with pytest.raises(ScenarioError, match="cycle") as info:
         load_scenario(tmp_path / "a.yaml")
+    assert info.value.file.endswith("b.yaml") and info.value.line == 1  # the closing extends
+    write(tmp_path, "extends: self.yaml\n", "self.yaml")
+    with pytest.raises(ScenarioError, match="cycle") as info:
+        load_scenario(tmp_path / "self.yaml")
+    assert info.value.line == 1
+
+
+def test_a_found_file_where_a_scenario_is_needed_says_what_it_is(tmp_path):
+    write(tmp_path, GOOD, "s.yaml")
+    found = write(tmp_path, "found_variants_of: s.yaml\nvariants: []\n", "x.found.yaml")
+    for path in (found, write(tmp_path, "extends: x.found.yaml\n", "child.yaml")):
+        with pytest.raises(ScenarioError, match="found file of simdrive search"):
+            load_scenario(path)
 
 
 def test_impossible_placement_says_which_constraint_failed(tmp_path):
