@@ -103,9 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--workers", type=int, default=None,
                         help="threads (default: all cores); the result does not depend on it")
     search.add_argument("-o", "--output", required=True, metavar="FOUND.yaml")
-    search.add_argument("--plot", default=None, metavar="PNG",
+    figure = search.add_mutually_exclusive_group()
+    figure.add_argument("--plot", default=None, metavar="PNG",
                         help="figure path (default: the output with .png)")
-    search.add_argument("--no-plot", action="store_true", help="write no figure")
+    figure.add_argument("--no-plot", action="store_true", help="write no figure")
     search.add_argument("--quiet", action="store_true", help="no progress lines")
     search.set_defaults(handler=commands.search)
 

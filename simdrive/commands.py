@@ -272,6 +272,14 @@ def render(args: argparse.Namespace) -> int:
         if not 0.0 <= value <= 1.0:
             raise SimdriveError(f"{name} is a share", expected="a number from 0 to 1",
                                 found=value)
+    for name, value in (("--formats", args.formats), ("--cameras", args.cameras)):
+        if value is not None and not value.strip(" ,"):  # given, but naming nothing
+            raise SimdriveError(f"{name} names nothing", expected="comma-separated names",
+                                found=value)
+    duplicates = sorted({p for p in args.paths if args.paths.count(p) > 1})
+    if duplicates:
+        raise SimdriveError("a file is given twice (its frames would be rendered twice)",
+                            found=", ".join(duplicates))
     cameras = tuple(c.strip() for c in (args.cameras or "").split(",") if c.strip())
     for name in cameras:
         if cameras.count(name) > 1:

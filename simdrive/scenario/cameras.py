@@ -119,6 +119,9 @@ def _camera(node: Node, actor_names: set[str]) -> CameraSpec:
                                varies=False)
     if (values["fx"] is None) != (values["fy"] is None):
         raise node.error("give both fx and fy, or neither (then fov_deg sets them)")
+    if values["fx"] is not None and r.has("fov_deg"):  # one of them would be ignored
+        raise r.require("fov_deg").error("give fov_deg or fx and fy, not both",
+                                         hint="fx and fy set the field of view")
     spec = dataclasses.replace(base, **values)
     if spec.far_m <= spec.near_m:
         raise node.error("far_m must be larger than near_m", found=[spec.near_m, spec.far_m])

@@ -158,11 +158,16 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     plain = root.plain()
     digest = hashlib.sha256(repr(_canonical(plain)).encode()).hexdigest()
     map_node = top.require("map")
+    duration = top.number("duration", low=0.1, high=600.0, unit="s", varies=False)
+    dt = top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False)
+    if duration < dt:  # a run of no step at all
+        raise (top.child("dt") or top.require("duration")).error(
+            "the duration is shorter than one time step", expected=f"dt <= duration "
+            f"({duration:g} s)", found=dt)
     return ScenarioSpec(
         name=name, description=top.text("description", default=""), file=file,
         content_hash=digest,
-        duration=top.number("duration", low=0.1, high=600.0, unit="s", varies=False),
-        dt=top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False),
+        duration=duration, dt=dt,
         map_desc=_map_desc(map_node), weather=env[0], lighting=env[1], change=env[2],
         ego=ego, actors=tuple(actors), grid=grid, samples=samples, seed=seed, method=method,
         require=require, params=params,

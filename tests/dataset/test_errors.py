@@ -112,6 +112,8 @@ def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     (["--cluster", "not a url"], "cannot reach the Dask scheduler at not a url"),
     (["--cameras", "front,rear,front"], "camera 'front' is listed twice"),
     (["--min-visibility", "-0.1"], "--min-visibility is a share"),
+    (["--formats", ""], "--formats names nothing"),
+    (["--cameras", " , "], "--cameras names nothing"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
     assert render(tmp_path, CHILD, "--limit", "2", "-o", "ds", *args) == 2
@@ -198,4 +200,10 @@ def test_a_cluster_address_that_is_no_dask_scheduler_fails_cleanly_and_in_time(
     err = capsys.readouterr().err
     assert f"cannot reach the Dask scheduler at {address}" in err and "Traceback" not in err
     assert time.perf_counter() - t0 < 20.0
+    assert not (tmp_path / "ds").exists()
+
+
+def test_a_file_given_twice_is_refused(tmp_path, capsys):
+    assert render(tmp_path, CHILD, CHILD, "--limit", "2", "-o", "ds") == 2
+    assert "a file is given twice" in capsys.readouterr().err
     assert not (tmp_path / "ds").exists()

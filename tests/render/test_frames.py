@@ -238,6 +238,9 @@ def test_camera_errors_point_at_the_file_and_line(tmp_path):
     path.write_text(base + "camera: {mount: nobody}\n")
     with pytest.raises(ScenarioError, match="camera mount 'nobody' is not an actor"):
         load_scenario(path)
+    path.write_text(base + "camera: {fov_deg: 60, fx: 500, fy: 500}\n")  # one would be lost
+    with pytest.raises(ScenarioError, match="fov_deg or fx and fy, not both"):
+        load_scenario(path)
 
 
 def test_several_cameras_render_from_one_scenario(tmp_path):

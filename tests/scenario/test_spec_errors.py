@@ -141,6 +141,11 @@ def test_an_empty_actor_id_is_refused_at_its_line(tmp_path, blank):
     assert "id is empty" in str(err) and err.line == 6
 
 
+def test_a_duration_shorter_than_a_time_step_is_refused(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("duration: 5", "duration: 0.1\ndt: 0.5"))
+    assert "shorter than one time step" in str(err) and err.line == 3
+
+
 def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path, "extends: b.yaml\n", "a.yaml")
     write(tmp_path, "extends: a.yaml\n", "b.yaml")

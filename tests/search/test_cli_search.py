@@ -115,3 +115,11 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     assert "kept 0" in text and "no variant to replay" in text
     assert main(["simulate", str(out)]) == 2
     assert "lists no variants" in capsys.readouterr().err
+
+
+def test_plot_and_no_plot_together_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:  # argparse: mutually exclusive options
+        main(["search", str(SCENARIO), "--objective", "collision", "--budget", "10",
+              "--plot", str(tmp_path / "p.png"), "--no-plot", "-o", str(tmp_path / "f.yaml")])
+    assert info.value.code == 2 and "not allowed with" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
