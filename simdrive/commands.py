@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
@@ -276,7 +277,9 @@ def render(args: argparse.Namespace) -> int:
         if value is not None and not value.strip(" ,"):  # given, but naming nothing
             raise SimdriveError(f"{name} names nothing", expected="comma-separated names",
                                 found=value)
-    duplicates = sorted({p for p in args.paths if args.paths.count(p) > 1})
+    resolved = [os.path.realpath(p) for p in args.paths]
+    duplicates = sorted({p for p, r in zip(args.paths, resolved, strict=True)
+                         if resolved.count(r) > 1})
     if duplicates:
         raise SimdriveError("a file is given twice (its frames would be rendered twice)",
                             found=", ".join(duplicates))

@@ -120,7 +120,8 @@ def _mosaic(out: Path, frames) -> np.ndarray:
                                                  min(MOSAIC_TILES, len(frames)))]
     tiles = []
     for f in picks:
-        img = cv2.imread(str(out / f["image"]))
+        path = out / f["image"]
+        img = cv2.imread(str(path)) if path.is_file() else None  # (no OpenCV warning)
         if img is None:
             continue
         for obj in f["labels"]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from simdrive import __version__
 from simdrive.dataset import coco, kitti, yolo
 from simdrive.dataset.manifest import write_card, write_manifest
+from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
@@ -125,6 +126,17 @@ def _remove_temporaries(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
+def _done(out: Path, shard: Shard, options: DatasetOptions) -> bool:
+    """Whether a shard of an earlier run is complete: its record (written last) and every
+    image it wrote are there (images deleted since are rendered again, not reported)."""
+    if not record_path(out, shard.shard_id).is_file():
+        return False
+    folder = out / "images" / shard.split
+    return all((folder / f"{frame_stem(shard.label, shard.variant.index, cam, step)}."
+                f"{options.image_format}").is_file()
+               for step in shard.steps for cam in shard.cameras)
+
+
 def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int,
              backend, done: Callable) -> None:
     if not todo:
@@ -177,7 +189,7 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
             backend = DaskBackend(cluster, workers)
         try:
             prepare_folder(out, _settings(sources, options), force)
-            todo = [s for s in plan if not record_path(out, s.shard_id).is_file()]
+            todo = [s for s in plan if not _done(out, s, options)]
             total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
             progress = Progress(total_frames, quiet=quiet)
             progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))

@@ -40,6 +40,18 @@ def test_rerunning_a_finished_dataset_skips_every_shard(tmp_path, reference, cap
     assert tree(tmp_path / "ds") == reference
 
 
+def test_images_deleted_from_a_finished_dataset_are_rendered_again(tmp_path, reference,
+                                                                   capsys):
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    images = sorted((tmp_path / "ds" / "images").rglob("*.jpg"))
+    images[0].unlink()
+    capsys.readouterr()
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    captured = capsys.readouterr()
+    assert "1 shard rendered" in captured.out and "WARN" not in captured.err
+    assert tree(tmp_path / "ds") == reference
+
+
 def test_a_run_killed_at_random_moments_resumes_to_the_identical_dataset(tmp_path):
     # enough frames (82) that a run takes a few seconds, so the kills land mid-run
     longer = [*SMALL, "--every", "4"]
