@@ -220,9 +220,10 @@ def register_map_builder(name: str, fn: MapBuilder) -> None:
     MAP_BUILDERS[name] = fn
 
 
-def _load_yaml(path: Path, where: str) -> object:
-    """A map file's document, read as strictly as a scenario file (simdrive.scenario.yamlpos:
-    UTF-8, size, depth and node limits, no duplicate keys, positions in errors)."""
+def _load_yaml(path: Path, where: str):
+    """A map file's document (a yamlpos Node), read as strictly as a scenario file
+    (simdrive.scenario.yamlpos: UTF-8, size, depth and node limits, no duplicate keys,
+    positions in errors)."""
     from simdrive.errors import ScenarioError
     from simdrive.scenario.yamlpos import load_yaml_file
 
@@ -232,7 +233,7 @@ def _load_yaml(path: Path, where: str) -> object:
         raise MapError(f"cannot read map file ({exc.strerror})", where=where, path="map.file",
                        expected="a readable YAML file", found=str(path)) from None
     try:
-        return load_yaml_file(path).plain()
+        return load_yaml_file(path)
     except ScenarioError as exc:
         if exc.message == "the file is empty":
             raise MapError("the map file is empty", where=exc.where,
@@ -258,11 +259,33 @@ def build_map(desc: Mapping[str, object] | str | os.PathLike, *,
                            found=desc)
     if isinstance(desc, str | os.PathLike):
         path = Path(base_dir or ".") / desc
-        where = str(path)
-        desc = _load_yaml(path, where)
-        if isinstance(desc, Mapping) and "file" in desc:
-            raise MapError("a map file cannot refer to another map file", where=where,
-                           path="map.file")
+        root = _load_yaml(path, str(path))
+        try:
+            return _build(root.plain(), str(path))
+        except MapError as error:  # an error about a key of the file: say where it is
+            raise _positioned(error, root) from None
+    return _build(desc, where)
+
+
+def _positioned(error: MapError, root) -> MapError:
+    """``error`` (about key path ``map.a.b``) with the file, line and column of that key
+    in the map file's document ``root``, when it is there."""
+    node = root
+    for key in (error.path or "").split(".")[1:]:
+        child = node.get(key) if node.is_mapping else None
+        if child is None:
+            break
+        node = child
+    if node is root:
+        return error
+    return MapError(error.message, where=f"{node.file}:{node.line}:{node.column}",
+                    path=error.path, expected=error.expected, found=error.found)
+
+
+def _build(desc, where: str) -> RoadMap:
+    if isinstance(desc, Mapping) and "file" in desc:  # (an inline file: was resolved above)
+        raise MapError("a map file cannot refer to another map file", where=where,
+                       path="map.file")
     if not isinstance(desc, Mapping):
         raise MapError("wrong type", where=where, path="map",
                        expected="a mapping with a 'type' key, or a file path",

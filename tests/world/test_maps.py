@@ -467,7 +467,7 @@ def test_errors_in_a_file_name_the_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("type: straight\nlanes: 7\n")
     err = error_of(str(bad))
-    assert err.where == str(bad) and err.path == "map.lanes"
+    assert err.where == f"{bad}:2:1" and err.path == "map.lanes"  # the key's line, column
 
 
 @pytest.mark.parametrize("content, message", [
