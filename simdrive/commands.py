@@ -155,7 +155,7 @@ def frame(args: argparse.Namespace) -> int:
                else "visible " + " ".join(str(v) for v in lab.visible_box))
         print(f"  #{lab.track_id:<3d} {lab.kind:<10} {lab.name:<16} {box:<26} "
               f"occlusion {lab.occlusion:.2f}  truncation {lab.truncation:.2f}  "
-              f"{lab.distance_m:6.1f} m")
+              f"visibility {lab.visibility:.2f}  {lab.distance_m:6.1f} m")
     return 0
 
 

@@ -24,9 +24,17 @@ def _dashed_rect(img, x0, y0, x1, y1, colour, dash=4) -> None:
             cv2.line(img, p, q, colour, 1, cv2.LINE_AA)
 
 
+FOGGED = (150, 150, 150)
+"""Colour of the visible box of an actor whose pixels fog or darkness wash out."""
+
+
 def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
-                min_visible_pixels: int = 1) -> np.ndarray:
+                min_visible_pixels: int = 1, min_visibility: float = 0.05) -> np.ndarray:
     """A copy of the RGB image with every in-view actor's boxes and caption drawn.
+
+    An actor whose fog/darkness visibility is under ``min_visibility`` (the dataset's
+    default filter) is drawn grey and captioned with its visibility: its pixels are
+    there, but they look like the fog around them.
 
     Boxes are drawn far to near; captions then go where they overlap no other caption
     (above the box, below it, or stacked further out), the nearest actors' first, so
@@ -47,9 +55,11 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
                 captions.append((lab.distance_m, f"{lab.kind} hidden", (235, 235, 235), box))
             continue
         x0, y0, x1, y1 = lab.visible_box
+        text = f"{lab.kind} #{lab.track_id} occ {lab.occlusion:.2f}"
+        if lab.visibility < min_visibility:
+            colour, text = FOGGED, f"{text} vis {lab.visibility:.2f}"
         cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), colour, 1, cv2.LINE_AA)
-        captions.append((lab.distance_m, f"{lab.kind} #{lab.track_id} occ {lab.occlusion:.2f}",
-                         colour, (x0, y0, x1, y1)))
+        captions.append((lab.distance_m, text, colour, (x0, y0, x1, y1)))
     placed: list[tuple[int, int, int, int, str, tuple]] = []  # x0, y0, x1, y1, text, colour
     for _, text, colour, box in sorted(captions, key=lambda c: c[0]):  # nearest first
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)

@@ -263,6 +263,26 @@ def test_a_preset_camera_name_works_on_any_scenario():
     assert rear.camera.spec.yaw_deg == 180.0
 
 
+def test_the_overlay_greys_out_an_actor_the_fog_washes_out():
+    import dataclasses
+
+    from simdrive.render.look import make_look
+    from simdrive.render.overlay import FOGGED, draw_labels
+    from simdrive.render.renderer import Renderer
+    from simdrive.scenario.cameras import PRESETS
+    from tests.render.helpers import ROAD, make_scene
+
+    frame = Renderer(ROAD, seed=1).render(make_scene([("car", 40.0, 1.75, 0.0)]),
+                                          PRESETS["front"], make_look("clear", "noon"))
+    (lab,) = frame.labels
+    x0, y0, x1, y1 = lab.visible_box
+    for visibility, grey in ((lab.visibility, False), (0.001, True)):
+        out = draw_labels(frame.image, (dataclasses.replace(lab, visibility=visibility),))
+        edge = out[y0 + (y1 - y0) // 2, x0].astype(int)  # the box's left side, halfway
+        near_grey = np.abs(edge - np.array(FOGGED)).max() <= 8  # (anti-aliased)
+        assert near_grey == grey
+
+
 def test_the_overlay_draws_the_boxes_and_caption_and_nothing_else():
     from simdrive.render.look import make_look
     from simdrive.render.overlay import draw_labels
