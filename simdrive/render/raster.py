@@ -57,6 +57,9 @@ from simdrive.render.fill import convex_on_grid, fill_face
 
 # workspace rows of draw_actors
 W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
+LIT_LAMPS, LIT_BRAKES = 1, 2  # bits of an actor row's A_LIT
+BRAKE_LIGHT_DECEL = 1.0
+"""A vehicle decelerating harder than this (m/s^2) shows brake lights, by day too."""
 WS_ROWS = 12
 
 @kernel
@@ -101,7 +104,7 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
         s = math.sin(actors[a, A_HEADING])
         ln, wd, ht = actors[a, A_LENGTH], actors[a, A_WIDTH], actors[a, A_HEIGHT]
         ax, ay = actors[a, A_X], actors[a, A_Y]
-        lit = actors[a, A_LIT] != 0.0
+        lit = int(actors[a, A_LIT])  # bits: LIT_LAMPS, LIT_BRAKES
         inst_value = np.int32(actors[a, A_INST])
         sem_value = np.uint8(actors[a, A_SEM])
         counted = actors[a, A_COUNTED] != 0.0
@@ -173,13 +176,14 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
 
 
 @kernel
-def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, moving,
+def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, moving, accel,
                lights_on, sem_base, camera, own_check, posts, post_mesh, post_size, post_rgb,
                posts_lit, post_sem, out):
     """Fill out ((N + P, A_COUNT)) with the rows of N actors then P lamp posts.
 
     An actor's row: its box and pose, kind, body colour (colours (N, 3)), lamps lit
-    (lights_on, a vehicle (vehicle: by kind) that moves), instance = slot, semantic
+    (LIT_LAMPS: lights_on, a vehicle (vehicle: by kind) that moves; LIT_BRAKES: a vehicle
+    whose accel is below -BRAKE_LIGHT_DECEL), instance = slot, semantic
     class sem_base + kind, counted. With own_check, an actor whose box holds the camera
     position (its own vehicle) gets kind -1 (not drawn). posts (P, 3): x, y, arm
     heading; post_size: length, width, height.
@@ -190,7 +194,9 @@ def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, mov
         out[i, A_LENGTH], out[i, A_WIDTH], out[i, A_HEIGHT] = length[i], width[i], height[i]
         out[i, A_KIND] = kind[i]
         out[i, A_R], out[i, A_G], out[i, A_B] = colours[i, 0], colours[i, 1], colours[i, 2]
-        out[i, A_LIT] = 1.0 if lights_on and vehicle[kind[i]] and moving[i] != 0 else 0.0
+        lamps = LIT_LAMPS if lights_on and vehicle[kind[i]] and moving[i] != 0 else 0
+        brakes = LIT_BRAKES if vehicle[kind[i]] and accel[i] < -BRAKE_LIGHT_DECEL else 0
+        out[i, A_LIT] = float(lamps | brakes)
         out[i, A_INST] = i
         out[i, A_SEM] = sem_base + kind[i]
         out[i, A_COUNTED] = 1.0
@@ -207,7 +213,7 @@ def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, mov
             post_size[0], post_size[1], post_size[2]
         out[i, A_KIND] = post_mesh
         out[i, A_R], out[i, A_G], out[i, A_B] = post_rgb[0], post_rgb[1], post_rgb[2]
-        out[i, A_LIT] = 1.0 if posts_lit else 0.0
+        out[i, A_LIT] = float(LIT_LAMPS) if posts_lit else 0.0
         out[i, A_INST] = -2.0
         out[i, A_SEM] = post_sem
         out[i, A_COUNTED] = 0.0
@@ -266,9 +272,9 @@ def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, ne
         br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
     else:
         br, bg, bb = role_colours[role, 0], role_colours[role, 1], role_colours[role, 2]
-    if lit and role == 5:
+    if lit & LIT_LAMPS and role == 5:
         return shade[SH_HEAD_RGB], shade[SH_HEAD_RGB + 1], shade[SH_HEAD_RGB + 2]
-    if lit and role == 6:
+    if lit != 0 and role == 6:  # tail lamps with the lights on, brake lamps when braking
         return shade[SH_TAIL_RGB], shade[SH_TAIL_RGB + 1], shade[SH_TAIL_RGB + 2]
     ex1, ey1, ez1 = wx[1] - wx[0], wy[1] - wy[0], wz[1] - wz[0]
     ex2, ey2, ez2 = wx[2] - wx[0], wy[2] - wy[0], wz[2] - wz[0]

@@ -258,7 +258,7 @@ class Renderer:
         out = np.empty((n + len(posts), B.A_COUNT))
         R.actor_rows(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
                      scene.kind, self._colours(scene), kind_tables().vehicle, scene.moving,
-                     look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
+                     scene.accel, look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
                      not cam.orthographic, posts, float(POLE_MESH), _POST_SIZE, _POST_RGB,
                      look.street_lights_on, float(SEMANTIC["pole"]), out)
         return out

@@ -26,7 +26,9 @@ class Scene:
 
     x, y: box centre on the ground (m); heading (rad); speed (m/s); length,
     width, height (m); kind: actor kind id; moving: 0 for parked/static actors
-    (their lights stay off); names: actor names by slot. time_s: simulated time.
+    (their lights stay off); accel: acceleration along the heading in the last step
+    (m/s^2; a vehicle braking harder than BRAKE_LIGHT_DECEL shows brake lights);
+    names: actor names by slot. time_s: simulated time.
     The columns are stored as contiguous float64 (kind and moving: int64).
     """
 
@@ -41,11 +43,14 @@ class Scene:
     height: np.ndarray
     kind: np.ndarray
     moving: np.ndarray
+    accel: np.ndarray | None = None  # m/s^2 along the heading, last step (None: zeros)
 
     def __post_init__(self) -> None:
         # one array type per column (contiguous float64, int64 kind and moving flags)
         # whatever the caller built: the render kernels then compile once
-        for name in ("x", "y", "heading", "speed", "length", "width", "height"):
+        if self.accel is None:
+            object.__setattr__(self, "accel", np.zeros(len(self.names)))
+        for name in ("x", "y", "heading", "speed", "length", "width", "height", "accel"):
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.float64))
         for name in ("kind", "moving"):
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.int64))
@@ -85,4 +90,5 @@ def scene_from_simulation(sim, w: int = 0) -> Scene:
         length=p[L.P_LENGTH, valid].copy(), width=p[L.P_WIDTH, valid].copy(),
         height=p[L.P_HEIGHT, valid].copy(), kind=b.istate[w, L.I_KIND, valid].copy(),
         moving=(b.istate[w, L.I_MODE, valid] != L.MODE_STATIC).astype(np.int64),
+        accel=f[L.F_ACCEL, valid].copy(),
     )

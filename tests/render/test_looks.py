@@ -139,3 +139,22 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
                    np.empty(3 * w, np.uint16))
         np.testing.assert_array_equal(image, expected)
         assert np.abs(image - exact).max() <= 1.5
+
+
+def test_a_braking_vehicle_shows_brake_lights_by_day():
+    # the one cue that a lead car brakes hard: its tail lamps light up, at noon too
+    import dataclasses
+
+    from simdrive.render.raster import BRAKE_LIGHT_DECEL
+
+    scene = make_scene([("car", 32.0, -1.75, 0.0)])  # ahead of the ego, seen from behind
+    noon = make_look("clear", "noon")
+    lit = {}
+    for accel in (0.0, -0.9 * BRAKE_LIGHT_DECEL, -4.0):
+        braking = dataclasses.replace(scene, accel=np.array([0.0, accel]))
+        frame = RENDERER.render(braking, PRESETS["front"], noon)
+        mask = frame.mask(1)
+        rgb = frame.image[mask].astype(int)
+        lit[accel] = int(((rgb[:, 0] >= 240) & (rgb[:, 1] <= 70) & (rgb[:, 2] <= 70)).sum())
+    assert lit[0.0] == 0 and lit[-0.9 * BRAKE_LIGHT_DECEL] == 0  # cruising, easing off
+    assert lit[-4.0] >= 4  # both lamps, a few pixels each at 12 m
