@@ -59,7 +59,8 @@ from simdrive.render.fill import convex_on_grid, fill_face
 W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
 LIT_LAMPS, LIT_BRAKES = 1, 2  # bits of an actor row's A_LIT
 BRAKE_LIGHT_DECEL = 1.0
-"""A vehicle decelerating harder than this (m/s^2) shows brake lights, by day too."""
+"""A vehicle whose driver asks to decelerate harder than this (m/s^2) shows brake lights,
+by day too (Scene.accel)."""
 WS_ROWS = 12
 
 @kernel

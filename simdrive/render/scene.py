@@ -26,8 +26,9 @@ class Scene:
 
     x, y: box centre on the ground (m); heading (rad); speed (m/s); length,
     width, height (m); kind: actor kind id; moving: 0 for parked/static actors
-    (their lights stay off); accel: acceleration along the heading in the last step
-    (m/s^2; a vehicle braking harder than BRAKE_LIGHT_DECEL shows brake lights);
+    (their lights stay off); accel: the acceleration its driver asked for in the last
+    step (m/s^2, along the heading; a vehicle asking to brake harder than
+    BRAKE_LIGHT_DECEL shows brake lights);
     names: actor names by slot. time_s: simulated time.
     The columns are stored as contiguous float64 (kind and moving: int64).
     """
@@ -90,5 +91,7 @@ def scene_from_simulation(sim, w: int = 0) -> Scene:
         length=p[L.P_LENGTH, valid].copy(), width=p[L.P_WIDTH, valid].copy(),
         height=p[L.P_HEIGHT, valid].copy(), kind=b.istate[w, L.I_KIND, valid].copy(),
         moving=(b.istate[w, L.I_MODE, valid] != L.MODE_STATIC).astype(np.int64),
-        accel=f[L.F_ACCEL, valid].copy(),
+        # the driver's demand, not what the tyres gave: on ice the brake lights are on
+        # though the car barely slows (a crashed vehicle's demand is -inf: brakes on)
+        accel=np.maximum(b.scratch[w, L.S_ACCEL_CMD, valid], -100.0),
     )

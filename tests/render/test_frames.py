@@ -333,3 +333,18 @@ def test_captions_of_a_cluster_of_boxes_do_not_overlap():
         placed.append(rect)
     # the first goes just above its box, the second just below
     assert placed[0][3] == 149 and placed[1][1] == 158  # the box covers rows 150-157
+
+
+def test_a_car_braking_on_black_ice_shows_brake_lights_though_it_barely_slows():
+    # the tyres give ~1 m/s^2 on ice; the lights follow the driver's demand (8 m/s^2)
+    from simdrive.render.raster import BRAKE_LIGHT_DECEL
+    from simdrive.render.scene import scene_from_simulation
+
+    spec = load_scenario(ROOT / "scenarios" / "lead_brake_black_ice.yaml")
+    run = VariantRun(spec, variant_at(spec, 0))  # ice
+    seen = []
+    for step in range(0, 120, 4):
+        run.advance_to(step)
+        scene = scene_from_simulation(run.sim, 0)
+        seen.append(scene.accel[scene.index("lead")])
+    assert min(seen) < -BRAKE_LIGHT_DECEL * 4
