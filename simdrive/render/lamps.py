@@ -18,6 +18,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core.lanes import signal_state
 from simdrive.render import blocks as B
 from simdrive.render import finish as FN
 from simdrive.render.camera import Camera
@@ -86,6 +87,46 @@ def _street_lights(road: RoadMap) -> np.ndarray:
             heading = float(lane.heading_at(s)) - side * math.pi / 2
             out.append((x, y, heading))
     return np.array(out, float).reshape(-1, 3)
+
+
+_SIGNALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+SIGNAL_SIZE = np.array([0.5, 0.4, 3.4])  # a signal's box: length (lamps at +x), width, height
+
+
+def signal_heads(road: RoadMap) -> np.ndarray:
+    """(S, 4) x, y, heading (of the lamps' side: towards the traffic), signal group of a
+    traffic signal at the right of each signalised approach's stop line (read-only; once
+    per road map)."""
+    heads = _SIGNALS.get(road)
+    if heads is None:
+        out = []
+        for k, lane in enumerate(road.lanes):
+            group = road.signal_group[k]
+            right = road.right[k]
+            if group < 0 or (right >= 0 and road.signal_group[right] >= 0):
+                continue  # not signalised, or not the rightmost lane of its approach
+            x, y = lane.to_world(lane.length, -(lane.width / 2 + 1.0))[:2]
+            out.append((float(x), float(y), float(lane.heading_at(lane.length)) + math.pi,
+                        float(group)))
+        heads = np.array(out, float).reshape(-1, 4)
+        heads.flags.writeable = False
+        _SIGNALS[road] = heads
+    return heads
+
+
+def signals_near(heads: np.ndarray, road: RoadMap, cam: Camera, time_s: float) -> np.ndarray:
+    """The signal heads near ``cam`` with their state at ``time_s`` (the signal plan's
+    clock) in column 3: 0 green, 1 amber, 2 red."""
+    near = posts_near(heads, cam)
+    if not near.shape[0]:
+        return np.zeros((0, 4))
+    plan = road.signal_plan
+    packed = np.array([plan[g][key] for g in (0, 1)
+                       for key in ("green_s", "yellow_s", "all_red_s")], float)
+    out = near.copy()
+    for k in range(out.shape[0]):
+        out[k, 3] = signal_state(packed, float(time_s), np.int64(out[k, 3]))
+    return out
 
 
 def posts_near(street_lights: np.ndarray, cam: Camera) -> np.ndarray:

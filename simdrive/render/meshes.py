@@ -20,7 +20,8 @@ import numpy as np
 from simdrive.world.actors import actor_kinds
 
 # colour roles
-BODY, GLASS, TYRE, SKIN, TROUSERS, HEADLIGHT, TAILLIGHT, CARGO, HELMET, FUR_DARK = range(10)
+BODY, GLASS, TYRE, SKIN, TROUSERS, HEADLIGHT, TAILLIGHT, CARGO, HELMET, FUR_DARK, \
+    SIGNAL_RED, SIGNAL_AMBER, SIGNAL_GREEN, HOUSING = range(14)
 
 ROLE_COLOURS = np.array([
     (0, 0, 0),  # BODY: the actor's own colour
@@ -33,6 +34,10 @@ ROLE_COLOURS = np.array([
     (215, 215, 208),  # CARGO (box body of a truck)
     (32, 32, 36),  # HELMET
     (70, 50, 35),  # FUR_DARK (legs, heads of animals)
+    (70, 22, 20),  # SIGNAL_RED, off (on: raster.SIGNAL_ON_RGB)
+    (70, 55, 18),  # SIGNAL_AMBER, off
+    (18, 60, 30),  # SIGNAL_GREEN, off
+    (32, 33, 35),  # HOUSING of a traffic signal head
 ], dtype=np.float64)
 """sRGB colour of each role; BODY takes the actor's colour."""
 
@@ -138,6 +143,14 @@ PARTS = {
     ],
     "tyre": [_prism(12, 0.0, 1.0, TYRE)],
     "debris": [_box(-0.5, 0.5, -0.5, 0.5, 0.0, 1.0, BODY)],
+    # scenery: a traffic signal, lamps facing +x (the traffic it controls): red on top
+    "signal": [
+        _box(-0.2, 0.2, -0.2, 0.2, 0.0, 0.7, BODY),
+        _box(-0.5, 0.38, -0.5, 0.5, 0.7, 1.0, HOUSING),
+        _box(0.38, 0.5, -0.35, 0.35, 0.91, 0.98, SIGNAL_RED),
+        _box(0.38, 0.5, -0.35, 0.35, 0.815, 0.885, SIGNAL_AMBER),
+        _box(0.38, 0.5, -0.35, 0.35, 0.72, 0.79, SIGNAL_GREEN),
+    ],
     # scenery: a lamp post, 2 m arm towards +x, lamp head under the arm's end
     "pole": [
         _box(-0.5, -0.42, -0.4, 0.4, 0.0, 1.0, BODY),
@@ -145,9 +158,11 @@ PARTS = {
         _box(0.2, 0.5, -0.5, 0.5, 0.95, 0.975, HEADLIGHT),
     ],
 }
-SCENERY = ("pole",)
+SCENERY = ("pole", "signal")
 POLE_MESH = len(actor_kinds())
 """Mesh index of the lamp post (scenery meshes follow the actor kinds)."""
+SIGNAL_MESH = POLE_MESH + 1
+"""Mesh index of the traffic signal (a mast, and a head of three lamps facing +x)."""
 
 
 def _quad(a, b, c, d, outward):

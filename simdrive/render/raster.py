@@ -58,6 +58,7 @@ from simdrive.render.fill import convex_on_grid, fill_face
 # workspace rows of draw_actors
 W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
 LIT_LAMPS, LIT_BRAKES = 1, 2  # bits of an actor row's A_LIT
+LIT_RED, LIT_AMBER, LIT_GREEN = 4, 8, 16  # a traffic signal's lamp that is on
 BRAKE_LIGHT_DECEL = 1.0
 """A vehicle whose driver asks to decelerate harder than this (m/s^2) shows brake lights,
 by day too (Scene.accel)."""
@@ -179,7 +180,7 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
 @kernel
 def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, moving, accel,
                lights_on, sem_base, camera, own_check, posts, post_mesh, post_size, post_rgb,
-               posts_lit, post_sem, out):
+               posts_lit, post_sem, signals, signal_mesh, signal_size, signal_sem, out):
     """Fill out ((N + P, A_COUNT)) with the rows of N actors then P lamp posts.
 
     An actor's row: its box and pose, kind, body colour (colours (N, 3)), lamps lit
@@ -187,7 +188,9 @@ def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, mov
     whose accel is below -BRAKE_LIGHT_DECEL), instance = slot, semantic
     class sem_base + kind, counted. With own_check, an actor whose box holds the camera
     position (its own vehicle) gets kind -1 (not drawn). posts (P, 3): x, y, arm
-    heading; post_size: length, width, height.
+    heading; post_size: length, width, height. Then S traffic signals (signals (S, 4): x,
+    y, heading of the lamps' side, state 0 green, 1 amber, 2 red; signal_size as
+    post_size), drawn with post_rgb masts.
     """
     n = x.shape[0]
     for i in range(n):
@@ -217,6 +220,18 @@ def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, mov
         out[i, A_LIT] = float(LIT_LAMPS) if posts_lit else 0.0
         out[i, A_INST] = -2.0
         out[i, A_SEM] = post_sem
+        out[i, A_COUNTED] = 0.0
+    for k in range(signals.shape[0]):
+        i = n + posts.shape[0] + k
+        out[i, A_X], out[i, A_Y], out[i, A_HEADING] = signals[k, 0], signals[k, 1], signals[k, 2]
+        out[i, A_LENGTH], out[i, A_WIDTH], out[i, A_HEIGHT] = \
+            signal_size[0], signal_size[1], signal_size[2]
+        out[i, A_KIND] = signal_mesh
+        out[i, A_R], out[i, A_G], out[i, A_B] = post_rgb[0], post_rgb[1], post_rgb[2]
+        state = int(signals[k, 3])
+        out[i, A_LIT] = float(LIT_GREEN if state == 0 else LIT_AMBER if state == 1 else LIT_RED)
+        out[i, A_INST] = -2.0
+        out[i, A_SEM] = signal_sem
         out[i, A_COUNTED] = 0.0
 
 
@@ -277,6 +292,12 @@ def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, ne
         return shade[SH_HEAD_RGB], shade[SH_HEAD_RGB + 1], shade[SH_HEAD_RGB + 2]
     if lit != 0 and role == 6:  # tail lamps with the lights on, brake lamps when braking
         return shade[SH_TAIL_RGB], shade[SH_TAIL_RGB + 1], shade[SH_TAIL_RGB + 2]
+    if lit & LIT_RED and role == 10:  # a traffic signal's lamp that is on
+        return 255.0, 45.0, 35.0
+    if lit & LIT_AMBER and role == 11:
+        return 255.0, 175.0, 30.0
+    if lit & LIT_GREEN and role == 12:
+        return 70.0, 255.0, 140.0
     ex1, ey1, ez1 = wx[1] - wx[0], wy[1] - wy[0], wz[1] - wz[0]
     ex2, ey2, ez2 = wx[2] - wx[0], wy[2] - wy[0], wz[2] - wz[0]
     nx = ey1 * ez2 - ez1 * ey2

@@ -31,16 +31,25 @@ from simdrive.render.ground_light import LIGHT_STEP
 from simdrive.render.ground_pass import G_COUNT, SKY_LUT, draw_ground
 from simdrive.render.labels import ActorLabel
 from simdrive.render.lamps import (
+    SIGNAL_SIZE,
     STREET_LIGHT_HEIGHT_M,
     glow_points,
     kind_tables,
     light_rows,
     posts_near,
+    signal_heads,
+    signals_near,
     spray_points,
     street_lights,
 )
 from simdrive.render.look import FOG_LUT_PER_M, Look
-from simdrive.render.meshes import MAX_SIDES, POLE_MESH, ROLE_COLOURS, build_mesh_table
+from simdrive.render.meshes import (
+    MAX_SIDES,
+    POLE_MESH,
+    ROLE_COLOURS,
+    SIGNAL_MESH,
+    build_mesh_table,
+)
 from simdrive.render.scene import Scene
 from simdrive.render.semantic import ACTOR_CLASS_BASE, SEMANTIC
 from simdrive.scenario.cameras import CameraSpec
@@ -95,6 +104,7 @@ class Renderer:
         self._stamps: dict[tuple[int, int], np.ndarray] = {}
         self._stamp_base = 0
         self.street_lights = street_lights(road)
+        self.signal_heads = signal_heads(road)
         self._colour_cache: dict[tuple, np.ndarray] = {}
         self._colour_buffers: dict[tuple[int, int, bool], np.ndarray] = {}
         self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
@@ -252,15 +262,19 @@ class Renderer:
         return g
 
     def _actor_block(self, scene: Scene, cam: Camera, look: Look) -> np.ndarray:
-        """The raster kernels' rows of the actors, then of the lamp posts near the camera."""
+        """The raster kernels' rows of the actors, then of the lamp posts and the traffic
+        signals near the camera."""
         n = len(scene.names)
         posts = self._posts(cam)
-        out = np.empty((n + len(posts), B.A_COUNT))
+        signals = signals_near(self.signal_heads, self.road, cam, scene.signal_time_s) \
+            if self.signal_heads.shape[0] else _NO_SIGNALS
+        out = np.empty((n + len(posts) + len(signals), B.A_COUNT))
         R.actor_rows(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
                      scene.kind, self._colours(scene), kind_tables().vehicle, scene.moving,
                      scene.accel, look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
                      not cam.orthographic, posts, float(POLE_MESH), _POST_SIZE, _POST_RGB,
-                     look.street_lights_on, float(SEMANTIC["pole"]), out)
+                     look.street_lights_on, float(SEMANTIC["pole"]), signals,
+                     float(SIGNAL_MESH), SIGNAL_SIZE, float(SEMANTIC["traffic_light"]), out)
         return out
 
     def _colours(self, scene: Scene) -> np.ndarray:
@@ -352,6 +366,7 @@ def _sky_lut(look: Look) -> np.ndarray:
 
 _POST_SIZE = np.array([2.0, 0.2, STREET_LIGHT_HEIGHT_M])  # lamp post box: length, width, height
 _POST_RGB = np.array([110.0, 112.0, 116.0])
+_NO_SIGNALS = np.zeros((0, 4))
 
 
 @lru_cache(maxsize=32)

@@ -45,12 +45,15 @@ class Scene:
     kind: np.ndarray
     moving: np.ndarray
     accel: np.ndarray | None = None  # m/s^2 along the heading, last step (None: zeros)
+    signal_time_s: float | None = None  # the traffic signals' clock (None: time_s)
 
     def __post_init__(self) -> None:
         # one array type per column (contiguous float64, int64 kind and moving flags)
         # whatever the caller built: the render kernels then compile once
         if self.accel is None:
             object.__setattr__(self, "accel", np.zeros(len(self.names)))
+        if self.signal_time_s is None:
+            object.__setattr__(self, "signal_time_s", self.time_s)
         for name in ("x", "y", "heading", "speed", "length", "width", "height", "accel"):
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.float64))
         for name in ("kind", "moving"):
@@ -94,4 +97,5 @@ def scene_from_simulation(sim, w: int = 0) -> Scene:
         # the driver's demand, not what the tyres gave: on ice the brake lights are on
         # though the car barely slows (a crashed vehicle's demand is -inf: brakes on)
         accel=np.maximum(b.scratch[w, L.S_ACCEL_CMD, valid], -100.0),
+        signal_time_s=float(b.wfloat[w, L.WF_TIME] + b.wfloat[w, L.WF_SIGNAL_OFFSET]),
     )

@@ -19,6 +19,7 @@ SEMANTIC = {
     "vegetation": 7,
     "parking": 8,
     "pole": 9,
+    "traffic_light": 10,
 }
 ACTOR_CLASS_BASE = 16
 
@@ -29,7 +30,7 @@ LEGEND_COLOURS = {  # sRGB, Cityscapes-like where a Cityscapes class exists
     "unlabelled": (0, 0, 0), "sky": (70, 130, 180), "road": (128, 64, 128),
     "lane_marking": (255, 255, 255), "crosswalk": (200, 200, 40), "sidewalk": (244, 35, 232),
     "kerb": (190, 153, 153), "vegetation": (107, 142, 35), "parking": (250, 170, 160),
-    "pole": (153, 153, 153),
+    "pole": (153, 153, 153), "traffic_light": (250, 170, 30),
 }
 for _name in actor_kinds():
     LEGEND_COLOURS[_name] = actor_kind(_name).colour
