@@ -52,8 +52,15 @@ class Summary:
     empty_splits: tuple[str, ...] = ()  # asked for (ratio > 0) but given no variant
 
 
+RECORD_FORMAT = 2
+"""Version of the shard records' contents (2: KITTI ids, COCO ignore-region masks); a
+folder whose records an older format wrote is another dataset (--force replaces it), never
+resumed into a mix of both."""
+
+
 def _settings(sources: list[Source], options: DatasetOptions) -> dict:
-    return {"simdrive": __version__, "options": options.to_dict(),
+    return {"simdrive": __version__, "record_format": RECORD_FORMAT,
+            "options": options.to_dict(),
             "sources": [{"path": s.path, "sha256": s.file_sha256} for s in sources]}
 
 

@@ -207,3 +207,18 @@ def test_a_file_given_twice_is_refused(tmp_path, capsys):
     assert render(tmp_path, CHILD, CHILD, "--limit", "2", "-o", "ds") == 2
     assert "a file is given twice" in capsys.readouterr().err
     assert not (tmp_path / "ds").exists()
+
+
+def test_records_of_an_older_format_are_another_dataset_not_resumed(tmp_path, capsys):
+    # a folder an older simdrive wrote (its records lack newer fields) is never resumed
+    # into a mix: the run state names the record format
+    import json
+
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    marker = tmp_path / "ds" / ".simdrive" / "dataset.json"
+    settings = json.loads(marker.read_text())
+    settings["record_format"] = 1
+    marker.write_text(json.dumps(settings))
+    capsys.readouterr()
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 2
+    assert "other scenarios or settings" in capsys.readouterr().err
