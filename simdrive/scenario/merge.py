@@ -28,9 +28,6 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
     except (OSError, RuntimeError) as error:  # a loop of symbolic links
         raise ScenarioError(f"cannot read the file: {getattr(error, 'strerror', None) or error}",
                             file=str(path)) from None
-    if resolved in _chain:
-        cycle = " -> ".join(str(p) for p in (*_chain, resolved))
-        raise ScenarioError("extends forms a cycle", file=str(path), found=cycle)
     root = load_yaml_file(path)
     if not root.is_mapping:
         raise root.error("a scenario file is a mapping", expected="key: value pairs",
@@ -46,8 +43,12 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
                 if base_path.exists() else "does not exist")
         raise base_node.error(f"the base scenario file {what}",
                               expected="a path relative to this file", found=str(base_path))
-    if base_path.resolve() in (*_chain, resolved):  # at the extends that closes the loop
-        cycle = " -> ".join(str(p) for p in (*_chain, resolved, base_path.resolve()))
+    try:
+        base_resolved = base_path.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links: reported when it is read
+        base_resolved = None
+    if base_resolved in (*_chain, resolved):  # at the extends that closes the loop
+        cycle = " -> ".join(str(p) for p in (*_chain, resolved, base_resolved))
         raise base_node.error("extends forms a cycle", found=cycle)
     if len(_chain) + 1 >= MAX_EXTENDS_DEPTH:  # this file's extends makes the chain too long
         raise base_node.error(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} files",
