@@ -20,6 +20,7 @@ def _probe(address: str) -> None:
     raise. Client's own timeout covers the connection but not the handshake: a server
     that accepts and then stays silent (not a Dask scheduler) would hang it for good."""
     import asyncio
+    import threading
 
     from distributed.comm import connect
 
@@ -30,10 +31,23 @@ def _probe(address: str) -> None:
     async def bounded() -> None:
         await asyncio.wait_for(handshake(), CONNECT_TIMEOUT_S + 1.0)
 
-    try:
-        asyncio.run(bounded())
-    except asyncio.TimeoutError:
-        raise OSError(f"no Dask handshake within {CONNECT_TIMEOUT_S:g} s") from None
+    # on a thread of its own, with its own event loop: the caller may be running one
+    # already (a notebook), where asyncio.run would refuse to start
+    outcome: list[BaseException] = []
+
+    def probe() -> None:
+        try:
+            asyncio.run(bounded())
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            outcome.append(error)
+
+    thread = threading.Thread(target=probe, name="simdrive-dask-probe", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT_S + 5.0)
+    if thread.is_alive() or (outcome and isinstance(outcome[0], asyncio.TimeoutError)):
+        raise OSError(f"no Dask handshake within {CONNECT_TIMEOUT_S:g} s")
+    if outcome:
+        raise outcome[0]
 
 
 class DaskBackend:

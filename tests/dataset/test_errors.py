@@ -222,3 +222,25 @@ def test_records_of_an_older_format_are_another_dataset_not_resumed(tmp_path, ca
     capsys.readouterr()
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 2
     assert "other scenarios or settings" in capsys.readouterr().err
+
+
+def test_the_scheduler_probe_works_under_a_running_event_loop(monkeypatch):
+    # render_dataset called from a notebook, whose event loop is running: the probe must
+    # still report an unreachable address as such (asyncio.run refuses to nest)
+    import asyncio
+    import socket
+
+    import simdrive.dataset.cluster as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1.0)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]  # closed again: nothing listens there
+
+    async def inside_a_loop():
+        with pytest.raises(OSError) as info:
+            cluster._probe(f"tcp://127.0.0.1:{port}")
+        return str(info.value)
+
+    message = asyncio.run(inside_a_loop())
+    assert "running event loop" not in message
