@@ -23,9 +23,12 @@ def _probe(address: str) -> None:
     import threading
 
     from distributed.comm import connect
+    from distributed.security import Security
 
     async def handshake() -> None:
-        comm = await connect(address, timeout=CONNECT_TIMEOUT_S)
+        # with the client's own security settings (a tls:// scheduler needs its context)
+        comm = await connect(address, timeout=CONNECT_TIMEOUT_S,
+                             **Security().get_connection_args("client"))
         await comm.close()
 
     async def bounded() -> None:

@@ -135,13 +135,28 @@ def _remove_temporaries(out: Path) -> None:
 
 def _done(out: Path, shard: Shard, options: DatasetOptions) -> bool:
     """Whether a shard of an earlier run is complete: its record (written last) and every
-    image it wrote are there (images deleted since are rendered again, not reported)."""
+    file it writes per frame are there (files deleted since are written again, not
+    reported done: a missing YOLO label would read as an image without objects)."""
     if not record_path(out, shard.shard_id).is_file():
         return False
-    folder = out / "images" / shard.split
-    return all((folder / f"{frame_stem(shard.label, shard.variant.index, cam, step)}."
-                f"{options.image_format}").is_file()
-               for step in shard.steps for cam in shard.cameras)
+    split, ext = shard.split, options.image_format
+    kitti = out / "kitti" / split
+    index = shard.first_index
+    for step in shard.steps:
+        for cam in shard.cameras:
+            stem = frame_stem(shard.label, shard.variant.index, cam, step)
+            kid = f"{index:06d}"
+            index += 1
+            files = [out / "images" / split / f"{stem}.{ext}"]
+            if "yolo" in options.formats:
+                files.append(out / "labels" / split / f"{stem}.txt")
+            if "kitti" in options.formats:
+                files += [kitti / "label_2" / f"{kid}.txt", kitti / "calib" / f"{kid}.txt",
+                          kitti / "image_2" / f"{kid}.{ext}"]
+            files += [out / "extras" / kind / split / f"{stem}.png" for kind in options.extras]
+            if not all(path.is_file() for path in files):
+                return False
+    return True
 
 
 def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int,

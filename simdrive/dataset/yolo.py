@@ -48,12 +48,15 @@ def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
     names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
     # Ultralytics needs train and val: a val split not asked for, or given no variant,
     # points at the training images (the render's warning says so when it was asked for)
-    present = {f["split"] for f in frames}
-    roles = {"train": "train", "val": "val" if "val" in present else "train",
+    present = [name for name in splits if any(f["split"] == name for f in frames)]
+    train = "train" if "train" in present or not present else present[0]
+    roles = {"train": train, "val": "val" if "val" in present else train,
              "test": "test" if "test" in present else None}
     lines = ["# YOLO dataset written by simdrive (synthetic data)\n"]
+    if train != "train":  # every variant fell elsewhere: train on what there is
+        lines.append(f"# no variant fell in train: train points at the {train} images\n")
     if "val" in splits and "val" not in present:
-        lines.append("# no variant fell in val: val points at the training images\n")
+        lines.append(f"# no variant fell in val: val points at the {train} images\n")
     for role, split in roles.items():
         if split is not None:
             lines.append(f"{role}: images/{split}\n")

@@ -176,6 +176,9 @@ def test_data_yaml_points_val_at_the_training_images_when_no_variant_fell_in_val
     assert "no variant fell in val" in text  # said in the file, not only in the warning
     yolo.write(tmp_path, [*frames, {"split": "val"}], ["train", "val", "test"])
     assert yaml.safe_load((tmp_path / "data.yaml").read_text())["val"] == "images/val"
+    yolo.write(tmp_path, [{"split": "val"}], ["train", "val", "test"])  # none in train
+    text = (tmp_path / "data.yaml").read_text()
+    assert yaml.safe_load(text)["train"] == "images/val" and "no variant fell in train" in text
 
 
 def test_kitti_files_are_numbered_per_split_as_kitti_tools_expect(dataset):

@@ -40,11 +40,14 @@ def test_rerunning_a_finished_dataset_skips_every_shard(tmp_path, reference, cap
     assert tree(tmp_path / "ds") == reference
 
 
-def test_images_deleted_from_a_finished_dataset_are_rendered_again(tmp_path, reference,
-                                                                   capsys):
+@pytest.mark.parametrize("pattern", ["images/*/*.jpg", "labels/*/*.txt",
+                                     "kitti/*/label_2/*.txt", "kitti/*/calib/*.txt",
+                                     "kitti/*/image_2/*.jpg"])
+def test_files_deleted_from_a_finished_dataset_are_written_again(tmp_path, reference,
+                                                                 capsys, pattern):
+    # a missing YOLO label would read as an image without objects: a rerun repairs it
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
-    images = sorted((tmp_path / "ds" / "images").rglob("*.jpg"))
-    images[0].unlink()
+    sorted((tmp_path / "ds").glob(pattern))[0].unlink()
     capsys.readouterr()
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     captured = capsys.readouterr()
