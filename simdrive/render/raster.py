@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from simdrive.core._jit import drop_stale_cache, inline_kernel, kernel
+from simdrive.render import blocks as B
 from simdrive.render.blocks import (
     A_B,
     A_COUNTED,
@@ -36,17 +37,6 @@ from simdrive.render.blocks import (
     C_ORTHO,
     C_R,
     C_T,
-    L_B,
-    L_COS,
-    L_DX,
-    L_DY,
-    L_DZ,
-    L_G,
-    L_R,
-    L_RANGE,
-    L_X,
-    L_Y,
-    L_Z,
     SH_AMBIENT,
     SH_HEAD_RGB,
     SH_SUN_DIR,
@@ -118,10 +108,10 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
         # light any of its faces)
         n_near = 0
         for k in range(lights.shape[0]):
-            dx = ax - lights[k, L_X]
-            dy = ay - lights[k, L_Y]
-            dz = 0.5 * ht - lights[k, L_Z]
-            reach = lights[k, L_RANGE] + radius * 1.001 + 1e-6
+            dx = ax - lights[k, B.L_X]
+            dy = ay - lights[k, B.L_Y]
+            dz = 0.5 * ht - lights[k, B.L_Z]
+            reach = lights[k, B.L_RANGE] + radius * 1.001 + 1e-6
             if dx * dx + dy * dy + dz * dz < reach * reach:
                 near_lights[n_near] = k
                 n_near += 1
@@ -324,24 +314,24 @@ def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, ne
     mz /= n
     for i in range(n_near):
         k = near_lights[i]
-        dx = mx - lights[k, L_X]
-        dy = my - lights[k, L_Y]
-        dz = mz - lights[k, L_Z]
+        dx = mx - lights[k, B.L_X]
+        dy = my - lights[k, B.L_Y]
+        dz = mz - lights[k, B.L_Z]
         dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-        rng = lights[k, L_RANGE]
+        rng = lights[k, B.L_RANGE]
         if dist >= rng or dist < 1e-6:
             continue
-        cosang = (dx * lights[k, L_DX] + dy * lights[k, L_DY] + dz * lights[k, L_DZ]) / dist
-        if cosang < lights[k, L_COS]:
+        cosang = (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) / dist
+        if cosang < lights[k, B.L_COS]:
             continue
         facing = -(nx * dx + ny * dy + nz * dz) / dist
         if facing <= 0.0:
             continue
         fall = (1.0 - dist / rng)
         gain = fall * fall * facing
-        lr += lights[k, L_R] * gain
-        lg += lights[k, L_G] * gain
-        lb += lights[k, L_B] * gain
+        lr += lights[k, B.L_R] * gain
+        lg += lights[k, B.L_G] * gain
+        lb += lights[k, B.L_B] * gain
     return br * lr, bg * lg, bb * lb
 
 
