@@ -8,6 +8,10 @@ annotation: ``track_id``, ``amodal_bbox`` (projection of the 3D box, clipped to
 the image), ``occlusion``, ``truncation``, ``kitti_occluded``, ``box3d``
 (KITTI camera-frame box), ``distance_m``, ``visibility``, ``actor``. Image
 ``file_name`` is relative to ``images/<split>/``.
+
+A frame's image entry and annotations are serialised by the shard worker that renders
+it (``fragments``, kept in its record), without the ids, which number the images and
+annotations of a whole split; assembly only numbers and joins them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from simdrive import __version__
 from simdrive.dataset.categories import categories
 from simdrive.files import write_atomic
 
+_COMPACT = (",", ":")
+
 
 def _xywh(box) -> list[float]:
     x0, y0, x1, y1 = box
@@ -26,43 +32,62 @@ def _xywh(box) -> list[float]:
             round(float(y1 - y0), 3)]
 
 
+def fragments(frame: dict) -> dict:
+    """A frame's COCO image entry and annotations as compact JSON objects without their
+    ids: {"image": text, "annotations": [text, ...]} (see write)."""
+    ids = _category_ids()
+    image = {"file_name": Path(frame["image"]).name, "width": frame["camera"]["width"],
+             "height": frame["camera"]["height"], "scenario": frame["scenario"],
+             "variant": frame["variant"], "time_s": frame["time_s"],
+             "camera": frame["camera"]["name"], "weather": frame["weather"],
+             "lighting": frame["lighting"]}
+    annotations = []
+    for obj in frame["labels"]:
+        if not obj["keep"] and obj["visible_box"] is None:
+            continue
+        annotations.append(json.dumps({
+            "category_id": ids[obj["kind"]], "bbox": _xywh(obj["visible_box"]),
+            "area": obj["visible_pixels"], "iscrowd": 0 if obj["keep"] else 1,
+            "segmentation": obj["segmentation"], "track_id": obj["track_id"],
+            "actor": obj["name"], "amodal_bbox": _xywh(obj["amodal_box"]),
+            "occlusion": round(obj["occlusion"], 6),
+            "truncation": round(obj["truncation"], 6),
+            "kitti_occluded": obj["kitti_occluded"],
+            "box3d": {"dimensions_hwl": obj["dimensions_hwl"],
+                      "location_xyz": obj["location_xyz"],
+                      "rotation_y": obj["rotation_y"], "alpha": obj["alpha"]},
+            "distance_m": round(obj["distance_m"], 4),
+            "visibility": round(obj["visibility"], 6),
+        }, separators=_COMPACT))
+    return {"image": json.dumps(image, separators=_COMPACT), "annotations": annotations}
+
+
+def _category_ids() -> dict[str, int]:
+    return {c["name"]: c["id"] for c in categories()}
+
+
 def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
-    ids = {c["name"]: c["id"] for c in categories()}
+    """One COCO file per split, from each frame's ``coco`` fragments: the image ids number
+    the split's frames and the annotation ids its annotations, from 1, in the frames'
+    order."""
     written = []
     for split in splits:
         images, annotations = [], []
         for frame in (f for f in frames if f["split"] == split):
+            parts = frame["coco"]
             image_id = len(images) + 1
-            images.append({"id": image_id, "file_name": Path(frame["image"]).name,
-                           "width": frame["camera"]["width"],
-                           "height": frame["camera"]["height"],
-                           "scenario": frame["scenario"], "variant": frame["variant"],
-                           "time_s": frame["time_s"], "camera": frame["camera"]["name"],
-                           "weather": frame["weather"], "lighting": frame["lighting"]})
-            for obj in frame["labels"]:
-                if not obj["keep"] and obj["visible_box"] is None:
-                    continue
-                annotations.append({
-                    "id": len(annotations) + 1, "image_id": image_id,
-                    "category_id": ids[obj["kind"]], "bbox": _xywh(obj["visible_box"]),
-                    "area": obj["visible_pixels"], "iscrowd": 0 if obj["keep"] else 1,
-                    "segmentation": obj["segmentation"], "track_id": obj["track_id"],
-                    "actor": obj["name"], "amodal_bbox": _xywh(obj["amodal_box"]),
-                    "occlusion": round(obj["occlusion"], 6),
-                    "truncation": round(obj["truncation"], 6),
-                    "kitti_occluded": obj["kitti_occluded"],
-                    "box3d": {"dimensions_hwl": obj["dimensions_hwl"],
-                              "location_xyz": obj["location_xyz"],
-                              "rotation_y": obj["rotation_y"], "alpha": obj["alpha"]},
-                    "distance_m": round(obj["distance_m"], 4),
-                    "visibility": round(obj["visibility"], 6),
-                })
-        doc = {"info": {"description": "simdrive synthetic dataset", "version": __version__,
-                        "contributor": "simdrive (synthetic)"},
-               "licenses": [], "categories": categories(), "images": images,
-               "annotations": annotations}
+            images.append(f'{{"id":{image_id},{parts["image"][1:]}')
+            for text in parts["annotations"]:
+                annotations.append(f'{{"id":{len(annotations) + 1},"image_id":{image_id},'
+                                   f'{text[1:]}')
+        head = json.dumps({
+            "info": {"description": "simdrive synthetic dataset", "version": __version__,
+                     "contributor": "simdrive (synthetic)"},
+            "licenses": [], "categories": categories()}, separators=_COMPACT)
+        doc = (f'{head[:-1]},"images":[{",".join(images)}],'
+               f'"annotations":[{",".join(annotations)}]}}')
         rel = f"annotations/instances_{split}.json"
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / rel, json.dumps(doc, separators=(",", ":")).encode())
+        write_atomic(out / rel, doc.encode())
         written.append(rel)
     return written

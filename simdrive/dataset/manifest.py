@@ -64,25 +64,32 @@ def write_manifest(out: Path, frames: list[dict], sources, options: DatasetOptio
         "extras": {"depth": "uint16 PNG, millimetres, 0 = sky or beyond 65.535 m",
                    "semantic": "uint8 PNG, classes of semantic_legend",
                    "instance": "uint16 PNG, track id + 1, 0 = no actor"},
-        "images": [{
-            "file": f["image"], "split": f["split"], "scenario": f["scenario"],
-            "source": f["source"], "variant": f["variant"], "seed": f["seed"],
-            "values": f["values"], "weather": f["weather"], "lighting": f["lighting"],
-            "time_s": f["time_s"], "step": f["step"], "camera": f["camera"],
-            "extras": f["extras"],
-            **({"kitti_id": kitti_id(f)} if "kitti" in options.formats else {}),
-        } for f in frames],
+        "images": [f["manifest"] for f in frames],
     }
     write_atomic(out / "manifest.json", _manifest_json(manifest).encode())
 
 
+def image_line(frame: dict, kitti: bool) -> str:
+    """A frame's entry of the manifest's ``images``, as its one line of JSON (serialised by
+    the shard worker that renders the frame, kept in its record); ``kitti``: whether the
+    dataset has KITTI files (then the entry names the frame's ``kitti_id``)."""
+    f = frame
+    return json.dumps({
+        "file": f["image"], "split": f["split"], "scenario": f["scenario"],
+        "source": f["source"], "variant": f["variant"], "seed": f["seed"],
+        "values": f["values"], "weather": f["weather"], "lighting": f["lighting"],
+        "time_s": f["time_s"], "step": f["step"], "camera": f["camera"],
+        "extras": f["extras"], **({"kitti_id": kitti_id(f)} if kitti else {}),
+    }, sort_keys=True, separators=(", ", ": "))
+
+
 def _manifest_json(manifest: dict) -> str:
-    """Indented JSON with sorted keys, except ``images``: last, one compact line per
-    image (json indents only in pure Python: ~0.7 ms per image, 50x the compact form)."""
+    """Indented JSON with sorted keys, except ``images`` (lines of JSON, see image_line):
+    last, one compact line per image (json indents only in pure Python: ~0.7 ms per
+    image, 50x the compact form)."""
     head = {k: v for k, v in manifest.items() if k != "images"}
     text = json.dumps(head, indent=1, sort_keys=True)
-    lines = ",\n  ".join(json.dumps(image, sort_keys=True, separators=(", ", ": "))
-                         for image in manifest["images"])
+    lines = ",\n  ".join(manifest["images"])
     images = f'"images": [\n  {lines}\n ]' if lines else '"images": []'
     return text[:-2] + f',\n {images}\n}}' if head else f'{{\n {images}\n}}'
 

@@ -52,8 +52,9 @@ class Summary:
     empty_splits: tuple[str, ...] = ()  # asked for (ratio > 0) but given no variant
 
 
-RECORD_FORMAT = 2
-"""Version of the shard records' contents (2: KITTI ids, COCO ignore-region masks); a
+RECORD_FORMAT = 3
+"""Version of the shard records' contents (2: KITTI ids, COCO ignore-region masks; 3: COCO
+entries and manifest lines serialised by the shards, labels cut to the report's fields); a
 folder whose records an older format wrote is another dataset (--force replaces it), never
 resumed into a mix of both."""
 

@@ -2,8 +2,10 @@
 
 A shard writes its images (and extras, and the YOLO and KITTI files of each frame)
 one file at a time, atomically, then its
-record ``.simdrive/shards/<id>.json``: every frame's camera, weather, time and
-every actor's labels, whether the box filter keeps it, and its COCO RLE mask.
+record ``.simdrive/shards/<id>.json``: every frame's image, split, scenario, variant,
+weather and lighting, the report's fields of every actor's labels and whether the box
+filter keeps it, and the frame's COCO entries (with the RLE masks) and manifest line,
+serialised (_kept_record).
 The record is written last, so a shard either has a record and all its files,
 or is rendered again by the next run. Output depends only on the shard, never
 on which worker ran it or when.
@@ -21,7 +23,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from simdrive.dataset import kitti, rle, yolo
+from simdrive.dataset import coco, kitti, rle, yolo
+from simdrive.dataset.manifest import image_line
 from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard
@@ -114,6 +117,31 @@ def _extras(out_dir: Path, frame, split: str, stem: str, extras, provenance: dic
     return files
 
 
+RECORD_FIELDS = ("image", "stem", "split", "split_index", "scenario", "variant", "step",
+                 "weather", "lighting", "extras")
+RECORD_LABEL_FIELDS = ("track_id", "kind", "keep", "visible_box", "visible_pixels",
+                       "occlusion", "truncation", "distance_m", "visibility")
+
+
+def _kept_record(record: dict, options: DatasetOptions) -> dict:
+    """What a shard record keeps of a frame: what assembly and the report read.
+
+    The COCO entries and the manifest line come serialised (in the shard workers, in
+    parallel: assembly only numbers and joins them); of the labels, the fields the report,
+    the summary and the dataset card count.
+    """
+    kept = {name: record[name] for name in RECORD_FIELDS}
+    camera = record["camera"]
+    kept["camera"] = {"name": camera["name"], "width": camera["width"],
+                      "height": camera["height"]}
+    kept["labels"] = [{name: obj[name] for name in RECORD_LABEL_FIELDS}
+                      for obj in record["labels"]]
+    if "coco" in options.formats:
+        kept["coco"] = coco.fragments(record)
+    kept["manifest"] = image_line(record, "kitti" in options.formats)
+    return kept
+
+
 _CV_LOCK = threading.Lock()
 _cv_state = {"depth": 0, "before": 1}  # shards running in this process, and the setting to restore
 
@@ -190,7 +218,7 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
                                          mark))
             for _, write_frame in writers:
                 write_frame(out, record, writer_state)
-            frames.append(record)
+            frames.append(_kept_record(record, options))
             # the renderer reuses the arrays of a frame nobody holds: the same set every
             # frame keeps them in cache (holding this one would alternate two sets)
             del frame

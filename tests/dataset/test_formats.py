@@ -95,6 +95,27 @@ def test_labels_are_the_renderers_labels(dataset):
     for obj, lab in zip(f["labels"], frame.labels, strict=True):
         assert obj["visible_pixels"] == lab.visible_pixels
         assert tuple(obj["visible_box"] or ()) == tuple(lab.visible_box or ())
+    # the COCO annotations (serialised by the shard that rendered the frame) carry every
+    # extra field of those labels
+    coco = json.loads((dataset / "annotations" / f"instances_{f['split']}.json").read_text())
+    image_id = next(im["id"] for im in coco["images"]
+                    if im["file_name"] == Path(f["image"]).name)
+    anns = {a["track_id"]: a for a in coco["annotations"] if a["image_id"] == image_id}
+    shown = [lab for lab in frame.labels if lab.visible_box is not None]
+    assert sorted(anns) == sorted(lab.track_id for lab in shown) and shown
+    for lab in shown:
+        a = anns[lab.track_id]
+        x0, y0, x1, y1 = lab.amodal_box
+        assert a["amodal_bbox"] == pytest.approx([x0, y0, x1 - x0, y1 - y0], abs=1e-3)
+        assert a["occlusion"] == pytest.approx(lab.occlusion, abs=1e-6)
+        assert a["truncation"] == pytest.approx(lab.truncation, abs=1e-6)
+        assert a["kitti_occluded"] == lab.kitti_occluded and a["actor"] == lab.name
+        assert a["box3d"] == {"dimensions_hwl": pytest.approx(lab.dimensions_hwl),
+                              "location_xyz": pytest.approx(lab.location_xyz),
+                              "rotation_y": pytest.approx(lab.rotation_y),
+                              "alpha": pytest.approx(lab.alpha)}
+        assert a["distance_m"] == pytest.approx(lab.distance_m, abs=1e-4)
+        assert a["visibility"] == pytest.approx(lab.visibility, abs=1e-6)
     image = cv2.imread(str(dataset / f["image"]))[..., ::-1].astype(int)
     assert np.abs(image - frame.image).mean() < 3.0  # JPEG quality 90 of the same pixels
 
