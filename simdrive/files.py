@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
+import tempfile
 
 from simdrive.errors import SimdriveError
 
@@ -72,3 +74,62 @@ def _unlink_all(done: list[tuple[str, str]]) -> None:
     for tmp, _ in done:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike):
+    """Write a file piece by piece, atomically: yields a binary handle on its temporary
+    file (named as write_atomic's), renamed over ``path`` when the block ends; on any error
+    the temporary file is deleted (OutputError for a full disk or an unwritable folder)."""
+    target = os.fspath(path)
+    if os.path.isdir(target):
+        raise OutputError(f"cannot write {target}: a folder has that name", where=target,
+                          expected="a file name")
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            yield handle
+        os.replace(tmp, target)
+    except OSError as error:
+        _unlink_all([(tmp, target)])
+        raise OutputError(f"cannot write {target}: {_reason(error)}", where=target,
+                          expected="a writable folder with free space") from None
+    except BaseException:
+        _unlink_all([(tmp, target)])
+        raise
+
+
+class Spool:
+    """Pieces of an output file kept on disk until the file is written (a dataset's COCO
+    annotations, its manifest's image lines): an unnamed temporary file in ``folder``,
+    which disappears when closed or when the process dies. Write with ``add``, then copy
+    into the output with ``copy_to``."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = os.fspath(folder)
+        try:
+            # open across calls, closed by close()
+            self._file = tempfile.TemporaryFile(dir=self.folder)  # noqa: SIM115
+        except OSError as error:
+            raise OutputError(f"cannot write in {self.folder}: {_reason(error)}",
+                              where=self.folder,
+                              expected="a writable folder with free space") from None
+        self.count = 0
+
+    def add(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+        except OSError as error:
+            raise OutputError(f"cannot write in {self.folder}: {_reason(error)}",
+                              where=self.folder,
+                              expected="a writable folder with free space") from None
+        self.count += 1
+
+    def copy_to(self, handle) -> None:
+        self._file.flush()
+        self._file.seek(0)
+        shutil.copyfileobj(self._file, handle, 1 << 20)
+
+    def close(self) -> None:
+        self._file.close()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from simdrive import __version__
 from simdrive.dataset.categories import categories
-from simdrive.files import write_atomic
+from simdrive.files import Spool, atomic_output
 
 _COMPACT = (",", ":")
 
@@ -66,28 +66,48 @@ def _category_ids() -> dict[str, int]:
     return {c["name"]: c["id"] for c in categories()}
 
 
-def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
-    """One COCO file per split, from each frame's ``coco`` fragments: the image ids number
-    the split's frames and the annotation ids its annotations, from 1, in the frames'
-    order."""
-    written = []
-    for split in splits:
-        images, annotations = [], []
-        for frame in (f for f in frames if f["split"] == split):
-            parts = frame["coco"]
-            image_id = len(images) + 1
-            images.append(f'{{"id":{image_id},{parts["image"][1:]}')
-            for text in parts["annotations"]:
-                annotations.append(f'{{"id":{len(annotations) + 1},"image_id":{image_id},'
-                                   f'{text[1:]}')
+class Writer:
+    """The COCO files of a dataset, fed frame records in order (``add``, each with its
+    ``coco`` fragments), written by ``finish``: the image ids number a split's frames and
+    the annotation ids its annotations, from 1, in the frames' order. The entries wait in
+    spools on disk, so memory stays flat however many frames come."""
+
+    def __init__(self, out: Path, splits: list[str]):
+        self.out = out
+        self.splits = splits
+        (out / "annotations").mkdir(parents=True, exist_ok=True)
+        self._images = {split: Spool(out / "annotations") for split in splits}
+        self._annotations = {split: Spool(out / "annotations") for split in splits}
+
+    def add(self, frame: dict) -> None:
+        parts = frame["coco"]
+        images, annotations = self._images[frame["split"]], self._annotations[frame["split"]]
+        image_id = images.count + 1
+        images.add(f'{"," if images.count else ""}{{"id":{image_id},'
+                   f'{parts["image"][1:]}'.encode())
+        for text in parts["annotations"]:
+            annotations.add(f'{"," if annotations.count else ""}'
+                            f'{{"id":{annotations.count + 1},"image_id":{image_id},'
+                            f'{text[1:]}'.encode())
+
+    def finish(self, stats) -> list[str]:
         head = json.dumps({
             "info": {"description": "simdrive synthetic dataset", "version": __version__,
                      "contributor": "simdrive (synthetic)"},
             "licenses": [], "categories": categories()}, separators=_COMPACT)
-        doc = (f'{head[:-1]},"images":[{",".join(images)}],'
-               f'"annotations":[{",".join(annotations)}]}}')
-        rel = f"annotations/instances_{split}.json"
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out / rel, doc.encode())
-        written.append(rel)
-    return written
+        written = []
+        for split in self.splits:
+            rel = f"annotations/instances_{split}.json"
+            with atomic_output(self.out / rel) as handle:
+                handle.write(f'{head[:-1]},"images":['.encode())
+                self._images[split].copy_to(handle)
+                handle.write(b'],"annotations":[')
+                self._annotations[split].copy_to(handle)
+                handle.write(b"]}")
+            written.append(rel)
+        self.close()
+        return written
+
+    def close(self) -> None:
+        for spool in (*self._images.values(), *self._annotations.values()):
+            spool.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from array import array
 from pathlib import Path
 
 from simdrive.dataset.categories import KITTI_TYPES
@@ -123,12 +124,26 @@ def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
         shard_state[key] = calib
 
 
-def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
-    """ImageSets (the per-frame files come from the shards, see write_frame)."""
-    for split in splits:
-        make_folders(out, split)
-    (out / "kitti" / "ImageSets").mkdir(parents=True, exist_ok=True)
-    for split in splits:
-        stems = "".join(kitti_id(f) + "\n" for f in frames if f["split"] == split)
-        write_atomic(out / "kitti" / "ImageSets" / f"{split}.txt", stems.encode())
-    return ["kitti/"]
+class Writer:
+    """The KITTI files assembly writes, fed frame records in order: ImageSets (the
+    per-frame files come from the shards, see write_frame)."""
+
+    def __init__(self, out: Path, splits: list[str]):
+        self.out = out
+        self.splits = splits
+        self._ids: dict[str, array] = {split: array("q") for split in splits}
+
+    def add(self, frame: dict) -> None:
+        self._ids[frame["split"]].append(frame["split_index"])
+
+    def finish(self, stats) -> list[str]:
+        for split in self.splits:
+            make_folders(self.out, split)
+        (self.out / "kitti" / "ImageSets").mkdir(parents=True, exist_ok=True)
+        for split in self.splits:
+            stems = "".join(f"{index:06d}\n" for index in self._ids[split])
+            write_atomic(self.out / "kitti" / "ImageSets" / f"{split}.txt", stems.encode())
+        return ["kitti/"]
+
+    def close(self) -> None:
+        pass

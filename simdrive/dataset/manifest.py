@@ -12,14 +12,13 @@ byte for byte.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 from simdrive import __version__
 from simdrive.dataset.categories import KITTI_TYPES, categories
 from simdrive.dataset.kitti import kitti_id
 from simdrive.dataset.options import DatasetOptions
-from simdrive.files import write_atomic
+from simdrive.files import Spool, atomic_output, write_atomic
 from simdrive.render.semantic import legend
 
 RUN_ONLY_FLAGS = {"--workers": 1, "--cluster": 1, "--quiet": 0, "--force": 0}
@@ -42,31 +41,55 @@ def canonical_command(argv: list[str] | None) -> list[str] | None:
     return out
 
 
-def write_manifest(out: Path, frames: list[dict], sources, options: DatasetOptions,
-                   command: list[str] | None) -> None:
-    manifest = {
-        "generator": f"simdrive {__version__}",
-        "synthetic": True,
-        "command": canonical_command(command),
-        "options": options.to_dict(),
-        "sources": [{
-            "path": s.path, "sha256": s.file_sha256, "scenario": s.spec.name,
-            "content_hash": s.spec.content_hash, "seed": s.spec.seed,
-            "cameras": list(s.cameras), "every_steps": s.every,
-            "variants_kept": [v.index for v in s.kept],
-            "variants_dropped": [v.index for v in s.dropped],
-            "require": [text for text, _ in s.spec.require],
-        } for s in sources],
-        "splits": dict(Counter(f["split"] for f in frames)),
-        "categories": categories(),
-        "kitti_types": KITTI_TYPES,
-        "semantic_legend": legend(),
-        "extras": {"depth": "uint16 PNG, millimetres, 0 = sky or beyond 65.535 m",
-                   "semantic": "uint8 PNG, classes of semantic_legend",
-                   "instance": "uint16 PNG, track id + 1, 0 = no actor"},
-        "images": [f["manifest"] for f in frames],
-    }
-    write_atomic(out / "manifest.json", _manifest_json(manifest).encode())
+class ManifestWriter:
+    """manifest.json, fed frame records in order (``add``: each with its ``manifest``
+    line), written by ``finish``; the image lines wait in a spool on disk."""
+
+    def __init__(self, out: Path, sources, options: DatasetOptions,
+                 command: list[str] | None):
+        self.out, self.sources, self.options, self.command = out, sources, options, command
+        self._lines = Spool(out)
+
+    def add(self, frame: dict) -> None:
+        separator = ",\n  " if self._lines.count else ""
+        self._lines.add(f'{separator}{frame["manifest"]}'.encode())
+
+    def finish(self, stats) -> None:
+        head = {
+            "generator": f"simdrive {__version__}",
+            "synthetic": True,
+            "command": canonical_command(self.command),
+            "options": self.options.to_dict(),
+            "sources": [{
+                "path": s.path, "sha256": s.file_sha256, "scenario": s.spec.name,
+                "content_hash": s.spec.content_hash, "seed": s.spec.seed,
+                "cameras": list(s.cameras), "every_steps": s.every,
+                "variants_kept": [v.index for v in s.kept],
+                "variants_dropped": [v.index for v in s.dropped],
+                "require": [text for text, _ in s.spec.require],
+            } for s in self.sources],
+            "splits": dict(stats.per_split),
+            "categories": categories(),
+            "kitti_types": KITTI_TYPES,
+            "semantic_legend": legend(),
+            "extras": {"depth": "uint16 PNG, millimetres, 0 = sky or beyond 65.535 m",
+                       "semantic": "uint8 PNG, classes of semantic_legend",
+                       "instance": "uint16 PNG, track id + 1, 0 = no actor"},
+        }
+        # indented JSON with sorted keys, then ``images`` last, one line per image
+        # (json indents only in pure Python: ~0.7 ms per image, 50x the compact form)
+        text = json.dumps(head, indent=1, sort_keys=True)
+        with atomic_output(self.out / "manifest.json") as handle:
+            if self._lines.count:
+                handle.write(f'{text[:-2]},\n "images": [\n  '.encode())
+                self._lines.copy_to(handle)
+                handle.write(b"\n ]\n}")
+            else:
+                handle.write(f'{text[:-2]},\n "images": []\n}}'.encode())
+        self.close()
+
+    def close(self) -> None:
+        self._lines.close()
 
 
 def image_line(frame: dict, kitti: bool) -> str:
@@ -83,22 +106,10 @@ def image_line(frame: dict, kitti: bool) -> str:
     }, sort_keys=True, separators=(", ", ": "))
 
 
-def _manifest_json(manifest: dict) -> str:
-    """Indented JSON with sorted keys, except ``images`` (lines of JSON, see image_line):
-    last, one compact line per image (json indents only in pure Python: ~0.7 ms per
-    image, 50x the compact form)."""
-    head = {k: v for k, v in manifest.items() if k != "images"}
-    text = json.dumps(head, indent=1, sort_keys=True)
-    lines = ",\n  ".join(manifest["images"])
-    images = f'"images": [\n  {lines}\n ]' if lines else '"images": []'
-    return text[:-2] + f',\n {images}\n}}' if head else f'{{\n {images}\n}}'
-
-
-def write_card(out: Path, frames: list[dict], sources, options: DatasetOptions,
+def write_card(out: Path, stats, sources, options: DatasetOptions,
                command: list[str] | None) -> None:
-    boxes = Counter(obj["kind"] for f in frames for obj in f["labels"] if obj["keep"])
-    splits = Counter(f["split"] for f in frames)
-    looks = Counter((f["weather"], f["lighting"]) for f in frames)
+    """The dataset card, README.md (stats: simdrive.dataset.stats.DatasetStats)."""
+    boxes, splits, looks = stats.boxes, stats.per_split, stats.looks
     bf = options.box_filter
     lines = [
         "# Synthetic driving dataset (simdrive)",
@@ -119,7 +130,8 @@ def write_card(out: Path, frames: list[dict], sources, options: DatasetOptions,
         lines.append(f"| {s.spec.name} | `{s.path}` | {len(s.kept)} | {len(s.dropped)} | "
                      f"{req} |")
     lines += ["", "## Contents", "",
-              f"{len(frames)} images ({', '.join(f'{k}: {v}' for k, v in sorted(splits.items()))});"
+              f"{stats.frames} images "
+              f"({', '.join(f'{k}: {v}' for k, v in sorted(splits.items()))});"
               f" formats: {', '.join(options.formats)}; images as {options.image_format}; "
               f"extras: {', '.join(options.extras) or 'none'}.", "",
               "| class | boxes |", "|---|---:|"]

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from simdrive.dataset.shard import SHARD_DIR, STATE_DIR
+from simdrive.dataset.stats import DatasetStats
 from simdrive.errors import SimdriveError
 from simdrive.files import write_atomic
 from simdrive.plotting import BLACK, BLUE, RED, Axes, bars, canvas
@@ -27,24 +28,44 @@ from simdrive.world.actors import actor_kinds
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
 
 THIN_SHARE = 0.25
-MOSAIC_TILES = 12
 
 
-def load_frames(out: Path) -> list[dict]:
-    """Every frame record of a dataset folder, in shard order."""
+def record_files(out: Path) -> list[Path]:
+    """The shard records of a dataset folder, in shard order."""
     folder = out / SHARD_DIR
     if not folder.is_dir():
         raise SimdriveError(f"{out} is not a simdrive dataset (no {SHARD_DIR})",
                             where=str(out), expected="a folder written by simdrive render")
-    frames = []
-    for path in sorted(folder.glob("*.json")):
+    return sorted(folder.glob("*.json"))
+
+
+def read_record(path: Path) -> list[dict]:
+    """The frames of one shard record (a clear error if it cannot be read)."""
+    try:
+        frames = json.loads(path.read_text())["frames"]
+        if not isinstance(frames, list):
+            raise TypeError("its frames are not a list")
+        return frames
+    except (OSError, ValueError, KeyError, TypeError) as error:  # ValueError: bad UTF-8 too
+        raise SimdriveError(f"shard record {path} is unreadable ({error}); delete it and "
+                            "run the dataset's render command again to redo that shard",
+                            where=str(path)) from None
+
+
+def stats_of_records(out: Path) -> DatasetStats:
+    """A dataset folder's statistics, streamed from its shard records (read twice: the
+    first pass counts the frames, which picks the mosaic's samples)."""
+    paths = record_files(out)
+    stats = DatasetStats(sum(len(read_record(path)) for path in paths))
+    for path in paths:
         try:
-            frames += json.loads(path.read_text())["frames"]
-        except (OSError, ValueError, KeyError, TypeError) as error:  # ValueError: bad UTF-8 too
-            raise SimdriveError(f"shard record {path} is unreadable ({error}); delete it and "
-                                "run the dataset's render command again to redo that shard",
-                                where=str(path)) from None
-    return frames
+            for frame in read_record(path):
+                stats.add(frame)
+        except (KeyError, TypeError, IndexError) as error:
+            raise SimdriveError(f"shard record {path} is unreadable (a frame without "
+                                f"{error}); delete it and run the dataset's render command "
+                                "again to redo that shard", where=str(path)) from None
+    return stats
 
 
 def _png(path: Path, image: np.ndarray) -> None:
@@ -78,12 +99,12 @@ def _histogram(title, values, xlabel, bins, value_range) -> np.ndarray:
     return img
 
 
-def _coverage(frames) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
-    scenarios = sorted({f["scenario"] for f in frames})
+def _coverage(stats: DatasetStats) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+    scenarios = sorted({scenario for scenario, _, _ in stats.cells})
     looks = [f"{w}/{lit}" for w in WEATHERS for lit in LIGHTINGS]
     grid = np.zeros((len(scenarios), len(looks)), int)
-    for f in frames:
-        grid[scenarios.index(f["scenario"]), looks.index(f"{f['weather']}/{f['lighting']}")] += 1
+    for (scenario, weather, lighting), n in stats.cells.items():
+        grid[scenarios.index(scenario), looks.index(f"{weather}/{lighting}")] += n
     cell = 34
     left, top = 260, 80
     img = canvas(left + cell * len(looks) + 30, top + cell * len(scenarios) + 40)
@@ -115,9 +136,7 @@ def _coverage(frames) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
     return img, scenarios, looks, grid
 
 
-def _mosaic(out: Path, frames) -> np.ndarray:
-    picks = [frames[int(k)] for k in np.linspace(0, len(frames) - 1,
-                                                 min(MOSAIC_TILES, len(frames)))]
+def _mosaic(out: Path, picks: list[dict]) -> np.ndarray:
     tiles = []
     for f in picks:
         path = out / f["image"]
@@ -147,13 +166,12 @@ def requested_splits(out: Path) -> list[tuple[str, float]]:
         return []
 
 
-def empty_splits(frames: list[dict], splits: list[tuple[str, float]]) -> list[str]:
-    """Splits asked for (ratio > 0) that received no image: a split is drawn per variant,
-    so a dataset of few variants can leave val or test empty."""
-    if not frames:  # nothing rendered at all (require: kept no variant): not a split matter
+def empty_splits(per_split: Counter, splits: list[tuple[str, float]]) -> list[str]:
+    """Splits asked for (ratio > 0) that received no image (per_split: images per split): a
+    split is drawn per variant, so a dataset of few variants can leave val or test empty."""
+    if not sum(per_split.values()):  # nothing rendered (require: kept no variant): no split matter
         return []
-    used = {f["split"] for f in frames}
-    return [name for name, ratio in splits if ratio > 0 and name not in used]
+    return [name for name, ratio in splits if ratio > 0 and not per_split[name]]
 
 
 def empty_splits_note(names, variants: int) -> str:
@@ -200,39 +218,42 @@ def _coverage_lines(scenarios, grid) -> list[str]:
 
 
 def write_report(out: Path, frames: list[dict] | None = None,
-                 splits: list[tuple[str, float]] | None = None) -> Path:
-    """Write ``out/report/``; returns the path of report.md. ``splits``: the requested
-    (split, ratio) pairs (default: those the dataset's run state records)."""
+                 splits: list[tuple[str, float]] | None = None,
+                 stats: DatasetStats | None = None) -> Path:
+    """Write ``out/report/``; returns the path of report.md. The dataset's numbers come
+    from ``stats``, else from ``frames`` (frame records), else from the folder's shard
+    records. ``splits``: the requested (split, ratio) pairs (default: those the dataset's
+    run state records)."""
     out = Path(out)
-    frames = load_frames(out) if frames is None else frames
+    if stats is None:
+        stats = stats_of_records(out) if frames is None else DatasetStats.of(frames)
     splits = requested_splits(out) if splits is None else splits
     folder = out / "report"
     folder.mkdir(parents=True, exist_ok=True)
-    kept = [obj for f in frames for obj in f["labels"] if obj["keep"]]
-    per_class = Counter(obj["kind"] for obj in kept)
+    per_class = stats.boxes
     names = [k for k in actor_kinds() if per_class[k]] or ["(none)"]
     _png(folder / "boxes_per_class.png",
          _bar_chart("boxes per class", names, [per_class[n] for n in names], "boxes"))
-    heights = [obj["visible_box"][3] - obj["visible_box"][1] for obj in kept]
+    heights = stats.heights
     _png(folder / "box_height.png", _histogram("visible box height", heights, "px", 20,
                                                (0, max([1, *heights]))))
-    _png(folder / "occlusion.png", _histogram("occlusion", [o["occlusion"] for o in kept],
+    _png(folder / "occlusion.png", _histogram("occlusion", stats.occlusion,
                                               "occluded share", 10, (0, 1)))
-    _png(folder / "truncation.png", _histogram("truncation", [o["truncation"] for o in kept],
+    _png(folder / "truncation.png", _histogram("truncation", stats.truncation,
                                                "share outside the image", 10, (0, 1)))
-    distances = [o["distance_m"] for o in kept]
+    distances = stats.distance
     _png(folder / "distance.png", _histogram("distance", distances, "m", 20,
                                              (0, max([1.0, *distances]))))
-    heat, scenarios, looks, grid = _coverage(frames)
+    heat, scenarios, looks, grid = _coverage(stats)
     _png(folder / "coverage.png", heat)
-    _jpg(folder / "samples.jpg", _mosaic(out, frames))
+    _jpg(folder / "samples.jpg", _mosaic(out, stats.samples))
     mean = grid[grid > 0].mean() if (grid > 0).any() else 0.0
     empty = [(scenarios[i], looks[j]) for i, j in zip(*np.nonzero(grid == 0), strict=True)]
     thin = [(scenarios[i], looks[j], int(grid[i, j]))
             for i, j in zip(*np.nonzero((grid > 0) & (grid < THIN_SHARE * mean)), strict=True)]
-    variants = {(f["scenario"], f["variant"]) for f in frames}
     lines = ["# Dataset report", "",
-             f"{len(frames)} images, {len(kept)} boxes, {len(variants)} variants.", "",
+             f"{stats.frames} images, {stats.kept_boxes} boxes, {len(stats.variants)} "
+             "variants.", "",
              "| class | boxes |", "|---|---:|"]
     lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
     lines += ["", "![boxes per class](boxes_per_class.png)", "",
@@ -244,15 +265,14 @@ def write_report(out: Path, frames: list[dict] | None = None,
     if thin:
         lines += ["", f"Thin cells (under {THIN_SHARE:.0%} of the mean {mean:.1f} images): "
                   + "; ".join(f"{s} in {lk} ({n})" for s, lk, n in thin[:40])]
-    per_split = Counter(f["split"] for f in frames)
-    variants_per_split = Counter(split for split, *_ in
-                                 {(f["split"], f["scenario"], f["variant"]) for f in frames})
+    per_split = stats.per_split
+    variants_per_split = Counter(split for split, *_ in stats.split_variants)
     lines += ["", "## Splits", "", "| split | images | variants |", "|---|---:|---:|"]
     lines += [f"| {name} | {per_split[name]} | {variants_per_split[name]} |"
               for name in [n for n, _ in splits] or sorted(per_split)]
-    unfilled = empty_splits(frames, splits)
+    unfilled = empty_splits(per_split, splits)
     if unfilled:
-        lines += ["", "**" + empty_splits_note(unfilled, len(variants)) + "**"]
+        lines += ["", "**" + empty_splits_note(unfilled, len(stats.variants)) + "**"]
     lines += ["", "## Boxes", "", "![height](box_height.png) ![occlusion](occlusion.png)", "",
               "![truncation](truncation.png) ![distance](distance.png)", "",
               "## Samples", "", "![samples](samples.jpg)", ""]

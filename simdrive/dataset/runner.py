@@ -16,25 +16,26 @@ import os
 import shutil
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from simdrive import __version__
 from simdrive.dataset import coco, kitti, yolo
-from simdrive.dataset.manifest import write_card, write_manifest
+from simdrive.dataset.manifest import ManifestWriter, write_card
 from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
-from simdrive.dataset.report import empty_splits
+from simdrive.dataset.report import empty_splits, read_record
 from simdrive.dataset.shard import STATE_DIR, record_path, render_shard
-from simdrive.errors import SimdriveError
+from simdrive.dataset.stats import DatasetStats
 from simdrive.files import OutputError, write_atomic
 from simdrive.render import warmup
 
-WRITERS = {"coco": coco.write, "yolo": yolo.write, "kitti": kitti.write}
+WRITERS = {"coco": coco.Writer, "yolo": yolo.Writer, "kitti": kitti.Writer}
+"""Assembly's writer of each format: Writer(out, splits), then add(frame) for every frame
+record in order, finish(stats), close()."""
 LAYOUT_FOLDERS = ("images", "labels", "annotations", "kitti", "extras", "report")
 """Folders whose every file is the dataset's (a format reader takes whatever is in them)."""
 OUR_FILES = (*LAYOUT_FOLDERS, STATE_DIR, "manifest.json", "README.md", "data.yaml")
@@ -226,33 +227,37 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
                 backend.close()
     finally:
         warmup.stop(compiling)  # still running: not needed (or an error); a no-op otherwise
-    frames = assemble(out, plan, sources, options, command)
-    boxes = Counter(obj["kind"] for f in frames for obj in f["labels"] if obj["keep"])
-    return Summary(frames=len(frames), boxes=dict(sorted(boxes.items())),
+    stats = assemble(out, plan, sources, options, command)
+    return Summary(frames=stats.frames, boxes=dict(sorted(stats.boxes.items())),
                    kept=sum(len(s.kept) for s in sources),
                    dropped=sum(len(s.dropped) for s in sources),
                    seconds=time.perf_counter() - t0, shards_run=len(todo),
                    shards_skipped=len(plan) - len(todo),
-                   empty_splits=tuple(empty_splits(frames, list(options.split))))
+                   empty_splits=tuple(empty_splits(stats.per_split, list(options.split))))
 
 
 def assemble(out: Path, plan: list[Shard], sources: list[Source], options: DatasetOptions,
-             command: list[str] | None) -> list[dict]:
-    """Write the format files, manifest, card and report from the shard records."""
-    frames: list[dict] = []
-    for shard in plan:  # fixed order: the plan's
-        path = record_path(out, shard.shard_id)
-        try:
-            frames += json.loads(path.read_text())["frames"]
-        except (OSError, ValueError, KeyError) as error:
-            raise SimdriveError(f"shard record {path} is unreadable ({error}); delete it and "
-                                "run the same command again") from None
+             command: list[str] | None) -> DatasetStats:
+    """Write the format files, manifest, card and report from the shard records, streamed
+    one record at a time in the plan's order (the frames are never all in memory)."""
     splits = [name for name, _ in options.split]
-    for name in options.formats:
-        WRITERS[name](out, frames, splits)
-    write_manifest(out, frames, sources, options, command)
-    write_card(out, frames, sources, options, command)
+    stats = DatasetStats(sum(len(s.steps) * len(s.cameras) for s in plan))
+    writers = []
+    try:
+        writers += [WRITERS[name](out, splits) for name in options.formats]
+        writers.append(ManifestWriter(out, sources, options, command))
+        for shard in plan:  # fixed order: the plan's
+            for frame in read_record(record_path(out, shard.shard_id)):
+                stats.add(frame)
+                for writer in writers:
+                    writer.add(frame)
+        for writer in writers:
+            writer.finish(stats)
+    finally:
+        for writer in writers:
+            writer.close()
+    write_card(out, stats, sources, options, command)
     from simdrive.dataset.report import write_report
 
-    write_report(out, frames=frames, splits=list(options.split))
-    return frames
+    write_report(out, splits=list(options.split), stats=stats)
+    return stats

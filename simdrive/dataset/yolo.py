@@ -41,14 +41,33 @@ def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
                  label_lines(frame).encode())
 
 
-def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
-    """data.yaml (the label files come from the shards, see write_frame)."""
+class Writer:
+    """data.yaml, written at assembly (the label files come from the shards, see
+    write_frame)."""
+
+    def __init__(self, out: Path, splits: list[str]):
+        self.out = out
+        self.splits = splits
+
+    def add(self, frame: dict) -> None:
+        pass
+
+    def finish(self, stats) -> list[str]:
+        write_data_yaml(self.out, stats.per_split, self.splits)
+        return ["data.yaml", "labels/"]
+
+    def close(self) -> None:
+        pass
+
+
+def write_data_yaml(out: Path, per_split, splits: list[str]) -> None:
+    """data.yaml of a dataset whose splits hold per_split[split] images."""
     for split in splits:
         make_folders(out, split)
     names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
     # Ultralytics needs train and val: a val split not asked for, or given no variant,
     # points at the training images (the render's warning says so when it was asked for)
-    present = [name for name in splits if any(f["split"] == name for f in frames)]
+    present = [name for name in splits if per_split.get(name, 0)]
     train = "train" if "train" in present or not present else present[0]
     roles = {"train": train, "val": "val" if "val" in present else train,
              "test": "test" if "test" in present else None}
@@ -62,4 +81,3 @@ def write(out: Path, frames: list[dict], splits: list[str]) -> list[str]:
             lines.append(f"{role}: images/{split}\n")
     lines.append(f"nc: {len(actor_kinds())}\nnames:\n{names}")
     write_atomic(out / "data.yaml", "".join(lines).encode())
-    return ["data.yaml", "labels/"]

@@ -41,6 +41,57 @@ def test_a_full_disk_stops_cleanly_and_the_run_resumes_once_there_is_space(
     assert tree(tmp_path / "ds") == tree(fresh / "ds")
 
 
+@pytest.mark.parametrize("fails", ["spool", "output"])
+def test_a_disk_that_fills_during_assembly_stops_cleanly_and_the_rerun_completes(
+        tmp_path, monkeypatch, capsys, fails):
+    """Assembly streams COCO entries and manifest lines through spools on disk: a full
+    disk there (writing a spool, or the file it is copied into) is the same clean error,
+    leaves the earlier files as they were, and the rerun completes the dataset."""
+    import tempfile
+
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    reference = tree(tmp_path / "ds")
+    manifest = (tmp_path / "ds" / "manifest.json").read_bytes()
+    real_spool = tempfile.TemporaryFile
+    real_open = open
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    if fails == "spool":
+        monkeypatch.setattr(files.tempfile, "TemporaryFile",
+                            lambda **kw: FullDisk(real_spool(**kw)))
+    else:
+        def filling(path, mode="r", *args, **kwargs):  # the COCO files and the manifest
+            handle = real_open(path, mode, *args, **kwargs)
+            name = os.path.basename(path)
+            return FullDisk(handle) if name.startswith((".instances_", ".manifest")) \
+                else handle
+
+        monkeypatch.setattr(files, "open", filling, raising=False)
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 2
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err
+    assert _no_temporaries(tmp_path / "ds")
+    assert (tmp_path / "ds" / "manifest.json").read_bytes() == manifest
+    monkeypatch.undo()
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    assert tree(tmp_path / "ds") == reference
+
+
 def test_an_unwritable_folder_is_a_clean_error(tmp_path, capsys, locked_folder):
     assert render(tmp_path, *SMALL, "-o", "locked/ds") == 2
     err = capsys.readouterr().err

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import cv2
@@ -187,17 +187,16 @@ def _kitti_ids(ds: Path) -> dict[str, str]:
 
 
 def test_data_yaml_points_val_at_the_training_images_when_no_variant_fell_in_val(tmp_path):
-    from simdrive.dataset import yolo
+    from simdrive.dataset.yolo import write_data_yaml
 
-    frames = [{"split": "train"}, {"split": "train"}]
-    yolo.write(tmp_path, frames, ["train", "val", "test"])
+    write_data_yaml(tmp_path, Counter(train=2), ["train", "val", "test"])
     text = (tmp_path / "data.yaml").read_text()
     data = yaml.safe_load(text)
     assert data["train"] == data["val"] == "images/train" and "test" not in data
     assert "no variant fell in val" in text  # said in the file, not only in the warning
-    yolo.write(tmp_path, [*frames, {"split": "val"}], ["train", "val", "test"])
+    write_data_yaml(tmp_path, Counter(train=2, val=1), ["train", "val", "test"])
     assert yaml.safe_load((tmp_path / "data.yaml").read_text())["val"] == "images/val"
-    yolo.write(tmp_path, [{"split": "val"}], ["train", "val", "test"])  # none in train
+    write_data_yaml(tmp_path, Counter(val=1), ["train", "val", "test"])  # none in train
     text = (tmp_path / "data.yaml").read_text()
     assert yaml.safe_load(text)["train"] == "images/val" and "no variant fell in train" in text
 

@@ -90,7 +90,7 @@ def test_requested_splits_that_received_no_image_are_flagged(tmp_path):
     assert "| test | 1 | 1 |" in text
     from simdrive.dataset.report import empty_splits
 
-    assert empty_splits([], [("train", 0.8), ("val", 0.2)]) == []  # nothing kept at all
+    assert empty_splits(Counter(), [("train", 0.8), ("val", 0.2)]) == []  # nothing kept at all
     notes = re.findall(r"^\*\*split.*$", text, re.M)
     assert len(notes) == 1 and notes[0].startswith("**split val is empty: ")  # test has one
     assert "extra" not in notes[0]  # asked for no share of the variants

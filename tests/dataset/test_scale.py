@@ -165,3 +165,80 @@ def test_a_shard_renders_all_its_frames_into_one_set_of_arrays(tmp_path):
     assert len(plan[0].steps) > 2
     renderer = _renderer(_spec_and_road(plan[0])[1])
     assert [len(sets) for sets in renderer._buffer_sets.values()] == [1]
+
+
+def _fake_frame(k: int) -> dict:
+    """A frame record as a shard writes it (one kept box), distinct per k."""
+    from simdrive.dataset import coco
+    from simdrive.dataset.manifest import image_line
+
+    box = {"track_id": 1, "name": f"car_{k}", "kind": "car", "keep": True,
+           "visible_box": [10, 20, 50, 60], "amodal_box": [9.5, 19.5, 50.5, 60.5],
+           "visible_pixels": 1600, "occlusion": 0.1, "truncation": 0.0, "kitti_occluded": 0,
+           "dimensions_hwl": [1.5, 1.8, 4.3], "location_xyz": [1.0, 1.5, 20.0 + k % 7],
+           "rotation_y": 0.0, "alpha": 0.0, "distance_m": 20.0, "visibility": 0.9,
+           "segmentation": {"size": [360, 640], "counts": "abc"}}
+    full = {"image": f"images/train/f{k:06d}.jpg", "stem": f"f{k:06d}", "split": "train",
+            "split_index": k, "scenario": "s", "source": "s.yaml", "variant": k // 20,
+            "seed": 1, "values": {"x": k}, "step": k % 20, "time_s": 0.1 * k,
+            "weather": "clear", "lighting": "noon", "extras": {}, "labels": [box],
+            "camera": {"name": "front", "width": 640, "height": 360,
+                       "intrinsics": [[320.0, 0.0, 320.0]] * 3}}
+    return {**full, "coco": coco.fragments(full), "manifest": image_line(full, True)}
+
+
+def _assemble_fake(out: Path, n: int) -> int:
+    """Stream n fabricated frames through assembly's writers; returns the peak traced memory
+    (bytes) while they take the frames (writing the files out then copies the spools in
+    chunks of a fixed size)."""
+    import tracemalloc
+
+    from simdrive.dataset import coco, kitti, yolo
+    from simdrive.dataset.manifest import ManifestWriter
+    from simdrive.dataset.options import DatasetOptions
+    from simdrive.dataset.stats import DatasetStats
+
+    tracemalloc.start()
+    try:
+        stats = DatasetStats(n)
+        writers = [coco.Writer(out, ["train"]), yolo.Writer(out, ["train"]),
+                   kitti.Writer(out, ["train"]), ManifestWriter(out, [], DatasetOptions(), None)]
+        for k in range(n):
+            frame = _fake_frame(k)  # made, used and dropped: as one read from a record
+            stats.add(frame)
+            for writer in writers:
+                writer.add(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+        for writer in writers:
+            writer.finish(stats)
+        return peak
+    finally:
+        tracemalloc.stop()
+
+
+def test_assembly_streams_the_records_in_flat_memory(tmp_path):
+    """The parent writes COCO, manifest and ImageSets without holding the frames: 8x the
+    frames costs no more than the compact per-box statistics (holding the records
+    would cost ~10 kB a frame)."""
+    import json
+
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.mkdir()
+    large.mkdir()
+    peak_small = _assemble_fake(small, 500)
+    peak_large = _assemble_fake(large, 4000)
+    assert peak_large - peak_small < 300_000  # 3,500 more frames: < 100 bytes each
+    doc = json.loads((large / "annotations" / "instances_train.json").read_text())
+    assert [im["id"] for im in doc["images"]] == list(range(1, 4001))
+    assert [a["id"] for a in doc["annotations"]] == list(range(1, 4001))
+    assert [a["image_id"] for a in doc["annotations"]] == list(range(1, 4001))
+    assert doc["images"][1234]["file_name"] == "f001234.jpg"
+    manifest = json.loads((large / "manifest.json").read_text())
+    assert [im["file"] for im in manifest["images"]] == \
+        [f"images/train/f{k:06d}.jpg" for k in range(4000)]
+    assert manifest["splits"] == {"train": 4000}
+    ids = (large / "kitti" / "ImageSets" / "train.txt").read_text().split()
+    assert ids == [f"{k:06d}" for k in range(4000)]
+    # the spools were unnamed files: nothing is left beside the outputs
+    assert sorted(p.name for p in (large / "annotations").iterdir()) == \
+        ["instances_train.json"]

@@ -1,0 +1,76 @@
+"""What a dataset's card, report, data.yaml and the render summary count, gathered frame by
+frame as the assembly streams the shard records (none of them needs the frames kept: the
+parent's memory stays flat however many frames a dataset has).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MOSAIC_TILES = 12  # sample frames of the report's mosaic
+
+
+def sample_indices(total: int) -> list[int]:
+    """The frames (by index in record order) the report's mosaic shows: MOSAIC_TILES
+    spread evenly over ``total``, first and last included."""
+    return [int(k) for k in np.linspace(0, total - 1, min(MOSAIC_TILES, total))] \
+        if total else []
+
+
+@dataclass
+class DatasetStats:
+    """Counts of a dataset's frames, fed one frame record at a time (``add``), in record
+    order. ``total``: how many frames will come (it picks the mosaic's samples)."""
+
+    total: int
+    frames: int = 0
+    per_split: Counter = field(default_factory=Counter)  # images per split
+    looks: Counter = field(default_factory=Counter)  # images per (weather, lighting)
+    cells: Counter = field(default_factory=Counter)  # images per (scenario, weather, lighting)
+    boxes: Counter = field(default_factory=Counter)  # kept boxes per kind
+    variants: set = field(default_factory=set)  # (scenario, variant)
+    split_variants: set = field(default_factory=set)  # (split, scenario, variant)
+    # one entry per kept box, in record order
+    heights: array = field(default_factory=lambda: array("d"))
+    occlusion: array = field(default_factory=lambda: array("d"))
+    truncation: array = field(default_factory=lambda: array("d"))
+    distance: array = field(default_factory=lambda: array("d"))
+    samples: list = field(default_factory=list)  # the frames sample_indices picks
+
+    def __post_init__(self) -> None:
+        self._sample_at = set(sample_indices(self.total))
+
+    def add(self, frame: dict) -> None:
+        split, scenario = frame["split"], frame["scenario"]
+        weather, lighting = frame["weather"], frame["lighting"]
+        self.per_split[split] += 1
+        self.looks[(weather, lighting)] += 1
+        self.cells[(scenario, weather, lighting)] += 1
+        self.variants.add((scenario, frame["variant"]))
+        self.split_variants.add((split, scenario, frame["variant"]))
+        for obj in frame["labels"]:
+            if obj["keep"]:
+                self.boxes[obj["kind"]] += 1
+                box = obj["visible_box"]
+                self.heights.append(box[3] - box[1])
+                self.occlusion.append(obj["occlusion"])
+                self.truncation.append(obj["truncation"])
+                self.distance.append(obj["distance_m"])
+        if self.frames in self._sample_at:
+            self.samples.append(frame)
+        self.frames += 1
+
+    @classmethod
+    def of(cls, frames: list[dict]) -> DatasetStats:
+        stats = cls(len(frames))
+        for frame in frames:
+            stats.add(frame)
+        return stats
+
+    @property
+    def kept_boxes(self) -> int:
+        return len(self.heights)
