@@ -28,7 +28,7 @@ from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
 from simdrive.dataset.report import empty_splits, read_record
-from simdrive.dataset.shard import STATE_DIR, record_path, render_shard
+from simdrive.dataset.shard import STATE_DIR, record_path, render_shard, warm_up
 from simdrive.dataset.stats import DatasetStats
 from simdrive.files import OutputError, write_atomic
 from simdrive.render import warmup
@@ -168,14 +168,14 @@ def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int
     if backend is not None:
         backend.run(todo, options, str(out), done)
         return
-    # the first shard runs here: it compiles (or loads) the kernels once, and forked
-    # workers inherit them instead of each compiling its own
-    done(render_shard(todo[0], options, str(out)))
-    todo = todo[1:]
     if workers <= 1 or len(todo) <= 1:
         for shard in todo:
             done(render_shard(shard, options, str(out)))
         return
+    # one frame rendered here compiles (or loads) the kernels once, and the forked workers
+    # inherit them instead of each compiling its own (rendering the whole first shard here
+    # left the other cores idle meanwhile)
+    warm_up(todo[0], options)
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     from concurrent.futures import ProcessPoolExecutor, as_completed

@@ -171,6 +171,23 @@ def _opencv_single_threaded():
                 cv2.setNumThreads(_cv_state["before"])
 
 
+def warm_up(shard: Shard, options: DatasetOptions) -> None:
+    """Load what rendering ``shard`` calls (the numba kernels, its road's renderer and
+    ground texture, OpenCV's encoder) by rendering its first frame, written nowhere:
+    worker processes forked afterwards inherit them instead of each loading its own."""
+    with _opencv_single_threaded():
+        spec, road = _spec_and_road(shard)
+        run = VariantRun(spec, shard.variant, road=road, renderer=_renderer(road))
+        _keep_renderer(road, run.renderer)
+        run.advance_to(shard.steps[0])
+        frame = run.render(camera_spec(spec, shard.cameras[0]))
+        encode_image(frame.image, f".{options.image_format}", None)
+        for lab in frame.labels:
+            if lab.visible_box is not None:
+                rle.encode_box(frame.instance, lab.track_id, lab.visible_box)
+                break
+
+
 def render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardResult:
     """Render and write one shard; returns its counts."""
     with _opencv_single_threaded():

@@ -167,6 +167,52 @@ def test_a_shard_renders_all_its_frames_into_one_set_of_arrays(tmp_path):
     assert [len(sets) for sets in renderer._buffer_sets.values()] == [1]
 
 
+def test_the_parent_warms_up_on_one_frame_and_the_pool_renders_every_shard(tmp_path,
+                                                                          monkeypatch):
+    """With several workers the parent renders one frame, written nowhere (the forked
+    workers inherit its loaded kernels and its road's renderer), then leaves every shard
+    to the pool: none is rendered while the other cores wait."""
+    import simdrive.dataset.runner as runner
+    from simdrive.dataset.options import DatasetOptions
+    from simdrive.dataset.plan import load_sources, shards
+    from simdrive.dataset.shard import _RENDERERS, _renderer, _spec_and_road, warm_up
+
+    _RENDERERS.__dict__.clear()
+    options = DatasetOptions(limit=4, every=40)
+    plan = shards(load_sources([CHILD], options), options)
+    before = set(tmp_path.rglob("*"))
+    warm_up(plan[0], options)
+    assert set(tmp_path.rglob("*")) == before  # nothing written
+    assert _renderer(_spec_and_road(plan[0])[1]) is not None  # kept for the workers
+
+    in_parent = []
+    monkeypatch.setattr(runner, "render_shard", lambda *a: in_parent.append(a))
+    monkeypatch.setattr(runner, "warm_up", lambda *a: None)
+    done = []
+
+    class Pool:  # records what goes to the workers instead of forking
+        def __init__(self, *a, **k):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def submit(self, fn, shard, *args):
+            from concurrent.futures import Future
+
+            done.append(shard)
+            future = Future()
+            future.set_result(None)
+            return future
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Pool)
+    runner._execute(plan, options, tmp_path, 2, None, lambda result: None)
+    assert in_parent == [] and done == plan
+
+
 def _fake_frame(k: int) -> dict:
     """A frame record as a shard writes it (one kept box), distinct per k."""
     from simdrive.dataset import coco
