@@ -28,7 +28,13 @@ from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
 from simdrive.dataset.report import empty_splits, read_record
-from simdrive.dataset.shard import STATE_DIR, record_path, render_shard, warm_up
+from simdrive.dataset.shard import (
+    STATE_DIR,
+    ShardResult,
+    record_path,
+    render_shard,
+    warm_up,
+)
 from simdrive.dataset.stats import DatasetStats
 from simdrive.files import OutputError, write_atomic
 from simdrive.render import warmup
@@ -200,7 +206,8 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
     out = Path(out_dir)
     workers = workers or os.cpu_count() or 1
     # on a first run, the render kernels compile in a child while planning compiles and
-    # runs the simulation here (a local run renders its first shard in this process);
+    # runs the simulation here (a local run renders a warm-up frame, or with one worker
+    # every shard, in this process);
     # the child is waited for only when there is something to render, killed otherwise
     compiling = warmup.start() if cluster is None else None
     try:
@@ -217,17 +224,30 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
             total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
             progress = Progress(total_frames, quiet=quiet)
             progress.advance(total_frames - sum(len(s.steps) * len(s.cameras) for s in todo))
-            if todo:
-                warmup.wait(compiling)
-            _execute(todo, options, out, workers, backend,
-                     lambda r: progress.advance(r.frames))
-            progress.close()
+            assembly = Assembly(out, plan, sources, options, command)
+            try:
+                rendering = {shard.shard_id for shard in todo}
+                for shard in plan:  # the shards an earlier run finished
+                    if shard.shard_id not in rendering:
+                        assembly.ready(shard.shard_id)
+                if todo:
+                    warmup.wait(compiling)
+
+                def done(result: ShardResult) -> None:
+                    progress.advance(result.frames)
+                    assembly.ready(result.shard_id)
+
+                _execute(todo, options, out, workers, backend, done)
+                progress.close()
+            except BaseException:
+                assembly.close()
+                raise
         finally:
             if backend is not None:
                 backend.close()
     finally:
         warmup.stop(compiling)  # still running: not needed (or an error); a no-op otherwise
-    stats = assemble(out, plan, sources, options, command)
+    stats = assembly.finish()
     return Summary(frames=stats.frames, boxes=dict(sorted(stats.boxes.items())),
                    kept=sum(len(s.kept) for s in sources),
                    dropped=sum(len(s.dropped) for s in sources),
@@ -236,28 +256,53 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
                    empty_splits=tuple(empty_splits(stats.per_split, list(options.split))))
 
 
-def assemble(out: Path, plan: list[Shard], sources: list[Source], options: DatasetOptions,
-             command: list[str] | None) -> DatasetStats:
-    """Write the format files, manifest, card and report from the shard records, streamed
-    one record at a time in the plan's order (the frames are never all in memory)."""
-    splits = [name for name, _ in options.split]
-    stats = DatasetStats(sum(len(s.steps) * len(s.cameras) for s in plan))
-    writers = []
-    try:
-        writers += [WRITERS[name](out, splits) for name in options.formats]
-        writers.append(ManifestWriter(out, sources, options, command))
-        for shard in plan:  # fixed order: the plan's
-            for frame in read_record(record_path(out, shard.shard_id)):
-                stats.add(frame)
-                for writer in writers:
-                    writer.add(frame)
-        for writer in writers:
-            writer.finish(stats)
-    finally:
-        for writer in writers:
-            writer.close()
-    write_card(out, stats, sources, options, command)
-    from simdrive.dataset.report import write_report
+class Assembly:
+    """Writes the format files, manifest, card and report from the shard records, each
+    record read once, in the plan's order, as soon as it and every shard before it are
+    done (``ready``): while the workers render the rest, not after them. The frames are
+    never all in memory (the writers keep what they need in spools on disk, see
+    simdrive.dataset.coco.Writer)."""
 
-    write_report(out, splits=list(options.split), stats=stats)
-    return stats
+    def __init__(self, out: Path, plan: list[Shard], sources: list[Source],
+                 options: DatasetOptions, command: list[str] | None):
+        self.out, self.plan, self.sources = out, plan, sources
+        self.options, self.command = options, command
+        self.splits = [name for name, _ in options.split]
+        self.stats = DatasetStats(sum(len(s.steps) * len(s.cameras) for s in plan))
+        self._ready: set[str] = set()
+        self._next = 0  # plan index of the first shard not read yet
+        self._writers: list = []
+        try:
+            self._writers += [WRITERS[name](out, self.splits) for name in options.formats]
+            self._writers.append(ManifestWriter(out, sources, options, command))
+        except BaseException:
+            self.close()
+            raise
+
+    def ready(self, shard_id: str) -> None:
+        """Shard ``shard_id`` has its record: read every record now next in line."""
+        self._ready.add(shard_id)
+        while self._next < len(self.plan) and self.plan[self._next].shard_id in self._ready:
+            self._ready.discard(self.plan[self._next].shard_id)
+            for frame in read_record(record_path(self.out, self.plan[self._next].shard_id)):
+                self.stats.add(frame)
+                for writer in self._writers:
+                    writer.add(frame)
+            self._next += 1
+
+    def finish(self) -> DatasetStats:
+        """Write the files (every shard must be ready); returns the dataset's counts."""
+        if self._next < len(self.plan):
+            raise RuntimeError(f"shard {self.plan[self._next].shard_id} has no record yet")
+        for writer in self._writers:
+            writer.finish(self.stats)
+        self.close()
+        write_card(self.out, self.stats, self.sources, self.options, self.command)
+        from simdrive.dataset.report import write_report
+
+        write_report(self.out, splits=list(self.options.split), stats=self.stats)
+        return self.stats
+
+    def close(self) -> None:
+        for writer in self._writers:
+            writer.close()

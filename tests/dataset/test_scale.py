@@ -213,6 +213,43 @@ def test_the_parent_warms_up_on_one_frame_and_the_pool_renders_every_shard(tmp_p
     assert in_parent == [] and done == plan
 
 
+def test_assembly_reads_each_record_in_plan_order_as_soon_as_the_shards_before_it_are_done(
+        tmp_path, monkeypatch):
+    """Shards finish in any order; the assembly reads a record once it and every shard
+    before it in the plan are done (while the others still render), and writes the same
+    files whatever the order they finished in."""
+    import simdrive.dataset.runner as runner
+    from simdrive.dataset.options import DatasetOptions
+    from simdrive.dataset.plan import load_sources, shards
+
+    assert render(tmp_path, CHILD, "--limit", "4", "--every", "4", "--quiet", "--workers",
+                  "1", "-o", "ds") == 0
+    ds = tmp_path / "ds"
+    written = tree(ds)
+    options = DatasetOptions(limit=4, every=4)
+    sources = load_sources([CHILD], options)
+    plan = shards(sources, options)
+    assert len(plan) >= 3
+    read = []
+    real_read = runner.read_record
+    monkeypatch.setattr(runner, "read_record", lambda path: read.append(path.stem)
+                        or real_read(path))
+    assembly = runner.Assembly(ds, plan, sources, options,
+                               ["simdrive", "render", CHILD, "--limit", "4", "--every", "4",
+                                "--quiet", "--workers", "1", "-o", "ds"])
+    ids = [s.shard_id for s in plan]
+    assembly.ready(ids[2])
+    assembly.ready(ids[1])
+    assert read == []  # the first shard is not done: nothing can be written in order yet
+    assembly.ready(ids[0])
+    assert read == ids[:3]
+    for shard_id in reversed(ids[3:]):
+        assembly.ready(shard_id)
+    assert read == ids
+    assembly.finish()
+    assert tree(ds) == written
+
+
 def _fake_frame(k: int) -> dict:
     """A frame record as a shard writes it (one kept box), distinct per k."""
     from simdrive.dataset import coco
