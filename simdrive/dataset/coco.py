@@ -62,6 +62,12 @@ def fragments(frame: dict) -> dict:
     return {"image": json.dumps(image, separators=_COMPACT), "annotations": annotations}
 
 
+def _json_object(text) -> bool:
+    """Whether a serialised entry at least looks like one JSON object (a damaged record's
+    would otherwise go into the COCO file as it is)."""
+    return isinstance(text, str) and text[:1] == "{" and text[-1:] == "}"
+
+
 def _category_ids() -> dict[str, int]:
     return {c["name"]: c["id"] for c in categories()}
 
@@ -76,11 +82,23 @@ class Writer:
         self.out = out
         self.splits = splits
         (out / "annotations").mkdir(parents=True, exist_ok=True)
-        self._images = {split: Spool(out / "annotations") for split in splits}
-        self._annotations = {split: Spool(out / "annotations") for split in splits}
+        self._images: dict[str, Spool] = {}
+        self._annotations: dict[str, Spool] = {}
+        try:
+            for split in splits:
+                self._images[split] = Spool(out / "annotations")
+                self._annotations[split] = Spool(out / "annotations")
+        except BaseException:
+            self.close()
+            raise
 
     def add(self, frame: dict) -> None:
         parts = frame["coco"]
+        if frame["split"] not in self._images:
+            raise ValueError(f"split {frame['split']!r} is not one of the dataset's")
+        if not (_json_object(parts["image"])
+                and all(_json_object(text) for text in parts["annotations"])):
+            raise ValueError("a frame's COCO entries are not JSON objects")
         images, annotations = self._images[frame["split"]], self._annotations[frame["split"]]
         image_id = images.count + 1
         images.add(f'{"," if images.count else ""}{{"id":{image_id},'

@@ -134,7 +134,10 @@ class Writer:
         self._ids: dict[str, array] = {split: array("q") for split in splits}
 
     def add(self, frame: dict) -> None:
-        self._ids[frame["split"]].append(frame["split_index"])
+        index = frame["split_index"]
+        if type(index) is not int or index < 0:
+            raise ValueError("a frame's split_index is not a count")
+        self._ids[frame["split"]].append(index)
 
     def finish(self, stats) -> list[str]:
         for split in self.splits:

@@ -51,8 +51,12 @@ class ManifestWriter:
         self._lines = Spool(out)
 
     def add(self, frame: dict) -> None:
+        line = frame["manifest"]
+        if not (isinstance(line, str) and line[:1] == "{" and line[-1:] == "}"
+                and "\n" not in line):
+            raise ValueError("a frame's manifest line is not one line of JSON")
         separator = ",\n  " if self._lines.count else ""
-        self._lines.add(f'{separator}{frame["manifest"]}'.encode())
+        self._lines.add(f"{separator}{line}".encode())
 
     def finish(self, stats) -> None:
         head = {

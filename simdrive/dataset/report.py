@@ -22,7 +22,7 @@ import numpy as np
 from simdrive.dataset.shard import SHARD_DIR, STATE_DIR
 from simdrive.dataset.stats import DatasetStats
 from simdrive.errors import SimdriveError
-from simdrive.files import write_atomic
+from simdrive.files import OutputError, write_atomic
 from simdrive.plotting import BLACK, BLUE, RED, Axes, bars, canvas
 from simdrive.world.actors import actor_kinds
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
@@ -39,6 +39,18 @@ def record_files(out: Path) -> list[Path]:
     return sorted(folder.glob("*.json"))
 
 
+RECORD_DAMAGE = (KeyError, TypeError, IndexError, ValueError, AttributeError)
+"""What reading a damaged frame record raises (a missing field, a value of the wrong type)."""
+
+
+def damaged_record(path: Path, error: Exception) -> SimdriveError:
+    """The clear error for a shard record that cannot be read or used."""
+    reason = f"a frame lacks the field {error}" if isinstance(error, KeyError) else str(error)
+    return SimdriveError(f"shard record {path} is unreadable or damaged ({reason}); delete "
+                         "it and run the dataset's render command again to redo that shard",
+                         where=str(path))
+
+
 def read_record(path: Path) -> list[dict]:
     """The frames of one shard record (a clear error if it cannot be read)."""
     try:
@@ -46,10 +58,8 @@ def read_record(path: Path) -> list[dict]:
         if not isinstance(frames, list):
             raise TypeError("its frames are not a list")
         return frames
-    except (OSError, ValueError, KeyError, TypeError) as error:  # ValueError: bad UTF-8 too
-        raise SimdriveError(f"shard record {path} is unreadable ({error}); delete it and "
-                            "run the dataset's render command again to redo that shard",
-                            where=str(path)) from None
+    except (OSError, *RECORD_DAMAGE) as error:  # ValueError: bad UTF-8 too
+        raise damaged_record(path, error) from None
 
 
 def stats_of_records(out: Path) -> DatasetStats:
@@ -61,10 +71,8 @@ def stats_of_records(out: Path) -> DatasetStats:
         try:
             for frame in read_record(path):
                 stats.add(frame)
-        except (KeyError, TypeError, IndexError) as error:
-            raise SimdriveError(f"shard record {path} is unreadable (a frame without "
-                                f"{error}); delete it and run the dataset's render command "
-                                "again to redo that shard", where=str(path)) from None
+        except RECORD_DAMAGE as error:
+            raise damaged_record(path, error) from None
     return stats
 
 
@@ -229,7 +237,11 @@ def write_report(out: Path, frames: list[dict] | None = None,
         stats = stats_of_records(out) if frames is None else DatasetStats.of(frames)
     splits = requested_splits(out) if splits is None else splits
     folder = out / "report"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create {folder}: {error.strerror}", where=str(folder),
+                          expected="a writable dataset folder") from None
     per_class = stats.boxes
     names = [k for k in actor_kinds() if per_class[k]] or ["(none)"]
     _png(folder / "boxes_per_class.png",

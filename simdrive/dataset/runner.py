@@ -27,7 +27,7 @@ from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
-from simdrive.dataset.report import empty_splits, read_record
+from simdrive.dataset.report import RECORD_DAMAGE, damaged_record, empty_splits, read_record
 from simdrive.dataset.shard import (
     STATE_DIR,
     ShardResult,
@@ -186,7 +186,8 @@ def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int
     context = multiprocessing.get_context(method)
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(render_shard, shard, options, str(out)) for shard in todo]
         try:
             for future in as_completed(futures):
@@ -195,6 +196,18 @@ def _execute(todo: list[Shard], options: DatasetOptions, out: Path, workers: int
             for future in futures:
                 future.cancel()
             raise
+
+
+def _die_with_parent(parent: int) -> None:
+    """A pool worker ends when the run's process dies, even by SIGKILL (on Linux; it
+    would otherwise wait forever for shards that never come, holding its memory)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
 
 
 def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
@@ -284,19 +297,25 @@ class Assembly:
         self._ready.add(shard_id)
         while self._next < len(self.plan) and self.plan[self._next].shard_id in self._ready:
             self._ready.discard(self.plan[self._next].shard_id)
-            for frame in read_record(record_path(self.out, self.plan[self._next].shard_id)):
-                self.stats.add(frame)
-                for writer in self._writers:
-                    writer.add(frame)
+            path = record_path(self.out, self.plan[self._next].shard_id)
+            try:
+                for frame in read_record(path):
+                    self.stats.add(frame)
+                    for writer in self._writers:
+                        writer.add(frame)
+            except RECORD_DAMAGE as error:
+                raise damaged_record(path, error) from None
             self._next += 1
 
     def finish(self) -> DatasetStats:
         """Write the files (every shard must be ready); returns the dataset's counts."""
         if self._next < len(self.plan):
             raise RuntimeError(f"shard {self.plan[self._next].shard_id} has no record yet")
-        for writer in self._writers:
-            writer.finish(self.stats)
-        self.close()
+        try:
+            for writer in self._writers:
+                writer.finish(self.stats)
+        finally:
+            self.close()
         write_card(self.out, self.stats, self.sources, self.options, self.command)
         from simdrive.dataset.report import write_report
 

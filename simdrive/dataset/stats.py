@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simdrive.world.conditions import LIGHTINGS, WEATHERS
+
 MOSAIC_TILES = 12  # sample frames of the report's mosaic
 
 
@@ -45,8 +47,15 @@ class DatasetStats:
         self._sample_at = set(sample_indices(self.total))
 
     def add(self, frame: dict) -> None:
+        """Count one frame record (ValueError, KeyError or TypeError if it is damaged)."""
         split, scenario = frame["split"], frame["scenario"]
         weather, lighting = frame["weather"], frame["lighting"]
+        if weather not in WEATHERS or lighting not in LIGHTINGS:
+            raise ValueError(f"a frame's weather/lighting {weather}/{lighting} is not one "
+                             "simdrive renders")
+        if not (isinstance(frame["image"], str) and isinstance(split, str)
+                and isinstance(scenario, str)):
+            raise TypeError("a frame's image, split or scenario is not a string")
         self.per_split[split] += 1
         self.looks[(weather, lighting)] += 1
         self.cells[(scenario, weather, lighting)] += 1

@@ -47,12 +47,11 @@ def test_a_disk_that_fills_during_assembly_stops_cleanly_and_the_rerun_completes
     """Assembly streams COCO entries and manifest lines through spools on disk: a full
     disk there (writing a spool, or the file it is copied into) is the same clean error,
     leaves the earlier files as they were, and the rerun completes the dataset."""
-    import tempfile
+    import io
 
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     reference = tree(tmp_path / "ds")
     manifest = (tmp_path / "ds" / "manifest.json").read_bytes()
-    real_spool = tempfile.TemporaryFile
     real_open = open
 
     class FullDisk:
@@ -71,9 +70,28 @@ def test_a_disk_that_fills_during_assembly_stops_cleanly_and_the_rerun_completes
         def __exit__(self, *exc):
             self.handle.close()
 
-    if fails == "spool":
+    class FullRaw(io.RawIOBase):  # a disk that takes nothing: the buffer keeps its bytes
+        def writable(self):
+            return True
+
+        def readable(self):
+            return True
+
+        def seekable(self):
+            return True
+
+        def seek(self, offset, whence=0):
+            return 0
+
+        def readinto(self, buffer):
+            return 0
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    if fails == "spool":  # as on a real disk, buffered: the failure comes at a flush
         monkeypatch.setattr(files.tempfile, "TemporaryFile",
-                            lambda **kw: FullDisk(real_spool(**kw)))
+                            lambda **kw: io.BufferedRandom(FullRaw()))
     else:
         def filling(path, mode="r", *args, **kwargs):  # the COCO files and the manifest
             handle = real_open(path, mode, *args, **kwargs)
@@ -90,6 +108,43 @@ def test_a_disk_that_fills_during_assembly_stops_cleanly_and_the_rerun_completes
     monkeypatch.undo()
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     assert tree(tmp_path / "ds") == reference
+
+
+@pytest.mark.parametrize("damage, report_reads", [
+    (lambda f: f["coco"].update(image=""), False),  # would go into the COCO file as it is
+    (lambda f: f.pop("manifest"), False),
+    (lambda f: f.update(weather="hail"), True),  # would trip the report's coverage grid
+    (lambda f: f.pop("image"), True),
+    (lambda f: f.update(split_index="7"), False),
+    (lambda f: f["labels"].append(3), True),
+    (lambda f: f.update(split="holdout"), False),
+])
+@pytest.mark.parametrize("command", ["render", "report"])
+def test_a_damaged_shard_record_is_a_clear_error_for_render_and_report(
+        tmp_path, capsys, damage, report_reads, command):
+    import json
+
+    from simdrive.cli import main
+
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    coco = (tmp_path / "ds" / "annotations" / "instances_train.json").read_bytes()
+    record = sorted((tmp_path / "ds" / ".simdrive" / "shards").glob("*.json"))[0]
+    data = json.loads(record.read_text())
+    damage(data["frames"][0])
+    record.write_text(json.dumps(data))
+    capsys.readouterr()
+    if command == "render":  # resuming: every shard is done, only assembly runs
+        code = render(tmp_path, *SMALL, "--workers", "1", "-o", "ds")
+    else:
+        code = main(["report", str(tmp_path / "ds")])
+    err = capsys.readouterr().err
+    if command == "report" and not report_reads:
+        assert code == 0  # a field only the format files read: the report does not need it
+        return
+    assert code == 2 and record.name in err and "Traceback" not in err, err
+    assert "render command again" in err
+    assert (tmp_path / "ds" / "annotations" / "instances_train.json").read_bytes() == coco
+    assert _no_temporaries(tmp_path / "ds")
 
 
 def test_an_unwritable_folder_is_a_clean_error(tmp_path, capsys, locked_folder):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -89,6 +90,53 @@ def test_a_run_killed_at_random_moments_resumes_to_the_identical_dataset(tmp_pat
     done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert tree(work / "ds") == tree(ref / "ds")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG")
+def test_pool_workers_end_when_the_run_is_killed_alone(tmp_path):
+    """SIGKILL of only the render process (not its group) must not leave its worker
+    processes waiting forever for shards, each holding hundreds of MB."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    command = [sys.executable, "-m", "simdrive", "render", *SMALL, "--every", "2",
+               "--workers", "2", "-o", "ds"]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        pids = []
+        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                pids += [int(p) for p in (task / "children").read_text().split()]
+        return pids
+
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = children()
+        if len(workers) >= 2:  # the pool is up (the compile-ahead child is gone by then)
+            break
+        time.sleep(0.02)
+    assert len(workers) >= 2 and proc.poll() is None
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                 and "Z" not in _state(pid)]
+    for pid in alive:  # a failure must not leave them behind either
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert not alive
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (Z: a zombie, which holds no memory)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
 
 
 def test_shards_run_opencv_on_one_thread_and_restore_its_setting(tmp_path, monkeypatch):
