@@ -63,9 +63,10 @@ def fragments(frame: dict) -> dict:
 
 
 def _json_object(text) -> bool:
-    """Whether a serialised entry at least looks like one JSON object (a damaged record's
-    would otherwise go into the COCO file as it is)."""
-    return isinstance(text, str) and text[:1] == "{" and text[-1:] == "}"
+    """Whether a serialised entry at least looks like one JSON object with a field (the
+    writer puts the ids before its first; a damaged record's would otherwise go into the
+    COCO file as it is)."""
+    return isinstance(text, str) and text[:2] == '{"' and text[-1:] == "}"
 
 
 def _category_ids() -> dict[str, int]:
