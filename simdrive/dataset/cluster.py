@@ -9,6 +9,8 @@ the results only report counts, so the dataset is the same as a local run's.
 
 from __future__ import annotations
 
+import logging
+
 from simdrive.dataset.shard import render_shard
 from simdrive.errors import SimdriveError
 
@@ -66,8 +68,11 @@ class DaskBackend:
         self.cluster = None
         try:
             if address == "local":
+                # its workers' warnings (a task cancelled when a run stops on an error)
+                # would come before the run's own clear message
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=None)
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
             else:
                 _probe(address)

@@ -63,10 +63,15 @@ def fragments(frame: dict) -> dict:
 
 
 def _json_object(text) -> bool:
-    """Whether a serialised entry at least looks like one JSON object with a field (the
-    writer puts the ids before its first; a damaged record's would otherwise go into the
-    COCO file as it is)."""
-    return isinstance(text, str) and text[:2] == '{"' and text[-1:] == "}"
+    """Whether a serialised entry is one compact JSON object with a field (the writer puts
+    the ids before its first; a damaged record's would otherwise go into the COCO file as
+    it is)."""
+    if not (isinstance(text, str) and text[:2] == '{"'):
+        return False
+    try:
+        return bool(json.loads(text))
+    except ValueError:
+        return False
 
 
 def _category_ids() -> dict[str, int]:

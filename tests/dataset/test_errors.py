@@ -113,6 +113,7 @@ def test_a_disk_that_fills_during_assembly_stops_cleanly_and_the_rerun_completes
 @pytest.mark.parametrize("damage, report_reads", [
     (lambda f: f["coco"].update(image=""), False),  # would go into the COCO file as it is
     (lambda f: f["coco"].update(annotations=["{}"]), False),  # '{"id":1,}' once numbered
+    (lambda f: f["coco"].update(image='{"a" 1}'), False),
     (lambda f: f.pop("manifest"), False),
     (lambda f: f.update(weather="hail"), True),  # would trip the report's coverage grid
     (lambda f: f.pop("image"), True),
