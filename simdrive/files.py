@@ -104,13 +104,18 @@ class Spool:
     """Pieces of an output file kept on disk until the file is written (a dataset's COCO
     annotations, its manifest's image lines): an unnamed temporary file in ``folder``,
     which disappears when closed or when the process dies. Write with ``add``, then copy
-    into the output with ``copy_to``."""
+    into the output with ``copy_to``.
+
+    Where the file system has no unnamed files (O_TMPFILE: NFS, older overlayfs), Python
+    names it ``.spool-*.tmp`` and deletes the name at once; a process killed in between
+    leaves it, a name the dataset runs' clean-up of temporary files removes."""
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = os.fspath(folder)
         try:
             # open across calls, closed by close()
-            self._file = tempfile.TemporaryFile(dir=self.folder)  # noqa: SIM115
+            self._file = tempfile.TemporaryFile(  # noqa: SIM115
+                dir=self.folder, prefix=".spool-", suffix=".tmp")
         except OSError as error:
             raise OutputError(f"cannot write in {self.folder}: {_reason(error)}",
                               where=self.folder,

@@ -84,7 +84,8 @@ class Writer:
     the annotation ids its annotations, from 1, in the frames' order. The entries wait in
     spools on disk, so memory stays flat however many frames come."""
 
-    def __init__(self, out: Path, splits: list[str]):
+    def __init__(self, out: Path, splits: list[str], spools: Path):
+        """``spools``: the folder of the spools (the dataset's run-state folder)."""
         self.out = out
         self.splits = splits
         (out / "annotations").mkdir(parents=True, exist_ok=True)
@@ -92,8 +93,8 @@ class Writer:
         self._annotations: dict[str, Spool] = {}
         try:
             for split in splits:
-                self._images[split] = Spool(out / "annotations")
-                self._annotations[split] = Spool(out / "annotations")
+                self._images[split] = Spool(spools)
+                self._annotations[split] = Spool(spools)
         except BaseException:
             self.close()
             raise

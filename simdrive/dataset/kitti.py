@@ -128,7 +128,7 @@ class Writer:
     """The KITTI files assembly writes, fed frame records in order: ImageSets (the
     per-frame files come from the shards, see write_frame)."""
 
-    def __init__(self, out: Path, splits: list[str]):
+    def __init__(self, out: Path, splits: list[str], spools: Path):
         self.out = out
         self.splits = splits
         self._ids: dict[str, array] = {split: array("q") for split in splits}

@@ -46,9 +46,10 @@ class ManifestWriter:
     line), written by ``finish``; the image lines wait in a spool on disk."""
 
     def __init__(self, out: Path, sources, options: DatasetOptions,
-                 command: list[str] | None):
+                 command: list[str] | None, spools: Path):
+        """``spools``: the folder of the spool (the dataset's run-state folder)."""
         self.out, self.sources, self.options, self.command = out, sources, options, command
-        self._lines = Spool(out)
+        self._lines = Spool(spools)
 
     def add(self, frame: dict) -> None:
         line = frame["manifest"]

@@ -40,8 +40,8 @@ from simdrive.files import OutputError, write_atomic
 from simdrive.render import warmup
 
 WRITERS = {"coco": coco.Writer, "yolo": yolo.Writer, "kitti": kitti.Writer}
-"""Assembly's writer of each format: Writer(out, splits), then add(frame) for every frame
-record in order, finish(stats), close()."""
+"""Assembly's writer of each format: Writer(out, splits, spool folder), then add(frame) for
+every frame record in order, finish(stats), close()."""
 LAYOUT_FOLDERS = ("images", "labels", "annotations", "kitti", "extras", "report")
 """Folders whose every file is the dataset's (a format reader takes whatever is in them)."""
 OUR_FILES = (*LAYOUT_FOLDERS, STATE_DIR, "manifest.json", "README.md", "data.yaml")
@@ -286,8 +286,10 @@ class Assembly:
         self._next = 0  # plan index of the first shard not read yet
         self._writers: list = []
         try:
-            self._writers += [WRITERS[name](out, self.splits) for name in options.formats]
-            self._writers.append(ManifestWriter(out, sources, options, command))
+            spools = out / STATE_DIR  # spools named only where the disk cannot do without
+            self._writers += [WRITERS[name](out, self.splits, spools)
+                              for name in options.formats]
+            self._writers.append(ManifestWriter(out, sources, options, command, spools))
         except BaseException:
             self.close()
             raise

@@ -45,7 +45,7 @@ class Writer:
     """data.yaml, written at assembly (the label files come from the shards, see
     write_frame)."""
 
-    def __init__(self, out: Path, splits: list[str]):
+    def __init__(self, out: Path, splits: list[str], spools: Path):
         self.out = out
         self.splits = splits
 

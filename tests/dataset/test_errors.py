@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import types
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,8 @@ def test_a_disk_that_fills_during_assembly_stops_cleanly_and_the_rerun_completes
             raise OSError(errno.ENOSPC, "No space left on device")
 
     if fails == "spool":  # as on a real disk, buffered: the failure comes at a flush
-        monkeypatch.setattr(files.tempfile, "TemporaryFile",
-                            lambda **kw: io.BufferedRandom(FullRaw()))
+        monkeypatch.setattr(files, "tempfile", types.SimpleNamespace(
+            TemporaryFile=lambda **kw: io.BufferedRandom(FullRaw())))
     else:
         def filling(path, mode="r", *args, **kwargs):  # the COCO files and the manifest
             handle = real_open(path, mode, *args, **kwargs)
@@ -164,6 +165,32 @@ def test_a_foreign_folder_is_never_written_without_force(tmp_path, capsys):
     assert os.listdir(tmp_path / "ds") == ["thesis.tex"]
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds", "--force") == 0
     assert (tmp_path / "ds" / "thesis.tex").read_text() == "precious"
+
+
+def test_spools_named_where_the_disk_has_no_unnamed_files_are_cleaned_up(tmp_path,
+                                                                          monkeypatch):
+    """Where a file system cannot make unnamed files (NFS), Python names the assembly's
+    spools in the run-state folder for a moment; one a kill left there goes with the
+    next run's clean-up, and the dataset is the same."""
+    import tempfile
+
+    made = []
+
+    def named(**kwargs):  # the fallback's named file, as a kill before its deletion leaves it
+        handle = tempfile.NamedTemporaryFile(delete=False, **kwargs)  # noqa: SIM115
+        made.append(Path(handle.name))
+        return handle
+
+    monkeypatch.setattr(files, "tempfile", types.SimpleNamespace(TemporaryFile=named))
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    monkeypatch.undo()
+    assert made and all(p.parent == tmp_path / "ds" / ".simdrive" for p in made)
+    assert all(p.name.startswith(".spool-") and p.name.endswith(".tmp") for p in made)
+    reference = tree(tmp_path / "ds")  # as a kill between naming and deleting leaves it
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
+    assert not any(p.exists() for p in made)
+    assert tree(tmp_path / "ds") == {k: v for k, v in reference.items()
+                                     if ".spool-" not in k}
 
 
 @pytest.mark.parametrize("theirs", ["README.md", "data.yaml", "labels/train/x.txt"])

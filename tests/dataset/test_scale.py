@@ -332,8 +332,9 @@ def _assemble_fake(out: Path, n: int) -> int:
     tracemalloc.start()
     try:
         stats = DatasetStats(n)
-        writers = [coco.Writer(out, ["train"]), yolo.Writer(out, ["train"]),
-                   kitti.Writer(out, ["train"]), ManifestWriter(out, [], DatasetOptions(), None)]
+        writers = [coco.Writer(out, ["train"], out), yolo.Writer(out, ["train"], out),
+                   kitti.Writer(out, ["train"], out),
+                   ManifestWriter(out, [], DatasetOptions(), None, out)]
         for k in range(n):
             frame = _fake_frame(k)  # made, used and dropped: as one read from a record
             stats.add(frame)
