@@ -1,6 +1,7 @@
-"""What the lens and sensor add to a frame: precipitation on the lens, vignette and sensor
-noise, in one SIMD pass over the RGB image (the effects kernel), from seeded wrap-around
-tiles kept per process, shifted per frame.
+"""The RGB image of a frame: the packed colour buffer unpacked to RGB bytes with what the
+lens and sensor add (precipitation on the lens, vignette and sensor noise), in one SIMD
+pass a row (the effects kernel), from seeded wrap-around tiles kept per process, shifted
+per frame.
 
 Effects never move a label: the label statistics read the instance buffer, which no
 effect touches.
@@ -20,16 +21,17 @@ from simdrive.core._jit import inline_kernel, kernel
 MAX_EFFECT_FIELDS = 12  # noise and precipitation tiles kept (effect_field; ~200 kB each)
 
 
-def apply_effects(image: np.ndarray, cam, look, options, seed: int, frame_seed: int,
-                  gain_row: np.ndarray) -> None:
-    """Precipitation, vignette and sensor noise on an (H, W, 3) RGB frame, in place (the
-    look's rain or snow, the options' noise and vignette; none on an orthographic view).
+def finish_image(colour: np.ndarray, image: np.ndarray, cam, look, options, seed: int,
+                 frame_seed: int) -> np.ndarray:
+    """Write the (H, W, 3) RGB ``image`` of the packed (H, W) 0x00RRGGBB ``colour`` buffer
+    with precipitation, vignette and sensor noise (the look's rain or snow, the options'
+    noise and vignette; none on an orthographic view), and return it.
 
     cam: its simdrive.render.camera.Camera; look: its Look; options: RenderOptions;
-    seed: the renderer's seed and frame_seed the frame's (which pick the tiles' offsets);
-    gain_row: (3 W,) uint16 workspace.
+    seed: the renderer's seed and frame_seed the frame's (which pick the tiles' offsets).
     """
-    h, w = image.shape[:2]
+    h, w = colour.shape
+    rgb = image.reshape(h, 3 * w)
     ortho = cam.orthographic
     precip = _EMPTY_FIELD
     level = 0
@@ -41,48 +43,54 @@ def apply_effects(image: np.ndarray, cam, look, options, seed: int, frame_seed: 
     noisy = options.sensor_noise and not ortho
     lens = options.vignette and not ortho
     if not (noisy or lens or precip.shape[0]):
-        return
+        effects(colour, rgb, _EMPTY_FIELD, 0, 0, np.int32(0), _NO_SHADE, _NO_NOISE, 0, 0)
+        return image
     grain = effect_field("noise" if noisy else "still", 0.0, seed if noisy else 0, h, w)
-    gain_x, gain_y = vignette(w, h, lens)
+    shade = vignette_shade(w, h, lens)
     shift = frame_shifts(seed, frame_seed)
     p = max(1, precip.shape[0])
     q = grain.shape[0]
-    effects(image.reshape(h, 3 * w), precip, int(shift[0] % p) * 3, int(shift[1] % p),
-            np.int32(level), gain_x, gain_y, grain, int(shift[2] % q) * 3, int(shift[3] % q),
-            gain_row)
+    effects(colour, rgb, precip, int(shift[0] % p) * 3, int(shift[1] % p), np.int32(level),
+            shade, grain, int(shift[2] % q) * 3, int(shift[3] % q))
+    return image
 
 
 @kernel
-def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noise, noise_x,
-            noise_y, gain_row):
-    """Precipitation, vignette and sensor noise on an (H, 3 W) uint8 image, in place.
+def effects(colour, image, precip, precip_x, precip_y, precip_level, shade, noise, noise_x,
+            noise_y):
+    """The (H, 3 W) uint8 RGB image of the packed (H, W) uint32 0x00RRGGBB colour buffer,
+    with precipitation, vignette and sensor noise (none when noise has 0 rows).
+
+    Each row is unpacked into the image, then changed while it is still in the cache:
+    one pass over the frame's memory instead of a conversion and an effects pass.
 
     precip: uint8 opacity tile of streaks or flakes, wrapping round, one byte per
     channel ((T, 3 T'), see effect_tile; 0 rows: none); a pixel is lightened towards
-    precip_level by its opacity / 256 (streaks catch the light). gain_x (3 W,) and
-    gain_y (H,) float32: separable vignette gains, at most 1. noise: int8 tile like
-    precip, added after the gain. Image byte (row, col) takes the tile bytes at ((row +
-    y) mod rows, (col + x) mod columns): the callers shift the tiles per frame.
-    gain_row: (3 W,) uint16 workspace (a row's gains in 1/256).
+    precip_level by its opacity / 256 (streaks catch the light). shade: (H, 3 W) uint8
+    vignette darkening per image byte, in 1/256 (vignette_shade: the byte keeps 256 -
+    shade of 256). noise: int8 tile like precip, added after the vignette. Image byte
+    (row, col) takes the tile bytes at ((row + y) mod rows, (col + x) mod columns): the
+    callers shift the tiles per frame.
 
     A tile is a few hundred kB, so it stays in cache; the loops read contiguous spans
-    only and every step fits 16-bit integers (each rounded: lift, gain, then the
+    only and every step fits 16-bit integers (each rounded: lift, vignette, then the
     noise, clamped to 0-255 once), so they compile to SIMD code of 32 lanes a vector.
     """
     h, w3 = image.shape
     level = np.int16(precip_level)
     for row in range(h):
         pixels = image[row]
-        gy = gain_y[row] * np.float32(256.0)
-        for col in range(w3):
-            gain_row[col] = np.uint16(min(np.float32(256.0), gain_x[col] * gy + np.float32(0.5)))
+        _unpack(colour[row], pixels)
+        if noise.shape[0] == 0:
+            continue
+        dark = shade[row]
         grain = noise[(row + noise_y) % noise.shape[0]]
         if precip.shape[0] == 0:
             col = 0
             while col < w3:  # spans where the tile does not wrap round
                 g0 = (noise_x + col) % grain.shape[0]
                 n = min(w3 - col, grain.shape[0] - g0)
-                _span(pixels[col:col + n], gain_row[col:col + n], grain[g0:g0 + n])
+                _span(pixels[col:col + n], dark[col:col + n], grain[g0:g0 + n])
                 col += n
             continue
         opacity = precip[(row + precip_y) % precip.shape[0]]
@@ -91,32 +99,44 @@ def effects(image, precip, precip_x, precip_y, precip_level, gain_x, gain_y, noi
             g0 = (noise_x + col) % grain.shape[0]
             p0 = (precip_x + col) % opacity.shape[0]
             n = min(w3 - col, grain.shape[0] - g0, opacity.shape[0] - p0)
-            _precip_span(pixels[col:col + n], opacity[p0:p0 + n], level, gain_row[col:col + n],
+            _precip_span(pixels[col:col + n], opacity[p0:p0 + n], level, dark[col:col + n],
                          grain[g0:g0 + n])
             col += n
 
 
 @inline_kernel
-def _span(pixels, gain, grain):
-    for col in range(pixels.shape[0]):
-        _put(pixels, col, np.uint16(pixels[col]), gain[col], grain[col])
+def _unpack(words, pixels):
+    """pixels[3 k:3 k + 3] = the red, green and blue bytes of 0x00RRGGBB words[k]."""
+    for col in range(words.shape[0]):
+        p = words[col]
+        pixels[3 * col] = np.uint8(p >> 16)
+        pixels[3 * col + 1] = np.uint8(p >> 8)
+        pixels[3 * col + 2] = np.uint8(p)
 
 
 @inline_kernel
-def _precip_span(pixels, opacity, level, gain, grain):
+def _span(pixels, dark, grain):
+    for col in range(pixels.shape[0]):
+        _put(pixels, col, np.uint16(pixels[col]), dark[col], grain[col])
+
+
+@inline_kernel
+def _precip_span(pixels, opacity, level, dark, grain):
     for col in range(pixels.shape[0]):
         p = np.int16(pixels[col])
         lift = np.uint16(max(np.int16(0), np.int16(level - p)))
         lifted = np.uint16(p) + (np.uint16(lift * np.uint16(opacity[col]) + np.uint16(128))
                                  >> np.uint16(8))
-        _put(pixels, col, lifted, gain[col], grain[col])
+        _put(pixels, col, lifted, dark[col], grain[col])
 
 
 @inline_kernel
-def _put(pixels, col, value, gain, grain):
-    """pixels[col] = value * gain / 256 (rounded) + grain, clamped to 0-255 (every
-    intermediate within 16 bits: value <= 255, gain <= 256)."""
-    v = np.uint16(np.uint16(value * gain) + np.uint16(128)) >> np.uint16(8)
+def _put(pixels, col, value, dark, grain):
+    """pixels[col] = value * (256 - dark) / 256 (rounded) + grain, clamped to 0-255 (every
+    intermediate within 16 bits: value <= 255, dark <= 255)."""
+    v16 = np.uint16(value)
+    v = np.uint16((v16 << np.uint16(8)) - v16 * np.uint16(dark) + np.uint16(128)) \
+        >> np.uint16(8)
     s = np.int16(np.int16(v) + np.int16(grain))
     pixels[col] = np.uint8(min(np.int16(255), max(np.int16(0), s)))
 
@@ -169,23 +189,35 @@ def frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def vignette(w: int, h: int, enabled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def vignette_shade(w: int, h: int, enabled: bool = True) -> np.ndarray:
+    """Lens fall-off as the effects kernel reads it: (H, 3 W) uint8, how much of 256 each
+    image byte loses (the gain in 1/256 is 256 - shade; 16:9 corners keep ~0.73); all 0 when not
+    enabled. Read-only; kept per size (a frame reads it as it reads the image)."""
+    shade = np.zeros((h, 3 * w), np.uint8)
+    if enabled:
+        gain_x, gain_y = vignette_gains(w, h)
+        gain = np.minimum(np.float32(256.0), gain_x[None, :] * (gain_y[:, None] * np.float32(256.0))
+                          + np.float32(0.5)).astype(np.int64)
+        shade[:] = 256 - gain
+    shade.flags.writeable = False
+    return shade
+
+
+def vignette_gains(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
     """Separable lens fall-off, float32 gains per column (repeated for the three channels:
-    (3 W,)) and per row ((H,)); corners ~0.6; all 1 when not enabled. Read-only."""
-    if not enabled:
-        gains = np.ones(3 * w, np.float32), np.ones(h, np.float32)
-    else:
-        xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
-        ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
-        gains = (np.repeat(1.0 - 0.22 * xs ** 2, 3).astype(np.float32),
-                 (1.0 - 0.22 * ys ** 2).astype(np.float32))
-    for gain in gains:
-        gain.flags.writeable = False
-    return gains
+    (3 W,)) and per row ((H,)); at 16:9 the corners keep ~0.73."""
+    xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
+    ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
+    return (np.repeat(1.0 - 0.22 * xs ** 2, 3).astype(np.float32),
+            (1.0 - 0.22 * ys ** 2).astype(np.float32))
 
 
 _EMPTY_FIELD = np.zeros((0, 0), np.uint8)
 _EMPTY_FIELD.flags.writeable = False  # like the cached fields: one compiled effects kernel
+_NO_NOISE = np.zeros((0, 0), np.int8)  # no effects at all: the kernel only unpacks
+_NO_NOISE.flags.writeable = False
+_NO_SHADE = np.zeros((0, 0), np.uint8)
+_NO_SHADE.flags.writeable = False
 _FIELDS: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _FIELDS_LOCK = threading.Lock()
 

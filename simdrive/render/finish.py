@@ -1,8 +1,7 @@
 """The last passes: light glows and wet-road reflections and spray on the packed colour
 buffer; every actor's visible pixel count and tight visible box from the instance
-buffer (visible_stats); the optional motion blur of the packed colours; finish_image
-turns the packed buffer into the RGB image (simdrive.render.effects then applies
-precipitation, vignette and sensor noise to it).
+buffer (visible_stats); the optional motion blur of the packed colours
+(simdrive.render.effects then writes the RGB image of the packed buffer).
 
 No pass here moves a label: the label statistics read the instance buffer, which no
 effect touches.
@@ -114,15 +113,6 @@ def _row_stats(inst, row, col, end, vis_box, vis_count):
             vis_box[i, 1] = row
         if row > vis_box[i, 3]:
             vis_box[i, 3] = row
-
-
-def finish_image(colour: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 RGB of a packed (H, W) uint32 0x00RRGGBB buffer (one SIMD shuffle),
-    into ``out`` when given."""
-    import cv2
-
-    h, w = colour.shape
-    return cv2.cvtColor(colour.view(np.uint8).reshape(h, w, 4), cv2.COLOR_BGRA2RGB, dst=out)
 
 
 @kernel

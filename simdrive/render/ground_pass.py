@@ -194,14 +194,24 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             light_row[1, j] = 0.0
             light_row[2, j] = 0.0
     else:
+        # in 32-bit lanes (twice the pixels a vector of 64-bit ones): a channel times its
+        # multiplier plus the fog stays below 2**32 while the light multiplier is < 255
+        mr32, mg32, mb32 = np.uint32(mr), np.uint32(mg), np.uint32(mb)
+        ar32, ag32, ab32 = np.uint32(add_r), np.uint32(add_g), np.uint32(add_b)
         for col in range(w):
             q = row_texels[col]
-            r = min(255, (((q >> 16) & 255) * mr + add_r) >> 16)
-            gg = min(255, (((q >> 8) & 255) * mg + add_g) >> 16)
-            b = min(255, ((q & 255) * mb + add_b) >> 16)
-            colour_row[col] = np.uint32((r << 16) | (gg << 8) | b)
+            colour_row[col] = (_scaled(q, 16, mr32, ar32) << np.uint32(16)) \
+                | (_scaled(q, 8, mg32, ag32) << np.uint32(8)) | _scaled(q, 0, mb32, ab32)
     depth[row].fill(depth_value)
     inst[row].fill(-1)
+
+
+@inline_kernel
+def _scaled(q, shift, mul, add):
+    """min(255, (channel * mul + add) >> 16) of the channel at bit ``shift`` of texel word q,
+    in uint32 arithmetic."""
+    c = np.uint32((q >> np.uint32(shift)) & np.uint32(255))
+    return min(np.uint32(255), np.uint32(np.uint32(c * mul) + add) >> np.uint32(16))
 
 
 @inline_kernel

@@ -5,10 +5,10 @@ seed): it reads a copy of the world (simdrive.render.scene) and returns new
 arrays. The passes are: ground and sky (one ray-plane hit per pixel), actors
 and scenery (z-buffered flat faces), light halos, wet-road reflections and
 spray, the visible-pixel statistics of every actor, the optional motion blur of
-the packed colours, one conversion of the packed colours to RGB, then one pass
-applying precipitation, vignette and sensor noise to the RGB image. The
-kernels' per-actor inputs (actor rows, lights, halos) and the labels' geometry
-are computed for all actors at once.
+the packed colours, then one pass writing the RGB image of the packed colours
+with precipitation, vignette and sensor noise. The kernels' per-actor inputs
+(actor rows, lights, halos) and the labels' geometry are computed for all actors
+at once.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from simdrive.render import finish as FN
 from simdrive.render import labels as L
 from simdrive.render import raster as R
 from simdrive.render.camera import Camera
-from simdrive.render.effects import apply_effects
+from simdrive.render.effects import finish_image
 from simdrive.render.ground import GroundTexture, build_ground_texture
 from simdrive.render.ground_light import LIGHT_STEP
 from simdrive.render.ground_pass import G_COUNT, SKY_LUT, draw_ground
@@ -111,7 +111,6 @@ class Renderer:
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
         self._ground_scratches: dict[int, tuple[np.ndarray, ...]] = {}
         self._ground_blocks: dict[tuple, np.ndarray] = {}
-        self._gain_rows: dict[int, np.ndarray] = {}
         self._actor_ws = (np.empty((R.WS_ROWS, MAX_SIDES + 2)), np.empty(1, np.int64),
                           np.empty(0, np.uint32))
 
@@ -147,9 +146,8 @@ class Renderer:
                          np.empty(h, np.int64))
         if self.options.motion_blur and not cam.orthographic:
             colour = self._motion_blur(colour, depth, scene, cam)
-        image = FN.finish_image(colour, image)
-        apply_effects(image, cam, look, self.options, self.seed if seed is None else seed,
-                      frame_seed, self._gain_row(w))
+        finish_image(colour, image, cam, look, self.options,
+                     self.seed if seed is None else seed, frame_seed)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
         return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
 
@@ -285,13 +283,6 @@ class Renderer:
                 self._colour_cache.clear()
             self._colour_cache[key] = scene.colours()
         return self._colour_cache[key]
-
-    def _gain_row(self, w: int) -> np.ndarray:
-        """The effects kernel's workspace for an image width."""
-        row = self._gain_rows.get(w)
-        if row is None:
-            row = self._gain_rows[w] = np.empty(3 * w, np.uint16)
-        return row
 
     def _motion_blur(self, colour, depth, scene: Scene, cam: Camera) -> np.ndarray:
         """The packed colours blurred by the mount's motion during a 1/50 s exposure, in a

@@ -105,9 +105,10 @@ def test_fast_vehicles_throw_up_spray_in_the_rain_only():
 
 
 def test_effects_read_their_tiles_wrapped_round_at_any_shift():
-    """The effects kernel against a numpy reference that tiles the noise and precipitation
-    tiles over the image (odd sizes, shifts that wrap mid-row and mid-column) and rounds
-    as documented (lift by opacity / 256, gain in 1/256, noise, each step rounded), and
+    """The effects kernel (which unpacks the packed colours into the image first) against
+    a numpy reference that tiles the noise and precipitation tiles over the image (odd
+    sizes, shifts that wrap mid-row and mid-column) and rounds as documented (lift by
+    opacity / 256, vignette gain (256 - shade) / 256, noise, each step rounded), and
     within one level of the unrounded float result."""
     from simdrive.render import effects as EF
 
@@ -116,9 +117,8 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
     precip = EF.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
     for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True)):
         image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
-        gain_x = rng.uniform(0.6, 1.0, 3 * w).astype(np.float32)
-        gain_y = rng.uniform(0.6, 1.0, h).astype(np.float32)
-        gain_x[0] = gain_y[0] = 1.0  # the largest gain: exactly 256 / 256
+        shade = rng.integers(0, 110, (h, 3 * w)).astype(np.uint8)
+        shade[0, 0] = 0  # no darkening: exactly 256 / 256
         nx, ny = int(rng.integers(0, 16)) * 3, int(rng.integers(0, 16))
         px, py = int(rng.integers(0, 8)) * 3, int(rng.integers(0, 8))
         rows, cols = np.arange(h)[:, None], np.arange(3 * w)[None, :]
@@ -131,14 +131,35 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
                              (cols + px) % precip.shape[1]].astype(int)
             v = v + ((np.maximum(0, 200 - v) * opacity + 128) >> 8)
             exact = exact + np.maximum(0, 200 - exact) * opacity / 256
-        gain = np.minimum(256, np.floor(gain_x[None, :] * (gain_y[:, None] * np.float32(256))
-                                        + np.float32(0.5))).astype(int)
+        gain = 256 - shade.astype(int)
         expected = np.clip(((v * gain + 128) >> 8) + grain, 0, 255).astype(np.uint8)
-        exact = np.clip(exact * gain_x[None, :] * gain_y[:, None] + grain, 0, 255)
-        EF.effects(image, used, px, py, np.int32(200), gain_x, gain_y, noise, nx, ny,
-                   np.empty(3 * w, np.uint16))
-        np.testing.assert_array_equal(image, expected)
-        assert np.abs(image - exact).max() <= 1.5
+        exact = np.clip(exact * gain / 256 + grain, 0, 255)
+        rgb = image.reshape(h, w, 3).astype(np.uint32)
+        colour = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+        out = np.zeros_like(image)  # the kernel writes every byte from the packed colours
+        EF.effects(colour, out, used, px, py, np.int32(200), shade, noise, nx, ny)
+        np.testing.assert_array_equal(out, expected)
+        assert np.abs(out - exact).max() <= 1.5
+        plain = np.zeros_like(image)  # no effects: the packed colours unpacked, unchanged
+        EF.effects(colour, plain, used, 0, 0, np.int32(0), shade, np.zeros((0, 0), np.int8), 0,
+                   0)
+        np.testing.assert_array_equal(plain, image)
+
+
+def test_vignette_shade_is_the_lens_gain_rounded_in_256ths():
+    """The cached vignette table against the separable float32 gains it is made from:
+    darkest in the corners (~0.73 kept at 16:9), none at the centre, symmetric."""
+    from simdrive.render import effects as EF
+
+    w, h = 64, 36
+    shade = EF.vignette_shade(w, h, True)
+    gain_x, gain_y = EF.vignette_gains(w, h)
+    gain = np.floor(gain_x[None, :] * (gain_y[:, None] * np.float32(256.0)) + np.float32(0.5))
+    np.testing.assert_array_equal(256 - shade.astype(int), np.minimum(256, gain))
+    assert 0.70 < (256 - int(shade[0, 0])) / 256 < 0.75 and shade[h // 2, 3 * (w // 2)] <= 1
+    np.testing.assert_array_equal(shade, shade[::-1])
+    assert not EF.vignette_shade(w, h, False).any()
+    assert not shade.flags.writeable
 
 
 def test_a_braking_vehicle_shows_brake_lights_by_day():
