@@ -58,15 +58,15 @@ def _level(foot, inv_texel, n_levels):
 
 @kernel
 def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, light_px, texels, colour, depth, inst, sem):
+                light_row, strip, mul_px, texels, colour, depth, inst, sem):
     """Write ground or sky colour, depth (m, inf for sky), inst -1 and semantic class.
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
-    light_row: (3, (W - 1) // LIGHT_STEP + 2) float64 zeros, a workspace left zeroed; light_px: (3,
-    W + LIGHT_STEP) int64 (also a row's texel strip, see bilinear_row_axis) and texels: (W,)
-    uint32 workspaces (neither may overlap tex: the fetches are table loads, see
-    simdrive.core._jit). When the camera
+    light_row: (3, (W - 1) // LIGHT_STEP + 2) float64 zeros, a workspace left zeroed; strip: (W +
+    LIGHT_STEP,) int64 (a row's texel strip, see bilinear_row_axis), mul_px: (3, W +
+    LIGHT_STEP) uint32 (a lit row's channel multipliers) and texels: (W,) uint32 workspaces
+    (none may overlap tex: the fetches are table loads, see simdrive.core._jit). When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
     """
@@ -75,7 +75,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     for row in range(h):
         if level_row:
             _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                        fog_lut, light_row, light_px, texels, colour, depth, inst, sem)
+                        fog_lut, light_row, strip, mul_px, texels, colour, depth, inst, sem)
         else:
             for col in range(w):
                 _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
@@ -94,7 +94,7 @@ def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
 
 @kernel
 def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, light_px, texels, colour, depth, inst, sem):
+                light_row, strip, mul_px, texels, colour, depth, inst, sem):
     w = colour.shape[1]
     v = row + 0.5
     uc = w * 0.5
@@ -139,7 +139,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     sxi = int(round(sx * ONE))
     syi = int(round(sy * ONE))
     # unlit rows: colour = (texel * mul + add) >> 16 per channel, rounded
-    mr, mg, mb = int(ar * 65536.0 + 0.5), int(ag * 65536.0 + 0.5), int(ab * 65536.0 + 0.5)
+    mr, mg, mb = _multiplier(ar, 0.0, 1.0), _multiplier(ag, 0.0, 1.0), _multiplier(ab, 0.0, 1.0)
     add_r = int(br * 65536.0 + 32768.0)
     add_g = int(bg * 65536.0 + 32768.0)
     add_b = int(bb * 65536.0 + 32768.0)
@@ -148,11 +148,10 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     # borders, no pixel of the row needs clamping (same texels, fewer instructions)
     row_texels = texels[:w]
     inside = _inside(txi, tyi, sxi, syi, w - 1, wmax, hmax)
-    # light_px's first row holds the texel strip of an axis-aligned row (it is free
-    # until the lit-row code below)
+    # strip: the texel strip of an axis-aligned row (bilinear_row_axis)
     if magnified and inside:
         if not ((sxi == 0 or syi == 0)
-                and bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, light_px[0],
+                and bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, strip,
                                       row_texels)):
             bilinear_row_inside(tex, base, tiles_w, txi, tyi, sxi, syi, row_texels)
     elif magnified:
@@ -165,11 +164,14 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     sem_row, colour_row = sem[row], colour[row]
     for col in range(w):
         sem_row[col] = np.uint8(row_texels[col] >> 24)
+    # colours in 32-bit lanes (twice the pixels a vector of 64-bit ones): a channel times
+    # its multiplier (at most 2**24, see _multiplier) plus the fog stays below 2**32
+    ar32, ag32, ab32 = np.uint32(add_r), np.uint32(add_g), np.uint32(add_b)
     if lit:
         # light sampled every LIGHT_STEP columns, linear in between: per pixel the
         # channel multipliers (tint + light) * (1 - fog) in 1/65536 into contiguous rows,
-        # then the colour in integers as on an unlit row (loops compiled to SIMD code)
-        mr_px, mg_px, mb_px = light_px[0], light_px[1], light_px[2]
+        # then the colour as on an unlit row (loops compiled to SIMD code)
+        mr_px, mg_px, mb_px = mul_px[0], mul_px[1], mul_px[2]
         r0 = _multiplier(ar, light_row[0, 0], keep)
         g0 = _multiplier(ag, light_row[1, 0], keep)
         b0 = _multiplier(ab, light_row[2, 0], keep)
@@ -185,19 +187,15 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             r0, g0, b0 = r1, g1, b1
         for col in range(w):
             q = row_texels[col]
-            r = min(255, (((q >> 16) & 255) * mr_px[col] + add_r) >> 16)
-            gg = min(255, (((q >> 8) & 255) * mg_px[col] + add_g) >> 16)
-            b = min(255, ((q & 255) * mb_px[col] + add_b) >> 16)
-            colour_row[col] = np.uint32((r << 16) | (gg << 8) | b)
+            colour_row[col] = (_scaled(q, 16, mr_px[col], ar32) << np.uint32(16)) \
+                | (_scaled(q, 8, mg_px[col], ag32) << np.uint32(8)) \
+                | _scaled(q, 0, mb_px[col], ab32)
         for j in range((w - 1) // LIGHT_STEP + 2):
             light_row[0, j] = 0.0
             light_row[1, j] = 0.0
             light_row[2, j] = 0.0
     else:
-        # in 32-bit lanes (twice the pixels a vector of 64-bit ones): a channel times its
-        # multiplier plus the fog stays below 2**32 while the light multiplier is < 255
         mr32, mg32, mb32 = np.uint32(mr), np.uint32(mg), np.uint32(mb)
-        ar32, ag32, ab32 = np.uint32(add_r), np.uint32(add_g), np.uint32(add_b)
         for col in range(w):
             q = row_texels[col]
             colour_row[col] = (_scaled(q, 16, mr32, ar32) << np.uint32(16)) \
@@ -216,8 +214,10 @@ def _scaled(q, shift, mul, add):
 
 @inline_kernel
 def _multiplier(tint, light, keep):
-    """A ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536."""
-    return int((tint + light * keep) * 65536.0 + 0.5)
+    """A ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536, at most
+    2**24 (x256: any channel above 0 saturates at 255 from there on, so the colour is the
+    same, and 255 * 2**24 plus the fog fits 32 bits)."""
+    return np.uint32(min(int((tint + light * keep) * 65536.0 + 0.5), 1 << 24))
 
 
 @inline_kernel
