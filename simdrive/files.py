@@ -45,10 +45,11 @@ def write_atomic_together(files: list[tuple[str | os.PathLike, bytes]]) -> None:
     """Write several files that belong together (an image and its labels): every one to
     its temporary file first, and only when all are written are they renamed into place,
     so a full disk leaves none of them, new or half-written (the old files stay)."""
-    for path, _ in files:  # the one rename that fails on a healthy disk: over a folder
-        if os.path.isdir(path):
-            raise OutputError(f"cannot write {os.fspath(path)}: a folder has that name",
-                              where=os.fspath(path), expected="a file name")
+    if len(files) > 1:  # a rename over a folder, the one that fails on a healthy disk, would
+        for path, _ in files:  # leave the files before it written: none is
+            if os.path.isdir(path):
+                raise OutputError(f"cannot write {os.fspath(path)}: a folder has that name",
+                                  where=os.fspath(path), expected="a file name")
     done: list[tuple[str, str]] = []  # (temporary, target) written so far
     target = ""
     try:
@@ -63,6 +64,9 @@ def write_atomic_together(files: list[tuple[str | os.PathLike, bytes]]) -> None:
             os.replace(tmp, target)
     except OSError as error:
         _unlink_all(done)
+        if os.path.isdir(target):  # a lone file's target (checked only when it fails)
+            raise OutputError(f"cannot write {target}: a folder has that name", where=target,
+                              expected="a file name") from None
         raise OutputError(f"cannot write {target}: {_reason(error)}", where=target,
                           expected="a writable folder with free space") from None
     except BaseException:  # interrupted (Ctrl-C): no temporary file either

@@ -22,8 +22,9 @@ from pathlib import Path
 from simdrive import __version__
 from simdrive.dataset.categories import categories
 from simdrive.files import Spool, atomic_output
+from simdrive.jsontext import compact_json
 
-_COMPACT = (",", ":")
+_SCAN = json.JSONDecoder().scan_once  # one JSON value at a position: (value, end)
 
 
 def _xywh(box) -> list[float]:
@@ -45,7 +46,7 @@ def fragments(frame: dict) -> dict:
     for obj in frame["labels"]:
         if not obj["keep"] and obj["visible_box"] is None:
             continue
-        annotations.append(json.dumps({
+        annotations.append(compact_json({
             "category_id": ids[obj["kind"]], "bbox": _xywh(obj["visible_box"]),
             "area": obj["visible_pixels"], "iscrowd": 0 if obj["keep"] else 1,
             "segmentation": obj["segmentation"], "track_id": obj["track_id"],
@@ -58,8 +59,8 @@ def fragments(frame: dict) -> dict:
                       "rotation_y": obj["rotation_y"], "alpha": obj["alpha"]},
             "distance_m": round(obj["distance_m"], 4),
             "visibility": round(obj["visibility"], 6),
-        }, separators=_COMPACT))
-    return {"image": json.dumps(image, separators=_COMPACT), "annotations": annotations}
+        }))
+    return {"image": compact_json(image), "annotations": annotations}
 
 
 def _json_object(text) -> bool:
@@ -69,9 +70,10 @@ def _json_object(text) -> bool:
     if not (isinstance(text, str) and text[:2] == '{"'):
         return False
     try:
-        return bool(json.loads(text))
-    except ValueError:
+        value, end = _SCAN(text, 0)
+    except (ValueError, StopIteration):
         return False
+    return end == len(text) and bool(value)
 
 
 def _category_ids() -> dict[str, int]:
@@ -116,10 +118,10 @@ class Writer:
                             f'{text[1:]}'.encode())
 
     def finish(self, stats) -> list[str]:
-        head = json.dumps({
+        head = compact_json({
             "info": {"description": "simdrive synthetic dataset", "version": __version__,
                      "contributor": "simdrive (synthetic)"},
-            "licenses": [], "categories": categories()}, separators=_COMPACT)
+            "licenses": [], "categories": categories()})
         written = []
         for split in self.splits:
             rel = f"annotations/instances_{split}.json"

@@ -19,6 +19,7 @@ from simdrive.dataset.categories import KITTI_TYPES, categories
 from simdrive.dataset.kitti import kitti_id
 from simdrive.dataset.options import DatasetOptions
 from simdrive.files import Spool, atomic_output, write_atomic
+from simdrive.jsontext import json_writer
 from simdrive.render.semantic import legend
 
 RUN_ONLY_FLAGS = {"--workers": 1, "--cluster": 1, "--quiet": 0, "--force": 0}
@@ -102,13 +103,16 @@ def image_line(frame: dict, kitti: bool) -> str:
     the shard worker that renders the frame, kept in its record); ``kitti``: whether the
     dataset has KITTI files (then the entry names the frame's ``kitti_id``)."""
     f = frame
-    return json.dumps({
+    return _IMAGE_LINE({
         "file": f["image"], "split": f["split"], "scenario": f["scenario"],
         "source": f["source"], "variant": f["variant"], "seed": f["seed"],
         "values": f["values"], "weather": f["weather"], "lighting": f["lighting"],
         "time_s": f["time_s"], "step": f["step"], "camera": f["camera"],
         "extras": f["extras"], **({"kitti_id": kitti_id(f)} if kitti else {}),
-    }, sort_keys=True, separators=(", ", ": "))
+    })
+
+
+_IMAGE_LINE = json_writer((", ", ": "), sort_keys=True)
 
 
 def write_card(out: Path, stats, sources, options: DatasetOptions,

@@ -16,14 +16,16 @@ import cv2
 import numpy as np
 
 from simdrive import __version__
+from simdrive.jsontext import json_writer
 
 JPEG_QUALITY = 90
+_MARK_JSON = json_writer((",", ":"), sort_keys=True)
 PNG_KEYWORD = b"simdrive"
 
 
 def mark(provenance: dict | None) -> bytes:
     data = {"synthetic": True, "generator": f"simdrive {__version__}", **(provenance or {})}
-    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return _MARK_JSON(data).encode()
 
 
 def encode_image(image_rgb: np.ndarray, suffix: str, provenance: dict | None = None,
