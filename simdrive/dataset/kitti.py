@@ -48,7 +48,8 @@ def calib_text(camera: dict) -> str:
                row[0] * (x - px) + row[1] * (y - py) + row[2] * (0.0 - pz)]
     identity = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
     imu_to_velo = [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0]
-    lines = [f"P{k}: {_row(p2)}" for k in range(4)]
+    projection = _row(p2)
+    lines = [f"P{k}: {projection}" for k in range(4)]
     lines += [f"R0_rect: {_row(identity)}", f"Tr_velo_to_cam: {_row(tr)}",
               f"Tr_imu_to_velo: {_row(imu_to_velo)}"]
     return "\n".join(lines) + "\n"
