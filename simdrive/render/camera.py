@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,6 +45,25 @@ def _rot_x(a: float) -> np.ndarray:
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
+
+
+class _once:
+    """functools.cached_property without its lock (Python 3.11 takes one on every first
+    read; a camera is made per frame, so every read of it was a first one): the value
+    goes into the instance's dict, where later reads find it without calling this."""
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -80,7 +99,7 @@ class Camera:
         """Optical centre in the world, m (for the bird's-eye camera: above the view centre)."""
         return self._placed[0]
 
-    @cached_property
+    @_once
     def _placed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(position, block, ray block), computed together on first use: a frame needs all
         three, and one lookup of the (spec, heading) parts serves them."""
@@ -106,7 +125,7 @@ class Camera:
         """
         return _rotations(self.spec, self.mount_heading)[1]
 
-    @cached_property
+    @_once
     def kitti_projection(self) -> np.ndarray:
         """3x4 P: image = P @ [X; 1] for X in the level frame (KITTI's calib P2).
 
@@ -115,20 +134,16 @@ class Camera:
         camera P is affine (its last row is 0 0 0 1: the image point needs no division
         by depth), which the same tools' ``P @ X`` then divide-by-the-third-row follow.
         """
-        rect_to_cam = self.rotation @ self.level_rotation.T
-        k = self.intrinsics
-        if self.orthographic:
-            top = np.hstack([k[:2, :2] @ rect_to_cam[:2], k[:2, 2:3]])
-            return _frozen(np.vstack([top, [0.0, 0.0, 0.0, 1.0]]))
-        return _frozen(k @ np.hstack([rect_to_cam, np.zeros((3, 1))]))
+        return _kitti_projection(self.spec, self.mount_heading)
 
-    @cached_property
+    @_once
     def extrinsics(self) -> np.ndarray:
         """4x4 world-to-camera matrix (KITTI camera axes)."""
-        m = np.eye(4)
+        m = np.zeros((4, 4))
         r = self.rotation
         m[:3, :3] = r
-        m[:3, 3] = -r @ self.position
+        m[:3, 3] = -(r @ self.position)
+        m[3, 3] = 1.0
         return _frozen(m)
 
     @property
@@ -178,6 +193,18 @@ def _rotations(spec: CameraSpec, heading: float) -> tuple[np.ndarray, np.ndarray
             @ _rot_y(math.radians(spec.pitch_deg)) @ _rot_x(math.radians(spec.roll_deg)))
     return (_frozen(ISO_TO_KITTI @ axes.T),
             _frozen(ISO_TO_KITTI @ _rot_z(heading + math.radians(spec.yaw_deg)).T))
+
+
+@lru_cache(maxsize=256)
+def _kitti_projection(spec: CameraSpec, heading: float) -> np.ndarray:
+    """Camera.kitti_projection (it depends on the spec and the mount's heading only)."""
+    rotation, level = _rotations(spec, heading)
+    rect_to_cam = rotation @ level.T
+    k = _intrinsics(spec)
+    if spec.projection == "orthographic":
+        top = np.hstack([k[:2, :2] @ rect_to_cam[:2], k[:2, 2:3]])
+        return _frozen(np.vstack([top, [0.0, 0.0, 0.0, 1.0]]))
+    return _frozen(k @ np.hstack([rect_to_cam, np.zeros((3, 1))]))
 
 
 @lru_cache(maxsize=256)

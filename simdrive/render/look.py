@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -85,8 +86,10 @@ class Look:
         return (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
 
 
+@lru_cache(maxsize=64)
 def make_look(weather_name: str, lighting_name: str, sun_azimuth_deg: float = 135.0) -> Look:
-    """The Look of a weather preset under a lighting preset."""
+    """The Look of a weather preset under a lighting preset (kept: a Look is immutable and a
+    dataset asks for the same few every frame)."""
     w = weather(weather_name)
     lit = lighting(lighting_name)
     overcast = w.fog_density > 0 or w.rain_intensity > 0 or w.snow_intensity > 0

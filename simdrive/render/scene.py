@@ -84,18 +84,20 @@ def scene_from_simulation(sim, w: int = 0) -> Scene:
     """A copy of world ``w`` of a simdrive.sim.Simulation (valid actors only)."""
     b = sim.blocks
     valid = np.flatnonzero(b.istate[w, L.I_VALID] != 0)
-    f = b.fstate[w]
-    p = b.params[w]
+    # one gather per block (its rows are then contiguous views of the copy)
+    f = b.fstate[w][:, valid]
+    p = b.params[w][:, valid]
+    i = b.istate[w][:, valid]
+    names = sim.actor_names[w]
+    time_s = float(b.wfloat[w, L.WF_TIME])
     return Scene(
-        time_s=float(b.wfloat[w, L.WF_TIME]),
-        names=tuple(sim.actor_names[w][k] for k in valid),
-        x=f[L.F_X, valid].copy(), y=f[L.F_Y, valid].copy(),
-        heading=f[L.F_HEADING, valid].copy(), speed=f[L.F_SPEED, valid].copy(),
-        length=p[L.P_LENGTH, valid].copy(), width=p[L.P_WIDTH, valid].copy(),
-        height=p[L.P_HEIGHT, valid].copy(), kind=b.istate[w, L.I_KIND, valid].copy(),
-        moving=(b.istate[w, L.I_MODE, valid] != L.MODE_STATIC).astype(np.int64),
+        time_s=time_s,
+        names=tuple(names[k] for k in valid.tolist()),
+        x=f[L.F_X], y=f[L.F_Y], heading=f[L.F_HEADING], speed=f[L.F_SPEED],
+        length=p[L.P_LENGTH], width=p[L.P_WIDTH], height=p[L.P_HEIGHT], kind=i[L.I_KIND],
+        moving=(i[L.I_MODE] != L.MODE_STATIC).astype(np.int64),
         # the driver's demand, not what the tyres gave: on ice the brake lights are on
         # though the car barely slows (a crashed vehicle's demand is -inf: brakes on)
         accel=np.maximum(b.scratch[w, L.S_ACCEL_CMD, valid], -100.0),
-        signal_time_s=float(b.wfloat[w, L.WF_TIME] + b.wfloat[w, L.WF_SIGNAL_OFFSET]),
+        signal_time_s=time_s + float(b.wfloat[w, L.WF_SIGNAL_OFFSET]),
     )
