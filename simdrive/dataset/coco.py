@@ -73,7 +73,7 @@ def _json_object(text) -> bool:
         value, end = _SCAN(text, 0)
     except (ValueError, StopIteration):
         return False
-    return end == len(text) and bool(value)
+    return bool(value) and not text[end:].strip(" \t\n\r")  # as json.loads: whitespace after
 
 
 def _category_ids() -> dict[str, int]:

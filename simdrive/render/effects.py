@@ -68,9 +68,9 @@ def effects(colour, image, precip, precip_x, precip_y, precip_level, shade, nois
     channel ((T, 3 T'), see effect_tile; 0 rows: none); a pixel is lightened towards
     precip_level by its opacity / 256 (streaks catch the light). shade: (H, 3 W) uint8
     vignette darkening per image byte, in 1/256 (vignette_shade: the byte keeps 256 -
-    shade of 256). noise: int8 tile like precip, added after the vignette. Image byte
-    (row, col) takes the tile bytes at ((row + y) mod rows, (col + x) mod columns): the
-    callers shift the tiles per frame.
+    shade of 256; (1, 3 W): one row for all). noise: int8 tile like precip, added after
+    the vignette. Image byte (row, col) takes the tile bytes at ((row + y) mod rows, (col +
+    x) mod columns): the callers shift the tiles per frame.
 
     A tile is a few hundred kB, so it stays in cache; the loops read contiguous spans
     only and every step fits 16-bit integers (each rounded: lift, vignette, then the
@@ -83,7 +83,7 @@ def effects(colour, image, precip, precip_x, precip_y, precip_level, shade, nois
         _unpack(colour[row], pixels)
         if noise.shape[0] == 0:
             continue
-        dark = shade[row]
+        dark = shade[min(row, shade.shape[0] - 1)]  # one row: the same for every row
         grain = noise[(row + noise_y) % noise.shape[0]]
         if precip.shape[0] == 0:
             col = 0
@@ -188,26 +188,35 @@ def frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
     return np.frombuffer(digest, np.uint8).astype(np.int64)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)
 def vignette_shade(w: int, h: int, enabled: bool = True) -> np.ndarray:
     """Lens fall-off as the effects kernel reads it: (H, 3 W) uint8, how much of 256 each
-    image byte loses (the gain in 1/256 is 256 - shade; 16:9 corners keep ~0.73); all 0 when not
-    enabled. Read-only; kept per size (a frame reads it as it reads the image)."""
-    shade = np.zeros((h, 3 * w), np.uint8)
-    if enabled:
+    image byte loses (the gain in 1/256 is 256 - shade; corners keep ~0.73 at 16:9 and at
+    least 0.6 at any shape); one row of zeros when not enabled. Read-only; kept per size
+    (a frame reads it as it reads the image)."""
+    if not enabled:
+        shade = np.zeros((1, 3 * w), np.uint8)
+    else:
+        shade = np.empty((h, 3 * w), np.uint8)
         gain_x, gain_y = vignette_gains(w, h)
-        gain = np.minimum(np.float32(256.0), gain_x[None, :] * (gain_y[:, None] * np.float32(256.0))
-                          + np.float32(0.5)).astype(np.int64)
-        shade[:] = 256 - gain
+        for row in range(0, h, 64):  # in bands: no frame-sized float arrays
+            scaled = gain_y[row:row + 64, None] * np.float32(256.0)
+            gain = np.minimum(np.float32(256.0), gain_x[None, :] * scaled + np.float32(0.5))
+            shade[row:row + 64] = 256 - gain.astype(np.int64)
     shade.flags.writeable = False
     return shade
 
 
 def vignette_gains(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
     """Separable lens fall-off, float32 gains per column (repeated for the three channels:
-    (3 W,)) and per row ((H,)); at 16:9 the corners keep ~0.73."""
+    (3 W,)) and per row ((H,)): 1 - 0.22 r^2 along each axis, r = 1 at the edges of the
+    longer side (so at 16:9 the corners keep ~0.73, and no shape darkens below 0.6)."""
     xs = ((np.arange(w) + 0.5) / w - 0.5) * 2
-    ys = ((np.arange(h) + 0.5) / h - 0.5) * 2 * h / w
+    ys = ((np.arange(h) + 0.5) / h - 0.5) * 2
+    if w >= h:
+        ys = ys * h / w
+    else:
+        xs = xs * w / h
     return (np.repeat(1.0 - 0.22 * xs ** 2, 3).astype(np.float32),
             (1.0 - 0.22 * ys ** 2).astype(np.float32))
 

@@ -45,17 +45,17 @@ def frame_record(frame: Frame, provenance: dict | None = None) -> dict:
 
 def _plain(label) -> dict:
     """A label as a dict of JSON values: tuples become lists, numpy scalars Python ones."""
-    out = {}
-    for key, value in label.to_dict().items():
-        if type(value) is tuple:
-            value = [v if type(v) in _PLAIN else _scalar(v) for v in value]
-        elif type(value) not in _PLAIN and value is not None:
-            value = _scalar(value)
-        out[key] = value
+    out = label.to_dict()  # a new dict: its values are replaced in place
+    for key, value in out.items():
+        kind = type(value)
+        if kind is tuple:
+            out[key] = [v if type(v) in _PLAIN else _scalar(v) for v in value]
+        elif kind not in _PLAIN and value is not None:
+            out[key] = _scalar(value)
     return out
 
 
-_PLAIN = (float, int, str, bool)
+_PLAIN = frozenset((float, int, str, bool))
 
 
 def _scalar(value):

@@ -139,7 +139,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     sxi = int(round(sx * ONE))
     syi = int(round(sy * ONE))
     # unlit rows: colour = (texel * mul + add) >> 16 per channel, rounded
-    mr, mg, mb = _multiplier(ar, 0.0, 1.0), _multiplier(ag, 0.0, 1.0), _multiplier(ab, 0.0, 1.0)
+    mr, mg, mb = int(ar * 65536.0 + 0.5), int(ag * 65536.0 + 0.5), int(ab * 65536.0 + 0.5)
     add_r = int(br * 65536.0 + 32768.0)
     add_g = int(bg * 65536.0 + 32768.0)
     add_b = int(bb * 65536.0 + 32768.0)
@@ -165,7 +165,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     for col in range(w):
         sem_row[col] = np.uint8(row_texels[col] >> 24)
     # colours in 32-bit lanes (twice the pixels a vector of 64-bit ones): a channel times
-    # its multiplier (at most 2**24, see _multiplier) plus the fog stays below 2**32
+    # its multiplier (capped at 2**24, see _capped) plus the fog stays below 2**32
     ar32, ag32, ab32 = np.uint32(add_r), np.uint32(add_g), np.uint32(add_b)
     if lit:
         # light sampled every LIGHT_STEP columns, linear in between: per pixel the
@@ -181,9 +181,12 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             b1 = _multiplier(ab, light_row[2, j + 1], keep)
             for i in range(LIGHT_STEP):
                 half = LIGHT_STEP >> 1
-                mr_px[j * LIGHT_STEP + i] = (r0 * (LIGHT_STEP - i) + r1 * i + half) >> LIGHT_SHIFT
-                mg_px[j * LIGHT_STEP + i] = (g0 * (LIGHT_STEP - i) + g1 * i + half) >> LIGHT_SHIFT
-                mb_px[j * LIGHT_STEP + i] = (b0 * (LIGHT_STEP - i) + b1 * i + half) >> LIGHT_SHIFT
+                mr_px[j * LIGHT_STEP + i] = _capped((r0 * (LIGHT_STEP - i) + r1 * i + half)
+                                                    >> LIGHT_SHIFT)
+                mg_px[j * LIGHT_STEP + i] = _capped((g0 * (LIGHT_STEP - i) + g1 * i + half)
+                                                    >> LIGHT_SHIFT)
+                mb_px[j * LIGHT_STEP + i] = _capped((b0 * (LIGHT_STEP - i) + b1 * i + half)
+                                                    >> LIGHT_SHIFT)
             r0, g0, b0 = r1, g1, b1
         for col in range(w):
             q = row_texels[col]
@@ -195,7 +198,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             light_row[1, j] = 0.0
             light_row[2, j] = 0.0
     else:
-        mr32, mg32, mb32 = np.uint32(mr), np.uint32(mg), np.uint32(mb)
+        mr32, mg32, mb32 = _capped(mr), _capped(mg), _capped(mb)
         for col in range(w):
             q = row_texels[col]
             colour_row[col] = (_scaled(q, 16, mr32, ar32) << np.uint32(16)) \
@@ -214,10 +217,16 @@ def _scaled(q, shift, mul, add):
 
 @inline_kernel
 def _multiplier(tint, light, keep):
-    """A ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536, at most
-    2**24 (x256: any channel above 0 saturates at 255 from there on, so the colour is the
-    same, and 255 * 2**24 plus the fog fits 32 bits)."""
-    return np.uint32(min(int((tint + light * keep) * 65536.0 + 0.5), 1 << 24))
+    """A ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536."""
+    return int((tint + light * keep) * 65536.0 + 0.5)
+
+
+@inline_kernel
+def _capped(mul):
+    """A pixel's channel multiplier for the 32-bit colour loops: at most 2**24 (x256), where
+    any channel above 0 already gives 255 (so the colour is the same) and 255 * 2**24 plus
+    the fog still fits 32 bits."""
+    return np.uint32(min(mul, 1 << 24))
 
 
 @inline_kernel

@@ -158,8 +158,15 @@ def test_vignette_shade_is_the_lens_gain_rounded_in_256ths():
     np.testing.assert_array_equal(256 - shade.astype(int), np.minimum(256, gain))
     assert 0.70 < (256 - int(shade[0, 0])) / 256 < 0.75 and shade[h // 2, 3 * (w // 2)] <= 1
     np.testing.assert_array_equal(shade, shade[::-1])
-    assert not EF.vignette_shade(w, h, False).any()
+    off = EF.vignette_shade(w, h, False)
+    assert off.shape == (1, 3 * w) and not off.any()  # one row, read for every row
     assert not shade.flags.writeable
+    # any shape, tall ones too: the fall-off is measured along the longer side, so the
+    # corners keep at least 0.6 (a portrait 300 x 640 frame's went black before)
+    for w, h in ((300, 640), (36, 640), (640, 36), (64, 64)):
+        tall = EF.vignette_shade(w, h, True)
+        assert tall.shape == (h, 3 * w) and (256 - tall.astype(int)).min() >= 0.6 * 256
+        np.testing.assert_array_equal(tall, tall[::-1])
 
 
 def test_a_braking_vehicle_shows_brake_lights_by_day():
