@@ -33,10 +33,12 @@ def error_for(text: str, file: str = "s.yaml") -> ScenarioError:
     return info.value
 
 
-def error_within_one_second(text: str) -> ScenarioError:
+def error_quickly(text: str) -> ScenarioError:
+    """The error of a hostile text, found in seconds: ~0.25 s here, 1.0 s once in CI on a
+    busy host; expanding the alias bomb, say, would take hours (9**9 nodes)."""
     start = time.perf_counter()
     error = error_for(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0
     return error
 
 
@@ -270,7 +272,7 @@ def test_non_utf8_file_is_an_error_at_the_bad_byte(tmp_path):
 
 def test_file_over_1_mib_is_refused_before_parsing(tmp_path):
     text = "a: " + "x" * (2 * 1024 * 1024) + "\n"
-    assert "1 MiB" in str(error_within_one_second(text))
+    assert "1 MiB" in str(error_quickly(text))
     path = tmp_path / "big.yaml"
     path.write_text(text)
     start = time.perf_counter()
@@ -285,13 +287,13 @@ def test_file_size_counts_utf8_bytes_not_characters():
 
 
 def test_flow_nesting_deeper_than_64_is_refused():
-    error = error_within_one_second("[" * 100_000 + "]" * 100_000)
+    error = error_quickly("[" * 100_000 + "]" * 100_000)
     assert "deeper than 64" in str(error) and (error.line, error.column) == (1, 65)
 
 
 def test_block_nesting_deeper_than_64_is_refused():
     text = "".join(" " * level + f"k{level}:\n" for level in range(200))
-    error = error_within_one_second(text)
+    error = error_quickly(text)
     assert "deeper than 64" in str(error)
 
 
@@ -309,7 +311,7 @@ def test_alias_bomb_of_9_levels_of_9_aliases_is_refused_while_expanding():
     lines = ["l0: &l0 [" + ", ".join(["lol"] * 9) + "]"]
     for level in range(1, 9):
         lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 9) + "]")
-    error = error_within_one_second("\n".join(lines) + "\n")
+    error = error_quickly("\n".join(lines) + "\n")
     assert "more than 100000" in str(error)
 
 
@@ -322,7 +324,7 @@ def test_more_values_than_max_nodes_are_refused_while_parsing(monkeypatch):
 
 
 def test_scalar_longer_than_64_kib_is_refused():
-    error = error_within_one_second("name: a\nnote: " + "x" * 100_000 + "\n")
+    error = error_quickly("name: a\nnote: " + "x" * 100_000 + "\n")
     assert "longer than 65536 characters" in str(error)
     assert (error.line, error.column) == (2, 7)
 
