@@ -44,3 +44,13 @@ def test_json_writer_writes_what_json_dumps_writes():
                                                   sort_keys=sort_keys)
     with pytest.raises(TypeError):
         compact_json({"a": object()})
+
+
+def test_json_writer_without_the_c_encoder_falls_back_to_json_s_own(monkeypatch):
+    from json import encoder
+
+    monkeypatch.setattr(encoder, "c_make_encoder", None)
+    value = {"b": [1.5, None, True, "é"], "a": {"x": math.nan}}
+    for separators, sort_keys in (((",", ":"), False), ((", ", ": "), True)):
+        write = json_writer(separators, sort_keys)
+        assert write(value) == json.dumps(value, separators=separators, sort_keys=sort_keys)
