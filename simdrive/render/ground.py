@@ -20,6 +20,7 @@ import numpy as np
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 from shapely.ops import substring, unary_union
 
+from simdrive.render.grain import grain_texels, pack_tiled
 from simdrive.render.semantic import SEMANTIC
 from simdrive.world.maps import MARKING_DASHED, MARKING_DOUBLE_SOLID, RoadMap
 
@@ -83,7 +84,10 @@ class _Canvas:
         self.x0, self.y0, self.texel = x0, y0, texel
         self.surface = surface
         self.rgb = np.empty((h, w, 3), np.uint8)
-        self.rgb[:] = PAINT["grass"][surface]
+        # one row, then copied row by row (broadcasting a 3-tuple over the whole image
+        # is ~10x slower)
+        self.rgb[0] = PAINT["grass"][surface]
+        self.rgb[1:] = self.rgb[0]
         self.sem = np.full((h, w), SEMANTIC["vegetation"], np.uint8)
 
     def _pts(self, coords) -> np.ndarray:
@@ -174,28 +178,23 @@ def _paint(road: RoadMap, canvas: _Canvas) -> None:
 
 
 def _grain(rgb: np.ndarray, sem: np.ndarray) -> np.ndarray:
-    """Fixed-seed texture grain: fine noise on every surface, blotches on grass."""
+    """Texture grain, the same in every run: fine noise on every surface (see
+    grain_texels), blotches from a fixed-seed coarse field on grass."""
     rng = np.random.default_rng(20261122)
     h, w = sem.shape
-    fine = rng.normal(0.0, 3.5, (h, w)).astype(np.float32)
     coarse = cv2.resize(rng.normal(0.0, 10.0, (max(2, h // 40), max(2, w // 40)))
                         .astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
-    grass = (sem == SEMANTIC["vegetation"]).astype(np.float32)
-    delta = fine + coarse * grass
-    return np.clip(rgb.astype(np.float32) + delta[..., None], 0, 255).astype(np.uint8)
+    out = np.empty_like(rgb)
+    grain_texels(rgb, sem, coarse, np.uint8(SEMANTIC["vegetation"]), out)
+    return out
 
 
 TILE = 8  # texels are stored in 8 x 8 tiles: neighbours on screen stay close in memory
 
 
-def _pack_tiled(rgb: np.ndarray, sem: np.ndarray) -> np.ndarray:
-    """0xSSRRGGBB words (S: semantic class) in TILE x TILE tiles, tiles row by row."""
-    h, w = sem.shape
-    th, tw = -(-h // TILE), -(-w // TILE)
-    r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
-    words = np.zeros((th * TILE, tw * TILE), np.uint32)
-    words[:h, :w] = (sem.astype(np.uint32) << 24) | (r << 16) | (g << 8) | b
-    return words.reshape(th, TILE, tw, TILE).transpose(0, 2, 1, 3).ravel()
+def _tiled_size(h: int, w: int) -> int:
+    """Words of an (h, w) level in TILE x TILE tiles (partial tiles padded)."""
+    return -(-h // TILE) * TILE * -(-w // TILE) * TILE
 
 
 def build_ground_texture(road: RoadMap, surface: str = "dry") -> GroundTexture:
@@ -211,11 +210,13 @@ def build_ground_texture(road: RoadMap, surface: str = "dry") -> GroundTexture:
         levels.append(cv2.resize(prev, size, interpolation=cv2.INTER_AREA))
         # the class of a coarse texel is the class at one point inside it
         classes.append(np.ascontiguousarray(classes[-1][1::2, 1::2][:size[1], :size[0]]))
-    packed = [_pack_tiled(level, cls) for level, cls in zip(levels, classes, strict=True)]
-    sizes = np.array([p.size for p in packed], np.int64)
+    sizes = np.array([_tiled_size(*cls.shape) for cls in classes], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    tex = np.zeros(int(sizes.sum()), np.uint32)
+    for level, cls, start, size in zip(levels, classes, offsets, sizes, strict=True):
+        pack_tiled(level, cls, tex[start:start + size])
     return GroundTexture(
-        tex=np.concatenate(packed),
-        level_offset=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+        tex=tex, level_offset=offsets,
         level_width=np.array([lv.shape[1] for lv in levels], np.int64),
         level_height=np.array([lv.shape[0] for lv in levels], np.int64),
         semantic=np.ascontiguousarray(canvas.sem), x0=x0, y0=y0, texel_m=texel,

@@ -71,13 +71,13 @@ def test_bilinear_packed_keeps_a_flat_colour():
 
 def _random_level(rng, h, w):
     """A random level in the tiled layout (tex, tiles_w) and its plain (h, w) words."""
-    from simdrive.render.ground import _pack_tiled
+    from tests.render.test_grain import reference_tiled
 
     rgb = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
     sem = rng.integers(0, 12, (h, w)).astype(np.uint8)
     plain = ((sem.astype(np.int64) << 24) | (rgb[..., 0].astype(np.int64) << 16)
              | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2])
-    return _pack_tiled(rgb, sem), (w + 7) // 8, plain
+    return reference_tiled(rgb, sem), (w + 7) // 8, plain
 
 
 def _blocks(plain, txi, tyi, sxi, syi, n):
