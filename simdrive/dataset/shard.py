@@ -180,8 +180,8 @@ def warm_up(shard: Shard, options: DatasetOptions) -> None:
         run = VariantRun(spec, shard.variant, road=road, renderer=_renderer(road))
         _keep_renderer(road, run.renderer)
         run.advance_to(shard.steps[0])
-        frame = run.render(camera_spec(spec, shard.cameras[0]))
-        encode_image(frame.image, f".{options.image_format}", None)
+        frame = run.render(camera_spec(spec, shard.cameras[0]), bgr=True)
+        encode_image(frame.image, f".{options.image_format}", None, bgr=True)
         for lab in frame.labels:
             if lab.visible_box is not None:
                 rle.encode_box(frame.instance, lab.track_id, lab.visible_box)
@@ -212,12 +212,13 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
     for step in shard.steps:
         run.advance_to(step)
         for cam in cameras:
-            frame = run.render(cam)
+            frame = run.render(cam, bgr=True)  # encoded with no conversion
             stem = frame_stem(shard.label, shard.variant.index, cam.name, step)
             rel = f"images/{shard.split}/{stem}.{options.image_format}"
             mark = {**provenance, "time_s": round(frame.time_s, 9), "camera": cam.name}
             write_atomic(os.path.join(out, rel),
-                         encode_image(frame.image, f".{options.image_format}", mark))
+                         encode_image(frame.image, f".{options.image_format}", mark,
+                                      bgr=True))
             record = frame_record(frame)
             for obj, lab in zip(record["labels"], frame.labels, strict=True):
                 obj["keep"] = options.box_filter.keeps(lab)

@@ -22,16 +22,19 @@ MAX_EFFECT_FIELDS = 12  # noise and precipitation tiles kept (effect_field; ~200
 
 
 def finish_image(colour: np.ndarray, image: np.ndarray, cam, look, options, seed: int,
-                 frame_seed: int) -> np.ndarray:
+                 frame_seed: int, bgr: bool = False) -> np.ndarray:
     """Write the (H, W, 3) RGB ``image`` of the packed (H, W) 0x00RRGGBB ``colour`` buffer
     with precipitation, vignette and sensor noise (the look's rain or snow, the options'
     noise and vignette; none on an orthographic view), and return it.
 
     cam: its simdrive.render.camera.Camera; look: its Look; options: RenderOptions;
-    seed: the renderer's seed and frame_seed the frame's (which pick the tiles' offsets).
+    seed: the renderer's seed and frame_seed the frame's (which pick the tiles' offsets);
+    bgr: write the channels in OpenCV's order instead (the same bytes otherwise: every
+    effect treats the three channels of a pixel alike).
     """
     h, w = colour.shape
     rgb = image.reshape(h, 3 * w)
+    first, last = (0, 16) if bgr else (16, 0)  # shifts of the first and last byte
     ortho = cam.orthographic
     precip = _EMPTY_FIELD
     level = 0
@@ -43,23 +46,26 @@ def finish_image(colour: np.ndarray, image: np.ndarray, cam, look, options, seed
     noisy = options.sensor_noise and not ortho
     lens = options.vignette and not ortho
     if not (noisy or lens or precip.shape[0]):
-        effects(colour, rgb, _EMPTY_FIELD, 0, 0, np.int32(0), _NO_SHADE, _NO_NOISE, 0, 0)
+        effects(colour, rgb, first, last, _EMPTY_FIELD, 0, 0, np.int32(0), _NO_SHADE, _NO_NOISE,
+                0, 0)
         return image
     grain = effect_field("noise" if noisy else "still", 0.0, seed if noisy else 0, h, w)
     shade = vignette_shade(w, h, lens)
     shift = frame_shifts(seed, frame_seed)
     p = max(1, precip.shape[0])
     q = grain.shape[0]
-    effects(colour, rgb, precip, int(shift[0] % p) * 3, int(shift[1] % p), np.int32(level),
-            shade, grain, int(shift[2] % q) * 3, int(shift[3] % q))
+    effects(colour, rgb, first, last, precip, int(shift[0] % p) * 3, int(shift[1] % p),
+            np.int32(level), shade, grain, int(shift[2] % q) * 3, int(shift[3] % q))
     return image
 
 
 @kernel
-def effects(colour, image, precip, precip_x, precip_y, precip_level, shade, noise, noise_x,
-            noise_y):
+def effects(colour, image, first, last, precip, precip_x, precip_y, precip_level, shade,
+            noise, noise_x, noise_y):
     """The (H, 3 W) uint8 RGB image of the packed (H, W) uint32 0x00RRGGBB colour buffer,
-    with precipitation, vignette and sensor noise (none when noise has 0 rows).
+    with precipitation, vignette and sensor noise (none when noise has 0 rows). first, last:
+    the shifts of a pixel's first and last byte in its word (16, 0: RGB; 0, 16: BGR; no
+    other).
 
     Each row is unpacked into the image, then changed while it is still in the cache:
     one pass over the frame's memory instead of a conversion and an effects pass.
@@ -80,7 +86,7 @@ def effects(colour, image, precip, precip_x, precip_y, precip_level, shade, nois
     level = np.int16(precip_level)
     for row in range(h):
         pixels = image[row]
-        _unpack(colour[row], pixels)
+        _unpack(colour[row], pixels, first, last)
         if noise.shape[0] == 0:
             continue
         dark = shade[min(row, shade.shape[0] - 1)]  # one row: the same for every row
@@ -105,13 +111,21 @@ def effects(colour, image, precip, precip_x, precip_y, precip_level, shade, nois
 
 
 @inline_kernel
-def _unpack(words, pixels):
-    """pixels[3 k:3 k + 3] = the red, green and blue bytes of 0x00RRGGBB words[k]."""
-    for col in range(words.shape[0]):
-        p = words[col]
-        pixels[3 * col] = np.uint8(p >> 16)
-        pixels[3 * col + 1] = np.uint8(p >> 8)
-        pixels[3 * col + 2] = np.uint8(p)
+def _unpack(words, pixels, first, last):
+    """pixels[3 k:3 k + 3] = the bytes of words[k] at shifts first, 8 and last (16, 8, 0
+    or 0, 8, 16: constant shifts in each loop, which a variable shift made ~20% slower)."""
+    if first == 16:
+        for col in range(words.shape[0]):
+            p = words[col]
+            pixels[3 * col] = np.uint8(p >> np.uint32(16))
+            pixels[3 * col + 1] = np.uint8(p >> np.uint32(8))
+            pixels[3 * col + 2] = np.uint8(p)
+    else:
+        for col in range(words.shape[0]):
+            p = words[col]
+            pixels[3 * col] = np.uint8(p)
+            pixels[3 * col + 1] = np.uint8(p >> np.uint32(8))
+            pixels[3 * col + 2] = np.uint8(p >> np.uint32(16))
 
 
 @inline_kernel

@@ -100,12 +100,12 @@ class VariantRun:
         self.sim.step(step - self.step_index)
         self.step_index = step
 
-    def render(self, camera: CameraSpec) -> Frame:
-        """Render the current instant through ``camera``."""
+    def render(self, camera: CameraSpec, bgr: bool = False) -> Frame:
+        """Render the current instant through ``camera`` (``bgr``: see Renderer.render)."""
         scene = scene_from_simulation(self.sim, 0)
         look = variant_look(self.spec, self.variant, scene.time_s)
         return self.renderer.render(scene, camera, look, frame_seed=self.step_index,
-                                    seed=self.seed)
+                                    seed=self.seed, bgr=bgr)
 
     def frames(self, every: int, cameras: tuple[CameraSpec, ...],
                start: int = 0, stop: int | None = None) -> Iterator[tuple[int, str, Frame]]:

@@ -28,13 +28,16 @@ def mark(provenance: dict | None) -> bytes:
     return _MARK_JSON(data).encode()
 
 
-def encode_image(image_rgb: np.ndarray, suffix: str, provenance: dict | None = None,
-                 quality: int = JPEG_QUALITY) -> bytes:
-    """Bytes of an RGB image as .jpg/.jpeg or .png, carrying the synthetic mark."""
-    bgr = cv2.cvtColor(np.ascontiguousarray(image_rgb), cv2.COLOR_RGB2BGR)
+def encode_image(image: np.ndarray, suffix: str, provenance: dict | None = None,
+                 quality: int = JPEG_QUALITY, bgr: bool = False) -> bytes:
+    """Bytes of an RGB image (BGR if ``bgr``) as .jpg/.jpeg or .png, carrying the
+    synthetic mark."""
+    pixels = np.ascontiguousarray(image)
+    if not bgr:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
     text = mark(provenance)
     if suffix.lower() in (".jpg", ".jpeg"):
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        ok, buf = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, quality])
         data = buf.tobytes()
         segment = b"\xff\xfe" + struct.pack(">H", len(text) + 2) + text
         # after the JFIF header (APP0), which the JFIF standard wants first
@@ -42,7 +45,7 @@ def encode_image(image_rgb: np.ndarray, suffix: str, provenance: dict | None = N
         if data[2:4] == b"\xff\xe0":
             at = 4 + struct.unpack(">H", data[4:6])[0]
         return data[:at] + segment + data[at:]
-    ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    ok, buf = cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     data = buf.tobytes()
     return insert_png_text(data, text)
 

@@ -64,7 +64,8 @@ BUFFER_SETS = 2  # output array sets kept per image size for reuse (Renderer._fr
 class Frame:
     """One rendered camera frame.
 
-    image: (H, W, 3) uint8 RGB. depth: (H, W) float32 camera z in m (inf: sky).
+    image: (H, W, 3) uint8 RGB (BGR, OpenCV's order, when ``bgr``: rendered so for
+    encoding with OpenCV, see Renderer.render). depth: (H, W) float32 camera z in m (inf: sky).
     instance: (H, W) int32 actor slot of each pixel (-1 ground/sky, -2
     scenery). semantic: (H, W) uint8 class (simdrive.render.semantic).
     labels: one ActorLabel per actor of the scene (except the camera's own
@@ -79,6 +80,7 @@ class Frame:
     camera: Camera
     time_s: float
     look: Look
+    bgr: bool = False
 
     def mask(self, track_id: int) -> np.ndarray:
         """(H, W) bool instance mask of one actor."""
@@ -125,9 +127,10 @@ class Renderer:
 
     # ---- the passes ------------------------------------------------------------
     def render(self, scene: Scene, spec: CameraSpec, look: Look, frame_seed: int = 0,
-               seed: int | None = None) -> Frame:
+               seed: int | None = None, bgr: bool = False) -> Frame:
         """One frame of ``scene`` through the camera ``spec`` under ``look``. ``seed`` (default:
-        the renderer's) and ``frame_seed`` pick the frame's rain, snow and noise."""
+        the renderer's) and ``frame_seed`` pick the frame's rain, snow and noise. ``bgr``:
+        the image's channels in OpenCV's order (a dataset encodes it with no conversion)."""
         cam, colour, depth, inst, sem, image, actors, unoccluded, extent = \
             self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
@@ -147,9 +150,9 @@ class Renderer:
         if self.options.motion_blur and not cam.orthographic:
             colour = self._motion_blur(colour, depth, scene, cam)
         finish_image(colour, image, cam, look, self.options,
-                     self.seed if seed is None else seed, frame_seed)
+                     self.seed if seed is None else seed, frame_seed, bgr)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
-        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look)
+        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look, bgr)
 
     def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
         """The ground and actor passes: (camera, colour, depth, inst, sem, the RGB image's

@@ -12,7 +12,7 @@ import pytest
 
 from simdrive.cli import main
 from simdrive.errors import ScenarioError
-from simdrive.render.frames import VariantRun, render_frame
+from simdrive.render.frames import VariantRun, camera_spec, render_frame
 from simdrive.render.images import encode_image, read_mark
 from simdrive.scenario.build import variant_at
 from simdrive.scenario.runner import load_scenario
@@ -29,6 +29,32 @@ def test_the_same_variant_renders_bit_identical_frames_twice():
     for name in ("image", "depth", "instance", "semantic"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert a.labels == b.labels
+
+
+@pytest.mark.parametrize("weather", ["rain", "snow", "clear"])
+def test_a_frame_rendered_in_opencv_order_is_the_rgb_frame_with_channels_swapped(
+        tmp_path, weather):
+    # rain and snow on the lens, vignette and sensor noise all act on the image bytes
+    path = tmp_path / "weather.yaml"
+    path.write_text(f"extends: {CHILD}\nenvironment:\n  weather: {{choice: [{weather}]}}\n"
+                    "  lighting: {choice: [night]}\n"
+                    "render: {vignette: true, sensor_noise: true}\n")
+    spec = load_scenario(path)
+    rgb = VariantRun(spec, variant_at(spec, 0))
+    bgr = VariantRun(spec, variant_at(spec, 0))
+    for step in (0, 30):
+        rgb.advance_to(step)
+        bgr.advance_to(step)
+        cam = camera_spec(spec, None)
+        a, b = rgb.render(cam), bgr.render(cam, bgr=True)
+        assert not a.bgr and b.bgr and (a.look.weather, a.look.lighting) == (weather, "night")
+        np.testing.assert_array_equal(b.image, a.image[..., ::-1])
+        for name in ("depth", "instance", "semantic"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert a.labels == b.labels
+        for suffix in (".jpg", ".png"):
+            assert encode_image(b.image, suffix, {"v": 1}, bgr=True) == \
+                encode_image(a.image, suffix, {"v": 1})
 
 
 def test_a_frame_a_caller_holds_is_never_overwritten_by_later_frames():

@@ -137,12 +137,12 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
         rgb = image.reshape(h, w, 3).astype(np.uint32)
         colour = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
         out = np.zeros_like(image)  # the kernel writes every byte from the packed colours
-        EF.effects(colour, out, used, px, py, np.int32(200), shade, noise, nx, ny)
+        EF.effects(colour, out, 16, 0, used, px, py, np.int32(200), shade, noise, nx, ny)
         np.testing.assert_array_equal(out, expected)
         assert np.abs(out - exact).max() <= 1.5
         plain = np.zeros_like(image)  # no effects: the packed colours unpacked, unchanged
-        EF.effects(colour, plain, used, 0, 0, np.int32(0), shade, np.zeros((0, 0), np.int8), 0,
-                   0)
+        EF.effects(colour, plain, 16, 0, used, 0, 0, np.int32(0), shade,
+                   np.zeros((0, 0), np.int8), 0, 0)
         np.testing.assert_array_equal(plain, image)
 
 
