@@ -48,7 +48,7 @@ def dashcam_surface(frame: Frame, size: tuple[int, int], boxes: bool,
                     selected: str | None = None) -> pygame.Surface:
     """The frame scaled to ``size`` px, with labels drawn when ``boxes``; the selected actor's
     boxes are outlined in white whether boxes are on or not."""
-    image = draw_labels(frame.image, frame.labels) if boxes else frame.image
+    image = draw_labels(frame.rgb, frame.labels) if boxes else frame.rgb
     surface = image_surface(image)
     if surface.get_size() != size:
         surface = pygame.transform.smoothscale(surface, size)

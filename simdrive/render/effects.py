@@ -34,7 +34,6 @@ def finish_image(colour: np.ndarray, image: np.ndarray, cam, look, options, seed
     """
     h, w = colour.shape
     rgb = image.reshape(h, 3 * w)
-    first, last = (0, 16) if bgr else (16, 0)  # shifts of the first and last byte
     ortho = cam.orthographic
     precip = _EMPTY_FIELD
     level = 0
@@ -46,7 +45,7 @@ def finish_image(colour: np.ndarray, image: np.ndarray, cam, look, options, seed
     noisy = options.sensor_noise and not ortho
     lens = options.vignette and not ortho
     if not (noisy or lens or precip.shape[0]):
-        effects(colour, rgb, first, last, _EMPTY_FIELD, 0, 0, np.int32(0), _NO_SHADE, _NO_NOISE,
+        effects(colour, rgb, bgr, _EMPTY_FIELD, 0, 0, np.int32(0), _NO_SHADE, _NO_NOISE,
                 0, 0)
         return image
     grain = effect_field("noise" if noisy else "still", 0.0, seed if noisy else 0, h, w)
@@ -54,18 +53,17 @@ def finish_image(colour: np.ndarray, image: np.ndarray, cam, look, options, seed
     shift = frame_shifts(seed, frame_seed)
     p = max(1, precip.shape[0])
     q = grain.shape[0]
-    effects(colour, rgb, first, last, precip, int(shift[0] % p) * 3, int(shift[1] % p),
+    effects(colour, rgb, bgr, precip, int(shift[0] % p) * 3, int(shift[1] % p),
             np.int32(level), shade, grain, int(shift[2] % q) * 3, int(shift[3] % q))
     return image
 
 
 @kernel
-def effects(colour, image, first, last, precip, precip_x, precip_y, precip_level, shade,
-            noise, noise_x, noise_y):
-    """The (H, 3 W) uint8 RGB image of the packed (H, W) uint32 0x00RRGGBB colour buffer,
-    with precipitation, vignette and sensor noise (none when noise has 0 rows). first, last:
-    the shifts of a pixel's first and last byte in its word (16, 0: RGB; 0, 16: BGR; no
-    other).
+def effects(colour, image, bgr, precip, precip_x, precip_y, precip_level, shade, noise,
+            noise_x, noise_y):
+    """The (H, 3 W) uint8 RGB image of the packed (H, W) uint32 0x00RRGGBB colour buffer
+    (BGR when ``bgr``), with precipitation, vignette and sensor noise (none when noise has
+    0 rows).
 
     Each row is unpacked into the image, then changed while it is still in the cache:
     one pass over the frame's memory instead of a conversion and an effects pass.
@@ -86,7 +84,7 @@ def effects(colour, image, first, last, precip, precip_x, precip_y, precip_level
     level = np.int16(precip_level)
     for row in range(h):
         pixels = image[row]
-        _unpack(colour[row], pixels, first, last)
+        _unpack(colour[row], pixels, bgr)
         if noise.shape[0] == 0:
             continue
         dark = shade[min(row, shade.shape[0] - 1)]  # one row: the same for every row
@@ -111,10 +109,11 @@ def effects(colour, image, first, last, precip, precip_x, precip_y, precip_level
 
 
 @inline_kernel
-def _unpack(words, pixels, first, last):
-    """pixels[3 k:3 k + 3] = the bytes of words[k] at shifts first, 8 and last (16, 8, 0
-    or 0, 8, 16: constant shifts in each loop, which a variable shift made ~20% slower)."""
-    if first == 16:
+def _unpack(words, pixels, bgr):
+    """pixels[3 k:3 k + 3] = the red, green and blue bytes of 0x00RRGGBB words[k] (blue,
+    green, red when bgr; a loop of constant shifts each: a variable shift made the
+    unpacking ~20% slower)."""
+    if not bgr:
         for col in range(words.shape[0]):
             p = words[col]
             pixels[3 * col] = np.uint8(p >> np.uint32(16))

@@ -70,7 +70,7 @@ def save_frame(path: str | Path, frame: Frame, provenance: dict | None = None,
                overlay: bool = False) -> Path:
     """Write the image (.png/.jpg) and its ``.json`` label record; returns the record path."""
     path = Path(path)
-    image = draw_labels(frame.image, frame.labels) if overlay else frame.image
+    image = draw_labels(frame.rgb, frame.labels) if overlay else frame.rgb
     mark = {**(provenance or {}), "time_s": round(frame.time_s, 9), "camera": frame.camera.name}
     record = path.with_suffix(".json")
     write_atomic_together([(path, encode_image(image, path.suffix, provenance=mark)),

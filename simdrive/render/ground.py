@@ -6,8 +6,8 @@ stop lines and lane markings (solid, dashed 3 m / 6 m, double solid). Colour
 is drawn anti-aliased; the semantic layer is drawn with the same shapes
 without anti-aliasing so classes have exact boundaries. ``surface`` (dry,
 wet, snow) changes the paint: a wet road is darker, snow covers the verges and
-sidewalks. Texture grain comes from a fixed seed, so the ground is identical in
-every run.
+sidewalks. Texture grain is a hash of each texel plus blotches on grass from a fixed
+seed, so the ground is identical in every run.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from shapely.geometry import LineString, MultiPolygon, Polygon, box
 from shapely.ops import substring, unary_union
 
-from simdrive.render.grain import grain_texels, pack_tiled
+from simdrive.render.grain import grain_texels, pack_tiled, tiled_size
 from simdrive.render.semantic import SEMANTIC
 from simdrive.world.maps import MARKING_DASHED, MARKING_DOUBLE_SOLID, RoadMap
 
@@ -49,7 +49,7 @@ class GroundTexture:
 
     tex: uint32 words 0xSSRRGGBB (S: semantic class, R, G, B: sRGB colour);
     level k starts at level_offset[k] and is level_width[k] x level_height[k]
-    texels, each texel_m * 2**k metres wide, stored in TILE x TILE tiles
+    texels, each texel_m * 2**k metres wide, stored in 8 x 8 tiles
     (see texel_index). semantic: (h0, w0) uint8 classes of level 0 (plain).
     Texel (row, col) of level 0 covers world x in [x0 + col * texel_m, ...) and
     y in [y0 + row * texel_m, ...).
@@ -178,23 +178,13 @@ def _paint(road: RoadMap, canvas: _Canvas) -> None:
 
 
 def _grain(rgb: np.ndarray, sem: np.ndarray) -> np.ndarray:
-    """Texture grain, the same in every run: fine noise on every surface (see
-    grain_texels), blotches from a fixed-seed coarse field on grass."""
+    """Texture grain, the same in every run: fine noise on every surface (a hash of the
+    texel, see grain_texels), blotches on grass from a fixed-seed coarse field."""
     rng = np.random.default_rng(20261122)
     h, w = sem.shape
     coarse = cv2.resize(rng.normal(0.0, 10.0, (max(2, h // 40), max(2, w // 40)))
                         .astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
-    out = np.empty_like(rgb)
-    grain_texels(rgb, sem, coarse, np.uint8(SEMANTIC["vegetation"]), out)
-    return out
-
-
-TILE = 8  # texels are stored in 8 x 8 tiles: neighbours on screen stay close in memory
-
-
-def _tiled_size(h: int, w: int) -> int:
-    """Words of an (h, w) level in TILE x TILE tiles (partial tiles padded)."""
-    return -(-h // TILE) * TILE * -(-w // TILE) * TILE
+    return grain_texels(rgb, sem, coarse, SEMANTIC["vegetation"])
 
 
 def build_ground_texture(road: RoadMap, surface: str = "dry") -> GroundTexture:
@@ -210,7 +200,7 @@ def build_ground_texture(road: RoadMap, surface: str = "dry") -> GroundTexture:
         levels.append(cv2.resize(prev, size, interpolation=cv2.INTER_AREA))
         # the class of a coarse texel is the class at one point inside it
         classes.append(np.ascontiguousarray(classes[-1][1::2, 1::2][:size[1], :size[0]]))
-    sizes = np.array([_tiled_size(*cls.shape) for cls in classes], np.int64)
+    sizes = np.array([tiled_size(*cls.shape) for cls in classes], np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
     tex = np.zeros(int(sizes.sum()), np.uint32)
     for level, cls, start, size in zip(levels, classes, offsets, sizes, strict=True):

@@ -82,6 +82,12 @@ class Frame:
     look: Look
     bgr: bool = False
 
+    @property
+    def rgb(self) -> np.ndarray:
+        """The image in RGB order whichever order it was rendered in (for a BGR frame a
+        channel-swapped view, not a copy)."""
+        return self.image[..., ::-1] if self.bgr else self.image
+
     def mask(self, track_id: int) -> np.ndarray:
         """(H, W) bool instance mask of one actor."""
         return self.instance == track_id

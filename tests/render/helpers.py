@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from simdrive.render.camera import Camera
+from simdrive.render.grain import GRAIN_SD
 from simdrive.render.scene import Scene
 from simdrive.world.actors import actor_kind, actor_kind_id
 from simdrive.world.maps import build_map
@@ -86,3 +87,37 @@ def analytic_ground_depth(camera: Camera, col: int, row: int) -> float:
     if ray_world[2] >= 0:
         return math.inf
     return camera.position[2] / -ray_world[2]
+
+
+MASK64 = (1 << 64) - 1
+
+
+def reference_grain(rgb, sem, coarse, blotched):
+    """grain_texels in plain Python: splitmix64 of the texel index, four 16-bit
+    uniforms summed, centred and scaled, plus the coarse field on the blotched class."""
+    h, w = sem.shape
+    out = np.empty_like(rgb)
+    scale = np.float32(GRAIN_SD * 3.0 ** 0.5)
+    for r in range(h):
+        for c in range(w):
+            z = (r * w + c + 0x9E3779B97F4A7C15) & MASK64
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+            z ^= z >> 31
+            s = sum((z >> shift) & 0xFFFF for shift in (0, 16, 32, 48))
+            d = (np.float32(s) * np.float32(1 / 65536) - np.float32(2)) * scale
+            if sem[r, c] == blotched:
+                d = np.float32(d + coarse[r, c])
+            for k in range(3):
+                out[r, c, k] = int(min(max(np.float32(rgb[r, c, k]) + d, 0.0), 255.0))
+    return out
+
+
+def reference_tiled(rgb, sem):
+    """The 8 x 8 tiled words of a level with numpy reshapes (padding texels 0)."""
+    h, w = sem.shape
+    th, tw = -(-h // 8), -(-w // 8)
+    r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
+    words = np.zeros((th * 8, tw * 8), np.uint32)
+    words[:h, :w] = (sem.astype(np.uint32) << 24) | (r << 16) | (g << 8) | b
+    return words.reshape(th, 8, tw, 8).transpose(0, 2, 1, 3).ravel()

@@ -12,6 +12,7 @@ import pytest
 
 from simdrive.cli import main
 from simdrive.errors import ScenarioError
+from simdrive.render.export import save_frame
 from simdrive.render.frames import VariantRun, camera_spec, render_frame
 from simdrive.render.images import encode_image, read_mark
 from simdrive.scenario.build import variant_at
@@ -55,6 +56,15 @@ def test_a_frame_rendered_in_opencv_order_is_the_rgb_frame_with_channels_swapped
         for suffix in (".jpg", ".png"):
             assert encode_image(b.image, suffix, {"v": 1}, bgr=True) == \
                 encode_image(a.image, suffix, {"v": 1})
+        # whatever reads a Frame's pixels through Frame.rgb sees the same image
+        np.testing.assert_array_equal(b.rgb, a.image)
+        assert a.rgb is a.image
+        for overlay in (False, True):
+            saved = [save_frame(tmp_path / f"{name}{step}{overlay}.png", frame,
+                                overlay=overlay) for name, frame in (("a", a), ("b", b))]
+            for suffix in (".png", ".json"):
+                assert saved[0].with_suffix(suffix).read_bytes() == \
+                    saved[1].with_suffix(suffix).read_bytes()
 
 
 def test_a_frame_a_caller_holds_is_never_overwritten_by_later_frames():

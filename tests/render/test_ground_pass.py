@@ -71,7 +71,7 @@ def test_bilinear_packed_keeps_a_flat_colour():
 
 def _random_level(rng, h, w):
     """A random level in the tiled layout (tex, tiles_w) and its plain (h, w) words."""
-    from tests.render.test_grain import reference_tiled
+    from tests.render.helpers import reference_tiled
 
     rgb = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
     sem = rng.integers(0, 12, (h, w)).astype(np.uint8)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from simdrive.render.look import make_look
 from simdrive.render.renderer import Renderer
@@ -104,12 +105,13 @@ def test_fast_vehicles_throw_up_spray_in_the_rain_only():
         assert moving.labels == still.labels
 
 
-def test_effects_read_their_tiles_wrapped_round_at_any_shift():
-    """The effects kernel (which unpacks the packed colours into the image first) against
-    a numpy reference that tiles the noise and precipitation tiles over the image (odd
-    sizes, shifts that wrap mid-row and mid-column) and rounds as documented (lift by
-    opacity / 256, vignette gain (256 - shade) / 256, noise, each step rounded), and
-    within one level of the unrounded float result."""
+@pytest.mark.parametrize("bgr", [False, True])
+def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
+    """The effects kernel (which unpacks the packed colours into the image first, in RGB
+    or BGR order) against a numpy reference that tiles the noise and precipitation tiles
+    over the image (odd sizes, shifts that wrap mid-row and mid-column) and rounds as
+    documented (lift by opacity / 256, vignette gain (256 - shade) / 256, noise, each step
+    rounded), and within one level of the unrounded float result."""
     from simdrive.render import effects as EF
 
     rng = np.random.default_rng(4)
@@ -123,8 +125,10 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
         px, py = int(rng.integers(0, 8)) * 3, int(rng.integers(0, 8))
         rows, cols = np.arange(h)[:, None], np.arange(3 * w)[None, :]
         grain = noise[(rows + ny) % noise.shape[0], (cols + nx) % noise.shape[1]].astype(int)
-        v = image.astype(int)
-        exact = image.astype(float)
+        # the image bytes in the order written (the tiles apply per byte position)
+        ordered = image.reshape(h, w, 3)[..., ::-1].reshape(h, 3 * w) if bgr else image
+        v = ordered.astype(int)
+        exact = ordered.astype(float)
         used = precip if with_precip else np.zeros((0, 0), np.uint8)
         if with_precip:
             opacity = precip[(rows + py) % precip.shape[0],
@@ -137,13 +141,13 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift():
         rgb = image.reshape(h, w, 3).astype(np.uint32)
         colour = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
         out = np.zeros_like(image)  # the kernel writes every byte from the packed colours
-        EF.effects(colour, out, 16, 0, used, px, py, np.int32(200), shade, noise, nx, ny)
+        EF.effects(colour, out, bgr, used, px, py, np.int32(200), shade, noise, nx, ny)
         np.testing.assert_array_equal(out, expected)
         assert np.abs(out - exact).max() <= 1.5
         plain = np.zeros_like(image)  # no effects: the packed colours unpacked, unchanged
-        EF.effects(colour, plain, 16, 0, used, 0, 0, np.int32(0), shade,
+        EF.effects(colour, plain, bgr, used, 0, 0, np.int32(0), shade,
                    np.zeros((0, 0), np.int8), 0, 0)
-        np.testing.assert_array_equal(plain, image)
+        np.testing.assert_array_equal(plain, ordered)
 
 
 def test_vignette_shade_is_the_lens_gain_rounded_in_256ths():
