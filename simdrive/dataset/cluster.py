@@ -10,6 +10,8 @@ the results only report counts, so the dataset is the same as a local run's.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 
 from simdrive.dataset.shard import render_shard
 from simdrive.errors import SimdriveError
@@ -55,29 +57,46 @@ def _probe(address: str) -> None:
         raise outcome[0]
 
 
+def _scratch_folder() -> str | None:
+    """A new folder for a local cluster's scratch space, or None (Dask's default) when the
+    temporary folder takes none."""
+    try:
+        return tempfile.mkdtemp(prefix="simdrive-dask-")
+    except OSError:
+        return None
+
+
 class DaskBackend:
     """A connection to a Dask cluster, opened before anything is written (an unreachable
     scheduler is an error while the output folder is still untouched)."""
 
     def __init__(self, address: str, workers: int) -> None:
         try:
+            import dask
             from dask.distributed import Client, LocalCluster
         except ImportError:
             raise SimdriveError("--cluster needs Dask distributed",
                                 expected="pip install 'simdrive[cluster]'") from None
         self.cluster = None
+        self._scratch = None
         try:
             if address == "local":
+                # the workers' scratch space in a folder of the run's own, deleted when it
+                # ends (Dask's default, <temp>/dask-scratch-space, stays behind)
+                self._scratch = _scratch_folder()
                 # its workers' warnings (a task cancelled when a run stops on an error)
                 # would come before the run's own clear message
-                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                            processes=True, dashboard_address=None,
-                                            silence_logs=logging.ERROR)
+                with dask.config.set({"temporary-directory": self._scratch}):
+                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                                processes=True, dashboard_address=None,
+                                                silence_logs=logging.ERROR,
+                                                local_directory=self._scratch)
                 self.client = Client(self.cluster)
             else:
                 _probe(address)
                 self.client = Client(address, timeout=CONNECT_TIMEOUT_S)
         except Exception as error:  # noqa: BLE001 - unreachable, no address, not Dask at all
+            self._remove_scratch()
             raise SimdriveError(
                 f"cannot reach the Dask scheduler at {address}: {type(error).__name__}: "
                 f"{error}", expected="a running scheduler, e.g. tcp://host:8786, or local"
@@ -93,6 +112,14 @@ class DaskBackend:
             done(future.result())
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None

@@ -28,9 +28,16 @@ def test_two_workers_write_the_identical_dataset(tmp_path, reference):
     assert tree(tmp_path / "ds") == reference
 
 
-def test_a_dask_local_cluster_writes_the_identical_dataset(tmp_path, reference):
+def test_a_dask_local_cluster_writes_the_identical_dataset(tmp_path, reference,
+                                                           monkeypatch):
+    import tempfile
+
+    temp = tmp_path / "temp"  # the system's temporary folder, for this run
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     assert render(tmp_path, *SMALL, "--cluster", "local", "--workers", "2", "-o", "ds") == 0
     assert tree(tmp_path / "ds") == reference
+    assert list(temp.iterdir()) == []  # the workers' scratch space is gone with the run
 
 
 def test_rerunning_a_finished_dataset_skips_every_shard(tmp_path, reference, capsys):
