@@ -9,9 +9,12 @@ the results only report counts, so the dataset is the same as a local run's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+import signal
 import tempfile
+import threading
 
 from simdrive.dataset.shard import render_shard
 from simdrive.errors import SimdriveError
@@ -57,6 +60,24 @@ def _probe(address: str) -> None:
         raise outcome[0]
 
 
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c():
+    """Processes started meanwhile ignore SIGINT (Python keeps an ignored SIGINT ignored).
+
+    Ctrl-C in a terminal reaches the whole process group: the local cluster's worker
+    processes printed a KeyboardInterrupt traceback each before the run's own one-line
+    message. This way only the run sees it, and it shuts the cluster down. Only the main
+    thread can change signal handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _scratch_folder() -> str | None:
     """A new folder for a local cluster's scratch space, or None (Dask's default) when the
     temporary folder takes none."""
@@ -86,7 +107,8 @@ class DaskBackend:
                 self._scratch = _scratch_folder()
                 # its workers' warnings (a task cancelled when a run stops on an error)
                 # would come before the run's own clear message
-                with dask.config.set({"temporary-directory": self._scratch}):
+                with dask.config.set({"temporary-directory": self._scratch}), \
+                        _workers_ignore_ctrl_c():
                     self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                                 processes=True, dashboard_address=None,
                                                 silence_logs=logging.ERROR,

@@ -40,6 +40,31 @@ def test_a_dask_local_cluster_writes_the_identical_dataset(tmp_path, reference,
     assert list(temp.iterdir()) == []  # the workers' scratch space is gone with the run
 
 
+def test_ctrl_c_stops_a_dask_local_cluster_run_with_one_clean_message(tmp_path):
+    """Ctrl-C reaches the whole process group; the cluster's workers used to print a
+    KeyboardInterrupt traceback each. Now only the run reports it (resuming an interrupted
+    run is what the SIGKILL tests check)."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]),
+               PYTHONUNBUFFERED="1")
+    # thousands of frames: the run is still rendering when the signal comes
+    command = [sys.executable, "-m", "simdrive", "render", CHILD, "--limit", "60", "-o",
+               "big", "--cluster", "local", "--workers", "2"]
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first = proc.stderr.readline()  # the first progress line: the cluster is up
+        assert first.startswith("rendered 0/"), first
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+        err = first + proc.stderr.read()
+        assert proc.wait(timeout=60) == 130
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().endswith("simdrive: interrupted (run the same command again to "
+                                "resume)"), err
+
+
 def test_rerunning_a_finished_dataset_skips_every_shard(tmp_path, reference, capsys):
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     capsys.readouterr()
