@@ -3,13 +3,16 @@
 JPEG-encoding the same frames on the same number of cores, measured in the same run;
 then a worker's memory over many frames.
 
-    python benchmarks/bench_dataset.py [--json] [--frames 400] [--memory-frames 20000]
-                                       [--scratch DIR]
+    python benchmarks/bench_dataset.py [--json] [--frames 400] [--repeats 3]
+                                       [--memory-frames 20000] [--scratch DIR]
 
 End-to-end time is the whole command with warm numba caches: planning (simulating the
 variants for require:), rendering, encoding and writing images, labels, RLE masks,
 COCO, YOLO, KITTI, manifest, card and report. The encode-only bound encodes the
 dataset's own images (decoded back to pixels) with cv2.imencode in as many processes.
+Each worker count runs ``--repeats`` rounds (dataset, then its bound); the median round
+by share is reported, with every round's share: one round alone moved by +-20% on this
+shared host.
 Datasets are written to a scratch folder in ``--scratch`` (default: the system's temporary
 folder); the run reports that folder's file system and what creating one small file
 costs there, since a labelled frame is several files (on this machine's virtual disk
@@ -118,29 +121,38 @@ def _encode_bound(images: list[str], workers: int) -> tuple[float, float]:
     return wall, sum(done.get() for _ in procs)
 
 
-def throughput(frames_wanted: int, scratch: str) -> list[dict]:
+def throughput(frames_wanted: int, scratch: str, repeats: int = 3) -> list[dict]:
+    """Per worker count: ``repeats`` rounds of (the dataset, then the encode-only bound of
+    its images), each in a fresh folder; the row gives the median round (by share) and
+    every round's share, since a busy minute on this shared host moves one round by
+    +-20%."""
     rows = []
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         _render(Path(tmp) / "warm", 8, 1)  # warm the kernel caches
         # about 161 frames per kept variant at every=1; 3 of the first 8 are kept
         limit = max(8, int(8 * frames_wanted / 480))
         for workers in (1, 2):
-            # a fresh folder per run, all deleted at the end: on this machine's virtual
-            # disk, deleting thousands of files slows the file creations that follow
-            out = Path(tmp) / f"ds{workers}"
-            seconds, cpu, frames = _render(out, limit, workers)
-            images = sorted(str(p) for p in (out / "images").rglob("*.jpg"))
-            bound, bound_cpu = _encode_bound(images, workers)
-            rows.append({"workers": workers, "frames": frames,
-                         "frames_per_s": round(frames / seconds, 1),
-                         "encode_only_frames_per_s": round(len(images) / bound, 1),
-                         "share_of_bound": round((frames / seconds) / (len(images) / bound),
-                                                 3),
-                         # CPU per frame (all processes): less sensitive than wall time
-                         # to a busy host, though not immune
-                         "cpu_ms_per_frame": round(cpu / frames * 1e3, 3),
-                         "encode_only_cpu_ms_per_frame": round(bound_cpu / len(images) * 1e3,
-                                                               3)})
+            rounds = []
+            for k in range(repeats):
+                # a fresh folder per run, all deleted at the end: on this machine's virtual
+                # disk, deleting thousands of files slows the file creations that follow
+                out = Path(tmp) / f"ds{workers}_{k}"
+                seconds, cpu, frames = _render(out, limit, workers)
+                images = sorted(str(p) for p in (out / "images").rglob("*.jpg"))
+                bound, bound_cpu = _encode_bound(images, workers)
+                rounds.append({"workers": workers, "frames": frames,
+                               "frames_per_s": round(frames / seconds, 1),
+                               "encode_only_frames_per_s": round(len(images) / bound, 1),
+                               "share_of_bound": round((frames / seconds)
+                                                       / (len(images) / bound), 3),
+                               # CPU per frame (all processes): less sensitive than wall
+                               # time to a busy host, though not immune
+                               "cpu_ms_per_frame": round(cpu / frames * 1e3, 3),
+                               "encode_only_cpu_ms_per_frame": round(
+                                   bound_cpu / len(images) * 1e3, 3)})
+            shares = sorted(r["share_of_bound"] for r in rounds)
+            median = sorted(rounds, key=lambda r: r["share_of_bound"])[len(rounds) // 2]
+            rows.append({**median, "rounds": len(rounds), "shares_of_rounds": shares})
     return rows
 
 
@@ -194,13 +206,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--frames", type=int, default=400)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds per worker count; the median round is reported")
     parser.add_argument("--memory-frames", type=int, default=20000)
     parser.add_argument("--scratch", default=tempfile.gettempdir(),
                         help="folder to write the datasets in (default: the temp folder)")
     args = parser.parse_args()
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     disk = {**file_system(args.scratch), "file_create_us": create_cost_us(args.scratch)}
-    rows = throughput(args.frames, args.scratch)
+    rows = throughput(args.frames, args.scratch, max(1, args.repeats))
     mem = memory(args.memory_frames, args.scratch) if args.memory_frames else None
     if args.json:
         print(json.dumps({"measure": "disk", **disk}))
@@ -212,11 +226,12 @@ def main() -> None:
     print(f"scratch {disk['scratch']} ({disk['fs_type']} at {disk['mount']}): creating a "
           f"file takes {disk['file_create_us']} us")
     print(f"{'workers':>7} {'frames':>7} {'frames/s':>9} {'encode-only/s':>14} {'share':>6} "
-          f"{'CPU ms/frame':>13} {'encode CPU ms/frame':>20}")
+          f"{'CPU ms/frame':>13} {'encode CPU ms/frame':>20}  rounds' shares")
     for r in rows:
         print(f"{r['workers']:>7} {r['frames']:>7} {r['frames_per_s']:>9} "
               f"{r['encode_only_frames_per_s']:>14} {r['share_of_bound']:>6} "
-              f"{r['cpu_ms_per_frame']:>13} {r['encode_only_cpu_ms_per_frame']:>20}")
+              f"{r['cpu_ms_per_frame']:>13} {r['encode_only_cpu_ms_per_frame']:>20}  "
+              f"{' '.join(str(v) for v in r['shares_of_rounds'])}")
     if mem:
         print(f"worker memory: {mem['rss_mb_after_warm_up']} MB at frame "
               f"{mem['warm_up_frames']:,}, {mem['rss_mb_at_end']} MB at frame "
