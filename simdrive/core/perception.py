@@ -89,6 +89,10 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
         if lateral > 0.0 and future > reach or lateral < 0.0 and future < -reach:
             return math.inf, 0.0
     gap = ahead - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
+    if gap <= 0.0 and abs(lateral) > reach - CORRIDOR_MARGIN:
+        # alongside, inside the margin but clear of i's sides: i squeezes past (braking for
+        # it now would stop i beside it for good)
+        return math.inf, 0.0
     return gap, speed_j * rel_c
 
 

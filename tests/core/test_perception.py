@@ -82,7 +82,10 @@ def naive_corridor(fstate, params, i, j, curvature, max_range, margin=0.3, horiz
         lateral * side_speed < 0 and (lateral + side_speed * t_reach) * lateral < 0)
     if not (now_in or crossing):
         return math.inf
-    return ahead - params[L.P_LENGTH, i] / 2 + min(along)
+    gap = ahead - params[L.P_LENGTH, i] / 2 + min(along)
+    if gap <= 0 and abs(lateral) > reach - margin:
+        return math.inf  # alongside and clear of i's sides: i drives on past it
+    return gap
 
 
 def test_corridor_obstacle_matches_the_rule_written_out():
@@ -100,6 +103,30 @@ def test_corridor_obstacle_matches_the_rule_written_out():
             found += 1
             assert gap == pytest.approx(expected, abs=1e-9)
     assert found > 100
+
+
+def test_an_obstacle_alongside_in_the_margin_is_passed_not_braked_for():
+    """A car door open 0.1 m clear of a car's side (inside the 0.3 m margin a driver
+    keeps): braked for while ahead, but once it is alongside the car squeezes past; a
+    box that overlaps the car's side stays in its way."""
+    fstate, istate, params = random_world(np.random.default_rng(0), 2)
+    fstate[L.F_HEADING] = 0.0
+    fstate[L.F_SPEED] = (3.0, 0.0)
+    fstate[L.F_X, 0], fstate[L.F_Y, 0] = 0.0, 0.0
+    params[L.P_LENGTH], params[L.P_WIDTH] = (4.0, 1.2), (1.8, 0.8)
+    cos_h, sin_h = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+    clear = 0.9 + 0.4 + 0.1  # half widths plus 0.1 m: inside the margin, not touching
+
+    def gap_at(x, lateral):
+        fstate[L.F_X, 1], fstate[L.F_Y, 1] = x, -lateral
+        return corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, 0.0, 40.0)[0]
+
+    assert gap_at(8.0, clear) == pytest.approx(8.0 - 2.0 - 0.6)  # ahead: braked for
+    assert gap_at(2.7, clear) == pytest.approx(0.1)
+    assert gap_at(2.5, clear) == math.inf  # level with the bumper: alongside
+    assert gap_at(0.5, clear) == math.inf
+    assert gap_at(0.5, 1.2) == pytest.approx(0.5 - 2.0 - 0.6)  # overlapping: in the way
+    assert gap_at(8.0, clear + 0.3) == math.inf  # outside the margin altogether
 
 
 def test_ego_metrics_fold_in_ttc_and_box_distance_of_every_actor():
