@@ -4,7 +4,8 @@
 
 For each scenario the first variant is simulated; its critical actor (the one
 with the smallest time-to-collision to the ego) picks the instant: the one
-before any collision where that actor shows the most pixels. That instant is
+before any collision (and between its first and last scripted actions, when it has
+several) where that actor shows the most pixels. That instant is
 rendered through the front camera under each look, with amodal (dashed) and
 visible (solid) boxes, class, track id and occlusion drawn. A second image shows
 the other channels of one frame: depth, semantic classes and instance ids.
@@ -49,10 +50,16 @@ def _critical_instant(spec, variant) -> tuple[int, str]:
                   key=lambda k: (outcome.min_ttc_by_actor[k], outcome.min_distance_by_actor[k]))
     run = VariantRun(spec, variant)
     last = outcome.collision_time_s - 0.25 if outcome.collision else spec.duration
+    first = 0.0
+    # a subject scripted to do and undo something (swerve out, then back): its moment lies
+    # between the first and the last of its actions
+    acts = [e.time_s for e in result.events if e.kind == "action" and e.actor == subject]
+    if len(acts) > 1:
+        first, last = acts[0], min(last, acts[-1])
     cam = spec.cameras[0]
     best = (-1.0, 0)
     stride = max(1, int(round(0.25 / spec.dt)))
-    for step in range(0, int(last / spec.dt) + 1, stride):
+    for step in range(int(math.ceil(first / spec.dt)), int(last / spec.dt) + 1, stride):
         run.advance_to(step)
         frame = run.render(cam)
         for lab in frame.labels:

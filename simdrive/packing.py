@@ -29,21 +29,23 @@ ACTIONS = {
     "hard_brake": L.ACT_HARD_BRAKE,  # decel_mps2
     "stop": L.ACT_STOP,
     "go": L.ACT_GO,  # speed_mps
-    "cut_in": L.ACT_CUT_IN,  # lane, lookahead_s
+    "cut_in": L.ACT_CUT_IN,  # lane, lookahead_s, offset_m
     "run_red_light": L.ACT_RUN_RED_LIGHT,  # speed_mps
     "wrong_way": L.ACT_WRONG_WAY,  # lane
     "cross_road": L.ACT_CROSS_ROAD,  # x, y (m), speed_mps
     "set_speed": L.ACT_SET_SPEED,  # speed_mps
+    "swerve": L.ACT_SWERVE,  # offset_m, lookahead_s
 }
 ACTION_PARAMS = {
     "hard_brake": ("decel_mps2",),
     "stop": (),
     "go": ("speed_mps",),
-    "cut_in": ("lane", "lookahead_s"),
+    "cut_in": ("lane", "lookahead_s", "offset_m"),
     "run_red_light": ("speed_mps",),
     "wrong_way": ("lane",),
     "cross_road": ("x", "y", "speed_mps"),
     "set_speed": ("speed_mps",),
+    "swerve": ("offset_m", "lookahead_s"),
 }
 
 TRIGGERS = {
@@ -165,6 +167,7 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     f[L.F_SPEED, k] = a.speed_mps
     f[L.F_S, k] = s
     f[L.F_D, k] = d
+    f[L.F_D_TARGET, k] = d  # a lane follower keeps to where it was placed in its lane
     f[L.F_DESIRED_SPEED, k] = desired
     if a.goal is not None:
         f[L.F_GOAL_X, k], f[L.F_GOAL_Y, k] = a.goal

@@ -42,7 +42,8 @@ class ActorSpec:
     """One actor of a world, as plain data.
 
     Placement is either on a lane (``lane`` name, arc length ``s`` m, lateral
-    offset ``d`` m, left positive) or a pose (``x``, ``y`` m, ``heading``
+    offset ``d`` m, left positive: a lane follower keeps to it until a lane change,
+    a ``swerve`` or a ``cut_in`` moves it) or a pose (``x``, ``y`` m, ``heading``
     rad). ``direction`` -1 drives/walks against the lane. Unset tuning values
     take the kind's defaults.
     """

@@ -16,6 +16,7 @@ from simdrive.core.layout import (
     ACT_RUN_RED_LIGHT,
     ACT_SET_SPEED,
     ACT_STOP,
+    ACT_SWERVE,
     ACT_WRONG_WAY,
     AF_DELAY,
     AF_FIRE_TIME,
@@ -40,6 +41,7 @@ from simdrive.core.layout import (
     EVENT_ACTION,
     F_BRAKE_DECEL,
     F_D,
+    F_D_TARGET,
     F_DESIRED_SPEED,
     F_GOAL_X,
     F_GOAL_Y,
@@ -138,6 +140,11 @@ def apply_action(act_i_k, act_f_k, fstate_w, istate_w, time_s, lane_points, lane
         istate_w[I_FLAGS, i] |= FLAG_NO_LANE_CHANGE
         istate_w[I_LEADER_SEEN, i] = LEADER_KNOWN  # the cutter chose its gap
         fstate_w[F_LANE_CHANGE_TIME, i] = time_s
+        fstate_w[F_D_TARGET, i] = p2
+        if p1 > 0.0:
+            fstate_w[F_LOOKAHEAD_GAIN, i] = p1
+    elif kind == ACT_SWERVE:
+        fstate_w[F_D_TARGET, i] = p0
         if p1 > 0.0:
             fstate_w[F_LOOKAHEAD_GAIN, i] = p1
     elif kind == ACT_RUN_RED_LIGHT:
@@ -149,6 +156,7 @@ def apply_action(act_i_k, act_f_k, fstate_w, istate_w, time_s, lane_points, lane
                      i, int(p0))
         istate_w[I_MODE, i] = MODE_LANE_FREE
         istate_w[I_DIR, i] = -1
+        fstate_w[F_D_TARGET, i] = 0.0
         istate_w[I_FLAGS, i] |= FLAG_NO_LANE_CHANGE
     elif kind == ACT_CROSS_ROAD:
         istate_w[I_MODE, i] = MODE_GOTO

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
@@ -33,8 +35,9 @@ def lane_project(lane_points, lane_cum_s, lane_start, lane_npoints, lane, x, y, 
 
 @inline_kernel
 def lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
-                      lane_successors, lane, turn, direction, s, seg, lookahead):
-    """Point (x, y) m on the lane centre ``lookahead`` m ahead in the direction of travel.
+                      lane_successors, lane, turn, direction, s, seg, lookahead, offset):
+    """Point (x, y) m ``lookahead`` m ahead in the direction of travel, ``offset`` m to the
+    left of the lane centre (left of the lane's own direction).
 
     Going forward past the lane's end, the point is taken on the successor
     lane, so vehicles steer smoothly into a junction.
@@ -43,15 +46,23 @@ def lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints, lane_le
     if direction > 0 and target_s > lane_length[lane]:
         nxt = successor(lane_successors, lane, turn)
         if nxt >= 0:
-            x, y, _, _ = polyline_pose(
+            x, y, heading, _ = polyline_pose(
                 lane_points, lane_cum_s, lane_start[nxt], lane_npoints[nxt],
                 target_s - lane_length[lane], np.int64(0),
             )
-            return x, y
-    x, y, _, _ = polyline_pose(
+            return _beside(x, y, heading, offset)
+    x, y, heading, _ = polyline_pose(
         lane_points, lane_cum_s, lane_start[lane], lane_npoints[lane], target_s, seg
     )
-    return x, y
+    return _beside(x, y, heading, offset)
+
+
+@inline_kernel
+def _beside(x, y, heading, offset):
+    """The point ``offset`` m to the left of (x, y) facing ``heading``."""
+    if offset == 0.0:  # on the centre line, the common case: no trigonometry
+        return x, y
+    return x - math.sin(heading) * offset, y + math.cos(heading) * offset
 
 
 @kernel

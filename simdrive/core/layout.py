@@ -39,7 +39,9 @@ F_LANE_CHANGE_TIME = 18  # time of the last lane change, s
 F_LEADER_SINCE = 19  # time the current lane leader was first perceived, s
 F_VX = 20  # world velocity of a crashed actor, m/s (it slides: not along its heading)
 F_VY = 21
-F_COUNT = 22
+F_D_TARGET = 22  # lateral offset from the lane centre that lane keeping steers to, m (left
+# positive): the placement's d, 0 after a lane change, set by swerve and cut_in
+F_COUNT = 23
 
 # ---- istate rows -----------------------------------------------------------
 I_VALID = 0  # 1 if the slot holds an actor
@@ -161,11 +163,12 @@ TRIG_EGO_TIME_BELOW = 4  # ego centre distance / ego speed < value (s)
 ACT_HARD_BRAKE = 0  # param0: deceleration, m/s^2
 ACT_STOP = 1  # comfortable stop: desired speed 0
 ACT_GO = 2  # param0: desired speed, m/s; clears a brake, resumes the mode
-ACT_CUT_IN = 3  # param0: target lane; param1: look-ahead time, s
+ACT_CUT_IN = 3  # param0: target lane; param1: look-ahead time, s; param2: offset in it, m
 ACT_RUN_RED_LIGHT = 4  # ignore signals; param0: desired speed (m/s, <=0 keeps it)
 ACT_WRONG_WAY = 5  # param0: lane to drive against its direction
 ACT_CROSS_ROAD = 6  # param0, param1: target x, y (m); param2: speed, m/s
 ACT_SET_SPEED = 7  # param0: desired speed, m/s
+ACT_SWERVE = 8  # param0: lateral offset in the current lane, m (left +); param1: look-ahead, s
 
 # ---- events ----------------------------------------------------------------------
 EV_TYPE = 0  # EVENT_*

@@ -24,6 +24,7 @@ from simdrive.core.lanes import lane_project, successor
 from simdrive.core.layout import (
     F_ACCEL,
     F_D,
+    F_D_TARGET,
     F_GOAL_X,
     F_GOAL_Y,
     F_HEADING,
@@ -114,6 +115,7 @@ def integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s
             istate_w[I_SEG, i] = seg
             fstate_w[F_S, i] = s
             fstate_w[F_D, i] = d
+            fstate_w[F_D_TARGET, i] = 0.0  # a lane change ends at the new lane's centre
             fstate_w[F_LANE_CHANGE_TIME, i] = time_s
             istate_w[I_LANE_TARGET, i] = -1
             istate_w[I_LEADER_SEEN, i] = LEADER_KNOWN  # it chose the gap: it knows the leader

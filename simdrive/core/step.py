@@ -35,6 +35,7 @@ from simdrive.core.lanes import lane_target_point, signal_state, successor
 from simdrive.core.layout import (
     F_ACCEL,
     F_BRAKE_DECEL,
+    F_D_TARGET,
     F_DESIRED_SPEED,
     F_GOAL_X,
     F_GOAL_Y,
@@ -247,7 +248,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             lookahead = max(floor, fstate_w[F_LOOKAHEAD_GAIN, i] * v)
             tx, ty = lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints,
                                        lane_length, lane_successors, lane, turn, direction,
-                                       fstate_w[F_S, i], istate_w[I_SEG, i], lookahead)
+                                       fstate_w[F_S, i], istate_w[I_SEG, i], lookahead,
+                                       fstate_w[F_D_TARGET, i])
         if bicycle:
             scratch_w[S_STEER_CMD, i] = pure_pursuit_steer(x, y, scratch_w[S_COS, i],
                                                            scratch_w[S_SIN, i], tx, ty,

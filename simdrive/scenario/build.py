@@ -287,7 +287,8 @@ def _same(value):
 
 _TRIGGER_NAMES = {"time": "time_s", "ego_distance_below": "ego_distance_below_m",
                   "ego_time_below": "ego_time_below_s"}
-_PARAM_NAMES = {"decel": "decel_mps2", "speed": "speed_mps", "lookahead": "lookahead_s"}
+_PARAM_NAMES = {"decel": "decel_mps2", "speed": "speed_mps", "lookahead": "lookahead_s",
+                "offset": "offset_m"}
 
 
 @dataclass(frozen=True)

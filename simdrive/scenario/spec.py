@@ -25,10 +25,11 @@ ACTIONS = {  # action -> {parameter: (unit, low, high)}
     "stop": {},
     "go": {"speed": ("m/s", 0.0, 70.0)},
     "set_speed": {"speed": ("m/s", 0.0, 70.0)},
-    "cut_in": {"lane": None, "lookahead": ("s", 0.1, 5.0)},
+    "cut_in": {"lane": None, "lookahead": ("s", 0.1, 5.0), "offset": ("m", -5.0, 5.0)},
     "run_red_light": {"speed": ("m/s", 0.0, 70.0)},
     "wrong_way": {"lane": None},
     "cross_road": {"speed": ("m/s", 0.1, 15.0)},
+    "swerve": {"offset": ("m", -5.0, 5.0), "lookahead": ("s", 0.1, 5.0)},
 }
 TRIGGERS = {  # trigger -> (unit, low, high) or None for structured ones
     "time": ("s", 0.0, 3600.0),
@@ -359,6 +360,9 @@ def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
         elif r.has(key):
             unit, low, high = rule
             values[key] = r.number(key, low=low, high=high, unit=unit)
+        elif name == "swerve" and key == "offset":
+            raise body.error("swerve needs an offset",
+                             expected="offset: the lateral offset in the lane, m (left positive)")
     if r.has("to"):
         to = Reader(r.child("to"), {"x": "m", "y": "m"}, params, f"{name}.to")
         values["to"] = (to.number("x", unit="m"), to.number("y", unit="m"))

@@ -179,3 +179,17 @@ def test_impossible_placement_says_which_constraint_failed(tmp_path):
     with pytest.raises(ScenarioError) as info:
         simulate(spec, limit=1)
     assert "crowd" in str(info.value) and "tries" in str(info.value)
+
+
+def test_swerve_needs_an_offset_in_range(tmp_path):
+    def swerve(body):
+        return GOOD + f"    actions:\n      - swerve: {{trigger: {{time: 1}}{body}}}\n"
+
+    err = error_for(tmp_path, swerve(""))
+    assert err.line == 11 and "swerve needs an offset" in str(err)
+    assert "left positive" in str(err)
+    err = error_for(tmp_path, swerve(", offset: 7"))
+    assert err.path.endswith("offset") and "out of range" in str(err) and err.line == 11
+    spec = load_scenario(write(tmp_path, swerve(", offset: -0.8, lookahead: 0.5")))
+    action = spec.actors[0].actions[0]
+    assert action.action == "swerve" and action.params == {"offset": -0.8, "lookahead": 0.5}

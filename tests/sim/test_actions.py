@@ -168,6 +168,77 @@ def test_cut_in_with_a_shorter_look_ahead_reaches_the_ego_lane_sooner(road):
     assert offset_sharp < offset_lazy
 
 
+# ---- lateral offsets: placement d, swerve, cut_in offset ------------------------------
+
+
+def lane_y(road, lane, d=0.0):
+    """World y of the point d m left of the (straight, +x) lane's centre."""
+    return road.lanes[road.lane_index(lane)].to_world(0.0, d)[1]
+
+
+def test_a_lane_follower_keeps_the_lateral_offset_it_was_placed_at(road):
+    actors = (ActorSpec("cyclist", "bike", lane="fwd_0", s=20.0, d=-0.9, speed_mps=5.0,
+                        desired_speed_mps=5.0, behavior="traffic"),
+              cruiser("car", "fwd_1", s=20.0, speed=12.0, d=0.6, lane_changes=False))
+    sim, rec = simulate([WorldSpec(road, actors, (), dt=DT)], 10.0)
+    assert np.all(np.abs(rec.y[:, 0, 0] - lane_y(road, "fwd_0", -0.9)) < 0.02)
+    assert np.all(np.abs(rec.y[:, 0, 1] - lane_y(road, "fwd_1", 0.6)) < 0.02)
+    assert sim.state.d[0, 0] == pytest.approx(-0.9, abs=0.02)
+    assert rec.x[-1, 0, 0] > 60.0 and rec.x[-1, 0, 1] > 120.0
+
+
+def swerve_world(road, offset=1.0, back_at=6.0, lookahead_s=None):
+    params = {"offset_m": offset}
+    if lookahead_s is not None:
+        params["lookahead_s"] = lookahead_s
+    actions = (ActionSpec("car", "swerve", {"time_s": 1.0}, params),
+               ActionSpec("car", "swerve", {"time_s": back_at}, {"offset_m": 0.0}))
+    return WorldSpec(road, (cruiser("car", "fwd_1", s=20.0, speed=10.0, lane_changes=False),),
+                     actions, dt=DT)
+
+
+def test_swerve_moves_the_actor_sideways_in_its_lane_and_back(road):
+    sim, rec = simulate([swerve_world(road, 1.0), swerve_world(road, -1.0)], 12.0)
+    t = rec.time_s
+    centre = lane_y(road, "fwd_1")
+    assert action_times(sim, 0, "swerve") == [pytest.approx(1.0), pytest.approx(6.0)]
+    assert np.all(rec.y[t <= 1.0, :, 0] == centre)
+    at_5 = np.argmin(np.abs(t - 5.0))
+    assert rec.y[at_5, 0, 0] == pytest.approx(centre + 1.0, abs=0.05)
+    assert rec.y[at_5, 1, 0] == pytest.approx(centre - 1.0, abs=0.05)
+    assert np.all(np.abs(rec.y[-1, :, 0] - centre) < 0.05)  # back on the centre line
+    assert np.all(sim.state.lane[:, 0] == road.lane_index("fwd_1"))  # never left its lane
+    # a smooth manoeuvre: never beyond the offset by more than a hand's width, no sudden
+    # sideways jump between steps
+    assert rec.y[:, 0, 0].max() < centre + 1.1 and rec.y[:, 1, 0].min() > centre - 1.1
+    assert np.abs(np.diff(rec.y[:, :, 0], axis=0)).max() < 0.05
+
+
+def test_a_swerve_with_a_shorter_look_ahead_is_sharper(road):
+    sim, rec = simulate([swerve_world(road, 1.0, 20.0, 0.3),
+                         swerve_world(road, 1.0, 20.0, 1.5)], 3.0)
+    k = int(round(2.0 / DT))  # 1 s after the swerve began
+    sharp, lazy = rec.y[k, :, 0] - lane_y(road, "fwd_1")
+    assert sharp > lazy + 0.1
+
+
+def test_cut_in_with_an_offset_ends_off_centre_in_the_new_lane(road):
+    world = WorldSpec(road, (cruiser("car", "fwd_1", s=20.0, speed=10.0, lane_changes=False),),
+                      (ActionSpec("car", "cut_in", {"time_s": 1.0},
+                                  {"lane": "fwd_0", "offset_m": 0.7}),), dt=DT)
+    sim, rec = simulate([world], 8.0)
+    assert sim.state.lane[0, 0] == road.lane_index("fwd_0")
+    assert rec.y[-1, 0, 0] == pytest.approx(lane_y(road, "fwd_0", 0.7), abs=0.05)
+
+
+def test_a_lane_change_ends_on_the_new_lane_centre_whatever_the_old_offset(road):
+    actors = (cruiser("fast", "fwd_1", s=20.0, speed=20.0, d=0.5),
+              cruiser("slow", "fwd_1", s=60.0, speed=8.0, lane_changes=False))
+    sim, rec = simulate([WorldSpec(road, actors, (), dt=DT)], 12.0)
+    assert sim.state.lane[0, 0] == road.lane_index("fwd_0")  # overtook on the right
+    assert rec.y[-1, 0, 0] == pytest.approx(lane_y(road, "fwd_0"), abs=0.05)
+
+
 # ---- run_red_light, wrong_way, cross_road --------------------------------------------
 
 
