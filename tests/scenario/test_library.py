@@ -32,7 +32,10 @@ def test_library_scenario_validates_and_simulates(path):
         assert r.outcome.ego_max_speed_mps >= 0.0
 
 
-def test_cyclist_door_swerve_swerves_out_round_the_door_and_back_in_every_variant():
+def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
+    """The ego pulls out to overtake a cyclist riding close to parked cars; the cyclist
+    swerves out round a door and back: every variant does both, and the family holds
+    clean overtakes as well as the crash it is about."""
     from simdrive.scenario.build import build_worlds, scenario_road
     from simdrive.sim import Simulation
 
@@ -41,20 +44,29 @@ def test_cyclist_door_swerve_swerves_out_round_the_door_and_back_in_every_varian
     road = scenario_road(spec)
     sim = Simulation(build_worlds(spec, chosen, road), threads=1)
     rec = sim.run(spec.duration, record_every=1)
-    lane = road.lanes[road.lane_index("fwd_0")]
-    centre_y = lane.to_world(0.0, 0.0)[1]  # the lane runs along +x
-    clean = [w for w in range(len(chosen)) if not sim.outcome(w).collision]
-    # on snow the ego can hit the cyclist (a dangerous case the family is meant to hold)
-    assert len(clean) >= 0.9 * len(chosen)
-    for w in clean:
+    centre_y = road.lanes[road.lane_index("fwd_0")].to_world(0.0, 0.0)[1]  # along +x
+    overtaken = crashed = pulled_out = 0
+    for w in range(len(chosen)):
         names = sim.actor_names[w]
         cyclist, ego = names.index("cyclist"), names.index("ego")
+        outcome = sim.outcome(w)
+        end = (rec.time_s < outcome.collision_time_s) if outcome.collision else \
+            np.ones(rec.time_s.size, bool)
         d = rec.y[:, w, cyclist] - centre_y
-        swerves = [e.time_s for e in sim.events(w) if e.kind == "action"
-                   and e.other == "swerve" and e.actor == "cyclist"]
-        assert len(swerves) == 2
-        before = rec.time_s <= swerves[0] + 1e-9
-        assert np.all(np.abs(d[before] + 0.9) < 0.02)  # keeps to the kerb until the swerve
-        assert d.max() > -0.3  # out into the lane
-        assert d[-1] < -0.6  # and back towards the kerb past the door
-        assert rec.speed[-1, w, ego] > 1.0  # the ego passes the door, never stuck beside it
+        acts = {who: [e.time_s for e in sim.events(w) if e.kind == "action" and e.actor == who]
+                for who in ("cyclist", "ego")}
+        assert len(acts["cyclist"]) >= 1 and len(acts["ego"]) >= 1
+        before = rec.time_s <= acts["cyclist"][0] + 1e-9
+        assert np.all(np.abs(d[before & end] + 0.9) < 0.02)  # by the kerb until its swerve
+        out = (rec.time_s > acts["ego"][0] + 3.0) & end
+        if out.any():  # the ego pulled out to overtake (on snow, braking, it may not get far)
+            pulled_out += (rec.y[out, w, ego] - centre_y).max() > 0.8
+            assert (rec.y[out, w, ego] - centre_y).max() > 0.3
+        if outcome.collision:
+            crashed += 1
+            assert outcome.collision_with == "cyclist"
+        else:
+            assert d.max() > -0.3  # out into the lane
+            assert len(acts["cyclist"]) == 2 and d[-1] < -0.6  # back towards the kerb
+            overtaken += rec.x[-1, w, ego] > rec.x[-1, w, cyclist] + 3.0
+    assert overtaken >= 4 and crashed >= 2 and pulled_out >= 0.75 * len(chosen)
