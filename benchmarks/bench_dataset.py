@@ -129,8 +129,8 @@ def throughput(frames_wanted: int, scratch: str, repeats: int = 3) -> list[dict]
     rows = []
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         _render(Path(tmp) / "warm", 8, 1)  # warm the kernel caches
-        # about 161 frames per kept variant at every=1; 3 of the first 8 are kept
-        limit = max(8, int(8 * frames_wanted / 480))
+        # about 161 frames per kept variant at every=1; 4 of the first 8 are kept
+        limit = max(8, int(8 * frames_wanted / 640))
         for workers in (1, 2):
             rounds = []
             for k in range(repeats):

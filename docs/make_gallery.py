@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "gallery"
 SCENARIOS = ("child_between_parked_cars", "pedestrian_behind_stopped_bus", "cut_in_fog",
              "cyclist_door_swerve", "kangaroo_crossing_rural_night", "tyre_debris_highway")
-# the variant shown (default the first): cyclist_door_swerve's first is a clean overtake,
-# the cyclist swerving out behind the ego where the front camera cannot see it
-VARIANT = {"cyclist_door_swerve": 1}
+# the variant shown, when not the first (a first variant that does not show the scenario's
+# situation to the front camera: e.g. a clean overtake, the cyclist swerving behind)
+VARIANT: dict[str, int] = {}
 LOOKS = (("clear", "noon"), ("rain", "dusk"), ("fog", "noon"), ("snow", "night"))
 THUMB = (480, 270)
 

@@ -145,8 +145,8 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     vehicle = kind.category == "vehicle" or kind.name == "cyclist"
     speed_limit = map_arrays.lane_speed_limit[lane_index] if lane_index >= 0 else 1.4
     desired = a.desired_speed_mps
-    if desired is None:
-        desired = float(speed_limit) if vehicle else (a.speed_mps or 1.4)
+    if desired is None:  # cruise at the speed given (as highway-env does), else the limit
+        desired = a.speed_mps or (float(speed_limit) if vehicle else 1.4)
     mode = {"traffic": L.MODE_LANE, "follow_lane": L.MODE_LANE_FREE,
             "walk_to": L.MODE_GOTO, "static": L.MODE_STATIC}[behavior]
     flags = 0

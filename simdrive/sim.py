@@ -44,8 +44,9 @@ class ActorSpec:
     Placement is either on a lane (``lane`` name, arc length ``s`` m, lateral
     offset ``d`` m, left positive: a lane follower keeps to it until a lane change,
     a ``swerve`` or a ``cut_in`` moves it) or a pose (``x``, ``y`` m, ``heading``
-    rad). ``direction`` -1 drives/walks against the lane. Unset tuning values
-    take the kind's defaults.
+    rad). ``desired_speed_mps`` defaults to ``speed_mps`` (highway-env's convention), or
+    with no speed to the lane's limit (vehicles) or 1.4 m/s (walkers). ``direction`` -1
+    drives/walks against the lane. Unset tuning values take the kind's defaults.
     """
 
     kind: str

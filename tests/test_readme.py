@@ -16,7 +16,8 @@ def test_readme_python_example_runs(capsys, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "wet True tyre" in out and "ice False None" in out  # what the README says happens
+    # what the README says happens
+    assert "dry True tyre" in out and "wet True tyre" in out and "ice False None" in out
     assert "(360, 640, 3) float32" in out and "actors in view" in out
 
 

@@ -11,19 +11,19 @@ from tests.preview.conftest import CHILD
 
 def test_stepping_back_then_forward_returns_bit_identical_state():
     pb = Playback(CHILD, 3)
-    pb.step_forward(50)
-    at_50 = take_snapshot(pb.sim.blocks, pb.step)
-    events_50 = pb.events()
-    pb.step_forward(40)  # past the child's trigger: actions fire, metrics change
-    at_90 = take_snapshot(pb.sim.blocks, pb.step)
-    assert pb.events() != events_50
-    for _ in range(40):
+    pb.step_forward(80)
+    at_80 = take_snapshot(pb.sim.blocks, pb.step)
+    events_80 = pb.events()
+    pb.step_forward(60)  # past the child's trigger (4.85 s): actions fire, metrics change
+    at_140 = take_snapshot(pb.sim.blocks, pb.step)
+    assert pb.events() != events_80
+    for _ in range(60):
         assert pb.step_back()
-    assert pb.step == 50 and pb.time_s == 50 * pb.dt_s
-    assert blocks_equal(pb.sim.blocks, at_50)
-    assert pb.events() == events_50
-    pb.step_forward(40)
-    assert blocks_equal(pb.sim.blocks, at_90)
+    assert pb.step == 80 and pb.time_s == 80 * pb.dt_s
+    assert blocks_equal(pb.sim.blocks, at_80)
+    assert pb.events() == events_80
+    pb.step_forward(60)
+    assert blocks_equal(pb.sim.blocks, at_140)
 
 
 def test_step_back_stops_at_the_start_and_forward_stops_at_the_end():

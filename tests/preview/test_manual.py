@@ -86,6 +86,6 @@ def test_handing_back_puts_the_ego_on_its_lane_model_again():
     pb.set_manual(False)
     assert pb.sim.blocks.istate[0, L.I_MODE, e] == mode
     off_centre = abs(pb.sim.blocks.fstate[0, L.F_D, e])
-    pb.step_forward(60)
+    pb.step_forward(80)
     assert off_centre > 0.2 and abs(pb.sim.blocks.fstate[0, L.F_D, e]) < 0.1  # back on its lane
     assert not pb.events() or all(ev.kind != "collision" for ev in pb.events())

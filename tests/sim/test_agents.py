@@ -75,6 +75,22 @@ def car(name, lane, s, speed, **kw):
     return ActorSpec("car", name, lane=lane, s=s, speed_mps=speed, desired_speed_mps=speed, **kw)
 
 
+# ---- the speed a vehicle cruises at -----------------------------------------------------
+
+
+def test_a_vehicle_cruises_at_its_given_speed_else_at_the_lane_limit(long_road):
+    limit = float(long_road.lanes[long_road.lane_index("fwd_0")].speed_limit)
+    actors = (ActorSpec("car", "given", lane="fwd_0", s=10.0, speed_mps=8.0),
+              ActorSpec("car", "from_rest", lane="fwd_0", s=400.0),
+              ActorSpec("car", "told", lane="fwd_0", s=800.0, speed_mps=8.0,
+                        desired_speed_mps=12.0))
+    _, rec = simulate([WorldSpec(long_road, actors, (), dt=DT)], 40.0)
+    assert limit > 13.0
+    assert np.all(np.abs(rec.speed[:, 0, 0] - 8.0) < 1e-9)  # highway-env's convention
+    assert rec.speed[-1, 0, 1] == pytest.approx(limit, abs=0.3)
+    assert rec.speed[-1, 0, 2] == pytest.approx(12.0, abs=0.2)
+
+
 # ---- traffic: MOBIL and IDM ------------------------------------------------------------
 
 
