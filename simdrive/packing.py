@@ -183,6 +183,7 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     i[L.I_TURN, k] = TURNS[a.turn]
     i[L.I_FLAGS, k] = flags
     i[L.I_SEEN_ID, k] = -1
+    i[L.I_SEEN_ID2, k] = -1
     i[L.I_KIND, k] = actor_kind_id(kind.name)
     i[L.I_MODEL, k] = kind.model
     i[L.I_LANE_TARGET, k] = -1

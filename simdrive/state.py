@@ -40,6 +40,7 @@ def allocate_blocks(n_worlds: int, capacity: int, max_actions: int, event_capaci
     istate[:, L.I_XORDER] = np.arange(capacity, dtype=np.int64)
     istate[:, L.I_LANE] = -1
     istate[:, L.I_SEEN_ID] = -1
+    istate[:, L.I_SEEN_ID2] = -1
     istate[:, L.I_LANE_TARGET] = -1
     istate[:, L.I_LEADER_SEEN] = L.LEADER_KNOWN  # leaders present at the start are known
     act_i = np.zeros((n_worlds, max_actions, L.AI_COUNT), np.int64)

@@ -41,7 +41,8 @@ F_VX = 20  # world velocity of a crashed actor, m/s (it slides: not along its he
 F_VY = 21
 F_D_TARGET = 22  # lateral offset from the lane centre that lane keeping steers to, m (left
 # positive): the placement's d, 0 after a lane change, set by swerve and cut_in
-F_COUNT = 23
+F_SEEN_SINCE2 = 23  # time I_SEEN_ID2 was first perceived, s
+F_COUNT = 24
 
 # ---- istate rows -----------------------------------------------------------
 I_VALID = 0  # 1 if the slot holds an actor
@@ -58,7 +59,8 @@ I_ORDER = 10  # permutation: actors sorted by (lane, s) for IDM; free actors las
 I_XORDER = 11  # permutation: actors sorted by swept min-x for the broad phase
 I_LANE_TARGET = 12  # lane chosen by MOBIL this step, -1 none (scratch)
 I_LEADER_SEEN = 13  # lane leader being perceived, -1 none, LEADER_KNOWN: take the next at once
-I_COUNT = 14
+I_SEEN_ID2 = 14  # the next nearest free obstacle perceived in the way (behind I_SEEN_ID), -1 none
+I_COUNT = 15
 
 LEADER_KNOWN = -2  # after its own lane change a driver already knows its new leader
 

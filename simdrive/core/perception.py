@@ -25,6 +25,7 @@ from simdrive.core.layout import (
     MODEL_BICYCLE,
     P_HEIGHT,
     P_LENGTH,
+    P_MIN_GAP,
     P_WIDTH,
     S_COS,
     S_SIN,
@@ -32,6 +33,8 @@ from simdrive.core.layout import (
 
 OCCLUDER_MIN_HEIGHT = 0.8  # m: debris, tyres and dogs do not hide anything
 CORRIDOR_MARGIN = 0.3  # m of lateral clearance a driver keeps to an obstacle
+SQUEEZE_GAP = 0.5  # m beyond its minimum gap: where a driver squeezes past an obstacle
+# that is only inside its margin (clear of its sides)
 PREDICTION_HORIZON = 3.0  # s: crossing actors are projected this far ahead
 KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
@@ -89,9 +92,9 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
         if lateral > 0.0 and future > reach or lateral < 0.0 and future < -reach:
             return math.inf, 0.0
     gap = ahead - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
-    if gap <= 0.0 and abs(lateral) > reach - CORRIDOR_MARGIN:
-        # alongside, inside the margin but clear of i's sides: i squeezes past (braking for
-        # it now would stop i beside it for good)
+    if gap <= params_w[P_MIN_GAP, i] + SQUEEZE_GAP and abs(lateral) > reach - CORRIDOR_MARGIN:
+        # close (or alongside), inside the margin but clear of i's sides: i has slowed for
+        # it and now squeezes past (else it would wait behind an open door for good)
         return math.inf, 0.0
     return gap, speed_j * rel_c
 
@@ -128,13 +131,17 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
 @kernel
 def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
                       sight, near_junction):
-    """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way."""
+    """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way,
+    and the index of the next nearest (-1 none: the driver keeps both in mind, so the one
+    behind is not new to it once the nearer one is out of the way)."""
     order = istate_w[I_ORDER]
     lane = istate_w[I_LANE, i]
     bound = istate_w[I_MODE, i] == MODE_LANE
     best = -1
     best_gap = math.inf
     best_speed = 0.0
+    second = -1
+    second_gap = math.inf
     # lane-bound actors see their lane-mates through the order; outside junctions
     # only free actors (walkers, parked cars, wrong-way drivers) need a look
     first = n_bound if (bound and not near_junction) else 0
@@ -146,9 +153,13 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
             continue
         gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
                                        i, j, curvature, sight)
-        if gap < best_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
-                                            scratch_w[S_SIN], n, i, j):
-            best = j
-            best_gap = gap
-            best_speed = speed
-    return best, best_gap, best_speed
+        if gap < second_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
+                                              scratch_w[S_SIN], n, i, j):
+            if gap < best_gap:
+                second, second_gap = best, best_gap
+                best = j
+                best_gap = gap
+                best_speed = speed
+            else:
+                second, second_gap = j, gap
+    return best, best_gap, best_speed, second

@@ -45,6 +45,7 @@ from simdrive.core.layout import (
     F_LOOKAHEAD_GAIN,
     F_S,
     F_SEEN_SINCE,
+    F_SEEN_SINCE2,
     F_SPEED,
     F_STEER,
     F_X,
@@ -65,6 +66,7 @@ from simdrive.core.layout import (
     I_MODEL,
     I_ORDER,
     I_SEEN_ID,
+    I_SEEN_ID2,
     I_SEG,
     I_TURN,
     I_VALID,
@@ -127,6 +129,16 @@ def _environment(wfloat_w):
     if wfloat_w[WF_TIME] >= wfloat_w[WF_CHANGE_TIME]:
         return wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER]
     return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY]
+
+
+@inline_kernel
+def _seen_since(istate_w, fstate_w, i, j, time_s):
+    """When actor i first perceived obstacle j in its way (now if j is new to it)."""
+    if j >= 0 and j == istate_w[I_SEEN_ID, i]:
+        return fstate_w[F_SEEN_SINCE, i]
+    if j >= 0 and j == istate_w[I_SEEN_ID2, i]:
+        return fstate_w[F_SEEN_SINCE2, i]
+    return time_s
 
 
 @kernel
@@ -217,11 +229,14 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
             else:
                 curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
-            j, gap, speed_j = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
-                                                n_bound, curvature, sight, near_junction)
-            if j != istate_w[I_SEEN_ID, i]:
-                istate_w[I_SEEN_ID, i] = j
-                fstate_w[F_SEEN_SINCE, i] = time_s
+            j, gap, speed_j, j2 = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
+                                                    n, n_bound, curvature, sight, near_junction)
+            # the reaction time runs from when an obstacle was first perceived in the way,
+            # as the nearest or as the one behind it
+            since = _seen_since(istate_w, fstate_w, i, j, time_s)
+            since2 = _seen_since(istate_w, fstate_w, i, j2, time_s)
+            istate_w[I_SEEN_ID, i], fstate_w[F_SEEN_SINCE, i] = j, since
+            istate_w[I_SEEN_ID2, i], fstate_w[F_SEEN_SINCE2, i] = j2, since2
             if j >= 0 and time_s - fstate_w[F_SEEN_SINCE, i] >= params_w[P_REACTION_TIME, i] - 1e-9:
                 accel = min(accel, idm_acceleration_scaled(v, v0, gap, v - speed_j, a_max, b_comf,
                                                            headway, min_gap, scale))

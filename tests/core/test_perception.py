@@ -83,8 +83,8 @@ def naive_corridor(fstate, params, i, j, curvature, max_range, margin=0.3, horiz
     if not (now_in or crossing):
         return math.inf
     gap = ahead - params[L.P_LENGTH, i] / 2 + min(along)
-    if gap <= 0 and abs(lateral) > reach - margin:
-        return math.inf  # alongside and clear of i's sides: i drives on past it
+    if gap <= params[L.P_MIN_GAP, i] + 0.5 and abs(lateral) > reach - margin:
+        return math.inf  # close or alongside, clear of i's sides: i squeezes past it
     return gap
 
 
@@ -105,15 +105,16 @@ def test_corridor_obstacle_matches_the_rule_written_out():
     assert found > 100
 
 
-def test_an_obstacle_alongside_in_the_margin_is_passed_not_braked_for():
+def test_an_obstacle_only_in_the_margin_is_braked_for_then_squeezed_past():
     """A car door open 0.1 m clear of a car's side (inside the 0.3 m margin a driver
-    keeps): braked for while ahead, but once it is alongside the car squeezes past; a
-    box that overlaps the car's side stays in its way."""
+    keeps): braked for while ahead, but within the car's minimum gap (2 m) plus 0.5 m, or
+    alongside, the car squeezes past; a box that overlaps the car's side stays in its way."""
     fstate, istate, params = random_world(np.random.default_rng(0), 2)
     fstate[L.F_HEADING] = 0.0
     fstate[L.F_SPEED] = (3.0, 0.0)
     fstate[L.F_X, 0], fstate[L.F_Y, 0] = 0.0, 0.0
     params[L.P_LENGTH], params[L.P_WIDTH] = (4.0, 1.2), (1.8, 0.8)
+    params[L.P_MIN_GAP] = 2.0
     cos_h, sin_h = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
     clear = 0.9 + 0.4 + 0.1  # half widths plus 0.1 m: inside the margin, not touching
 
@@ -122,8 +123,9 @@ def test_an_obstacle_alongside_in_the_margin_is_passed_not_braked_for():
         return corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, 0.0, 40.0)[0]
 
     assert gap_at(8.0, clear) == pytest.approx(8.0 - 2.0 - 0.6)  # ahead: braked for
-    assert gap_at(2.7, clear) == pytest.approx(0.1)
-    assert gap_at(2.5, clear) == math.inf  # level with the bumper: alongside
+    assert gap_at(5.2, clear) == pytest.approx(2.6)
+    assert gap_at(5.0, clear) == math.inf  # 2.4 m: squeezed past
+    assert gap_at(2.5, clear) == math.inf  # level with the bumper
     assert gap_at(0.5, clear) == math.inf
     assert gap_at(0.5, 1.2) == pytest.approx(0.5 - 2.0 - 0.6)  # overlapping: in the way
     assert gap_at(8.0, clear + 0.3) == math.inf  # outside the margin altogether

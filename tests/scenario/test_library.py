@@ -34,8 +34,9 @@ def test_library_scenario_validates_and_simulates(path):
 
 def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
     """The ego pulls out to overtake a cyclist riding close to parked cars; the cyclist
-    swerves out round a door and back: every variant does both, and the family holds
-    clean overtakes as well as the crash it is about."""
+    swerves out round a door and back: the cyclist does in every variant, the ego in most
+    (on snow it may brake behind the cyclist instead), and the family holds clean
+    overtakes as well as the crash it is about."""
     from simdrive.scenario.build import build_worlds, scenario_road
     from simdrive.sim import Simulation
 
@@ -55,13 +56,10 @@ def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
         d = rec.y[:, w, cyclist] - centre_y
         acts = {who: [e.time_s for e in sim.events(w) if e.kind == "action" and e.actor == who]
                 for who in ("cyclist", "ego")}
-        assert len(acts["cyclist"]) >= 1 and len(acts["ego"]) >= 1
+        assert len(acts["cyclist"]) >= 1
+        pulled_out += len(acts["ego"]) >= 1 and (rec.y[:, w, ego] - centre_y).max() > 0.8
         before = rec.time_s <= acts["cyclist"][0] + 1e-9
         assert np.all(np.abs(d[before & end] + 0.9) < 0.02)  # by the kerb until its swerve
-        out = (rec.time_s > acts["ego"][0] + 3.0) & end
-        if out.any():  # the ego pulled out to overtake (on snow, braking, it may not get far)
-            pulled_out += (rec.y[out, w, ego] - centre_y).max() > 0.8
-            assert (rec.y[out, w, ego] - centre_y).max() > 0.3
         if outcome.collision:
             crashed += 1
             assert outcome.collision_with == "cyclist"

@@ -253,6 +253,34 @@ def test_braking_for_an_obstacle_emerging_from_fog_starts_one_reaction_time_afte
     assert late - early == pytest.approx(1.2, abs=DT / 2)
 
 
+def test_an_obstacle_seen_behind_a_nearer_one_is_not_new_once_that_one_is_out_of_the_way(
+    long_road
+):
+    """A cyclist rides ahead of the ego near the kerb, a pedestrian stands farther on,
+    in sight past the cyclist. At 3 s the cyclist swerves out of the ego's path: the ego
+    reacts to the pedestrian at once (seen for seconds), not one reaction time later. A
+    world without the pedestrian is the baseline: the trajectories part where the ego first
+    acts on the pedestrian."""
+    def world(with_pedestrian):
+        actors = [car("ego", "fwd_0", 0.0, 8.0, ego=True),
+                  ActorSpec("cyclist", "cyclist", lane="fwd_0", s=25.0, d=-0.9, speed_mps=8.0,
+                            behavior="follow_lane", watches_road=False)]
+        if with_pedestrian:
+            actors.append(ActorSpec("adult", "walker", lane="fwd_0", s=110.0, d=0.6))
+        swerve = ActionSpec("cyclist", "swerve", {"time_s": 3.0},
+                            {"offset_m": -1.7, "lookahead_s": 0.3})
+        return WorldSpec(long_road, tuple(actors), (swerve,), dt=DT)
+
+    sim, rec = simulate([world(True), world(False)], 6.0)
+    # the cyclist (0.3 m half width) leaves the corridor (0.9 + 0.3 + 0.3 m) when its centre
+    # is 1.5 m from the ego's
+    clear_s = rec.time_s[np.argmax(np.abs(rec.y[:, 0, 1] - rec.y[:, 0, 0]) > 1.5)]
+    parted = rec.time_s[np.argmax(rec.speed[:, 0, 0] != rec.speed[:, 1, 0])]
+    assert 3.0 < clear_s < 4.5
+    assert clear_s < parted <= clear_s + 0.25  # at once: not a reaction time (1 s) later
+    assert not sim.outcome(0).collision
+
+
 # ---- pedestrians -----------------------------------------------------------------------
 
 
