@@ -141,6 +141,19 @@ def _seen_since(istate_w, fstate_w, i, j, time_s):
     return time_s
 
 
+@inline_kernel
+def _remember(istate_w, fstate_w, i, j, since):
+    """Put obstacle j (perceived since ``since``) first in actor i's memory of the last two
+    obstacles it perceived in its way (nothing for j = -1)."""
+    if j < 0:
+        return
+    if j != istate_w[I_SEEN_ID, i]:
+        istate_w[I_SEEN_ID2, i] = istate_w[I_SEEN_ID, i]
+        fstate_w[F_SEEN_SINCE2, i] = fstate_w[F_SEEN_SINCE, i]
+    istate_w[I_SEEN_ID, i] = j
+    fstate_w[F_SEEN_SINCE, i] = since
+
+
 @kernel
 def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
                      n_bound, time_s, dt, step, sight_world, signals,
@@ -232,12 +245,12 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             j, gap, speed_j, j2 = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
                                                     n, n_bound, curvature, sight, near_junction)
             # the reaction time runs from when an obstacle was first perceived in the way,
-            # as the nearest or as the one behind it
+            # as the nearest or as the one behind it, even if out of the way or out of
+            # sight for a while since (the driver remembers the last two)
             since = _seen_since(istate_w, fstate_w, i, j, time_s)
-            since2 = _seen_since(istate_w, fstate_w, i, j2, time_s)
-            istate_w[I_SEEN_ID, i], fstate_w[F_SEEN_SINCE, i] = j, since
-            istate_w[I_SEEN_ID2, i], fstate_w[F_SEEN_SINCE2, i] = j2, since2
-            if j >= 0 and time_s - fstate_w[F_SEEN_SINCE, i] >= params_w[P_REACTION_TIME, i] - 1e-9:
+            _remember(istate_w, fstate_w, i, j2, _seen_since(istate_w, fstate_w, i, j2, time_s))
+            _remember(istate_w, fstate_w, i, j, since)
+            if j >= 0 and time_s - since >= params_w[P_REACTION_TIME, i] - 1e-9:
                 accel = min(accel, idm_acceleration_scaled(v, v0, gap, v - speed_j, a_max, b_comf,
                                                            headway, min_gap, scale))
 

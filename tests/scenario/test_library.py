@@ -68,3 +68,27 @@ def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
             assert len(acts["cyclist"]) == 2 and d[-1] < -0.6  # back towards the kerb
             overtaken += rec.x[-1, w, ego] > rec.x[-1, w, cyclist] + 3.0
     assert overtaken >= 4 and crashed >= 2 and pulled_out >= 0.75 * len(chosen)
+
+
+def test_wrong_way_driver_holds_head_on_and_glancing_crashes_and_a_miss():
+    from simdrive.scenario.build import build_worlds, scenario_road
+    from simdrive.sim import Simulation
+
+    spec = load_scenario(ROOT / "scenarios" / "wrong_way_driver.yaml")
+    chosen = variants(spec)
+    road = scenario_road(spec)
+    sim = Simulation(build_worlds(spec, chosen, road), threads=1)
+    rec = sim.run(spec.duration, record_every=1)
+    centre_y = road.lanes[road.lane_index("fwd_0")].to_world(0.0, 0.0)[1]  # along +x
+    kinds = set()
+    for w in range(len(chosen)):
+        ego = sim.actor_names[w].index("ego")
+        outcome = sim.outcome(w)
+        if not outcome.collision:
+            kinds.add("miss")
+            continue
+        assert outcome.collision_with == "ghost"
+        at = np.searchsorted(rec.time_s, outcome.collision_time_s)
+        offset = rec.y[min(at, rec.time_s.size - 1), w, ego] - centre_y
+        kinds.add("head-on" if offset > -0.9 else "glancing")  # over half the car's width
+    assert kinds == {"miss", "head-on", "glancing"}

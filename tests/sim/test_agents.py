@@ -281,6 +281,28 @@ def test_an_obstacle_seen_behind_a_nearer_one_is_not_new_once_that_one_is_out_of
     assert not sim.outcome(0).collision
 
 
+def test_an_obstacle_back_in_the_way_after_a_while_out_of_it_is_not_new(long_road):
+    """A cyclist ahead of the ego swerves out of its path at 3 s and back in at 5 s, where it
+    brakes hard: the ego, which saw it before, brakes as soon as it is back in the way,
+    not one reaction time (1 s) later."""
+    actors = (car("ego", "fwd_0", 0.0, 8.0, ego=True),
+              ActorSpec("cyclist", "cyclist", lane="fwd_0", s=25.0, d=-0.9, speed_mps=8.0,
+                        behavior="follow_lane", watches_road=False))
+    actions = (ActionSpec("cyclist", "swerve", {"time_s": 3.0},
+                          {"offset_m": -1.8, "lookahead_s": 0.3}),
+               ActionSpec("cyclist", "swerve", {"time_s": 5.0},
+                          {"offset_m": -0.9, "lookahead_s": 0.3}),
+               ActionSpec("cyclist", "hard_brake", {"time_s": 5.0}, {"decel_mps2": 6.0}))
+    sim, rec = simulate([WorldSpec(long_road, actors, actions, dt=DT)], 9.0)
+    lateral = np.abs(rec.y[:, 0, 1] - rec.y[:, 0, 0])
+    t = rec.time_s[:-1]
+    assert lateral[(rec.time_s > 4.0) & (rec.time_s < 5.0)].min() > 1.5  # out of the way
+    # (coming back in, it is in the way as soon as it heads into the corridor)
+    braking = t[np.argmax((t > 5.0) & (decelerations(rec, 0, 0) > 0.3))]
+    assert 5.0 < braking <= 5.3
+    assert not sim.outcome(0).collision
+
+
 # ---- pedestrians -----------------------------------------------------------------------
 
 
