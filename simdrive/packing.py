@@ -48,6 +48,9 @@ ACTION_PARAMS = {
     "swerve": ("offset_m", "lookahead_s"),
 }
 
+REQUIRED_PARAMS = {"cut_in": ("lane",), "wrong_way": ("lane",), "swerve": ("offset_m",)}
+"""Action parameters without a default."""
+
 TRIGGERS = {
     "time_s": L.TRIG_TIME,
     "ego_distance_below_m": L.TRIG_EGO_DISTANCE_BELOW,
@@ -251,6 +254,10 @@ def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpe
     if unknown:
         raise WorldError("unknown action parameter", path=where,
                          expected=", ".join(expected) or "none", found=sorted(unknown))
+    missing = [p for p in REQUIRED_PARAMS.get(a.action, ()) if p not in a.params]
+    if missing:
+        raise WorldError(f"{a.action} needs {', '.join(missing)}", path=where,
+                         expected=", ".join(expected), found=sorted(a.params))
     for slot, pname in enumerate(expected):
         raw = a.params.get(pname, 0.0)
         if pname == "lane" and isinstance(raw, str):

@@ -28,7 +28,7 @@ _MAP_FIELDS = (
     "lane_points", "lane_cum_s", "lane_start", "lane_npoints", "lane_length", "lane_kind",
     "lane_left", "lane_right", "lane_successors", "lane_signal_group", "lane_max_curvature",
     "lane_s_scale_left", "lane_s_scale_right", "area_points", "area_start", "area_npoints",
-    "area_kind", "signal_plan",
+    "area_kind", "signal_plan", "lane_width",
 )
 """MapArrays fields in the order advance_worlds takes them."""
 

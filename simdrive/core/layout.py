@@ -42,7 +42,9 @@ F_VY = 21
 F_D_TARGET = 22  # lateral offset from the lane centre that lane keeping steers to, m (left
 # positive): the placement's d, 0 after a lane change, set by swerve and cut_in
 F_SEEN_SINCE2 = 23  # time I_SEEN_ID2 was first perceived, s
-F_COUNT = 24
+F_SEEN_LAST = 24  # time I_SEEN_ID was last perceived in the way, s
+F_SEEN_LAST2 = 25  # time I_SEEN_ID2 was last perceived in the way, s
+F_COUNT = 26
 
 # ---- istate rows -----------------------------------------------------------
 I_VALID = 0  # 1 if the slot holds an actor
@@ -117,7 +119,10 @@ S_MAXY = 5
 S_ACCEL_CMD = 6  # m/s^2 chosen by the controls phase
 S_STEER_CMD = 7  # rad (bicycle) or rad/s yaw rate (unicycle)
 S_IDM_SCALE = 8  # m/s^2, 2 sqrt(a b) of the actor's IDM: set at the start of every call
-S_COUNT = 9
+S_INTRUDERS = 9  # indices (as floats) of the lane-bound actors whose box crosses a line of
+# their lane this step on purpose (an offset over it): the other lane's traffic sees them
+S_INTRUDED = 10  # the lane each of them reaches into (-2: one of the other direction, or none)
+S_COUNT = 11
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 
 # ---- modes, models, flags ------------------------------------------------------

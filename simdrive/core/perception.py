@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simdrive.core._jit import kernel
 from simdrive.core.geometry import point_in_polygon, segment_hits_box
 from simdrive.core.layout import (
@@ -28,6 +30,8 @@ from simdrive.core.layout import (
     P_MIN_GAP,
     P_WIDTH,
     S_COS,
+    S_INTRUDED,
+    S_INTRUDERS,
     S_SIN,
 )
 
@@ -82,9 +86,9 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
     hw_j = 0.5 * params_w[P_WIDTH, j]
     reach = 0.5 * params_w[P_WIDTH, i] + hl_j * abs(rel_s) + hw_j * abs(rel_c) + CORRIDOR_MARGIN
     speed_j = fstate_w[F_SPEED, j]
+    lateral_speed = speed_j * rel_s
     if abs(lateral) > reach:
         # will j cross into the corridor by the time i gets there?
-        lateral_speed = speed_j * rel_s
         if lateral * lateral_speed >= 0.0:
             return math.inf, 0.0
         t_reach = min(ahead / max(fstate_w[F_SPEED, i], 1.0), PREDICTION_HORIZON)
@@ -92,9 +96,12 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
         if lateral > 0.0 and future > reach or lateral < 0.0 and future < -reach:
             return math.inf, 0.0
     gap = ahead - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
-    if gap <= params_w[P_MIN_GAP, i] + SQUEEZE_GAP and abs(lateral) > reach - CORRIDOR_MARGIN:
-        # close (or alongside), inside the margin but clear of i's sides: i has slowed for
-        # it and now squeezes past (else it would wait behind an open door for good)
+    if (gap <= params_w[P_MIN_GAP, i] + SQUEEZE_GAP
+            and reach - CORRIDOR_MARGIN < abs(lateral) <= reach
+            and lateral * lateral_speed >= 0.0):
+        # close (or alongside), inside the margin but clear of i's sides and not moving
+        # towards its path: i has slowed for it and now squeezes past (else it would wait
+        # behind an open door for good); one on its way in stays in the way
         return math.inf, 0.0
     return gap, speed_j * rel_c
 
@@ -130,10 +137,14 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
 
 @kernel
 def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
-                      sight, near_junction):
+                      sight, near_junction, n_intruders):
     """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way,
     and the index of the next nearest (-1 none: the driver keeps both in mind, so the one
-    behind is not new to it once the nearer one is out of the way)."""
+    behind is not new to it once the nearer one is out of the way).
+
+    Lane-bound actors of other lanes are looked at only near junctions, or when their box
+    crosses a line of their lane into i's (the first n_intruders of scratch rows
+    S_INTRUDERS and S_INTRUDED)."""
     order = istate_w[I_ORDER]
     lane = istate_w[I_LANE, i]
     bound = istate_w[I_MODE, i] == MODE_LANE
@@ -145,12 +156,19 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
     # lane-bound actors see their lane-mates through the order; outside junctions
     # only free actors (walkers, parked cars, wrong-way drivers) need a look
     first = n_bound if (bound and not near_junction) else 0
-    for p in range(first, n):
-        j = order[p]
+    extra = n_intruders if first > 0 else 0
+    for p in range(first, n + extra):
+        if p < n:
+            j = order[p]
+        else:
+            into = scratch_w[S_INTRUDED, p - n]
+            if into != lane and into != -2.0:
+                continue  # it reaches into another lane
+            j = np.int64(scratch_w[S_INTRUDERS, p - n])
         if j == i or istate_w[I_VALID, j] == 0:
             continue
-        if bound and p < n_bound and istate_w[I_LANE, j] == lane:
-            continue
+        if bound and (p < n_bound or p >= n) and istate_w[I_LANE, j] == lane:
+            continue  # a lane-mate: the lane's order gives i its leader
         gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
                                        i, j, curvature, sight)
         if gap < second_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],

@@ -35,6 +35,7 @@ from simdrive.core.lanes import lane_target_point, signal_state, successor
 from simdrive.core.layout import (
     F_ACCEL,
     F_BRAKE_DECEL,
+    F_D,
     F_D_TARGET,
     F_DESIRED_SPEED,
     F_GOAL_X,
@@ -44,6 +45,8 @@ from simdrive.core.layout import (
     F_LEADER_SINCE,
     F_LOOKAHEAD_GAIN,
     F_S,
+    F_SEEN_LAST,
+    F_SEEN_LAST2,
     F_SEEN_SINCE,
     F_SEEN_SINCE2,
     F_SPEED,
@@ -88,9 +91,12 @@ from simdrive.core.layout import (
     P_TIME_HEADWAY,
     P_VISION_RANGE,
     P_WHEELBASE,
+    P_WIDTH,
     S_ACCEL_CMD,
     S_COS,
     S_IDM_SCALE,
+    S_INTRUDED,
+    S_INTRUDERS,
     S_SIN,
     S_STEER_CMD,
     WF_CHANGE_TIME,
@@ -122,6 +128,7 @@ LOOKAHEAD_MIN_VEHICLE = 4.0  # m
 LOOKAHEAD_MIN_WALKER = 1.0  # m
 HEADING_GAIN = 4.0  # 1/s: walkers turn towards their target at this rate per rad
 JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
+OBSTACLE_MEMORY_S = 3.0  # s a driver remembers an obstacle out of its way or out of sight
 
 
 @inline_kernel
@@ -132,26 +139,70 @@ def _environment(wfloat_w):
 
 
 @inline_kernel
+def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width, lane_left,
+                    lane_right):
+    """Write into scratch rows S_INTRUDERS and S_INTRUDED the lane-bound actors whose box
+    crosses a line of their lane and is meant to (their lateral offset target, from a
+    placement, a swerve or a cut-in, lies over the line; not a lane change under way, which
+    MOBIL's safety rule covers), in slot order, and the lane each reaches into (-2 where
+    that is no lane of the same direction: then every actor looks at it); returns how
+    many."""
+    k = 0
+    for i in range(n):
+        if fstate_w[F_D_TARGET, i] == 0.0:  # the common case: on its lane's centre line
+            continue
+        if istate_w[I_VALID, i] == 0 or istate_w[I_MODE, i] != MODE_LANE:
+            continue
+        lane = istate_w[I_LANE, i]
+        if lane < 0:
+            continue
+        d = fstate_w[F_D, i]
+        limit = 0.5 * lane_width[lane] - 0.5 * params_w[P_WIDTH, i]
+        if abs(fstate_w[F_D_TARGET, i]) > limit and abs(d) > limit:
+            into = lane_left[lane] if d > 0.0 else lane_right[lane]
+            scratch_w[S_INTRUDERS, k] = i
+            scratch_w[S_INTRUDED, k] = into if into >= 0 else -2
+            k += 1
+    return k
+
+
+@inline_kernel
+def _intruded(scratch_w, n_intruders, lane):
+    """Whether one of the first n_intruders intruders (see _find_intruders) reaches into
+    ``lane``."""
+    for k in range(n_intruders):
+        into = scratch_w[S_INTRUDED, k]
+        if into == lane or into == -2.0:
+            return True
+    return False
+
+
+@inline_kernel
 def _seen_since(istate_w, fstate_w, i, j, time_s):
-    """When actor i first perceived obstacle j in its way (now if j is new to it)."""
-    if j >= 0 and j == istate_w[I_SEEN_ID, i]:
+    """When actor i first perceived obstacle j in its way (now if j is new to it, or was
+    last in its way more than OBSTACLE_MEMORY_S ago)."""
+    if j >= 0 and j == istate_w[I_SEEN_ID, i] and \
+            time_s - fstate_w[F_SEEN_LAST, i] <= OBSTACLE_MEMORY_S + 1e-9:
         return fstate_w[F_SEEN_SINCE, i]
-    if j >= 0 and j == istate_w[I_SEEN_ID2, i]:
+    if j >= 0 and j == istate_w[I_SEEN_ID2, i] and \
+            time_s - fstate_w[F_SEEN_LAST2, i] <= OBSTACLE_MEMORY_S + 1e-9:
         return fstate_w[F_SEEN_SINCE2, i]
     return time_s
 
 
 @inline_kernel
-def _remember(istate_w, fstate_w, i, j, since):
-    """Put obstacle j (perceived since ``since``) first in actor i's memory of the last two
-    obstacles it perceived in its way (nothing for j = -1)."""
+def _remember(istate_w, fstate_w, i, j, since, time_s):
+    """Put obstacle j (perceived since ``since``, in i's way now) first in actor i's memory
+    of the last two obstacles it perceived in its way (nothing for j = -1)."""
     if j < 0:
         return
     if j != istate_w[I_SEEN_ID, i]:
         istate_w[I_SEEN_ID2, i] = istate_w[I_SEEN_ID, i]
         fstate_w[F_SEEN_SINCE2, i] = fstate_w[F_SEEN_SINCE, i]
+        fstate_w[F_SEEN_LAST2, i] = fstate_w[F_SEEN_LAST, i]
     istate_w[I_SEEN_ID, i] = j
     fstate_w[F_SEEN_SINCE, i] = since
+    fstate_w[F_SEEN_LAST, i] = time_s
 
 
 @kernel
@@ -160,10 +211,12 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                      lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                      lane_left, lane_right, lane_successors, lane_signal_group,
                      lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
-                     area_start, area_npoints, area_kind, mobil_interval):
+                     area_start, area_npoints, area_kind, mobil_interval, lane_width):
     """Phase 2: every actor chooses its acceleration and steering commands."""
     order = istate_w[I_ORDER]
     idm_scale = scratch_w[S_IDM_SCALE]
+    n_intruders = _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width,
+                                  lane_left, lane_right)
     for position in range(n):
         i = order[position]
         if istate_w[I_VALID, i] == 0:
@@ -237,19 +290,23 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         else:
             accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
 
-        if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound):
+        intruded = n_intruders > 0 and _intruded(scratch_w, n_intruders, lane)
+        if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound
+                                                    or intruded):
             if bicycle:
                 curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
             else:
                 curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
             j, gap, speed_j, j2 = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
-                                                    n, n_bound, curvature, sight, near_junction)
+                                                    n, n_bound, curvature, sight, near_junction,
+                                                    n_intruders if intruded else 0)
             # the reaction time runs from when an obstacle was first perceived in the way,
             # as the nearest or as the one behind it, even if out of the way or out of
-            # sight for a while since (the driver remembers the last two)
+            # sight for up to OBSTACLE_MEMORY_S since (the driver remembers the last two)
             since = _seen_since(istate_w, fstate_w, i, j, time_s)
-            _remember(istate_w, fstate_w, i, j2, _seen_since(istate_w, fstate_w, i, j2, time_s))
-            _remember(istate_w, fstate_w, i, j, since)
+            _remember(istate_w, fstate_w, i, j2, _seen_since(istate_w, fstate_w, i, j2, time_s),
+                      time_s)
+            _remember(istate_w, fstate_w, i, j, since, time_s)
             if j >= 0 and time_s - since >= params_w[P_REACTION_TIME, i] - 1e-9:
                 accel = min(accel, idm_acceleration_scaled(v, v0, gap, v - speed_j, a_max, b_comf,
                                                            headway, min_gap, scale))
@@ -306,7 +363,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                    lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                    lane_left, lane_right, lane_successors, lane_signal_group, lane_max_curvature,
                    lane_s_scale_left, lane_s_scale_right, area_points, area_start, area_npoints,
-                   area_kind, signal_plan):
+                   area_kind, signal_plan, lane_width):
     """Advance every world by ``n_steps`` steps of its ``wfloat[w, WF_DT]`` seconds.
 
     With ``record_every`` k > 0, after every k-th step of this call the pose
@@ -348,7 +405,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                              lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                              lane_left, lane_right, lane_successors, lane_signal_group,
                              lane_max_curvature, lane_s_scale_left, lane_s_scale_right,
-                             area_points, area_start, area_npoints, area_kind, mobil_interval)
+                             area_points, area_start, area_npoints, area_kind, mobil_interval,
+                             lane_width)
             integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                       lane_successors)

@@ -13,6 +13,7 @@ from simdrive.scenario.spec import (
     ACTOR_KEYS,
     BEHAVIORS,
     PLACEMENT_ANCHORS,
+    REQUIRED_ACTION_KEYS,
     TOP_KEYS,
     TRIGGERS,
 )
@@ -43,12 +44,12 @@ def _trigger() -> dict:
     return out
 
 
-def _action_body(params: dict) -> dict:
+def _action_body(name: str, params: dict) -> dict:
     props = {"trigger": {"$ref": "#/$defs/trigger"}, "delay": NUMBER,
              "to": _object({"x": NUMBER, "y": NUMBER}, ("x", "y"))}
     for key, rule in params.items():
         props[key] = {"type": ["integer", "string"]} if rule is None else NUMBER
-    return _object(props, ("trigger",))
+    return _object(props, ("trigger", *REQUIRED_ACTION_KEYS.get(name, ())))
 
 
 def _actor(is_ego: bool) -> dict:
@@ -62,7 +63,7 @@ def _actor(is_ego: bool) -> dict:
     assert set(PLACEMENT_ANCHORS) <= set(placement_props)
     behavior = {"oneOf": [
         {"enum": list(BEHAVIORS)},
-        _object({name: _action_body(p) for name, p in ACTIONS.items()}),
+        _object({name: _action_body(name, p) for name, p in ACTIONS.items()}),
     ]}
     types = {
         "id": {"type": "string"}, "kind": {"enum": list(actor_kinds())},
@@ -138,7 +139,7 @@ def scenario_schema() -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "simdrive scenario",
         "$defs": {"number": number, "choice": choice, "trigger": _trigger(),
-                  "action": _object({name: _action_body(p) for name, p in ACTIONS.items()})},
+                  "action": _object({name: _action_body(name, p) for name, p in ACTIONS.items()})},
     })
     schema["$defs"]["action"].update(minProperties=1, maxProperties=1)
     return schema

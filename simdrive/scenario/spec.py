@@ -31,6 +31,7 @@ ACTIONS = {  # action -> {parameter: (unit, low, high)}
     "cross_road": {"speed": ("m/s", 0.1, 15.0)},
     "swerve": {"offset": ("m", -5.0, 5.0), "lookahead": ("s", 0.1, 5.0)},
 }
+REQUIRED_ACTION_KEYS = {"cut_in": ("lane",), "wrong_way": ("lane",), "swerve": ("offset",)}
 TRIGGERS = {  # trigger -> (unit, low, high) or None for structured ones
     "time": ("s", 0.0, 3600.0),
     "ego_distance_below": ("m", 0.0, 1000.0),
@@ -355,14 +356,15 @@ def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
         if rule is None:
             if r.has(key):
                 values[key] = _lane_ref(r.child(key))
-            elif name in ("cut_in", "wrong_way"):
+            elif key in REQUIRED_ACTION_KEYS.get(name, ()):
                 raise body.error(f"{name} needs a lane")
         elif r.has(key):
             unit, low, high = rule
             values[key] = r.number(key, low=low, high=high, unit=unit)
-        elif name == "swerve" and key == "offset":
-            raise body.error("swerve needs an offset",
-                             expected="offset: the lateral offset in the lane, m (left positive)")
+        elif key in REQUIRED_ACTION_KEYS.get(name, ()):
+            raise body.error(f"{name} needs an {key}",
+                             expected="offset: the lateral offset in the lane, m (left of the "
+                             "lane's direction positive)")
     if r.has("to"):
         to = Reader(r.child("to"), {"x": "m", "y": "m"}, params, f"{name}.to")
         values["to"] = (to.number("x", unit="m"), to.number("y", unit="m"))

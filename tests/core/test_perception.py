@@ -83,8 +83,9 @@ def naive_corridor(fstate, params, i, j, curvature, max_range, margin=0.3, horiz
     if not (now_in or crossing):
         return math.inf
     gap = ahead - params[L.P_LENGTH, i] / 2 + min(along)
-    if gap <= params[L.P_MIN_GAP, i] + 0.5 and abs(lateral) > reach - margin:
-        return math.inf  # close or alongside, clear of i's sides: i squeezes past it
+    if gap <= params[L.P_MIN_GAP, i] + 0.5 and reach - margin < abs(lateral) <= reach \
+            and lateral * side_speed >= 0:
+        return math.inf  # close or alongside, in the margin, not coming in: squeezed past
     return gap
 
 
@@ -129,6 +130,16 @@ def test_an_obstacle_only_in_the_margin_is_braked_for_then_squeezed_past():
     assert gap_at(0.5, clear) == math.inf
     assert gap_at(0.5, 1.2) == pytest.approx(0.5 - 2.0 - 0.6)  # overlapping: in the way
     assert gap_at(8.0, clear + 0.3) == math.inf  # outside the margin altogether
+    # a pedestrian stepping in at 1.4 m/s, close ahead, in the margin or still outside the
+    # corridor: in the way whatever the gap
+    params[L.P_LENGTH, 1], params[L.P_WIDTH, 1] = 0.5, 0.5
+    fstate[L.F_SPEED, 1] = 1.4
+    fstate[L.F_HEADING, 1] = math.pi / 2  # walking left, towards the car's path from its right
+    cos_h[:], sin_h[:] = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+    assert gap_at(4.5, 0.9 + 0.25 + 0.1) == pytest.approx(4.5 - 2.0 - 0.25)
+    assert gap_at(4.5, 1.6) == pytest.approx(4.5 - 2.0 - 0.25)
+    fstate[L.F_SPEED, 1] = 0.0  # standing still in the margin: squeezed past
+    assert gap_at(4.5, 0.9 + 0.25 + 0.1) == math.inf
 
 
 def test_ego_metrics_fold_in_ttc_and_box_distance_of_every_actor():

@@ -42,3 +42,16 @@ def test_schema_rejects_a_typo_an_editor_should_flag():
     doc = {"name": "x", "duration": 5, "ego": {"lane": 0, "sped": 3}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, scenario_schema())
+
+
+@pytest.mark.parametrize(("action", "needs"), [("swerve", "offset"), ("cut_in", "lane"),
+                                               ("wrong_way", "lane")])
+def test_schema_requires_what_an_action_cannot_do_without(action, needs):
+    schema = scenario_schema()
+    body = schema["$defs"]["action"]["properties"][action]
+    assert set(body["required"]) == {"trigger", needs}
+    doc = {"name": "t", "map": "m.yaml",
+           "actors": [{"id": "a", "kind": "car", "placement": {"lane": 0, "s": 10},
+                       "actions": [{action: {"trigger": {"time": 1}}}]}]}
+    with pytest.raises(jsonschema.ValidationError, match=needs):
+        jsonschema.validate(doc, schema)

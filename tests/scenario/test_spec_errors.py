@@ -187,7 +187,7 @@ def test_swerve_needs_an_offset_in_range(tmp_path):
 
     err = error_for(tmp_path, swerve(""))
     assert err.line == 11 and "swerve needs an offset" in str(err)
-    assert "left positive" in str(err)
+    assert "left of the lane's direction positive" in str(err)
     err = error_for(tmp_path, swerve(", offset: 7"))
     assert err.path.endswith("offset") and "out of range" in str(err) and err.line == 11
     spec = load_scenario(write(tmp_path, swerve(", offset: -0.8, lookahead: 0.5")))

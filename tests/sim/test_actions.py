@@ -239,6 +239,36 @@ def test_a_lane_change_ends_on_the_new_lane_centre_whatever_the_old_offset(road)
     assert rec.y[-1, 0, 0] == pytest.approx(lane_y(road, "fwd_0"), abs=0.05)
 
 
+def test_an_actor_swerving_over_the_lane_line_is_seen_by_the_traffic_of_the_next_lane(road):
+    """A car in fwd_1 swerves 2 m or 3.5 m to the right, over the line into fwd_0, in front
+    of a faster car there: that car slows behind it instead of driving into it (it still
+    follows its own lane's order, where the swerving car is not)."""
+    worlds = []
+    for offset in (-2.0, -3.5, -1.0):
+        actors = (cruiser("swerver", "fwd_1", s=60.0, speed=10.0, lane_changes=False),
+                  cruiser("ego", "fwd_0", s=20.0, speed=15.0, lane_changes=False, ego=True))
+        worlds.append(WorldSpec(road, actors, (ActionSpec("swerver", "swerve", {"time_s": 1.0},
+                                                          {"offset_m": offset}),), dt=DT))
+    sim, rec = simulate(worlds, 20.0)
+    for w in range(3):
+        assert not sim.outcome(w).collision
+        assert sim.state.lane[w, 0] == road.lane_index("fwd_1")
+    assert rec.speed[:, 0, 1].min() < 10.5 and rec.speed[:, 1, 1].min() < 10.5  # followed it
+    assert rec.speed[:, 2, 1].min() == 15.0  # 1 m off centre it stays in its own lane
+
+
+@pytest.mark.parametrize(("action", "params", "needs"), [
+    ("swerve", {"lookahead_s": 0.5}, "offset_m"), ("cut_in", {"lookahead_s": 0.5}, "lane"),
+    ("wrong_way", {}, "lane")])
+def test_an_action_missing_what_it_cannot_do_without_is_an_error(road, action, params, needs):
+    from simdrive.errors import WorldError
+
+    world = WorldSpec(road, (cruiser("car", "fwd_1"),),
+                      (ActionSpec("car", action, {"time_s": 1.0}, params),), dt=DT)
+    with pytest.raises(WorldError, match=f"{action} needs {needs}"):
+        Simulation([world], threads=1)
+
+
 # ---- run_red_light, wrong_way, cross_road --------------------------------------------
 
 

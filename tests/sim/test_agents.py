@@ -281,26 +281,50 @@ def test_an_obstacle_seen_behind_a_nearer_one_is_not_new_once_that_one_is_out_of
     assert not sim.outcome(0).collision
 
 
-def test_an_obstacle_back_in_the_way_after_a_while_out_of_it_is_not_new(long_road):
-    """A cyclist ahead of the ego swerves out of its path at 3 s and back in at 5 s, where it
-    brakes hard: the ego, which saw it before, brakes as soon as it is back in the way,
-    not one reaction time (1 s) later."""
+@pytest.mark.parametrize(("back_at", "reacts_within"), [(5.0, (0.0, 0.3)), (7.5, (1.0, 1.3))],
+                         ids=["out_2s_remembered", "out_4.5s_forgotten"])
+def test_an_obstacle_back_in_the_way_soon_after_leaving_it_is_not_new(long_road, back_at,
+                                                                       reacts_within):
+    """A cyclist ahead of the ego swerves out of its path at 3 s and back in at ``back_at``,
+    where it brakes hard: the ego, which saw it before, brakes as soon as it is back in the
+    way if it was out of it for 3 s at most (OBSTACLE_MEMORY_S), else one reaction time
+    (1 s) later, as for an obstacle it never saw."""
     actors = (car("ego", "fwd_0", 0.0, 8.0, ego=True),
               ActorSpec("cyclist", "cyclist", lane="fwd_0", s=25.0, d=-0.9, speed_mps=8.0,
                         behavior="follow_lane", watches_road=False))
     actions = (ActionSpec("cyclist", "swerve", {"time_s": 3.0},
                           {"offset_m": -1.8, "lookahead_s": 0.3}),
-               ActionSpec("cyclist", "swerve", {"time_s": 5.0},
+               ActionSpec("cyclist", "swerve", {"time_s": back_at},
                           {"offset_m": -0.9, "lookahead_s": 0.3}),
-               ActionSpec("cyclist", "hard_brake", {"time_s": 5.0}, {"decel_mps2": 6.0}))
-    sim, rec = simulate([WorldSpec(long_road, actors, actions, dt=DT)], 9.0)
+               ActionSpec("cyclist", "hard_brake", {"time_s": back_at}, {"decel_mps2": 6.0}))
+    sim, rec = simulate([WorldSpec(long_road, actors, actions, dt=DT)], back_at + 4.0)
     lateral = np.abs(rec.y[:, 0, 1] - rec.y[:, 0, 0])
     t = rec.time_s[:-1]
-    assert lateral[(rec.time_s > 4.0) & (rec.time_s < 5.0)].min() > 1.5  # out of the way
+    assert lateral[(rec.time_s > 4.0) & (rec.time_s < back_at)].min() > 1.5  # out of the way
     # (coming back in, it is in the way as soon as it heads into the corridor)
-    braking = t[np.argmax((t > 5.0) & (decelerations(rec, 0, 0) > 0.3))]
-    assert 5.0 < braking <= 5.3
+    braking = t[np.argmax((t > back_at) & (decelerations(rec, 0, 0) > 0.3))]
+    assert back_at + reacts_within[0] < braking <= back_at + reacts_within[1]
     assert not sim.outcome(0).collision
+
+
+@pytest.mark.parametrize("ahead", [1.0, 2.0, 3.0])
+def test_a_car_waiting_does_not_drive_into_a_pedestrian_stepping_out_close_ahead(street, ahead):
+    """A car standing in its lane; a pedestrian 2.6 m to its right, ``ahead`` m beyond its
+    bumper, walks across: the car waits for them (the squeeze past an obstacle only inside
+    the margin is for ones that are not coming in)."""
+    lane = street.lanes[street.lane_index("fwd_0")]
+    x, y, h = lane.to_world(100.0, 0.0)
+    right = (math.sin(h), -math.cos(h))
+    px, py = x + math.cos(h) * (2.14 + ahead + 0.3), y + math.sin(h) * (2.14 + ahead + 0.3)
+    actors = (ActorSpec("car", "ego", lane="fwd_0", s=100.0, speed_mps=0.0, desired_speed_mps=8.0,
+                        ego=True, reaction_time_s=0.1),
+              ActorSpec("adult", "ped", x=px + 2.6 * right[0], y=py + 2.6 * right[1],
+                        heading=math.atan2(-right[1], -right[0]), speed_mps=1.4,
+                        behavior="walk_to", goal=(px - 5 * right[0], py - 5 * right[1]),
+                        watches_road=False))
+    sim, rec = simulate([WorldSpec(street, actors, (), dt=DT)], 8.0)
+    assert not sim.outcome(0).collision
+    assert rec.x[-1, 0, 0] - rec.x[0, 0, 0] > 10.0  # and drives on once they are across
 
 
 # ---- pedestrians -----------------------------------------------------------------------
