@@ -37,15 +37,7 @@ def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
     swerves out round a door and back: the cyclist does in every variant, the ego in most
     (on snow it may brake behind the cyclist instead), and the family holds clean
     overtakes as well as the crash it is about."""
-    from simdrive.scenario.build import build_worlds, scenario_road
-    from simdrive.sim import Simulation
-
-    spec = load_scenario(ROOT / "scenarios" / "cyclist_door_swerve.yaml")
-    chosen = variants(spec)
-    road = scenario_road(spec)
-    sim = Simulation(build_worlds(spec, chosen, road), threads=1)
-    rec = sim.run(spec.duration, record_every=1)
-    centre_y = road.lanes[road.lane_index("fwd_0")].to_world(0.0, 0.0)[1]  # along +x
+    chosen, sim, rec, centre_y = _run_all("cyclist_door_swerve")
     overtaken = crashed = pulled_out = 0
     for w in range(len(chosen)):
         names = sim.actor_names[w]
@@ -71,15 +63,7 @@ def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
 
 
 def test_wrong_way_driver_holds_head_on_and_glancing_crashes_and_a_miss():
-    from simdrive.scenario.build import build_worlds, scenario_road
-    from simdrive.sim import Simulation
-
-    spec = load_scenario(ROOT / "scenarios" / "wrong_way_driver.yaml")
-    chosen = variants(spec)
-    road = scenario_road(spec)
-    sim = Simulation(build_worlds(spec, chosen, road), threads=1)
-    rec = sim.run(spec.duration, record_every=1)
-    centre_y = road.lanes[road.lane_index("fwd_0")].to_world(0.0, 0.0)[1]  # along +x
+    chosen, sim, rec, centre_y = _run_all("wrong_way_driver")
     kinds = set()
     for w in range(len(chosen)):
         ego = sim.actor_names[w].index("ego")
@@ -92,3 +76,17 @@ def test_wrong_way_driver_holds_head_on_and_glancing_crashes_and_a_miss():
         offset = rec.y[min(at, rec.time_s.size - 1), w, ego] - centre_y
         kinds.add("head-on" if offset > -0.9 else "glancing")  # over half the car's width
     assert kinds == {"miss", "head-on", "glancing"}
+
+
+def _run_all(name):
+    """(variants, Simulation, Recording of every step, y of fwd_0's centre line) of a
+    library scenario whose variants are all simulated in one batch."""
+    from simdrive.scenario.build import build_worlds, scenario_road
+    from simdrive.sim import Simulation
+
+    spec = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    chosen = variants(spec)
+    road = scenario_road(spec)
+    sim = Simulation(build_worlds(spec, chosen, road), threads=1)
+    rec = sim.run(spec.duration, record_every=1)
+    return chosen, sim, rec, road.lanes[road.lane_index("fwd_0")].to_world(0.0, 0.0)[1]
