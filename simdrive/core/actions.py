@@ -145,6 +145,7 @@ def apply_action(act_i_k, act_f_k, fstate_w, istate_w, time_s, lane_points, lane
             fstate_w[F_LOOKAHEAD_GAIN, i] = p1
     elif kind == ACT_SWERVE:
         fstate_w[F_D_TARGET, i] = p0
+        istate_w[I_FLAGS, i] |= FLAG_NO_LANE_CHANGE  # as cut_in: the script steers it now
         if p1 > 0.0:
             fstate_w[F_LOOKAHEAD_GAIN, i] = p1
     elif kind == ACT_RUN_RED_LIGHT:

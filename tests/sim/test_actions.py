@@ -214,6 +214,23 @@ def test_swerve_moves_the_actor_sideways_in_its_lane_and_back(road):
     assert np.abs(np.diff(rec.y[:, :, 0], axis=0)).max() < 0.05
 
 
+def test_a_swerve_ends_the_actors_own_lane_changes(road):
+    """A fast car behind a slow one would overtake by MOBIL; once it has swerved (a scripted
+    manoeuvre, as a cut-in) it stays in its lane and at its offset behind it."""
+    def world(swerve):
+        actors = (cruiser("fast", "fwd_1", s=20.0, speed=20.0),
+                  cruiser("slow", "fwd_1", s=80.0, speed=8.0, lane_changes=False))
+        actions = (ActionSpec("fast", "swerve", {"time_s": 0.0}, {"offset_m": 0.5}),) \
+            if swerve else ()
+        return WorldSpec(road, actors, actions, dt=DT)
+
+    sim, rec = simulate([world(True), world(False)], 12.0)
+    assert sim.state.lane[1, 0] == road.lane_index("fwd_0")  # without it: it overtakes
+    assert sim.state.lane[0, 0] == road.lane_index("fwd_1")
+    assert rec.y[-1, 0, 0] == pytest.approx(lane_y(road, "fwd_1", 0.5), abs=0.05)
+    assert not sim.outcome(0).collision
+
+
 def test_a_swerve_with_a_shorter_look_ahead_is_sharper(road):
     sim, rec = simulate([swerve_world(road, 1.0, 20.0, 0.3),
                          swerve_world(road, 1.0, 20.0, 1.5)], 3.0)
