@@ -305,11 +305,15 @@ def render(args: argparse.Namespace) -> int:
           f"{summary.shards_skipped} already done) in {summary.seconds:.1f} s; "
           f"variants kept {summary.kept}, dropped by require: {summary.dropped}; "
           f"boxes: {boxes}; report: {args.output}/report/report.md")
+    if summary.kept == 0:
+        print(f"simdrive: warning: require: kept none of the {summary.dropped} variants "
+              "simulated, so the dataset holds no image; render more variants (--limit) or "
+              "loosen the scenario's require:", file=sys.stderr)
     if summary.empty_splits:
         from simdrive.dataset.report import empty_splits_note
 
-        print(f"simdrive: warning: {empty_splits_note(summary.empty_splits, summary.kept)}",
-              file=sys.stderr)
+        note = empty_splits_note(summary.empty_splits, summary.kept, "yolo" in options.formats)
+        print(f"simdrive: warning: {note}", file=sys.stderr)
     return 0
 
 

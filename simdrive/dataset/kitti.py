@@ -11,7 +11,8 @@ the 3D box is in the camera's level frame (KITTI's rectified frame) and
 R0_rect = identity, and Tr_velo_to_cam: the mount actor's frame (x forward,
 y left, z up, origin at its box centre on the ground) to the level frame, so
 KITTI tools reproject the 3D boxes onto the image exactly. Actors the box
-filter drops but that show some pixels become ``DontCare`` with their visible box.
+filter drops but that show some pixels become ``DontCare`` with their visible box, as
+do kept actors whose box centre lies behind a perspective camera (z <= 0).
 Images are hard links to ``images/<split>/``, and the calib files of one camera
 within a shard hard links to one file (copies where links are impossible).
 """
@@ -56,9 +57,14 @@ def calib_text(camera: dict) -> str:
 
 
 def label_text(frame: dict) -> str:
+    """The label file of a frame record. A kept actor whose box centre lies behind a
+    perspective camera (location z <= 0: a car alongside, seen only at the image's edge)
+    is ``DontCare`` with its visible box: KITTI's 3D convention has objects in front of
+    the camera, and monocular 3D loaders take z as depth."""
     lines = []
+    perspective = frame["camera"]["projection"] != "orthographic"
     for obj in frame["labels"]:
-        if obj["keep"]:
+        if obj["keep"] and not (perspective and obj["location_xyz"][2] <= 0.0):
             x0, y0, x1, y1 = obj["amodal_box"]
             h, w, length = obj["dimensions_hwl"]
             lx, ly, lz = obj["location_xyz"]

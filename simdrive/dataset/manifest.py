@@ -179,6 +179,7 @@ def _boxes(options: DatasetOptions) -> list[str]:
     if "yolo" in options.formats:
         out.append("YOLO boxes are the visible box.")
     if "kitti" in options.formats:
-        out.append("KITTI's 2D box is the amodal box; dropped actors with visible pixels are "
+        out.append("KITTI's 2D box is the amodal box; dropped actors with visible pixels, and "
+                   "kept ones whose box centre lies behind a perspective camera, are "
                    "`DontCare`.")
     return out

@@ -182,14 +182,22 @@ def empty_splits(per_split: Counter, splits: list[tuple[str, float]]) -> list[st
     return [name for name, ratio in splits if ratio > 0 and not per_split[name]]
 
 
-def empty_splits_note(names, variants: int) -> str:
-    """One sentence on requested splits left without images."""
+def empty_splits_note(names, variants: int, yolo: bool) -> str:
+    """One sentence on requested splits left without images; ``yolo``: the dataset has a
+    data.yaml (what it points at is said)."""
     which = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    val = ("; data.yaml points YOLO's val at the training images meanwhile"
-           if "val" in names else "")
+    if not yolo:
+        effect = ""
+    elif "train" in names:
+        effect = ("; YOLO cannot train on it (data.yaml's train is the empty train split: it "
+                  "never points at val or test images)")
+    elif "val" in names:
+        effect = "; data.yaml points YOLO's val at the training images meanwhile"
+    else:
+        effect = ""
     return (f"split{'s' if len(names) > 1 else ''} {which} "
             f"{'are' if len(names) > 1 else 'is'} empty: splits are drawn per variant and "
-            f"the dataset has {variants} variant{'s' if variants != 1 else ''}{val}; "
+            f"the dataset has {variants} variant{'s' if variants != 1 else ''}{effect}; "
             "render more variants (--limit) or change --split")
 
 
@@ -284,7 +292,8 @@ def write_report(out: Path, frames: list[dict] | None = None,
               for name in [n for n, _ in splits] or sorted(per_split)]
     unfilled = empty_splits(per_split, splits)
     if unfilled:
-        lines += ["", "**" + empty_splits_note(unfilled, len(stats.variants)) + "**"]
+        lines += ["", "**" + empty_splits_note(unfilled, len(stats.variants),
+                                                (out / "data.yaml").exists()) + "**"]
     lines += ["", "## Boxes", "", "![height](box_height.png) ![occlusion](occlusion.png)", "",
               "![truncation](truncation.png) ![distance](distance.png)", "",
               "## Samples", "", "![samples](samples.jpg)", ""]

@@ -113,7 +113,8 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
     try:
         (out / STATE_DIR / "shards").mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"cannot create {out}: {error.strerror}", where=str(out),
+        what = f"cannot write into {out}" if out.is_dir() else f"cannot create {out}"
+        raise OutputError(f"{what}: {error.strerror}", where=str(out),
                           expected="a writable folder") from None
     write_atomic(marker, json.dumps(settings, sort_keys=True, indent=1).encode())
     _remove_temporaries(out)

@@ -65,17 +65,20 @@ def write_data_yaml(out: Path, per_split, splits: list[str]) -> None:
     for split in splits:
         make_folders(out, split)
     names = "".join(f"  {k}: {name}\n" for k, name in enumerate(actor_kinds()))
-    # Ultralytics needs train and val: a val split not asked for, or given no variant,
-    # points at the training images (the render's warning says so when it was asked for)
+    # Ultralytics needs train and val. train is always the train split: pointing it at
+    # val or test images would train on the frames meant to judge the model (with none in
+    # train, Ultralytics stops with "no images found", and the render's warning says
+    # why). A val split not asked for, or given no variant, points at the training images
+    # (the render's warning says so when it was asked for).
     present = [name for name in splits if per_split.get(name, 0)]
-    train = "train" if "train" in present or not present else present[0]
-    roles = {"train": train, "val": "val" if "val" in present else train,
+    roles = {"train": "train", "val": "val" if "val" in present else "train",
              "test": "test" if "test" in present else None}
     lines = ["# YOLO dataset written by simdrive (synthetic data)\n"]
-    if train != "train":  # every variant fell elsewhere: train on what there is
-        lines.append(f"# no variant fell in train: train points at the {train} images\n")
+    if "train" not in present:
+        lines.append("# no variant fell in train: images/train is empty, so YOLO cannot "
+                     "train on this dataset (render more variants or change --split)\n")
     if "val" in splits and "val" not in present:
-        lines.append(f"# no variant fell in val: val points at the {train} images\n")
+        lines.append("# no variant fell in val: val points at the train images\n")
     for role, split in roles.items():
         if split is not None:
             lines.append(f"{role}: images/{split}\n")

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = str(ROOT / "scenarios" / "child_between_parked_cars.yaml")
 KANGAROO = str(ROOT / "scenarios" / "kangaroo_crossing_rural_night.yaml")
 SMALL = [CHILD, "--limit", "4", "--every", "40", "--quiet"]
-"""A few frames: the two of the first four child variants require: keeps, every 2 s."""
+"""A few frames: the three of the first four child variants require: keeps, every 2 s."""
 
 
 def tree(folder: Path) -> dict[str, str]:

@@ -196,9 +196,53 @@ def test_data_yaml_points_val_at_the_training_images_when_no_variant_fell_in_val
     assert "no variant fell in val" in text  # said in the file, not only in the warning
     write_data_yaml(tmp_path, Counter(train=2, val=1), ["train", "val", "test"])
     assert yaml.safe_load((tmp_path / "data.yaml").read_text())["val"] == "images/val"
-    write_data_yaml(tmp_path, Counter(val=1), ["train", "val", "test"])  # none in train
+
+
+@pytest.mark.parametrize("per_split", [Counter(val=1), Counter(test=3), Counter(val=1, test=1),
+                                       Counter()])
+def test_data_yaml_never_trains_on_val_or_test_images(tmp_path, per_split):
+    from simdrive.dataset.yolo import write_data_yaml
+
+    write_data_yaml(tmp_path, per_split, ["train", "val", "test"])
     text = (tmp_path / "data.yaml").read_text()
-    assert yaml.safe_load(text)["train"] == "images/val" and "no variant fell in train" in text
+    data = yaml.safe_load(text)
+    assert data["train"] == "images/train" and "no variant fell in train" in text
+    assert data["val"] == ("images/val" if per_split["val"] else "images/train")
+    assert data.get("test") == ("images/test" if per_split["test"] else None)
+
+
+def test_empty_split_warnings_say_what_data_yaml_does():
+    from simdrive.dataset.report import empty_splits_note
+
+    no_train = empty_splits_note(["train"], 1, yolo=True)
+    assert "YOLO cannot train on it" in no_train and "training images" not in no_train
+    no_val = empty_splits_note(["val"], 3, yolo=True)
+    assert "points YOLO's val at the training images" in no_val
+    assert "data.yaml" not in empty_splits_note(["val"], 3, yolo=False)  # COCO only
+
+
+def _kitti_frame(projection: str, z: float) -> dict:
+    box = {"kind": "car", "keep": True, "visible_box": [600, 10, 640, 300],
+           "amodal_box": [590.0, 0.0, 640.0, 360.0], "truncation": 1.0, "kitti_occluded": 0,
+           "alpha": 3.1, "dimensions_hwl": [1.5, 1.8, 4.3], "location_xyz": [2.9, 1.3, z],
+           "rotation_y": -1.57}
+    return {"camera": {"projection": projection}, "labels": [box]}
+
+
+def test_kitti_writes_a_kept_actor_behind_a_perspective_camera_as_dont_care(tmp_path):
+    from simdrive.dataset.kitti import label_text
+
+    for z, kind in ((-0.1, "DontCare"), (0.0, "DontCare"), (0.4, "Car")):
+        path = tmp_path / f"{z}.txt"
+        path.write_text(label_text(_kitti_frame("perspective", z)))
+        (lab,) = parse_kitti_label(path)
+        assert lab["type"] == kind
+        if kind == "DontCare":  # with its visible box, as a dropped actor's
+            assert lab["bbox"] == [600, 10, 640, 300] and lab["xyz"] == [-1000] * 3
+    # the bird's-eye view's z is not depth (README): its boxes stay as they are
+    path = tmp_path / "bev.txt"
+    path.write_text(label_text(_kitti_frame("orthographic", -5.0)))
+    assert parse_kitti_label(path)[0]["type"] == "Car"
 
 
 def test_kitti_files_are_numbered_per_split_as_kitti_tools_expect(dataset):
@@ -295,6 +339,8 @@ def test_the_default_box_filter_decides_what_every_format_carries(dataset):
     for split in ("train", "val"):
         coco = json.loads((dataset / "annotations" / f"instances_{split}.json").read_text())
         coco_ids = {(a["image_id"], a["track_id"]): a["iscrowd"] for a in coco["annotations"]}
+        depth = {(a["image_id"], a["track_id"]): a["box3d"]["location_xyz"][2]
+                 for a in coco["annotations"]}
         image_ids = {im["file_name"]: im["id"] for im in coco["images"]}
         for f in (fr for fr in frames if fr["split"] == split):
             image_id = image_ids[Path(f["image"]).name]
@@ -304,11 +350,14 @@ def test_the_default_box_filter_decides_what_every_format_carries(dataset):
             wanted = [o for o in f["labels"] if _kept(o)]
             assert [o["keep"] for o in f["labels"]] == [_kept(o) for o in f["labels"]]
             assert len(yolo) == len(wanted)
-            assert sum(lab["type"] != "DontCare" for lab in kitti) == len(wanted)
+            # KITTI: kept actors whose centre lies behind the camera are DontCare too
+            behind = [o for o in wanted if depth[(image_id, o["track_id"])] <= 0.0]
+            assert sum(lab["type"] != "DontCare" for lab in kitti) == len(wanted) - len(behind)
             # actors the filter drops but that show pixels: KITTI DontCare, COCO iscrowd
             # ignore regions
             shown = [o for o in f["labels"] if not _kept(o) and o["visible_box"] is not None]
-            assert sum(lab["type"] == "DontCare" for lab in kitti) == len(shown)
+            assert sum(lab["type"] == "DontCare" for lab in kitti) == len(shown) + len(behind)
+            assert all(lab["xyz"][2] > 0.0 for lab in kitti if lab["type"] != "DontCare")
             for o in f["labels"]:
                 crowd = coco_ids.get((image_id, o["track_id"]))
                 assert crowd == (0 if _kept(o) else 1 if o["visible_box"] else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -48,12 +49,45 @@ def test_every_frame_of_a_variant_is_in_its_variants_split(dataset):
 def test_a_split_left_empty_by_too_few_variants_is_warned_of(tmp_path, capsys):
     from tests.dataset.conftest import SMALL, render
 
-    # two variants kept; val's share is so small that neither falls in it
+    # three variants kept; val's share is so small that none falls in it
     assert render(tmp_path, *SMALL, "--workers", "1", "--split", "train=0.999,val=0.001",
                   "-o", "ds") == 0
     assert "warning: split val is empty" in capsys.readouterr().err
     report = (tmp_path / "ds" / "report" / "report.md").read_text()
     assert "**split val is empty: " in report and "| val | 0 | 0 |" in report
+
+
+def test_a_run_that_require_keeps_nothing_of_is_warned_of(tmp_path, capsys):
+    from tests.dataset.conftest import CHILD, render
+
+    text = Path(CHILD).read_text().replace("require: [min_ttc < 2.0]", "require: [min_ttc < 0]")
+    assert "min_ttc < 0" in text
+    scenario = tmp_path / "child_never.yaml"
+    scenario.write_text(text.replace("extends: base/", f"extends: {Path(CHILD).parent}/base/"))
+    assert render(tmp_path, str(scenario), "--limit", "2", "--quiet", "--workers", "1",
+                  "-o", "ds") == 0
+    err = capsys.readouterr().err
+    assert "warning: require: kept none of the 2 variants simulated" in err
+    assert "split" not in err  # no variant at all: not a split matter
+
+
+def test_an_unwritable_existing_folder_is_named_as_such(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from tests.dataset.conftest import SMALL, render
+
+    (tmp_path / "ds").mkdir()
+    real_mkdir = Path.mkdir
+
+    def refuse(self, *args, **kwargs):  # as a read-only folder does (root ignores chmod)
+        if (tmp_path / "ds") in self.absolute().parents:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 2
+    assert "cannot write into ds: Permission denied" in capsys.readouterr().err
+    assert not any((tmp_path / "ds").iterdir())
 
 
 class _Clock:
