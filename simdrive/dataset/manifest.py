@@ -68,6 +68,7 @@ class ManifestWriter:
             "options": self.options.to_dict(),
             "sources": [{
                 "path": s.path, "sha256": s.file_sha256, "scenario": s.spec.name,
+                "inputs": [{"path": path, "sha256": digest} for path, digest in s.inputs],
                 "content_hash": s.spec.content_hash, "seed": s.spec.seed,
                 "cameras": list(s.cameras), "every_steps": s.every,
                 "variants_kept": [v.index for v in s.kept],
@@ -138,6 +139,8 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
         req = ", ".join(text for text, _ in s.spec.require) or "-"
         lines.append(f"| {s.spec.name} | `{s.path}` | {len(s.kept)} | {len(s.dropped)} | "
                      f"{req} |")
+    lines += ["", "Files read (the scenario files, their `extends` bases and maps), SHA-256:", ""]
+    lines += [f"- `{path}` {digest}" for s in sources for path, digest in s.inputs]
     lines += ["", "## Contents", "",
               f"{stats.frames} images "
               f"({', '.join(f'{k}: {v}' for k, v in sorted(splits.items()))});"

@@ -12,6 +12,7 @@ variant seed, variant index, split seed) only.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from simdrive.dataset.options import DatasetOptions
 from simdrive.errors import SimdriveError
 from simdrive.render.frames import camera_spec
 from simdrive.scenario.build import Variant, check_variants
+from simdrive.scenario.merge import extends_chain
 from simdrive.scenario.runner import simulate_variants
 from simdrive.scenario.source import load_variants
 from simdrive.scenario.spec import ScenarioSpec
@@ -37,6 +39,7 @@ class Source:
     every: int
     kept: tuple[Variant, ...]
     dropped: tuple[Variant, ...]
+    inputs: tuple[tuple[str, str], ...] = ()  # (path, sha256) of every file read: input_files
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,29 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
         while label in labels:
             label, k = f"{base}_{k}", k + 1
         labels.add(label)
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        inputs = input_files(spec)
+        if inputs[0][0] != os.path.normpath(path):  # a found file of simdrive search
+            inputs = ((os.path.normpath(path), digest), *inputs)
         sources.append(Source(
-            path=str(path), label=label,
-            file_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(), spec=spec,
+            path=str(path), label=label, file_sha256=digest, spec=spec,
             cameras=tuple(cameras), every=options.every or spec.render.every,
-            kept=kept, dropped=dropped))
+            kept=kept, dropped=dropped, inputs=inputs))
     return sources
+
+
+def input_files(spec: ScenarioSpec) -> tuple[tuple[str, str], ...]:
+    """(path, sha256) of every file a scenario is read from: the scenario file, the base
+    files of its ``extends`` chain and its map file; a dataset records them (manifest) and
+    a change to any of them makes the folder another dataset's (never resumed into)."""
+    paths = [str(p) for p in extends_chain(Path(spec.file))]
+    desc = spec.map_desc
+    if isinstance(desc, dict) and isinstance(desc.get("file"), str):
+        desc = desc["file"]
+    if isinstance(desc, str):
+        paths.append(desc)
+    return tuple((os.path.normpath(p), hashlib.sha256(Path(p).read_bytes()).hexdigest())
+                 for p in paths)
 
 
 def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:

@@ -69,7 +69,8 @@ resumed into a mix of both."""
 def _settings(sources: list[Source], options: DatasetOptions) -> dict:
     return {"simdrive": __version__, "record_format": RECORD_FORMAT,
             "options": options.to_dict(),
-            "sources": [{"path": s.path, "sha256": s.file_sha256} for s in sources]}
+            "sources": [{"path": s.path, "sha256": s.file_sha256,
+                         "inputs": [list(pair) for pair in s.inputs]} for s in sources]}
 
 
 def prepare_folder(out: Path, settings: dict, force: bool) -> None:

@@ -59,6 +59,19 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
     return merge(base, dataclasses.replace(root, value=own))
 
 
+def extends_chain(path: Path) -> list[Path]:
+    """The files a scenario file is read from: itself, then its ``extends`` chain, base by
+    base (for a file load_merged has accepted)."""
+    chain = [Path(path)]
+    while len(chain) <= MAX_EXTENDS_DEPTH:
+        root = load_yaml_file(chain[-1])
+        base = root.get("extends") if root.is_mapping else None
+        if base is None or not isinstance(base.value, str):
+            break
+        chain.append(chain[-1].parent / base.value)
+    return chain
+
+
 def merge(base: Node, over: Node) -> Node:
     """``over`` laid on ``base``: mappings merge, everything else is replaced (a
     distribution too: a mapping, but one value, so ``{normal: ...}`` over ``{uniform:

@@ -235,6 +235,38 @@ def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     assert tree(tmp_path / "ds").keys() == tree(other / "ds").keys()
 
 
+@pytest.mark.parametrize("edited", ["base", "map"])
+def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edited):
+    """The manifest lists every file a scenario is read from, and a change to its extends
+    base or its map is a change of dataset: never resumed into a mix of old and new."""
+    import hashlib
+    import json
+    import shutil
+
+    root = Path(CHILD).parent.parent
+    shutil.copytree(root / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(root / "assets" / "maps", tmp_path / "assets" / "maps")
+    scenario = str(tmp_path / "scenarios" / "child_between_parked_cars.yaml")
+    args = [scenario, "--limit", "2", "--every", "40", "--quiet", "--workers", "1", "-o", "ds"]
+    assert render(tmp_path, *args) == 0
+    sources = json.loads((tmp_path / "ds" / "manifest.json").read_text())["sources"]
+    inputs = sources[0]["inputs"]
+    assert [Path(i["path"]).relative_to(tmp_path).as_posix() for i in inputs] == [
+        "scenarios/child_between_parked_cars.yaml", "scenarios/base/urban_two_lane.yaml",
+        "assets/maps/urban_two_lane.yaml"]
+    for item in inputs:
+        assert item["sha256"] == hashlib.sha256(Path(item["path"]).read_bytes()).hexdigest()
+    assert inputs[0]["sha256"] == sources[0]["sha256"]
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert all(f"`{i['path']}` {i['sha256']}" in card for i in inputs)
+    before = tree(tmp_path / "ds")
+    path = Path(inputs[1 if edited == "base" else 2]["path"])
+    path.write_text(path.read_text() + "\n# edited\n")  # any change of bytes counts
+    assert render(tmp_path, *args) == 2
+    assert "other scenarios or settings" in capsys.readouterr().err
+    assert tree(tmp_path / "ds") == before  # nothing written
+
+
 @pytest.mark.parametrize("args, message", [
     (["--formats", "coco,voc"], "unknown format voc"),
     (["--extras", "normals"], "unknown extra normals"),
