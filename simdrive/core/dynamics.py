@@ -73,17 +73,17 @@ def limit_jerk(accel_cmd, accel_prev, max_jerk, dt):
 def friction_clamp(accel_long, lateral_demand, friction, gravity):
     """Split the friction budget mu*g between longitudinal and lateral acceleration.
 
-    Longitudinal acceleration (braking first) takes what it asks for up to
-    mu*g; lateral acceleration gets what remains of the friction circle.
+    Inside the friction circle both get what they ask for; beyond it the asked-for
+    acceleration keeps its direction and shrinks onto the circle, so a car braking hard
+    in a bend still steers, with less of both (as with ABS: the wheels do not lock).
     Returns (longitudinal, lateral limit) in m/s^2.
     """
     budget = friction * gravity
-    if accel_long * accel_long + lateral_demand * lateral_demand <= budget * budget:
+    total2 = accel_long * accel_long + lateral_demand * lateral_demand
+    if total2 <= budget * budget:
         return accel_long, abs(lateral_demand)  # inside the circle: nothing to limit
-    along = min(max(accel_long, -budget), budget)
-    rest = budget * budget - along * along
-    lat_max = math.sqrt(rest) if rest > 0.0 else 0.0
-    return along, min(abs(lateral_demand), lat_max)
+    scale = budget / math.sqrt(total2)
+    return accel_long * scale, abs(lateral_demand) * scale
 
 
 @inline_kernel

@@ -58,6 +58,32 @@ def lane_target_point(lane_points, lane_cum_s, lane_start, lane_npoints, lane_le
 
 
 @inline_kernel
+def lane_frame(lane_points, lane_start, lane_npoints, lane, seg, direction):
+    """The unit tangent (tx, ty) of ``lane`` at its segment ``seg`` in the direction of
+    travel (``direction`` -1: against the lane's own), and the lane's signed curvature
+    there (1/m, positive turning left as travelled), from the turn between that segment
+    and the next (the one before, at the lane's last)."""
+    start = lane_start[lane]
+    nseg = lane_npoints[lane] - 1
+    k = start + min(max(seg, 0), nseg - 1)
+    ax = lane_points[k + 1, 0] - lane_points[k, 0]
+    ay = lane_points[k + 1, 1] - lane_points[k, 1]
+    la = math.sqrt(ax * ax + ay * ay)
+    tx = direction * ax / la
+    ty = direction * ay / la
+    if nseg < 2:  # a straight lane
+        return tx, ty, 0.0
+    m = k + 1 if k + 1 < start + nseg else k - 1
+    bx = lane_points[m + 1, 0] - lane_points[m, 0]
+    by = lane_points[m + 1, 1] - lane_points[m, 1]
+    lb = math.sqrt(bx * bx + by * by)
+    turn = (ax * by - ay * bx) / (la * lb)  # sine of the turn from segment k to m
+    if m < k:
+        turn = -turn
+    return tx, ty, direction * turn / (0.5 * (la + lb))
+
+
+@inline_kernel
 def _beside(x, y, heading, offset):
     """The point ``offset`` m to the left of (x, y) facing ``heading``."""
     if offset == 0.0:  # on the centre line, the common case: no trigonometry

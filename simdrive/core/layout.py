@@ -122,7 +122,10 @@ S_IDM_SCALE = 8  # m/s^2, 2 sqrt(a b) of the actor's IDM: set at the start of ev
 S_INTRUDERS = 9  # indices (as floats) of the lane-bound actors whose box crosses a line of
 # their lane this step on purpose (an offset over it): the other lane's traffic sees them
 S_INTRUDED = 10  # the lane each of them reaches into (-2: one of the other direction, or none)
-S_COUNT = 11
+S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under way, their
+# box still over the line of the lane they left (step._find_intruders fills both)
+S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
+S_COUNT = 13
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 
 # ---- modes, models, flags ------------------------------------------------------

@@ -107,6 +107,52 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
 
 
 @kernel
+def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, tx, ty, kappa,
+                       d_travel, offset, sight):
+    """(gap m, speed along the lane m/s) of the nearest free actor (a walker, a parked or
+    static vehicle, a wrong-way driver: order[n_bound:n]) within ``sight`` whose box lies
+    across the corridor actor i would sweep driving along its lane ``offset`` m left of
+    the lane's centre line; (inf, 0) if none, (-inf, 0) if one is alongside i there.
+
+    The lane runs ahead along its tangent (tx, ty) at i, bending with curvature kappa
+    (lane_frame); d_travel: i's own offset left of the centre line as it travels.
+    """
+    order = istate_w[I_ORDER]
+    xi = fstate_w[F_X, i]
+    yi = fstate_w[F_Y, i]
+    half_len_i = 0.5 * params_w[P_LENGTH, i]
+    half_w_i = 0.5 * params_w[P_WIDTH, i]
+    best = math.inf
+    best_speed = 0.0
+    for p in range(n_bound, n):
+        j = order[p]
+        if j == i or istate_w[I_VALID, j] == 0:
+            continue
+        dx = fstate_w[F_X, j] - xi
+        dy = fstate_w[F_Y, j] - yi
+        ahead = dx * tx + dy * ty
+        if ahead > sight or ahead < -sight:
+            continue
+        lateral = -dx * ty + dy * tx + d_travel - 0.5 * kappa * ahead * ahead - offset
+        rel_c = scratch_w[S_COS, j] * tx + scratch_w[S_SIN, j] * ty
+        rel_s = scratch_w[S_SIN, j] * tx - scratch_w[S_COS, j] * ty
+        hl_j = 0.5 * params_w[P_LENGTH, j]
+        hw_j = 0.5 * params_w[P_WIDTH, j]
+        along_j = hl_j * abs(rel_c) + hw_j * abs(rel_s)
+        if abs(lateral) > half_w_i + hl_j * abs(rel_s) + hw_j * abs(rel_c) + CORRIDOR_MARGIN:
+            continue
+        if ahead + half_len_i + along_j < 0.0:  # wholly behind i
+            continue
+        gap = ahead - half_len_i - along_j
+        if gap <= 0.0:
+            return -math.inf, 0.0
+        if gap < best:
+            best = gap
+            best_speed = fstate_w[F_SPEED, j] * rel_c
+    return best, best_speed
+
+
+@kernel
 def on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
     for k in range(area_start.shape[0]):
         if area_kind[k] == AREA_DRIVABLE and point_in_polygon(x, y, area_points, area_start[k],

@@ -31,7 +31,7 @@ from simdrive.core.dynamics import (
     idm_interaction_scale,
     pure_pursuit_steer,
 )
-from simdrive.core.lanes import lane_target_point, signal_state, successor
+from simdrive.core.lanes import lane_frame, lane_target_point, signal_state, successor
 from simdrive.core.layout import (
     F_ACCEL,
     F_BRAKE_DECEL,
@@ -93,6 +93,8 @@ from simdrive.core.layout import (
     P_WHEELBASE,
     P_WIDTH,
     S_ACCEL_CMD,
+    S_CHANGED_FROM,
+    S_CHANGERS,
     S_COS,
     S_IDM_SCALE,
     S_INTRUDED,
@@ -112,18 +114,28 @@ from simdrive.core.layout import (
 )
 from simdrive.core.metrics import update_ego_metrics
 from simdrive.core.motion import integrate
-from simdrive.core.perception import kerb_gap_unsafe, nearest_obstacle, on_drivable
+from simdrive.core.perception import (
+    CORRIDOR_MARGIN,
+    kerb_gap_unsafe,
+    lane_free_obstacle,
+    nearest_obstacle,
+    on_drivable,
+)
 from simdrive.core.traffic import (
     comfortable_stop_possible,
+    idm_behind,
     idm_towards,
     lane_leader,
     mobil_choice,
+    neighbours_at,
     sort_lane_order,
 )
 
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
+LANE_CHANGE_SETTLE_S = 8.0  # s after a lane change in which it may still be over the old line
+PULL_OUT_ROOM = 2.0  # car lengths kept behind a vehicle that will not move on (to steer round)
 LOOKAHEAD_MIN_VEHICLE = 4.0  # m
 LOOKAHEAD_MIN_WALKER = 1.0  # m
 HEADING_GAIN = 4.0  # 1/s: walkers turn towards their target at this rate per rad
@@ -139,17 +151,21 @@ def _environment(wfloat_w):
 
 
 @inline_kernel
-def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width, lane_left,
+def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, time_s, lane_width, lane_left,
                     lane_right):
     """Write into scratch rows S_INTRUDERS and S_INTRUDED the lane-bound actors whose box
     crosses a line of their lane and is meant to (their lateral offset target, from a
-    placement, a swerve or a cut-in, lies over the line; not a lane change under way, which
-    MOBIL's safety rule covers), in slot order, and the lane each reaches into (-2 where
-    that is no lane of the same direction: then every actor looks at it); returns how
-    many."""
+    placement, a swerve or a cut-in, lies over the line), in slot order, and the lane each
+    reaches into (-2 where that is no lane of the same direction: then every actor looks
+    at it); and into S_CHANGERS and S_CHANGED_FROM those whose lane change is under way
+    with their box still over the line of the lane they left, and that lane. Returns
+    (intruders, changers)."""
     k = 0
+    c = 0
     for i in range(n):
-        if fstate_w[F_D_TARGET, i] == 0.0:  # the common case: on its lane's centre line
+        target = fstate_w[F_D_TARGET, i]
+        changing = time_s - fstate_w[F_LANE_CHANGE_TIME, i] < LANE_CHANGE_SETTLE_S
+        if target == 0.0 and not changing:  # the common case: on its lane's centre line
             continue
         if istate_w[I_VALID, i] == 0 or istate_w[I_MODE, i] != MODE_LANE:
             continue
@@ -158,12 +174,46 @@ def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width, lane
             continue
         d = fstate_w[F_D, i]
         limit = 0.5 * lane_width[lane] - 0.5 * params_w[P_WIDTH, i]
-        if abs(fstate_w[F_D_TARGET, i]) > limit and abs(d) > limit:
-            into = lane_left[lane] if d > 0.0 else lane_right[lane]
+        if abs(d) <= limit:
+            continue
+        into = lane_left[lane] if d > 0.0 else lane_right[lane]
+        if abs(target) > limit:
             scratch_w[S_INTRUDERS, k] = i
             scratch_w[S_INTRUDED, k] = into if into >= 0 else -2
             k += 1
-    return k
+        elif changing and into >= 0:
+            scratch_w[S_CHANGERS, c] = i
+            scratch_w[S_CHANGED_FROM, c] = into
+            c += 1
+    return k, c
+
+
+@inline_kernel
+def _changer_accel(fstate_w, params_w, scratch_w, idm_scale, n_changers, i, lane):
+    """What the lane changes under way out of ``lane`` ask of actor i on it (m/s^2; inf:
+    nothing): a car leaving its lane ahead of i, still over the line, is followed until
+    it is clear of i's path, as if it were still i's leader (it was: no reaction time)."""
+    accel = math.inf
+    ci = scratch_w[S_COS, i]
+    si = scratch_w[S_SIN, i]
+    for k in range(n_changers):
+        if scratch_w[S_CHANGED_FROM, k] != lane:
+            continue
+        j = np.int64(scratch_w[S_CHANGERS, k])
+        if j == i:
+            continue
+        dx = fstate_w[F_X, j] - fstate_w[F_X, i]
+        dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
+        ahead = dx * ci + dy * si
+        if ahead <= 0.0:
+            continue
+        if abs(-dx * si + dy * ci) >= 0.5 * (params_w[P_WIDTH, i] + params_w[P_WIDTH, j]) \
+                + CORRIDOR_MARGIN:
+            continue
+        gap = ahead - 0.5 * (params_w[P_LENGTH, i] + params_w[P_LENGTH, j])
+        accel = min(accel, idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
+                                      fstate_w[F_SPEED, j]))
+    return accel
 
 
 @inline_kernel
@@ -205,6 +255,55 @@ def _remember(istate_w, fstate_w, i, j, since, time_s):
     fstate_w[F_SEEN_LAST, i] = time_s
 
 
+@inline_kernel
+def _broken_down(fstate_w, istate_w, j):
+    """Whether actor j will not move on by itself: static, crashed, or told to stop
+    (desired speed 0) and at a standstill."""
+    if istate_w[I_MODE, j] == MODE_STATIC or istate_w[I_FLAGS, j] & FLAG_CRASHED:
+        return True
+    return fstate_w[F_DESIRED_SPEED, j] <= 0.0 and fstate_w[F_SPEED, j] < 0.1
+
+
+@kernel
+def _straddle_accel(fstate_w, istate_w, params_w, scratch_w, idm_scale, lane_first, lane_count,
+                    n, n_bound, i, lane, direction, sight, lane_points, lane_start, lane_npoints,
+                    lane_left, lane_right, lane_s_scale_left, lane_s_scale_right, lane_width):
+    """What a lane change under way asks of actor i (m/s^2; inf: nothing) while its box is
+    still over the line of the lane it came from: keep clear of that lane's actor ahead of
+    it, where the two still overlap sideways, and of free obstacles (a static van it pulls
+    out round) straight along the lane at its current offset."""
+    d = fstate_w[F_D, i]
+    half_w = 0.5 * params_w[P_WIDTH, i]
+    if abs(d) <= 0.5 * lane_width[lane] - half_w:  # inside its new lane: done
+        return math.inf
+    tx, ty, kappa = lane_frame(lane_points, lane_start, lane_npoints, lane, istate_w[I_SEG, i],
+                               direction)
+    accel = math.inf
+    old = lane_left[lane] if d > 0.0 else lane_right[lane]
+    if old >= 0:
+        scale_s = lane_s_scale_left[lane] if d > 0.0 else lane_s_scale_right[lane]
+        _, leader = neighbours_at(istate_w, fstate_w, lane_first, lane_count, old,
+                                   fstate_w[F_S, i] * scale_s)
+        if leader >= 0 and leader != i:
+            dx = fstate_w[F_X, leader] - fstate_w[F_X, i]
+            dy = fstate_w[F_Y, leader] - fstate_w[F_Y, i]
+            if abs(-dx * ty + dy * tx) < half_w + 0.5 * params_w[P_WIDTH, leader] + \
+                    CORRIDOR_MARGIN:
+                gap = dx * tx + dy * ty - 0.5 * (params_w[P_LENGTH, i]
+                                                 + params_w[P_LENGTH, leader])
+                if gap < sight:
+                    accel = idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
+                                       fstate_w[F_SPEED, leader])
+    if n_bound < n:
+        d_travel = direction * d
+        gap, speed = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound,
+                                        tx, ty, kappa, d_travel, d_travel, sight)
+        if gap < math.inf:
+            accel = min(accel, idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
+                                          speed))
+    return accel
+
+
 @kernel
 def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
                      n_bound, time_s, dt, step, sight_world, signals,
@@ -215,8 +314,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
     """Phase 2: every actor chooses its acceleration and steering commands."""
     order = istate_w[I_ORDER]
     idm_scale = scratch_w[S_IDM_SCALE]
-    n_intruders = _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width,
-                                  lane_left, lane_right)
+    n_intruders, n_changers = _find_intruders(fstate_w, istate_w, params_w, scratch_w, n,
+                                              time_s, lane_width, lane_left, lane_right)
     for position in range(n):
         i = order[position]
         if istate_w[I_VALID, i] == 0:
@@ -246,8 +345,14 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         min_gap = params_w[P_MIN_GAP, i]
 
         # ---- longitudinal -------------------------------------------------------
+        # a driver that may change lanes stops PULL_OUT_ROOM of its lengths further back
+        # from a vehicle that will not move on (stopped for good, static, crashed), so
+        # that it can steer round it later: from closer, no car could without reversing
+        may_pull_out = (bound and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
+                        and (lane_left[lane] >= 0 or lane_right[lane] >= 0))
         own_leader = -1
         own_gap = math.inf
+        block_accel = math.inf  # what an obstacle in its way asks of it (for MOBIL)
         near_junction = False
         if mode == MODE_LANE:
             own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
@@ -263,7 +368,13 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 else:
                     fstate_w[F_LEADER_SINCE, i] = time_s
                 istate_w[I_LEADER_SEEN, i] = own_leader
-            accel = idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap)
+            room = 0.0  # kept behind a vehicle that will not move on (to steer round it)
+            if own_leader >= 0 and may_pull_out and _broken_down(fstate_w, istate_w,
+                                                                 own_leader):
+                room = PULL_OUT_ROOM * params_w[P_LENGTH, i]
+            accel = idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap - room)
+            if room > 0.0:  # MOBIL weighs what staying behind it costs
+                block_accel = accel
             if time_s - fstate_w[F_LEADER_SINCE, i] < params_w[P_REACTION_TIME, i] - 1e-9:
                 accel = min(idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf),
                             fstate_w[F_ACCEL, i])
@@ -290,6 +401,23 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         else:
             accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
 
+        # a lane change under way: while the actor's box is still over the line of the
+        # lane it left, it keeps clear of what it would hit there (its old leader, an
+        # obstacle it is pulling out round), along the lane, without a reaction time
+        if (bound and bicycle
+                and time_s - fstate_w[F_LANE_CHANGE_TIME, i] < LANE_CHANGE_SETTLE_S):
+            accel = min(accel, _straddle_accel(fstate_w, istate_w, params_w, scratch_w,
+                                               idm_scale, lane_first, lane_count, n, n_bound,
+                                               i, lane, direction, sight, lane_points,
+                                               lane_start, lane_npoints, lane_left, lane_right,
+                                               lane_s_scale_left, lane_s_scale_right,
+                                               lane_width))
+
+        if n_changers > 0 and bound:
+            accel = min(accel, _changer_accel(fstate_w, params_w, scratch_w, idm_scale,
+                                              n_changers, i, lane))
+
+        block_gap = math.inf
         intruded = n_intruders > 0 and _intruded(scratch_w, n_intruders, lane)
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound
                                                     or intruded):
@@ -308,8 +436,13 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                       time_s)
             _remember(istate_w, fstate_w, i, j, since, time_s)
             if j >= 0 and time_s - since >= params_w[P_REACTION_TIME, i] - 1e-9:
-                accel = min(accel, idm_acceleration_scaled(v, v0, gap, v - speed_j, a_max, b_comf,
-                                                           headway, min_gap, scale))
+                room = PULL_OUT_ROOM * params_w[P_LENGTH, i] if may_pull_out and _broken_down(
+                    fstate_w, istate_w, j) else 0.0
+                obstacle_accel = idm_acceleration_scaled(v, v0, gap - room, v - speed_j, a_max,
+                                                         b_comf, headway, min_gap, scale)
+                block_accel = min(block_accel, obstacle_accel)
+                block_gap = gap
+                accel = min(accel, obstacle_accel)
 
         if mode == MODE_GOTO:
             if flags & FLAG_ARRIVED:
@@ -345,15 +478,20 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             scratch_w[S_STEER_CMD, i] = min(max(HEADING_GAIN * err, -limit), limit)
 
         # ---- lane choice (MOBIL), staggered over actors --------------------------
+        # (a car needs room ahead to steer out: none from close behind a queue or wreck)
         istate_w[I_LANE_TARGET, i] = -1
         if (mode == MODE_LANE and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
                 and (step + i) % mobil_interval == 0 and lane_kind[lane] == LANE_DRIVING
                 and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
-                and fstate_w[F_BRAKE_DECEL, i] == 0.0):
+                and fstate_w[F_BRAKE_DECEL, i] == 0.0
+                and min(own_gap, block_gap) >= PULL_OUT_ROOM * params_w[P_LENGTH, i]):
+            tx, ty, kappa = lane_frame(lane_points, lane_start, lane_npoints, lane,
+                                       istate_w[I_SEG, i], direction)
             istate_w[I_LANE_TARGET, i] = mobil_choice(
-                istate_w, fstate_w, params_w, idm_scale, lane_first, lane_count, lane_left,
-                lane_right, lane_s_scale_left, lane_s_scale_right, n_bound, position, own_leader,
-                own_gap, params_w[P_POLITENESS, i],
+                istate_w, fstate_w, params_w, scratch_w, idm_scale, lane_first, lane_count,
+                lane_left, lane_right, lane_s_scale_left, lane_s_scale_right, lane_width, n,
+                n_bound, position, own_leader, own_gap, params_w[P_POLITENESS, i], block_accel,
+                tx, ty, kappa, sight,
             )
 
 

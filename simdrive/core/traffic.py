@@ -14,9 +14,11 @@ from simdrive.core._jit import inline_kernel, kernel
 from simdrive.core.dynamics import idm_acceleration_scaled
 from simdrive.core.lanes import successor
 from simdrive.core.layout import (
+    F_D,
     F_DESIRED_SPEED,
     F_S,
     F_SPEED,
+    I_DIR,
     I_LANE,
     I_MODE,
     I_ORDER,
@@ -28,6 +30,7 @@ from simdrive.core.layout import (
     P_MIN_GAP,
     P_TIME_HEADWAY,
 )
+from simdrive.core.perception import lane_free_obstacle
 
 MOBIL_THRESHOLD = 0.2  # m/s^2 of net advantage needed to change lane (Kesting et al. 2007)
 MOBIL_SAFE_DECEL = 4.0  # m/s^2 the new follower may be asked to brake at most
@@ -131,8 +134,20 @@ def idm_towards(fstate_w, params_w, idm_scale, i, leader, gap):
     )
 
 
+@inline_kernel
+def idm_behind(fstate_w, params_w, idm_scale, i, gap, speed_ahead):
+    """IDM acceleration (m/s^2) of actor i ``gap`` m behind something moving at
+    ``speed_ahead`` m/s along its way (an obstacle rather than a lane-mate)."""
+    v = fstate_w[F_SPEED, i]
+    return idm_acceleration_scaled(
+        v, fstate_w[F_DESIRED_SPEED, i], gap, v - speed_ahead, params_w[P_MAX_ACCEL, i],
+        params_w[P_COMFORT_DECEL, i], params_w[P_TIME_HEADWAY, i], params_w[P_MIN_GAP, i],
+        idm_scale[i],
+    )
+
+
 @kernel
-def _neighbours_at(istate_w, fstate_w, lane_first, lane_count, lane, s):
+def neighbours_at(istate_w, fstate_w, lane_first, lane_count, lane, s):
     """(follower, leader) on ``lane`` around arc length s by binary search; -1 if none."""
     first = lane_first[lane]
     if first < 0:
@@ -157,20 +172,27 @@ def _gap(fstate_w, params_w, back, front, s_back, s_front):
 
 
 @kernel
-def mobil_choice(istate_w, fstate_w, params_w, idm_scale, lane_first, lane_count, lane_left,
-                 lane_right, lane_s_scale_left, lane_s_scale_right, n_bound, position,
-                 own_leader, own_gap, politeness):
+def mobil_choice(istate_w, fstate_w, params_w, scratch_w, idm_scale, lane_first, lane_count,
+                 lane_left, lane_right, lane_s_scale_left, lane_s_scale_right, lane_width, n,
+                 n_bound, position, own_leader, own_gap, politeness, block_accel, tx, ty, kappa,
+                 sight):
     """Lane that MOBIL (Kesting, Treiber, Helbing 2007) prefers for the actor at ``position``.
 
     Returns the target lane index, or -1 to stay. The incentive is the actor's
     own gain plus ``politeness`` times the gain of the old and new followers;
     the change is safe only if the new follower brakes at most MOBIL_SAFE_DECEL.
+    Besides lane-mates, both lanes' free obstacles count (a broken-down van, a parked
+    car sticking out, a walker: perception.lane_free_obstacle along the lane frame tx,
+    ty, kappa within ``sight``): ``block_accel`` is what the actor's own obstacle asks
+    of it (inf: none), and a target lane with one alongside is unsafe.
     """
     order = istate_w[I_ORDER]
     i = order[position]
     lane = istate_w[I_LANE, i]
     s_i = fstate_w[F_S, i]
-    a_self = idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap)
+    a_self = min(idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap), block_accel)
+    direction = istate_w[I_DIR, i]
+    d_travel = direction * fstate_w[F_D, i]
     # the follower left behind gains a new leader: i's leader
     old_follower = -1
     if (position > 0 and _bound(istate_w, order[position - 1])
@@ -202,13 +224,22 @@ def mobil_choice(istate_w, fstate_w, params_w, idm_scale, lane_first, lane_count
             bias = MOBIL_KEEP_RIGHT_BIAS
         if target < 0:
             continue
-        follower, leader = _neighbours_at(istate_w, fstate_w, lane_first, lane_count, target, s_t)
+        follower, leader = neighbours_at(istate_w, fstate_w, lane_first, lane_count, target, s_t)
         new_gap = math.inf
         if leader >= 0:
             new_gap = _gap(fstate_w, params_w, i, leader, s_t, fstate_w[F_S, leader])
             if new_gap <= 0.0:
                 continue
         a_new = idm_towards(fstate_w, params_w, idm_scale, i, leader, new_gap)
+        if n_bound < n:  # free actors on the target lane
+            offset = 0.5 * (lane_width[lane] + lane_width[target]) * (1.0 - 2.0 * side)
+            gap_o, speed_o = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
+                                                n_bound, tx, ty, kappa, d_travel,
+                                                direction * offset, sight)
+            if gap_o == -math.inf:
+                continue
+            if gap_o < math.inf:
+                a_new = min(a_new, idm_behind(fstate_w, params_w, idm_scale, i, gap_o, speed_o))
         follower_gain = 0.0
         if follower >= 0:
             s_f = fstate_w[F_S, follower]

@@ -48,15 +48,16 @@ def test_advance_speed_is_exact_for_constant_acceleration(speed, accel, dt):
     assert dist == pytest.approx(speed * t + 0.5 * accel * t * t)
 
 
-def test_friction_circle_gives_braking_priority_and_the_rest_to_cornering():
+def test_friction_circle_shrinks_what_is_asked_onto_the_circle_keeping_its_direction():
     mu, g = 0.5, 9.81
     along, lat = D.friction_clamp(-10.0, 3.0, mu, g)
-    assert along == pytest.approx(-mu * g)
-    assert lat == 0.0
+    assert math.hypot(along, lat) == pytest.approx(mu * g)  # on the circle
+    assert lat / along == pytest.approx(3.0 / -10.0)  # in the direction asked for
     along, lat = D.friction_clamp(-3.0, 10.0, mu, g)
-    assert along == -3.0
-    assert lat == pytest.approx(math.sqrt((mu * g) ** 2 - 9.0))
-    assert D.friction_clamp(1.0, 0.5, mu, g) == (1.0, 0.5)
+    assert math.hypot(along, lat) == pytest.approx(mu * g) and along < 0.0
+    assert lat / -along == pytest.approx(10.0 / 3.0)
+    assert D.friction_clamp(-10.0, 0.0, mu, g) == (pytest.approx(-mu * g), 0.0)  # straight
+    assert D.friction_clamp(1.0, 0.5, mu, g) == (1.0, 0.5)  # inside: unchanged
 
 
 def test_jerk_limit_ramps_the_acceleration():

@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from simdrive.packing import TURNS
 from simdrive.sim import ActionSpec, ActorSpec, Simulation, WorldSpec
+from simdrive.world.actors import actor_kind
 from simdrive.world.environment import Environment
 from simdrive.world.maps import build_map
 
@@ -122,6 +123,80 @@ def test_car_with_lane_changes_disabled_stays_in_its_lane_behind_the_truck(two_l
     assert sim.state.lane[0, 1] == two_lane_road.lane_index("fwd_0")
     assert rec.speed[-1, 0, 1] == pytest.approx(10.0, abs=0.2)
     assert sim.outcome(0).collisions == 0
+
+
+def _three_lane_road():
+    return build_map({"type": "straight", "lanes": 3, "one_way": True, "length": 1500.0,
+                      "lane_width": 3.75, "sidewalks": "none"})
+
+
+def test_traffic_merges_round_a_broken_down_van_and_never_into_it():
+    """A static van blocks the middle of three lanes; platoons in all three lanes (MOBIL's
+    keep-right bias draws the left lane's cars towards the middle) pass it without a
+    crash, and the middle lane's cars leave it well before the van."""
+    road = _three_lane_road()
+    rng = np.random.default_rng(4)
+    worlds = []
+    for _ in range(8):
+        actors = [ActorSpec("van", "wreck", lane="fwd_1", s=400.0, behavior="static")]
+        for k, lane in enumerate(("fwd_0", "fwd_1", "fwd_2")):
+            s = float(rng.uniform(0.0, 20.0))
+            for m in range(5):
+                speed = float(rng.uniform(20.0, 26.0)) + 2.0 * k
+                actors.append(car(f"{lane}_{m}", lane, s, speed))
+                s += float(rng.uniform(30.0, 60.0))
+        worlds.append(WorldSpec(road, tuple(actors), dt=DT))
+    sim, rec = simulate(worlds, 30.0)
+    middle_y = road.lanes[road.lane_index("fwd_1")].to_world(0.0, 0.0)[1]
+    van = actor_kind("van")
+    level = 0.5 * (van.length + CAR_LENGTH)
+    for w in range(len(worlds)):
+        assert sim.outcome(w).collisions == 0  # it used to be hit in every world
+        for i in range(1, 16):
+            x, y = rec.x[:, w, i], rec.y[:, w, i]
+            alongside = np.abs(x - 400.0) < level
+            assert np.all(np.abs(y[alongside] - middle_y) > 0.5 * (van.width + 1.8))
+        # most get past; one that the van came into view of late (its leader pulled out
+        # at the last moment) may wait behind it with the next lanes busy
+        assert (rec.x[-1, w, 1:] > 400.0 + level).sum() >= 12
+
+
+def test_a_car_blocked_by_a_broken_down_van_pulls_out_early_and_passes_it(two_lane_road):
+    actors = (ActorSpec("van", "wreck", lane="fwd_0", s=300.0, behavior="static"),
+              car("car", "fwd_0", 50.0, 20.0))
+    sim, rec = simulate([WorldSpec(two_lane_road, actors, dt=DT)], 25.0)
+    x, y = rec.x[:, 0, 1], rec.y[:, 0, 1]
+    left_y = two_lane_road.lanes[two_lane_road.lane_index("fwd_1")].to_world(0.0, 0.0)[1]
+    moved = np.argmax(np.abs(y - y[0]) > 0.5)
+    assert x[moved] < 300.0 - 40.0  # it pulls out well before the van, at speed
+    assert rec.speed[moved, 0, 1] > 15.0
+    assert abs(y[np.argmax(x > 300.0)] - left_y) < 0.3 and x[-1] > 320.0
+    assert sim.outcome(0).collisions == 0
+
+
+def test_a_queue_behind_a_stopped_van_waits_with_room_to_pull_out_and_passes_it(
+        two_lane_road):
+    """Three cars come up behind a van that stopped for good in the right lane while a
+    platoon passes on the left. The first two pull out in front of the platoon; the
+    third finds the platoon beside it, so it waits two car lengths back (from closer, a
+    car cannot steer round without reversing: it used to try from 2 m and drove into
+    the van), and pulls out round the van once the platoon has passed."""
+    actors = [ActorSpec("van", "stopped", lane="fwd_0", s=200.0, lane_changes=False)]
+    actors += [car(f"q{k}", "fwd_0", 150.0 - 30.0 * k, 12.0) for k in range(3)]
+    actors += [car(f"p{k}", "fwd_1", 5.0 + 15.0 * k, 12.0, lane_changes=False)
+               for k in range(6)]
+    stop = ActionSpec("stopped", "stop", {"time_s": 0.0})
+    sim, rec = simulate([WorldSpec(two_lane_road, tuple(actors), (stop,), dt=DT)], 40.0)
+    assert sim.outcome(0).collisions == 0
+    assert np.all(rec.x[-1, 0, 1:4] > 230.0)  # all three got past
+    van_length = actor_kind("van").length
+    waiting = rec.speed[:, 0, 3] < 0.05
+    assert waiting.sum() > 100  # the third one waited (for the platoon), 5 s or more
+    gap = 200.0 - rec.x[waiting, 0, 3] - 0.5 * (van_length + CAR_LENGTH)
+    assert np.all(gap > 2.0 * CAR_LENGTH)
+    # the platoon, which may not change lanes, queued behind nobody: it kept its lane
+    left_y = two_lane_road.lanes[two_lane_road.lane_index("fwd_1")].to_world(0.0, 0.0)[1]
+    assert np.all(np.abs(rec.y[:, 0, 4:] - left_y) < 1e-6)
 
 
 def test_idm_platoon_behind_a_hard_braking_leader_stops_without_collisions(long_road):
