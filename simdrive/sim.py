@@ -66,7 +66,7 @@ class ActorSpec:
     ego: bool = False
     lane_changes: bool = True
     obeys_signals: bool = True
-    watches_road: bool = True  # False: never brakes for anything (a child running out)
+    watches_road: bool = True  # False: never brakes for anything, the car ahead included
     cautious: bool = False  # walkers: wait at the kerb for a gap of time_headway_s
     reaction_time_s: float | None = None
     vision_range_m: float = 200.0

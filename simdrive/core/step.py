@@ -357,7 +357,10 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         if mode == MODE_LANE:
             own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
                                               lane_successors, lane_first, n_bound, position, turn)
-            if own_leader >= 0 and own_gap + params_w[P_LENGTH, i] > sight:
+            if own_leader >= 0 and (own_gap + params_w[P_LENGTH, i] > sight
+                                    or flags & FLAG_IGNORE_OBSTACLES):
+                # out of sight, or not looked at (watches_road: false: a distracted
+                # driver does not brake for the car ahead either)
                 own_leader = -1
                 own_gap = math.inf
             # a leader that just appeared (out of fog, cutting in) is acted on only after
@@ -404,7 +407,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         # a lane change under way: while the actor's box is still over the line of the
         # lane it left, it keeps clear of what it would hit there (its old leader, an
         # obstacle it is pulling out round), along the lane, without a reaction time
-        if (bound and bicycle
+        if (bound and bicycle and not (flags & FLAG_IGNORE_OBSTACLES)
                 and time_s - fstate_w[F_LANE_CHANGE_TIME, i] < LANE_CHANGE_SETTLE_S):
             accel = min(accel, _straddle_accel(fstate_w, istate_w, params_w, scratch_w,
                                                idm_scale, lane_first, lane_count, n, n_bound,
@@ -413,7 +416,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                                                lane_s_scale_left, lane_s_scale_right,
                                                lane_width))
 
-        if n_changers > 0 and bound:
+        if n_changers > 0 and bound and not (flags & FLAG_IGNORE_OBSTACLES):
             accel = min(accel, _changer_accel(fstate_w, params_w, scratch_w, idm_scale,
                                               n_changers, i, lane))
 

@@ -199,6 +199,26 @@ def test_a_queue_behind_a_stopped_van_waits_with_room_to_pull_out_and_passes_it(
     assert np.all(np.abs(rec.y[:, 0, 4:] - left_y) < 1e-6)
 
 
+@pytest.mark.parametrize("watches_road", [True, False])
+def test_a_driver_not_watching_the_road_rear_ends_the_braking_car_ahead(long_road,
+                                                                         watches_road):
+    """watches_road: false is a distracted driver: it brakes for nothing, the car ahead in
+    its lane included (it used to follow it as any driver); one watching the road stops
+    behind it."""
+    actors = (car("lead", "fwd_0", 100.0, 20.0),
+              car("follower", "fwd_0", 60.0, 20.0, watches_road=watches_road))
+    brake = ActionSpec("lead", "hard_brake", {"time_s": 1.0}, {"decel_mps2": 6.0})
+    sim, rec = simulate([WorldSpec(long_road, actors, (brake,), dt=DT)], 12.0)
+    outcome_collisions = sim.outcome(0).collisions
+    if watches_road:
+        assert outcome_collisions == 0 and rec.speed[-1, 0, 1] < 0.5
+        assert rec.x[-1, 0, 0] - rec.x[-1, 0, 1] > CAR_LENGTH + 1.0  # stopped behind it
+    else:
+        assert outcome_collisions == 1
+        hit = np.argmax(rec.x[:, 0, 0] - rec.x[:, 0, 1] < CAR_LENGTH + 0.01)
+        assert rec.speed[hit - 1, 0, 1] == pytest.approx(20.0)  # it never slowed
+
+
 def test_idm_platoon_behind_a_hard_braking_leader_stops_without_collisions(long_road):
     n = 8
     actors = tuple(car(f"car_{k}", "fwd_0", s=300.0 - 25.0 * k, speed=16.0, ego=(k == n - 1))
