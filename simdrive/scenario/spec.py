@@ -95,7 +95,7 @@ class ScenarioSpec:
     name: str
     description: str
     file: str
-    content_hash: str  # sha256 of the merged document's plain data
+    content_hash: str  # sha256 of what defines its worlds (world_content)
     duration: float
     dt: float
     map_desc: object  # mapping or file path for build_map
@@ -157,9 +157,10 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         sampling.variant_count(params, list(grid), samples, method, seed)
     except ValueError as error:
         raise top.require("variants").error(str(error)) from None
-    plain = root.plain()
-    digest = hashlib.sha256(repr(_canonical(plain)).encode()).hexdigest()
     map_node = top.require("map")
+    map_desc = _map_desc(map_node)
+    digest = hashlib.sha256((repr(_canonical(world_content(root.plain())))
+                             + _file_digest(map_desc)).encode()).hexdigest()
     duration = top.number("duration", low=0.1, high=600.0, unit="s", varies=False)
     dt = top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False)
     if duration < dt:  # a run of no step at all
@@ -170,7 +171,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         name=name, description=top.text("description", default=""), file=file,
         content_hash=digest,
         duration=duration, dt=dt,
-        map_desc=_map_desc(map_node), weather=env[0], lighting=env[1], change=env[2],
+        map_desc=map_desc, weather=env[0], lighting=env[1], change=env[2],
         ego=ego, actors=tuple(actors), grid=grid, samples=samples, seed=seed, method=method,
         require=require, params=params,
         cameras=parse_cameras(top.child("camera"), seen),
@@ -184,6 +185,35 @@ def _canonical(data):
     if isinstance(data, list):
         return tuple(_canonical(v) for v in data)
     return data
+
+
+NOT_WORLD_KEYS = ("name", "description", "camera", "render")
+"""Top-level keys that change no simulated world (nor ``variants.require``, which only
+filters them)."""
+
+
+def world_content(plain: dict) -> dict:
+    """The part of a merged scenario document that defines its worlds: the content hash
+    (which seeds the variants' placement re-draws, their frames' rain and noise and their
+    dataset splits) is taken over it and the map file's bytes, so rewording the
+    description, adding a camera or changing ``require:`` gives the same variants, frame
+    for frame."""
+    out = {k: v for k, v in plain.items() if k not in NOT_WORLD_KEYS}
+    if isinstance(out.get("variants"), dict):
+        out["variants"] = {k: v for k, v in out["variants"].items() if k != "require"}
+    return out
+
+
+def _file_digest(map_desc) -> str:
+    """The sha256 of a map file the scenario names (its worlds are built on it), "" for an
+    inline map or one that cannot be read (building it says why)."""
+    path = map_desc.get("file") if isinstance(map_desc, dict) else map_desc
+    if not isinstance(path, str):
+        return ""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _map_desc(node: Node):

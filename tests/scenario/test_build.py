@@ -76,6 +76,45 @@ def test_the_same_variant_gives_the_same_world_in_a_fresh_run():
     assert len({w.actors for w in first}) == 8  # and variants differ
 
 
+def _street_copy(tmp_path, edit=lambda text: text) -> Path:
+    """The street scenario, its extends base and map copied into tmp_path, edited."""
+    import shutil
+
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "assets" / "maps", tmp_path / "assets" / "maps")
+    path = tmp_path / "scenarios" / STREET.name
+    path.write_text(edit(path.read_text()))
+    return path
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t.replace("description: >", "description: >\n  Reworded entirely.\n  "),
+    lambda t: t.replace("require: [min_ttc < 2.0]", "require: [min_ttc < 100]"),
+    lambda t: t + "camera:\n  - {preset: front}\n  - {preset: bev}\n",
+    lambda t: t.replace("name: child_between_parked_cars", "name: renamed"),
+], ids=["description", "require", "camera", "name"])
+def test_what_changes_no_world_leaves_every_variant_and_placement_as_it_was(tmp_path, edit):
+    """The content hash seeds the placements' re-draws (and the frames' grain and the
+    dataset splits): it covers what defines the worlds, not the description, the
+    cameras, require: or the name (editing those moved every parked car)."""
+    spec, road = loaded(_street_copy(tmp_path / "a"))
+    edited, _ = loaded(_street_copy(tmp_path / "b", edit))
+    assert edited.content_hash == spec.content_hash
+    worlds = build_worlds(spec, variants(spec, 8), road)
+    again = build_worlds(edited, variants(edited, 8), road)
+    assert all(same_world(a, b) for a, b in zip(worlds, again, strict=True))
+
+
+def test_an_edited_map_file_or_step_is_another_scenario(tmp_path):
+    spec, _ = loaded(_street_copy(tmp_path / "a"))
+    faster, _ = loaded(_street_copy(tmp_path / "c", lambda t: t + "dt: 0.04\n"))
+    assert faster.content_hash != spec.content_hash
+    moved = _street_copy(tmp_path / "d")
+    map_file = tmp_path / "d" / "assets" / "maps" / "urban_two_lane.yaml"
+    map_file.write_text(map_file.read_text() + "\n# a comment: other bytes\n")
+    assert load_scenario(moved).content_hash != spec.content_hash
+
+
 def test_variants_needing_many_tries_place_as_if_all_were_drawn_up_front(tmp_path, monkeypatch):
     spec, road = loaded(crowded(tmp_path, 10))
     chosen = variants(spec)
