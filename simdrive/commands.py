@@ -94,23 +94,36 @@ def simulate(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
     for r in results:
         o = r.outcome
+        # every collision of the run, the ego's and the others' (traffic, walkers)
+        crashes = [{"time_s": round(e.time_s, 6), "actor": e.actor, "other": e.other,
+                    "relative_speed_mps": round(e.relative_speed_mps, 3)}
+                   for e in r.events if e.kind == "collision"]
         row = {"index": r.variant.index, "collision": o.collision,
                "collision_with": o.collision_with,
                "min_ttc_s": _finite(o.min_ttc_s), "min_distance_m": _finite(o.min_distance_m),
                "max_ego_decel_mps2": o.max_ego_decel_mps2,
                "ego_speed_at_impact_mps": _finite(o.ego_speed_at_impact_mps),
+               "collisions": o.collisions, "collision_events": crashes,
                "kept": r.kept, "values": r.variant.values}
         if args.json:
             print(json.dumps(row))
         else:
             hit = f"collision with {o.collision_with}" if o.collision else "no collision"
+            between = [f"{c['actor']}-{c['other']} at {c['time_s']:.2f} s" for c in crashes
+                       if "ego" not in (c["actor"], c["other"])]
+            more = (f"  +{len(between)} other collision{'s' if len(between) > 1 else ''} ("
+                    + ", ".join(between[:3]) + (", ..." if len(between) > 3 else "") + ")"
+                    if between else "")
             print(f"{r.variant.index:5d}  {hit:<28} min TTC {o.min_ttc_s:6.2f} s  "
                   f"min dist {o.min_distance_m:6.2f} m  max decel {o.max_ego_decel_mps2:4.1f} "
-                  f"m/s^2  {'kept' if r.kept else 'dropped'}")
+                  f"m/s^2  {'kept' if r.kept else 'dropped'}{more}")
     kept = sum(r.kept for r in results)
     collisions = sum(r.outcome.collision for r in results)
+    others = sum(1 for r in results for e in r.events
+                 if e.kind == "collision" and "ego" not in (e.actor, e.other))
     summary = (f"{_count(len(results), 'variant')} simulated in {elapsed:.2f} s: {collisions} ego "
-               f"collisions, {kept} kept by require:, {len(results) - kept} dropped")
+               f"collisions, {others} others, {kept} kept by require:, {len(results) - kept} "
+               "dropped")
     print(summary, file=sys.stderr if args.json else sys.stdout)
     return 0
 

@@ -47,6 +47,34 @@ def test_simulate_prints_outcomes_and_a_summary(capsys):
     assert out[-1].startswith("3 variants simulated")
 
 
+def test_simulate_reports_collisions_between_other_actors_too(tmp_path, capsys):
+    """A collision the ego is not in (traffic on traffic) is reported and counted, in the
+    text and the JSON rows (it used to show as "no collision")."""
+    path = tmp_path / "pileup.yaml"
+    path.write_text("""\
+name: rear_end_ahead
+duration: 8
+map: {type: straight, lanes: 1, one_way: true, length: 400, sidewalks: none}
+ego: {lane: 0, s: 5, speed: 0, desired_speed: 0}
+actors:
+  - {id: lead, kind: car, placement: {lane: 0, s: 120}, speed: 20,
+     actions: [{hard_brake: {trigger: {time: 1}, decel: 8}}]}
+  - {id: dozer, kind: car, placement: {lane: 0, s: 95}, speed: 20, watches_road: false}
+variants: {samples: 1, seed: 1}
+""")
+    assert main(["simulate", str(path), "--workers", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "no collision" in out[0] and "+1 other collision (" in out[0]
+    assert "dozer-lead at" in out[0] or "lead-dozer at" in out[0]
+    assert out[-1].endswith("0 ego collisions, 1 others, 1 kept by require:, 0 dropped")
+    assert main(["simulate", str(path), "--workers", "1", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert row["collision"] is False and row["collisions"] == 1
+    (event,) = row["collision_events"]
+    assert {event["actor"], event["other"]} == {"lead", "dozer"}
+    assert event["relative_speed_mps"] > 5.0
+
+
 @pytest.mark.parametrize("args, message", [
     (["variants", SCENARIO, "--limit", "-1"], "--limit must be at least 1"),
     (["simulate", SCENARIO, "--limit", "0"], "--limit must be at least 1"),
