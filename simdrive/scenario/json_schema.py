@@ -14,6 +14,7 @@ from simdrive.scenario.spec import (
     BEHAVIORS,
     PLACEMENT_ANCHORS,
     REQUIRED_ACTION_KEYS,
+    TARGET_ACTIONS,
     TOP_KEYS,
     TRIGGERS,
 )
@@ -45,8 +46,9 @@ def _trigger() -> dict:
 
 
 def _action_body(name: str, params: dict) -> dict:
-    props = {"trigger": {"$ref": "#/$defs/trigger"}, "delay": NUMBER,
-             "to": _object({"x": NUMBER, "y": NUMBER}, ("x", "y"))}
+    props = {"trigger": {"$ref": "#/$defs/trigger"}, "delay": NUMBER}
+    if name in TARGET_ACTIONS:
+        props["to"] = _object({"x": NUMBER, "y": NUMBER}, ("x", "y"))
     for key, rule in params.items():
         props[key] = {"type": ["integer", "string"]} if rule is None else NUMBER
     return _object(props, ("trigger", *REQUIRED_ACTION_KEYS.get(name, ())))

@@ -31,6 +31,8 @@ ACTIONS = {  # action -> {parameter: (unit, low, high)}
     "cross_road": {"speed": ("m/s", 0.1, 15.0)},
     "swerve": {"offset": ("m", -5.0, 5.0), "lookahead": ("s", 0.1, 5.0)},
 }
+TARGET_ACTIONS = ("cross_road",)
+"""The actions that take a ``to:`` target point (any other refuses the key)."""
 REQUIRED_ACTION_KEYS = {"cut_in": ("lane",), "wrong_way": ("lane",), "swerve": ("offset",)}
 TRIGGERS = {  # trigger -> (unit, low, high) or None for structured ones
     "time": ("s", 0.0, 3600.0),
@@ -378,7 +380,9 @@ def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
         raise body.error(f"unknown action {name!r}", expected="one of " + ", ".join(ACTIONS),
                          hint=suggest(name, ACTIONS))
     spec = ACTIONS[name]
-    keys = {"trigger": "when", "delay": "s after the trigger", "to": "target point"}
+    keys = {"trigger": "when", "delay": "s after the trigger"}
+    if name in TARGET_ACTIONS:
+        keys["to"] = "target point"
     keys.update({k: "" for k in spec})
     r = Reader(body, keys, params, f"action {name}")
     values = {}

@@ -193,3 +193,17 @@ def test_swerve_needs_an_offset_in_range(tmp_path):
     spec = load_scenario(write(tmp_path, swerve(", offset: -0.8, lookahead: 0.5")))
     action = spec.actors[0].actions[0]
     assert action.action == "swerve" and action.params == {"offset": -0.8, "lookahead": 0.5}
+
+
+def test_to_is_refused_on_an_action_that_has_no_target(tmp_path):
+    """Only cross_road walks to a point: `to` on another action was accepted and ignored."""
+    action = ("    actions:\n      - hard_brake: {trigger: {time: 1}, decel: 6,"
+              " to: {x: 0, y: 0}}\n")
+    err = error_for(tmp_path, GOOD + action)
+    assert err.path == "actors[0].actions[0].hard_brake.to" and err.line == 11
+    assert "to" not in str(err).split("expected", 1)[1].split(";")[0].split(", ")
+    crossing = GOOD.replace("kind: car", "kind: adult").replace("speed: 8", "speed: 1.4")
+    crossing += ("    actions:\n      - cross_road: {trigger: {time: 1},"
+                 " to: {x: 60, y: 3}}\n")
+    spec = load_scenario(write(tmp_path, crossing, "ok.yaml"))
+    assert spec.actors[0].actions[0].params["to"] == (60.0, 3.0)
