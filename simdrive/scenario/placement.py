@@ -150,9 +150,10 @@ class PlacementPlan:
                 poses[w:w + 1], failures[w:w + 1] = self._run(variants[w:w + 1],
                                                               MAX_PLACEMENT_TRIES)
         for w in range(len(variants)):
+            index = getattr(variants[w], "index", w)
             if failures[w, 0] >= 0:
-                self._placement_error(*failures[w])
-            self._check_crossings(poses[w])
+                self._placement_error(index, *failures[w])
+            self._check_crossings(index, poses[w])
         return poses
 
     def _run(self, variants: Sequence, n_cand: int) -> tuple[np.ndarray, np.ndarray]:
@@ -166,19 +167,21 @@ class PlacementPlan:
                      a.area_kind, np.zeros((len(self.slots), 6)), poses, failures)
         return poses, failures
 
-    def _placement_error(self, slot: int, tries: int, blocker: int):
+    def _placement_error(self, variant: int, slot: int, tries: int, blocker: int):
         s = self.slots[slot]
         t = s.template
         where = f"instance {s.instance + 1} of {t.count} of " if t.count > 1 else ""
         raise t.node.error(
-            f"could not place {where}actor {t.name!r} clear of the others: it overlapped "
+            f"variant {variant}: could not place {where}actor {t.name!r} clear of the others: "
+            "it overlapped "
             f"another actor (last {self.slots[blocker].name!r}) in {tries} of {tries} tries",
             hint="widen its placement distribution, lower count or min_gap, or move it")
 
-    def _check_crossings(self, poses: np.ndarray) -> None:
+    def _check_crossings(self, variant: int, poses: np.ndarray) -> None:
         for slot in self.crossing_slots:
             if math.isnan(poses[slot, POSE_TARGET_X]):
                 x, y = poses[slot, 0], poses[slot, 1]
                 raise self.slots[slot].template.node.error(
-                    f"{self.slots[slot].name} has no road to cross from ({x:.1f}, {y:.1f}) m",
+                    f"variant {variant}: {self.slots[slot].name} has no road to cross from "
+                    f"({x:.1f}, {y:.1f}) m",
                     hint="place it beside the road or give cross_road a 'to' point")

@@ -219,8 +219,12 @@ def test_an_impossible_placement_says_which_instance_failed_and_how_often(tmp_pa
         path = crowded(tmp_path, 30, gap)
         where = "of 30 of actor 'queue'"
     spec, road = loaded(path)
-    with pytest.raises(ScenarioError, match=f"{where}.*in {tries} of {tries} tries"):
+    with pytest.raises(ScenarioError, match=f"variant 0: .*{where}.*in {tries} of {tries} "
+                                            "tries"):
         build_worlds(spec, variants(spec, 3), road)
+    last = variants(spec, 3)[-1]
+    with pytest.raises(ScenarioError, match=f"variant {last.index}: "):  # the one it was
+        build_worlds(spec, [last], road)
 
 
 def test_ahead_of_an_actor_placed_later_is_an_error(tmp_path):
