@@ -63,7 +63,9 @@ from simdrive.core.layout import (
     I_VALID,
     LEADER_KNOWN,
     MODE_GOTO,
+    MODE_LANE,
     MODE_LANE_FREE,
+    MODE_STATIC,
     TRIG_ACTOR_DISTANCE_BELOW,
     TRIG_EGO_DISTANCE_BELOW,
     TRIG_EGO_TIME_BELOW,
@@ -124,6 +126,11 @@ def apply_action(act_i_k, act_f_k, fstate_w, istate_w, time_s, lane_points, lane
     p0 = act_f_k[AF_PARAM0]
     p1 = act_f_k[AF_PARAM1]
     p2 = act_f_k[AF_PARAM2]
+    if kind in (ACT_GO, ACT_SET_SPEED, ACT_CUT_IN, ACT_RUN_RED_LIGHT) and \
+            istate_w[I_MODE, i] == MODE_STATIC and istate_w[I_LANE, i] >= 0:
+        # a parked or static actor on a lane sets off along it (a car pulling out of a
+        # parking bay: go, then cut_in to the traffic lane)
+        istate_w[I_MODE, i] = MODE_LANE
     if kind == ACT_HARD_BRAKE:
         fstate_w[F_BRAKE_DECEL, i] = p0
         fstate_w[F_DESIRED_SPEED, i] = 0.0

@@ -289,6 +289,28 @@ def test_an_action_missing_what_it_cannot_do_without_is_an_error(road, action, p
 # ---- run_red_light, wrong_way, cross_road --------------------------------------------
 
 
+def test_a_parked_car_told_to_go_pulls_out_of_its_bay_into_the_traffic_lane():
+    """go (and cut_in, set_speed, run_red_light) set a parked or static actor off along
+    its lane: here out of a parking bay, then into the traffic lane (both did nothing
+    before, though the events said they took effect)."""
+    road = build_map({"type": "straight", "lanes": 1, "length": 400.0, "sidewalks": "both",
+                      "parking": "right"})
+    bay = road.lanes[road.lane_index("parking_right")].to_world(100.0, 0.0)
+    actors = (ActorSpec("car", "parked", lane="parking_right", s=100.0, behavior="static"),
+              ActorSpec("car", "still", lane="parking_right", s=150.0, behavior="static"))
+    actions = (ActionSpec("parked", "go", {"time_s": 1.0}, {"speed_mps": 6.0}),
+               ActionSpec("parked", "cut_in", {"time_s": 2.0}, {"lane": "fwd_0"}))
+    sim = Simulation([WorldSpec(road, actors, actions, dt=DT)], threads=1)
+    rec = sim.run(12.0, record_every=1)
+    start = int(round(1.0 / DT))
+    assert np.all(rec.x[:start, 0, 0] == bay[0])  # parked until told
+    lane_y = road.lanes[road.lane_index("fwd_0")].to_world(0.0, 0.0)[1]
+    assert abs(rec.y[-1, 0, 0] - lane_y) < 0.2 and rec.x[-1, 0, 0] > 150.0
+    assert rec.speed[-1, 0, 0] == pytest.approx(6.0, abs=0.2)
+    assert np.all(rec.speed[:, 0, 1] == 0.0)  # the one not told stays
+    assert sim.outcome(0).collisions == 0
+
+
 def test_red_light_runner_crosses_while_a_signal_obeying_car_stops_at_the_line(junction):
     # offset 25 s: west/east (group 0) show red for the first 25 s
     env = Environment(signal_offset_s=25.0)
