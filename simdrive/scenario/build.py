@@ -86,7 +86,11 @@ class WorldBuilder:
         self.placement = PlacementPlan(spec, road)
         templates = (spec.ego, *spec.actors)
         first_names = {t.name: (t.name if t.count == 1 else f"{t.name}_0") for t in templates}
-        actions = {t.name: tuple(_plan_action(a, road, first_names) for a in t.actions)
+        own_lane = {}  # the lane each entry's first instance is placed on, if any
+        for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True):
+            own_lane.setdefault(slot.template.name, lane)
+        actions = {t.name: tuple(_plan_action(a, road, first_names, own_lane.get(t.name))
+                                 for a in t.actions)
                    for t in templates}
         self.varying = {t.name: _varying_fields(t) for t in templates}
         self.instances = [
@@ -312,7 +316,8 @@ class _ActionPlan:
                           delay_s=delay)
 
 
-def _plan_action(a: ActionSpecT, road: RoadMap, first_names: dict) -> _ActionPlan:
+def _plan_action(a: ActionSpecT, road: RoadMap, first_names: dict,
+                 own_lane: str | None) -> _ActionPlan:
     if a.trigger in _TRIGGER_NAMES:
         trigger = {_TRIGGER_NAMES[a.trigger]: _number(a.trigger_value)}
     elif a.trigger == "reach_point":
@@ -324,7 +329,7 @@ def _plan_action(a: ActionSpecT, road: RoadMap, first_names: dict) -> _ActionPla
     params = {}
     for key, value in a.params.items():
         if key == "lane":
-            params["lane"] = lane_name(road, value)
+            params["lane"] = lane_name(road, value, own_lane)
         elif key != "to":
             params[_PARAM_NAMES[key]] = _number(value)
     to_target = a.action == "cross_road" and "to" not in a.params

@@ -46,14 +46,21 @@ class Slot:
     name: str
 
 
-def lane_name(road: RoadMap, ref) -> str:
-    """The lane a scenario means by ``ref``: a name, or the index of a forward lane."""
+def lane_name(road: RoadMap, ref, own: str | None = None) -> str:
+    """The lane a scenario means by ``ref``: a name, or the index of a forward lane; on a
+    junction's map (lanes named per approach), of a lane of ``own``'s approach (the acting
+    actor's lane, for an action), else of the west approach's."""
     if isinstance(ref, str):
         return ref
     names = {lane.name for lane in road.lanes}
-    for prefix in ("fwd_", "west_in_"):
-        if f"{prefix}{ref}" in names:
-            return f"{prefix}{ref}"
+    if f"fwd_{ref}" in names:
+        return f"fwd_{ref}"
+    if own is not None and "_" in own:
+        sibling = f"{own.rsplit('_', 1)[0]}_{ref}"
+        if sibling in names:
+            return sibling
+    if f"west_in_{ref}" in names:
+        return f"west_in_{ref}"
     return f"fwd_{ref}"
 
 

@@ -292,3 +292,27 @@ def test_a_cyclist_given_a_speed_on_a_lane_rides_it_without_a_behaviour(tmp_path
     assert moved["cyclist"] == pytest.approx(10.0, abs=1.5)
     assert moved["walker"] == pytest.approx(2.8, abs=0.6)
     assert moved["bystander"] == 0.0
+
+
+def test_a_lane_index_in_an_action_at_a_junction_means_a_lane_of_the_actors_approach(
+        tmp_path):
+    """A junction's lanes are named per approach: `cut_in: {lane: 0}` by a car coming from
+    the south means south_in_0 (it meant west_in_0, and the car drove across the junction
+    to the west approach's lane). On a straight road an index is still a forward lane."""
+    path = write(tmp_path, """\
+        name: t
+        duration: 5
+        map: {type: intersection, lanes: 2}
+        ego: {lane: west_in_0, s: 5, speed: 5}
+        actors:
+          - id: car
+            kind: car
+            placement: {lane: south_in_1, s: 10}
+            speed: 5
+            actions: [{cut_in: {trigger: {time: 1}, lane: 0}}]
+        """)
+    spec, road = loaded(path)
+    (world,) = build_worlds(spec, variants(spec, 1), road)
+    assert world.actions[0].params["lane"] == "south_in_0"
+    spec, road = loaded(STREET)
+    assert placement.lane_name(road, 0, "bwd_0") == "fwd_0"
