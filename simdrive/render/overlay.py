@@ -37,8 +37,9 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
     there, but they look like the fog around them.
 
     Boxes are drawn far to near; captions then go where they overlap no other caption
-    (above the box, below it, or stacked further out), the nearest actors' first, so
-    the captions of a distant cluster stay readable."""
+    (above the box, below it, stacked further out, or beside those), the nearest actors'
+    first, so the captions of a distant cluster stay readable; one with no free place
+    left is not drawn (its box is)."""
     img = np.ascontiguousarray(image_rgb.copy())
     scale = max(0.35, img.shape[1] / 1600)
     captions = []  # (distance, text, colour, box the caption belongs to)
@@ -63,7 +64,9 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
     placed: list[tuple[int, int, int, int, str, tuple]] = []  # x0, y0, x1, y1, text, colour
     for _, text, colour, box in sorted(captions, key=lambda c: c[0]):  # nearest first
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        placed.append((*_caption_rect(box, tw, th, img.shape, placed), text, colour))
+        rect = _caption_rect(box, tw, th, img.shape, placed)
+        if rect is not None:  # (no free place left: the box goes without its caption)
+            placed.append((*rect, text, colour))
     for x0, y0, x1, y1, text, colour in reversed(placed):  # the nearest drawn last, on top
         cv2.rectangle(img, (x0, y0), (x1, y1), (0, 0, 0), -1)
         cv2.putText(img, text, (x0 + 1, y1 - 2), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1,
@@ -71,26 +74,30 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
     return img
 
 
-def _caption_rect(box, tw: int, th: int, shape, placed) -> tuple[int, int, int, int]:
+def _caption_rect(box, tw: int, th: int, shape, placed) -> tuple[int, int, int, int] | None:
     """Where a (tw x th) caption of ``box`` goes: just above it, else just below it, else
-    stacked further out above or below, the first place inside the image that overlaps no
-    caption already placed (if there is none, just above the box)."""
+    stacked further out above or below, then the same a caption's width to the left or
+    right: the first place inside the image that overlaps no caption already placed;
+    None if there is none (a crowd of distant boxes: the caption is left out rather than
+    drawn over another)."""
     h, w = shape[:2]
     bx0, by0, _, by1 = box
-    x0 = min(max(0, bx0), max(0, w - tw - 3))
     tall = th + 4  # rows top..bottom, both drawn: the next caption starts a row further
     above = [by0 - 1 - k * (tall + 1) for k in range(6)]  # the caption's bottom row
     below = [by1 + tall + k * (tall + 1) for k in range(6)]
-    candidates = [y for pair in zip(above, below, strict=True) for y in pair]
-    for bottom in candidates:
-        rect = (x0, bottom - tall, x0 + tw + 2, bottom)
-        if rect[1] < 0 or rect[3] >= h:
+    rows = [y for pair in zip(above, below, strict=True) for y in pair]
+    home = min(max(0, bx0), max(0, w - tw - 3))
+    for x0 in (home, home - tw - 4, home + tw + 4):
+        if x0 < 0 or x0 + tw + 2 >= w:
             continue
-        if not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3] and p[1] <= rect[3]
-                   for p in placed):
-            return rect
-    bottom = max(tall, by0 - 1)
-    return (x0, bottom - tall, x0 + tw + 2, bottom)
+        for bottom in rows:
+            rect = (x0, bottom - tall, x0 + tw + 2, bottom)
+            if rect[1] < 0 or rect[3] >= h:
+                continue
+            if not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3]
+                       and p[1] <= rect[3] for p in placed):
+                return rect
+    return None
 
 
 def colourise_semantic(semantic: np.ndarray) -> np.ndarray:

@@ -369,6 +369,14 @@ def test_captions_of_a_cluster_of_boxes_do_not_overlap():
         placed.append(rect)
     # the first goes just above its box, the second just below
     assert placed[0][3] == 149 and placed[1][1] == 158  # the box covers rows 150-157
+    for _ in range(100):  # a crowd: captions beside the stacks, then none, never over one
+        rect = _caption_rect((300, 150, 310, 158), 90, 10, (360, 640, 3), placed)
+        if rect is None:
+            break
+        assert not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3]
+                       and p[1] <= rect[3] for p in placed)
+        placed.append(rect)
+    assert rect is None and len(placed) > 12  # stacked and beside, then left out
 
 
 def test_a_car_braking_on_black_ice_shows_brake_lights_though_it_barely_slows():
