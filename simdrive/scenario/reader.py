@@ -131,6 +131,13 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
                              found=node.plain(), hint=suggest(keys[0], DIST_KEYS) if keys else None)
         dist = _distribution(node)
         if isinstance(dist, Normal):
+            if dist.low is None and dist.high is None and not low <= dist.mean <= high:
+                # (a tail on purpose names its bounds: {normal: {mean, std, min, max}})
+                raise node.error(
+                    "the normal's mean lies outside the field's valid range: clipped to it, "
+                    "nearly every value would come out at its bound",
+                    expected=f"a mean within {_range_text(low, high)}{_unit(unit)}, or "
+                    "explicit min and max", found=node.plain())
             # an unclipped normal is clipped to the field's valid range
             clip_low = dist.low if dist.low is not None else (low if low > -math.inf else None)
             clip_high = dist.high if dist.high is not None else (

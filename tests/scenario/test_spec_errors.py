@@ -207,3 +207,14 @@ def test_to_is_refused_on_an_action_that_has_no_target(tmp_path):
                  " to: {x: 60, y: 3}}\n")
     spec = load_scenario(write(tmp_path, crossing, "ok.yaml"))
     assert spec.actors[0].actions[0].params["to"] == (60.0, 3.0)
+
+
+def test_a_normal_whose_mean_lies_outside_the_fields_range_is_refused(tmp_path):
+    """Clipped to 0-70 m/s, a speed drawn from normal(100, 1) came out at 70 every time."""
+    err = error_for(tmp_path, GOOD.replace("    speed: 8",
+                                           "    speed: {normal: {mean: 100, std: 1}}"))
+    assert err.path == "actors[0].speed" and err.line == 9
+    assert "mean lies outside" in str(err) and "explicit min and max" in str(err)
+    tail = GOOD.replace("    speed: 8",
+                        "    speed: {normal: {mean: 100, std: 1, min: 60, max: 70}}")
+    assert load_scenario(write(tmp_path, tail, "tail.yaml")).params  # a tail on purpose

@@ -152,5 +152,5 @@ def test_a_normal_with_no_mass_in_its_fields_range_is_a_file_error(tmp_path):
     # normal(-12, 0.3) has no mass; that was a ValueError, not a ScenarioError
     path = tmp_path / "normal.yaml"
     path.write_text(GOOD.replace("    speed: 8", "    speed: {normal: [-12, 0.3]}"))
-    with pytest.raises(ScenarioError, match=r"normal\.yaml:\d+:\d+: .*holds no probability"):
+    with pytest.raises(ScenarioError, match=r"normal\.yaml:\d+:\d+: .*mean lies outside"):
         load_scenario(path)
