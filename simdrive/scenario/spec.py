@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from simdrive.scenario import sampling
 from simdrive.scenario.cameras import CameraSpec, default_cameras, parse_cameras
 from simdrive.scenario.reader import Param, Reader, read_text, suggest
@@ -165,6 +167,12 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
                              + _file_digest(map_desc)).encode()).hexdigest()
     duration = top.number("duration", low=0.1, high=600.0, unit="s", varies=False)
     dt = top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False)
+    at = env[2]["at"] if env[2] is not None else None
+    if at is not None and _least(at, params) >= duration:  # a change that never comes
+        node = top.require("environment").child("change").child("at")
+        raise node.error("the weather changes only after the run has ended",
+                         expected=f"a time before the end of the run ({duration:g} s)",
+                         found=node.plain())
     if duration < dt:  # a run of no step at all
         raise (top.child("dt") or top.require("duration")).error(
             "the duration is shorter than one time step", expected=f"dt <= duration "
@@ -187,6 +195,14 @@ def _canonical(data):
     if isinstance(data, list):
         return tuple(_canonical(v) for v in data)
     return data
+
+
+def _least(value, params: dict) -> float:
+    """The least value a number field can take (a constant, or its distribution's)."""
+    if not isinstance(value, Param):
+        return float(value)
+    dist = params[value.path]
+    return float(min(dist.values())) if dist.discrete else float(dist.ppf(np.zeros(1))[0])
 
 
 NOT_WORLD_KEYS = ("name", "description", "camera", "render")

@@ -218,3 +218,13 @@ def test_a_normal_whose_mean_lies_outside_the_fields_range_is_refused(tmp_path):
     tail = GOOD.replace("    speed: 8",
                         "    speed: {normal: {mean: 100, std: 1, min: 60, max: 70}}")
     assert load_scenario(write(tmp_path, tail, "tail.yaml")).params  # a tail on purpose
+
+
+@pytest.mark.parametrize("at", ["40", "{uniform: [6, 9]}", "{choice: [5, 7]}"])
+def test_a_weather_change_after_the_run_has_ended_is_refused(tmp_path, at):
+    text = GOOD + f"environment:\n  weather: clear\n  change: {{at: {at}, weather: rain}}\n"
+    err = error_for(tmp_path, text)
+    assert err.path == "environment.change.at" and err.line == 12
+    assert "after the run has ended" in str(err) and "(5 s)" in str(err)
+    ok = GOOD + "environment:\n  weather: clear\n  change: {at: {uniform: [2, 9]}, weather: rain}\n"
+    assert load_scenario(write(tmp_path, ok, "ok.yaml")).change is not None  # may come
