@@ -122,6 +122,15 @@ def _camera(node: Node, actor_names: set[str]) -> CameraSpec:
     if values["fx"] is not None and r.has("fov_deg"):  # one of them would be ignored
         raise r.require("fov_deg").error("give fov_deg or fx and fy, not both",
                                          hint="fx and fy set the field of view")
+    ignored = (("fov_deg", "fx", "fy", "cx", "cy") if base.projection == "orthographic"
+               else ("metres_per_pixel",))
+    for key in ignored:  # keys the camera's projection has no use for
+        if r.has(key):
+            raise r.require(key).error(
+                f"{key} does not apply to a{'n' if base.projection[0] == 'o' else ''} "
+                f"{base.projection} camera (preset {preset_name!r})",
+                expected="metres_per_pixel for the bird's-eye view (bev); fov_deg or fx, fy, "
+                "cx, cy for a perspective camera")
     spec = dataclasses.replace(base, **values)
     if spec.far_m <= spec.near_m:
         raise node.error("far_m must be larger than near_m", found=[spec.near_m, spec.far_m])

@@ -228,3 +228,11 @@ def test_a_weather_change_after_the_run_has_ended_is_refused(tmp_path, at):
     assert "after the run has ended" in str(err) and "(5 s)" in str(err)
     ok = GOOD + "environment:\n  weather: clear\n  change: {at: {uniform: [2, 9]}, weather: rain}\n"
     assert load_scenario(write(tmp_path, ok, "ok.yaml")).change is not None  # may come
+
+
+@pytest.mark.parametrize("camera, key", [("{preset: front, metres_per_pixel: 0.1}",
+                                          "metres_per_pixel"),
+                                         ("{preset: bev, fov_deg: 60}", "fov_deg")])
+def test_a_camera_key_its_projection_ignores_is_refused(tmp_path, camera, key):
+    err = error_for(tmp_path, GOOD + f"camera:\n  - {camera}\n")
+    assert err.path == f"camera[0].{key}" and "does not apply" in str(err)
