@@ -148,14 +148,15 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     _check_references(ego, actors)
     variants = _variants(top.child("variants"), params)
     grid, samples, seed, method, require = variants
-    for path in grid:
+    for k, path in enumerate(grid):
+        entry = top.require("variants").child("grid").child(k)  # the entry's own line
         if path not in params:
             known = sorted(params)
-            raise top.require("variants").error(
+            raise entry.error(
                 f"grid axis {path!r} is not a distribution in this scenario",
                 expected="one of " + (", ".join(known) or "(none)"), hint=suggest(path, known))
         if not params[path].discrete:
-            raise top.require("variants").error(f"grid axis {path!r} is continuous",
+            raise entry.error(f"grid axis {path!r} is continuous",
                                                 expected="a choice or range distribution")
     try:  # the sampling plan's own checks (an axis listed twice, too many variants)
         sampling.variant_count(params, list(grid), samples, method, seed)

@@ -236,3 +236,10 @@ def test_a_weather_change_after_the_run_has_ended_is_refused(tmp_path, at):
 def test_a_camera_key_its_projection_ignores_is_refused(tmp_path, camera, key):
     err = error_for(tmp_path, GOOD + f"camera:\n  - {camera}\n")
     assert err.path == f"camera[0].{key}" and "does not apply" in str(err)
+
+
+def test_a_bad_grid_axis_is_named_at_its_own_entry(tmp_path):
+    text = GOOD + "variants:\n  samples: 2\n  grid:\n    - ego.speed\n    - ego.sped\n"
+    err = error_for(tmp_path, text.replace("ego: {lane: 0, s: 5, speed: 10}",
+                                           "ego: {lane: 0, s: 5, speed: {range: [5, 10, 5]}}"))
+    assert err.path == "variants.grid[1]" and err.line == 14 and "'ego.sped'" in str(err)
