@@ -59,6 +59,7 @@ from simdrive.core.layout import (
     I_LANE,
     I_LEADER_SEEN,
     I_MODE,
+    I_MODEL,
     I_SEG,
     I_VALID,
     LEADER_KNOWN,
@@ -66,6 +67,7 @@ from simdrive.core.layout import (
     MODE_LANE,
     MODE_LANE_FREE,
     MODE_STATIC,
+    MODEL_BICYCLE,
     TRIG_ACTOR_DISTANCE_BELOW,
     TRIG_EGO_DISTANCE_BELOW,
     TRIG_EGO_TIME_BELOW,
@@ -127,10 +129,12 @@ def apply_action(act_i_k, act_f_k, fstate_w, istate_w, time_s, lane_points, lane
     p1 = act_f_k[AF_PARAM1]
     p2 = act_f_k[AF_PARAM2]
     if kind in (ACT_GO, ACT_SET_SPEED, ACT_CUT_IN, ACT_RUN_RED_LIGHT) and \
-            istate_w[I_MODE, i] == MODE_STATIC and istate_w[I_LANE, i] >= 0:
-        # a parked or static actor on a lane sets off along it (a car pulling out of a
-        # parking bay: go, then cut_in to the traffic lane)
-        istate_w[I_MODE, i] = MODE_LANE
+            istate_w[I_MODE, i] == MODE_STATIC and istate_w[I_LANE, i] >= 0 and \
+            istate_w[I_MODEL, i] == MODEL_BICYCLE:
+        # a parked or static vehicle on a lane sets off along it (a car pulling out of a
+        # parking bay: go, then cut_in to the traffic lane); against the lane's direction
+        # as a lane follower, as a wrong-way driver (lane traffic all runs one way)
+        istate_w[I_MODE, i] = MODE_LANE if istate_w[I_DIR, i] > 0 else MODE_LANE_FREE
     if kind == ACT_HARD_BRAKE:
         fstate_w[F_BRAKE_DECEL, i] = p0
         fstate_w[F_DESIRED_SPEED, i] = 0.0

@@ -84,6 +84,19 @@ def lane_frame(lane_points, lane_start, lane_npoints, lane, seg, direction):
 
 
 @inline_kernel
+def lane_bend(kappa, ahead):
+    """How far (m, left positive) a lane of curvature kappa (lane_frame) has turned from
+    its tangent ``ahead`` m along that tangent: exact for a circle; nan where the circle
+    never gets that far along the tangent (more than a quarter turn on)."""
+    if kappa == 0.0:
+        return 0.0
+    radius = 1.0 / abs(kappa)
+    if abs(ahead) >= radius:
+        return math.nan
+    return math.copysign(radius - math.sqrt(radius * radius - ahead * ahead), kappa)
+
+
+@inline_kernel
 def _beside(x, y, heading, offset):
     """The point ``offset`` m to the left of (x, y) facing ``heading``."""
     if offset == 0.0:  # on the centre line, the common case: no trigonometry

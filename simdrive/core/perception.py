@@ -13,6 +13,7 @@ import numpy as np
 
 from simdrive.core._jit import kernel
 from simdrive.core.geometry import point_in_polygon, segment_hits_box
+from simdrive.core.lanes import lane_bend
 from simdrive.core.layout import (
     AREA_DRIVABLE,
     F_SPEED,
@@ -109,13 +110,14 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
 @kernel
 def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, tx, ty, kappa,
                        d_travel, offset, sight):
-    """(gap m, speed along the lane m/s) of the nearest free actor (a walker, a parked or
+    """(gap m, speed along the lane m/s, index) of the nearest free actor (a walker, a parked or
     static vehicle, a wrong-way driver: order[n_bound:n]) within ``sight`` whose box lies
     across the corridor actor i would sweep driving along its lane ``offset`` m left of
-    the lane's centre line; (inf, 0) if none, (-inf, 0) if one is alongside i there.
+    the lane's centre line; (inf, 0, -1) if none, (-inf, 0, it) if one is alongside i there.
 
     The lane runs ahead along its tangent (tx, ty) at i, bending with curvature kappa
-    (lane_frame); d_travel: i's own offset left of the centre line as it travels.
+    (lane_frame; as a circle: lanes.lane_bend); d_travel: i's own offset left of the
+    centre line as it travels.
     """
     order = istate_w[I_ORDER]
     xi = fstate_w[F_X, i]
@@ -124,6 +126,7 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
     half_w_i = 0.5 * params_w[P_WIDTH, i]
     best = math.inf
     best_speed = 0.0
+    best_j = -1
     for p in range(n_bound, n):
         j = order[p]
         if j == i or istate_w[I_VALID, j] == 0:
@@ -133,7 +136,10 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
         ahead = dx * tx + dy * ty
         if ahead > sight or ahead < -sight:
             continue
-        lateral = -dx * ty + dy * tx + d_travel - 0.5 * kappa * ahead * ahead - offset
+        bend = lane_bend(kappa, ahead)
+        if math.isnan(bend):  # further round a tight bend than the tangent reaches
+            continue
+        lateral = -dx * ty + dy * tx + d_travel - bend - offset
         rel_c = scratch_w[S_COS, j] * tx + scratch_w[S_SIN, j] * ty
         rel_s = scratch_w[S_SIN, j] * tx - scratch_w[S_COS, j] * ty
         hl_j = 0.5 * params_w[P_LENGTH, j]
@@ -145,11 +151,12 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
             continue
         gap = ahead - half_len_i - along_j
         if gap <= 0.0:
-            return -math.inf, 0.0
+            return -math.inf, 0.0, j
         if gap < best:
             best = gap
             best_speed = fstate_w[F_SPEED, j] * rel_c
-    return best, best_speed
+            best_j = j
+    return best, best_speed, best_j
 
 
 @kernel

@@ -31,7 +31,13 @@ from simdrive.core.dynamics import (
     idm_interaction_scale,
     pure_pursuit_steer,
 )
-from simdrive.core.lanes import lane_frame, lane_target_point, signal_state, successor
+from simdrive.core.lanes import (
+    lane_bend,
+    lane_frame,
+    lane_target_point,
+    signal_state,
+    successor,
+)
 from simdrive.core.layout import (
     F_ACCEL,
     F_BRAKE_DECEL,
@@ -122,6 +128,7 @@ from simdrive.core.perception import (
     on_drivable,
 )
 from simdrive.core.traffic import (
+    broken_down,
     comfortable_stop_possible,
     idm_behind,
     idm_towards,
@@ -134,7 +141,10 @@ from simdrive.core.traffic import (
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
-LANE_CHANGE_SETTLE_S = 8.0  # s after a lane change in which it may still be over the old line
+NEAR_CENTRE_M = 0.4  # m off its lane's centre line within which a vehicle counts as keeping
+# to its lane, not over a line (in a lane 0.8 m wider than it, it is not)
+STRADDLE_REACH_M = 10.0  # m and s of travel within which a lane changer still over the old
+STRADDLE_REACH_S = 1.5  # line keeps clear of an obstacle there (beyond: it is out before)
 PULL_OUT_ROOM = 2.0  # car lengths kept behind a vehicle that will not move on (to steer round)
 LOOKAHEAD_MIN_VEHICLE = 4.0  # m
 LOOKAHEAD_MIN_WALKER = 1.0  # m
@@ -151,22 +161,22 @@ def _environment(wfloat_w):
 
 
 @inline_kernel
-def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, time_s, lane_width, lane_left,
+def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width, lane_left,
                     lane_right):
     """Write into scratch rows S_INTRUDERS and S_INTRUDED the lane-bound actors whose box
     crosses a line of their lane and is meant to (their lateral offset target, from a
     placement, a swerve or a cut-in, lies over the line), in slot order, and the lane each
     reaches into (-2 where that is no lane of the same direction: then every actor looks
-    at it); and into S_CHANGERS and S_CHANGED_FROM those whose lane change is under way
-    with their box still over the line of the lane they left, and that lane. Returns
-    (intruders, changers)."""
+    at it); and into S_CHANGERS and S_CHANGED_FROM those whose box is over a line of their
+    lane though their offset target is not (a lane change under way, still over the line
+    of the lane they left; or one stuck there), and that lane. Returns (intruders,
+    changers)."""
     k = 0
     c = 0
     for i in range(n):
         target = fstate_w[F_D_TARGET, i]
-        changing = time_s - fstate_w[F_LANE_CHANGE_TIME, i] < LANE_CHANGE_SETTLE_S
-        if target == 0.0 and not changing:  # the common case: on its lane's centre line
-            continue
+        if target == 0.0 and abs(fstate_w[F_D, i]) <= NEAR_CENTRE_M:
+            continue  # the common case: on its lane's centre line
         if istate_w[I_VALID, i] == 0 or istate_w[I_MODE, i] != MODE_LANE:
             continue
         lane = istate_w[I_LANE, i]
@@ -181,7 +191,7 @@ def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, time_s, lane_wid
             scratch_w[S_INTRUDERS, k] = i
             scratch_w[S_INTRUDED, k] = into if into >= 0 else -2
             k += 1
-        elif changing and into >= 0:
+        elif into >= 0:  # over the line without meaning to be: a lane change under way
             scratch_w[S_CHANGERS, c] = i
             scratch_w[S_CHANGED_FROM, c] = into
             c += 1
@@ -207,8 +217,11 @@ def _changer_accel(fstate_w, params_w, scratch_w, idm_scale, n_changers, i, lane
         ahead = dx * ci + dy * si
         if ahead <= 0.0:
             continue
-        if abs(-dx * si + dy * ci) >= 0.5 * (params_w[P_WIDTH, i] + params_w[P_WIDTH, j]) \
-                + CORRIDOR_MARGIN:
+        rel_s = scratch_w[S_SIN, j] * ci - scratch_w[S_COS, j] * si  # its angle to i's way
+        rel_c = scratch_w[S_COS, j] * ci + scratch_w[S_SIN, j] * si
+        across = 0.5 * params_w[P_LENGTH, j] * abs(rel_s) + 0.5 * params_w[P_WIDTH, j] * abs(
+            rel_c)
+        if abs(-dx * si + dy * ci) >= 0.5 * params_w[P_WIDTH, i] + across + CORRIDOR_MARGIN:
             continue
         gap = ahead - 0.5 * (params_w[P_LENGTH, i] + params_w[P_LENGTH, j])
         accel = min(accel, idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
@@ -256,12 +269,22 @@ def _remember(istate_w, fstate_w, i, j, since, time_s):
 
 
 @inline_kernel
-def _broken_down(fstate_w, istate_w, j):
-    """Whether actor j will not move on by itself: static, crashed, or told to stop
-    (desired speed 0) and at a standstill."""
-    if istate_w[I_MODE, j] == MODE_STATIC or istate_w[I_FLAGS, j] & FLAG_CRASHED:
-        return True
-    return fstate_w[F_DESIRED_SPEED, j] <= 0.0 and fstate_w[F_SPEED, j] < 0.1
+def _in_own_lane(fstate_w, params_w, scratch_w, i, j, lane_points, lane_start, lane_npoints,
+                 lane, seg, direction, width):
+    """Whether actor j's box reaches into lane-bound actor i's own lane ahead, measured
+    along the lane (lane_frame; a bend as a circle), not along i's steering."""
+    tx, ty, kappa = lane_frame(lane_points, lane_start, lane_npoints, lane, seg, direction)
+    dx = fstate_w[F_X, j] - fstate_w[F_X, i]
+    dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
+    ahead = dx * tx + dy * ty
+    bend = lane_bend(kappa, ahead)
+    if math.isnan(bend):
+        return False
+    lateral = -dx * ty + dy * tx + direction * fstate_w[F_D, i] - bend
+    rel_c = scratch_w[S_COS, j] * tx + scratch_w[S_SIN, j] * ty
+    rel_s = scratch_w[S_SIN, j] * tx - scratch_w[S_COS, j] * ty
+    across = 0.5 * params_w[P_LENGTH, j] * abs(rel_s) + 0.5 * params_w[P_WIDTH, j] * abs(rel_c)
+    return abs(lateral) < 0.5 * width + across
 
 
 @kernel
@@ -294,10 +317,12 @@ def _straddle_accel(fstate_w, istate_w, params_w, scratch_w, idm_scale, lane_fir
                 if gap < sight:
                     accel = idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
                                        fstate_w[F_SPEED, leader])
-    if n_bound < n:
+    if n_bound < n:  # one it could reach before its box is out of the old lane
         d_travel = direction * d
-        gap, speed = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound,
-                                        tx, ty, kappa, d_travel, d_travel, sight)
+        reach = max(STRADDLE_REACH_M, STRADDLE_REACH_S * fstate_w[F_SPEED, i])
+        gap, speed, _ = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
+                                           n_bound,
+                                        tx, ty, kappa, d_travel, d_travel, min(sight, reach))
         if gap < math.inf:
             accel = min(accel, idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
                                           speed))
@@ -315,7 +340,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
     order = istate_w[I_ORDER]
     idm_scale = scratch_w[S_IDM_SCALE]
     n_intruders, n_changers = _find_intruders(fstate_w, istate_w, params_w, scratch_w, n,
-                                              time_s, lane_width, lane_left, lane_right)
+                                              lane_width, lane_left, lane_right)
     for position in range(n):
         i = order[position]
         if istate_w[I_VALID, i] == 0:
@@ -352,7 +377,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                         and (lane_left[lane] >= 0 or lane_right[lane] >= 0))
         own_leader = -1
         own_gap = math.inf
-        block_accel = math.inf  # what an obstacle in its way asks of it (for MOBIL)
+        block_accel = math.inf  # what an obstacle in its lane asks of it (for MOBIL)
+        room_gap = math.inf  # gap to a vehicle in its lane that will not move on
         near_junction = False
         if mode == MODE_LANE:
             own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
@@ -372,9 +398,10 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                     fstate_w[F_LEADER_SINCE, i] = time_s
                 istate_w[I_LEADER_SEEN, i] = own_leader
             room = 0.0  # kept behind a vehicle that will not move on (to steer round it)
-            if own_leader >= 0 and may_pull_out and _broken_down(fstate_w, istate_w,
+            if own_leader >= 0 and may_pull_out and broken_down(fstate_w, istate_w,
                                                                  own_leader):
                 room = PULL_OUT_ROOM * params_w[P_LENGTH, i]
+                room_gap = own_gap
             accel = idm_towards(fstate_w, params_w, idm_scale, i, own_leader, own_gap - room)
             if room > 0.0:  # MOBIL weighs what staying behind it costs
                 block_accel = accel
@@ -408,7 +435,9 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         # lane it left, it keeps clear of what it would hit there (its old leader, an
         # obstacle it is pulling out round), along the lane, without a reaction time
         if (bound and bicycle and not (flags & FLAG_IGNORE_OBSTACLES)
-                and time_s - fstate_w[F_LANE_CHANGE_TIME, i] < LANE_CHANGE_SETTLE_S):
+                and abs(fstate_w[F_D, i]) > NEAR_CENTRE_M
+                and abs(fstate_w[F_D_TARGET, i]) <= 0.5 * (lane_width[lane]
+                                                           - params_w[P_WIDTH, i])):
             accel = min(accel, _straddle_accel(fstate_w, istate_w, params_w, scratch_w,
                                                idm_scale, lane_first, lane_count, n, n_bound,
                                                i, lane, direction, sight, lane_points,
@@ -420,7 +449,6 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             accel = min(accel, _changer_accel(fstate_w, params_w, scratch_w, idm_scale,
                                               n_changers, i, lane))
 
-        block_gap = math.inf
         intruded = n_intruders > 0 and _intruded(scratch_w, n_intruders, lane)
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound
                                                     or intruded):
@@ -439,12 +467,20 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                       time_s)
             _remember(istate_w, fstate_w, i, j, since, time_s)
             if j >= 0 and time_s - since >= params_w[P_REACTION_TIME, i] - 1e-9:
-                room = PULL_OUT_ROOM * params_w[P_LENGTH, i] if may_pull_out and _broken_down(
-                    fstate_w, istate_w, j) else 0.0
+                # one in the actor's own lane, along the lane (the path predicted from the
+                # steering of a lane change bends into the next lane's obstacles), is what
+                # MOBIL weighs, and one that will not move on is kept room behind
+                own = bound and bicycle and _in_own_lane(
+                    fstate_w, params_w, scratch_w, i, j, lane_points, lane_start, lane_npoints,
+                    lane, istate_w[I_SEG, i], direction, lane_width[lane])
+                room = PULL_OUT_ROOM * params_w[P_LENGTH, i] if own and may_pull_out and \
+                    broken_down(fstate_w, istate_w, j) else 0.0
                 obstacle_accel = idm_acceleration_scaled(v, v0, gap - room, v - speed_j, a_max,
                                                          b_comf, headway, min_gap, scale)
-                block_accel = min(block_accel, obstacle_accel)
-                block_gap = gap
+                if own:
+                    block_accel = min(block_accel, obstacle_accel)
+                if room > 0.0:
+                    room_gap = min(room_gap, gap)
                 accel = min(accel, obstacle_accel)
 
         if mode == MODE_GOTO:
@@ -481,13 +517,13 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             scratch_w[S_STEER_CMD, i] = min(max(HEADING_GAIN * err, -limit), limit)
 
         # ---- lane choice (MOBIL), staggered over actors --------------------------
-        # (a car needs room ahead to steer out: none from close behind a queue or wreck)
+        # (a car needs room ahead to steer round a vehicle that will not move on)
         istate_w[I_LANE_TARGET, i] = -1
         if (mode == MODE_LANE and bicycle and not (flags & FLAG_NO_LANE_CHANGE)
                 and (step + i) % mobil_interval == 0 and lane_kind[lane] == LANE_DRIVING
                 and time_s - fstate_w[F_LANE_CHANGE_TIME, i] > LANE_CHANGE_COOLDOWN
                 and fstate_w[F_BRAKE_DECEL, i] == 0.0
-                and min(own_gap, block_gap) >= PULL_OUT_ROOM * params_w[P_LENGTH, i]):
+                and not room_gap < PULL_OUT_ROOM * params_w[P_LENGTH, i]):
             tx, ty, kappa = lane_frame(lane_points, lane_start, lane_npoints, lane,
                                        istate_w[I_SEG, i], direction)
             istate_w[I_LANE_TARGET, i] = mobil_choice(

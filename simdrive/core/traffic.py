@@ -18,12 +18,15 @@ from simdrive.core.layout import (
     F_DESIRED_SPEED,
     F_S,
     F_SPEED,
+    FLAG_CRASHED,
     I_DIR,
+    I_FLAGS,
     I_LANE,
     I_MODE,
     I_ORDER,
     I_VALID,
     MODE_LANE,
+    MODE_STATIC,
     P_COMFORT_DECEL,
     P_LENGTH,
     P_MAX_ACCEL,
@@ -146,6 +149,15 @@ def idm_behind(fstate_w, params_w, idm_scale, i, gap, speed_ahead):
     )
 
 
+@inline_kernel
+def broken_down(fstate_w, istate_w, j):
+    """Whether actor j will not move on by itself: static, crashed, or told to stop
+    (desired speed 0) and at a standstill."""
+    if istate_w[I_MODE, j] == MODE_STATIC or istate_w[I_FLAGS, j] & FLAG_CRASHED:
+        return True
+    return fstate_w[F_DESIRED_SPEED, j] <= 0.0 and fstate_w[F_SPEED, j] < 0.1
+
+
 @kernel
 def neighbours_at(istate_w, fstate_w, lane_first, lane_count, lane, s):
     """(follower, leader) on ``lane`` around arc length s by binary search; -1 if none."""
@@ -233,11 +245,11 @@ def mobil_choice(istate_w, fstate_w, params_w, scratch_w, idm_scale, lane_first,
         a_new = idm_towards(fstate_w, params_w, idm_scale, i, leader, new_gap)
         if n_bound < n:  # free actors on the target lane
             offset = 0.5 * (lane_width[lane] + lane_width[target]) * (1.0 - 2.0 * side)
-            gap_o, speed_o = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
-                                                n_bound, tx, ty, kappa, d_travel,
-                                                direction * offset, sight)
-            if gap_o == -math.inf:
-                continue
+            gap_o, speed_o, j_o = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
+                                                     n, n_bound, tx, ty, kappa, d_travel,
+                                                     direction * offset, sight)
+            if gap_o == -math.inf or (j_o >= 0 and broken_down(fstate_w, istate_w, j_o)):
+                continue  # one alongside, or a lane blocked ahead (a broken-down van)
             if gap_o < math.inf:
                 a_new = min(a_new, idm_behind(fstate_w, params_w, idm_scale, i, gap_o, speed_o))
         follower_gain = 0.0

@@ -56,9 +56,10 @@ def lane_name(road: RoadMap, ref, own: str | None = None) -> str:
     if f"fwd_{ref}" in names:
         return f"fwd_{ref}"
     if own is not None and "_" in own:
-        sibling = f"{own.rsplit('_', 1)[0]}_{ref}"
-        if sibling in names:
-            return sibling
+        own = own.split(">")[0]  # on a junction's connector: the lane it came from
+        for sibling in (f"{own.rsplit('_', 1)[0]}_{ref}", f"{own.split('_')[0]}_in_{ref}"):
+            if sibling in names:  # its own lanes; from a sidewalk, its arm's lanes in
+                return sibling
     if f"west_in_{ref}" in names:
         return f"west_in_{ref}"
     return f"fwd_{ref}"

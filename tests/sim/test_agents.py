@@ -174,6 +174,31 @@ def test_a_car_blocked_by_a_broken_down_van_pulls_out_early_and_passes_it(two_la
     assert sim.outcome(0).collisions == 0
 
 
+@pytest.mark.parametrize("speed", [6.0, 8.0, 9.0, 10.0])
+def test_a_lone_car_passes_a_broken_down_van_without_stopping(two_lane_road, speed):
+    """It pulls out and passes; it used to stop for good beside the van, braking for it
+    along the path its steering back to its lane predicted (found by a review)."""
+    actors = (ActorSpec("van", "wreck", lane="fwd_0", s=400.0, behavior="static"),
+              car("car", "fwd_0", 150.0, speed))
+    sim, rec = simulate([WorldSpec(two_lane_road, actors, dt=DT)], 60.0)
+    assert sim.outcome(0).collisions == 0
+    assert rec.x[-1, 0, 1] > 430.0 and rec.speed[-1, 0, 1] == pytest.approx(speed, abs=0.2)
+    assert rec.speed[:, 0, 1].min() > 0.5 * speed  # never near a stop
+
+
+@pytest.mark.parametrize("slow", [2.0, 3.0, 4.0])
+def test_cars_close_behind_a_crawling_truck_overtake_it(two_lane_road, slow):
+    """At a crawl the IDM gap is short; a vehicle that moves on needs no extra room to be
+    overtaken (a first version of the pull-out room blocked every such overtake)."""
+    actors = [ActorSpec("truck", "slow", lane="fwd_0", s=100.0, speed_mps=slow,
+                        desired_speed_mps=slow, lane_changes=False)]
+    actors += [ActorSpec("car", f"f{k}", lane="fwd_0", s=88.0 - 10.0 * k, speed_mps=slow,
+                         desired_speed_mps=14.0) for k in range(3)]
+    sim, rec = simulate([WorldSpec(two_lane_road, tuple(actors), dt=DT)], 60.0)
+    assert sim.outcome(0).collisions == 0
+    assert np.all(rec.x[-1, 0, 1:] > rec.x[-1, 0, 0] + 20.0)  # all three got past
+
+
 def test_a_queue_behind_a_stopped_van_waits_with_room_to_pull_out_and_passes_it(
         two_lane_road):
     """Three cars come up behind a van that stopped for good in the right lane while a
