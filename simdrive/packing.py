@@ -260,6 +260,9 @@ def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpe
                          expected=", ".join(expected), found=sorted(a.params))
     for slot, pname in enumerate(expected):
         raw = a.params.get(pname, 0.0)
+        if a.action == "go" and pname == "speed_mps" and pname not in a.params:
+            # no speed given: back to the speed the actor was set to cruise at
+            raw = blocks.fstate[w, L.F_DESIRED_SPEED, names.index(a.actor)]
         if pname == "lane" and isinstance(raw, str):
             try:
                 raw = road_map.lane_index(raw)

@@ -117,6 +117,16 @@ def test_go_resumes_a_halted_car_to_the_given_speed(long_road, halt):
     assert speed.max() <= 12.0 + 1e-6
 
 
+def test_go_without_a_speed_resumes_the_speed_the_car_cruised_at(long_road):
+    """(it set a desired speed of 0: the car never moved again)"""
+    halt = ActionSpec("ego", "stop", {"time_s": 0.0})
+    go = ActionSpec("ego", "go", {"time_s": 8.0})
+    world = WorldSpec(long_road, (cruiser(speed=10.0, ego=True),), (halt, go), dt=DT)
+    sim, rec = simulate([world], 30.0)
+    assert rec.speed[rec.time_s <= 8.0, 0, 0].min() == 0.0
+    assert rec.speed[-1, 0, 0] == pytest.approx(10.0, abs=0.05)
+
+
 @pytest.mark.parametrize("new_speed", [8.0, 22.0])
 def test_set_speed_changes_the_speed_the_car_settles_at(long_road, new_speed):
     world = WorldSpec(long_road, (cruiser(speed=15.0, ego=True),),
