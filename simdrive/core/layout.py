@@ -123,7 +123,7 @@ S_INTRUDERS = 9  # indices (as floats) of the lane-bound actors whose box crosse
 # their lane this step on purpose (an offset over it): the other lane's traffic sees them
 S_INTRUDED = 10  # the lane each of them reaches into (-2: one of the other direction, or none)
 S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under way, their
-# box still over the line of the lane they left (step._find_intruders fills both)
+# box still over the line of the lane they left (lane_lines.find_intruders fills both)
 S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
 S_COUNT = 13
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count

@@ -2,7 +2,8 @@
 
 A driver or pedestrian reacts only to actors within its visibility range (its
 own sight capped by the world's fog/rain/night visibility) whose centre is not
-hidden behind another actor's box (line of sight in the ground plane).
+hidden behind another actor's box (line of sight in the ground plane), and remembers the
+last two obstacles it saw in its way (seen_since, remember).
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import kernel
+from simdrive.core._jit import inline_kernel, kernel
 from simdrive.core.geometry import point_in_polygon, segment_hits_box
 from simdrive.core.lanes import lane_bend
 from simdrive.core.layout import (
     AREA_DRIVABLE,
+    F_SEEN_LAST,
+    F_SEEN_LAST2,
+    F_SEEN_SINCE,
+    F_SEEN_SINCE2,
     F_SPEED,
     F_X,
     F_Y,
@@ -23,6 +28,8 @@ from simdrive.core.layout import (
     I_MODE,
     I_MODEL,
     I_ORDER,
+    I_SEEN_ID,
+    I_SEEN_ID2,
     I_VALID,
     MODE_LANE,
     MODEL_BICYCLE,
@@ -234,3 +241,34 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
             else:
                 second, second_gap = j, gap
     return best, best_gap, best_speed, second
+
+
+OBSTACLE_MEMORY_S = 3.0  # s a driver remembers an obstacle out of its way or out of sight
+
+
+@inline_kernel
+def seen_since(istate_w, fstate_w, i, j, time_s):
+    """When actor i first perceived obstacle j in its way (now if j is new to it, or was
+    last in its way more than OBSTACLE_MEMORY_S ago)."""
+    if j >= 0 and j == istate_w[I_SEEN_ID, i] and \
+            time_s - fstate_w[F_SEEN_LAST, i] <= OBSTACLE_MEMORY_S + 1e-9:
+        return fstate_w[F_SEEN_SINCE, i]
+    if j >= 0 and j == istate_w[I_SEEN_ID2, i] and \
+            time_s - fstate_w[F_SEEN_LAST2, i] <= OBSTACLE_MEMORY_S + 1e-9:
+        return fstate_w[F_SEEN_SINCE2, i]
+    return time_s
+
+
+@inline_kernel
+def remember(istate_w, fstate_w, i, j, since, time_s):
+    """Put obstacle j (perceived since ``since``, in i's way now) first in actor i's memory
+    of the last two obstacles it perceived in its way (nothing for j = -1)."""
+    if j < 0:
+        return
+    if j != istate_w[I_SEEN_ID, i]:
+        istate_w[I_SEEN_ID2, i] = istate_w[I_SEEN_ID, i]
+        fstate_w[F_SEEN_SINCE2, i] = fstate_w[F_SEEN_SINCE, i]
+        fstate_w[F_SEEN_LAST2, i] = fstate_w[F_SEEN_LAST, i]
+    istate_w[I_SEEN_ID, i] = j
+    fstate_w[F_SEEN_SINCE, i] = since
+    fstate_w[F_SEEN_LAST, i] = time_s

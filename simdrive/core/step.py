@@ -31,8 +31,15 @@ from simdrive.core.dynamics import (
     idm_interaction_scale,
     pure_pursuit_steer,
 )
+from simdrive.core.lane_lines import (
+    NEAR_CENTRE_M,
+    changer_accel,
+    find_intruders,
+    in_own_lane,
+    intruded_lane,
+    straddle_accel,
+)
 from simdrive.core.lanes import (
-    lane_bend,
     lane_frame,
     lane_target_point,
     signal_state,
@@ -51,10 +58,6 @@ from simdrive.core.layout import (
     F_LEADER_SINCE,
     F_LOOKAHEAD_GAIN,
     F_S,
-    F_SEEN_LAST,
-    F_SEEN_LAST2,
-    F_SEEN_SINCE,
-    F_SEEN_SINCE2,
     F_SPEED,
     F_STEER,
     F_X,
@@ -74,8 +77,6 @@ from simdrive.core.layout import (
     I_MODE,
     I_MODEL,
     I_ORDER,
-    I_SEEN_ID,
-    I_SEEN_ID2,
     I_SEG,
     I_TURN,
     I_VALID,
@@ -99,12 +100,8 @@ from simdrive.core.layout import (
     P_WHEELBASE,
     P_WIDTH,
     S_ACCEL_CMD,
-    S_CHANGED_FROM,
-    S_CHANGERS,
     S_COS,
     S_IDM_SCALE,
-    S_INTRUDED,
-    S_INTRUDERS,
     S_SIN,
     S_STEER_CMD,
     WF_CHANGE_TIME,
@@ -121,36 +118,29 @@ from simdrive.core.layout import (
 from simdrive.core.metrics import update_ego_metrics
 from simdrive.core.motion import integrate
 from simdrive.core.perception import (
-    CORRIDOR_MARGIN,
     kerb_gap_unsafe,
-    lane_free_obstacle,
     nearest_obstacle,
     on_drivable,
+    remember,
+    seen_since,
 )
 from simdrive.core.traffic import (
     broken_down,
     comfortable_stop_possible,
-    idm_behind,
     idm_towards,
     lane_leader,
     mobil_choice,
-    neighbours_at,
     sort_lane_order,
 )
 
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
-NEAR_CENTRE_M = 0.4  # m off its lane's centre line within which a vehicle counts as keeping
-# to its lane, not over a line (in a lane 0.8 m wider than it, it is not)
-STRADDLE_REACH_M = 10.0  # m and s of travel within which a lane changer still over the old
-STRADDLE_REACH_S = 1.5  # line keeps clear of an obstacle there (beyond: it is out before)
 PULL_OUT_ROOM = 2.0  # car lengths kept behind a vehicle that will not move on (to steer round)
 LOOKAHEAD_MIN_VEHICLE = 4.0  # m
 LOOKAHEAD_MIN_WALKER = 1.0  # m
 HEADING_GAIN = 4.0  # 1/s: walkers turn towards their target at this rate per rad
 JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
-OBSTACLE_MEMORY_S = 3.0  # s a driver remembers an obstacle out of its way or out of sight
 
 
 @inline_kernel
@@ -158,175 +148,6 @@ def _environment(wfloat_w):
     if wfloat_w[WF_TIME] >= wfloat_w[WF_CHANGE_TIME]:
         return wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER]
     return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY]
-
-
-@inline_kernel
-def _find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width, lane_left,
-                    lane_right):
-    """Write into scratch rows S_INTRUDERS and S_INTRUDED the lane-bound actors whose box
-    crosses a line of their lane and is meant to (their lateral offset target, from a
-    placement, a swerve or a cut-in, lies over the line), in slot order, and the lane each
-    reaches into (-2 where that is no lane of the same direction: then every actor looks
-    at it); and into S_CHANGERS and S_CHANGED_FROM those whose box is over a line of their
-    lane though their offset target is not (a lane change under way, still over the line
-    of the lane they left; or one stuck there), and that lane. Returns (intruders,
-    changers)."""
-    k = 0
-    c = 0
-    for i in range(n):
-        target = fstate_w[F_D_TARGET, i]
-        if target == 0.0 and abs(fstate_w[F_D, i]) <= NEAR_CENTRE_M:
-            continue  # the common case: on its lane's centre line
-        if istate_w[I_VALID, i] == 0 or istate_w[I_MODE, i] != MODE_LANE:
-            continue
-        lane = istate_w[I_LANE, i]
-        if lane < 0:
-            continue
-        d = fstate_w[F_D, i]
-        limit = 0.5 * lane_width[lane] - 0.5 * params_w[P_WIDTH, i]
-        if abs(d) <= limit:
-            continue
-        into = lane_left[lane] if d > 0.0 else lane_right[lane]
-        if abs(target) > limit:
-            scratch_w[S_INTRUDERS, k] = i
-            scratch_w[S_INTRUDED, k] = into if into >= 0 else -2
-            k += 1
-        elif into >= 0:  # over the line without meaning to be: a lane change under way
-            scratch_w[S_CHANGERS, c] = i
-            scratch_w[S_CHANGED_FROM, c] = into
-            c += 1
-    return k, c
-
-
-@inline_kernel
-def _changer_accel(fstate_w, params_w, scratch_w, idm_scale, n_changers, i, lane):
-    """What the lane changes under way out of ``lane`` ask of actor i on it (m/s^2; inf:
-    nothing): a car leaving its lane ahead of i, still over the line, is followed until
-    it is clear of i's path, as if it were still i's leader (it was: no reaction time)."""
-    accel = math.inf
-    ci = scratch_w[S_COS, i]
-    si = scratch_w[S_SIN, i]
-    for k in range(n_changers):
-        if scratch_w[S_CHANGED_FROM, k] != lane:
-            continue
-        j = np.int64(scratch_w[S_CHANGERS, k])
-        if j == i:
-            continue
-        dx = fstate_w[F_X, j] - fstate_w[F_X, i]
-        dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
-        ahead = dx * ci + dy * si
-        if ahead <= 0.0:
-            continue
-        rel_s = scratch_w[S_SIN, j] * ci - scratch_w[S_COS, j] * si  # its angle to i's way
-        rel_c = scratch_w[S_COS, j] * ci + scratch_w[S_SIN, j] * si
-        across = 0.5 * params_w[P_LENGTH, j] * abs(rel_s) + 0.5 * params_w[P_WIDTH, j] * abs(
-            rel_c)
-        if abs(-dx * si + dy * ci) >= 0.5 * params_w[P_WIDTH, i] + across + CORRIDOR_MARGIN:
-            continue
-        gap = ahead - 0.5 * (params_w[P_LENGTH, i] + params_w[P_LENGTH, j])
-        accel = min(accel, idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
-                                      fstate_w[F_SPEED, j]))
-    return accel
-
-
-@inline_kernel
-def _intruded(scratch_w, n_intruders, lane):
-    """Whether one of the first n_intruders intruders (see _find_intruders) reaches into
-    ``lane``."""
-    for k in range(n_intruders):
-        into = scratch_w[S_INTRUDED, k]
-        if into == lane or into == -2.0:
-            return True
-    return False
-
-
-@inline_kernel
-def _seen_since(istate_w, fstate_w, i, j, time_s):
-    """When actor i first perceived obstacle j in its way (now if j is new to it, or was
-    last in its way more than OBSTACLE_MEMORY_S ago)."""
-    if j >= 0 and j == istate_w[I_SEEN_ID, i] and \
-            time_s - fstate_w[F_SEEN_LAST, i] <= OBSTACLE_MEMORY_S + 1e-9:
-        return fstate_w[F_SEEN_SINCE, i]
-    if j >= 0 and j == istate_w[I_SEEN_ID2, i] and \
-            time_s - fstate_w[F_SEEN_LAST2, i] <= OBSTACLE_MEMORY_S + 1e-9:
-        return fstate_w[F_SEEN_SINCE2, i]
-    return time_s
-
-
-@inline_kernel
-def _remember(istate_w, fstate_w, i, j, since, time_s):
-    """Put obstacle j (perceived since ``since``, in i's way now) first in actor i's memory
-    of the last two obstacles it perceived in its way (nothing for j = -1)."""
-    if j < 0:
-        return
-    if j != istate_w[I_SEEN_ID, i]:
-        istate_w[I_SEEN_ID2, i] = istate_w[I_SEEN_ID, i]
-        fstate_w[F_SEEN_SINCE2, i] = fstate_w[F_SEEN_SINCE, i]
-        fstate_w[F_SEEN_LAST2, i] = fstate_w[F_SEEN_LAST, i]
-    istate_w[I_SEEN_ID, i] = j
-    fstate_w[F_SEEN_SINCE, i] = since
-    fstate_w[F_SEEN_LAST, i] = time_s
-
-
-@inline_kernel
-def _in_own_lane(fstate_w, params_w, scratch_w, i, j, lane_points, lane_start, lane_npoints,
-                 lane, seg, direction, width):
-    """Whether actor j's box reaches into lane-bound actor i's own lane ahead, measured
-    along the lane (lane_frame; a bend as a circle), not along i's steering."""
-    tx, ty, kappa = lane_frame(lane_points, lane_start, lane_npoints, lane, seg, direction)
-    dx = fstate_w[F_X, j] - fstate_w[F_X, i]
-    dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
-    ahead = dx * tx + dy * ty
-    bend = lane_bend(kappa, ahead)
-    if math.isnan(bend):
-        return False
-    lateral = -dx * ty + dy * tx + direction * fstate_w[F_D, i] - bend
-    rel_c = scratch_w[S_COS, j] * tx + scratch_w[S_SIN, j] * ty
-    rel_s = scratch_w[S_SIN, j] * tx - scratch_w[S_COS, j] * ty
-    across = 0.5 * params_w[P_LENGTH, j] * abs(rel_s) + 0.5 * params_w[P_WIDTH, j] * abs(rel_c)
-    return abs(lateral) < 0.5 * width + across
-
-
-@kernel
-def _straddle_accel(fstate_w, istate_w, params_w, scratch_w, idm_scale, lane_first, lane_count,
-                    n, n_bound, i, lane, direction, sight, lane_points, lane_start, lane_npoints,
-                    lane_left, lane_right, lane_s_scale_left, lane_s_scale_right, lane_width):
-    """What a lane change under way asks of actor i (m/s^2; inf: nothing) while its box is
-    still over the line of the lane it came from: keep clear of that lane's actor ahead of
-    it, where the two still overlap sideways, and of free obstacles (a static van it pulls
-    out round) straight along the lane at its current offset."""
-    d = fstate_w[F_D, i]
-    half_w = 0.5 * params_w[P_WIDTH, i]
-    if abs(d) <= 0.5 * lane_width[lane] - half_w:  # inside its new lane: done
-        return math.inf
-    tx, ty, kappa = lane_frame(lane_points, lane_start, lane_npoints, lane, istate_w[I_SEG, i],
-                               direction)
-    accel = math.inf
-    old = lane_left[lane] if d > 0.0 else lane_right[lane]
-    if old >= 0:
-        scale_s = lane_s_scale_left[lane] if d > 0.0 else lane_s_scale_right[lane]
-        _, leader = neighbours_at(istate_w, fstate_w, lane_first, lane_count, old,
-                                   fstate_w[F_S, i] * scale_s)
-        if leader >= 0 and leader != i:
-            dx = fstate_w[F_X, leader] - fstate_w[F_X, i]
-            dy = fstate_w[F_Y, leader] - fstate_w[F_Y, i]
-            if abs(-dx * ty + dy * tx) < half_w + 0.5 * params_w[P_WIDTH, leader] + \
-                    CORRIDOR_MARGIN:
-                gap = dx * tx + dy * ty - 0.5 * (params_w[P_LENGTH, i]
-                                                 + params_w[P_LENGTH, leader])
-                if gap < sight:
-                    accel = idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
-                                       fstate_w[F_SPEED, leader])
-    if n_bound < n:  # one it could reach before its box is out of the old lane
-        d_travel = direction * d
-        reach = max(STRADDLE_REACH_M, STRADDLE_REACH_S * fstate_w[F_SPEED, i])
-        gap, speed, _ = lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n,
-                                           n_bound,
-                                        tx, ty, kappa, d_travel, d_travel, min(sight, reach))
-        if gap < math.inf:
-            accel = min(accel, idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
-                                          speed))
-    return accel
 
 
 @kernel
@@ -339,7 +160,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
     """Phase 2: every actor chooses its acceleration and steering commands."""
     order = istate_w[I_ORDER]
     idm_scale = scratch_w[S_IDM_SCALE]
-    n_intruders, n_changers = _find_intruders(fstate_w, istate_w, params_w, scratch_w, n,
+    n_intruders, n_changers = find_intruders(fstate_w, istate_w, params_w, scratch_w, n,
                                               lane_width, lane_left, lane_right)
     for position in range(n):
         i = order[position]
@@ -438,7 +259,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 and abs(fstate_w[F_D, i]) > NEAR_CENTRE_M
                 and abs(fstate_w[F_D_TARGET, i]) <= 0.5 * (lane_width[lane]
                                                            - params_w[P_WIDTH, i])):
-            accel = min(accel, _straddle_accel(fstate_w, istate_w, params_w, scratch_w,
+            accel = min(accel, straddle_accel(fstate_w, istate_w, params_w, scratch_w,
                                                idm_scale, lane_first, lane_count, n, n_bound,
                                                i, lane, direction, sight, lane_points,
                                                lane_start, lane_npoints, lane_left, lane_right,
@@ -446,10 +267,10 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                                                lane_width))
 
         if n_changers > 0 and bound and not (flags & FLAG_IGNORE_OBSTACLES):
-            accel = min(accel, _changer_accel(fstate_w, params_w, scratch_w, idm_scale,
+            accel = min(accel, changer_accel(fstate_w, params_w, scratch_w, idm_scale,
                                               n_changers, i, lane))
 
-        intruded = n_intruders > 0 and _intruded(scratch_w, n_intruders, lane)
+        intruded = n_intruders > 0 and intruded_lane(scratch_w, n_intruders, lane)
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound
                                                     or intruded):
             if bicycle:
@@ -462,15 +283,15 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             # the reaction time runs from when an obstacle was first perceived in the way,
             # as the nearest or as the one behind it, even if out of the way or out of
             # sight for up to OBSTACLE_MEMORY_S since (the driver remembers the last two)
-            since = _seen_since(istate_w, fstate_w, i, j, time_s)
-            _remember(istate_w, fstate_w, i, j2, _seen_since(istate_w, fstate_w, i, j2, time_s),
+            since = seen_since(istate_w, fstate_w, i, j, time_s)
+            remember(istate_w, fstate_w, i, j2, seen_since(istate_w, fstate_w, i, j2, time_s),
                       time_s)
-            _remember(istate_w, fstate_w, i, j, since, time_s)
+            remember(istate_w, fstate_w, i, j, since, time_s)
             if j >= 0 and time_s - since >= params_w[P_REACTION_TIME, i] - 1e-9:
                 # one in the actor's own lane, along the lane (the path predicted from the
                 # steering of a lane change bends into the next lane's obstacles), is what
                 # MOBIL weighs, and one that will not move on is kept room behind
-                own = bound and bicycle and _in_own_lane(
+                own = bound and bicycle and in_own_lane(
                     fstate_w, params_w, scratch_w, i, j, lane_points, lane_start, lane_npoints,
                     lane, istate_w[I_SEG, i], direction, lane_width[lane])
                 room = PULL_OUT_ROOM * params_w[P_LENGTH, i] if own and may_pull_out and \
