@@ -8,7 +8,6 @@ them values. The vocabulary is documented in docs/scenarios.md.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from simdrive.scenario import sampling
 from simdrive.scenario.cameras import CameraSpec, default_cameras, parse_cameras
+from simdrive.scenario.content_hash import content_hash
 from simdrive.scenario.reader import Param, Reader, read_text, suggest
 from simdrive.scenario.render_options import RenderOptions, parse_render
 from simdrive.scenario.yamlpos import Node
@@ -99,7 +99,7 @@ class ScenarioSpec:
     name: str
     description: str
     file: str
-    content_hash: str  # sha256 of what defines its worlds (world_content)
+    content_hash: str  # sha256 of what defines its worlds (scenario.content_hash)
     duration: float
     dt: float
     map_desc: object  # mapping or file path for build_map
@@ -164,8 +164,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         raise top.require("variants").error(str(error)) from None
     map_node = top.require("map")
     map_desc = _map_desc(map_node)
-    digest = hashlib.sha256((repr(_canonical(world_content(root.plain())))
-                             + _file_digest(map_desc)).encode()).hexdigest()
+    digest = content_hash(root.plain(), map_desc)
     duration = top.number("duration", low=0.1, high=600.0, unit="s", varies=False)
     dt = top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False)
     at = env[2]["at"] if env[2] is not None else None
@@ -190,49 +189,12 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     )
 
 
-def _canonical(data):
-    if isinstance(data, dict):
-        return tuple(sorted((k, _canonical(v)) for k, v in data.items()))
-    if isinstance(data, list):
-        return tuple(_canonical(v) for v in data)
-    return data
-
-
 def _least(value, params: dict) -> float:
     """The least value a number field can take (a constant, or its distribution's)."""
     if not isinstance(value, Param):
         return float(value)
     dist = params[value.path]
     return float(min(dist.values())) if dist.discrete else float(dist.ppf(np.zeros(1))[0])
-
-
-NOT_WORLD_KEYS = ("name", "description", "camera", "render")
-"""Top-level keys that change no simulated world (nor ``variants.require``, which only
-filters them)."""
-
-
-def world_content(plain: dict) -> dict:
-    """The part of a merged scenario document that defines its worlds: the content hash
-    (which seeds the variants' placement re-draws, their frames' rain and noise and their
-    dataset splits) is taken over it and the map file's bytes, so rewording the
-    description, adding a camera or changing ``require:`` gives the same variants, frame
-    for frame."""
-    out = {k: v for k, v in plain.items() if k not in NOT_WORLD_KEYS}
-    if isinstance(out.get("variants"), dict):
-        out["variants"] = {k: v for k, v in out["variants"].items() if k != "require"}
-    return out
-
-
-def _file_digest(map_desc) -> str:
-    """The sha256 of a map file the scenario names (its worlds are built on it), "" for an
-    inline map or one that cannot be read (building it says why)."""
-    path = map_desc.get("file") if isinstance(map_desc, dict) else map_desc
-    if not isinstance(path, str):
-        return ""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def _map_desc(node: Node):
