@@ -222,13 +222,18 @@ class Simulation:
                      max(workers, work // MIN_SLICE_AGENT_STEPS)) if workers > 1 else 1
 
         def run(lo: int, hi: int) -> None:
-            rec = record[:, lo:hi] if record.shape[0] else record
+            # a slice's poses go to a contiguous array of its own, copied in after: a
+            # strided view would compile the kernel a second time (most of a minute)
+            sliced = record.shape[0] and (lo, hi) != (0, n_worlds)
+            rec = np.empty((record.shape[0], hi - lo) + record.shape[2:]) if sliced else record
             advance_worlds(
                 b.fstate[lo:hi], b.istate[lo:hi], b.params[lo:hi], b.wfloat[lo:hi],
                 b.wint[lo:hi], b.act_i[lo:hi], b.act_f[lo:hi], b.events[lo:hi],
                 b.metrics[lo:hi], b.actor_metrics[lo:hi], b.scratch[lo:hi], b.lane_ws[lo:hi],
                 n_steps, record_every, rec, *self._kernel_map,
             )
+            if sliced:
+                record[:, lo:hi] = rec
 
         if chunks <= 1:
             run(0, n_worlds)

@@ -24,7 +24,14 @@ from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
 kernel = numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy", _nrt=False)
-"""Decorator for a serial kernel or helper."""
+"""Decorator for a serial kernel or helper.
+
+numba compiles a kernel once per distinct argument types, and a constant argument at a
+call site (``f(x, 0)``, ``f(x, True)``, or a variable first set to 0) is typed as that
+literal: a version for it on top of the int64 one, a second or more of cold start each.
+Pass ``np.int64(0)``, ``np.bool_(True)``, and int64 indices (``int(start[k])`` of an int32
+array), so every call site shares one version.
+"""
 
 inline_kernel = numba.njit(
     cache=True, nogil=True, fastmath=False, error_model="numpy", inline="always", _nrt=False

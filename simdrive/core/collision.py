@@ -268,7 +268,7 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
         metrics_w[M_EGO_COLLISION_TIME] = t_hit
         metrics_w[M_EGO_COLLISION_OTHER] = b if a == ego else a
         metrics_w[M_EGO_SPEED_AT_IMPACT] = fstate_w[F_SPEED, ego]
-    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, True)
+    _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, np.bool_(True))
     return True
 
 
@@ -404,7 +404,7 @@ def _contact_sweep(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, me
                     and _collided_before(events_w, wint_w, a, b, time_s)):
                 if (_touching(fstate_w, params_w, scratch_w, a, b)
                         and _respond(fstate_w, istate_w, params_w, scratch_w, a, b, 1.0,
-                                     False)):
+                                     np.bool_(False))):
                     impacts = True
                 continue
             f = first_contact(fstate_w, params_w, scratch_w, a, b)

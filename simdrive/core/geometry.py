@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simdrive.core._jit import inline_kernel, kernel
 
 INF = math.inf
@@ -271,7 +273,8 @@ def first_overlap(x, y, c, s, hl, hw, boxes, count):
 def _inside_area_of_kind(qx, qy, points, starts, counts, kinds, kind):
     """True if (qx, qy) lies inside any area of ``kind``."""
     for a in range(starts.shape[0]):
-        if kinds[a] == kind and point_in_polygon(qx, qy, points, starts[a], counts[a]):
+        if kinds[a] == kind and point_in_polygon(qx, qy, points, np.int64(starts[a]),
+                                                  np.int64(counts[a])):
             return True
     return False
 

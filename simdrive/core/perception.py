@@ -169,8 +169,8 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
 @kernel
 def on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
     for k in range(area_start.shape[0]):
-        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(x, y, area_points, area_start[k],
-                                                  area_npoints[k]):
+        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(
+                x, y, area_points, np.int64(area_start[k]), np.int64(area_npoints[k])):
             return True
     return False
 

@@ -78,8 +78,9 @@ def place_actors(candidates, slot_lane, slot_ref, slot_tries, slot_extent, slot_
                 if lane >= 0:
                     if slot_ref[slot] >= 0:
                         s += poses[v, slot_ref[slot], POSE_S]
-                    cx, cy, heading, _ = polyline_pose(lane_points, lane_cum_s, lane_start[lane],
-                                                       lane_npoints[lane], s, _NO_HINT)
+                    cx, cy, heading, _ = polyline_pose(lane_points, lane_cum_s,
+                                                       np.int64(lane_start[lane]),
+                                                       np.int64(lane_npoints[lane]), s, _NO_HINT)
                     x = cx - d * math.sin(heading)
                     y = cy + d * math.cos(heading)
                 else:
@@ -140,8 +141,9 @@ def _road_normal(x, y, lane_points, lane_cum_s, lane_start, lane_npoints, lane_k
     for lane in range(lane_start.shape[0]):
         if lane_kind[lane] != LANE_DRIVING:
             continue
-        start = lane_start[lane]
-        count = lane_npoints[lane]
+        # int64 like the simulation's calls (the map packs int32): one compiled version
+        start = np.int64(lane_start[lane])
+        count = np.int64(lane_npoints[lane])
         s, d, seg = polyline_project(lane_points, lane_cum_s, start, count, x, y, _NO_HINT)
         if abs(d) < best:
             best = abs(d)

@@ -279,7 +279,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
             j, gap, speed_j, j2 = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
                                                     n, n_bound, curvature, sight, near_junction,
-                                                    n_intruders if intruded else 0)
+                                                    n_intruders if intruded else np.int64(0))
             # the reaction time runs from when an obstacle was first perceived in the way,
             # as the nearest or as the one behind it, even if out of the way or out of
             # sight for up to OBSTACLE_MEMORY_S since (the driver remembers the last two)

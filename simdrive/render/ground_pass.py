@@ -105,7 +105,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     dnorm = math.sqrt(dx_c * dx_c + dy_c * dy_c + dz * dz)
     t = -oz / dz if dz < -1e-12 else math.inf
     if not t <= g[G_FAR] or t <= 0.0:
-        _sky(row, 0, w, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem)
+        _sky(row, np.int64(0), w, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem)
         return
     ortho = g[G_ORTHO] != 0.0
     # world point of pixel centre u: (ax + u * bx, ay + u * by)

@@ -106,7 +106,7 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
             continue  # meshes lie inside their box: no face can cover a pixel
         # the lights whose range reaches the actor's bounding sphere (the others cannot
         # light any of its faces)
-        n_near = 0
+        n_near = np.int64(0)
         for k in range(lights.shape[0]):
             dx = ax - lights[k, B.L_X]
             dy = ay - lights[k, B.L_Y]
