@@ -12,8 +12,10 @@ plots and the probability estimate treat them alike:
   scenario's distribution; each later batch from a proposal fitted to the *elite*
   runs so far: a normal truncated to [0, 1] per continuous dimension (over its
   quantile, see simdrive.search.space) and a categorical per discrete dimension.
-  Elites are the critical runs once there are at least ``ELITE_FRACTION`` of a
-  batch of them, else the best ``ELITE_FRACTION`` of the latest batch by score.
+  Elites are every critical run so far once there are ``MIN_CRITICAL_ELITES`` of
+  them, else the best ``ELITE_FRACTION`` of a batch by score among all runs so far
+  (near misses lead only until the event is reached: on a rare event in one corner
+  of the space, near misses elsewhere pulled the proposal away from it).
   Each elite counts with its likelihood ratio p(x)/q(x) (scenario density over the
   proposal that drew it), so once the event is reached the proposal approaches the
   scenario's distribution restricted to the critical region, which spreads the
@@ -43,6 +45,7 @@ METHODS = ("cem", "random", "halton")
 ITERATIONS = 10  # batches a budget is split into (at least MIN_BATCH runs each)
 MIN_BATCH = 100
 ELITE_FRACTION = 0.1
+MIN_CRITICAL_ELITES = 2  # critical runs from which on only they are elites
 PRIOR_SHARE = 0.1  # share of every CEM proposal drawn from the scenario's distribution
 SMOOTHING = 0.7  # weight of the new fit against the previous proposal
 MIN_STD = 0.01  # floor of a proposal's std, in quantile units
@@ -219,13 +222,11 @@ def run(space: SearchSpace, evaluate: Evaluate, *, method: str, budget: int, see
 
 def _next_proposal(space: SearchSpace, proposal: Proposal, parts: dict) -> Proposal:
     critical = np.concatenate(parts["critical"])
-    latest = len(parts["critical"][-1])
-    if critical.sum() >= ELITE_FRACTION * latest:
+    if critical.sum() >= MIN_CRITICAL_ELITES:
         chosen = np.flatnonzero(critical)  # every critical run so far
-    else:
-        score = np.concatenate(parts["score"])[-latest:]
-        order = _rank(score, critical[-latest:])
-        chosen = len(critical) - latest + order[:max(2, math.ceil(ELITE_FRACTION * latest))]
+    else:  # the best-scored runs of every batch so far
+        wanted = max(2, math.ceil(ELITE_FRACTION * len(parts["critical"][-1])))
+        chosen = _rank(np.concatenate(parts["score"]), critical)[:wanted]
     u = np.concatenate(parts["u"])[chosen]
     k = np.concatenate(parts["k"])[chosen]
     log_ratio = (np.concatenate(parts["log_prior"]) - np.concatenate(parts["log_own"]))[chosen]

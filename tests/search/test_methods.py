@@ -71,3 +71,28 @@ def test_halton_points_map_to_every_category_in_proportion():
     trace = methods.run(SPACE, evaluate, method="halton", budget=1000, seed=0)
     assert abs(trace.samples.k[:, 0].mean() - 0.25) < 0.01
     assert abs(SPACE.quantiles(trace.samples)[:, 0].mean() - 0.5) < 0.01
+
+
+CORNER = SearchSpace(order=("p", "q"), continuous=(("p", Uniform(0.0, 1.0)),
+                                                   ("q", Uniform(0.0, 1.0))),
+                     discrete=(), constants={})
+
+
+def corner_evaluate(samples, first):
+    """Critical in one corner (p, q < 0.1: 1 %); the score guides nowhere (it is highest
+    near the middle: near misses everywhere but in the corner)."""
+    p, q = samples.u[:, 0], samples.u[:, 1]
+    critical = (p < 0.1) & (q < 0.1)
+    return critical.astype(float), np.abs(p - 0.5) + np.abs(q - 0.5), critical
+
+
+def test_cem_keeps_rare_critical_runs_of_every_batch_so_it_beats_random():
+    # a rare event and a score that leads away from it: from two critical runs on, the
+    # elites are the critical runs of every batch so far (the best near misses of the
+    # latest batch pulled the proposal to the middle: fewer critical runs than blind draws)
+    for seed in range(3):
+        cem = methods.run(CORNER, corner_evaluate, method="cem", budget=3000, seed=seed)
+        blind = methods.run(CORNER, corner_evaluate, method="random", budget=3000, seed=seed)
+        assert cem.critical.sum() > 20 * blind.critical.sum()
+        probability, _ = estimate_probability(CORNER, cem)
+        assert probability.estimate == pytest.approx(0.01, abs=4 * probability.standard_error)
