@@ -200,7 +200,7 @@ def search(args: argparse.Namespace) -> int:
 
     from simdrive.files import write_atomic_together
     from simdrive.scenario.runner import load_scenario
-    from simdrive.search.found import MAX_KEEP, check_writable, found_bytes
+    from simdrive.search.found import MAX_KEEP, check_outputs, found_bytes
     from simdrive.search.objective import parse_objective
     from simdrive.search.plots import search_figure_png
     from simdrive.search.run import check_settings, search
@@ -213,17 +213,7 @@ def search(args: argparse.Namespace) -> int:
     if args.keep > MAX_KEEP:
         raise SimdriveError(f"--keep is at most {MAX_KEEP}", found=args.keep)
     plot = None if args.no_plot else Path(args.plot or Path(args.output).with_suffix(".png"))
-    for path in (args.output, plot):
-        if path is not None:
-            check_writable(path)
-    taken = {Path(spec.file).resolve(): "the scenario searched"}
-    for path, what in ((Path(args.output), "-o"), (plot, "--plot")):
-        if path is None:
-            continue
-        if path.resolve() in taken:
-            raise SimdriveError(f"{what} {path} is also {taken[path.resolve()]}",
-                                expected="output paths of their own")
-        taken[path.resolve()] = f"the {what} path"
+    check_outputs(spec, args.output, plot)
     progress = None if args.quiet else _progress_printer(objective.boolean)
     result = search(spec, objective, budget=args.budget, method=args.method, seed=args.seed,
                     keep=args.keep, min_spacing=args.min_spacing, threads=args.workers,
@@ -236,8 +226,8 @@ def search(args: argparse.Namespace) -> int:
     runs = len(result.trace.objective)
     estimate = (f"P(critical) = {p.estimate:.4g} +- {p.standard_error:.2g}"
                 if result.critical_count else
-                f"P(critical) below {3.0 / runs:.2g} (no critical run in {runs}: the 95% "
-                "upper bound)")
+                f"P(critical) below {p.upper_bound_95:.2g} (no critical run in {runs}: "
+                "the 95% upper bound)")
     print(f"{runs} simulations in {result.seconds:.1f} s "
           f"({runs / max(result.seconds, 1e-9):,.0f}/s), "
           f"{result.method}: {result.critical_count} critical "

@@ -21,9 +21,8 @@ from simdrive.dataset.options import DatasetOptions
 from simdrive.errors import SimdriveError
 from simdrive.render.frames import camera_spec
 from simdrive.scenario.build import Variant, check_variants
-from simdrive.scenario.merge import extends_chain
 from simdrive.scenario.runner import simulate_variants
-from simdrive.scenario.source import load_variants
+from simdrive.scenario.source import input_paths, load_variants
 from simdrive.scenario.spec import ScenarioSpec
 
 
@@ -113,14 +112,8 @@ def input_files(spec: ScenarioSpec) -> tuple[tuple[str, str], ...]:
     """(path, sha256) of every file a scenario is read from: the scenario file, the base
     files of its ``extends`` chain and its map file; a dataset records them (manifest) and
     a change to any of them makes the folder another dataset's (never resumed into)."""
-    paths = [str(p) for p in extends_chain(Path(spec.file))]
-    desc = spec.map_desc
-    if isinstance(desc, dict) and isinstance(desc.get("file"), str):
-        desc = desc["file"]
-    if isinstance(desc, str):
-        paths.append(desc)
     return tuple((os.path.normpath(p), hashlib.sha256(Path(p).read_bytes()).hexdigest())
-                 for p in paths)
+                 for p in input_paths(spec))
 
 
 def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:

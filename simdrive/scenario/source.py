@@ -22,6 +22,7 @@ import numpy as np
 
 from simdrive.errors import yaml_kind
 from simdrive.scenario.build import Variant, variants
+from simdrive.scenario.merge import extends_chain
 from simdrive.scenario.runner import load_scenario
 from simdrive.scenario.spec import ScenarioSpec
 from simdrive.scenario.yamlpos import Node, load_yaml_file
@@ -32,6 +33,19 @@ FOUND_KEY = "found_variants_of"
 def is_found_file(root: Node) -> bool:
     """Whether a loaded YAML document is a found file."""
     return root.is_mapping and root.get(FOUND_KEY) is not None
+
+
+def input_paths(spec: ScenarioSpec) -> list[Path]:
+    """Every file a scenario is read from: the scenario file, the base files of its
+    ``extends`` chain and its map file (a dataset records them; search never writes over
+    them)."""
+    paths = extends_chain(Path(spec.file))
+    desc = spec.map_desc
+    if isinstance(desc, dict) and isinstance(desc.get("file"), str):
+        desc = desc["file"]
+    if isinstance(desc, str):
+        paths.append(Path(desc))
+    return paths
 
 
 def load_variants(path: str | Path, limit: int | None = None) -> tuple[ScenarioSpec,

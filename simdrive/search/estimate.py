@@ -34,19 +34,22 @@ from simdrive.search.space import SearchSpace
 @dataclass(frozen=True)
 class Probability:
     """An estimate of P(critical) under the scenario's distributions, with its standard
-    error and the effective sample size of the critical runs' weights."""
+    error and the effective sample size of the critical runs' weights; with no critical
+    run, ``upper_bound_95``: the 95 % upper bound min(1, 3 / N) of N runs (the rule of
+    three; None when there are critical runs)."""
 
     estimate: float
     standard_error: float
     effective_samples: float
     method: str
+    upper_bound_95: float | None = None
 
     def to_dict(self) -> dict:
         return {"estimate": float(self.estimate), "standard_error": float(self.standard_error),
                 "relative_error": (float(self.standard_error / self.estimate)
                                    if self.estimate > 0 else None),
                 "effective_samples": round(float(self.effective_samples), 1),
-                "method": self.method}
+                "upper_bound_95": self.upper_bound_95, "method": self.method}
 
 
 def importance_weights(space: SearchSpace, trace: Trace) -> np.ndarray:
@@ -75,7 +78,8 @@ def estimate_probability(space: SearchSpace, trace: Trace) -> tuple[Probability,
         how = "Monte Carlo" if trace.method == "random" else "quasi Monte Carlo (Halton)"
     hit = terms[terms > 0]
     ess = float(hit.sum() ** 2 / (hit**2).sum()) if hit.size else 0.0
-    return Probability(estimate, error, ess, how), weights
+    bound = min(1.0, 3.0 / n) if n and not hit.size else None
+    return Probability(estimate, error, ess, how, bound), weights
 
 
 __all__ = ["Probability", "estimate_probability", "importance_weights"]

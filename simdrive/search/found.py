@@ -106,6 +106,53 @@ def check_writable(path: str | Path) -> None:
         raise SimdriveError(f"cannot write {path}: the folder {folder} is not writable")
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def check_outputs(spec, output: str | Path, plot: Path | None) -> None:
+    """Raise a SimdriveError now unless search may write the found file ``output`` and the
+    figure ``plot``: each in a writable folder, neither one of the files the scenario is
+    read from (itself, its extends bases, its map) nor the other, and an existing file
+    there only the found file (or figure) of an earlier search, which a new search
+    replaces; anything else is left alone (it was overwritten: a user's base file)."""
+    from simdrive.scenario.source import input_paths, is_found_file
+    from simdrive.scenario.yamlpos import load_yaml_file
+
+    inputs = input_paths(spec)
+    taken = {Path(inputs[0]).resolve(): "the scenario searched"}
+    for path in inputs[1:]:
+        taken.setdefault(Path(path).resolve(),
+                         "a file the scenario searched is read from (an extends base or map)")
+    if plot is not None and plot.suffix.lower() != ".png":
+        raise SimdriveError(f"--plot {plot}: the figure is a PNG image",
+                            expected="a path ending in .png", found=plot.name)
+    for path, what in ((Path(output), "-o"), (plot, "--plot")):
+        if path is None:
+            continue
+        check_writable(path)
+        if path.resolve() in taken:
+            raise SimdriveError(f"{what} {path} is also {taken[path.resolve()]}",
+                                expected="output paths of their own")
+        taken[path.resolve()] = f"the {what} path"
+        if not path.exists():
+            continue
+        if what == "-o":
+            try:
+                root = load_yaml_file(path)
+                earlier = is_found_file(root)
+            except SimdriveError:  # not YAML, too large, unreadable
+                earlier = False
+        else:
+            with open(path, "rb") as handle:
+                earlier = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
+        if not earlier:
+            kind = "found file" if what == "-o" else "PNG figure"
+            raise SimdriveError(
+                f"{what} {path} exists and is not a {kind}: search replaces only the "
+                f"{kind} of an earlier search",
+                expected=f"a new path, or an earlier search's {kind}")
+
+
 def write_atomically(path: str | Path, data: bytes) -> None:
     """Check the folder, then write ``data`` to ``path`` atomically (simdrive.files)."""
     check_writable(path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import cv2
 import pytest
 import yaml
@@ -76,7 +79,9 @@ def test_outputs_that_would_overwrite_each_other_or_the_scenario_are_refused(tmp
     for outputs, message in ((["-o", str(scenario)], "is also the scenario searched"),
                              (["-o", str(tmp_path / "same.png")], "is also the -o path"),
                              (["-o", str(tmp_path / "f.yaml"), "--plot",
-                               str(tmp_path / "f.yaml")], "is also the -o path")):
+                               str(tmp_path / "f.yaml")], "expected a path ending in .png"),
+                             (["-o", str(tmp_path / "f.yaml"), "--plot",
+                               str(tmp_path / "f.pdf")], "the figure is a PNG image")):
         assert main(["search", str(scenario), "--objective", "collision", "--budget", "10",
                      *outputs]) == 2
         assert message in capsys.readouterr().err
@@ -113,6 +118,11 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     assert "P(critical) below 0.015 (no critical run in 200: the 95% upper bound)" in text
     # the found file is written, and the message says why the replaying commands refuse it
     assert "kept 0" in text and "no variant to replay" in text
+    assert yaml.safe_load(out.read_text())["probability"]["upper_bound_95"] == 0.015
+    # a bound is a probability: one run gives "below 1", not "below 3"
+    assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "1",
+                 "--quiet", "--no-plot", "-o", str(out)]) == 0
+    assert "P(critical) below 1 (no critical run in 1:" in capsys.readouterr().out
     assert main(["simulate", str(out)]) == 2
     assert "lists no variants" in capsys.readouterr().err
 
@@ -123,3 +133,48 @@ def test_plot_and_no_plot_together_are_refused(tmp_path, capsys):
               "--plot", str(tmp_path / "p.png"), "--no-plot", "-o", str(tmp_path / "f.yaml")])
     assert info.value.code == 2 and "not allowed with" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_search_never_writes_over_the_scenarios_inputs_or_other_files(tmp_path, capsys):
+    """-o and --plot may not name a file the scenario is read from (an extends base, its
+    map), and replace only an earlier search's found file or figure."""
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "scenarios").mkdir()
+    shutil.copytree(root / "scenarios" / "base", tmp_path / "scenarios" / "base")
+    shutil.copytree(root / "assets", tmp_path / "assets")
+    scenario = tmp_path / "scenarios" / "child.yaml"
+    shutil.copy(root / "scenarios" / "child_between_parked_cars.yaml", scenario)
+    base = tmp_path / "scenarios" / "base" / "urban_two_lane.yaml"
+    map_file = tmp_path / "assets" / "maps" / "urban_two_lane.yaml"
+    notes = tmp_path / "notes.yaml"
+    notes.write_text("my: notes\n")
+    picture = tmp_path / "picture.png"
+    picture.write_bytes(b"not a png")
+    before = {p: p.read_bytes() for p in (base, map_file, notes, picture)}
+
+    def search(*outputs):
+        return main(["search", str(scenario), "--objective", "min_ttc", "--budget", "10",
+                     "--quiet", *outputs])
+
+    for outputs, message in (
+            (["-o", str(base), "--no-plot"], "is also a file the scenario searched is read"),
+            (["-o", str(tmp_path / "f.yaml"), "--plot", str(map_file.with_suffix(".png"))],
+             None),
+            (["-o", str(map_file), "--no-plot"], "is also a file the scenario searched"),
+            (["-o", str(notes), "--no-plot"], "exists and is not a found file"),
+            (["-o", str(tmp_path / "g.yaml"), "--plot", str(picture)],
+             "exists and is not a PNG figure")):
+        if message is None:  # a new figure next to the map: allowed
+            assert search(*outputs) == 0
+            (tmp_path / "f.yaml").unlink()
+            map_file.with_suffix(".png").unlink()
+            continue
+        assert search(*outputs) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "g.yaml").exists()
+    # an earlier search's found file and figure are replaced
+    out = tmp_path / "found.yaml"
+    assert search("-o", str(out)) == 0
+    assert search("-o", str(out)) == 0
