@@ -163,12 +163,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
+    if sys.stdout is None:  # started with standard output closed (simdrive schema >&-)
+        if sys.stderr is not None:
+            print("simdrive: error: standard output is closed; expected somewhere to write "
+                  "the output (a terminal, a file or a pipe)", file=sys.stderr)
+        return 2
+    real_stdout = sys.stdout
+    sys.stdout = _Output(real_stdout)
     try:
         _first_run_note(args)
         code = args.handler(args)
         sys.stdout.flush()  # here, so a closed pipe is seen below, not at exit
         return code
     except SimdriveError as error:
+        if isinstance(error, _OutputError):  # the interpreter's last flush would fail too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), real_stdout.fileno())
         print(f"simdrive: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: files are written atomically, a rerun resumes
@@ -180,8 +189,43 @@ def main(argv: list[str] | None = None) -> int:
         # the reader went away (``simdrive variants ... | head``): stop quietly, as a tool
         # killed by SIGPIPE would; stdout goes to /dev/null so the interpreter's final
         # flush does not fail again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), real_stdout.fileno())
         return 141  # 128 + SIGPIPE
+    finally:
+        sys.stdout = real_stdout
+
+
+class _OutputError(SimdriveError):
+    """Standard output cannot be written (a full disk, a closed descriptor)."""
+
+
+class _Output:
+    """sys.stdout during a command: a failed write or flush (other than a closed pipe, see
+    main) is a clear error, not a traceback (simdrive schema > file on a full disk)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _OutputError(f"cannot write to standard output ({error.strerror or error})",
+                               expected="standard output with room to write") from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _OutputError(f"cannot write to standard output ({error.strerror or error})",
+                               expected="standard output with room to write") from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
 
 
 def _first_run_note(args: argparse.Namespace) -> None:

@@ -96,6 +96,21 @@ def test_a_reader_that_stops_early_ends_the_command_quietly():
     assert err == ""
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_or_closed_standard_output_is_a_clean_error_not_a_traceback():
+    # simdrive schema > file.json on a full disk; simdrive schema >&-
+    run = "import sys; from simdrive.cli import main; sys.exit(main(['schema']))"
+    closed = "import os, sys; os.close(1); sys.stdout = None; " + run.split("; ", 1)[1]
+    for script, expected in ((run, "No space left on device"),
+                             (closed, "standard output is closed")):
+        with open("/dev/full", "w") as full:
+            result = subprocess.run([sys.executable, "-c", script], stdout=full,
+                                    stderr=subprocess.PIPE, text=True)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert expected in result.stderr
+
+
 def test_ctrl_c_ends_the_command_with_a_line_not_a_traceback(monkeypatch, capsys):
     import simdrive.scenario.source as source
 
