@@ -244,7 +244,7 @@ def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:
     if behavior is None and t.placement.anchor == "parking":
         behavior = "static"
     moving = isinstance(t.speed, Param) or float(t.speed) > 0.0 or t.desired_speed is not None
-    if (behavior is None and lane is not None and moving and not is_ego
+    if (behavior is None and lane is not None and (moving or is_ego)
             and kind.category not in ("vehicle", "static")):
         behavior = "follow_lane"  # a cyclist or walker given a speed on a lane rides it
     opts = {k: None if isinstance(v, Param) else v for k, v in t.options.items()}

@@ -14,6 +14,7 @@ from simdrive.scenario.spec import (
     BEHAVIORS,
     PLACEMENT_ANCHORS,
     REQUIRED_ACTION_KEYS,
+    SHORTHAND,
     TARGET_ACTIONS,
     TOP_KEYS,
     TRIGGERS,
@@ -76,10 +77,14 @@ def _actor(is_ego: bool) -> dict:
         "watches_road": {"type": "boolean"}, "cautious": {"type": "boolean"},
         "obeys_signals": {"type": "boolean"}, "lane_changes": {"type": "boolean"},
     }
-    props = {key: types.get(key, NUMBER) for key in ACTOR_KEYS}
-    for key, desc in ACTOR_KEYS.items():
-        props[key] = dict(props[key], description=desc)
-    return _object(props, () if is_ego else ("kind", "placement"))
+    # the ego has no id or count; lane, s and d are its shorthand for a placement
+    keys = [k for k in ACTOR_KEYS if k not in (("id", "count") if is_ego else SHORTHAND)]
+    props = {key: dict(types.get(key, NUMBER), description=ACTOR_KEYS[key]) for key in keys}
+    schema = _object(props, () if is_ego else ("kind", "placement"))
+    if is_ego:  # either the shorthand or a placement
+        schema["not"] = {"required": ["placement"], "anyOf": [{"required": [k]}
+                                                              for k in SHORTHAND]}
+    return schema
 
 
 def _camera() -> dict:

@@ -235,9 +235,22 @@ ACTOR_KEYS = {
 }
 
 
+SHORTHAND = ("lane", "s", "d")  # the ego's place without a placement: {lane: 0, s: 10}
+
+
 def _actor(node: Node, params: dict, default_name: str, is_ego: bool) -> ActorT:
     what = "ego" if is_ego else f"actor {node.path}"
     r = Reader(node, ACTOR_KEYS, params, what)
+    for key in (("id", "count") if is_ego else ()) + SHORTHAND:
+        if not r.has(key) or (key in SHORTHAND and is_ego and not r.has("placement")):
+            continue
+        if key in ("id", "count"):
+            raise r.child(key).error(f"{key} does not apply to the ego: it is one actor, "
+                                     "named ego", expected="no id or count on the ego")
+        raise r.child(key).error(
+            f"{key} is the ego's shorthand for its place, and "
+            + ("this ego has a placement too" if is_ego else "this actor is not the ego"),
+            expected=f"{key} inside placement, e.g. placement: {{lane: 0, s: 40}}")
     name = "ego" if is_ego else r.text("id", default=default_name)
     if not name.strip():  # an id names the actor in actions, require: and labels
         raise r.child("id").error("an actor's id is empty", expected="a name, e.g. child")

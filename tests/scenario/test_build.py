@@ -316,3 +316,22 @@ def test_a_lane_index_in_an_action_at_a_junction_means_a_lane_of_the_actors_appr
     assert world.actions[0].params["lane"] == "south_in_0"
     spec, road = loaded(STREET)
     assert placement.lane_name(road, 0, "bwd_0") == "fwd_0"
+
+
+@pytest.mark.parametrize("kind, speed", [("cyclist", 5.0), ("cyclist", None), ("adult", 1.4)])
+def test_a_cyclist_or_walker_ego_on_a_lane_rides_it(tmp_path, kind, speed):
+    # it was built standing (no lane) and then given the ego's traffic behaviour, which
+    # needs a lane: "behavior 'traffic' needs a lane" for an ego on lane 0
+    from simdrive.sim import Simulation
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: t\nduration: 4\nmap: {{type: straight, lanes: 2, length: 300}}\n"
+                    f"ego: {{kind: {kind}, lane: 0, s: 5"
+                    + ("" if speed is None else f", speed: {speed}") + "}\n")
+    spec = load_scenario(path)
+    (world,) = build_worlds(spec, variants(spec, 1), build_map(spec.map_desc))
+    assert world.actors[0].lane is not None and world.actors[0].behavior == "follow_lane"
+    sim = Simulation([world], threads=1)
+    y0 = float(sim.state.y[0][0])
+    sim.run(4.0)
+    assert sim.state.x[0][0] > 5.0 + 3.0 and abs(sim.state.y[0][0] - y0) < 0.5

@@ -10,8 +10,10 @@ import pytest
 import yaml
 
 from simdrive.cli import main
+from simdrive.errors import ScenarioError
 from simdrive.scenario import spec
 from simdrive.scenario.json_schema import scenario_schema
+from simdrive.scenario.runner import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted((ROOT / "scenarios").rglob("*.yaml"))
@@ -28,7 +30,9 @@ def test_schema_lists_exactly_the_keys_the_checker_accepts():
     schema = scenario_schema()
     assert set(schema["properties"]) == set(spec.TOP_KEYS)
     actor = schema["properties"]["actors"]["items"]
-    assert set(actor["properties"]) == set(spec.ACTOR_KEYS)
+    assert set(actor["properties"]) == set(spec.ACTOR_KEYS) - set(spec.SHORTHAND)
+    ego = schema["properties"]["ego"]
+    assert set(ego["properties"]) == set(spec.ACTOR_KEYS) - {"id", "count"}
     assert set(schema["$defs"]["action"]["properties"]) == set(spec.ACTIONS)
     assert set(schema["$defs"]["trigger"]["properties"]) == set(spec.TRIGGERS)
 
@@ -36,6 +40,22 @@ def test_schema_lists_exactly_the_keys_the_checker_accepts():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_every_library_file_satisfies_the_schema(path):
     jsonschema.validate(yaml.safe_load(path.read_text()), scenario_schema())
+
+
+@pytest.mark.parametrize("doc", [
+    {"ego": {"lane": 0, "id": "bob"}},  # the ego is one actor named ego
+    {"ego": {"lane": 0, "count": 3}},
+    {"ego": {"lane": 1, "placement": {"lane": 0, "s": 50}}},  # shorthand and placement
+    {"ego": {"lane": 0}, "actors": [{"kind": "car", "placement": {"lane": 1}, "s": 80}]},
+])
+def test_schema_and_checker_refuse_keys_that_would_be_ignored(doc, tmp_path):
+    doc = {"name": "x", "duration": 5, "map": {"type": "straight", "lanes": 2}, **doc}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, scenario_schema())
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ScenarioError, match="the ego|ego's shorthand"):
+        load_scenario(path)
 
 
 def test_schema_rejects_a_typo_an_editor_should_flag():
