@@ -69,12 +69,14 @@ def variants(args: argparse.Namespace) -> int:
     from simdrive.scenario.source import load_variants
 
     _check_at_least(("--limit", args.limit, 1))
-    _, listed = load_variants(args.path, args.limit)  # a scenario or a found file
+    spec, listed = load_variants(args.path, args.limit)  # a scenario or a found file
+    hidden = spec.per_instance  # each of a count's actors draws its own placement
     for v in listed:
         if args.json:
             print(json.dumps(v.to_dict()))
         else:
-            values = ", ".join(f"{k}={_fmt(val)}" for k, val in v.values.items())
+            values = ", ".join(f"{k}={_fmt(val)}" for k, val in v.values.items()
+                               if k not in hidden)
             print(f"{v.index:5d}  seed {v.seed}  {values}")
     return 0
 

@@ -118,6 +118,14 @@ class ScenarioSpec:
     render: RenderOptions = field(default_factory=lambda: RenderOptions())
     map_node: Node | None = field(default=None, repr=False, compare=False)  # for errors
 
+    @property
+    def per_instance(self) -> frozenset[str]:
+        """Parameter paths of the placements of actors with ``count`` > 1: each of them
+        draws its own from the variant's random stream, so a variant's value there places
+        nothing (search leaves them out, ``variants`` does not list them)."""
+        return frozenset(value.path for t in self.actors if t.count > 1
+                         for value in vars(t.placement).values() if isinstance(value, Param))
+
 
 def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     """Check a (merged) scenario document into a ScenarioSpec."""

@@ -78,6 +78,9 @@ def found_document(result, out_path: str | Path) -> dict:
         "cluster_radius": result.cluster_radius,
         "probability": result.probability.to_dict(),
         "influence": dict(result.influence),
+        # placements of count > 1 actors: each draws its own from the run's random stream,
+        # whatever its value under variants (a fixed one), so they are not searched
+        "drawn_per_instance": sorted(result.spec.per_instance),
         "seconds": round(result.seconds, 2),
         "simdrive_version": __version__,
         "variants": [

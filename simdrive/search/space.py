@@ -145,15 +145,21 @@ def _plain(value):
 
 
 def search_space(spec: ScenarioSpec) -> SearchSpace:
-    """The search space of a scenario: every distribution in ``spec.params``.
+    """The search space of a scenario: every distribution in ``spec.params`` but those of
+    ``spec.per_instance`` (the placements of an actor with ``count`` > 1, drawn per
+    instance from each run's own random stream, are not the search's to choose).
 
     Grid axes are searched like any other discrete parameter, with their own
     distribution's probabilities (a grid enumerates them; a search samples them).
     """
     continuous, discrete, constants = [], [], {}
+    per_instance = spec.per_instance
     for path, dist in spec.params.items():
         if isinstance(dist, Constant):
             constants[path] = dist.value
+        elif path in per_instance:  # places nothing: a fixed, valid value to record
+            constants[path] = _plain(dist.values()[0] if dist.discrete
+                                     else float(dist.ppf(np.array([0.5]))[0]))
         elif isinstance(dist, Choice):
             discrete.append((path, dist.values(), np.array(dist.probabilities())))
         elif isinstance(dist, Range) or dist.discrete:

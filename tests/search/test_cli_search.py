@@ -178,3 +178,30 @@ def test_search_never_writes_over_the_scenarios_inputs_or_other_files(tmp_path, 
     out = tmp_path / "found.yaml"
     assert search("-o", str(out)) == 0
     assert search("-o", str(out)) == 0
+
+
+def test_placements_a_count_draws_per_instance_are_not_searched_or_listed(tmp_path, capsys):
+    """child_between_parked_cars parks six cars (count: 6): each draws its own place from the
+    run's stream, so their placement value under variants places nothing; search leaves it
+    out of its space (a fixed value is recorded) and variants does not list it."""
+    from simdrive.scenario.runner import load_scenario
+    from simdrive.search.space import search_space
+
+    root = Path(__file__).resolve().parents[2]
+    scenario = root / "scenarios" / "child_between_parked_cars.yaml"
+    spec = load_scenario(scenario)
+    assert spec.per_instance == {"actors[2].placement.s"}
+    space = search_space(spec)
+    searched = {p for p, _ in space.continuous} | {p for p, _, _ in space.discrete}
+    assert "actors[2].placement.s" not in searched and "actors[3].placement.s" in searched
+    out = tmp_path / "found.yaml"
+    assert main(["search", str(scenario), "--objective", "collision", "--budget", "100",
+                 "--quiet", "--no-plot", "-o", str(out)]) == 0
+    doc = yaml.safe_load(out.read_text())
+    assert doc["drawn_per_instance"] == ["actors[2].placement.s"]
+    assert "actors[2].placement.s" not in doc["influence"]
+    assert len({v["values"]["actors[2].placement.s"] for v in doc["variants"]}) == 1
+    capsys.readouterr()
+    assert main(["variants", str(scenario), "--limit", "2"]) == 0
+    listing = capsys.readouterr().out
+    assert "actors[3].placement.s=" in listing and "actors[2].placement" not in listing
