@@ -323,9 +323,17 @@ def render(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from simdrive.dataset.report import write_report
+    from pathlib import Path
 
-    print(f"wrote {write_report(args.path)}")
+    from simdrive.dataset.report import missing_files, write_report
+
+    problems = missing_files(Path(args.path))
+    path = write_report(args.path, problems=problems)
+    for line in problems:
+        print(f"simdrive: warning: {line}", file=sys.stderr)
+    print(f"wrote {path}" + (" (the folder lacks files its run wrote, see the warnings; "
+                             "the dataset's render command, run again, writes them)"
+                             if problems else ""))
     return 0
 
 

@@ -33,10 +33,62 @@ THIN_SHARE = 0.25
 def record_files(out: Path) -> list[Path]:
     """The shard records of a dataset folder, in shard order."""
     folder = out / SHARD_DIR
+    if not out.is_dir():
+        what = "is a file" if out.exists() else "does not exist"
+        raise SimdriveError(f"the dataset folder {out} {what}", where=str(out),
+                            expected="a folder written by simdrive render")
     if not folder.is_dir():
-        raise SimdriveError(f"{out} is not a simdrive dataset (no {SHARD_DIR})",
-                            where=str(out), expected="a folder written by simdrive render")
+        raise SimdriveError(f"{out} is not a simdrive dataset: it has no {SHARD_DIR} (the run "
+                            "records the report reads; a copy without the hidden folder "
+                            f"{STATE_DIR} lacks them)", where=str(out),
+                            expected="a folder written by simdrive render")
     return sorted(folder.glob("*.json"))
+
+
+def missing_files(out: Path) -> list[str]:
+    """What the run records say the dataset folder holds but it does not (or holds
+    damaged): manifest.json, images, and each format's files (per frame: the YOLO label,
+    the KITTI image link, label and calib; per split: the COCO file). One line per kind of
+    file, with a count and the first example; [] when everything is there."""
+    try:
+        settings = json.loads((out / STATE_DIR / "dataset.json").read_text())
+        formats = set(settings["options"]["formats"])
+    except (OSError, ValueError, KeyError, TypeError):
+        formats = set()
+    problems: dict[str, list[str]] = {}
+    try:
+        json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError) as error:
+        what = "missing" if isinstance(error, FileNotFoundError) else "unreadable or damaged"
+        problems[f"manifest.json {what}"] = ["manifest.json"]
+    splits = set()
+    for path in record_files(out):
+        for frame in read_record(path):
+            try:
+                split, stem = frame["split"], frame["stem"]
+                wanted = [("image", frame["image"])]
+                if "yolo" in formats:
+                    wanted.append(("YOLO label", f"labels/{split}/{stem}.txt"))
+                if "kitti" in formats:
+                    base, ext = f"kitti/{split}", Path(frame["image"]).suffix
+                    kid = f"{frame['split_index']:06d}"
+                    wanted += [("KITTI image", f"{base}/image_2/{kid}{ext}"),
+                               ("KITTI label", f"{base}/label_2/{kid}.txt"),
+                               ("KITTI calib", f"{base}/calib/{kid}.txt")]
+            except RECORD_DAMAGE as error:
+                raise damaged_record(path, error) from None
+            splits.add(split)
+            for kind, rel in wanted:
+                if not (out / rel).is_file():
+                    problems.setdefault(f"{kind} files missing", []).append(rel)
+    if "coco" in formats:
+        for split in sorted(splits):
+            rel = f"annotations/instances_{split}.json"
+            try:
+                json.loads((out / rel).read_text())
+            except (OSError, ValueError):
+                problems.setdefault("COCO files missing or damaged", []).append(rel)
+    return [f"{what}: {len(paths)} (first: {paths[0]})" for what, paths in problems.items()]
 
 
 RECORD_DAMAGE = (KeyError, TypeError, IndexError, ValueError, AttributeError)
@@ -128,6 +180,12 @@ def _coverage(stats: DatasetStats) -> tuple[np.ndarray, list[str], list[str], np
                           (255, shade, shade) if v else (235, 235, 235), -1)
             if v == 0:
                 cv2.line(img, (x + 4, y + 4), (x + cell - 6, y + cell - 6), RED, 1)
+                continue
+            text = str(v) if v < 10_000 else f"{v // 1000}k"
+            size = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.3, 1)[0]
+            cv2.putText(img, text, (x + (cell - 2 - size[0]) // 2, y + (cell + size[1]) // 2 - 1),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.3, (255, 255, 255) if shade < 150 else BLACK,
+                        1, cv2.LINE_AA)
     font = cv2.FONT_HERSHEY_SIMPLEX
     n_light = len(LIGHTINGS)
     for g, weather in enumerate(WEATHERS):  # weather over each group, lightings under it
@@ -137,10 +195,12 @@ def _coverage(stats: DatasetStats) -> tuple[np.ndarray, list[str], list[str], np
                     BLACK, 1, cv2.LINE_AA)
         cv2.line(img, (x + 2, top - 28), (x + n_light * cell - 4, top - 28), BLACK, 1)
         for k, lighting in enumerate(LIGHTINGS):
-            cv2.putText(img, lighting[:4], (x + k * cell + 2, top - 10), font, 0.36, BLACK, 1,
-                        cv2.LINE_AA)
-    cv2.putText(img, "images per scenario x weather/lighting (red cross: none)", (8, 20),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.55, BLACK, 1, cv2.LINE_AA)
+            size = cv2.getTextSize(lighting, font, 0.32, 1)[0]
+            cv2.putText(img, lighting, (x + k * cell + (cell - 2 - size[0]) // 2, top - 10),
+                        font, 0.32, BLACK, 1, cv2.LINE_AA)
+    cv2.putText(img, "images per scenario x weather/lighting (in each cell; darker: more; "
+                "red cross: none)", (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, BLACK, 1,
+                cv2.LINE_AA)
     return img, scenarios, looks, grid
 
 
@@ -235,11 +295,11 @@ def _coverage_lines(scenarios, grid) -> list[str]:
 
 def write_report(out: Path, frames: list[dict] | None = None,
                  splits: list[tuple[str, float]] | None = None,
-                 stats: DatasetStats | None = None) -> Path:
+                 stats: DatasetStats | None = None, problems: list[str] = ()) -> Path:
     """Write ``out/report/``; returns the path of report.md. The dataset's numbers come
     from ``stats``, else from ``frames`` (frame records), else from the folder's shard
     records. ``splits``: the requested (split, ratio) pairs (default: those the dataset's
-    run state records)."""
+    run state records). ``problems``: lines (missing_files) put first in report.md."""
     out = Path(out)
     if stats is None:
         stats = stats_of_records(out) if frames is None else DatasetStats.of(frames)
@@ -271,9 +331,13 @@ def write_report(out: Path, frames: list[dict] | None = None,
     empty = [(scenarios[i], looks[j]) for i, j in zip(*np.nonzero(grid == 0), strict=True)]
     thin = [(scenarios[i], looks[j], int(grid[i, j]))
             for i, j in zip(*np.nonzero((grid > 0) & (grid < THIN_SHARE * mean)), strict=True)]
-    lines = ["# Dataset report", "",
-             f"{stats.frames} images, {stats.kept_boxes} boxes, {len(stats.variants)} "
-             "variants.", "",
+    lines = ["# Dataset report", ""]
+    if problems:
+        lines += ["**The folder no longer holds what its run wrote** (the numbers below are "
+                  "the run's; the dataset's render command, run again, writes what is "
+                  "missing):", "", *[f"- {line}" for line in problems], ""]
+    lines += [f"{stats.frames} images, {stats.kept_boxes} boxes, {len(stats.variants)} "
+              "variants.", "",
              "| class | boxes |", "|---|---:|"]
     lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
     lines += ["", "![boxes per class](boxes_per_class.png)", "",

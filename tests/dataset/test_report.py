@@ -100,8 +100,43 @@ def test_report_of_a_folder_that_is_no_dataset_is_a_clear_error(tmp_path, capsys
     (tmp_path / "notes.txt").write_text("not a dataset")
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert str(tmp_path) in err and "simdrive render" in err
+    assert str(tmp_path) in err and "simdrive render" in err and "no .simdrive" in err
     assert not (tmp_path / "report").exists()
+    for path, what in ((tmp_path / "nowhere", "does not exist"),
+                       (tmp_path / "notes.txt", "is a file")):
+        assert main(["report", str(path)]) == 2
+        assert what in capsys.readouterr().err
+
+
+def test_the_report_says_when_the_folder_lacks_files_its_run_wrote(small_dataset, tmp_path,
+                                                                   capsys):
+    import shutil
+
+    from tests.dataset.conftest import SMALL, render
+
+    copy = tmp_path / "ds"
+    shutil.copytree(small_dataset, copy)
+    assert main(["report", str(copy)]) == 0
+    assert "warning" not in capsys.readouterr().err  # a whole dataset: nothing to say
+    image = sorted((copy / "images" / "train").iterdir())[0]
+    image.unlink()
+    (copy / "labels" / "train" / (image.stem + ".txt")).unlink()
+    (copy / "annotations" / "instances_val.json").write_text('{"images": [')
+    (copy / "manifest.json").unlink()
+    assert main(["report", str(copy)]) == 0
+    captured = capsys.readouterr()
+    assert "lacks files its run wrote" in captured.out
+    for line in ("manifest.json missing: 1", "image files missing: 1", "YOLO label files "
+                 "missing: 1", "COCO files missing or damaged: 1 (first: "
+                 "annotations/instances_val.json)"):
+        assert f"simdrive: warning: {line}" in captured.err
+        assert line in (copy / "report" / "report.md").read_text()
+    # the dataset's render command, run again, writes them: the report has nothing to say
+    assert render(tmp_path, *SMALL, "--workers", "1", "--split", "train=0.5,val=0.5", "-o",
+                  "ds") == 0
+    capsys.readouterr()
+    assert main(["report", str(copy)]) == 0
+    assert "warning" not in capsys.readouterr().err and image.is_file()
 
 
 @pytest.fixture
