@@ -234,7 +234,7 @@ def search(args: argparse.Namespace) -> int:
           f"({runs / max(result.seconds, 1e-9):,.0f}/s), "
           f"{result.method}: {result.critical_count} critical "
           f"({objective.describe_critical()}), {len(result.distinct)} distinct, "
-          f"{result.cluster_count} clusters; {estimate}; kept {len(result.found)} in "
+          f"{_count(result.cluster_count, 'cluster')}; {estimate}; kept {len(result.found)} in "
           f"{args.output}" + (f", plot {plot}" if plot is not None else "")
           + ("" if result.found else " (no critical variant: it records the search, but "
              "simulate, frame, render and preview have no variant to replay from it)"))

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from simdrive.plotting import BLACK, BLUE, FONT, GREY, LIGHT, RED, Axes, nice_ticks
+from simdrive.search.diversity import MIN_RANKED
 from simdrive.search.found import write_atomically
 
 WIDTH, HEIGHT = 1400, 560
@@ -83,11 +84,15 @@ def _axis(result, name: str, coords_column: np.ndarray, values_column: list):
 
 def _parameter_panel(image, result, box) -> None:
     space, trace = result.space, result.trace
-    names = list(result.influence)[:2]
+    ranked = bool(result.influence)
+    names = list(result.influence if ranked else space.names)[:2]
     if len(names) < 2:
         Axes(image, box, (0, 1), (0, 1), title="fewer than two parameters vary",
              xlabel="", ylabel="").frame()
         return
+
+    def label(name: str, text: str) -> str:
+        return f"{text}  (influence {result.influence[name]:.2f})" if ranked else text
     values = space.values(trace.samples)
     coords = space.coordinates(trace.samples)
     columns = [space.names.index(n) for n in names]
@@ -95,10 +100,10 @@ def _parameter_panel(image, result, box) -> None:
                                    [v[names[0]] for v in values])
     ys, ylim, ycat, ylabel = _axis(result, names[1], coords[:, columns[1]],
                                    [v[names[1]] for v in values])
-    ax = Axes(image, box, xlim, ylim, title="found cases over the two most influential "
-              "parameters", xlabel=f"{xlabel}  (influence {result.influence[names[0]]:.2f})",
-              ylabel=f"{ylabel}  (influence {result.influence[names[1]]:.2f})",
-              xcategories=xcat, ycategories=ycat)
+    title = "found cases over the two most influential parameters" if ranked else \
+        f"the first two parameters (influence: under {MIN_RANKED} distinct critical)"
+    ax = Axes(image, box, xlim, ylim, title=title, xlabel=label(names[0], xlabel),
+              ylabel=label(names[1], ylabel), xcategories=xcat, ycategories=ycat)
     critical = trace.critical
     ax.dots(xs[~critical], ys[~critical], LIGHT, 1)
     ax.dots(xs[critical], ys[critical], RED, 2)
@@ -116,8 +121,10 @@ def search_figure(result) -> np.ndarray:
     p = result.probability
     title = (f"{result.spec.name}: {result.method}, {len(result.trace.objective)} runs, "
              f"critical = {result.objective.describe_critical()}: {result.critical_count} found, "
-             f"{len(result.distinct)} distinct, {result.cluster_count} clusters, "
-             f"P = {p.estimate:.3g} +- {p.standard_error:.2g}")
+             f"{len(result.distinct)} distinct, {result.cluster_count} "
+             f"cluster{'' if result.cluster_count == 1 else 's'}, "
+             + (f"P = {p.estimate:.3g} +- {p.standard_error:.2g}" if p.upper_bound_95 is None
+                else f"P below {p.upper_bound_95:.2g} (95% bound)"))
     cv2.putText(image, title[:150], (20, 28), FONT, 0.5, BLACK, 1, cv2.LINE_AA)
     _objective_panel(image, result, (100, 110, 660, 440))
     _parameter_panel(image, result, (810, 110, 1370, 440))

@@ -41,7 +41,10 @@ class FoundVariant:
 @dataclass(frozen=True)
 class SearchResult:
     """What a search found. ``distinct``: indices of the distinct critical runs;
-    ``cluster_of_distinct``: their cluster labels; ``influence``: parameter -> influence."""
+    ``cluster_of_distinct``: their cluster labels; ``cluster_radius``: the linking distance
+    used (diversity.cluster_radius of the requested one); ``influence``: parameter ->
+    influence, empty when fewer than diversity.MIN_RANKED distinct critical runs were found
+    (too few to tell the parameters apart)."""
 
     spec: ScenarioSpec
     space: SearchSpace
@@ -123,7 +126,8 @@ def search(spec: ScenarioSpec, objective: Objective, *, budget: int, method: str
     coords = space.coordinates(trace.samples)
     critical = np.flatnonzero(trace.critical)
     distinct = critical[diversity.thin(space, coords[critical], min_spacing)]
-    labels = diversity.clusters(space, coords[distinct], cluster_radius)
+    radius = diversity.cluster_radius(space, cluster_radius)
+    labels = diversity.clusters(space, coords[distinct], radius)
     found = []
     if len(critical):
         best = int(np.argmin(trace.score[critical]))
@@ -136,11 +140,11 @@ def search(spec: ScenarioSpec, objective: Objective, *, budget: int, method: str
                 Variant(spec.name, spec.file, spec.content_hash, seed, int(i), values),
                 float(trace.objective[i]), float(trace.score[i]), metrics(outcomes[i]),
                 int(labels[nearest])))
+    ranked = diversity.influence(space, coords[critical], weights[critical]) \
+        if len(distinct) >= diversity.MIN_RANKED else {}
     return SearchResult(spec, space, objective, method, budget, seed, min_spacing,
-                        cluster_radius, trace, probability, weights, distinct, labels,
-                        tuple(found), diversity.influence(space, coords[critical],
-                                                          weights[critical]),
-                        float(trace.seconds.sum()))
+                        radius, trace, probability, weights, distinct, labels,
+                        tuple(found), ranked, float(trace.seconds.sum()))
 
 
 def _subset(trace: Trace, rows: np.ndarray) -> Samples:

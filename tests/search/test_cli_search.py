@@ -118,7 +118,9 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     assert "P(critical) below 0.015 (no critical run in 200: the 95% upper bound)" in text
     # the found file is written, and the message says why the replaying commands refuse it
     assert "kept 0" in text and "no variant to replay" in text
-    assert yaml.safe_load(out.read_text())["probability"]["upper_bound_95"] == 0.015
+    found = yaml.safe_load(out.read_text())
+    assert found["probability"]["upper_bound_95"] == 0.015
+    assert found["influence"] == {}  # nothing critical: no parameter can be ranked
     # a bound is a probability: one run gives "below 1", not "below 3"
     assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "1",
                  "--quiet", "--no-plot", "-o", str(out)]) == 0

@@ -65,3 +65,23 @@ def test_influence_is_zero_for_an_irrelevant_parameter_and_large_for_a_decisive_
     score = diversity.influence(SPACE, points[critical], np.ones(critical.sum()))
     assert list(score)[:2] == ["a", "w"] or list(score)[:2] == ["w", "a"]
     assert score["a"] > 0.85 and score["w"] > 0.45 and score["b"] < 0.15
+
+
+def test_the_cluster_radius_grows_with_the_continuous_dimensions_as_the_spacing_does():
+    # a critical region of sparse points (100 uniform in a box): at the fixed radius 0.25,
+    # in ten dimensions nearly every point was a cluster of its own; scaled as sqrt(d / 2)
+    # the box is one cluster, and a second box beside it another
+    rng = np.random.default_rng(0)
+    for d in (6, 10):
+        space = SearchSpace(order=tuple(f"p{k}" for k in range(d)),
+                            continuous=tuple((f"p{k}", Uniform(0, 1)) for k in range(d)),
+                            discrete=(), constants={})
+        radius = diversity.cluster_radius(space, 0.25)
+        assert radius == 0.25 * np.sqrt(d / 2)
+        boxes = [rng.uniform(low, low + 0.45, (100, d)) for low in (0.0, 0.55)]
+        one = boxes[0][diversity.thin(space, boxes[0], 0.05)]
+        assert diversity.clusters(space, one, radius).max() == 0, d
+        two = np.vstack(boxes)
+        assert diversity.clusters(space, two, radius).max() == 1, d
+        assert diversity.clusters(space, one, 0.25).max() >= 2, d
+    assert diversity.cluster_radius(SPACE, 0.25) == 0.25  # two dimensions: as given
