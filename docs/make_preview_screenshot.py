@@ -19,19 +19,14 @@ from simdrive.preview.playback import Playback  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent / "scenarios" / "child_between_parked_cars.yaml"
-VARIANT, TIME_S = 20, 4.4
+VARIANT, TIME_S = 20, 4.8
 
 
 def main() -> None:
     playback = Playback(SCENARIO, VARIANT)
     viewer = Viewer(playback, size=(1280, 720))
-    viewer.playing = False
-    playback.step_forward(round(TIME_S / playback.dt_s))
-    viewer.selected = "child"
     viewer.birds_eye.transform.pixels_per_m = 12.0
-    viewer.tick(1 / 30)
-    viewer.fps = 0.0  # a still picture: no frame rate in the HUD
-    viewer.tick(0.0)
+    viewer.still(TIME_S, "child")
     out = viewer.screenshot(HERE / "preview.png")
     print(f"wrote {out}")
 

@@ -181,16 +181,42 @@ def preview(args: argparse.Namespace) -> int:
     from simdrive.preview.playback import Playback
 
     # every bad input is reported before a window opens
-    if not Path(args.save_dir).is_dir():
+    shot = Path(args.screenshot) if args.screenshot is not None else None
+    if shot is not None:
+        if shot.suffix.lower() != ".png":
+            raise OutputError("--screenshot writes a PNG image", where=str(shot),
+                              expected="a path ending in .png", found=shot.suffix or "(none)")
+        if not shot.parent.resolve().is_dir():
+            what = "is a file, not a folder" if shot.parent.exists() else "does not exist"
+            raise OutputError(f"cannot write {shot}: the folder {shot.parent} {what}",
+                              where=str(shot))
+        if shot.resolve() == Path(args.path).resolve():
+            raise OutputError(f"{shot} is the scenario file given", where=str(shot),
+                              expected="an output path of its own")
+    elif not Path(args.save_dir).is_dir():
         what = "is a file, not a folder" if Path(args.save_dir).exists() else "does not exist"
         raise OutputError(f"the folder {args.save_dir} {what}", where=args.save_dir)
+    elif not os.access(args.save_dir, os.W_OK | os.X_OK):
+        raise OutputError(f"the folder {args.save_dir} is not writable (the s key saves "
+                          "frames there)", where=args.save_dir)
     playback = Playback(args.path, args.variant, args.camera)
+    duration = playback.n_steps * playback.dt_s
+    if not 0.0 <= args.time <= duration + 1e-9:
+        raise SimdriveError("--time lies outside the run",
+                            expected=f"a time from 0 to {duration:g} s", found=args.time)
+    names = playback.run.sim.actor_names[0]
+    if args.select is not None and args.select not in names:
+        raise SimdriveError(f"--select: no actor {args.select!r} in this variant",
+                            expected="one of " + ", ".join(names), found=args.select)
+    if shot is not None:  # drawn off screen: no window
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     import pygame
 
     from simdrive.preview.app import run_viewer
 
     try:
-        return run_viewer(playback, save_dir=args.save_dir)
+        return run_viewer(playback, save_dir=args.save_dir, start_s=args.time,
+                          select=args.select, screenshot=shot)
     except pygame.error as error:
         raise SimdriveError(f"cannot open the preview window: {error}",
                             expected="a display (or SDL_VIDEODRIVER=dummy to run headless)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pygame
 
 from simdrive.core import layout as L
@@ -310,17 +311,42 @@ class Viewer:
                            background=(0, 0, 0, 215), padding=14)
 
     def screenshot(self, path: str | Path) -> Path:
-        """Save the window as it is now to a PNG."""
-        pygame.image.save(pygame.display.get_surface(), str(path))
+        """Save the window as it is now to a PNG (written atomically: all or nothing)."""
+        import cv2
+
+        from simdrive.files import write_atomic
+
+        rgb = pygame.surfarray.array3d(pygame.display.get_surface()).swapaxes(0, 1)
+        ok, data = cv2.imencode(".png", np.ascontiguousarray(rgb[..., ::-1]),
+                                [cv2.IMWRITE_PNG_COMPRESSION, 6])
+        write_atomic(path, data.tobytes())
         return Path(path)
+
+    def still(self, start_s: float, select: str | None) -> None:
+        """Pause at ``start_s`` (s, a whole step) with ``select`` selected, and draw."""
+        self.playing = False
+        self.playback.step_forward(round(start_s / self.playback.dt_s) - self.playback.step)
+        self.selected = select
+        self.tick(1 / 30)
+        self.fps = 0.0  # a still picture: no frame rate in the HUD
+        self.tick(0.0)
 
 
 def run_viewer(playback: Playback, *, save_dir: str | Path = ".",
-               size: tuple[int, int] = DEFAULT_SIZE) -> int:
-    """Open the window and run until it is closed (Esc, q or the close button)."""
+               size: tuple[int, int] = DEFAULT_SIZE, start_s: float = 0.0,
+               select: str | None = None, screenshot: str | Path | None = None) -> int:
+    """Open the window and run until it is closed (Esc, q or the close button); from
+    ``start_s`` paused, if given. With ``screenshot``: draw once, save it there, return."""
     viewer = Viewer(playback, size=size, save_dir=save_dir)
     clock = pygame.time.Clock()
     try:
+        if start_s > 0.0 or select is not None or screenshot is not None:
+            viewer.still(start_s, select)
+        if screenshot is not None:
+            out = viewer.screenshot(screenshot)
+            print(f"wrote {out}: {playback.spec.name} variant {playback.variant.index} at "
+                  f"t={playback.step * playback.dt_s:.2f} s")
+            return 0
         while viewer.running:
             viewer.process_events()
             viewer.tick(clock.tick(FPS_CAP) / 1000.0)

@@ -49,7 +49,9 @@ def status_lines(pb: Playback, *, playing: bool, speed: float, boxes: bool,
     v = pb.variant
     lines: list[Line] = [(f"{pb.spec.name}   variant {v.index} ({pb.position + 1} of {pb.count})"
                           f"   seed {v.seed}", TITLE)]
-    lines.append(("  " + "   ".join(f"{k}={_num(val)}" for k, val in v.values.items()), GREY))
+    hidden = pb.spec.per_instance  # each of a count's actors draws its own placement
+    lines.append(("  " + "   ".join(f"{k}={_num(val)}" for k, val in v.values.items()
+                                    if k not in hidden), GREY))
     state = "END" if pb.at_end else ("playing" if playing else "paused")
     lines.append((f"t = {pb.time_s:5.2f} / {pb.spec.duration:g} s   step {pb.step}/{pb.n_steps}"
                   f"   {state}  x{speed:g}" + (f"   {fps:4.0f} fps" if fps else ""), WHITE))

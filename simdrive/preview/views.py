@@ -261,9 +261,11 @@ class BirdsEyeView:
             pygame.draw.polygon(surface, tuple(int(v) for v in colours[k]), pts)
             category = actor_kind(kinds[int(scene.kind[k])]).category
             outline = EGO_OUTLINE if name == ego else CATEGORY_COLOURS.get(category, MARKING)
-            if name in crashed:
+            if name in crashed:  # crossed out: a red car's red outline alone hid it
                 outline = CRASHED
-            pygame.draw.polygon(surface, outline, pts, 2 if name == ego else 1)
+                pygame.draw.line(surface, CRASHED, pts[0], pts[2], 2)
+                pygame.draw.line(surface, CRASHED, pts[1], pts[3], 2)
+            pygame.draw.polygon(surface, outline, pts, 2 if name == ego or name in crashed else 1)
             front = (corners[k, 0] + corners[k, 1]) / 2
             pygame.draw.line(surface, outline, corners[k].mean(0).tolist(), front.tolist(), 1)
             if name == selected:
