@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from simdrive.dataset.names import CAMERA_STEM, safe_name
 from simdrive.dataset.options import DatasetOptions
@@ -24,6 +23,7 @@ from simdrive.scenario.build import Variant, check_variants
 from simdrive.scenario.runner import simulate_variants
 from simdrive.scenario.source import input_paths, load_variants
 from simdrive.scenario.spec import ScenarioSpec
+from simdrive.scenario.yamlpos import file_sha256
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
         while label in labels:
             label, k = f"{base}_{k}", k + 1
         labels.add(label)
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        digest = _digest(path)
         inputs = input_files(spec)
         if inputs[0][0] != os.path.normpath(path):  # a found file of simdrive search
             inputs = ((os.path.normpath(path), digest), *inputs)
@@ -112,8 +112,16 @@ def input_files(spec: ScenarioSpec) -> tuple[tuple[str, str], ...]:
     """(path, sha256) of every file a scenario is read from: the scenario file, the base
     files of its ``extends`` chain and its map file; a dataset records them (manifest) and
     a change to any of them makes the folder another dataset's (never resumed into)."""
-    return tuple((os.path.normpath(p), hashlib.sha256(Path(p).read_bytes()).hexdigest())
-                 for p in input_paths(spec))
+    return tuple((os.path.normpath(p), _digest(p)) for p in input_paths(spec))
+
+
+def _digest(path) -> str:
+    """sha256 of a scenario's file (read and checked by then: a regular file in the limit)."""
+    digest = file_sha256(path)
+    if digest is None:  # replaced since it was read
+        raise SimdriveError(f"cannot read {path} again: it changed while the run started",
+                            where=str(path), expected="a scenario file that stays put")
+    return digest
 
 
 def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:

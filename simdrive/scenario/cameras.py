@@ -90,7 +90,7 @@ def parse_cameras(node: Node | None, actor_names: set[str]) -> tuple[CameraSpec,
         cam = _camera(item, actor_names)
         if any(c.name == cam.name for c in cameras):
             raise item.error(f"duplicate camera name {cam.name!r}",
-                             hint="give each camera its own name:")
+                             hint="give each camera its own name, e.g. name: front_wide")
         cameras.append(cam)
     return tuple(cameras)
 

@@ -11,7 +11,8 @@ frames and split; any other edit, or one to the map file, may move them.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+
+from simdrive.scenario.yamlpos import file_sha256
 
 
 def content_hash(plain: dict, map_desc) -> str:
@@ -40,10 +41,7 @@ def _file_digest(map_desc) -> str:
     path = map_desc.get("file") if isinstance(map_desc, dict) else map_desc
     if not isinstance(path, str):
         return ""
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return ""
+    return file_sha256(path) or ""  # read as the map loader does: never a device
 
 
 def _canonical(data):

@@ -37,6 +37,9 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
         return root
     if not isinstance(base_node.value, str):
         raise base_node.error("extends takes a file path", found=base_node.plain())
+    if not base_node.value.strip():
+        raise base_node.error("extends is empty", expected="the base scenario file's path, "
+                              "relative to this file (or no extends)")
     base_path = path.parent / base_node.value
     if not base_path.is_file():
         what = ("is a folder, not a file" if base_path.is_dir() else "is not a regular file"

@@ -168,6 +168,8 @@ def _exponent_hint(value) -> str | None:
         return None
     whole, fraction, sign, exponent = match.groups()
     fix = f"{whole}{fraction if fraction and fraction != '.' else '.0'}e{sign or '+'}{exponent}"
+    if not math.isfinite(float(fix)):  # 1e400: no way to write it helps
+        return f"YAML reads {value.strip()} as text, and it is beyond any float besides"
     return f"YAML reads {value.strip()} as text; write {fix}"
 
 

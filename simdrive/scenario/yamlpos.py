@@ -22,6 +22,7 @@ item at the item, the root at the start of the document.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Iterator, Mapping
@@ -153,6 +154,19 @@ def load_yaml(text: str, file: str) -> Node:
         raise _syntax_error(exc, file) from None
     finally:
         loader.dispose()
+
+
+def file_sha256(path: str | Path) -> str | None:
+    """The sha256 (hex) of a regular file of at most MAX_FILE_BYTES, or None for anything
+    else (missing, unreadable, too large, a device or FIFO: /dev/zero never ends)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return hashlib.sha256(data).hexdigest() if len(data) <= MAX_FILE_BYTES else None
 
 
 def load_yaml_file(path: str | Path) -> Node:

@@ -73,12 +73,12 @@ def parse_objective(spec: ScenarioSpec, text: str, *, score: str | None = None,
     objective = expr.parse(text, path="--objective", **common)
     boolean = objective.type == expr.BOOL
     if boolean and threshold is not None:
-        raise ScenarioError("--threshold applies to a numeric objective, but this one is "
-                            "true/false", path="--objective", found=text,
+        raise ScenarioError("a threshold applies to a numeric objective only, and this "
+                            "--objective is true/false", path="--threshold", found=text,
                             hint="drop --threshold, or give a number to minimise")
     if not boolean and score is not None:
-        raise ScenarioError("--score guides a true/false objective; a numeric objective is "
-                            "its own score", path="--score", found=score,
+        raise ScenarioError("a score guides a true/false objective only; a numeric objective "
+                            "is its own score", path="--score", found=score,
                             hint="drop --score, or make the objective a condition")
     if threshold is not None and not math.isfinite(threshold):
         raise ScenarioError("--threshold must be a finite number", path="--threshold",

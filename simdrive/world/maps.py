@@ -97,7 +97,7 @@ class RoadMap:
         if name in self._index:
             return self._index[name]
         close = difflib.get_close_matches(str(name), list(self._index), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise MapError(f"unknown lane {name!r}{hint}", where="map",
                        expected="one of " + ", ".join(self._index), found=name)
 
@@ -238,8 +238,10 @@ def _load_yaml(path: Path, where: str):
         if exc.message == "the file is empty":
             raise MapError("the map file is empty", where=exc.where,
                            expected="a mapping with a 'type' key") from None
+        expected = exc.expected.replace("a scenario file", "a map file") if exc.expected \
+            else exc.expected
         raise MapError(exc.message + (f"; {exc.hint}" if exc.hint else ""), where=exc.where,
-                       path=exc.path, expected=exc.expected, found=exc.found) from None
+                       path=exc.path, expected=expected, found=exc.found) from None
 
 
 def build_map(desc: Mapping[str, object] | str | os.PathLike, *,

@@ -243,3 +243,20 @@ def test_a_bad_grid_axis_is_named_at_its_own_entry(tmp_path):
     err = error_for(tmp_path, text.replace("ego: {lane: 0, s: 5, speed: 10}",
                                            "ego: {lane: 0, s: 5, speed: {range: [5, 10, 5]}}"))
     assert err.path == "variants.grid[1]" and err.line == 14 and "'ego.sped'" in str(err)
+
+
+@pytest.mark.parametrize("edit, says", [
+    (("map: {type: straight, lanes: 1, length: 200}", "map: /dev/zero"),
+     "it is not a regular file; expected a map file"),  # read to the end, it never ended
+    (("name: t", "name: t\nextends: ''"), "extends is empty"),
+    (("speed: 8", "speed: 1e400"), "beyond any float"),  # not "write 1.0e+400": inf too
+])
+def test_errors_say_what_is_wrong_with_the_value_given(tmp_path, capsys, edit, says):
+    from simdrive.cli import main
+
+    old, new = edit
+    path = write(tmp_path, GOOD.replace(old, new))
+    # in seconds: the content hash read a map file to its end, and /dev/zero has none
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert says in err and f"{path}:" in err and "Traceback" not in err
