@@ -111,6 +111,11 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
                 + ", where the dataset's own files go (--force writes beside a folder's files, "
                 "never over them)", where=str(out),
                 expected="another folder, or those entries moved away")
+    parent = out.absolute().parent
+    if not out.exists() and not parent.is_dir():  # /typo/ds: never a tree of new folders
+        what = "is a file, not a folder" if parent.exists() else "does not exist"
+        raise OutputError(f"cannot create {out}: the folder {parent} {what}", where=str(out),
+                          expected="a new folder inside an existing one")
     try:
         (out / STATE_DIR / "shards").mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -150,6 +150,14 @@ def test_a_damaged_shard_record_is_a_clear_error_for_render_and_report(
     assert _no_temporaries(tmp_path / "ds")
 
 
+def test_an_output_in_a_missing_folder_is_refused_not_created(tmp_path, capsys):
+    # -o /typo/ds created /typo and everything under it; frame and search refuse that too
+    assert render(tmp_path, *SMALL, "--workers", "1", "-o", "typo/ds") == 2
+    err = capsys.readouterr().err
+    assert "the folder" in err and "typo does not exist" in err
+    assert not (tmp_path / "typo").exists()
+
+
 def test_an_unwritable_folder_is_a_clean_error(tmp_path, capsys, locked_folder):
     assert render(tmp_path, *SMALL, "-o", "locked/ds") == 2
     err = capsys.readouterr().err
