@@ -232,6 +232,7 @@ def search(args: argparse.Namespace) -> int:
     from simdrive.search.objective import parse_objective
     from simdrive.search.plots import search_figure_png
     from simdrive.search.run import check_settings, search
+    from simdrive.search.space import search_space
 
     _check_at_least(("--workers", args.workers, 1))
     spec = load_scenario(args.path)
@@ -242,6 +243,10 @@ def search(args: argparse.Namespace) -> int:
         raise SimdriveError(f"--keep is at most {MAX_KEEP}", found=args.keep)
     plot = None if args.no_plot else Path(args.plot or Path(args.output).with_suffix(".png"))
     check_outputs(spec, args.output, plot)
+    space = search_space(spec)
+    if not (space.continuous or space.discrete or spec.per_instance):
+        print("simdrive: warning: the scenario has no distribution, so every run simulates "
+              "the same world; simdrive simulate runs it once", file=sys.stderr)
     progress = None if args.quiet else _progress_printer(objective.boolean)
     result = search(spec, objective, budget=args.budget, method=args.method, seed=args.seed,
                     keep=args.keep, min_spacing=args.min_spacing, threads=args.workers,

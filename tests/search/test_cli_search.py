@@ -207,3 +207,13 @@ def test_placements_a_count_draws_per_instance_are_not_searched_or_listed(tmp_pa
     assert main(["variants", str(scenario), "--limit", "2"]) == 0
     listing = capsys.readouterr().out
     assert "actors[3].placement.s=" in listing and "actors[2].placement" not in listing
+
+
+def test_a_scenario_with_no_distribution_is_searched_with_a_warning(tmp_path, capsys):
+    scenario = tmp_path / "fixed.yaml"
+    scenario.write_text("name: t\nduration: 2\nmap: {type: straight, lanes: 2, length: 300}\n"
+                        "ego: {lane: 0, s: 5, speed: 10}\n")
+    assert main(["search", str(scenario), "--objective", "collision", "--budget", "10",
+                 "--quiet", "--no-plot", "-o", str(tmp_path / "f.yaml")]) == 0
+    assert "no distribution, so every run simulates the same world" in \
+        capsys.readouterr().err
