@@ -8,11 +8,13 @@ them values. The vocabulary is documented in docs/scenarios.md.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from simdrive.errors import ScenarioError
 from simdrive.scenario import sampling
 from simdrive.scenario.cameras import CameraSpec, default_cameras, parse_cameras
 from simdrive.scenario.content_hash import content_hash
@@ -140,7 +142,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     name = top.text("name")
     env = _environment(top.child("environment"), params)
     ego_node = top.require("ego")
-    ego = _actor(ego_node, params, default_name="ego", is_ego=True)
+    ego = _actor(ego_node, params, default_name="ego", is_ego=True, top_file=file)
     actors = []
     seen = {"ego"}
     actors_node = top.child("actors")
@@ -246,7 +248,19 @@ ACTOR_KEYS = {
 SHORTHAND = ("lane", "s", "d")  # the ego's place without a placement: {lane: 0, s: 10}
 
 
-def _actor(node: Node, params: dict, default_name: str, is_ego: bool) -> ActorT:
+def _extends_order(file: str) -> tuple[str, ...]:
+    """A scenario file and the bases of its extends chain, file first (normalised paths;
+    () when it cannot be read again, as for a document parsed from text)."""
+    from simdrive.scenario.merge import extends_chain
+
+    try:
+        return tuple(os.path.normpath(str(p)) for p in extends_chain(Path(file)))
+    except (ScenarioError, OSError):
+        return ()
+
+
+def _actor(node: Node, params: dict, default_name: str, is_ego: bool,
+           top_file: str = "") -> ActorT:
     what = "ego" if is_ego else f"actor {node.path}"
     r = Reader(node, ACTOR_KEYS, params, what)
     for key in (("id", "count") if is_ego else ()) + SHORTHAND:
@@ -255,10 +269,24 @@ def _actor(node: Node, params: dict, default_name: str, is_ego: bool) -> ActorT:
         if key in ("id", "count"):
             raise r.child(key).error(f"{key} does not apply to the ego: it is one actor, "
                                      "named ego", expected="no id or count on the ego")
+        if not is_ego:
+            raise r.child(key).error(
+                f"{key} is the ego's shorthand for its place, and this actor is not the ego",
+                expected=f"{key} inside placement, e.g. placement: {{lane: 0, s: 40}}")
+        order = _extends_order(top_file)  # the scenario file first, then its bases
+        here, there = r.child(key).file, r.child("placement").file
+        rank = {f: k for k, f in enumerate(order)}
+        if rank.get(os.path.normpath(there), 0) < rank.get(os.path.normpath(here), 0):
+            continue  # a file's placement replaces the shorthand of a base it extends
+        if here == there:
+            raise r.child(key).error(
+                f"{key} is the ego's shorthand for its place, and this ego has a placement "
+                "too", expected=f"{key} inside placement, e.g. placement: {{lane: 0, s: 40}}")
         raise r.child(key).error(
-            f"{key} is the ego's shorthand for its place, and "
-            + ("this ego has a placement too" if is_ego else "this actor is not the ego"),
-            expected=f"{key} inside placement, e.g. placement: {{lane: 0, s: 40}}")
+            f"{key} is the ego's shorthand for its place, which cannot replace the placement "
+            f"a base file ({there}) gives the ego",
+            expected="a placement here (it replaces the base's), e.g. placement: {lane: 0, "
+                     "s: 40}")
     name = "ego" if is_ego else r.text("id", default=default_name)
     if not name.strip():  # an id names the actor in actions, require: and labels
         raise r.child("id").error("an actor's id is empty", expected="a name, e.g. child")

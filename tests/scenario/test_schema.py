@@ -75,3 +75,20 @@ def test_schema_requires_what_an_action_cannot_do_without(action, needs):
                        "actions": [{action: {"trigger": {"time": 1}}}]}]}
     with pytest.raises(jsonschema.ValidationError, match=needs):
         jsonschema.validate(doc, schema)
+
+
+def test_a_placement_replaces_the_ego_shorthand_of_a_base_it_extends(tmp_path):
+    # the library bases place the ego with lane and s: a file extending one gives it a
+    # placement instead (ahead_of, position, parking...), which replaces them
+    base = tmp_path / "base.yaml"
+    base.write_text("name: b\nduration: 4\nmap: {type: straight, lanes: 2, length: 300}\n"
+                    "ego: {lane: 0, s: 5, speed: 10}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text("name: c\nextends: base.yaml\nego:\n  placement: {lane: 1, s: 40}\n")
+    spec = load_scenario(child)
+    assert spec.ego.placement.target == 1 and spec.ego.placement.s == 40
+    # but a shorthand cannot replace a base's placement (it would be left unused)
+    grandchild = tmp_path / "grandchild.yaml"
+    grandchild.write_text("name: g\nextends: child.yaml\nego:\n  lane: 0\n")
+    with pytest.raises(ScenarioError, match="cannot replace the placement a base file"):
+        load_scenario(grandchild)
