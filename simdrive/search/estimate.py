@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simdrive.search.methods import Trace
+from simdrive.search.methods import PRIOR_SHARE, Trace
 from simdrive.search.space import SearchSpace
 
 
@@ -35,8 +35,9 @@ from simdrive.search.space import SearchSpace
 class Probability:
     """An estimate of P(critical) under the scenario's distributions, with its standard
     error and the effective sample size of the critical runs' weights; with no critical
-    run, ``upper_bound_95``: the 95 % upper bound min(1, 3 / N) of N runs (the rule of
-    three; None when there are critical runs)."""
+    run, ``upper_bound_95``: the 95 % upper bound min(1, 3 / N) of the N runs drawn from
+    the scenario's own distribution (the rule of three; for cem its first batch and
+    PRIOR_SHARE of the others; None when there are critical runs)."""
 
     estimate: float
     standard_error: float
@@ -78,7 +79,13 @@ def estimate_probability(space: SearchSpace, trace: Trace) -> tuple[Probability,
         how = "Monte Carlo" if trace.method == "random" else "quasi Monte Carlo (Halton)"
     hit = terms[terms > 0]
     ess = float(hit.sum() ** 2 / (hit**2).sum()) if hit.size else 0.0
-    bound = min(1.0, 3.0 / n) if n and not hit.size else None
+    bound = None
+    if n and not hit.size:
+        # the rule of three holds for draws from the scenario's own distribution: all of
+        # random's and halton's runs, cem's first batch and PRIOR_SHARE of the later ones
+        # (the proposals' draws may all lie away from the event)
+        first = int(trace.batch_sizes[0]) if trace.method == "cem" else n
+        bound = min(1.0, 3.0 / (first + PRIOR_SHARE * (n - first)))
     return Probability(estimate, error, ess, how, bound), weights
 
 

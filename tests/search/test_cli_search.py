@@ -113,7 +113,7 @@ def test_a_plot_that_cannot_be_written_leaves_no_found_file(tmp_path, capsys, mo
 def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     out = tmp_path / "found.yaml"
     assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "200",
-                 "--quiet", "--no-plot", "-o", str(out)]) == 0
+                 "--method", "random", "--quiet", "--no-plot", "-o", str(out)]) == 0
     text = capsys.readouterr().out
     assert "P(critical) below 0.015 (no critical run in 200: the 95% upper bound)" in text
     # the found file is written, and the message says why the replaying commands refuse it
@@ -121,6 +121,14 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     found = yaml.safe_load(out.read_text())
     assert found["probability"]["upper_bound_95"] == 0.015
     assert found["influence"] == {}  # nothing critical: no parameter can be ranked
+    # cem draws its first batch (100) from the scenario's distribution, then a tenth of
+    # each later one: the bound counts those 110 draws, not all 200 (its proposals may all
+    # lie away from the event)
+    assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "200",
+                 "--quiet", "--no-plot", "-o", str(out)]) == 0
+    assert "P(critical) below 0.027 (no critical run in 200" in capsys.readouterr().out
+    assert yaml.safe_load(out.read_text())["probability"]["upper_bound_95"] == \
+        pytest.approx(3 / 110)
     # a bound is a probability: one run gives "below 1", not "below 3"
     assert main(["search", str(SCENARIO), "--objective", "min_ttc < 0", "--budget", "1",
                  "--quiet", "--no-plot", "-o", str(out)]) == 0
