@@ -41,6 +41,7 @@ failed or interrupted search never leaves a partial file.
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 
 import yaml
@@ -110,6 +111,22 @@ def check_writable(path: str | Path) -> None:
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FIGURE_MARK = ("Software", "simdrive search")  # a tEXt chunk every search figure carries
+
+
+def png_text_chunk(keyword: str, text: str) -> bytes:
+    """A PNG tEXt chunk (length, type, keyword NUL text, CRC-32)."""
+    body = b"tEXt" + keyword.encode("latin-1") + b"\0" + text.encode("latin-1")
+    return (len(body) - 4).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+
+def is_search_figure(path: Path) -> bool:
+    """Whether ``path`` is a PNG figure an earlier search wrote (it carries FIGURE_MARK
+    right after its header)."""
+    mark = png_text_chunk(*FIGURE_MARK)
+    with open(path, "rb") as handle:
+        head = handle.read(33 + len(mark))
+    return head.startswith(PNG_SIGNATURE) and head[33:] == mark
 
 
 def check_outputs(spec, output: str | Path, plot: Path | None) -> None:
@@ -145,14 +162,13 @@ def check_outputs(spec, output: str | Path, plot: Path | None) -> None:
                 earlier = is_found_file(root)
             except SimdriveError:  # not YAML, too large, unreadable
                 earlier = False
-        else:
-            with open(path, "rb") as handle:
-                earlier = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
+        else:  # any PNG would be a user's picture: only a search's own figure goes
+            earlier = path.is_file() and is_search_figure(path)
         if not earlier:
-            kind = "found file" if what == "-o" else "PNG figure"
+            kind = "found file" if what == "-o" else "figure"
             raise SimdriveError(
-                f"{what} {path} exists and is not a {kind}: search replaces only the "
-                f"{kind} of an earlier search",
+                f"{what} {path} exists and is not a {kind} simdrive search wrote: a search "
+                f"replaces only an earlier search's {kind}",
                 expected=f"a new path, or an earlier search's {kind}")
 
 

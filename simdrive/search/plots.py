@@ -20,7 +20,7 @@ import numpy as np
 
 from simdrive.plotting import BLACK, BLUE, FONT, GREY, LIGHT, RED, Axes, nice_ticks
 from simdrive.search.diversity import MIN_RANKED
-from simdrive.search.found import write_atomically
+from simdrive.search.found import FIGURE_MARK, png_text_chunk, write_atomically
 
 WIDTH, HEIGHT = 1400, 560
 
@@ -132,11 +132,14 @@ def search_figure(result) -> np.ndarray:
 
 
 def search_figure_png(result) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes, marked as a search figure (FIGURE_MARK: a rerun replaces
+    only such a file, found.check_outputs)."""
     ok, encoded = cv2.imencode(".png", search_figure(result))
     if not ok:  # pragma: no cover - OpenCV always encodes a plain uint8 image
         raise RuntimeError("PNG encoding failed")
-    return encoded.tobytes()
+    data = encoded.tobytes()
+    end_of_header = 8 + 25  # signature, then the IHDR chunk (length, type, 13 bytes, CRC)
+    return data[:end_of_header] + png_text_chunk(*FIGURE_MARK) + data[end_of_header:]
 
 
 def write_search_figure(result, path: str | Path) -> None:

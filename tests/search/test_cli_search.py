@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 import yaml
 
@@ -160,7 +161,9 @@ def test_search_never_writes_over_the_scenarios_inputs_or_other_files(tmp_path, 
     notes.write_text("my: notes\n")
     picture = tmp_path / "picture.png"
     picture.write_bytes(b"not a png")
-    before = {p: p.read_bytes() for p in (base, map_file, notes, picture)}
+    real_png = tmp_path / "frame.png"  # a user's picture: a PNG, but no search figure
+    real_png.write_bytes(cv2.imencode(".png", np.zeros((4, 4, 3), np.uint8))[1].tobytes())
+    before = {p: p.read_bytes() for p in (base, map_file, notes, picture, real_png)}
 
     def search(*outputs):
         return main(["search", str(scenario), "--objective", "min_ttc", "--budget", "10",
@@ -171,9 +174,11 @@ def test_search_never_writes_over_the_scenarios_inputs_or_other_files(tmp_path, 
             (["-o", str(tmp_path / "f.yaml"), "--plot", str(map_file.with_suffix(".png"))],
              None),
             (["-o", str(map_file), "--no-plot"], "is also a file the scenario searched"),
-            (["-o", str(notes), "--no-plot"], "exists and is not a found file"),
+            (["-o", str(notes), "--no-plot"], "exists and is not a found file simdrive"),
             (["-o", str(tmp_path / "g.yaml"), "--plot", str(picture)],
-             "exists and is not a PNG figure")):
+             "exists and is not a figure simdrive search wrote"),
+            (["-o", str(tmp_path / "h.yaml"), "--plot", str(real_png)],
+             "exists and is not a figure simdrive search wrote")):
         if message is None:  # a new figure next to the map: allowed
             assert search(*outputs) == 0
             (tmp_path / "f.yaml").unlink()
