@@ -48,13 +48,15 @@ def record_files(out: Path) -> list[Path]:
 def missing_files(out: Path) -> list[str]:
     """What the run records say the dataset folder holds but it does not (or holds
     damaged): manifest.json, images, and each format's files (per frame: the YOLO label,
-    the KITTI image link, label and calib; per split: the COCO file). One line per kind of
-    file, with a count and the first example; [] when everything is there."""
+    the KITTI image link, label and calib, the extras; per split: the COCO file and the
+    KITTI ImageSets list; data.yaml). One line per kind of file, with a count and the first
+    example; [] when everything is there."""
     try:
         settings = json.loads((out / STATE_DIR / "dataset.json").read_text())
         formats = set(settings["options"]["formats"])
+        extras = list(settings["options"]["extras"])
     except (OSError, ValueError, KeyError, TypeError):
-        formats = set()
+        formats, extras = set(), []
     problems: dict[str, list[str]] = {}
     try:
         json.loads((out / "manifest.json").read_text())
@@ -75,12 +77,20 @@ def missing_files(out: Path) -> list[str]:
                     wanted += [("KITTI image", f"{base}/image_2/{kid}{ext}"),
                                ("KITTI label", f"{base}/label_2/{kid}.txt"),
                                ("KITTI calib", f"{base}/calib/{kid}.txt")]
+                wanted += [(f"{kind} extra", f"extras/{kind}/{split}/{stem}.png")
+                           for kind in extras]
             except RECORD_DAMAGE as error:
                 raise damaged_record(path, error) from None
             splits.add(split)
             for kind, rel in wanted:
                 if not (out / rel).is_file():
                     problems.setdefault(f"{kind} files missing", []).append(rel)
+    if "yolo" in formats and splits and not (out / "data.yaml").is_file():
+        problems["YOLO data.yaml missing"] = ["data.yaml"]
+    for split in sorted(splits) if "kitti" in formats else ():
+        rel = f"kitti/ImageSets/{split}.txt"
+        if not (out / rel).is_file():
+            problems.setdefault("KITTI ImageSets missing", []).append(rel)
     if "coco" in formats:
         for split in sorted(splits):
             rel = f"annotations/instances_{split}.json"

@@ -123,12 +123,15 @@ def test_the_report_says_when_the_folder_lacks_files_its_run_wrote(small_dataset
     (copy / "labels" / "train" / (image.stem + ".txt")).unlink()
     (copy / "annotations" / "instances_val.json").write_text('{"images": [')
     (copy / "manifest.json").unlink()
+    (copy / "data.yaml").unlink()
+    (copy / "kitti" / "ImageSets" / "train.txt").unlink()
     assert main(["report", str(copy)]) == 0
     captured = capsys.readouterr()
     assert "lacks files its run wrote" in captured.out
     for line in ("manifest.json missing: 1", "image files missing: 1", "YOLO label files "
                  "missing: 1", "COCO files missing or damaged: 1 (first: "
-                 "annotations/instances_val.json)"):
+                 "annotations/instances_val.json)", "YOLO data.yaml missing: 1",
+                 "KITTI ImageSets missing: 1 (first: kitti/ImageSets/train.txt)"):
         assert f"simdrive: warning: {line}" in captured.err
         assert line in (copy / "report" / "report.md").read_text()
     # the dataset's render command, run again, writes them: the report has nothing to say
