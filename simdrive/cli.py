@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     _one_variant_arguments(preview)
     preview.add_argument("--save-dir", default=".", metavar="DIR",
                          help="where the s key saves frames (default: the current folder)")
-    preview.add_argument("--time", type=float, default=0.0, metavar="T",
-                         help="start at simulated time T s, paused (default 0: playing)")
+    preview.add_argument("--time", type=float, default=None, metavar="T",
+                         help="start at simulated time T s, paused (default: from 0, playing)")
     preview.add_argument("--select", default=None, metavar="ACTOR",
                          help="select an actor (its panel, its box highlighted)")
     preview.add_argument("--screenshot", default=None, metavar="PNG",

@@ -201,7 +201,7 @@ def preview(args: argparse.Namespace) -> int:
                           "frames there)", where=args.save_dir)
     playback = Playback(args.path, args.variant, args.camera)
     duration = playback.n_steps * playback.dt_s
-    if not 0.0 <= args.time <= duration + 1e-9:
+    if args.time is not None and not 0.0 <= args.time <= duration + 1e-9:
         raise SimdriveError("--time lies outside the run",
                             expected=f"a time from 0 to {duration:g} s", found=args.time)
     names = playback.run.sim.actor_names[0]

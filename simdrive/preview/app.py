@@ -333,15 +333,15 @@ class Viewer:
 
 
 def run_viewer(playback: Playback, *, save_dir: str | Path = ".",
-               size: tuple[int, int] = DEFAULT_SIZE, start_s: float = 0.0,
+               size: tuple[int, int] = DEFAULT_SIZE, start_s: float | None = None,
                select: str | None = None, screenshot: str | Path | None = None) -> int:
     """Open the window and run until it is closed (Esc, q or the close button); from
     ``start_s`` paused, if given. With ``screenshot``: draw once, save it there, return."""
     viewer = Viewer(playback, size=size, save_dir=save_dir)
     clock = pygame.time.Clock()
     try:
-        if start_s > 0.0 or select is not None or screenshot is not None:
-            viewer.still(start_s, select)
+        if start_s is not None or select is not None or screenshot is not None:
+            viewer.still(start_s or 0.0, select)
         if screenshot is not None:
             out = viewer.screenshot(screenshot)
             print(f"wrote {out}: {playback.spec.name} variant {playback.variant.index} at "

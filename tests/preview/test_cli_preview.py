@@ -68,3 +68,21 @@ def test_a_screenshot_draws_the_window_once_at_a_time_with_an_actor_selected(tmp
     again = cv2.imread(str(viewer.screenshot(tmp_path / "again.png")))
     pygame.quit()
     assert (again == shot).all()
+
+
+@pytest.mark.parametrize("args, playing", [([], True), (["--time", "0"], False),
+                                           (["--time", "1.5"], False)])
+def test_time_starts_the_window_paused_there(monkeypatch, tmp_path, args, playing):
+    seen = []
+
+    def quit_at_once(self):
+        seen.append((self.playing, self.playback.step))
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0,
+                                             unicode="\x1b"))
+        original(self)
+
+    original = app.Viewer.process_events
+    monkeypatch.setattr(app.Viewer, "process_events", quit_at_once)
+    assert main(["preview", str(CHILD), "--save-dir", str(tmp_path), *args]) == 0
+    step = round(float(args[1]) / 0.05) if args else 0
+    assert seen[0] == (playing, step)
