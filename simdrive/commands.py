@@ -332,6 +332,12 @@ def render(args: argparse.Namespace) -> int:
         box_filter=BoxFilter(args.min_pixels, args.min_height, args.max_occlusion,
                              args.min_visibility),
         split=parse_split(args.split), split_seed=args.split_seed)
+    others = [name for name, _ in options.split if name not in ("train", "val", "test")]
+    if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
+        print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "
+              f"{', '.join(others)} {'are' if len(others) > 1 else 'is'} not train, val or "
+              "test: the images go to folders of that name, which YOLO's data.yaml does "
+              "not list", file=sys.stderr)
     summary = render_dataset(args.paths, args.output, options, workers=args.workers,
                              cluster=args.cluster, force=args.force,
                              command=args.command_line, quiet=args.quiet)

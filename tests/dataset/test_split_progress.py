@@ -151,3 +151,13 @@ def test_a_log_gets_plain_lines_every_few_seconds_and_quiet_gets_nothing(clock):
     silent.advance(50)
     silent.close()
     assert quiet.getvalue() == ""
+
+
+def test_a_split_named_other_than_train_val_test_is_rendered_with_a_warning(tmp_path, capsys):
+    from tests.dataset.conftest import SMALL, render
+
+    assert render(tmp_path, *SMALL, "--workers", "1", "--split", "train=0.5,tst=0.5",
+                  "-o", "ds") == 0
+    err = capsys.readouterr().err
+    assert "split tst is not train, val or test" in err
+    assert not (tmp_path / "ds" / "images" / "test").exists()
