@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from simdrive.core.placement import POSE_COLUMNS
 from simdrive.errors import ScenarioError, SimdriveError
 from simdrive.scenario import sampling
+from simdrive.scenario.actor_spec import ActionSpecT, ActorT
 from simdrive.scenario.locate import located, located_errors
 from simdrive.scenario.placement import PlacementPlan, lane_name
 from simdrive.scenario.reader import Param
-from simdrive.scenario.spec import ActionSpecT, ActorT, ScenarioSpec, resolve
+from simdrive.scenario.spec import ScenarioSpec, resolve
 from simdrive.sim import ActionSpec, ActorSpec, WorldSpec
 from simdrive.world.actors import actor_kind
 from simdrive.world.conditions import lighting, visibility_m, weather

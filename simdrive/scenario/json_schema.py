@@ -8,7 +8,7 @@ it). The checker remains the authority: the schema cannot express every rule
 
 from __future__ import annotations
 
-from simdrive.scenario.spec import (
+from simdrive.scenario.actor_spec import (
     ACTIONS,
     ACTOR_KEYS,
     BEHAVIORS,
@@ -16,9 +16,9 @@ from simdrive.scenario.spec import (
     REQUIRED_ACTION_KEYS,
     SHORTHAND,
     TARGET_ACTIONS,
-    TOP_KEYS,
     TRIGGERS,
 )
+from simdrive.scenario.spec import TOP_KEYS
 from simdrive.world.actors import actor_kinds
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
 

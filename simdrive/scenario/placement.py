@@ -24,8 +24,9 @@ import numpy as np
 from simdrive.core.placement import POSE_COLUMNS, POSE_TARGET_X, place_actors
 from simdrive.errors import SimdriveError
 from simdrive.scenario import streams
+from simdrive.scenario.actor_spec import ActorT
 from simdrive.scenario.reader import Param
-from simdrive.scenario.spec import ActorT, ScenarioSpec
+from simdrive.scenario.spec import ScenarioSpec
 from simdrive.world.actors import actor_kind
 from simdrive.world.maps import RoadMap
 

@@ -11,7 +11,7 @@ import yaml
 
 from simdrive.cli import main
 from simdrive.errors import ScenarioError
-from simdrive.scenario import spec
+from simdrive.scenario import actor_spec, spec
 from simdrive.scenario.json_schema import scenario_schema
 from simdrive.scenario.runner import load_scenario
 
@@ -30,11 +30,11 @@ def test_schema_lists_exactly_the_keys_the_checker_accepts():
     schema = scenario_schema()
     assert set(schema["properties"]) == set(spec.TOP_KEYS)
     actor = schema["properties"]["actors"]["items"]
-    assert set(actor["properties"]) == set(spec.ACTOR_KEYS) - set(spec.SHORTHAND)
+    assert set(actor["properties"]) == set(actor_spec.ACTOR_KEYS) - set(actor_spec.SHORTHAND)
     ego = schema["properties"]["ego"]
-    assert set(ego["properties"]) == set(spec.ACTOR_KEYS) - {"id", "count"}
-    assert set(schema["$defs"]["action"]["properties"]) == set(spec.ACTIONS)
-    assert set(schema["$defs"]["trigger"]["properties"]) == set(spec.TRIGGERS)
+    assert set(ego["properties"]) == set(actor_spec.ACTOR_KEYS) - {"id", "count"}
+    assert set(schema["$defs"]["action"]["properties"]) == set(actor_spec.ACTIONS)
+    assert set(schema["$defs"]["trigger"]["properties"]) == set(actor_spec.TRIGGERS)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
