@@ -197,9 +197,12 @@ def fill_face(px, py, pz, n, colour_r, colour_g, colour_b, cam, shade, fog_lut, 
                 fresh += restrict_load(_STAMP, stamp_row, col) != stamp_value
                 restrict_store(_STAMP, stamp_row, col, stamp_value)
             q = q0 + dq * i
-            z = q if ortho else 1.0 / q
+            # nearer: z < depth * AHEAD, for perspective as 1 < q * depth * AHEAD (q = 1/z >
+            # 0): a pixel behind what it holds (overdraw) costs no division
+            d = restrict_load(_DEPTH, depth_row, col) * AHEAD
             if restrict_load(_INST, inst_row, col) == -1 or \
-                    z < restrict_load(_DEPTH, depth_row, col) * AHEAD:
+                    (q < d if ortho else q * d > 1.0):
+                z = q if ortho else 1.0 / q
                 k = min(max(min(int(z * fog_scale), last_bin) - k0, 0), n_table)
                 restrict_store(_COLOUR, colour_row, col, restrict_load(_TABLE, table, k))
                 restrict_store(_DEPTH, depth_row, col, z)

@@ -217,6 +217,11 @@ class MeshTable:
     first sides[f] rows used, counter-clockwise seen from outside. sides: (F,) int64.
     role: (F,) int64 colour role. start, count: (K,) int64, K = number of kinds in
     simdrive.world.actors order (the kind ids), then the SCENERY meshes.
+    plane: (F, 4) float64, each face's plane in normalised coordinates: the cross product n
+    of its edges from corner 0 to corners 1 and 2 (pointing outward, not unit length) and
+    n . corner 0 (the actor pass drops back faces with it before posing any corner: an
+    affine map keeps which side of a plane a point lies on). centre: (F, 3) float64, the
+    mean of each face's corners (where its lights are sampled).
     """
 
     faces: np.ndarray
@@ -224,6 +229,8 @@ class MeshTable:
     role: np.ndarray
     start: np.ndarray
     count: np.ndarray
+    plane: np.ndarray
+    centre: np.ndarray
 
 
 @lru_cache(maxsize=1)
@@ -240,11 +247,18 @@ def build_mesh_table() -> MeshTable:
             roles += [role] * len(part)
         count.append(len(faces) - start[-1])
     table_faces = np.zeros((len(faces), MAX_SIDES, 3))
+    plane = np.zeros((len(faces), 4))
+    centre = np.zeros((len(faces), 3))
     for f, face in enumerate(faces):
-        table_faces[f, :len(face)] = face
+        corners = np.asarray(face, dtype=np.float64)
+        table_faces[f, :len(face)] = corners
+        normal = np.cross(corners[1] - corners[0], corners[2] - corners[0])
+        plane[f] = (*normal, normal @ corners[0])
+        centre[f] = corners.mean(axis=0)
     table = MeshTable(table_faces, np.array([len(face) for face in faces], dtype=np.int64),
                       np.asarray(roles, dtype=np.int64), np.asarray(start, dtype=np.int64),
-                      np.asarray(count, dtype=np.int64))
-    for array in (table.faces, table.sides, table.role, table.start, table.count):
+                      np.asarray(count, dtype=np.int64), plane, centre)
+    for array in (table.faces, table.sides, table.role, table.start, table.count,
+                  table.plane, table.centre):
         array.flags.writeable = False
     return table

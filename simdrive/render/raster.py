@@ -43,21 +43,26 @@ from simdrive.render.blocks import (
     SH_SUN_RGB,
     SH_TAIL_RGB,
 )
-from simdrive.render.fill import convex_on_grid, fill_face
+from simdrive.render.fill import SUB, convex_on_grid, fill_face
 
 # workspace rows of draw_actors
-W_CX, W_CY, W_CZ, W_WX, W_WY, W_WZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(12)
+W_CX, W_CY, W_CZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(9)
 LIT_LAMPS, LIT_BRAKES = 1, 2  # bits of an actor row's A_LIT
 LIT_RED, LIT_AMBER, LIT_GREEN = 4, 8, 16  # a traffic signal's lamp that is on
 BRAKE_LIGHT_DECEL = 1.0
 """A vehicle whose driver asks to decelerate harder than this (m/s^2) shows brake lights,
 by day too (Scene.accel)."""
-WS_ROWS = 12
+WS_ROWS = 9
+GRID_MARGIN = 1.0 / SUB
+"""How far fill_face's rounding of a corner to its 1/SUB pixel grid can move a face's
+extent (px, with room to spare): a face whose corners' box, widened by this, holds no
+pixel centre covers no pixel."""
+
 
 @kernel
-def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors, cam, shade,
-                lights, fog_lut, colour, depth, inst, sem, stamp, stamp_base, unoccluded, extent,
-                ws, near_lights, table):
+def draw_actors(faces, sides, role, plane, centre, kind_start, kind_count, role_colours,
+                actors, cam, shade, lights, fog_lut, colour, depth, inst, sem, stamp,
+                stamp_base, unoccluded, extent, ws, near_lights, table):
     """Rasterize every actor's mesh into the frame buffers (see module doc).
 
     ws: (WS_ROWS, MAX_SIDES + 2) float64,
@@ -65,23 +70,38 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
     (kernels here never allocate).
 
     faces: (F, MAX_SIDES, 3) normalised mesh faces, sides: (F,) their vertex counts;
-    role: (F,) colour roles; actors: (N, A_COUNT); lights: (K, L_COUNT); unoccluded: (N,)
-    int64, add-to; extent: (N, 4) int64 screen rectangles col0, row0, col1, row1
-    (inclusive) of the pixels each actor's faces cover, widened in place (start: (W, H,
-    -1, -1)).
+    role: (F,) colour roles; plane: (F, 4) and centre: (F, 3) the faces' planes and
+    centres (simdrive.render.meshes.MeshTable); actors: (N, A_COUNT); lights: (K, L_COUNT);
+    unoccluded: (N,) int64, add-to; extent: (N, 4) int64 screen rectangles col0, row0,
+    col1, row1 (inclusive) of the pixels each actor's faces cover, widened in place
+    (start: (W, H, -1, -1)).
+
+    Per actor, one matrix takes normalised mesh corners straight to camera coordinates,
+    and the camera (its position, or its viewing direction when orthographic) is taken
+    into the normalised box, where a face's precomputed plane tells whether it faces the
+    camera: back faces cost one dot product, no corner is posed for them. Faces whose
+    projection holds no pixel centre (most faces of a distant actor) are not shaded.
     """
+    h, w = colour.shape
     r00, r01, r02 = cam[C_R], cam[C_R + 1], cam[C_R + 2]
     r10, r11, r12 = cam[C_R + 3], cam[C_R + 4], cam[C_R + 5]
     r20, r21, r22 = cam[C_R + 6], cam[C_R + 7], cam[C_R + 8]
     tx, ty, tz = cam[C_T], cam[C_T + 1], cam[C_T + 2]
     ortho = cam[C_ORTHO] != 0.0
     near = cam[C_NEAR]
+    # the camera's world position (camera = R @ world + t), or its viewing direction
+    if ortho:
+        vx, vy, vz = r20, r21, r22
+    else:
+        vx = -(r00 * tx + r10 * ty + r20 * tz)
+        vy = -(r01 * tx + r11 * ty + r21 * tz)
+        vz = -(r02 * tx + r12 * ty + r22 * tz)
+    # a mirrored camera frame (det R < 0) would turn which side of a face the camera sees
+    flip = r00 * (r11 * r22 - r12 * r21) - r01 * (r10 * r22 - r12 * r20) \
+        + r02 * (r10 * r21 - r11 * r20) < 0.0
     cx_ = ws[W_CX]
     cy_ = ws[W_CY]
     cz_ = ws[W_CZ]
-    wx = ws[W_WX]
-    wy = ws[W_WY]
-    wz = ws[W_WZ]
     qx = ws[W_QX]
     qy = ws[W_QY]
     qz = ws[W_QZ]
@@ -102,7 +122,7 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
         counted = actors[a, A_COUNTED] != 0.0
         stamp_value = stamp_base + a
         radius = 0.5 * math.sqrt(ln * ln + wd * wd + ht * ht)
-        if _outside_view(ax, ay, 0.5 * ht, radius, cam, colour.shape[1], colour.shape[0]):
+        if _outside_view(ax, ay, 0.5 * ht, radius, cam, w, h):
             continue  # meshes lie inside their box: no face can cover a pixel
         # the lights whose range reaches the actor's bounding sphere (the others cannot
         # light any of its faces)
@@ -115,32 +135,38 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
             if dx * dx + dy * dy + dz * dz < reach * reach:
                 near_lights[n_near] = k
                 n_near += 1
+        # camera = m @ (normalised corner) + o: the box's scale, the heading, the camera
+        m00, m01, m02 = (r00 * c + r01 * s) * ln, (r01 * c - r00 * s) * wd, r02 * ht
+        m10, m11, m12 = (r10 * c + r11 * s) * ln, (r11 * c - r10 * s) * wd, r12 * ht
+        m20, m21, m22 = (r20 * c + r21 * s) * ln, (r21 * c - r20 * s) * wd, r22 * ht
+        ox = r00 * ax + r01 * ay + tx
+        oy = r10 * ax + r11 * ay + ty
+        oz = r20 * ax + r21 * ay + tz
+        # the camera in the normalised box: its position, or its viewing direction
+        ex, ey = (vx, vy) if ortho else (vx - ax, vy - ay)
+        lx = (c * ex + s * ey) / ln
+        ly = (c * ey - s * ex) / wd
+        lz = vz / ht
         for t in range(kind_start[kind], kind_start[kind] + kind_count[kind]):
+            # a back face: the camera behind its plane (perspective), or looking along its
+            # outward normal (orthographic); as the face's camera-space normal n would
+            # tell from n . corner 0 or n.z, up to the positive factor det(m)
+            toward = plane[t, 0] * lx + plane[t, 1] * ly + plane[t, 2] * lz
+            facing = toward if ortho else plane[t, 3] - toward
+            if flip:
+                facing = -facing
+            if facing >= 0.0:
+                continue
             n = sides[t]
             behind = True
             for k in range(n):
-                lx = faces[t, k, 0] * ln
-                ly = faces[t, k, 1] * wd
-                wx[k] = ax + c * lx - s * ly
-                wy[k] = ay + s * lx + c * ly
-                wz[k] = faces[t, k, 2] * ht
-                cx_[k] = r00 * wx[k] + r01 * wy[k] + r02 * wz[k] + tx
-                cy_[k] = r10 * wx[k] + r11 * wy[k] + r12 * wz[k] + ty
-                cz_[k] = r20 * wx[k] + r21 * wy[k] + r22 * wz[k] + tz
+                fx, fy, fz = faces[t, k, 0], faces[t, k, 1], faces[t, k, 2]
+                cx_[k] = m00 * fx + m01 * fy + m02 * fz + ox
+                cy_[k] = m10 * fx + m11 * fy + m12 * fz + oy
+                cz_[k] = m20 * fx + m21 * fy + m22 * fz + oz
                 behind = behind and cz_[k] <= near
             if behind:
                 continue
-            # back-face test in camera space (a face is flat: any three corners)
-            ex1, ey1, ez1 = cx_[1] - cx_[0], cy_[1] - cy_[0], cz_[1] - cz_[0]
-            ex2, ey2, ez2 = cx_[2] - cx_[0], cy_[2] - cy_[0], cz_[2] - cz_[0]
-            nx = ey1 * ez2 - ez1 * ey2
-            ny = ez1 * ex2 - ex1 * ez2
-            nz = ex1 * ey2 - ey1 * ex2
-            facing = nz if ortho else nx * cx_[0] + ny * cy_[0] + nz * cz_[0]
-            if facing >= 0.0:
-                continue
-            r, g, b = _shade_face(wx, wy, wz, n, role[t], role_colours, actors[a], lit, shade,
-                                  lights, near_lights, n_near)
             m = _clip_near(cx_, cy_, cz_, n, near, qx, qy, qz)
             for k in range(m):
                 if ortho:
@@ -151,6 +177,11 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
                     qx[k] = cam[C_FX] * qx[k] * inv + cam[C_CX]
                     qy[k] = cam[C_FY] * qy[k] * inv + cam[C_CY]
                     qz[k] = inv
+            if m == 0 or not _holds_centre(qx, qy, m, w, h):
+                continue
+            r, g, b = _shade_face(t, plane, centre, c, s, ln, wd, ht, ax, ay, role[t],
+                                  role_colours, actors[a], lit, shade, lights, near_lights,
+                                  n_near)
             # the (convex) face in pieces of up to four corners round corner 0: quads
             # (0, k, k + 1, k + 2), then a last triangle if one corner is left
             k = 1
@@ -165,6 +196,21 @@ def draw_actors(faces, sides, role, kind_start, kind_count, role_colours, actors
                           sem, stamp, stamp_value, counted, unoccluded, a, inst_value,
                           sem_value, extent, table)
                 k += p - 2
+
+
+@inline_kernel
+def _holds_centre(qx, qy, m, w, h):
+    """Whether the box of projected corners qx, qy[:m] (px), widened by GRID_MARGIN,
+    holds the centre of a pixel of the (w, h) image (else the face covers none)."""
+    x0, x1, y0, y1 = qx[0], qx[0], qy[0], qy[0]
+    for k in range(1, m):
+        x0, x1 = min(x0, qx[k]), max(x1, qx[k])
+        y0, y1 = min(y0, qy[k]), max(y1, qy[k])
+    col0 = max(0.0, math.ceil(x0 - 0.5 - GRID_MARGIN))
+    col1 = min(w - 1.0, math.floor(x1 - 0.5 + GRID_MARGIN))
+    row0 = max(0.0, math.ceil(y0 - 0.5 - GRID_MARGIN))
+    row1 = min(h - 1.0, math.floor(y1 - 0.5 + GRID_MARGIN))
+    return col0 <= col1 and row0 <= row1
 
 
 @kernel
@@ -270,10 +316,10 @@ def _clip_near(x, y, z, n, near, ox, oy, oz):
 
 
 @kernel
-def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, near_lights,
-                n_near):
-    """Flat-shaded sRGB colour of one world-space face of n corners, lit at its centre by
-    the lights near_lights[:n_near]."""
+def _shade_face(t, plane, centre, c, s, ln, wd, ht, ax, ay, role, role_colours, actor, lit,
+                shade, lights, near_lights, n_near):
+    """Flat-shaded sRGB colour of mesh face t of an actor (box ln, wd, ht at ax, ay,
+    heading cos c, sin s), lit at its centre by the lights near_lights[:n_near]."""
     if role == 0:
         br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
     else:
@@ -288,11 +334,12 @@ def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, ne
         return 255.0, 175.0, 30.0
     if lit & LIT_GREEN and role == 12:
         return 70.0, 255.0, 140.0
-    ex1, ey1, ez1 = wx[1] - wx[0], wy[1] - wy[0], wz[1] - wz[0]
-    ex2, ey2, ez2 = wx[2] - wx[0], wy[2] - wy[0], wz[2] - wz[0]
-    nx = ey1 * ez2 - ez1 * ey2
-    ny = ez1 * ex2 - ex1 * ez2
-    nz = ex1 * ey2 - ey1 * ex2
+    # the world normal: the normalised one through the box's scale (its cofactor,
+    # diag(wd ht, ln ht, ln wd)), then the heading
+    bx, by = plane[t, 0] * wd * ht, plane[t, 1] * ln * ht
+    nx = c * bx - s * by
+    ny = s * bx + c * by
+    nz = plane[t, 2] * ln * wd
     norm = math.sqrt(nx * nx + ny * ny + nz * nz)
     if norm > 0.0:
         nx /= norm
@@ -304,14 +351,10 @@ def _shade_face(wx, wy, wz, n, role, role_colours, actor, lit, shade, lights, ne
     lr = shade[SH_AMBIENT] * sky + shade[SH_SUN_RGB] * sun
     lg = shade[SH_AMBIENT + 1] * sky + shade[SH_SUN_RGB + 1] * sun
     lb = shade[SH_AMBIENT + 2] * sky + shade[SH_SUN_RGB + 2] * sun
-    mx = my = mz = 0.0
-    for k in range(n):
-        mx += wx[k]
-        my += wy[k]
-        mz += wz[k]
-    mx /= n
-    my /= n
-    mz /= n
+    fx, fy = centre[t, 0] * ln, centre[t, 1] * wd
+    mx = ax + c * fx - s * fy
+    my = ay + s * fx + c * fy
+    mz = centre[t, 2] * ht
     for i in range(n_near):
         k = near_lights[i]
         dx = mx - lights[k, B.L_X]

@@ -186,10 +186,10 @@ class Renderer:
         extent[:] = (w, h, -1, -1)
         m = self.meshes
         ws, near_lights, table = self._actor_workspaces(lights.shape[0], fog_lut.shape[0])
-        R.draw_actors(m.faces, m.sides, m.role, m.start, m.count, ROLE_COLOURS, actors,
-                      cam.block(), _shade_block(look), lights, fog_lut, colour, depth, inst,
-                      sem, stamp, np.int64(self._stamp_base), unoccluded, extent, ws,
-                      near_lights, table)
+        R.draw_actors(m.faces, m.sides, m.role, m.plane, m.centre, m.start, m.count,
+                      ROLE_COLOURS, actors, cam.block(), _shade_block(look), lights, fog_lut,
+                      colour, depth, inst, sem, stamp, np.int64(self._stamp_base), unoccluded,
+                      extent, ws, near_lights, table)
         self._stamp_base += actors.shape[0] + 1
         return cam, colour, depth, inst, sem, image, actors, unoccluded, extent
 

@@ -46,3 +46,38 @@ def test_wheels_stand_out_of_the_body_sides(kind):
                 assert y1 > by1, (kind, (y0, y1), (by0, by1))
             else:
                 assert y0 < by0, (kind, (y0, y1), (by0, by1))
+
+
+def test_each_face_plane_and_centre_are_its_corners():
+    """The actor pass drops back faces with each face's plane in normalised coordinates
+    (before posing a corner) and lights a face at its centre: both must be the face's own."""
+    table = build_mesh_table()
+    for f in range(table.faces.shape[0]):
+        corners = table.faces[f, :table.sides[f]]
+        normal = np.cross(corners[1] - corners[0], corners[2] - corners[0])
+        assert np.allclose(table.plane[f, :3], normal)
+        assert np.allclose(corners @ normal, table.plane[f, 3])  # every corner on it
+        assert np.allclose(table.centre[f], corners.mean(axis=0))
+
+
+def test_the_normalised_back_face_test_agrees_with_the_camera_space_one():
+    """Which side of a face the camera sees does not change under the affine map from
+    normalised box to camera coordinates (positive determinant), so the plane test on the
+    camera brought into the box equals the camera-space test on the posed corners."""
+    rng = np.random.default_rng(5)
+    table = build_mesh_table()
+    for _ in range(40):
+        ln, wd, ht = rng.uniform(0.3, 12.0, 3)
+        heading = rng.uniform(-np.pi, np.pi)
+        c, s = np.cos(heading), np.sin(heading)
+        pose = np.array([[c * ln, -s * wd, 0.0], [s * ln, c * wd, 0.0], [0.0, 0.0, ht]])
+        centre = np.array([*rng.uniform(-5, 5, 2), 0.0])
+        camera = np.array([*rng.uniform(-30, 30, 2), rng.uniform(0.2, 20.0)])
+        local = np.linalg.solve(pose, camera - centre)
+        for f in range(table.faces.shape[0]):
+            corners = table.faces[f, :table.sides[f]] @ pose.T + centre
+            normal = np.cross(corners[1] - corners[0], corners[2] - corners[0])
+            seen = normal @ (camera - corners[0]) > 0
+            planar = table.plane[f, :3] @ local - table.plane[f, 3]
+            if abs(planar) > 1e-9:
+                assert seen == (planar > 0)
