@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
+from simdrive.core._jit import kernel, restrict_load, restrict_store
 from simdrive.render.fill import pack_rgb
 
 # glow points
@@ -69,50 +69,39 @@ def _add(colour, row, col, r, g, b):
 
 
 @kernel
-def visible_stats(inst, extent, vis_box, vis_count, row_lo, row_hi):
+def visible_stats(inst, extent, vis_box, vis_count):
     """Every actor's visible pixel count and tight visible box, from the instance buffer.
 
     extent: (N, 4) int64 the rectangles the actor pass drew each actor into
-    (col0, row0, col1, row1 inclusive; col1 < 0: none): only those parts of the
-    rows are scanned. vis_box: (N, 4) int64 col0, row0, col1, row1 (inclusive),
-    must come in as (W, H, -1, -1); vis_count: (N,) int64 zeros; row_lo, row_hi:
-    (H,) int64 workspaces.
+    (col0, row0, col1, row1 inclusive; col1 < 0: none): an actor's pixels lie inside its
+    own, so only that is scanned (a count loop per row, compiled to SIMD code; the
+    first and last match of a row that has any give the box). vis_box: (N, 4) int64
+    col0, row0, col1, row1 (inclusive), must come in as (W, H, -1, -1); vis_count: (N,)
+    int64 zeros.
     """
-    h, w = inst.shape
-    for row in range(h):
-        row_lo[row] = w
-        row_hi[row] = -1
     for a in range(extent.shape[0]):
-        if extent[a, 2] < 0:
+        c0, r0, c1, r1 = extent[a, 0], extent[a, 1], extent[a, 2], extent[a, 3]
+        if c1 < 0:
             continue
-        for row in range(extent[a, 1], extent[a, 3] + 1):
-            row_lo[row] = min(row_lo[row], extent[a, 0])
-            row_hi[row] = max(row_hi[row], extent[a, 2])
-    for row in range(h):
-        if row_hi[row] >= 0:
-            _row_stats(inst, row, row_lo[row], row_hi[row] + 1, vis_box, vis_count)
-
-
-@inline_kernel
-def _row_stats(inst, row, col, end, vis_box, vis_count):
-    """Visible pixel counts and boxes from columns [col, end) of one row, run by run."""
-    while col < end:
-        i = inst[row, col]
-        start = col
-        col += 1
-        while col < end and inst[row, col] == i:
-            col += 1
-        if i < 0:
-            continue
-        vis_count[i] += col - start
-        if start < vis_box[i, 0]:
-            vis_box[i, 0] = start
-        if col - 1 > vis_box[i, 2]:
-            vis_box[i, 2] = col - 1
-        if row < vis_box[i, 1]:
-            vis_box[i, 1] = row
-        if row > vis_box[i, 3]:
-            vis_box[i, 3] = row
+        value = np.int32(a)
+        for row in range(r0, r1 + 1):
+            line = inst[row, c0:c1 + 1]
+            count = 0
+            for col in range(line.shape[0]):
+                count += line[col] == value
+            if count == 0:
+                continue
+            vis_count[a] += count
+            lo = 0
+            while line[lo] != value:
+                lo += 1
+            hi = line.shape[0] - 1
+            while line[hi] != value:
+                hi -= 1
+            vis_box[a, 0] = min(vis_box[a, 0], c0 + lo)
+            vis_box[a, 2] = max(vis_box[a, 2], c0 + hi)
+            vis_box[a, 1] = min(vis_box[a, 1], row)
+            vis_box[a, 3] = row
 
 
 @kernel

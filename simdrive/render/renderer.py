@@ -151,8 +151,7 @@ class Renderer:
         vis_box = np.empty((n, 4), np.int64)
         vis_box[:] = (w, h, -1, -1)
         vis_count = np.zeros(n, np.int64)
-        FN.visible_stats(inst, extent[:n], vis_box, vis_count, np.empty(h, np.int64),
-                         np.empty(h, np.int64))
+        FN.visible_stats(inst, extent[:n], vis_box, vis_count)
         if self.options.motion_blur and not cam.orthographic:
             colour = self._motion_blur(colour, depth, scene, cam)
         finish_image(colour, image, cam, look, self.options,
