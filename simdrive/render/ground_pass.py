@@ -64,7 +64,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
     light_row: (3, (W - 1) // LIGHT_STEP + 2) float64 zeros, a workspace left zeroed; strip: (W +
-    LIGHT_STEP,) int64 (a row's texel strip, see bilinear_row_axis), mul_px: (3, W +
+    LIGHT_STEP,) uint32 (a row's texel strip, see bilinear_row_axis), mul_px: (3, W +
     LIGHT_STEP) uint32 (a lit row's channel multipliers) and texels: (W,) uint32 workspaces
     (none may overlap tex: the fetches are table loads, see simdrive.core._jit). When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and

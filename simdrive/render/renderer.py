@@ -238,7 +238,7 @@ class Renderer:
         """draw_ground's workspaces for an image width (its light row is left zeroed)."""
         if w not in self._ground_scratches:
             self._ground_scratches[w] = (np.zeros((3, (w - 1) // LIGHT_STEP + 2)),
-                                         np.empty(w + LIGHT_STEP, np.int64),
+                                         np.empty(w + LIGHT_STEP, np.uint32),
                                          np.empty((3, w + LIGHT_STEP), np.uint32),
                                          np.empty(w, np.uint32))
         return self._ground_scratches[w]

@@ -76,19 +76,21 @@ def bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, strip, texels):
     """bilinear_row_inside for a row whose texel path runs along a texture axis (sxi or
     syi is 0), filtered separably: the same texels and weights, rounded after each of
     the two blends (so a channel may differ from the general path's by one). Returns
-    False, having done nothing, when ``strip`` (int64 workspace) is too short for the
+    False, having done nothing, when ``strip`` (uint32 workspace) is too short for the
     row's path.
 
     Across the path the texel coordinate and its weight are the same for the whole
     row: the two texels across the path are blended once per texel along it into
     ``strip``, and every pixel then blends two neighbouring words of it (one weight)
-    instead of four texels found through the tiled layout (three weights).
+    instead of four texels found through the tiled layout (three weights). All in 32-bit
+    words (red and blue share one, green takes another): twice the pixels a vector of
+    64-bit lanes holds, and no 64-bit multiplies, which AVX2 lacks.
     """
     n = texels.shape[0]
     along_y = sxi == 0
     fa = ((txi if along_y else tyi) - HALF) >> (FRAC - 8)
     across = fa >> 8
-    w_across = np.int64(fa & 255)
+    w_across = np.uint32(fa & 255)
     start = (tyi if along_y else txi) - HALF
     step = syi if along_y else sxi
     first = (start >> (FRAC - 8)) >> 8
@@ -97,51 +99,47 @@ def bilinear_row_axis(tex, base, tiles_w, txi, tyi, sxi, syi, strip, texels):
     m = max(first, last) - lo + 2
     if m > strip.shape[0]:
         return False
-    # strip[j]: path texel lo + j, its two texels across the path blended, as 16-bit
-    # lanes 0x00RR_00GG_00BB, with the semantic byte of the one under the path on top.
+    # strip[j]: path texel lo + j, its two texels across the path blended (rounded), as a
+    # texel word 0xSSRRGGBB with the semantic byte of the one under the path.
     # The strip is read back under a restrict scope, never with table_load (see
     # scratch_store); scopes 3 and 4: the ground kernel's light rows (ground_light) take 0-2.
     if along_y:  # across is x
         for j in range(m):
             i0 = base + tiled(tiles_w, lo + j, across)
             i1 = base + tiled(tiles_w, lo + j, across + 1)
-            scratch_store(strip, j, _across(np.int64(table_load(tex, i0)),
-                                            np.int64(table_load(tex, i1)), w_across))
+            scratch_store(strip, j, _lerp(table_load(tex, i0), table_load(tex, i1), w_across))
     else:  # across is y
         for j in range(m):
             i0 = base + tiled(tiles_w, across, lo + j)
             i1 = base + tiled(tiles_w, across + 1, lo + j)
-            scratch_store(strip, j, _across(np.int64(table_load(tex, i0)),
-                                            np.int64(table_load(tex, i1)), w_across))
+            scratch_store(strip, j, _lerp(table_load(tex, i0), table_load(tex, i1), w_across))
     for col in range(n):
         f = (start + col * step) >> (FRAC - 8)
         k = (f >> 8) - lo
-        w = np.int64(f & 255)
         a = restrict_load(3, strip, k)
         b = restrict_load(3, strip, k + 1)
-        x = ((a & LANES) * (256 - w) + (b & LANES) * w + LANES_HALF) >> 8
-        under = (b if w >= 128 else a) >> 56
-        restrict_store(4, texels, col, np.uint32((under << 24) | ((x >> 16) & 0xFF0000)
-                                                 | ((x >> 8) & 0xFF00) | (x & 0xFF)))
+        restrict_store(4, texels, col, _lerp(a, b, np.uint32(f & 255)))
     return True
 
 
-LANES = 0x00FF_00FF_00FF  # three 8-bit channels in 16-bit lanes
-LANES_HALF = 0x0080_0080_0080
-
-
 @inline_kernel
-def _across(p0, p1, w):
-    """Texels p0 and p1 (0xSSRRGGBB) blended by weight w of p1 (1/256, rounded), as lanes
-    0x00RR_00GG_00BB, with the semantic byte of the nearer one in the top byte."""
-    lanes = (((_lanes(p0) * (256 - w) + _lanes(p1) * w + LANES_HALF) >> 8) & LANES)
-    return (((p1 if w >= 128 else p0) >> 24) << 56) | lanes
+def _lerp(p0, p1, w):
+    """Texel words p0 and p1 (uint32 0xSSRRGGBB) blended by weight w (uint32, 0-255) of p1
+    in 1/256, each channel rounded, with the semantic byte of the nearer one (p1 from w =
+    128). Red and blue share a word (16-bit lanes: at most 255 * 256 + 128, no carry)."""
+    # (numba computes integers in 64 bits: each sum is cut back to 32 bits before the
+    # shift, so LLVM keeps the loop in 32-bit lanes)
+    keep = np.uint32(np.uint32(256) - w)
+    rb = np.uint32(np.uint32(np.uint32((p0 & _RB) * keep) + np.uint32((p1 & _RB) * w))
+                   + np.uint32(0x800080)) >> np.uint32(8)
+    g = np.uint32(np.uint32(np.uint32((p0 & _G) * keep) + np.uint32((p1 & _G) * w))
+                  + np.uint32(0x8000)) >> np.uint32(8)
+    under = (p1 if w >= np.uint32(128) else p0) & np.uint32(0xFF000000)
+    return np.uint32(under | (rb & _RB) | (g & _G))
 
 
-@inline_kernel
-def _lanes(p):
-    """0x..RRGGBB as 16-bit lanes 0x00RR_00GG_00BB."""
-    return ((p & 0xFF0000) << 16) | ((p & 0xFF00) << 8) | (p & 0xFF)
+_RB = np.uint32(0xFF00FF)
+_G = np.uint32(0xFF00)
 
 
 @kernel

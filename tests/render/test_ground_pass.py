@@ -144,7 +144,7 @@ def test_bilinear_rows_match_plain_references_and_each_other(seed):
     rng = np.random.default_rng(seed)
     h, w, n = 131, 150, 97
     tex, tiles_w, plain = _random_level(rng, h, w)
-    strip = np.zeros(n + 8, np.int64)
+    strip = np.zeros(n + 8, np.uint32)
     for _ in range(60):
         along_y = bool(rng.integers(2))
         step = rng.uniform(0.02, 0.99) * rng.choice([-1.0, 1.0])
@@ -170,5 +170,5 @@ def test_bilinear_rows_match_plain_references_and_each_other(seed):
     # a strip too short for the path: nothing written, the caller takes the general path
     untouched = np.full(n, 7, np.uint32)
     assert not bilinear_row_axis(tex, 0, tiles_w, int(3.0 * ONE), int(3.0 * ONE), 0,
-                                 int(0.9 * ONE), np.zeros(4, np.int64), untouched)
+                                 int(0.9 * ONE), np.zeros(4, np.uint32), untouched)
     assert (untouched == 7).all()
