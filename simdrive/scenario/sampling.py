@@ -14,9 +14,10 @@ seeded by ``SeedSequence([seed, cell])``, never from global state:
   order, so row s does not depend on how many rows are drawn.
 - ``lhs``: Latin hypercube over the cell's samples: in every dimension each of
   the ``samples`` strata [k/samples, (k+1)/samples) holds exactly one draw.
-- ``halton``: Halton point s + 1 (primes 2, 3, 5, ... one per dimension;
-  point 0 is skipped), rotated by a per-(seed, cell) uniform shift modulo 1
-  (Cranley-Patterson), so seeds and cells differ.
+- ``halton``: scrambled Halton point s + 1 (primes 2, 3, 5, ... one per dimension,
+  each dimension's digits through a random permutation; point 0 is skipped), rotated
+  by a per-(seed, cell) uniform shift modulo 1 (Cranley-Patterson), so seeds and
+  cells differ.
 
 Hence ``variant_at(k)`` equals ``enumerate_variants()[k]`` and costs one cell.
 """
@@ -101,24 +102,37 @@ def first_primes(n: int) -> tuple[int, ...]:
     return tuple(primes)
 
 
-def radical_inverse(indices: np.ndarray, base: int) -> np.ndarray:
+def radical_inverse(indices: np.ndarray, base: int, digits: np.ndarray | None = None
+                    ) -> np.ndarray:
     """Van der Corput radical inverse of non-negative integers in ``base`` (exact rational,
-    rounded once): the base-``base`` digits of the index mirrored about the radix point."""
+    rounded once): the base-``base`` digits of the index mirrored about the radix point,
+    each digit d replaced by ``digits[d]`` when given (a permutation of 0 .. base - 1
+    keeping 0: scrambling)."""
     rest = np.asarray(indices, dtype=np.int64).copy()
     numerator = np.zeros_like(rest)
     denominator = np.ones_like(rest)
     while np.any(rest > 0):
         active = rest > 0
-        numerator = np.where(active, numerator * base + rest % base, numerator)
+        digit = rest % base if digits is None else digits[rest % base]
+        numerator = np.where(active, numerator * base + digit, numerator)
         denominator = np.where(active, denominator * base, denominator)
         rest //= base
     return numerator / denominator
 
 
-def halton_points(indices: np.ndarray, dimensions: int) -> np.ndarray:
-    """Plain Halton points, shape (len(indices), dimensions): dimension j uses prime j."""
+def halton_points(indices: np.ndarray, dimensions: int,
+                  rng: np.random.Generator | None = None) -> np.ndarray:
+    """Halton points, shape (len(indices), dimensions): dimension j uses prime j.
+
+    With ``rng``, scrambled: each dimension's digits go through one random permutation of
+    1 .. p - 1 (0 stays 0). Unscrambled, a dimension whose prime exceeds the number of
+    points takes the values 1/p, 2/p, ... in order, so all such dimensions rise in
+    lockstep (8 points of a 6-parameter scenario explored one line of its space)."""
     indices = np.asarray(indices, dtype=np.int64)
-    columns = [radical_inverse(indices, base) for base in first_primes(dimensions)]
+    columns = []
+    for base in first_primes(dimensions):
+        digits = None if rng is None else np.concatenate(([0], 1 + rng.permutation(base - 1)))
+        columns.append(radical_inverse(indices, base, digits))
     return np.stack(columns, axis=-1) if columns else np.empty((len(indices), 0))
 
 
@@ -137,7 +151,7 @@ def _cell_uniforms(plan: _Plan, cell: int, rows: int) -> np.ndarray:
         u = ((strata + jitter) / n)[:rows]
     else:
         shift = rng.random(dims)
-        u = (halton_points(np.arange(1, rows + 1), dims) + shift) % 1.0
+        u = (halton_points(np.arange(1, rows + 1), dims, rng) + shift) % 1.0
     return np.minimum(u, _BELOW_ONE)
 
 

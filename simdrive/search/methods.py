@@ -5,8 +5,8 @@ plots and the probability estimate treat them alike:
 
 - ``random``: every batch is drawn from the scenario's own distribution (plain
   Monte Carlo).
-- ``halton``: the points of a randomly shifted Halton sequence (quasi Monte Carlo)
-  over the quantiles of every dimension, mapped through each distribution.
+- ``halton``: the points of a scrambled, randomly shifted Halton sequence (quasi Monte
+  Carlo) over the quantiles of every dimension, mapped through each distribution.
 - ``cem`` (the default): the cross-entropy method for rare events (Rubinstein &
   Kroese, *The Cross-Entropy Method*, 2004, ch. 3). Batch 0 is drawn from the
   scenario's distribution; each later batch from a proposal fitted to the *elite*
@@ -181,6 +181,8 @@ def run(space: SearchSpace, evaluate: Evaluate, *, method: str, budget: int, see
         raise ValueError(f"method: expected one of {', '.join(METHODS)}, found {method!r}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, METHODS.index(method)]))
     shift = rng.random(space.dims)  # Cranley-Patterson rotation of the Halton points
+    # their scrambling, the same for every batch (its own stream: cem and random draw on)
+    digits = np.random.SeedSequence([seed, METHODS.index(method), 1])
     proposal = Proposal.prior(space)
     parts: dict[str, list] = {k: [] for k in ("u", "k", "objective", "score", "critical",
                                               "batch", "log_prior", "log_own")}
@@ -190,7 +192,8 @@ def run(space: SearchSpace, evaluate: Evaluate, *, method: str, budget: int, see
     for t, n in enumerate(sizes):
         started = time.perf_counter()
         if method == "halton":
-            u = (halton_points(np.arange(done + 1, done + n + 1), space.dims) + shift) % 1.0
+            u = (halton_points(np.arange(done + 1, done + n + 1), space.dims,
+                               np.random.default_rng(digits)) + shift) % 1.0
             samples = space.from_unit(u)
         else:
             samples = proposal.draw(space, rng, n)
