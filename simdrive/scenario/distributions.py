@@ -284,7 +284,8 @@ def _decimals(x: int | float) -> int:
 
 @dataclass(frozen=True)
 class Range(Distribution):
-    """The grid start, start + step, ... up to stop (included if it lands on the grid)."""
+    """The grid start, start + step, ..., stop (stop must lie on the grid, within float
+    rounding)."""
 
     start: float
     stop: float
@@ -299,7 +300,14 @@ class Range(Distribution):
             raise ValueError(f"range: expected step > 0, found {step}")
         if not stop >= start:
             raise ValueError(f"range: expected start <= stop, found start {start}, stop {stop}")
-        count = math.floor((stop - start) / step + _GRID_TOLERANCE) + 1
+        steps = (stop - start) / step
+        count = math.floor(steps + _GRID_TOLERANCE) + 1
+        if abs(steps - round(steps)) > _GRID_TOLERANCE and count <= MAX_RANGE_VALUES:
+            # ({range: [10, 30, 7]} gave 10, 17, 24: whoever wrote 30 meant to reach it)
+            last = start + (count - 1) * step
+            raise ValueError(f"range: stop {stop:g} is not on the grid from {start:g} by "
+                             f"{step:g} (its values would end at {last:g}); expected a stop "
+                             f"that is start + k * step, e.g. {last:g} or {last + step:g}")
         if count > MAX_RANGE_VALUES:
             raise ValueError(f"range: expected at most {MAX_RANGE_VALUES:,} values, found "
                              f"{count:,} (from {start} to {stop} by {step})")

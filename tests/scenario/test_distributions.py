@@ -123,10 +123,14 @@ def test_range_includes_stop_when_it_lands_on_the_grid():
     assert Range(0, 1 + 5e-11, 0.1).values()[-1] == 1 + 5e-11  # 5e-10 steps off
 
 
-def test_range_excludes_stop_off_the_grid():
-    assert Range(0, 10, 3).values() == (0, 3, 6, 9)
-    assert Range(0.5, 1.9, 0.5).values() == (0.5, 1.0, 1.5)
-    assert Range(0, 1 - 1e-6, 0.1).values()[-1] == 0.9
+@pytest.mark.parametrize(("start", "stop", "step", "last"), [
+    (0, 10, 3, "9"), (0.5, 1.9, 0.5, "1.5"), (10, 30, 7, "24"), (0, 1 - 1e-6, 0.1, "0.9")])
+def test_a_range_whose_stop_is_off_its_grid_is_refused(start, stop, step, last):
+    """{range: [10, 30, 7]} gave 10, 17, 24 and validated: whoever wrote 30 meant to reach
+    it (found by a review); the error says where the grid would end."""
+    with pytest.raises(ValueError, match=f"not on the grid .* would end at {last}\\b"):
+        Range(start, stop, step)
+    assert Range(0, 9, 3).values() == (0, 3, 6, 9)
 
 
 def test_range_of_integers_gives_integers_and_float_noise_is_rounded_away():
