@@ -40,7 +40,10 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
 
 def requirements(spec: ScenarioSpec) -> list[expr.Expr]:
     """The scenario's ``require:`` conditions, parsed and type-checked."""
-    actors = {"ego"} | {a.name for a in spec.actors}
+    # an actor's id; for a count > 1, also each instance's own name (id_0, id_1, ...,
+    # as frames and labels name them), while the id means the nearest of them
+    actors = {"ego"} | {a.name for a in spec.actors} | {
+        f"{a.name}_{k}" for a in spec.actors if a.count > 1 for k in range(a.count)}
     out = []
     for text, node in spec.require:
         out.append(expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
@@ -76,7 +79,11 @@ def metric_call(outcome: Outcome):
         other = b if a == "ego" else a
         table = outcome.min_distance_by_actor if name == "min_distance" else \
             outcome.min_ttc_by_actor
-        matches = [v for k, v in table.items() if k == other or k.startswith(f"{other}_")]
+        if other in table:  # an actor, or one instance of a count
+            return table[other]
+        # a count's id: the nearest of its instances id_0, id_1, ...
+        matches = [v for k, v in table.items()
+                   if k.startswith(f"{other}_") and k[len(other) + 1:].isdigit()]
         return min(matches) if matches else math.inf
 
     return call
