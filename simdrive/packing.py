@@ -24,6 +24,9 @@ direction, e.g. a walker on a sidewalk or a wrong-way driver), heading for a
 goal point, or not at all."""
 
 TURNS = {"straight": 0, "left": 1, "right": 2}
+OFF_MAP_M = 100.0
+"""How far outside the box of a map's roads and sidewalks a position placement may lie (a
+field beside the road); farther is a typo (an actor at x = 5000 beside a 200 m road)."""
 
 ACTIONS = {
     "hard_brake": L.ACT_HARD_BRAKE,  # decel_mps2
@@ -60,6 +63,14 @@ TRIGGERS = {
 }
 
 
+def _map_box(road_map: RoadMap) -> tuple[float, float, float, float]:
+    """The box round a map's roads and sidewalks (x0, y0, x1, y1), m."""
+    boxes = [area.bounds for area in (road_map.drivable, road_map.sidewalks)
+             if not area.is_empty]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
+
+
 def _kind_defaults(spec: ActorSpec):
     kind = actor_kind(spec.kind)
     behavior = spec.behavior
@@ -71,6 +82,20 @@ def _kind_defaults(spec: ActorSpec):
     if kind.category == "static" and behavior != "static":
         raise WorldError(f"a {kind.name} cannot move", path=f"actor {spec.name!r}",
                          expected="behavior 'static'", found=behavior)
+    for name, value in (("speed_mps", spec.speed_mps), ("desired_speed_mps",
+                                                         spec.desired_speed_mps)):
+        if value is None:
+            continue
+        if kind.category == "static" and value != 0:
+            # (it stayed put while its speed said otherwise: drivers behind took it for a
+            # leader driving off)
+            raise WorldError(f"a {kind.name} is static: it never moves, so it takes no "
+                             f"{name}", path=f"actor {spec.name!r}", expected="0 or None",
+                             found=value)
+        if kind.category != "static" and not 0.0 <= value <= kind.max_speed:
+            raise WorldError(f"{name} is beyond a {kind.name}'s top speed",
+                             path=f"actor {spec.name!r}",
+                             expected=f"0 to {kind.max_speed:g} m/s", found=value)
     return kind, behavior
 
 
@@ -119,6 +144,10 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     if a.lane is not None:
         lane_index = road_map.lane_index(a.lane)
         lane = road_map.lanes[lane_index]
+        if not -0.5 <= a.s <= lane.length + 0.5:  # (to_world would extrapolate off the map)
+            raise WorldError(f"s = {a.s:g} m is off lane {lane.name}, which runs from 0 to "
+                             f"{lane.length:.1f} m", path=where,
+                             expected="an s along the lane")
         x, y, heading = lane.to_world(a.s, a.d)
         if a.direction < 0:
             heading = math.atan2(-math.sin(heading), -math.cos(heading))
@@ -126,10 +155,18 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     elif a.x is not None and a.y is not None:
         x, y, heading = a.x, a.y, a.heading or 0.0
         s = d = 0.0
+        x0, y0, x1, y1 = _map_box(road_map)
+        if not (x0 - OFF_MAP_M <= x <= x1 + OFF_MAP_M and y0 - OFF_MAP_M <= y <= y1 + OFF_MAP_M):
+            raise WorldError(f"({x:g}, {y:g}) is more than {OFF_MAP_M:g} m off the map",
+                             path=where, expected=f"x within {x0:.0f} to {x1:.0f} m and y "
+                             f"within {y0:.0f} to {y1:.0f} m, give or take {OFF_MAP_M:g} m")
     else:
         raise WorldError("an actor needs a lane or an x, y position", path=where)
     if behavior in ("traffic", "follow_lane") and lane_index < 0:
-        raise WorldError(f"behavior {behavior!r} needs a lane", path=where)
+        raise WorldError(f"behavior {behavior!r} needs a lane", path=where,
+                         expected="a lane placement (YAML: placement: {lane: 0, s: 40}), "
+                                  "or, for a vehicle standing at a position, behavior "
+                                  "static (YAML: behavior: parked)")
     if behavior == "walk_to" and a.goal is None:
         raise WorldError("behavior 'walk_to' needs a goal", path=where)
     if a.direction not in (1, -1):
@@ -137,6 +174,11 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     if a.turn not in TURNS:
         raise WorldError("unknown turn", path=where, expected="straight, left or right",
                          found=a.turn)
+    if a.turn != "straight" and all(succ[TURNS[a.turn]] < 0 for succ in road_map.successors):
+        # (it validated and did nothing: found by a review)
+        raise WorldError(f"turn {a.turn!r} does nothing on this map: no lane of it turns "
+                         f"{a.turn}", path=where,
+                         expected="a map with a junction (type: intersection), or no turn")
     if a.speed_mps < 0:
         raise WorldError("speed must not be negative", path=where, found=a.speed_mps)
     seg = 0

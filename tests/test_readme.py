@@ -18,6 +18,13 @@ def test_readme_python_example_runs(capsys, monkeypatch):
     out = capsys.readouterr().out
     # what the README says happens
     assert "dry True tyre" in out and "wet True tyre" in out and "ice False None" in out
+    # and the speeds its text quotes are the ones printed
+    quoted = re.search(r"hits the tyre at about (\d+) m/s on a dry road and (\d+) m/s on a "
+                       r"wet one", README.replace("\n", " "))
+    printed = {m[0]: float(m[1]) for m in re.findall(r"^(dry|wet) True tyre ([\d.]+)$", out,
+                                                     re.M)}
+    assert quoted and abs(printed["dry"] - float(quoted[1])) <= 0.6
+    assert abs(printed["wet"] - float(quoted[2])) <= 0.6
     assert "(360, 640, 3) float32" in out and "actors in view" in out
 
 

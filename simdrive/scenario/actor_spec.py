@@ -15,7 +15,7 @@ from pathlib import Path
 from simdrive.errors import ScenarioError
 from simdrive.scenario.reader import Reader, read_text, suggest
 from simdrive.scenario.yamlpos import Node
-from simdrive.world.actors import actor_kinds
+from simdrive.world.actors import actor_kind, actor_kinds
 
 ACTIONS = {  # action -> {parameter: (unit, low, high)}
     "hard_brake": {"decel": ("m/s^2", 0.5, 15.0)},
@@ -177,12 +177,30 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
             raise r.child("direction").error("direction is 1 or -1", found=0)
     if r.has("turn"):
         options["turn"] = r.text("turn", choices=("straight", "left", "right"), varies=True)
+    speed, desired_speed = _speeds(r, kind)
     return ActorT(
-        name=name, kind=kind, count=count, placement=placement,
-        speed=r.number("speed", default=0.0, low=0.0, high=70.0, unit="m/s"),
-        desired_speed=r.number("desired_speed", default=None, low=0.0, high=70.0, unit="m/s"),
-        behavior=behavior, actions=actions, options=options, node=node,
+        name=name, kind=kind, count=count, placement=placement, speed=speed,
+        desired_speed=desired_speed, behavior=behavior, actions=actions, options=options,
+        node=node,
     )
+
+
+def _speeds(r: Reader, kind: str):
+    """(speed, desired_speed) of an actor of ``kind``: within the kind's top speed (a deer
+    at 40 m/s would be driven so); none for a static kind (a tyre given a speed stayed
+    put while the drivers behind took it for a leader driving off)."""
+    top = actor_kind(kind).max_speed
+    if top <= 0.0:
+        for key in ("speed", "desired_speed"):
+            value = r.node.get(key)
+            if value is not None and value.value != 0:
+                raise value.error(f"a {kind} is static: it never moves, so it takes no {key}",
+                                  expected=f"no {key} (or 0)", found=value.plain())
+        return 0.0, None
+    why = f"a {kind}'s top speed is {top:g} m/s (simdrive.world.actors)"
+    high = min(70.0, top)
+    return (r.number("speed", default=0.0, low=0.0, high=high, unit="m/s", why=why),
+            r.number("desired_speed", default=None, low=0.0, high=high, unit="m/s", why=why))
 
 
 def _lane_ref(node: Node):

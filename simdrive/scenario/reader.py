@@ -66,15 +66,18 @@ class Reader:
 
     # ---- scalars ---------------------------------------------------------------
     def number(self, key: str, *, default=_MISSING, low: float = -math.inf,
-               high: float = math.inf, unit: str = "", varies: bool = True):
-        """A float in [low, high] (unit for messages), or a Param if it is a distribution."""
+               high: float = math.inf, unit: str = "", varies: bool = True,
+               why: str | None = None):
+        """A float in [low, high] (unit for messages; ``why``: the bounds' reason, shown as
+        the error's hint), or a Param if it is a distribution."""
         node = self.node.get(key)
         if node is None:
             if default is _MISSING:
                 raise self.node.error(f"{self.what} needs {key!r}",
                                       expected=f"a number{_unit(unit)}")
             return default
-        return read_number(node, self.params, low=low, high=high, unit=unit, varies=varies)
+        return read_number(node, self.params, low=low, high=high, unit=unit, varies=varies,
+                           why=why)
 
     def integer(self, key: str, *, default=_MISSING, low: int = 0, high: int = 10**9) -> int:
         node = self.node.get(key)
@@ -120,7 +123,7 @@ def _distribution(node: Node):
 
 
 def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit="",
-                varies=True):
+                varies=True, why: str | None = None):
     """A constant number or (if ``varies``) a distribution registered under node.path."""
     value = node.value
     if node.is_mapping and varies:
@@ -147,7 +150,7 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
             except ValueError as error:  # e.g. nothing of it within the field's range
                 raise node.error(f"invalid distribution: {error}",
                                  expected=f"{_range_text(low, high)}{_unit(unit)}") from None
-        _check_support(node, dist, low, high, unit)
+        _check_support(node, dist, low, high, unit, why)
         params[node.path] = dist
         return Param(node.path)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -155,7 +158,7 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
                          hint=_exponent_hint(value))
     if not math.isfinite(value) or not low <= value <= high:
         raise node.error("out of range", expected=f"{_range_text(low, high)}{_unit(unit)}",
-                         found=value)
+                         found=value, hint=why)
     return float(value)
 
 
@@ -207,7 +210,7 @@ def _range_text(low, high) -> str:
     return "a finite number"
 
 
-def _check_support(node: Node, dist, low, high, unit) -> None:
+def _check_support(node: Node, dist, low, high, unit, why: str | None = None) -> None:
     if isinstance(dist, Uniform):
         lo, hi = dist.low, dist.high
     elif isinstance(dist, Normal):
@@ -223,4 +226,4 @@ def _check_support(node: Node, dist, low, high, unit) -> None:
     if lo < low or hi > high:
         raise node.error("distribution reaches outside the valid range",
                          expected=f"{_range_text(low, high)}{_unit(unit)}",
-                         found=node.plain())
+                         found=node.plain(), hint=why)

@@ -210,13 +210,14 @@ def test_to_is_refused_on_an_action_that_has_no_target(tmp_path):
 
 
 def test_a_normal_whose_mean_lies_outside_the_fields_range_is_refused(tmp_path):
-    """Clipped to 0-70 m/s, a speed drawn from normal(100, 1) came out at 70 every time."""
+    """Clipped to the field's range, a speed drawn from normal(100, 1) came out at its
+    bound every time."""
     err = error_for(tmp_path, GOOD.replace("    speed: 8",
                                            "    speed: {normal: {mean: 100, std: 1}}"))
     assert err.path == "actors[0].speed" and err.line == 9
     assert "mean lies outside" in str(err) and "explicit min and max" in str(err)
     tail = GOOD.replace("    speed: 8",
-                        "    speed: {normal: {mean: 100, std: 1, min: 60, max: 70}}")
+                        "    speed: {normal: {mean: 70, std: 5, min: 54, max: 55}}")
     assert load_scenario(write(tmp_path, tail, "tail.yaml")).params  # a tail on purpose
 
 
@@ -260,3 +261,29 @@ def test_errors_say_what_is_wrong_with_the_value_given(tmp_path, capsys, edit, s
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert says in err and f"{path}:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("speed", ["20", "{uniform: [0, 5]}"])
+def test_a_static_actor_takes_no_speed(tmp_path, speed):
+    """A tyre given a speed stayed put while the simulation reported it moving, and the ego
+    behind took it for a leader driving off (found by a review)."""
+    err = error_for(tmp_path, GOOD.replace("kind: car", "kind: tyre")
+                    .replace("speed: 8", f"speed: {speed}"))
+    assert err.path == "actors[0].speed" and err.line == 9
+    assert "static" in str(err) and "tyre" in str(err)
+    assert load_scenario(write(tmp_path, GOOD.replace("kind: car", "kind: tyre")
+                               .replace("speed: 8", "speed: 0"))).actors[0].speed == 0.0
+
+
+@pytest.mark.parametrize("key, value", [("speed", "40"), ("desired_speed", "14"),
+                                        ("speed", "{uniform: [5, 20]}")])
+def test_a_speed_above_the_kinds_top_speed_is_refused(tmp_path, key, value):
+    """A deer's own speed (or its distribution) within its kind's top speed, 13 m/s; a deer
+    at 40 m/s was driven so."""
+    err = error_for(tmp_path, GOOD.replace("kind: car", "kind: deer")
+                    .replace("placement: {lane: 0, s: 40}", "placement: {lane: 0, s: 40}\n"
+                             f"    {key}: {value}" if key != "speed" else
+                             "placement: {lane: 0, s: 40}")
+                    .replace("speed: 8", f"speed: {value}" if key == "speed" else "speed: 8"))
+    assert err.path == f"actors[0].{key}"
+    assert "13 m/s" in str(err) and "deer" in str(err)

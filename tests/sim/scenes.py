@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from simdrive.sim import ActionSpec, ActorSpec, WorldSpec
+from simdrive.world.actors import actor_kind
 from simdrive.world.environment import Environment
 from simdrive.world.maps import build_map
 
@@ -28,6 +29,7 @@ def random_scene_worlds(n_worlds: int, seed: int, n_actors: int = 24, fast: bool
             kind = "car" if k == 0 else str(rng.choice(KINDS))
             name = f"a{k}"
             speed = float(rng.uniform(0, 50 if fast else 25))
+            speed = min(speed, actor_kind(kind).max_speed or speed)  # within its top speed
             if kind in ("tyre", "debris"):
                 actors.append(ActorSpec(kind, name, lane=str(rng.choice(driving)),
                                         s=float(rng.uniform(20, 580)), behavior="static"))

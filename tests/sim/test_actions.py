@@ -445,3 +445,23 @@ def test_braking_after_the_road_freezes_is_limited_to_a_tenth_of_g(long_road):
     assert decel[dry] == pytest.approx(FRICTION["dry"] * G, rel=1e-6)
     assert decel[icy] == pytest.approx(FRICTION["ice"] * G, rel=1e-6)
     assert rec.speed[-1, 0, 0] > 0.0
+
+
+@pytest.mark.parametrize(("actor", "match"), [
+    (ActorSpec("car", "ego", lane="fwd_0", s=3500.0, ego=True), "s = 3500 m is off lane fwd_0"),
+    (ActorSpec("car", "ego", lane="fwd_0", s=-50.0, ego=True), "s = -50 m is off lane"),
+    (ActorSpec("tyre", "tyre", lane="fwd_0", s=50.0, speed_mps=20.0), "a tyre is static"),
+    (ActorSpec("deer", "deer", x=5.0, y=3.0, speed_mps=40.0, behavior="walk_to",
+               goal=(50.0, 3.0)), "beyond a deer's top speed"),
+    (ActorSpec("cyclist", "bike", lane="fwd_0", s=5.0, desired_speed_mps=25.0),
+     "desired_speed_mps is beyond a cyclist's top speed")])
+def test_actors_off_their_lane_or_beyond_their_kinds_speeds_are_errors(long_road, actor,
+                                                                        match):
+    """The Python API refuses what a scenario file is refused for: a lane position off the
+    map (it was extrapolated past the road's end), a static actor with a speed (it stayed
+    put while drivers behind took it for a leader driving off), a speed above the kind's
+    top speed (a deer ran at 40 m/s)."""
+    from simdrive.errors import WorldError
+
+    with pytest.raises(WorldError, match=match):
+        Simulation([WorldSpec(long_road, (actor,), (), dt=DT)], threads=1)

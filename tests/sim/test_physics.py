@@ -117,11 +117,13 @@ def test_idm_follower_settles_at_the_equilibrium_gap(long_road, leader_speed):
 
 
 def test_head_on_collision_at_high_speed_does_not_tunnel(long_road):
-    # closing at 120 m/s with dt = 0.1 s: 12 m per step, almost three car lengths
+    # closing at 120 m/s with dt = 0.1 s: 12 m per step, almost six motorcycle lengths
+    # (60 m/s: a motorcycle's top speed; a car's is 55)
     actors = (
-        ActorSpec("car", "a", lane="fwd_0", s=100.0, speed_mps=60.0, desired_speed_mps=60.0,
-                  watches_road=False, ego=True),
-        ActorSpec("car", "b", lane="fwd_0", s=400.0, speed_mps=60.0, desired_speed_mps=60.0,
+        ActorSpec("motorcycle", "a", lane="fwd_0", s=100.0, speed_mps=60.0,
+                  desired_speed_mps=60.0, watches_road=False, ego=True),
+        ActorSpec("motorcycle", "b", lane="fwd_0", s=400.0, speed_mps=60.0,
+                  desired_speed_mps=60.0,
                   direction=-1, behavior="follow_lane", watches_road=False),
     )
     sim = Simulation([WorldSpec(long_road, actors, dt=0.1)])
