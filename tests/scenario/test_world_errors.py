@@ -35,6 +35,11 @@ BAD = {
     "behaviour": (("ego: {lane: 0, s: 5, speed: 10}",
                    "ego: {kind: tyre, lane: 0, s: 5}"),
                   "a tyre cannot move", 4),
+    "turn": (("ego: {lane: 0, s: 5, speed: 10}", "ego: {lane: 0, s: 5, speed: 10, turn: left}"),
+             "turn 'left' does nothing on this map", 4),
+    "far off the map": (("    placement: {lane: 0, s: 40}",
+                         "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
+                        "is more than 100 m off the map", 6),
 }
 
 
