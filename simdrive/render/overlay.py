@@ -77,26 +77,29 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
 def _caption_rect(box, tw: int, th: int, shape, placed) -> tuple[int, int, int, int] | None:
     """Where a (tw x th) caption of ``box`` goes: just above it, else just below it, else
     stacked further out above or below, then the same a caption's width to the left or
-    right: the first place inside the image that overlaps no caption already placed;
-    None if there is none (a crowd of distant boxes: the caption is left out rather than
-    drawn over another)."""
+    right, and only then inside the box from its top: the first place inside the image
+    that overlaps no caption already placed; None if there is none (a crowd of distant
+    boxes: the caption is left out rather than drawn over another)."""
     h, w = shape[:2]
     bx0, by0, _, by1 = box
     tall = th + 4  # rows top..bottom, both drawn: the next caption starts a row further
     above = [by0 - 1 - k * (tall + 1) for k in range(6)]  # the caption's bottom row
     below = [by1 + tall + k * (tall + 1) for k in range(6)]
-    rows = [y for pair in zip(above, below, strict=True) for y in pair]
+    # last, inside the box from its top: a box as tall as the image (the truck just hit)
+    # has no room above or below
+    inside = [max(by0, 0) + tall + 1 + k * (tall + 1) for k in range(6)]
     home = min(max(0, bx0), max(0, w - tw - 3))
-    for x0 in (home, home - tw - 4, home + tw + 4):
-        if x0 < 0 or x0 + tw + 2 >= w:
-            continue
-        for bottom in rows:
-            rect = (x0, bottom - tall, x0 + tw + 2, bottom)
-            if rect[1] < 0 or rect[3] >= h:
+    for rows in ([y for pair in zip(above, below, strict=True) for y in pair], inside):
+        for x0 in (home, home - tw - 4, home + tw + 4):
+            if x0 < 0 or x0 + tw + 2 >= w:
                 continue
-            if not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3]
-                       and p[1] <= rect[3] for p in placed):
-                return rect
+            for bottom in rows:
+                rect = (x0, bottom - tall, x0 + tw + 2, bottom)
+                if rect[1] < 0 or rect[3] >= h:
+                    continue
+                if not any(rect[0] <= p[2] and p[0] <= rect[2] and rect[1] <= p[3]
+                           and p[1] <= rect[3] for p in placed):
+                    return rect
     return None
 
 

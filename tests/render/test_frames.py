@@ -379,6 +379,18 @@ def test_captions_of_a_cluster_of_boxes_do_not_overlap():
     assert rect is None and len(placed) > 12  # stacked and beside, then left out
 
 
+def test_a_box_as_tall_as_the_image_gets_its_caption_inside_it():
+    """The truck the ego has just hit fills the image's height: no room above or below
+    it, so its caption went missing (found by a review); now it goes inside, at the top."""
+    from simdrive.render.overlay import _caption_rect
+
+    rect = _caption_rect((0, 0, 360, 360), 90, 10, (360, 640, 3), [])
+    assert rect is not None and rect[0] == 0 and 0 <= rect[1] <= 2 and rect[3] < 40
+    # a caption placed there already: the next goes below it, still inside
+    below = _caption_rect((0, 0, 360, 360), 90, 10, (360, 640, 3), [rect])
+    assert below is not None and below[1] > rect[3]
+
+
 def test_a_car_braking_on_black_ice_shows_brake_lights_though_it_barely_slows():
     # the tyres give ~1 m/s^2 on ice; the lights follow the driver's demand (8 m/s^2)
     from simdrive.render.raster import BRAKE_LIGHT_DECEL
