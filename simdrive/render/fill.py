@@ -196,7 +196,10 @@ def fill_face(px, py, pz, n, colour_r, colour_g, colour_b, cam, shade, fog_lut, 
             if counted:
                 fresh += restrict_load(_STAMP, stamp_row, col) != stamp_value
                 restrict_store(_STAMP, stamp_row, col, stamp_value)
-            q = q0 + dq * i
+            # (within the corners' range: a face seen nearly edge-on has a steep plane, and
+            # a pixel centre just past its unrounded edge, inside the rounded one, took a
+            # depth metres off; found by a review)
+            q = min(max(q0 + dq * i, qa), qb)
             # nearer: z < depth * AHEAD, for perspective as 1 < q * depth * AHEAD (q = 1/z >
             # 0): a pixel behind what it holds (overdraw) costs no division
             d = restrict_load(_DEPTH, depth_row, col) * AHEAD

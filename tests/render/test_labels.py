@@ -376,3 +376,32 @@ def test_flush_parts_of_one_actor_do_not_speckle():
                 lonely &= same_actor & (np.abs(near - centre).sum(axis=2) > 0)
             worst[kind] = max(worst.get(kind, 0), int(lonely.sum()))
     assert max(worst.values()) <= 20, worst
+
+
+def test_every_actor_pixel_lies_at_a_depth_within_its_3d_box():
+    """Each pixel of an actor takes its depth from a face of its mesh, which lies inside
+    its box: between the box's nearest and farthest corner depth. A face seen nearly
+    edge-on has a steep depth plane, and a pixel centre just past its unrounded edge took
+    a depth metres off (11.9 m on one of these 40 street scenes, 39.9 m on a car at
+    42.3-46.8 m in a review's frame)."""
+    rolled = dataclasses.replace(FRONT, yaw_deg=12.0, pitch_deg=8.0, roll_deg=10.0,
+                                 fov_deg=70.0)
+    kinds = [k for k in actor_kinds() if k not in ("tyre", "debris")]
+    worst = 0.0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        scene = make_scene([(str(rng.choice(kinds)), 25.0 + rng.uniform(0, 60),
+                             rng.uniform(-9, 9), rng.uniform(-math.pi, math.pi))
+                            for _ in range(14)])
+        for spec in (FRONT, rolled):
+            frame = RENDERER.render(scene, spec, NOON)
+            for slot in range(1, len(scene.names)):
+                rows, cols = np.nonzero(frame.instance == slot)
+                if rows.size == 0:
+                    continue
+                z = frame.camera.to_camera(box_corners_world(
+                    scene.x[slot], scene.y[slot], scene.heading[slot], scene.length[slot],
+                    scene.width[slot], scene.height[slot])[0])[:, 2]
+                depth = frame.depth[rows, cols].astype(float)
+                worst = max(worst, (z.min() - depth).max(), (depth - z.max()).max())
+    assert worst < 1e-3
