@@ -56,6 +56,13 @@ def calib_text(camera: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _angle(value: float) -> str:
+    """An angle in [-pi, pi] with 4 decimals: -pi itself rounds to -3.1416, past -pi (KITTI's
+    range; found by a review), so it is cut to 3.1415 instead."""
+    text = f"{value:.4f}"
+    return text if abs(float(text)) <= math.pi else f"{math.copysign(3.1415, value):.4f}"
+
+
 def label_text(frame: dict) -> str:
     """The label file of a frame record. A kept actor whose box centre lies behind a
     perspective camera (location z <= 0: a car alongside, seen only at the image's edge)
@@ -70,8 +77,9 @@ def label_text(frame: dict) -> str:
             lx, ly, lz = obj["location_xyz"]
             lines.append(
                 f"{KITTI_TYPES[obj['kind']]} {obj['truncation']:.2f} {obj['kitti_occluded']} "
-                f"{obj['alpha']:.4f} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.4f} {w:.4f} "
-                f"{length:.4f} {lx:.4f} {ly:.4f} {lz:.4f} {obj['rotation_y']:.4f}")
+                f"{_angle(obj['alpha'])} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.4f} "
+                f"{w:.4f} {length:.4f} {lx:.4f} {ly:.4f} {lz:.4f} "
+                f"{_angle(obj['rotation_y'])}")
         elif obj["visible_box"] is not None:
             x0, y0, x1, y1 = obj["visible_box"]
             lines.append(f"DontCare -1 -1 -10 {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} -1 -1 -1 "

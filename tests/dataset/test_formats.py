@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -243,6 +244,20 @@ def test_kitti_writes_a_kept_actor_behind_a_perspective_camera_as_dont_care(tmp_
     path = tmp_path / "bev.txt"
     path.write_text(label_text(_kitti_frame("orthographic", -5.0)))
     assert parse_kitti_label(path)[0]["type"] == "Car"
+
+
+@pytest.mark.parametrize("angle", [-math.pi, math.pi, -3.14159, 3.1415926, 1.0])
+def test_kitti_angles_stay_within_minus_pi_to_pi_as_written(tmp_path, angle):
+    """-pi printed with 4 decimals is -3.1416, past KITTI's range (found by a review)."""
+    from simdrive.dataset.kitti import label_text
+
+    frame = _kitti_frame("perspective", 5.0)
+    frame["labels"][0]["rotation_y"] = frame["labels"][0]["alpha"] = angle
+    path = tmp_path / "a.txt"
+    path.write_text(label_text(frame))
+    (lab,) = parse_kitti_label(path)
+    for key in ("ry", "alpha"):
+        assert -math.pi <= lab[key] <= math.pi and abs(lab[key] - angle) < 2e-4
 
 
 def test_kitti_files_are_numbered_per_split_as_kitti_tools_expect(dataset):
