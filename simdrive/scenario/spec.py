@@ -134,7 +134,12 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         map_desc=map_desc, weather=env[0], lighting=env[1], change=env[2],
         ego=ego, actors=tuple(actors), grid=grid, samples=samples, seed=seed, method=method,
         require=require, params=params,
-        cameras=parse_cameras(top.child("camera"), seen),
+        # a camera rides on one actor: an id, or one instance of a count (id_0, id_1, ...,
+        # as frames and labels name them; a count's id alone names no one actor)
+        cameras=parse_cameras(top.child("camera"), {a.name for a in [ego, *actors]
+                                                     if a.count == 1}
+                              | {f"{a.name}_{k}" for a in actors if a.count > 1
+                                 for k in range(a.count)}),
         render=parse_render(top.child("render")), map_node=map_node,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from pathlib import Path
 
 import cv2
@@ -404,3 +405,28 @@ def test_a_car_braking_on_black_ice_shows_brake_lights_though_it_barely_slows():
         scene = scene_from_simulation(run.sim, 0)
         seen.append(scene.accel[scene.index("lead")])
     assert min(seen) < -BRAKE_LIGHT_DECEL * 4
+
+
+def test_a_camera_rides_on_one_instance_of_a_count(tmp_path):
+    """Frames and labels name a count's instances parked_0, parked_1, ...: a camera mounts
+    on one of them (refused before; found by a review), and the count's id alone, which
+    names no one car, is refused with the instances listed."""
+    text = textwrap.dedent("""\
+        name: m
+        duration: 3
+        map: {type: straight, lanes: 1, length: 200, parking: right}
+        ego: {lane: 0, s: 5, speed: 10}
+        actors:
+          - {id: parked, kind: car, count: 3, placement: {parking: right, s: {uniform: [30, 90]}}}
+        camera:
+          - {name: pc, mount: MOUNT, z: 1.4}
+        """)
+    path = tmp_path / "m.yaml"
+    path.write_text(text.replace("MOUNT", "parked_1"))
+    spec = load_scenario(path)
+    frame = render_frame(spec, variant_at(spec, 0), 1.0, "pc")
+    assert "parked_1" not in {lab.name for lab in frame.labels}  # its own car
+    assert {"parked_0", "parked_2", "ego"} <= {lab.name for lab in frame.labels}
+    path.write_text(text.replace("MOUNT", "parked"))
+    with pytest.raises(ScenarioError, match="expected one of ego, parked_0, parked_1"):
+        load_scenario(path)
