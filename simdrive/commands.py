@@ -356,6 +356,14 @@ def render(args: argparse.Namespace) -> int:
 
         note = empty_splits_note(summary.empty_splits, summary.kept, "yolo" in options.formats)
         print(f"simdrive: warning: {note}", file=sys.stderr)
+    for camera, kind, count in summary.never_kept:
+        f = options.box_filter
+        print(f"simdrive: warning: camera {camera}: none of the {count} {kind} boxes that "
+              f"show pixels passed the box filters (--min-pixels {f.min_pixels}, "
+              f"--min-height {f.min_height_px}, --max-occlusion {f.max_occlusion}, "
+              f"--min-visibility {f.min_visibility}): the dataset has no {kind} in that "
+              "camera, only ignore regions (COCO, KITTI) and background (YOLO); a "
+              "bird's-eye view wants --min-height 0 --min-pixels 1", file=sys.stderr)
     return 0
 
 

@@ -19,7 +19,7 @@ class BoxFilter:
     visible_pixels >= min_pixels, visible box height >= min_height_px,
     occlusion <= max_occlusion, visibility (fog and darkness at its distance,
     exp(-3 d / V)) >= min_visibility. Dropped actors with a visible box become
-    KITTI ``DontCare`` regions; COCO and YOLO leave them out.
+    ignore regions (COCO ``iscrowd`` 1, KITTI ``DontCare``); YOLO leaves them out.
     """
 
     min_pixels: int = 25

@@ -57,6 +57,7 @@ class Summary:
     shards_run: int
     shards_skipped: int
     empty_splits: tuple[str, ...] = ()  # asked for (ratio > 0) but given no variant
+    never_kept: tuple[tuple[str, str, int], ...] = ()  # DatasetStats.never_kept
 
 
 RECORD_FORMAT = 3
@@ -273,7 +274,8 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
                    dropped=sum(len(s.dropped) for s in sources),
                    seconds=time.perf_counter() - t0, shards_run=len(todo),
                    shards_skipped=len(plan) - len(todo),
-                   empty_splits=tuple(empty_splits(stats.per_split, list(options.split))))
+                   empty_splits=tuple(empty_splits(stats.per_split, list(options.split))),
+                   never_kept=tuple(stats.never_kept()))
 
 
 class Assembly:

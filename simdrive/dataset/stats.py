@@ -42,6 +42,9 @@ class DatasetStats:
     truncation: array = field(default_factory=lambda: array("d"))
     distance: array = field(default_factory=lambda: array("d"))
     samples: list = field(default_factory=list)  # the frames sample_indices picks
+    # (camera, kind): actors showing pixels, and how many of them the box filter kept
+    shown: Counter = field(default_factory=Counter)
+    shown_kept: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._sample_at = set(sample_indices(self.total))
@@ -61,7 +64,11 @@ class DatasetStats:
         self.cells[(scenario, weather, lighting)] += 1
         self.variants.add((scenario, frame["variant"]))
         self.split_variants.add((split, scenario, frame["variant"]))
+        camera = frame["camera"]["name"]
         for obj in frame["labels"]:
+            if obj["visible_pixels"] > 0:
+                self.shown[(camera, obj["kind"])] += 1
+                self.shown_kept[(camera, obj["kind"])] += obj["keep"]
             if obj["keep"]:
                 self.boxes[obj["kind"]] += 1
                 box = obj["visible_box"]
@@ -72,6 +79,13 @@ class DatasetStats:
         if self.frames in self._sample_at:
             self.samples.append(frame)
         self.frames += 1
+
+    def never_kept(self, at_least: int = 5) -> list[tuple[str, str, int]]:
+        """(camera, kind, count) of the kinds that showed pixels at least ``at_least``
+        times in a camera and never passed the box filter there (walkers in the
+        bird's-eye view, ~2 x 4 px, under the default minimum height)."""
+        return [(camera, kind, n) for (camera, kind), n in sorted(self.shown.items())
+                if n >= at_least and self.shown_kept[(camera, kind)] == 0]
 
     @classmethod
     def of(cls, frames: list[dict]) -> DatasetStats:

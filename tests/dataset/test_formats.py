@@ -427,3 +427,25 @@ def test_several_cameras_png_images_and_a_subset_of_formats(tmp_path):
         by_step[(im["variant"], im["step"])][im["camera"]["name"]] = im
     assert by_step and all(set(cams) == {"front", "bev"} for cams in by_step.values())
     assert {im["camera"]["projection"] for im in images} == {"perspective", "orthographic"}
+
+
+def test_a_kind_that_never_passes_the_box_filter_in_a_camera_is_reported():
+    """Walkers in the bird's-eye view (about 2 x 4 px) never pass the default minimum
+    height: the dataset then has none, silently (found by a review); the render summary
+    warns with the counts DatasetStats gathers."""
+    from simdrive.dataset.stats import DatasetStats
+
+    def frame(camera, labels):
+        return {"split": "train", "scenario": "s", "weather": "clear", "lighting": "noon",
+                "image": "images/train/x.jpg", "variant": 0, "camera": {"name": camera},
+                "labels": [{"kind": kind, "keep": keep, "visible_pixels": pixels,
+                            "visible_box": [0, 0, 4, 4] if pixels else None,
+                            "occlusion": 0.0, "truncation": 0.0, "distance_m": 5.0}
+                           for kind, keep, pixels in labels]}
+
+    stats = DatasetStats(12)
+    for _ in range(6):
+        stats.add(frame("bev", [("adult", False, 8), ("car", True, 300), ("dog", False, 0)]))
+        stats.add(frame("front", [("adult", True, 400), ("adult", False, 3)]))
+    assert stats.never_kept() == [("bev", "adult", 6)]  # the hidden dog shows no pixel
+    assert stats.never_kept(at_least=7) == []
