@@ -49,10 +49,11 @@ def test_the_report_counts_what_the_dataset_holds(small_dataset, capsys):
 
 
 def _frame(scenario, weather, lighting, kind="car"):
-    box = {"keep": True, "kind": kind, "visible_box": [10, 10, 40, 30], "occlusion": 0.2,
-           "truncation": 0.0, "distance_m": 20.0}
+    box = {"keep": True, "kind": kind, "visible_box": [10, 10, 40, 30], "visible_pixels": 600,
+           "occlusion": 0.2, "truncation": 0.0, "distance_m": 20.0}
     return {"scenario": scenario, "variant": 0, "weather": weather, "lighting": lighting,
-            "split": "train", "image": "images/train/missing.jpg", "labels": [box]}
+            "split": "train", "image": "images/train/missing.jpg", "camera": {"name": "front"},
+            "labels": [box]}
 
 
 def test_empty_and_thin_coverage_cells_are_flagged(tmp_path):
