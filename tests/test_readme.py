@@ -51,3 +51,18 @@ def test_readme_main_job_command_renders_a_dataset(tmp_path, monkeypatch):
     assert (out / "annotations" / "instances_train.json").is_file()
     assert (out / "data.yaml").is_file() and (out / "kitti" / "ImageSets").is_dir()
     assert len(list((out / "images").rglob("*.jpg"))) > 50
+
+
+def test_readme_demo_output_is_what_the_demo_prints(capsys):
+    """Every line of the README's abridged `simdrive demo` output is one the demo prints
+    (it had gone stale: a review found 0.08 s and 13.0 m/s where the demo printed 1.71 s
+    and 10.9 m/s)."""
+    from simdrive.cli import main
+
+    block = README.split("Example output of `simdrive demo` (abridged):", 1)[1]
+    shown = re.search(r"```\n(.*?)```", block, re.S)[1].splitlines()
+    assert main(["demo"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    for line in shown:
+        if line != "...":
+            assert line in printed, line
