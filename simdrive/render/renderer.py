@@ -318,29 +318,25 @@ class Renderer:
                          cam.width, cam.height, vis_count, unoccluded,
                          math.inf if cam.orthographic else look.sight_m,
                          np.empty((8, 3)), geometry)
-        rows = geometry.tolist()
-        height, width, length = scene.height.tolist(), scene.width.tolist(), \
-            scene.length.tolist()
-        vis = vis_box.tolist()
-        visible_n, covered_n = vis_count.tolist(), unoccluded.tolist()
-        kinds = scene.kind.tolist()
         names, categories = tables.names, tables.categories
         out = []
-        for k, own in enumerate((actors[:n, B.A_KIND] < 0).tolist()):
+        # one zip over plain lists and each geometry row unpacked at once (the columns'
+        # order is labels.LG_*): indexing per field cost half the labels' time
+        for k, (own, g, vb, visible, covered, kind, name, dims) in enumerate(zip(
+                (actors[:n, B.A_KIND] < 0).tolist(), geometry.tolist(), vis_box.tolist(),
+                vis_count.tolist(), unoccluded.tolist(), scene.kind.tolist(), scene.names,
+                zip(scene.height.tolist(), scene.width.tolist(), scene.length.tolist(),
+                    strict=True), strict=True)):
             if own:
                 continue
-            g = rows[k]
-            clipped = tuple(g[L.LG_CX0:L.LG_CY1 + 1]) if g[L.LG_CX0] == g[L.LG_CX0] else None
-            visible = visible_n[k]
-            covered = covered_n[k]
-            vb = vis[k]
+            (_, _, _, _, distance, lx, ly, lz, rotation_y, alpha, cx0, cy0, cx1, cy1,
+             truncation, occlusion, kitti, visibility) = g
+            clipped = (cx0, cy0, cx1, cy1) if cx0 == cx0 else None
             out.append(ActorLabel(
-                k, scene.names[k], names[kinds[k]], categories[kinds[k]],
-                clipped is not None and covered > 0, clipped,
-                (vb[0], vb[1], vb[2] + 1, vb[3] + 1) if visible else None, visible, covered,
-                g[L.LG_OCCLUSION], g[L.LG_TRUNCATION], int(g[L.LG_KITTI]),
-                (height[k], width[k], length[k]), tuple(g[L.LG_LX:L.LG_LZ + 1]),
-                g[L.LG_ROTATION_Y], g[L.LG_ALPHA], g[L.LG_DISTANCE], g[L.LG_VISIBILITY]))
+                k, name, names[kind], categories[kind], clipped is not None and covered > 0,
+                clipped, (vb[0], vb[1], vb[2] + 1, vb[3] + 1) if visible else None, visible,
+                covered, occlusion, truncation, int(kitti), dims, (lx, ly, lz), rotation_y,
+                alpha, distance, visibility))
         return tuple(out)
 
 
