@@ -58,14 +58,14 @@ def _level(foot, inv_texel, n_levels):
 
 @kernel
 def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, strip, mul_px, texels, colour, depth, inst, sem):
+                light_row, strip, texels, colour, depth, inst, sem):
     """Write ground or sky colour, depth (m, inf for sky), inst -1 and semantic class.
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
     light_row: (3, (W - 1) // LIGHT_STEP + 2) float64 zeros, a workspace left zeroed; strip: (W +
-    LIGHT_STEP,) uint32 (a row's texel strip, see bilinear_row_axis), mul_px: (3, W +
-    LIGHT_STEP) uint32 (a lit row's channel multipliers) and texels: (W,) uint32 workspaces
+    LIGHT_STEP,) uint32 (a row's texel strip, see bilinear_row_axis) and texels: (W,)
+    uint32 workspaces
     (none may overlap tex: the fetches are table loads, see simdrive.core._jit). When the camera
     has no roll, a whole image row sees the ground at one depth: depth, fog and
     mip level are computed once per row and texture coordinates advance linearly.
@@ -75,7 +75,7 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     for row in range(h):
         if level_row:
             _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                        fog_lut, light_row, strip, mul_px, texels, colour, depth, inst, sem)
+                        fog_lut, light_row, strip, texels, colour, depth, inst, sem)
         else:
             for col in range(w):
                 _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
@@ -94,7 +94,7 @@ def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
 
 @kernel
 def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, strip, mul_px, texels, colour, depth, inst, sem):
+                light_row, strip, texels, colour, depth, inst, sem):
     w = colour.shape[1]
     v = row + 0.5
     uc = w * 0.5
@@ -168,31 +168,24 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     # its multiplier (capped at 2**24, see _capped) plus the fog stays below 2**32
     ar32, ag32, ab32 = np.uint32(add_r), np.uint32(add_g), np.uint32(add_b)
     if lit:
-        # light sampled every LIGHT_STEP columns, linear in between: per pixel the
-        # channel multipliers (tint + light) * (1 - fog) in 1/65536 into contiguous rows,
-        # then the colour as on an unlit row (loops compiled to SIMD code)
-        mr_px, mg_px, mb_px = mul_px[0], mul_px[1], mul_px[2]
-        r0 = _multiplier(ar, light_row[0, 0], keep)
-        g0 = _multiplier(ag, light_row[1, 0], keep)
-        b0 = _multiplier(ab, light_row[2, 0], keep)
+        # light sampled every LIGHT_STEP columns, linear in between: per block of
+        # LIGHT_STEP pixels the channel multipliers (tint + light) * (1 - fog) in 1/65536
+        # ramp from one sample to the next (_lit_block: one loop in 32-bit lanes)
+        r0 = _ramp_end(ar, light_row[0, 0], keep)
+        g0 = _ramp_end(ag, light_row[1, 0], keep)
+        b0 = _ramp_end(ab, light_row[2, 0], keep)
         for j in range((w - 1) // LIGHT_STEP + 1):
-            r1 = _multiplier(ar, light_row[0, j + 1], keep)
-            g1 = _multiplier(ag, light_row[1, j + 1], keep)
-            b1 = _multiplier(ab, light_row[2, j + 1], keep)
-            for i in range(LIGHT_STEP):
-                half = LIGHT_STEP >> 1
-                mr_px[j * LIGHT_STEP + i] = _capped((r0 * (LIGHT_STEP - i) + r1 * i + half)
-                                                    >> LIGHT_SHIFT)
-                mg_px[j * LIGHT_STEP + i] = _capped((g0 * (LIGHT_STEP - i) + g1 * i + half)
-                                                    >> LIGHT_SHIFT)
-                mb_px[j * LIGHT_STEP + i] = _capped((b0 * (LIGHT_STEP - i) + b1 * i + half)
-                                                    >> LIGHT_SHIFT)
+            r1 = _ramp_end(ar, light_row[0, j + 1], keep)
+            g1 = _ramp_end(ag, light_row[1, j + 1], keep)
+            b1 = _ramp_end(ab, light_row[2, j + 1], keep)
+            c0 = j * LIGHT_STEP
+            if c0 + LIGHT_STEP <= w:  # a whole block: a constant count, unrolled SIMD code
+                _lit_block(row_texels, colour_row, c0, LIGHT_STEP, r0, g0, b0, r1, g1, b1,
+                           ar32, ag32, ab32)
+            else:
+                _lit_block(row_texels, colour_row, c0, w - c0, r0, g0, b0, r1, g1, b1,
+                           ar32, ag32, ab32)
             r0, g0, b0 = r1, g1, b1
-        for col in range(w):
-            q = row_texels[col]
-            colour_row[col] = (_scaled(q, 16, mr_px[col], ar32) << np.uint32(16)) \
-                | (_scaled(q, 8, mg_px[col], ag32) << np.uint32(8)) \
-                | _scaled(q, 0, mb_px[col], ab32)
         for j in range((w - 1) // LIGHT_STEP + 2):
             light_row[0, j] = 0.0
             light_row[1, j] = 0.0
@@ -216,9 +209,35 @@ def _scaled(q, shift, mul, add):
 
 
 @inline_kernel
-def _multiplier(tint, light, keep):
-    """A ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536."""
-    return int((tint + light * keep) * 65536.0 + 0.5)
+def _ramp_end(tint, light, keep):
+    """A lit ground channel's colour multiplier (tint + light) * (1 - fog) in 1/65536 at a
+    light sample, capped at 2**27 (a gain of 2048: any channel above 0 gives 255 long
+    before) so that LIGHT_STEP times it still fits 32 bits."""
+    return np.uint32(min(int((tint + light * keep) * 65536.0 + 0.5), 1 << 27))
+
+
+@inline_kernel
+def _lit_block(texels, colour_row, c0, n, r0, g0, b0, r1, g1, b1, add_r, add_g, add_b):
+    """Colours of pixels c0 .. c0 + n - 1 of a lit row (n <= LIGHT_STEP): the multipliers
+    ramp linearly from (r0, g0, b0) at c0 to (r1, g1, b1) at c0 + LIGHT_STEP, rounded,
+    (r0 (LIGHT_STEP - i) + r1 i + LIGHT_STEP / 2) >> LIGHT_SHIFT, computed as a start plus
+    i steps in 32-bit modular arithmetic (the true value is below 2**32, so the same)."""
+    half = np.uint32(LIGHT_STEP >> 1)
+    step = np.uint32(LIGHT_STEP)
+    start_r, start_g, start_b = np.uint32(r0 * step + half), np.uint32(g0 * step + half), \
+        np.uint32(b0 * step + half)
+    dr = np.uint32((np.int64(r1) - np.int64(r0)) & 0xFFFFFFFF)
+    dg = np.uint32((np.int64(g1) - np.int64(g0)) & 0xFFFFFFFF)
+    db = np.uint32((np.int64(b1) - np.int64(b0)) & 0xFFFFFFFF)
+    shift = np.uint32(LIGHT_SHIFT)
+    for i in range(n):
+        k = np.uint32(i)
+        mr = _capped32(np.uint32(np.uint32(start_r + np.uint32(k * dr)) >> shift))
+        mg = _capped32(np.uint32(np.uint32(start_g + np.uint32(k * dg)) >> shift))
+        mb = _capped32(np.uint32(np.uint32(start_b + np.uint32(k * db)) >> shift))
+        q = texels[c0 + i]
+        colour_row[c0 + i] = (_scaled(q, 16, mr, add_r) << np.uint32(16)) \
+            | (_scaled(q, 8, mg, add_g) << np.uint32(8)) | _scaled(q, 0, mb, add_b)
 
 
 @inline_kernel
@@ -227,6 +246,12 @@ def _capped(mul):
     any channel above 0 already gives 255 (so the colour is the same) and 255 * 2**24 plus
     the fog still fits 32 bits."""
     return np.uint32(min(mul, 1 << 24))
+
+
+@inline_kernel
+def _capped32(mul):
+    """_capped of a uint32 multiplier."""
+    return np.uint32(min(mul, np.uint32(1 << 24)))
 
 
 @inline_kernel

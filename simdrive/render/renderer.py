@@ -170,11 +170,11 @@ class Renderer:
         fog_lut = _fog_lut(look, not cam.orthographic)
         lights = light_rows(scene, look, cam, self._posts(cam))
         tex = self.texture(look.surface)
-        light_row, strip, mul_px, texels = self._ground_scratch(w)
+        light_row, strip, texels = self._ground_scratch(w)
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
-                    _sky_lut(look), _SKY_SEM, lights, fog_lut, light_row, strip, mul_px,
-                    texels, colour, depth, inst, sem)
+                    _sky_lut(look), _SKY_SEM, lights, fog_lut, light_row, strip, texels,
+                    colour, depth, inst, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
@@ -239,7 +239,6 @@ class Renderer:
         if w not in self._ground_scratches:
             self._ground_scratches[w] = (np.zeros((3, (w - 1) // LIGHT_STEP + 2)),
                                          np.empty(w + LIGHT_STEP, np.uint32),
-                                         np.empty((3, w + LIGHT_STEP), np.uint32),
                                          np.empty(w, np.uint32))
         return self._ground_scratches[w]
 
