@@ -87,7 +87,9 @@ def encode(mask: np.ndarray) -> dict:
     """{"size": [H, W], "counts": str}: a COCO RLE segmentation of the (H, W) bool ``mask``."""
     mask = np.ascontiguousarray(mask, bool)
     h, w = mask.shape
-    return _encode(mask.view(np.uint8).astype(np.int32), 1, (0, 0, w, h))
+    instance = mask.view(np.uint8).astype(np.int32)
+    instance.flags.writeable = False  # as a Frame's instance buffer: one compiled _rle
+    return _encode(instance, 1, (0, 0, w, h))
 
 
 def encode_box(instance: np.ndarray, track_id: int, box) -> dict:

@@ -58,8 +58,10 @@ def _level(foot, inv_texel, n_levels):
 
 @kernel
 def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, strip, texels, colour, depth, inst, sem):
-    """Write ground or sky colour, depth (m, inf for sky), inst -1 and semantic class.
+                light_row, strip, texels, colour, depth, sem):
+    """Write ground or sky colour, depth (m, inf for sky) and semantic class (the instance
+    buffer is not this pass's: the renderer keeps it -1 wherever no actor drew, see
+    simdrive.render.raster.clear_drawn).
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
@@ -75,26 +77,25 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     for row in range(h):
         if level_row:
             _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                        fog_lut, light_row, strip, texels, colour, depth, inst, sem)
+                        fog_lut, light_row, strip, texels, colour, depth, sem)
         else:
             for col in range(w):
                 _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
-                              lights, fog_lut, colour, depth, inst, sem)
+                              lights, fog_lut, colour, depth, sem)
 
 
 @kernel
-def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem):
+def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, sem):
     elev = max(0.0, dz / dnorm)
     k = min(SKY_LUT - 1, int(math.sqrt(elev) * SKY_LUT))
     colour[row, c0:c1] = sky_lut[k]
     depth[row, c0:c1] = np.float32(math.inf)
-    inst[row, c0:c1] = -1
     sem[row, c0:c1] = sky_sem
 
 
 @kernel
 def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, strip, texels, colour, depth, inst, sem):
+                light_row, strip, texels, colour, depth, sem):
     w = colour.shape[1]
     v = row + 0.5
     uc = w * 0.5
@@ -105,7 +106,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     dnorm = math.sqrt(dx_c * dx_c + dy_c * dy_c + dz * dz)
     t = -oz / dz if dz < -1e-12 else math.inf
     if not t <= g[G_FAR] or t <= 0.0:
-        _sky(row, np.int64(0), w, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem)
+        _sky(row, np.int64(0), w, dz, dnorm, sky_lut, sky_sem, colour, depth, sem)
         return
     ortho = g[G_ORTHO] != 0.0
     # world point of pixel centre u: (ax + u * bx, ay + u * by)
@@ -197,7 +198,6 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             colour_row[col] = (_scaled(q, 16, mr32, ar32) << np.uint32(16)) \
                 | (_scaled(q, 8, mg32, ag32) << np.uint32(8)) | _scaled(q, 0, mb32, ab32)
     depth[row].fill(depth_value)
-    inst[row].fill(-1)
 
 
 @inline_kernel
@@ -266,7 +266,7 @@ def _inside(txi, tyi, sxi, syi, span, wmax, hmax):
 
 @kernel
 def _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                  fog_lut, colour, depth, inst, sem):
+                  fog_lut, colour, depth, sem):
     """The general case (a rolled camera): everything per pixel."""
     u = col + 0.5
     v = row + 0.5
@@ -277,7 +277,7 @@ def _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem
     dnorm = math.sqrt(dx * dx + dy * dy + dz * dz)
     t = -oz / dz if dz < -1e-12 else math.inf
     if not t <= g[G_FAR] or t <= 0.0:
-        _sky(row, col, col + 1, dz, dnorm, sky_lut, sky_sem, colour, depth, inst, sem)
+        _sky(row, col, col + 1, dz, dnorm, sky_lut, sky_sem, colour, depth, sem)
         return
     wx = ray[0] + u * ray[3] + v * ray[6] + t * dx
     wy = ray[1] + u * ray[4] + v * ray[7] + t * dy
@@ -300,7 +300,6 @@ def _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem
     out_b = (p & 255) * (g[G_TINT + 2] + lb) * (1.0 - f) + g[G_FOG_RGB + 2] * f
     colour[row, col] = pack_rgb(out_r, out_g, out_b)
     depth[row, col] = np.float32(t)
-    inst[row, col] = -1
     sem[row, col] = np.uint8(p >> 24)
 
 

@@ -60,6 +60,19 @@ pixel centre covers no pixel."""
 
 
 @kernel
+def clear_drawn(inst, extent):
+    """inst = -1 over every rectangle of ``extent`` (rows col0, row0, col1, row1,
+    inclusive; col1 < col0: none), the screen extents an actor pass drew into ``inst``:
+    that pass wrote nothing outside them, so the buffer is -1 everywhere again (the
+    ground pass never writes it; 2.7 MB a 720p frame would be written for nothing)."""
+    for k in range(extent.shape[0]):
+        c0, r0 = max(extent[k, 0], 0), max(extent[k, 1], 0)
+        c1, r1 = min(extent[k, 2], inst.shape[1] - 1), min(extent[k, 3], inst.shape[0] - 1)
+        for row in range(r0, r1 + 1):
+            inst[row, c0:c1 + 1] = -1
+
+
+@kernel
 def draw_actors(faces, sides, role, plane, centre, kind_start, kind_count, role_colours,
                 actors, cam, shade, lights, fog_lut, colour, depth, inst, sem, stamp,
                 stamp_base, unoccluded, extent, ws, near_lights, table):

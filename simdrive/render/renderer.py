@@ -117,6 +117,7 @@ class Renderer:
         self._colour_buffers: dict[tuple[int, int, bool], np.ndarray] = {}
         self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
+        self._drawn: dict[int, np.ndarray] = {}  # id(kept inst buffer): its actors' extents
         self._ground_scratches: dict[int, tuple[np.ndarray, ...]] = {}
         self._ground_blocks: dict[tuple, np.ndarray] = {}
         self._actor_ws = (np.empty((R.WS_ROWS, MAX_SIDES + 2)), np.empty(1, np.int64),
@@ -157,7 +158,9 @@ class Renderer:
         finish_image(colour, image, cam, look, self.options,
                      self.seed if seed is None else seed, frame_seed, bgr)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
-        return Frame(image, depth, inst, sem, labels, cam, scene.time_s, look, bgr)
+        instance = inst.view()  # read-only for the caller: the next frame into this buffer
+        instance.flags.writeable = False  # clears only where this one's actors drew
+        return Frame(image, depth, instance, sem, labels, cam, scene.time_s, look, bgr)
 
     def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
         """The ground and actor passes: (camera, colour, depth, inst, sem, the RGB image's
@@ -174,7 +177,7 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), _SKY_SEM, lights, fog_lut, light_row, strip, texels,
-                    colour, depth, inst, sem)
+                    colour, depth, sem)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
@@ -185,11 +188,16 @@ class Renderer:
         extent[:] = (w, h, -1, -1)
         m = self.meshes
         ws, near_lights, table = self._actor_workspaces(lights.shape[0], fog_lut.shape[0])
+        # this pass's stamp values, taken before it runs (a pass that fails midway has
+        # stamped some pixels: the next must not reuse its values)
+        base = self._stamp_base
+        self._stamp_base += actors.shape[0] + 1
         R.draw_actors(m.faces, m.sides, m.role, m.plane, m.centre, m.start, m.count,
                       ROLE_COLOURS, actors, cam.block(), _shade_block(look), lights, fog_lut,
-                      colour, depth, inst, sem, stamp, np.int64(self._stamp_base), unoccluded,
+                      colour, depth, inst, sem, stamp, np.int64(base), unoccluded,
                       extent, ws, near_lights, table)
-        self._stamp_base += actors.shape[0] + 1
+        if id(inst) in self._drawn:  # a kept buffer: cleared where this frame drew, next
+            self._drawn[id(inst)] = extent
         return cam, colour, depth, inst, sem, image, actors, unoccluded, extent
 
     def _posts(self, cam: Camera) -> np.ndarray:
@@ -207,22 +215,34 @@ class Renderer:
         return self._colour_buffers[key]
 
     def _frame_buffers(self, h: int, w: int) -> tuple[np.ndarray, ...]:
-        """Depth, instance, semantic and image arrays for a new Frame.
+        """Depth, instance, semantic and image arrays for a new Frame; the instance array
+        is -1 everywhere (what the actor pass expects).
 
         Fresh arrays of this size cost ~0.1-0.4 ms a frame in page faults (the memory
         of the frame before went back to the system), so the renderer keeps the
         arrays of its last frames and reuses a set once nothing else refers to any of
-        its arrays (no Frame, view or copy of the caller's holds them).
+        its arrays (no Frame, view or copy of the caller's holds them). A reused
+        instance array is cleared only where the actors of its last frame drew (a Frame
+        hands it out read-only, so nothing else wrote into it).
         """
         sets = self._buffer_sets.setdefault((h, w), [])
         for arrays in sets:
             if _unreferenced(arrays):
+                R.clear_drawn(arrays[1], self._drawn[id(arrays[1])])
+                self._drawing(arrays[1])
                 return arrays
-        arrays = (np.empty((h, w), np.float32), np.empty((h, w), np.int32),
+        arrays = (np.empty((h, w), np.float32), np.full((h, w), -1, np.int32),
                   np.empty((h, w), np.uint8), np.empty((h, w, 3), np.uint8))
         if len(sets) < BUFFER_SETS:
             sets.append(arrays)
+            self._drawing(arrays[1])
         return arrays
+
+    def _drawing(self, inst: np.ndarray) -> None:
+        """Until the actor pass into a kept ``inst`` ends (and records its extents), the
+        whole image counts as drawn: an error midway leaves nothing uncleared."""
+        h, w = inst.shape
+        self._drawn[id(inst)] = np.array([[0, 0, w - 1, h - 1]], np.int64)
 
     def _actor_workspaces(self, n_lights: int, n_fog: int) -> tuple[np.ndarray, ...]:
         """draw_actors' workspaces (kept between frames, grown when a frame needs more)."""

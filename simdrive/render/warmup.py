@@ -88,7 +88,7 @@ def stop(child: subprocess.Popen | None) -> None:
 
 
 def warm() -> None:
-    """Render one frame that runs every render kernel once."""
+    """Render two frames that run every render kernel."""
     from simdrive.render.look import make_look
     from simdrive.render.renderer import Renderer
     from simdrive.render.scene import Scene
@@ -110,7 +110,8 @@ def warm() -> None:
                   kind=np.array([actor_kind_id(r[0]) for r in rows], np.int64),
                   moving=np.array([1, 1, 0], np.int64))
     renderer = Renderer(road, RenderOptions(motion_blur=True), seed=0)
-    renderer.render(scene, PRESETS["front"], make_look("rain", "night"))
+    for _ in range(2):  # the second reuses the first's arrays (and clears what it drew)
+        renderer.render(scene, PRESETS["front"], make_look("rain", "night"))
 
 
 if __name__ == "__main__":

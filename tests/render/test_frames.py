@@ -102,6 +102,51 @@ def test_the_arrays_of_a_dropped_frame_are_reused():
     assert not np.array_equal(again.image, reference)  # and it holds the new frame
 
 
+def test_reused_buffers_hold_only_the_new_frame_whatever_drew_into_them_before(monkeypatch):
+    # a reused instance buffer is cleared only where its last frame's actors drew (the
+    # ground pass never writes it): every frame of a long run, through two cameras and
+    # after a frame that failed midway, must equal one a new renderer draws
+    from simdrive.render import renderer as renderer_module
+
+    spec = load_scenario(CHILD)
+    v = variant_at(spec, 5)
+    run = VariantRun(spec, v)
+    cams = [camera_spec(spec, None), camera_spec(spec, "rear")]
+    real = renderer_module.R.draw_actors
+    with_actors = 0
+    for step in range(0, 121, 8):
+        run.advance_to(step)
+        if step == 48:  # the actor pass draws, then fails: that frame is never returned
+            def failing(*args):
+                real(*args)
+                raise RuntimeError("disk on fire")
+
+            monkeypatch.setattr(renderer_module.R, "draw_actors", failing)
+            with pytest.raises(RuntimeError):
+                run.render(cams[0])
+            monkeypatch.setattr(renderer_module.R, "draw_actors", real)
+        for cam in cams:
+            fresh = VariantRun(spec, v, road=run.road)
+            fresh.advance_to(step)
+            a, b = run.render(cam), fresh.render(cam)
+            for name in ("image", "depth", "instance", "semantic"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name),
+                                              err_msg=f"{name} at step {step}, {cam.name}")
+            assert a.labels == b.labels
+            with_actors += bool((a.instance >= 0).any())  # something to clear next
+            del a, b
+    assert with_actors >= 12
+
+
+def test_a_frames_instance_buffer_is_read_only():
+    spec = load_scenario(CHILD)
+    frame = VariantRun(spec, variant_at(spec, 5)).render(spec.cameras[0])
+    assert not frame.instance.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        frame.instance[0, 0] = 3
+    np.testing.assert_array_equal(frame.instance.copy(), frame.instance)  # a copy is the caller's
+
+
 def test_rendering_does_not_change_the_world_state():
     spec = load_scenario(CHILD)
     run = VariantRun(spec, variant_at(spec, 1))
