@@ -70,9 +70,10 @@ def effects(colour, image, bgr, precip, precip_x, precip_y, precip_level, shade,
 
     precip: uint8 opacity tile of streaks or flakes, wrapping round, one byte per
     channel ((T, 3 T'), see effect_tile; 0 rows: none); a pixel is lightened towards
-    precip_level by its opacity / 256 (streaks catch the light). shade: (H, 3 W) uint8
-    vignette darkening per image byte, in 1/256 (vignette_shade: the byte keeps 256 -
-    shade of 256; (1, 3 W): one row for all). noise: int8 tile like precip, added after
+    precip_level by its opacity / 256 (streaks catch the light). shade: vignette
+    darkening per image byte, in 1/256, of the top (H + 1) // 2 rows (vignette_shade: the
+    byte keeps 256 - shade of 256; row r of the bottom half is row H - 1 - r's; (1, 3 W):
+    one row for all). noise: int8 tile like precip, added after
     the vignette. Image byte (row, col) takes the tile bytes at ((row + y) mod rows, (col +
     x) mod columns): the callers shift the tiles per frame.
 
@@ -87,7 +88,8 @@ def effects(colour, image, bgr, precip, precip_x, precip_y, precip_level, shade,
         _unpack(colour[row], pixels, bgr)
         if noise.shape[0] == 0:
             continue
-        dark = shade[min(row, shade.shape[0] - 1)]  # one row: the same for every row
+        # the lens is symmetric: the bottom half mirrors the top (one row: every row's)
+        dark = shade[min(row, h - 1 - row, shade.shape[0] - 1)]
         grain = noise[(row + noise_y) % noise.shape[0]]
         if precip.shape[0] == 0:
             col = 0
@@ -203,16 +205,18 @@ def frame_shifts(seed: int, frame_seed: int) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def vignette_shade(w: int, h: int, enabled: bool = True) -> np.ndarray:
-    """Lens fall-off as the effects kernel reads it: (H, 3 W) uint8, how much of 256 each
-    image byte loses (the gain in 1/256 is 256 - shade; corners keep ~0.73 at 16:9 and at
-    least 0.6 at any shape); one row of zeros when not enabled. Read-only; kept per size
-    (a frame reads it as it reads the image)."""
+    """Lens fall-off as the effects kernel reads it: ((H + 1) // 2, 3 W) uint8, how much of
+    256 each image byte of the top half loses (the gain in 1/256 is 256 - shade; corners
+    keep ~0.73 at 16:9 and at least 0.6 at any shape; the bottom half mirrors the top, so
+    a frame reads half the table: 0.35 MB less at 640x360); one row of zeros when not
+    enabled. Read-only; kept per size."""
     if not enabled:
         shade = np.zeros((1, 3 * w), np.uint8)
     else:
-        shade = np.empty((h, 3 * w), np.uint8)
+        shade = np.empty(((h + 1) // 2, 3 * w), np.uint8)
         gain_x, gain_y = vignette_gains(w, h)
-        for row in range(0, h, 64):  # in bands: no frame-sized float arrays
+        gain_y = gain_y[:shade.shape[0]]
+        for row in range(0, shade.shape[0], 64):  # in bands: no frame-sized float arrays
             scaled = gain_y[row:row + 64, None] * np.float32(256.0)
             gain = np.minimum(np.float32(256.0), gain_x[None, :] * scaled + np.float32(0.5))
             shade[row:row + 64] = 256 - gain.astype(np.int64)

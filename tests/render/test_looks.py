@@ -111,7 +111,8 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
     or BGR order) against a numpy reference that tiles the noise and precipitation tiles
     over the image (odd sizes, shifts that wrap mid-row and mid-column) and rounds as
     documented (lift by opacity / 256, vignette gain (256 - shade) / 256, noise, each step
-    rounded), and within one level of the unrounded float result."""
+    rounded; the vignette's top half mirrored for the bottom rows), and within one level
+    of the unrounded float result."""
     from simdrive.render import effects as EF
 
     rng = np.random.default_rng(4)
@@ -119,8 +120,10 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
     precip = EF.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
     for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True)):
         image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
-        shade = rng.integers(0, 110, (h, 3 * w)).astype(np.uint8)
+        # the top half of a vignette (the kernel mirrors it for the bottom rows)
+        shade = rng.integers(0, 110, ((h + 1) // 2, 3 * w)).astype(np.uint8)
         shade[0, 0] = 0  # no darkening: exactly 256 / 256
+        whole = np.concatenate([shade, shade[: h // 2][::-1]])
         nx, ny = int(rng.integers(0, 16)) * 3, int(rng.integers(0, 16))
         px, py = int(rng.integers(0, 8)) * 3, int(rng.integers(0, 8))
         rows, cols = np.arange(h)[:, None], np.arange(3 * w)[None, :]
@@ -135,7 +138,7 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
                              (cols + px) % precip.shape[1]].astype(int)
             v = v + ((np.maximum(0, 200 - v) * opacity + 128) >> 8)
             exact = exact + np.maximum(0, 200 - exact) * opacity / 256
-        gain = 256 - shade.astype(int)
+        gain = 256 - whole.astype(int)
         expected = np.clip(((v * gain + 128) >> 8) + grain, 0, 255).astype(np.uint8)
         exact = np.clip(exact * gain / 256 + grain, 0, 255)
         rgb = image.reshape(h, w, 3).astype(np.uint32)
@@ -152,11 +155,15 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
 
 def test_vignette_shade_is_the_lens_gain_rounded_in_256ths():
     """The cached vignette table against the separable float32 gains it is made from:
-    darkest in the corners (~0.73 kept at 16:9), none at the centre, symmetric."""
+    darkest in the corners (~0.73 kept at 16:9), none at the centre, symmetric (the table
+    holds the top half; the effects kernel mirrors it for the bottom)."""
     from simdrive.render import effects as EF
 
+    def whole(half, h):
+        return np.concatenate([half, half[: h // 2][::-1]])
+
     w, h = 64, 36
-    shade = EF.vignette_shade(w, h, True)
+    shade = whole(EF.vignette_shade(w, h, True), h)
     gain_x, gain_y = EF.vignette_gains(w, h)
     gain = np.floor(gain_x[None, :] * (gain_y[:, None] * np.float32(256.0)) + np.float32(0.5))
     np.testing.assert_array_equal(256 - shade.astype(int), np.minimum(256, gain))
@@ -164,13 +171,18 @@ def test_vignette_shade_is_the_lens_gain_rounded_in_256ths():
     np.testing.assert_array_equal(shade, shade[::-1])
     off = EF.vignette_shade(w, h, False)
     assert off.shape == (1, 3 * w) and not off.any()  # one row, read for every row
-    assert not shade.flags.writeable
+    assert not EF.vignette_shade(w, h, True).flags.writeable
     # any shape, tall ones too: the fall-off is measured along the longer side, so the
     # corners keep at least 0.6 (a portrait 300 x 640 frame's went black before)
-    for w, h in ((300, 640), (36, 640), (640, 36), (64, 64)):
-        tall = EF.vignette_shade(w, h, True)
-        assert tall.shape == (h, 3 * w) and (256 - tall.astype(int)).min() >= 0.6 * 256
-        np.testing.assert_array_equal(tall, tall[::-1])
+    for w, h in ((300, 640), (36, 640), (640, 36), (64, 64), (65, 37)):
+        half = EF.vignette_shade(w, h, True)
+        assert half.shape == ((h + 1) // 2, 3 * w)
+        assert (256 - half.astype(int)).min() >= 0.6 * 256
+        gain_x, gain_y = EF.vignette_gains(w, h)
+        gain = np.floor(gain_x[None, :] * (gain_y[:, None] * np.float32(256.0))
+                        + np.float32(0.5))
+        # the mirrored bottom half is what the gains give there, to the 256th
+        np.testing.assert_array_equal(256 - whole(half, h).astype(int), np.minimum(256, gain))
 
 
 def test_a_braking_vehicle_shows_brake_lights_by_day():
