@@ -58,10 +58,16 @@ def _level(foot, inv_texel, n_levels):
 
 @kernel
 def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, strip, texels, colour, depth, sem):
+                light_row, strip, texels, colour, depth, sem, row_depth):
     """Write ground or sky colour, depth (m, inf for sky) and semantic class (the instance
     buffer is not this pass's: the renderer keeps it -1 wherever no actor drew, see
-    simdrive.render.raster.clear_drawn).
+    simdrive.render.raster.undraw).
+
+    row_depth: (H,) float32, the depth each row of ``depth`` holds wherever no actor drew
+    (nan: not known), kept up to date here. With no roll a row's ground (or sky) is at one
+    depth, the same from frame to frame for a camera at a fixed height and pitch: a row
+    whose depth ``depth`` already holds is not written again (the renderer has put the
+    rows' depths back where the last frame's actors drew, see undraw).
 
     tex: uint32 0xSSRRGGBB texel words, level k at lvl_off[k], lvl_w[k] x
     lvl_h[k] texels in 8 x 8 tiles; sky_lut: (SKY_LUT,) packed sky colours;
@@ -77,25 +83,35 @@ def draw_ground(ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fo
     for row in range(h):
         if level_row:
             _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights,
-                        fog_lut, light_row, strip, texels, colour, depth, sem)
+                        fog_lut, light_row, strip, texels, colour, depth, sem, row_depth)
         else:
+            row_depth[row] = np.float32(math.nan)  # depth per pixel: no row holds one
             for col in range(w):
                 _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem,
                               lights, fog_lut, colour, depth, sem)
 
 
 @kernel
-def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, depth, sem):
+def _sky(row, c0, c1, dz, dnorm, sky_lut, sky_sem, colour, sem):
+    """Sky colour and class over columns c0 .. c1 - 1 of a row (its depth, inf: the
+    caller's)."""
     elev = max(0.0, dz / dnorm)
     k = min(SKY_LUT - 1, int(math.sqrt(elev) * SKY_LUT))
     colour[row, c0:c1] = sky_lut[k]
-    depth[row, c0:c1] = np.float32(math.inf)
     sem[row, c0:c1] = sky_sem
+
+
+@inline_kernel
+def _row_depth(row, value, depth, row_depth):
+    """Row ``row`` of ``depth`` at ``value`` outside actors: written unless it holds it."""
+    if row_depth[row] != value:  # (nan: never equal)
+        depth[row].fill(value)
+        row_depth[row] = value
 
 
 @kernel
 def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, lights, fog_lut,
-                light_row, strip, texels, colour, depth, sem):
+                light_row, strip, texels, colour, depth, sem, row_depth):
     w = colour.shape[1]
     v = row + 0.5
     uc = w * 0.5
@@ -106,7 +122,8 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
     dnorm = math.sqrt(dx_c * dx_c + dy_c * dy_c + dz * dz)
     t = -oz / dz if dz < -1e-12 else math.inf
     if not t <= g[G_FAR] or t <= 0.0:
-        _sky(row, np.int64(0), w, dz, dnorm, sky_lut, sky_sem, colour, depth, sem)
+        _sky(row, np.int64(0), w, dz, dnorm, sky_lut, sky_sem, colour, sem)
+        _row_depth(row, np.float32(math.inf), depth, row_depth)
         return
     ortho = g[G_ORTHO] != 0.0
     # world point of pixel centre u: (ax + u * bx, ay + u * by)
@@ -197,7 +214,7 @@ def _ground_row(row, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem, light
             q = row_texels[col]
             colour_row[col] = (_scaled(q, 16, mr32, ar32) << np.uint32(16)) \
                 | (_scaled(q, 8, mg32, ag32) << np.uint32(8)) | _scaled(q, 0, mb32, ab32)
-    depth[row].fill(depth_value)
+    _row_depth(row, depth_value, depth, row_depth)
 
 
 @inline_kernel
@@ -277,7 +294,8 @@ def _ground_pixel(row, col, ray, g, tex, lvl_off, lvl_w, lvl_h, sky_lut, sky_sem
     dnorm = math.sqrt(dx * dx + dy * dy + dz * dz)
     t = -oz / dz if dz < -1e-12 else math.inf
     if not t <= g[G_FAR] or t <= 0.0:
-        _sky(row, col, col + 1, dz, dnorm, sky_lut, sky_sem, colour, depth, sem)
+        _sky(row, col, col + 1, dz, dnorm, sky_lut, sky_sem, colour, sem)
+        depth[row, col] = np.float32(math.inf)
         return
     wx = ray[0] + u * ray[3] + v * ray[6] + t * dx
     wy = ray[1] + u * ray[4] + v * ray[7] + t * dy

@@ -118,6 +118,7 @@ class Renderer:
         self._near_posts: tuple[Camera | None, np.ndarray] = (None, np.zeros((0, 3)))
         self._buffer_sets: dict[tuple[int, int], list[tuple[np.ndarray, ...]]] = {}
         self._drawn: dict[int, np.ndarray] = {}  # id(kept inst buffer): its actors' extents
+        self._row_depth: dict[int, np.ndarray] = {}  # id(kept inst buffer): its row depths
         self._ground_scratches: dict[int, tuple[np.ndarray, ...]] = {}
         self._ground_blocks: dict[tuple, np.ndarray] = {}
         self._actor_ws = (np.empty((R.WS_ROWS, MAX_SIDES + 2)), np.empty(1, np.int64),
@@ -158,9 +159,10 @@ class Renderer:
         finish_image(colour, image, cam, look, self.options,
                      self.seed if seed is None else seed, frame_seed, bgr)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
-        instance = inst.view()  # read-only for the caller: the next frame into this buffer
-        instance.flags.writeable = False  # clears only where this one's actors drew
-        return Frame(image, depth, instance, sem, labels, cam, scene.time_s, look, bgr)
+        # instance and depth read-only for the caller: the next frame into these buffers
+        # puts back only what this one's actors drew (Renderer._frame_buffers)
+        return Frame(image, _read_only(depth), _read_only(inst), sem, labels, cam, scene.time_s,
+                     look, bgr)
 
     def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
         """The ground and actor passes: (camera, colour, depth, inst, sem, the RGB image's
@@ -169,7 +171,7 @@ class Renderer:
         cam = self.camera(scene, spec)
         h, w = spec.height, spec.width
         colour = self._colour_buffer(h, w)
-        depth, inst, sem, image = self._frame_buffers(h, w)
+        depth, inst, sem, image, row_depth = self._frame_buffers(h, w)
         fog_lut = _fog_lut(look, not cam.orthographic)
         lights = light_rows(scene, look, cam, self._posts(cam))
         tex = self.texture(look.surface)
@@ -177,7 +179,7 @@ class Renderer:
         draw_ground(cam.ray_block(), self._ground_block(cam, look, tex), tex.tex,
                     tex.level_offset, tex.level_width, tex.level_height,
                     _sky_lut(look), _SKY_SEM, lights, fog_lut, light_row, strip, texels,
-                    colour, depth, sem)
+                    colour, depth, sem, row_depth)
         n = len(scene.names)
         actors = self._actor_block(scene, cam, look)
         if (h, w) not in self._stamps:
@@ -215,28 +217,32 @@ class Renderer:
         return self._colour_buffers[key]
 
     def _frame_buffers(self, h: int, w: int) -> tuple[np.ndarray, ...]:
-        """Depth, instance, semantic and image arrays for a new Frame; the instance array
-        is -1 everywhere (what the actor pass expects).
+        """Depth, instance, semantic and image arrays for a new Frame, and the depth its
+        rows hold outside actors (draw_ground's row_depth); the instance array is -1
+        everywhere (what the actor pass expects).
 
         Fresh arrays of this size cost ~0.1-0.4 ms a frame in page faults (the memory
         of the frame before went back to the system), so the renderer keeps the
         arrays of its last frames and reuses a set once nothing else refers to any of
-        its arrays (no Frame, view or copy of the caller's holds them). A reused
-        instance array is cleared only where the actors of its last frame drew (a Frame
-        hands it out read-only, so nothing else wrote into it).
+        its arrays (no Frame, view or copy of the caller's holds them). What the actors
+        of its last frame drew is taken out of a reused set's instance and depth arrays
+        (raster.undraw; a Frame hands both out read-only, so nothing else wrote into them).
         """
         sets = self._buffer_sets.setdefault((h, w), [])
         for arrays in sets:
             if _unreferenced(arrays):
-                R.clear_drawn(arrays[1], self._drawn[id(arrays[1])])
+                key = id(arrays[1])
+                R.undraw(arrays[1], arrays[0], self._row_depth[key], self._drawn[key])
                 self._drawing(arrays[1])
-                return arrays
+                return (*arrays, self._row_depth[key])
         arrays = (np.empty((h, w), np.float32), np.full((h, w), -1, np.int32),
                   np.empty((h, w), np.uint8), np.empty((h, w, 3), np.uint8))
+        row_depth = np.full(h, np.nan, np.float32)  # nothing written yet
         if len(sets) < BUFFER_SETS:
             sets.append(arrays)
+            self._row_depth[id(arrays[1])] = row_depth
             self._drawing(arrays[1])
-        return arrays
+        return (*arrays, row_depth)
 
     def _drawing(self, inst: np.ndarray) -> None:
         """Until the actor pass into a kept ``inst`` ends (and records its extents), the
@@ -357,6 +363,12 @@ class Renderer:
                 covered, occlusion, truncation, int(kitti), dims, (lx, ly, lz), rotation_y,
                 alpha, distance, visibility))
         return tuple(out)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _unreferenced(arrays: tuple[np.ndarray, ...]) -> bool:

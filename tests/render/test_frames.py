@@ -93,19 +93,21 @@ def test_the_arrays_of_a_dropped_frame_are_reused():
     run = VariantRun(spec, variant_at(spec, 5))
     cam = spec.cameras[0]
     frame = run.render(cam)
-    ids = {id(frame.depth), id(frame.image)}
+    # (depth and instance come as read-only views of the renderer's arrays)
+    ids = {id(frame.depth.base), id(frame.instance.base), id(frame.image)}
     reference = frame.image.copy()
     del frame
     run.advance_to(12)
     again = run.render(cam)
-    assert {id(again.depth), id(again.image)} == ids
+    assert {id(again.depth.base), id(again.instance.base), id(again.image)} == ids
     assert not np.array_equal(again.image, reference)  # and it holds the new frame
 
 
 def test_reused_buffers_hold_only_the_new_frame_whatever_drew_into_them_before(monkeypatch):
-    # a reused instance buffer is cleared only where its last frame's actors drew (the
-    # ground pass never writes it): every frame of a long run, through two cameras and
-    # after a frame that failed midway, must equal one a new renderer draws
+    # a reused buffer set has only what its last frame's actors drew taken out (instance
+    # ids, depths; the ground pass writes no instance ids, and only the depth rows that
+    # change): every frame of a long run, through two cameras and after a frame that
+    # failed midway, must equal one a new renderer draws
     from simdrive.render import renderer as renderer_module
 
     spec = load_scenario(CHILD)
@@ -138,13 +140,14 @@ def test_reused_buffers_hold_only_the_new_frame_whatever_drew_into_them_before(m
     assert with_actors >= 12
 
 
-def test_a_frames_instance_buffer_is_read_only():
+def test_a_frames_instance_and_depth_buffers_are_read_only():
     spec = load_scenario(CHILD)
     frame = VariantRun(spec, variant_at(spec, 5)).render(spec.cameras[0])
-    assert not frame.instance.flags.writeable
-    with pytest.raises(ValueError, match="read-only"):
-        frame.instance[0, 0] = 3
-    np.testing.assert_array_equal(frame.instance.copy(), frame.instance)  # a copy is the caller's
+    for array in (frame.instance, frame.depth):
+        assert not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[0, 0] = 3
+        np.testing.assert_array_equal(array.copy(), array)  # a copy is the caller's
 
 
 def test_rendering_does_not_change_the_world_state():
