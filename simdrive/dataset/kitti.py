@@ -5,7 +5,7 @@ the dataset's fixed frame order; KITTI tools read the ids as integers), listed i
 ``kitti/ImageSets/<split>.txt``; ``manifest.json`` gives each image's ``kitti_id``.
 
 Label lines: ``type truncated occluded alpha x1 y1 x2 y2 h w l x y z rotation_y``;
-the 2D box is the amodal box (the 3D box's projection clipped to the image),
+the 2D box is the amodal box (what of the 3D box's projection lies in the image),
 the 3D box is in the camera's level frame (KITTI's rectified frame) and
 ``calib`` holds P0-P3 (= P2, which folds the camera's pitch and roll in),
 R0_rect = identity, and Tr_velo_to_cam: the mount actor's frame (x forward,

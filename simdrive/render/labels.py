@@ -1,12 +1,16 @@
 """Per-actor labels from geometry and the instance buffer: never estimated.
 
-- amodal box: the projection of the actor's 3D box, clipped at the camera's
-  near plane (box edges crossing it are cut there), then clipped to the image;
+- amodal box: the part inside the image of the projection of the actor's 3D box,
+  clipped at the camera's near plane (box edges crossing it are cut there): the box of
+  each face's projection clipped to the image, over the faces (so a close car reaching
+  past the image's edge gets the box of what of it falls inside, not the image-clipped
+  box of its whole projection, which ran the image's full height);
 - visible box and visible pixels: from the instance buffer (its tight box);
 - occlusion: 1 - visible / unoccluded pixels, where unoccluded pixels are the
   pixels the actor's shape covers in the image with nothing in front (counted
   exactly by the rasterizer's stamp buffer);
-- truncation: the share of the (near-clipped) amodal box outside the image;
+- truncation: 1 - the amodal box's area / the area of the box of the whole
+  (near-clipped) projection;
 - 3D box in KITTI camera coordinates: dimensions (h, w, l), bottom-centre
   location, rotation_y, alpha = rotation_y - atan2(x, z), in the camera's
   level frame (pitch and roll removed, as KITTI's rectified frame; the
@@ -102,20 +106,29 @@ LG_X0, LG_Y0, LG_X1, LG_Y1, LG_DISTANCE, LG_LX, LG_LY, LG_LZ, LG_ROTATION_Y, LG_
 LG_COUNT = 18
 
 
+_FACES = np.array([[0, 1, 3, 2], [4, 5, 7, 6], [0, 1, 5, 4], [2, 3, 7, 6], [0, 2, 6, 4],
+                   [1, 3, 7, 5]], np.int64)
+"""The six faces of a box as rings of corner indices (corner bits x, y, z as _SIGNS)."""
+POLY_MAX = 12  # vertices a face can have: 4, + 1 at the near plane, + 1 per image edge
+
+
 @kernel
 def label_geometry(x, y, heading, length, width, height, cam, level, position, image_w,
-                   image_h, visible, unoccluded, sight, corners, out):
+                   image_h, visible, unoccluded, sight, corners, poly, out):
     """The labels of N actors' 3D boxes in one camera, into out (N, LG_COUNT).
 
     cam: the raster camera block (Camera.block); level (3, 3): Camera.level_rotation;
     position (3,): the optical centre; image_w, image_h: the image size (px); visible,
     unoccluded (N,) int64: each actor's visible and unoccluded pixel counts; sight:
-    the look's sight distance (m); corners: (8, 3) float64 workspace.
+    the look's sight distance (m); corners: (8, 3) and poly: (2, POLY_MAX, 3) float64
+    workspaces.
 
-    Amodal box: the image box of the box corners in front of the near plane and of
-    the points where box edges cross it (so a box reaching past the camera still
-    projects to a finite box); nan when no corner is in front. KITTI 3D box: in
-    the level frame (labels module doc), alpha wrapped to [-pi, pi).
+    Unclipped amodal box: the image box of the box corners in front of the near plane
+    and of the points where box edges cross it (so a box reaching past the camera still
+    projects to a finite box); nan when no corner is in front. Amodal box (clipped): the
+    union of the boxes of each face, clipped at the near plane, projected and clipped to
+    the image (_face_box). KITTI 3D box: in the level frame (labels module doc), alpha
+    wrapped to [-pi, pi).
     """
     near = cam[B.C_NEAR]
     ortho = cam[B.C_ORTHO] != 0.0
@@ -157,6 +170,14 @@ def label_geometry(x, y, heading, length, width, height, cam, level, position, i
         if u1 < u0:
             u0 = v0 = u1 = v1 = math.nan
         out[a, LG_X0], out[a, LG_Y0], out[a, LG_X1], out[a, LG_Y1] = u0, v0, u1, v1
+        cx0 = cy0 = math.inf
+        cx1 = cy1 = -math.inf
+        if u0 == u0:  # something in front: the faces' parts inside the image
+            for f in range(6):
+                fx0, fy0, fx1, fy1 = _face_box(corners, _FACES[f], cam, ortho, near,
+                                               float(image_w), float(image_h), poly)
+                cx0, cy0, cx1, cy1 = min(cx0, fx0), min(cy0, fy0), max(cx1, fx1), \
+                    max(cy1, fy1)
         bx, by, bz = x[a] - position[0], y[a] - position[1], -position[2]
         for k in range(3):
             out[a, LG_LX + k] = level[k, 0] * bx + level[k, 1] * by + level[k, 2] * bz
@@ -166,15 +187,65 @@ def label_geometry(x, y, heading, length, width, height, cam, level, position, i
         alpha = rotation_y - math.atan2(out[a, LG_LX], out[a, LG_LZ])
         out[a, LG_ROTATION_Y] = rotation_y
         out[a, LG_ALPHA] = (alpha + math.pi) % (2.0 * math.pi) - math.pi
-        _image_labels(u0, v0, u1, v1, image_w, image_h, visible[a], unoccluded[a], sight,
+        _image_labels(u0, v0, u1, v1, cx0, cy0, cx1, cy1, visible[a], unoccluded[a], sight,
                       out[a])
 
 
 @inline_kernel
-def _image_labels(u0, v0, u1, v1, image_w, image_h, visible, unoccluded, sight, row):
-    """Clipped box, truncation, occlusion, KITTI level and visibility of one actor."""
-    cx0, cy0 = max(u0, 0.0), max(v0, 0.0)
-    cx1, cy1 = min(u1, float(image_w)), min(v1, float(image_h))
+def _face_box(corners, ring, cam, ortho, near, image_w, image_h, poly):
+    """(x0, y0, x1, y1): the image box of one face (corner indices ``ring``, in order round
+    it) clipped at the near plane, projected and clipped to the image [0, image_w] x [0,
+    image_h]; (inf, inf, -inf, -inf) when nothing of it is left. Sutherland-Hodgman, one
+    boundary at a time, between the two rows of poly."""
+    for k in range(4):
+        for j in range(3):
+            poly[0, k, j] = corners[ring[k], j]
+    n = _clip(poly, 0, 4, 2, near, True)  # camera z >= near, into poly[1]
+    for k in range(n):  # projected, into poly[0]
+        poly[0, k, 0], poly[0, k, 1] = _project(cam, ortho, poly[1, k, 0], poly[1, k, 1],
+                                                poly[1, k, 2])
+        poly[0, k, 2] = 0.0
+    n = _clip(poly, 0, n, 0, 0.0, True)  # the image's four sides, back into poly[0]
+    n = _clip(poly, 1, n, 0, image_w, False)
+    n = _clip(poly, 0, n, 1, 0.0, True)
+    n = _clip(poly, 1, n, 1, image_h, False)
+    x0 = y0 = math.inf
+    x1 = y1 = -math.inf
+    for k in range(n):
+        x0, x1 = min(x0, poly[0, k, 0]), max(x1, poly[0, k, 0])
+        y0, y1 = min(y0, poly[0, k, 1]), max(y1, poly[0, k, 1])
+    return x0, y0, x1, y1
+
+
+@inline_kernel
+def _clip(poly, src, n, axis, bound, above):
+    """The polygon of n vertices in poly[src] cut to the side of ``bound`` on coordinate
+    ``axis`` (at or above it when ``above``, else at or below) into poly[1 - src]; returns
+    its vertex count."""
+    dst = 1 - src
+    m = 0
+    for k in range(n):
+        j = k + 1 if k + 1 < n else 0
+        p, q = poly[src, k, axis], poly[src, j, axis]
+        p_in = p >= bound if above else p <= bound
+        q_in = q >= bound if above else q <= bound
+        if p_in:
+            for c in range(3):
+                poly[dst, m, c] = poly[src, k, c]
+            m += 1
+        if p_in != q_in:
+            f = (bound - p) / (q - p)
+            for c in range(3):
+                poly[dst, m, c] = poly[src, k, c] + (poly[src, j, c] - poly[src, k, c]) * f
+            m += 1
+    return m
+
+
+@inline_kernel
+def _image_labels(u0, v0, u1, v1, cx0, cy0, cx1, cy1, visible, unoccluded, sight, row):
+    """Amodal box, truncation, occlusion, KITTI level and visibility of one actor (u: the
+    box of the whole near-clipped projection, nan when none; c: the amodal box, empty
+    when nothing of it is inside the image)."""
     if u0 != u0 or not (cx1 > cx0 and cy1 > cy0):  # no box, or nothing of it inside
         row[LG_CX0] = row[LG_CY0] = row[LG_CX1] = row[LG_CY1] = math.nan
         row[LG_TRUNCATION] = 1.0
@@ -182,7 +253,7 @@ def _image_labels(u0, v0, u1, v1, image_w, image_h, visible, unoccluded, sight, 
         row[LG_CX0], row[LG_CY0], row[LG_CX1], row[LG_CY1] = cx0, cy0, cx1, cy1
         area = (u1 - u0) * (v1 - v0)
         inside = (cx1 - cx0) * (cy1 - cy0)
-        row[LG_TRUNCATION] = max(0.0, 1.0 - inside / area) if area > 0 else 0.0
+        row[LG_TRUNCATION] = min(1.0, max(0.0, 1.0 - inside / area)) if area > 0 else 0.0
     occlusion = 1.0 - visible / unoccluded if unoccluded else 1.0
     row[LG_OCCLUSION] = occlusion
     if visible == 0:

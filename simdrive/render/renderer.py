@@ -342,7 +342,7 @@ class Renderer:
                          scene.height, cam.block(), cam.level_rotation, cam.position,
                          cam.width, cam.height, vis_count, unoccluded,
                          math.inf if cam.orthographic else look.sight_m,
-                         np.empty((8, 3)), geometry)
+                         np.empty((8, 3)), np.empty((2, L.POLY_MAX, 3)), geometry)
         names, categories = tables.names, tables.categories
         out = []
         # one zip over plain lists and each geometry row unpacked at once (the columns'

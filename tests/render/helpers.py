@@ -40,9 +40,13 @@ def make_scene(actors, ego=(20.0, -1.75, 0.0), time_s: float = 0.0) -> Scene:
 
 def reference_amodal_box(camera: Camera, corners_world: np.ndarray, to_image: bool = True):
     """Independent amodal box: clip each of the 6 box faces (as polygons) at the near
-    plane with Sutherland-Hodgman, project what is left, take the extremes, clip to
-    the image (unless not ``to_image``). Returns None when nothing is in front of the
+    plane with Sutherland-Hodgman, project what is left; not ``to_image``: the extremes
+    of all of it; else the bounds of the union of the projected faces (shapely polygons)
+    intersected with the image rectangle. Returns None when nothing is in front of the
     camera or (clipped) in the image."""
+    from shapely.geometry import Polygon, box
+    from shapely.ops import unary_union
+
     near = camera.spec.near_m
     pts = camera.to_camera(corners_world)
     faces = []
@@ -65,18 +69,22 @@ def reference_amodal_box(camera: Camera, corners_world: np.ndarray, to_image: bo
             if (p[2] >= near) != (q[2] >= near):
                 f = (near - p[2]) / (q[2] - p[2])
                 out.append(p + (q - p) * f)
-        kept += out
+        if out:
+            kept.append(camera.project(np.array(out)))
     if not kept:
         return None
-    uv = camera.project(np.array(kept))
-    x0, y0 = uv.min(axis=0)
-    x1, y1 = uv.max(axis=0)
+    uv = np.concatenate(kept)
     if not to_image:
+        x0, y0 = uv.min(axis=0)
+        x1, y1 = uv.max(axis=0)
         return (x0, y0, x1, y1)
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, camera.width), min(y1, camera.height)
-    if x1 <= x0 or y1 <= y0:
+    shapes = [Polygon(face) for face in kept if len(face) >= 3]
+    shapes = [shape for shape in shapes if shape.area > 1e-9]  # (faces seen edge-on)
+    inside = unary_union(shapes).intersection(box(0, 0, camera.width, camera.height))
+    if inside.is_empty or inside.area <= 0:
         return None
-    return (x0, y0, x1, y1)
+    return inside.bounds
+
 
 
 def analytic_ground_depth(camera: Camera, col: int, row: int) -> float:

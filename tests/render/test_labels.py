@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from shapely.geometry import MultiPoint
+from shapely.geometry import box as shapely_box
 
 from simdrive.render.labels import box_corners_world
 from simdrive.render.look import make_look
@@ -87,6 +88,31 @@ def _check_amodal(frame, corners) -> int:
     return checked
 
 
+def test_the_amodal_box_holds_the_visible_box_and_hugs_a_car_at_the_image_edge():
+    """Every visible box lies inside its amodal box (to a pixel), and a close car reaching
+    past the image's edge and behind the camera gets the box of what of its projection
+    falls inside the image: the box of its whole projection clipped to the image ran the
+    image's full height there (from y = 0 for a car whose roof shows at y = 141; found by
+    a review)."""
+    checked = 0
+    for seed in range(12):
+        rng = np.random.default_rng(700 + seed)
+        scene = _random_scene(rng)
+        frame = RENDERER.render(scene, _random_camera(rng), NOON)
+        for lab in frame.labels:
+            if lab.visible_box is None:
+                continue
+            (x0, y0, x1, y1), (vx0, vy0, vx1, vy1) = lab.amodal_box, lab.visible_box
+            assert x0 <= vx0 + 1 and y0 <= vy0 + 1 and x1 >= vx1 - 1 and y1 >= vy1 - 1, \
+                (seed, lab.name, lab.amodal_box, lab.visible_box)
+            checked += 1
+    assert checked > 40
+    # beside the camera (ego at x = 20 m), in the lane to the left
+    (lab,) = RENDERER.render(make_scene([("car", 23.0, 0.6, 0.0)]), FRONT, NOON).labels
+    assert lab.visible_box == (0, 141, 206, 360) and lab.truncation > 0.9
+    np.testing.assert_allclose(lab.amodal_box, (0.0, 139.0, 209.3, 360.0), atol=0.1)
+
+
 def test_derived_label_numbers_follow_their_definitions_on_random_frames():
     """Occlusion, KITTI level, truncation, distance and visibility, recomputed here from
     the pixel counts, an independent projection and the box centre."""
@@ -116,7 +142,7 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
             x0, y0, x1, y1 = reference_amodal_box(cam, corners[lab.track_id], to_image=False)
             if (x1 - x0) * (y1 - y0) < 2000.0:
                 continue  # the reference is exact to ~0.5 px: compare areas of large boxes
-            cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, cam.width), min(y1, cam.height)
+            cx0, cy0, cx1, cy1 = reference_amodal_box(cam, corners[lab.track_id])
             expected = 1.0 - (cx1 - cx0) * (cy1 - cy0) / ((x1 - x0) * (y1 - y0))
             assert lab.truncation == pytest.approx(expected, abs=0.02)
             truncated += lab.truncation > 0.05
@@ -280,9 +306,10 @@ def test_kitti_3d_box_reprojects_onto_the_amodal_box(camera):
         pts = rot @ np.vstack([xs, ys, zs]) + np.array([[x], [y], [z]])
         img = p2 @ np.vstack([pts, np.ones(8)])
         uv = img[:2] / img[2]
-        box = (max(uv[0].min(), 0), max(uv[1].min(), 0), min(uv[0].max(), frame.camera.width),
-               min(uv[1].max(), frame.camera.height))
-        np.testing.assert_allclose(lab.amodal_box, box, atol=1e-6)
+        # the amodal box: what of the corners' hull lies inside the image
+        inside = MultiPoint(uv.T).convex_hull.intersection(
+            shapely_box(0, 0, frame.camera.width, frame.camera.height))
+        np.testing.assert_allclose(lab.amodal_box, inside.bounds, atol=1e-6)
         assert lab.alpha == pytest.approx(
             (ry - math.atan2(x, z) + math.pi) % (2 * math.pi) - math.pi)
     assert checked >= 2
