@@ -85,11 +85,13 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
             previous = json.loads(marker.read_text())
         except (OSError, ValueError):
             previous = None
-        if previous != settings:
+        differs = _differences(previous, settings)
+        if differs:
             if not force:
                 raise OutputError(
-                    f"{out} holds a simdrive dataset made with other scenarios or settings",
-                    where=str(out), expected="the same command to resume it, another folder, "
+                    f"{out} holds a simdrive dataset made with other scenarios or settings "
+                    f"({differs})", where=str(out),
+                    expected="the same command to resume it, another folder, "
                     "or --force to replace it")
             for name in OUR_FILES:
                 path = out / name
@@ -125,6 +127,47 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
                           expected="a writable folder") from None
     write_atomic(marker, json.dumps(settings, sort_keys=True, indent=1).encode())
     _remove_temporaries(out)
+
+
+def _differences(previous, settings: dict) -> str:
+    """What makes the dataset ``settings`` describe another than the folder's (its
+    ``previous`` settings, None when unreadable), in words; "" when it is the same. The
+    scenario files count by content (sha256), not by how their paths are spelled:
+    ``./scenarios/a.yaml`` and ``scenarios/a.yaml`` resume the same dataset."""
+    if not isinstance(previous, dict):
+        return "its run state cannot be read"
+    if _unspelled(previous) == _unspelled(settings):
+        return ""
+    found = []
+    if previous.get("simdrive") != settings["simdrive"] \
+            or previous.get("record_format") != settings["record_format"]:
+        found.append(f"simdrive {previous.get('simdrive')} wrote it "
+                     f"(record format {previous.get('record_format')})")
+    old_options = previous.get("options") if isinstance(previous.get("options"), dict) else {}
+    for key, value in settings["options"].items():
+        if old_options.get(key) != value:
+            found.append(f"{key.replace('_', ' ')}: {_brief(old_options.get(key))} before, "
+                         f"{_brief(value)} now")
+    if _unspelled(previous).get("sources") != _unspelled(settings)["sources"]:
+        found.append("other scenario files, or files whose content changed (their sha256)")
+    return "; ".join(found) or "its run state differs"
+
+
+def _unspelled(settings: dict) -> dict:
+    """Settings without the spelling of the scenario paths (their contents' hashes stay)."""
+    out = dict(settings)
+    sources = settings.get("sources")
+    if isinstance(sources, list):
+        out["sources"] = [
+            {"sha256": s.get("sha256"), "inputs": [i[1:] if isinstance(i, list) else i
+                                                   for i in s.get("inputs", [])]}
+            if isinstance(s, dict) else s for s in sources]
+    return out
+
+
+def _brief(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _taken(path: Path) -> bool:

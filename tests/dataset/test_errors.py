@@ -230,6 +230,38 @@ def test_force_never_mixes_a_foreign_folders_files_into_the_dataset(tmp_path, ca
         == ["images", "images/train", "images/train/mine.jpg"]
 
 
+def test_a_scenario_path_spelled_another_way_resumes_and_a_refusal_names_what_differs(
+        tmp_path, capsys):
+    # the scenario files count by content: ./x.yaml, x.yaml and /abs/x.yaml are one file
+    # (found by a review: the same command from another folder was refused)
+    import shutil
+
+    shutil.copytree(Path(CHILD).parent, tmp_path / "scenarios")
+    shutil.copytree(Path(CHILD).parents[1] / "assets", tmp_path / "assets")
+    small = ["--limit", "2", "--every", "40", "--quiet", "--workers", "1", "-o", "ds"]
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small) == 0
+    before = tree(tmp_path / "ds")
+    capsys.readouterr()
+    for spelling in ("./scenarios/child_between_parked_cars.yaml",
+                     str(tmp_path / "scenarios" / "child_between_parked_cars.yaml")):
+        assert render(tmp_path, spelling, *small) == 0
+    # the same images and labels (the manifest, the card and the run state name the
+    # scenario as typed last)
+    def dataset_files(files):
+        return {k: v for k, v in files.items()
+                if k not in ("manifest.json", "README.md") and not k.startswith(".simdrive")}
+
+    after = tree(tmp_path / "ds")
+    assert dataset_files(after) == dataset_files(before) and len(dataset_files(after)) > 20
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", "--limit", "2",
+                  "--every", "20", *small[4:]) == 2
+    err = capsys.readouterr().err
+    assert "other scenarios or settings (every: 40 before, 20 now)" in err
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small,
+                  "--cameras", "rear,front") == 2
+    assert 'cameras: null before, ["rear", "front"] now' in capsys.readouterr().err
+
+
 def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     assert render(tmp_path, *SMALL, "--every", "20", "-o", "ds") == 2
