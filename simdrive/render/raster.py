@@ -53,6 +53,9 @@ BRAKE_LIGHT_DECEL = 1.0
 """A vehicle whose driver asks to decelerate harder than this (m/s^2) shows brake lights,
 by day too (Scene.accel)."""
 WS_ROWS = 9
+OWN_MARGIN_M = 0.5
+"""A perspective camera this close to the box of the actor it is mounted on (m) sits on
+it: that actor is its own vehicle (a chase camera farther out sees it)."""
 GRID_MARGIN = 1.0 / SUB
 """How far fill_face's rounding of a corner to its 1/SUB pixel grid can move a face's
 extent (px, with room to spare): a face whose corners' box, widened by this, holds no
@@ -232,18 +235,22 @@ def _holds_centre(qx, qy, m, w, h):
 
 @kernel
 def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, moving, accel,
-               lights_on, sem_base, camera, own_check, posts, post_mesh, post_size, post_rgb,
-               posts_lit, post_sem, signals, signal_mesh, signal_size, signal_sem, out):
+               lights_on, sem_base, camera, own_check, mount, posts, post_mesh, post_size,
+               post_rgb, posts_lit, post_sem, signals, signal_mesh, signal_size, signal_sem,
+               out):
     """Fill out ((N + P, A_COUNT)) with the rows of N actors then P lamp posts.
 
     An actor's row: its box and pose, kind, body colour (colours (N, 3)), lamps lit
     (LIT_LAMPS: lights_on, a vehicle (vehicle: by kind) that moves; LIT_BRAKES: a vehicle
     whose accel is below -BRAKE_LIGHT_DECEL), instance = slot, semantic
-    class sem_base + kind, counted. With own_check, an actor whose box holds the camera
-    position (its own vehicle) gets kind -1 (not drawn). posts (P, 3): x, y, arm
-    heading; post_size: length, width, height. Then S traffic signals (signals (S, 4): x,
-    y, heading of the lamps' side, state 0 green, 1 amber, 2 red; signal_size as
-    post_size), drawn with post_rgb masts.
+    class sem_base + kind, counted. With own_check (a perspective camera), the camera's
+    own vehicle gets kind -1 (not drawn, not labelled): any actor whose box holds the
+    camera position, and the actor it is mounted on (slot ``mount``) when the camera is
+    within OWN_MARGIN_M of its box (a mirror or roof camera; a side preset sits 5 mm
+    outside a car, and turned towards it labelled it as a car beside itself).
+    posts (P, 3): x, y, arm heading; post_size: length, width, height. Then S traffic
+    signals (signals (S, 4): x, y, heading of the lamps' side, state 0 green, 1 amber, 2
+    red; signal_size as post_size), drawn with post_rgb masts.
     """
     n = x.shape[0]
     for i in range(n):
@@ -258,10 +265,12 @@ def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, mov
         out[i, A_SEM] = sem_base + kind[i]
         out[i, A_COUNTED] = 1.0
         if own_check:
+            margin = OWN_MARGIN_M if i == mount else 0.0
             c, s = math.cos(heading[i]), math.sin(heading[i])
             dx, dy = camera[0] - x[i], camera[1] - y[i]
-            if abs(c * dx + s * dy) <= length[i] / 2 and abs(-s * dx + c * dy) <= width[i] / 2 \
-                    and 0.0 <= camera[2] <= height[i]:
+            if abs(c * dx + s * dy) <= length[i] / 2 + margin \
+                    and abs(-s * dx + c * dy) <= width[i] / 2 + margin \
+                    and 0.0 <= camera[2] <= height[i] + margin:
                 out[i, A_KIND] = -1.0
     for k in range(posts.shape[0]):
         i = n + k

@@ -301,11 +301,12 @@ class Renderer:
         signals = signals_near(self.signal_heads, self.road, cam, scene.signal_time_s) \
             if self.signal_heads.shape[0] else _NO_SIGNALS
         out = np.empty((n + len(posts) + len(signals), B.A_COUNT))
+        mount = np.int64(scene.index(cam.spec.mount))
         R.actor_rows(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
                      scene.kind, self._colours(scene), kind_tables().vehicle, scene.moving,
                      scene.accel, look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
-                     not cam.orthographic, posts, float(POLE_MESH), _POST_SIZE, _POST_RGB,
-                     look.street_lights_on, float(SEMANTIC["pole"]), signals,
+                     not cam.orthographic, mount, posts, float(POLE_MESH), _POST_SIZE,
+                     _POST_RGB, look.street_lights_on, float(SEMANTIC["pole"]), signals,
                      float(SIGNAL_MESH), SIGNAL_SIZE, float(SEMANTIC["traffic_light"]), out)
         return out
 

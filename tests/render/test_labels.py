@@ -113,6 +113,26 @@ def test_the_amodal_box_holds_the_visible_box_and_hugs_a_car_at_the_image_edge()
     np.testing.assert_allclose(lab.amodal_box, (0.0, 139.0, 209.3, 360.0), atol=0.1)
 
 
+@pytest.mark.parametrize("spec, own_seen", [
+    (dataclasses.replace(PRESETS["left"], yaw_deg=60.0), False),  # a mirror camera, turned
+    (dataclasses.replace(PRESETS["right"], yaw_deg=-120.0), False),
+    (dataclasses.replace(PRESETS["front"], x=0.0, z=1.6, pitch_deg=20.0), False),  # roof
+    (dataclasses.replace(PRESETS["front"], x=-9.0, z=3.0, pitch_deg=12.0), True),  # chase
+])
+def test_a_camera_on_its_car_never_labels_it_and_a_chase_camera_does(spec, own_seen):
+    # the left preset sits 5 mm outside a car's side: turned towards the car it labelled
+    # the camera's own car as a car beside it (found by a review); a camera 9 m behind
+    # is a chase camera, and its car is a car in view
+    scene = make_scene([("car", 40.0, 1.75, math.pi)])
+    frame = RENDERER.render(scene, spec, NOON)
+    ego = scene.index("ego")
+    assert any(lab.track_id == ego for lab in frame.labels) == own_seen
+    assert ((frame.instance == ego).any()) == own_seen
+    if own_seen:
+        (lab,) = [lab for lab in frame.labels if lab.track_id == ego]
+        assert lab.visible_pixels > 1000
+
+
 def test_derived_label_numbers_follow_their_definitions_on_random_frames():
     """Occlusion, KITTI level, truncation, distance and visibility, recomputed here from
     the pixel counts, an independent projection and the box centre."""
