@@ -12,6 +12,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from simdrive.dataset.names import CAMERA_STEM, safe_name
 from simdrive.scenario.reader import Reader
 from simdrive.scenario.yamlpos import Node
 
@@ -91,6 +92,13 @@ def parse_cameras(node: Node | None, actor_names: set[str]) -> tuple[CameraSpec,
         if any(c.name == cam.name for c in cameras):
             raise item.error(f"duplicate camera name {cam.name!r}",
                              hint="give each camera its own name, e.g. name: front_wide")
+        stem = safe_name(cam.name, CAMERA_STEM)
+        twin = [c.name for c in cameras if safe_name(c.name, CAMERA_STEM) == stem]
+        if twin:  # found by a review: validate passed them, render refused them
+            raise item.error(
+                f"cameras {twin[0]!r} and {cam.name!r} would share a dataset's file names "
+                f"({stem!r}: file names keep letters, digits, - and _ of the first "
+                f"{CAMERA_STEM} characters)", hint="names that differ in those characters")
         cameras.append(cam)
     return tuple(cameras)
 

@@ -239,6 +239,15 @@ def test_a_camera_key_its_projection_ignores_is_refused(tmp_path, camera, key):
     assert err.path == f"camera[0].{key}" and "does not apply" in str(err)
 
 
+def test_camera_names_that_would_share_file_names_are_refused_where_they_are(tmp_path):
+    # "cam a" and "cam_a" both become cam_a in a dataset's file names: validate passed
+    # them and render refused them (found by a review)
+    text = GOOD + "camera:\n  - {preset: front, name: cam a}\n  - {preset: rear, name: cam_a}\n"
+    err = error_for(tmp_path, text)
+    assert err.path == "camera[1]" and "would share a dataset's file names" in str(err)
+    assert "'cam a'" in str(err) and "'cam_a'" in str(err)
+
+
 def test_a_bad_grid_axis_is_named_at_its_own_entry(tmp_path):
     text = GOOD + "variants:\n  samples: 2\n  grid:\n    - ego.speed\n    - ego.sped\n"
     err = error_for(tmp_path, text.replace("ego: {lane: 0, s: 5, speed: 10}",
