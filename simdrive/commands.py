@@ -356,6 +356,11 @@ def render(args: argparse.Namespace) -> int:
 
         note = empty_splits_note(summary.empty_splits, summary.kept, "yolo" in options.formats)
         print(f"simdrive: warning: {note}", file=sys.stderr)
+    for name, left in summary.cameras_left:
+        print(f"simdrive: note: {name} also has camera{'s' if len(left) > 1 else ''} "
+              f"{', '.join(left)}, not rendered: without --cameras a dataset takes each "
+              "scenario's first camera (--cameras names the ones to render)",
+              file=sys.stderr)
     for camera, kind, count in summary.never_kept:
         f = options.box_filter
         print(f"simdrive: warning: camera {camera}: none of the {count} {kind} boxes that "

@@ -58,6 +58,8 @@ class Summary:
     shards_skipped: int
     empty_splits: tuple[str, ...] = ()  # asked for (ratio > 0) but given no variant
     never_kept: tuple[tuple[str, str, int], ...] = ()  # DatasetStats.never_kept
+    # (scenario, its cameras not rendered): without --cameras only the first renders
+    cameras_left: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 RECORD_FORMAT = 3
@@ -318,7 +320,12 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
                    seconds=time.perf_counter() - t0, shards_run=len(todo),
                    shards_skipped=len(plan) - len(todo),
                    empty_splits=tuple(empty_splits(stats.per_split, list(options.split))),
-                   never_kept=tuple(stats.never_kept()))
+                   never_kept=tuple(stats.never_kept()),
+                   cameras_left=tuple(
+                       (s.spec.name, tuple(c.name for c in s.spec.cameras
+                                           if c.name not in s.cameras))
+                       for s in sources if options.cameras is None
+                       and len(s.spec.cameras) > 1))
 
 
 class Assembly:

@@ -262,6 +262,21 @@ def test_a_scenario_path_spelled_another_way_resumes_and_a_refusal_names_what_di
     assert 'cameras: null before, ["rear", "front"] now' in capsys.readouterr().err
 
 
+def test_cameras_a_dataset_leaves_out_are_named(tmp_path, capsys):
+    # a scenario with three cameras renders its first without --cameras: say so (found by
+    # a review: 63 frames of front only, and no word of the other six)
+    path = tmp_path / "three.yaml"
+    path.write_text(f"extends: {CHILD}\ncamera:\n  - {{preset: front}}\n"
+                    "  - {preset: rear}\n  - {preset: left, name: mirror}\n")
+    assert render(tmp_path, str(path), "--limit", "1", "--every", "80", "--quiet",
+                  "--workers", "1", "-o", "ds") == 0
+    err = capsys.readouterr().err
+    assert "also has cameras rear, mirror, not rendered" in err
+    assert render(tmp_path, str(path), "--limit", "1", "--every", "80", "--quiet",
+                  "--workers", "1", "--cameras", "front,rear", "-o", "ds2") == 0
+    assert "not rendered" not in capsys.readouterr().err  # chosen: nothing to say
+
+
 def test_a_different_dataset_is_not_mixed_in(tmp_path, capsys):
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
     assert render(tmp_path, *SMALL, "--every", "20", "-o", "ds") == 2
