@@ -374,13 +374,23 @@ def test_a_found_file_from_search_renders_its_variants(tmp_path):
 def test_cameras_whose_file_names_would_collide_are_refused(tmp_path, capsys):
     scenario = tmp_path / "cams.yaml"
     base = Path(CHILD).parent / "base"
-    scenario.write_text(Path(CHILD).read_text().replace("extends: base/", f"extends: {base}/")
-                        + "camera:\n  - {preset: front, name: a/b}\n"
+    text = Path(CHILD).read_text().replace("extends: base/", f"extends: {base}/")
+    # two of the scenario's own cameras: refused where the second is written
+    scenario.write_text(text + "camera:\n  - {preset: front, name: a/b}\n"
                         "  - {preset: rear, name: a_b}\n")
     assert render(tmp_path, str(scenario), "--cameras", "a/b,a_b", "--limit", "2", "-o",
                   "ds") == 2
     err = capsys.readouterr().err
-    assert "cameras 'a/b' and 'a_b' would share file names" in err and "cams.yaml" in err
+    line = len(text.splitlines()) + 3
+    assert "cameras 'a/b' and 'a_b' would share a dataset's file names" in err
+    assert f"cams.yaml:{line}:" in err
+    assert not (tmp_path / "ds").exists()
+    # one of its cameras and a preset named on the command line: refused by render
+    scenario.write_text(text + "camera:\n  - {preset: front, name: rear!}\n")
+    assert render(tmp_path, str(scenario), "--cameras", "rear!,rear", "--limit", "2", "-o",
+                  "ds") == 2
+    err = capsys.readouterr().err
+    assert "cameras 'rear!' and 'rear' would share file names" in err and "cams.yaml" in err
     assert not (tmp_path / "ds").exists()
 
 
