@@ -132,13 +132,14 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
         "",
         "## Sources",
         "",
-        "| scenario | file | variants kept | dropped by require | require |",
-        "|---|---|---:|---:|---|",
+        "| scenario | file | cameras | variants kept | dropped by require | require |",
+        "|---|---|---|---:|---:|---|",
     ]
     for s in sources:
         req = ", ".join(text for text, _ in s.spec.require) or "-"
-        lines.append(f"| {s.spec.name} | `{s.path}` | {len(s.kept)} | {len(s.dropped)} | "
-                     f"{req} |")
+        cameras = ", ".join(name.replace("|", "\\|") for name in s.cameras)  # table cells
+        lines.append(f"| {s.spec.name} | `{s.path}` | {cameras} | "
+                     f"{len(s.kept)} | {len(s.dropped)} | {req} |")
     lines += ["", "Files read (the scenario files, their `extends` bases and maps), SHA-256:", ""]
     lines += [f"- `{path}` {digest}" for s in sources for path, digest in s.inputs]
     lines += ["", "## Contents", "",

@@ -82,7 +82,11 @@ def test_every_frame_is_rendered_labelled_and_marked(dataset):
     assert [m["file"] for m in manifest["images"]] == [f["image"] for f in frames]
     assert manifest["command"][:2] == ["simdrive", "render"] and "--workers" not in \
         manifest["command"]
-    assert (dataset / "README.md").read_text().startswith("# Synthetic driving dataset")
+    card = (dataset / "README.md").read_text()
+    assert card.startswith("# Synthetic driving dataset")
+    # each source with the cameras it was rendered through (a review missed them)
+    assert "| scenario | file | cameras |" in card
+    assert "| child_between_parked_cars | " in card and " | front | " in card
 
 
 def test_labels_are_the_renderers_labels(dataset):
