@@ -2,7 +2,8 @@
 
 Writes ``report/report.md`` and PNG plots next to it: boxes per class; a coverage
 heatmap of images per (scenario, weather x lighting) cell; histograms of box height,
-occlusion, truncation and distance; and a JPEG mosaic of sample frames with their boxes
+occlusion, truncation and distance (one panel per camera, with a table of per-camera
+counts, when the dataset has several); and a JPEG mosaic of sample frames with their boxes
 (photographs: 1.6 ms and ~135 kB as JPEG against ~50 ms and ~770 kB as PNG). Cells
 with no images or fewer than ``THIN_SHARE`` of the mean are flagged, so users see
 which conditions their dataset lacks (empty cells sorted into gaps within the conditions
@@ -158,14 +159,28 @@ def _bar_chart(title, names, values, ylabel) -> np.ndarray:
     return img
 
 
-def _histogram(title, values, xlabel, bins, value_range) -> np.ndarray:
-    counts, edges = np.histogram(values, bins=bins, range=value_range)
-    img = canvas(700, 380)
-    ax = Axes(img, (90, 70, 670, 300), (edges[0], edges[-1]), (0, max(1, counts.max()) * 1.1),
-              title=title, xlabel=xlabel, ylabel="boxes")
-    ax.frame()
-    centres = (edges[:-1] + edges[1:]) / 2
-    bars(ax, centres, counts, BLUE, width=(edges[1] - edges[0]) * 0.9)
+def _histogram(title, values, xlabel, bins, value_range, cameras=None, box_camera=None
+               ) -> np.ndarray:
+    """A histogram of ``values``; with several ``cameras`` (names, and ``box_camera``: each
+    value's index into them) one panel a camera, stacked, on the same x range: a bird's-eye
+    camera's distances and a dashcam's are not one distribution."""
+    values = np.asarray(values, float)
+    if not cameras or len(cameras) < 2:
+        panels = [(title, values)]
+    else:
+        which = np.asarray(box_camera, int)
+        panels = [(f"{title}: camera {name} ({int((which == i).sum())} boxes)",
+                   values[which == i]) for i, name in enumerate(cameras)]
+    step = 350
+    img = canvas(700, 380 + step * (len(panels) - 1))
+    for k, (name, part) in enumerate(panels):
+        counts, edges = np.histogram(part, bins=bins, range=value_range)
+        top = 70 + k * step
+        ax = Axes(img, (90, top, 670, top + 230), (edges[0], edges[-1]),
+                  (0, max(1, counts.max()) * 1.1), title=name, xlabel=xlabel, ylabel="boxes")
+        ax.frame()
+        centres = (edges[:-1] + edges[1:]) / 2
+        bars(ax, centres, counts, BLUE, width=(edges[1] - edges[0]) * 0.9)
     return img
 
 
@@ -303,6 +318,27 @@ def _coverage_lines(scenarios, grid) -> list[str]:
     return lines
 
 
+def _camera_lines(stats: DatasetStats) -> list[str]:
+    """report.md's per-camera table: a dataset rendered through several cameras holds
+    several distributions (a bird's-eye camera's boxes are small and far), so the plots
+    split by camera and this table gives each camera's counts and medians."""
+    kinds = [k for k in actor_kinds() if stats.boxes[k]]
+    which = np.asarray(stats.box_camera, int)
+    lines = ["## Cameras", "",
+             "The box plots below have one panel a camera.", "",
+             "| camera | images | boxes | " + " | ".join(kinds)
+             + " | median distance (m) | median box height (px) |",
+             "|---|---:|---:|" + "---:|" * len(kinds) + "---:|---:|"]
+    for i, name in enumerate(stats.cameras):
+        mine = which == i
+        medians = [f"{np.median(np.asarray(values)[mine]):.1f}" if mine.any() else "-"
+                   for values in (stats.distance, stats.heights)]
+        lines.append(f"| {name} | {stats.per_camera[name]} | {int(mine.sum())} | "
+                     + "".join(f"{stats.camera_boxes[(name, k)]} | " for k in kinds)
+                     + " | ".join(medians) + " |")
+    return [*lines, ""]
+
+
 def write_report(out: Path, frames: list[dict] | None = None,
                  splits: list[tuple[str, float]] | None = None,
                  stats: DatasetStats | None = None, problems: list[str] = ()) -> Path:
@@ -324,16 +360,18 @@ def write_report(out: Path, frames: list[dict] | None = None,
     names = [k for k in actor_kinds() if per_class[k]] or ["(none)"]
     _png(folder / "boxes_per_class.png",
          _bar_chart("boxes per class", names, [per_class[n] for n in names], "boxes"))
+    split_by = (stats.cameras, stats.box_camera)
     heights = stats.heights
     _png(folder / "box_height.png", _histogram("visible box height", heights, "px", 20,
-                                               (0, max([1, *heights]))))
+                                               (0, max([1, *heights])), *split_by))
     _png(folder / "occlusion.png", _histogram("occlusion", stats.occlusion,
-                                              "occluded share", 10, (0, 1)))
+                                              "occluded share", 10, (0, 1), *split_by))
     _png(folder / "truncation.png", _histogram("truncation", stats.truncation,
-                                               "share outside the image", 10, (0, 1)))
+                                               "share outside the image", 10, (0, 1),
+                                               *split_by))
     distances = stats.distance
     _png(folder / "distance.png", _histogram("distance", distances, "m", 20,
-                                             (0, max([1.0, *distances]))))
+                                             (0, max([1.0, *distances])), *split_by))
     heat, scenarios, looks, grid = _coverage(stats)
     _png(folder / "coverage.png", heat)
     _jpg(folder / "samples.jpg", _mosaic(out, stats.samples))
@@ -350,7 +388,10 @@ def write_report(out: Path, frames: list[dict] | None = None,
               "variants.", "",
              "| class | boxes |", "|---|---:|"]
     lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
-    lines += ["", "![boxes per class](boxes_per_class.png)", "",
+    lines += ["", "![boxes per class](boxes_per_class.png)", ""]
+    if len(stats.cameras) > 1:
+        lines += _camera_lines(stats)
+    lines += [
               "## Coverage", "", "![coverage](coverage.png)", "",
               f"Empty cells (scenario x weather/lighting with no image): {len(empty)} of "
               f"{grid.size}."]

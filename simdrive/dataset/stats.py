@@ -41,6 +41,10 @@ class DatasetStats:
     occlusion: array = field(default_factory=lambda: array("d"))
     truncation: array = field(default_factory=lambda: array("d"))
     distance: array = field(default_factory=lambda: array("d"))
+    box_camera: array = field(default_factory=lambda: array("H"))  # index into cameras
+    cameras: list = field(default_factory=list)  # camera names, in order of first frame
+    per_camera: Counter = field(default_factory=Counter)  # images per camera
+    camera_boxes: Counter = field(default_factory=Counter)  # kept boxes per (camera, kind)
     samples: list = field(default_factory=list)  # the frames sample_indices picks
     # (camera, kind): actors showing pixels, and how many of them the box filter kept
     shown: Counter = field(default_factory=Counter)
@@ -65,12 +69,20 @@ class DatasetStats:
         self.variants.add((scenario, frame["variant"]))
         self.split_variants.add((split, scenario, frame["variant"]))
         camera = frame["camera"]["name"]
+        if not isinstance(camera, str):
+            raise TypeError("a frame's camera name is not a string")
+        if camera not in self.per_camera:
+            self.cameras.append(camera)
+        self.per_camera[camera] += 1
+        index = self.cameras.index(camera)
         for obj in frame["labels"]:
             if obj["visible_pixels"] > 0:
                 self.shown[(camera, obj["kind"])] += 1
                 self.shown_kept[(camera, obj["kind"])] += obj["keep"]
             if obj["keep"]:
                 self.boxes[obj["kind"]] += 1
+                self.camera_boxes[(camera, obj["kind"])] += 1
+                self.box_camera.append(index)
                 box = obj["visible_box"]
                 self.heights.append(box[3] - box[1])
                 self.occlusion.append(obj["occlusion"])

@@ -161,3 +161,25 @@ def test_report_on_a_corrupt_shard_record_is_a_clear_error(tmp_path, capsys, con
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "000-0000001-0000.json is unreadable" in err and "Traceback" not in err
+
+
+def test_a_dataset_of_several_cameras_is_reported_per_camera(tmp_path):
+    def boxed(frame, camera, distance, height):
+        box = dict(frame["labels"][0], distance_m=distance, visible_box=[0, 0, 10, height])
+        return dict(frame, camera={"name": camera}, labels=[box])
+
+    frames = [boxed(_frame("a", "clear", "noon"), "front", 10.0 + k, 40) for k in range(3)]
+    frames += [boxed(_frame("a", "clear", "noon", kind="bus"), "bev", 50.0, 4) for _ in range(2)]
+    frames += [dict(_frame("a", "clear", "noon"), camera={"name": "bev"}, labels=[])]
+    text = write_report(tmp_path, frames=frames).read_text()
+    rows = re.findall(r"^\| (\w+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| ([\d.]+) \| ([\d.]+) \|$",
+                      text, re.M)
+    assert "| camera | images | boxes | car | bus |" in text
+    assert rows == [("front", "3", "3", "3", "0", "11.0", "40.0"),
+                    ("bev", "3", "2", "0", "2", "50.0", "4.0")]
+    one = write_report(tmp_path / "one", frames=frames[:3]).read_text()
+    assert "## Cameras" not in one
+    # each box plot has one panel a camera: taller than the one-camera plot
+    tall = cv2.imread(str(tmp_path / "report" / "distance.png"))
+    short = cv2.imread(str(tmp_path / "one" / "report" / "distance.png"))
+    assert tall.shape[0] > short.shape[0] * 1.5 and tall.shape[1] == short.shape[1]
