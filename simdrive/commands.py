@@ -297,6 +297,7 @@ def render(args: argparse.Namespace) -> int:
         parse_split,
     )
     from simdrive.dataset.runner import render_dataset
+    from simdrive.dataset.shard import DEPTH_MAX_M
 
     if args.image_format not in IMAGE_FORMATS:
         raise SimdriveError("unknown --image-format", expected="jpg or png",
@@ -361,6 +362,12 @@ def render(args: argparse.Namespace) -> int:
               f"{', '.join(left)}, not rendered: without --cameras a dataset takes each "
               "scenario's first camera (--cameras names the ones to render)",
               file=sys.stderr)
+    for name, camera, height in summary.depth_too_far:
+        print(f"simdrive: warning: {name}: bird's-eye camera {camera} is {height:g} m above "
+              f"the ground, past the depth extra's range (16-bit millimetres, up to "
+              f"{DEPTH_MAX_M} m): its depth PNGs hold 0 (no depth) wherever the scene is "
+              f"more than {DEPTH_MAX_M} m below it; lower the camera (z) and widen "
+              "metres_per_pixel to see as much", file=sys.stderr)
     for camera, kind, count in summary.never_kept:
         f = options.box_filter
         print(f"simdrive: warning: camera {camera}: none of the {count} {kind} boxes that "

@@ -29,6 +29,7 @@ from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
 from simdrive.dataset.report import RECORD_DAMAGE, damaged_record, empty_splits, read_record
 from simdrive.dataset.shard import (
+    DEPTH_MAX_M,
     STATE_DIR,
     ShardResult,
     record_path,
@@ -60,6 +61,8 @@ class Summary:
     never_kept: tuple[tuple[str, str, int], ...] = ()  # DatasetStats.never_kept
     # (scenario, its cameras not rendered): without --cameras only the first renders
     cameras_left: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (scenario, camera, height): bird's-eye cameras too high for the depth extra's range
+    depth_too_far: tuple[tuple[str, str, float], ...] = ()
 
 
 RECORD_FORMAT = 3
@@ -325,7 +328,11 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
                        (s.spec.name, tuple(c.name for c in s.spec.cameras
                                            if c.name not in s.cameras))
                        for s in sources if options.cameras is None
-                       and len(s.spec.cameras) > 1))
+                       and len(s.spec.cameras) > 1),
+                   depth_too_far=tuple(
+                       (s.spec.name, c.name, c.z) for s in sources if "depth" in options.extras
+                       for c in s.spec.cameras if c.name in s.cameras
+                       and c.projection == "orthographic" and c.z > DEPTH_MAX_M))
 
 
 class Assembly:

@@ -90,12 +90,16 @@ def _png(array: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
+DEPTH_MAX_M = 65.535
+"""The farthest depth the depth extra holds (uint16 millimetres)."""
+
+
 def depth_mm(depth: np.ndarray) -> np.ndarray:
     """A depth buffer (m, inf for sky) as the depth extra's uint16 millimetres: 0 where
     there is no depth to give, the sky and anything past 65.535 m (clipping it to
     65535 would pass for a real 65.5 m)."""
     mm = np.round(depth * 1000.0)
-    return np.where(mm <= 65535.0, mm, 0.0).astype(np.uint16)  # inf and nan fail <=
+    return np.where(mm <= DEPTH_MAX_M * 1000.0, mm, 0.0).astype(np.uint16)  # inf and nan fail <=
 
 
 def _extras(out_dir: Path, frame, split: str, stem: str, extras, provenance: dict) -> dict:

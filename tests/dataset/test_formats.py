@@ -456,3 +456,29 @@ def test_a_kind_that_never_passes_the_box_filter_in_a_camera_is_reported():
         stats.add(frame("front", [("adult", True, 400), ("adult", False, 3)]))
     assert stats.never_kept() == [("bev", "adult", 6)]  # the hidden dog shows no pixel
     assert stats.never_kept(at_least=7) == []
+
+
+def test_a_bird_s_eye_camera_too_high_for_the_depth_extra_is_warned_about(tmp_path, capsys):
+    """The depth extra holds up to 65.535 m (uint16 millimetres): a bird's-eye camera 80 m
+    up writes depth PNGs that are 0 on the ground; the summary says so (a review found
+    them all zero without a word)."""
+    from tests.dataset.conftest import CHILD, render
+
+    (tmp_path / "high.yaml").write_text(
+        f"extends: {CHILD}\nname: tall\ncamera:\n  - {{preset: front}}\n"
+        "  - {preset: bev, z: 80, metres_per_pixel: 0.2}\n  - {name: low, preset: bev}\n")
+    args = ["high.yaml", "--limit", "4", "--every", "80", "--quiet", "--workers", "1",
+            "--formats", "yolo"]
+    assert render(tmp_path, *args, "--cameras", "front,bev,low", "--extras", "depth",
+                  "-o", "ds") == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if "depth extra's range" in line]
+    assert len(warned) == 1 and "camera bev is 80 m above the ground" in warned[0]
+    depth = cv2.imread(str(next((tmp_path / "ds" / "extras" / "depth").rglob("*bev*.png"))),
+                       cv2.IMREAD_UNCHANGED)
+    assert depth.dtype == np.uint16 and (depth == 0).mean() > 0.9  # what it warns about
+    low = cv2.imread(str(next((tmp_path / "ds" / "extras" / "depth").rglob("*low*.png"))),
+                     cv2.IMREAD_UNCHANGED)
+    assert (low == 0).mean() < 0.1  # 50 m up: the ground at 50 m
+    assert render(tmp_path, *args, "--cameras", "front,bev", "-o", "ds2") == 0
+    assert "depth extra" not in capsys.readouterr().err  # no depth extra: nothing to say
