@@ -137,13 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--split", default="train=0.8,val=0.1,test=0.1",
                         help="split ratios by variant (default train=0.8,val=0.1,test=0.1)")
     render.add_argument("--split-seed", type=int, default=0)
-    render.add_argument("--min-pixels", type=int, default=25,
-                        help="least visible pixels of a box (default 25)")
-    render.add_argument("--min-height", type=int, default=8,
-                        help="least visible box height, px (default 8)")
-    render.add_argument("--max-occlusion", type=float, default=0.9,
+    render.add_argument("--min-pixels", default=None, metavar="N[,CAMERA=N]",
+                        help="least visible pixels of a box (default 25); CAMERA=N items "
+                             "set one camera's, e.g. 25,bev=1")
+    render.add_argument("--min-height", default=None, metavar="PX[,CAMERA=PX]",
+                        help="least visible box height, px (default 8), e.g. 8,bev=0")
+    render.add_argument("--max-occlusion", default=None, metavar="SHARE[,CAMERA=SHARE]",
                         help="most occluded share of a box (default 0.9)")
-    render.add_argument("--min-visibility", type=float, default=0.05,
+    render.add_argument("--min-visibility", default=None, metavar="V[,CAMERA=V]",
                         help="least fog/darkness visibility exp(-3 d / V) (default 0.05)")
     render.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: all cores)")

@@ -291,8 +291,8 @@ def render(args: argparse.Namespace) -> int:
         EXTRAS,
         FORMATS,
         IMAGE_FORMATS,
-        BoxFilter,
         DatasetOptions,
+        parse_box_filters,
         parse_list,
         parse_split,
     )
@@ -303,13 +303,10 @@ def render(args: argparse.Namespace) -> int:
         raise SimdriveError("unknown --image-format", expected="jpg or png",
                             found=args.image_format)
     _check_at_least(("--every", args.every, 1), ("--limit", args.limit, 1),
-                    ("--workers", args.workers, 1), ("--min-pixels", args.min_pixels, 0),
-                    ("--min-height", args.min_height, 0))
-    for name, value in (("--max-occlusion", args.max_occlusion),
-                        ("--min-visibility", args.min_visibility)):
-        if not 0.0 <= value <= 1.0:
-            raise SimdriveError(f"{name} is a share", expected="a number from 0 to 1",
-                                found=value)
+                    ("--workers", args.workers, 1))
+    box_filter, camera_filters = parse_box_filters({
+        "--min-pixels": args.min_pixels, "--min-height": args.min_height,
+        "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility})
     for name, value in (("--formats", args.formats), ("--cameras", args.cameras)):
         if value is not None and not value.strip(" ,"):  # given, but naming nothing
             raise SimdriveError(f"{name} names nothing", expected="comma-separated names",
@@ -330,8 +327,7 @@ def render(args: argparse.Namespace) -> int:
         cameras=cameras or None,
         every=args.every, limit=args.limit, image_format=args.image_format,
         extras=parse_list(args.extras, EXTRAS, "extra"),
-        box_filter=BoxFilter(args.min_pixels, args.min_height, args.max_occlusion,
-                             args.min_visibility),
+        box_filter=box_filter, camera_filters=camera_filters,
         split=parse_split(args.split), split_seed=args.split_seed)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
@@ -369,13 +365,15 @@ def render(args: argparse.Namespace) -> int:
               f"more than {DEPTH_MAX_M} m below it; lower the camera (z) and widen "
               "metres_per_pixel to see as much", file=sys.stderr)
     for camera, kind, count in summary.never_kept:
-        f = options.box_filter
+        f = options.filter_for(camera)
         print(f"simdrive: warning: camera {camera}: none of the {count} {kind} boxes that "
-              f"show pixels passed the box filters (--min-pixels {f.min_pixels}, "
-              f"--min-height {f.min_height_px}, --max-occlusion {f.max_occlusion}, "
-              f"--min-visibility {f.min_visibility}): the dataset has no {kind} in that "
-              "camera, only ignore regions (COCO, KITTI) and background (YOLO); a "
-              "bird's-eye view wants --min-height 0 --min-pixels 1", file=sys.stderr)
+              f"show pixels passed its box filters (min pixels {f.min_pixels}, "
+              f"min height {f.min_height_px}, max occlusion {f.max_occlusion}, "
+              f"min visibility {f.min_visibility}): the dataset has no {kind} in that "
+              "camera, only ignore regions (COCO, KITTI) and background (YOLO); filters "
+              f"for that camera alone are given as --min-height {options.box_filter.min_height_px}"
+              f",{camera}=0 --min-pixels {options.box_filter.min_pixels},{camera}=1 (what a "
+              "bird's-eye view wants)", file=sys.stderr)
     return 0
 
 

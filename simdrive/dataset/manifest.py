@@ -116,6 +116,11 @@ def image_line(frame: dict, kitti: bool) -> str:
 _IMAGE_LINE = json_writer((", ", ": "), sort_keys=True)
 
 
+def _filter_text(bf) -> str:
+    return (f"visible pixels >= {bf.min_pixels}, visible height >= {bf.min_height_px} px, "
+            f"occlusion <= {bf.max_occlusion}, visibility >= {bf.min_visibility}")
+
+
 def write_card(out: Path, stats, sources, options: DatasetOptions,
                command: list[str] | None) -> None:
     """The dataset card, README.md (stats: simdrive.dataset.stats.DatasetStats)."""
@@ -152,9 +157,11 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
     lines += ["", "| weather | lighting | images |", "|---|---|---:|"]
     lines += [f"| {w} | {lit} | {n} |" for (w, lit), n in sorted(looks.items())]
     lines += ["", "## Labels", "",
-              f"Boxes kept: visible pixels >= {bf.min_pixels}, visible height >= "
-              f"{bf.min_height_px} px, occlusion <= {bf.max_occlusion}, visibility >= "
-              f"{bf.min_visibility} (fog and darkness). " + " ".join(_boxes(options)), "",
+              f"Boxes kept{' (every other camera)' if options.camera_filters else ''}: "
+              + _filter_text(bf) + " (fog and darkness). "
+              + "".join(f"Camera {name}: {_filter_text(f)}. "
+                        for name, f in options.camera_filters)
+              + " ".join(_boxes(options)), "",
               "Layout: " + ", ".join(_layout(options)) + ".", "",
               "Splits are drawn per variant, so frames of one simulated run never straddle "
               "splits.", ""]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from simdrive.errors import SimdriveError
 
@@ -49,9 +49,63 @@ class DatasetOptions:
     split: tuple[tuple[str, float], ...] = (("train", 0.8), ("val", 0.1), ("test", 0.1))
     split_seed: int = 0
     frames_per_shard: int = 20
+    # (camera, its filter) for the cameras whose filter differs from box_filter
+    camera_filters: tuple[tuple[str, BoxFilter], ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def filter_for(self, camera: str) -> BoxFilter:
+        """The box filter of the frames of ``camera``."""
+        return dict(self.camera_filters).get(camera, self.box_filter)
+
+
+FILTER_OPTIONS = (("--min-pixels", "min_pixels", int), ("--min-height", "min_height_px", int),
+                  ("--max-occlusion", "max_occlusion", float),
+                  ("--min-visibility", "min_visibility", float))
+"""The box filter's command-line options: (option, BoxFilter field, type)."""
+
+
+def parse_box_filters(values: dict[str, str | None]
+                      ) -> tuple[BoxFilter, tuple[tuple[str, BoxFilter], ...]]:
+    """The box filters of ``--min-pixels 25,bev=1``-style options (``values``: option ->
+    text; a missing option keeps its default): the filter of every camera, and per camera
+    named in an option the filter it gets instead, in the order cameras are first named."""
+    default = BoxFilter()
+    general: dict[str, int | float] = {}
+    per_camera: dict[str, dict[str, int | float]] = {}
+    for option, name, kind in FILTER_OPTIONS:
+        text = values.get(option)
+        if text is None:
+            continue
+        for item in text.split(","):
+            camera, _, number = item.rpartition("=")
+            camera = camera.strip()
+            if "=" in item and not camera:
+                raise SimdriveError(f"{option}: an item has no camera name before '='",
+                                    expected="a number, or CAMERA=number items, e.g. 25,bev=1",
+                                    found=text)
+            try:
+                value = kind(number.strip())
+            except ValueError:
+                raise SimdriveError(f"{option}: {number.strip()!r} is not "
+                                    f"{'a whole number' if kind is int else 'a number'}",
+                                    expected="a number, or CAMERA=number items, e.g. 25,bev=1",
+                                    found=text) from None
+            if kind is int and value < 0:
+                raise SimdriveError(f"{option} must be at least 0", expected="0 or more",
+                                    found=text)
+            if kind is float and not 0.0 <= value <= 1.0:
+                raise SimdriveError(f"{option} is a share", expected="a number from 0 to 1",
+                                    found=text)
+            target = per_camera.setdefault(camera, {}) if camera else general
+            if name in target:
+                whose = f"camera {camera}'s value" if camera else "the value for every camera"
+                raise SimdriveError(f"{option} gives {whose} twice", found=text)
+            target[name] = value
+    base = replace(default, **general)
+    filters = ((camera, replace(base, **fields)) for camera, fields in per_camera.items())
+    return base, tuple((camera, f) for camera, f in filters if f != base)
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:

@@ -74,6 +74,9 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
     """Read every input file, simulate its variants and keep those ``require:`` accepts."""
     sources: list[Source] = []
     labels: set[str] = set()
+    rendered: set[str] = set()
+    if options.cameras is not None:  # known before any simulation
+        _check_filter_cameras(options, options.cameras)
     for path in paths:
         spec, chosen = load_variants(path, options.limit)
         cameras = options.cameras or (spec.cameras[0].name,)
@@ -87,6 +90,7 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
                     f"({stem!r}: file names keep letters, digits, - and _ of the first "
                     f"{CAMERA_STEM} characters)", where=spec.file,
                     expected="camera names that differ in those", found=list(cameras))
+        rendered.update(cameras)
         results = simulate_variants(spec, chosen, threads=threads) if spec.require else None
         kept = tuple(r.variant for r in results if r.kept) if results else tuple(chosen)
         if results is None:  # nothing simulated: build every world now, before any write
@@ -105,7 +109,20 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
             path=str(path), label=label, file_sha256=digest, spec=spec,
             cameras=tuple(cameras), every=options.every or spec.render.every,
             kept=kept, dropped=dropped, inputs=inputs))
+    _check_filter_cameras(options, rendered)
     return sources
+
+
+def _check_filter_cameras(options: DatasetOptions, rendered) -> None:
+    """A camera a box filter names must be one the run renders."""
+    unknown = [name for name, _ in options.camera_filters if name not in rendered]
+    if unknown:
+        raise SimdriveError(
+            f"a box filter names camera{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}, which no scenario renders here (a typo would "
+            "leave that camera's boxes under the general filter)",
+            expected="camera names among those rendered: " + ", ".join(sorted(rendered)),
+            found=", ".join(unknown))
 
 
 def input_files(spec: ScenarioSpec) -> tuple[tuple[str, str], ...]:

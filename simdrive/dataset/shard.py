@@ -216,6 +216,7 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
     for step in shard.steps:
         run.advance_to(step)
         for cam in cameras:
+            keeps = options.filter_for(cam.name).keeps
             frame = run.render(cam, bgr=True)  # encoded with no conversion
             stem = frame_stem(shard.label, shard.variant.index, cam.name, step)
             rel = f"images/{shard.split}/{stem}.{options.image_format}"
@@ -225,7 +226,7 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
                                       bgr=True))
             record = frame_record(frame)
             for obj, lab in zip(record["labels"], frame.labels, strict=True):
-                obj["keep"] = options.box_filter.keeps(lab)
+                obj["keep"] = keeps(lab)
                 # kept boxes, and the ignore regions of dropped ones with pixels (COCO)
                 obj["segmentation"] = (None if lab.visible_box is None else
                                        rle.encode_box(frame.instance, lab.track_id,

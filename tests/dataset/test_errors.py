@@ -336,6 +336,15 @@ def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edit
     (["--min-visibility", "-0.1"], "--min-visibility is a share"),
     (["--formats", ""], "--formats names nothing"),
     (["--cameras", " , "], "--cameras names nothing"),
+    (["--min-height", "8,bev"], "--min-height: 'bev' is not a whole number"),
+    (["--min-height", "=3"], "--min-height: an item has no camera name before '='"),
+    (["--min-pixels", "25,front=1,front=2"], "--min-pixels gives camera front's value twice"),
+    (["--min-pixels", "5,7"], "--min-pixels gives the value for every camera twice"),
+    (["--max-occlusion", "front=1.5"], "--max-occlusion is a share"),
+    (["--cameras", "front", "--min-height", "8,bev=0"],
+     "a box filter names camera 'bev', which no scenario renders here"),
+    (["--min-height", "8,rear=0"],  # without --cameras: the scenario's first camera, front
+     "a box filter names camera 'rear', which no scenario renders here"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
     assert render(tmp_path, CHILD, "--limit", "2", "-o", "ds", *args) == 2

@@ -482,3 +482,42 @@ def test_a_bird_s_eye_camera_too_high_for_the_depth_extra_is_warned_about(tmp_pa
     assert (low == 0).mean() < 0.1  # 50 m up: the ground at 50 m
     assert render(tmp_path, *args, "--cameras", "front,bev", "-o", "ds2") == 0
     assert "depth extra" not in capsys.readouterr().err  # no depth extra: nothing to say
+
+
+def test_box_filters_for_one_camera(tmp_path, capsys):
+    """--min-height 8,bev=0 --min-pixels 25,bev=1: the bird's-eye camera keeps its walkers
+    (about 2 x 4 px) while the dashcam keeps its filter (before, one filter served every
+    camera: a review found no way to keep both)."""
+    from simdrive.dataset.options import BoxFilter, parse_box_filters
+    from tests.dataset.conftest import SMALL, render
+
+    base, cameras = parse_box_filters({"--min-height": "8,bev=0", "--min-pixels": "bev=1",
+                                       "--max-occlusion": "0.8"})
+    assert base == BoxFilter(max_occlusion=0.8)
+    assert cameras == (("bev", BoxFilter(min_pixels=1, min_height_px=0, max_occlusion=0.8)),)
+    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), ())  # no change
+
+    assert render(tmp_path, *SMALL, "--cameras", "front,bev", "--formats", "coco",
+                  "--workers", "1", "--min-height", "8,bev=0", "--min-pixels", "25,bev=1",
+                  "-o", "ds") == 0
+    assert "passed its box filters" not in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    camera_of = {im["file"].rsplit("/", 1)[-1]: im["camera"]["name"]
+                 for im in manifest["images"]}
+    kept = defaultdict(list)
+    for split in ("train", "val", "test"):
+        path = tmp_path / "ds" / "annotations" / f"instances_{split}.json"
+        if not path.exists():
+            continue
+        coco = json.loads(path.read_text())
+        names = {c["id"]: c["name"] for c in coco["categories"]}
+        files = {im["id"]: im["file_name"] for im in coco["images"]}
+        for a in coco["annotations"]:
+            if not a["iscrowd"]:
+                kept[camera_of[files[a["image_id"]]]].append((names[a["category_id"]],
+                                                               a["bbox"][3], a["area"]))
+    assert any(kind == "child" and h < 8 for kind, h, _ in kept["bev"])  # kept in bev only
+    assert all(h >= 8 and area >= 25 for _, h, area in kept["front"])
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert "Boxes kept (every other camera): visible pixels >= 25, visible height >= 8 px" in card
+    assert "Camera bev: visible pixels >= 1, visible height >= 0 px" in card
