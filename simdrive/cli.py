@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--workers", type=int, default=None,
                           help="threads (default: all cores)")
     simulate.add_argument("--json", action="store_true", help="one JSON object per line")
+    simulate.add_argument("--quiet", action="store_true",
+                       help="no note when the first run compiles the kernels")
     simulate.set_defaults(handler=commands.simulate)
 
     frame = subparsers.add_parser("frame", help="render one camera frame of a variant")
@@ -63,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="image file (.png or .jpg); its labels go to OUT's .json")
     frame.add_argument("--overlay", action="store_true",
                        help="draw amodal and visible boxes, class and occlusion")
+    frame.add_argument("--quiet", action="store_true",
+                       help="no note when the first run compiles the kernels")
     frame.set_defaults(handler=commands.frame)
 
     preview = subparsers.add_parser(
@@ -80,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--screenshot", default=None, metavar="PNG",
                          help="draw the window once, save it to PNG and exit (no window "
                               "opens: for scripts and CI)")
+    preview.add_argument("--quiet", action="store_true",
+                       help="no note when the first run compiles the kernels")
     preview.set_defaults(handler=commands.preview)
 
     search = subparsers.add_parser(
@@ -249,7 +255,7 @@ def _first_run_note(args: argparse.Namespace) -> None:
     if warmup.simulation_kernels_cached() and (not renders or warmup.render_kernels_cached()):
         return
     print("simdrive: first run: compiling numba kernels into the cache (about half a minute "
-          "on two cores, once; later runs start in about a second)", file=sys.stderr,
+          "on two cores; the cache keeps them for later runs)", file=sys.stderr,
           flush=True)
 
 

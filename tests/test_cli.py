@@ -134,6 +134,7 @@ def test_missing_file_is_a_clean_error_from_the_real_command(tmp_path):
     (True, False, ["simulate", SCENARIO, "--limit", "1"], False),  # needs no render kernel
     (True, False, ["frame", SCENARIO, "-o", "{tmp}/f.png"], True),
     (True, True, ["frame", SCENARIO, "-o", "{tmp}/f.png"], False),
+    (True, False, ["frame", SCENARIO, "-o", "{tmp}/f.png", "--quiet"], False),
     (False, False, ["search", SCENARIO, "--objective", "collision", "--budget", "20",
                     "--quiet", "--no-plot", "-o", "{tmp}/found.yaml"], False),  # --quiet
     (False, False, ["validate", SCENARIO], False),  # compiles no step kernel

@@ -186,7 +186,11 @@ def _boxes(options: DatasetOptions) -> list[str]:
     """The card's sentences on which box each written format carries."""
     out = []
     if "coco" in options.formats:
-        out.append("COCO `bbox` is the visible box; the amodal box is kept as `amodal_bbox`.")
+        out.append("COCO `bbox` is the visible box; the amodal box is kept as `amodal_bbox`. "
+                   "Annotations with `iscrowd: 1` are not crowds: they are the ignore regions "
+                   "of actors the box filter dropped (too small, hidden, dark or in fog) but "
+                   "that show pixels; drop them, or count them as ignore regions as COCOeval "
+                   "does, never train on them as objects.")
     if "yolo" in options.formats:
         out.append("YOLO boxes are the visible box.")
     if "kitti" in options.formats:

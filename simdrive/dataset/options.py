@@ -117,7 +117,7 @@ def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[s
         raise SimdriveError(f"unknown {what} {', '.join(bad)}",
                             expected="a comma-separated list of " + ", ".join(allowed),
                             found=text)
-    return tuple(dict.fromkeys(items))
+    return tuple(x for x in allowed if x in items)  # in a fixed order: a set of choices
 
 
 def parse_split(text: str) -> tuple[tuple[str, float], ...]:

@@ -260,6 +260,14 @@ def test_a_scenario_path_spelled_another_way_resumes_and_a_refusal_names_what_di
     assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small,
                   "--cameras", "rear,front") == 2
     assert 'cameras: null before, ["rear", "front"] now' in capsys.readouterr().err
+    # formats and extras are sets: listed in another order they are the same dataset
+    # (found by a review: --extras depth,instance,semantic was refused)
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small, "-o", "ds2",
+                  "--extras", "depth,semantic", "--formats", "coco,yolo") == 0
+    two = tree(tmp_path / "ds2")
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small, "-o", "ds2",
+                  "--extras", "semantic,depth", "--formats", "yolo,coco") == 0
+    assert dataset_files(tree(tmp_path / "ds2")) == dataset_files(two)
 
 
 def test_cameras_a_dataset_leaves_out_are_named(tmp_path, capsys):
