@@ -120,8 +120,9 @@ def label_geometry(x, y, heading, length, width, height, cam, level, position, i
     cam: the raster camera block (Camera.block); level (3, 3): Camera.level_rotation;
     position (3,): the optical centre; image_w, image_h: the image size (px); visible,
     unoccluded (N,) int64: each actor's visible and unoccluded pixel counts; sight:
-    the look's sight distance (m); corners: (8, 3) and poly: (2, POLY_MAX, 3) float64
-    workspaces.
+    the weather's visibility (m; inf: no fog), whose transmission the visibility column
+    gets (the renderer multiplies in the light on each actor); corners: (8, 3) and
+    poly: (2, POLY_MAX, 3) float64 workspaces.
 
     Unclipped amodal box: the image box of the box corners in front of the near plane
     and of the points where box edges cross it (so a box reaching past the camera still

@@ -309,3 +309,100 @@ def _spray_points(kind, vehicle, speed, own, x, y, heading, length, width, cam, 
             out[n, FN.S_B] = grey[2]
             n += 1
     return n
+
+
+DARK_LIGHT, LIT_LIGHT = 0.06, 0.3
+"""Light on an actor (ambient + lamps, in the renderer's multipliers) at which it counts as
+unseen (the night sky's ambient: 3-4 grey levels on a dark background) and as fully seen
+(dusk's ambient); a label's visibility scales linearly in between (actor_light)."""
+
+
+def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np.ndarray:
+    """(N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's visibility
+    is its fog transmission times this). 1 in daylight and at dusk (ambient light at least
+    LIT_LIGHT) and for a vehicle with its lights on; otherwise the light on the actor's best
+    lit side that faces the camera (ambient plus every lamp, headlight and street light, as
+    the renderer lights its faces, averaged over a 3 x 2 grid of the side), from DARK_LIGHT
+    (0) to LIT_LIGHT (1). So a deer beside the road at night, out of every beam, is dark in the
+    picture and in its label."""
+    n = len(scene.names)
+    out = np.ones(n)
+    ambient = sum(look.ambient) / 3.0
+    if ambient >= LIT_LIGHT or cam.orthographic:
+        return out
+    p = cam.position
+    _actor_light(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
+                 scene.kind, kind_tables().vehicle, scene.moving, look.lights_on, lights,
+                 ambient, float(p[0]), float(p[1]), float(p[2]),
+                 np.empty(lights.shape[0], np.int64), out)
+    return out
+
+
+@kernel
+def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, lamps_on, lights,
+                 ambient, cam_x, cam_y, cam_z, near, out):
+    """Fill out (N,) with actor_light's factor (near: (K,) int64 scratch)."""
+    for i in range(x.shape[0]):
+        if lamps_on and vehicle[kind[i]] and moving[i] != 0:
+            out[i] = 1.0  # its own lamps show it
+            continue
+        # the lights that can reach the actor's box (its bounding sphere)
+        radius = 0.5 * math.sqrt(length[i] ** 2 + width[i] ** 2 + height[i] ** 2)
+        n_near = 0
+        for k in range(lights.shape[0]):
+            dx = x[i] - lights[k, B.L_X]
+            dy = y[i] - lights[k, B.L_Y]
+            dz = 0.5 * height[i] - lights[k, B.L_Z]
+            reach = lights[k, B.L_RANGE] + radius
+            if dx * dx + dy * dy + dz * dz < reach * reach:
+                near[n_near] = k
+                n_near += 1
+        c, s = math.cos(heading[i]), math.sin(heading[i])
+        best = ambient
+        for side in range(5):  # front, back, left, right, top
+            if side < 2:
+                nx, ny, nz = (c, s, 0.0) if side == 0 else (-c, -s, 0.0)
+                half, across = length[i] / 2, width[i]
+            elif side < 4:
+                nx, ny, nz = (-s, c, 0.0) if side == 2 else (s, -c, 0.0)
+                half, across = width[i] / 2, length[i]
+            else:
+                nx, ny, nz = 0.0, 0.0, 1.0
+                half, across = 0.0, width[i]
+            # the side's centre; the camera must be in front of it
+            fx, fy = x[i] + nx * half, y[i] + ny * half
+            fz = height[i] if side == 4 else height[i] / 2
+            if (cam_x - fx) * nx + (cam_y - fy) * ny + (cam_z - fz) * nz <= 0.0:
+                continue
+            # along the side: for a vertical side the horizontal tangent, for the top
+            # the actor's width direction (its grid spans the width at the centre line)
+            tx, ty = -ny, nx
+            if side == 4:
+                tx, ty = -s, c
+            total = 0.0
+            for a in range(3):
+                along = (a - 1) * across / 3.0
+                for b in range(2):
+                    qx = fx + tx * along
+                    qy = fy + ty * along
+                    qz = fz if side == 4 else height[i] * (0.25 + 0.5 * b)
+                    for j in range(n_near):
+                        k = near[j]
+                        dx = qx - lights[k, B.L_X]
+                        dy = qy - lights[k, B.L_Y]
+                        dz = qz - lights[k, B.L_Z]
+                        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        rng = lights[k, B.L_RANGE]
+                        if dist >= rng or dist < 1e-6:
+                            continue
+                        if (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY]
+                                + dz * lights[k, B.L_DZ]) < lights[k, B.L_COS] * dist:
+                            continue
+                        facing = -(nx * dx + ny * dy + nz * dz) / dist
+                        if facing <= 0.0:
+                            continue
+                        fall = 1.0 - dist / rng
+                        total += fall * fall * facing * (lights[k, B.L_R] + lights[k, B.L_G]
+                                                         + lights[k, B.L_B]) / 3.0
+            best = max(best, ambient + total / 6.0)  # the side's mean light
+        out[i] = min(1.0, max(0.0, (best - DARK_LIGHT) / (LIT_LIGHT - DARK_LIGHT)))

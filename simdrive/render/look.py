@@ -13,9 +13,11 @@ in the physics. Here they set:
 - headlights and tail lights on when the lighting preset says so;
 - rain streaks or snow flakes and the road surface paint (wet, snow).
 
-Labels get a visibility factor exp(-3 d / V) with V the sight distance of the
-weather and lighting together, so a pedestrian 60 m into dense fog (or into
-the dark beyond the headlights) can be marked hard or ignored.
+Labels get a visibility factor: the air's transmission exp(-3 d / V) at the actor's
+distance d, V the weather's visibility, times the light that shows the actor
+(simdrive.render.lamps.actor_light: 1 by day; at night what its lamps, the
+headlights and street lights put on the side the camera sees), so a pedestrian 60 m
+into dense fog, or in the dark beside the beams, can be marked hard or ignored.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from simdrive.world.conditions import lighting, visibility_m, weather
+from simdrive.world.conditions import lighting, weather
 
 FOG_LUT_PER_M = 4.0
 FOG_LUT_SIZE = 8192  # covers 2 km at 4 bins per m
@@ -57,7 +59,6 @@ class Look:
     sky_zenith: tuple[float, float, float]
     fog_rgb: tuple[float, float, float]
     fog_visibility_m: float
-    sight_m: float
     lights_on: bool
     street_lights_on: bool
     surface: str  # dry, wet, snow: the ground paint
@@ -71,9 +72,10 @@ class Look:
         z = (np.arange(FOG_LUT_SIZE) + 0.5) / FOG_LUT_PER_M
         return 1.0 - np.exp(-3.0 * z / self.fog_visibility_m)
 
-    def visibility(self, distance_m: float) -> float:
-        """Share of an object's contrast left at distance_m in this weather and light (0-1)."""
-        return math.exp(-3.0 * distance_m / self.sight_m)
+    def transmission(self, distance_m: float) -> float:
+        """Share of an object's contrast the air leaves at distance_m in this weather (0-1);
+        a label's visibility is this times the light on the actor (lamps.actor_light)."""
+        return math.exp(-3.0 * distance_m / self.fog_visibility_m)
 
     def sky_lut(self, n: int) -> np.ndarray:
         """(n,) uint32 packed sky colour from the horizon (0) to the zenith, fog included."""
@@ -116,7 +118,6 @@ def make_look(weather_name: str, lighting_name: str, sun_azimuth_deg: float = 13
         sun_dir=sun_dir, sun_rgb=sun_rgb,
         sky_horizon=tuple(float(c) for c in horizon), sky_zenith=tuple(float(c) for c in zenith),
         fog_rgb=fog_rgb, fog_visibility_m=w.visibility_m,
-        sight_m=visibility_m(weather_name, lighting_name),
         lights_on=lit.headlights, street_lights_on=lighting_name in ("dusk", "night"),
         surface="snow" if w.snow_intensity > 0 else ("wet" if w.wet_road else "dry"),
         rain=w.rain_intensity, snow=w.snow_intensity,

@@ -199,9 +199,9 @@ def draw_actors(faces, sides, role, plane, centre, kind_start, kind_count, role_
                     qz[k] = inv
             if m == 0 or not _holds_centre(qx, qy, m, w, h):
                 continue
-            r, g, b = _shade_face(t, plane, centre, c, s, ln, wd, ht, ax, ay, role[t],
-                                  role_colours, actors[a], lit, shade, lights, near_lights,
-                                  n_near)
+            r, g, b = _shade_face(t, faces, sides, plane, centre, c, s, ln, wd, ht, ax, ay,
+                                  role[t], role_colours, actors[a], lit, shade, lights,
+                                  near_lights, n_near)
             # the (convex) face in pieces of up to four corners round corner 0: quads
             # (0, k, k + 1, k + 2), then a last triangle if one corner is left
             k = 1
@@ -341,11 +341,41 @@ def _clip_near(x, y, z, n, near, ox, oy, oz):
     return m
 
 
+@inline_kernel
+def _spot(lights, k, px, py, pz, nx, ny, nz):
+    """What light k puts on a point (px, py, pz) of a face with unit normal n: range
+    fall-off squared times the cosine of incidence, 0 outside its cone or range."""
+    dx = px - lights[k, B.L_X]
+    dy = py - lights[k, B.L_Y]
+    dz = pz - lights[k, B.L_Z]
+    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+    rng = lights[k, B.L_RANGE]
+    if dist >= rng or dist < 1e-6:
+        return 0.0
+    if (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) \
+            < lights[k, B.L_COS] * dist:
+        return 0.0
+    facing = -(nx * dx + ny * dy + nz * dz) / dist
+    if facing <= 0.0:
+        return 0.0
+    fall = 1.0 - dist / rng
+    return fall * fall * facing
+
+
+SPOT_RINGS = (1.0 / 6.0, 0.5, 5.0 / 6.0)
+"""Where a face that a light's cone or range edge crosses is sampled: on three rings
+round its centre (the middles of three equal steps out to its corners and edge
+midpoints), weighted by their radius (a ring's share of the area)."""
+
+
 @kernel
-def _shade_face(t, plane, centre, c, s, ln, wd, ht, ax, ay, role, role_colours, actor, lit,
-                shade, lights, near_lights, n_near):
+def _shade_face(t, faces, sides, plane, centre, c, s, ln, wd, ht, ax, ay, role, role_colours,
+                actor, lit, shade, lights, near_lights, n_near):
     """Flat-shaded sRGB colour of mesh face t of an actor (box ln, wd, ht at ax, ay,
-    heading cos c, sin s), lit at its centre by the lights near_lights[:n_near]."""
+    heading cos c, sin s), lit by the lights near_lights[:n_near]: a light whose cone and
+    range hold the whole face is taken at its centre; one whose cone or range edge
+    crosses it, as the mean over the face (SPOT_RINGS), so the big rear face of a truck
+    just ahead, its centre above the headlights' cone, is lit where the beams reach it."""
     if role == 0:
         br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
     else:
@@ -381,6 +411,7 @@ def _shade_face(t, plane, centre, c, s, ln, wd, ht, ax, ay, role, role_colours, 
     mx = ax + c * fx - s * fy
     my = ay + s * fx + c * fy
     mz = centre[t, 2] * ht
+    radius = -1.0  # the face's reach from its centre, m (found when a light first needs it)
     for i in range(n_near):
         k = near_lights[i]
         dx = mx - lights[k, B.L_X]
@@ -388,16 +419,40 @@ def _shade_face(t, plane, centre, c, s, ln, wd, ht, ax, ay, role, role_colours, 
         dz = mz - lights[k, B.L_Z]
         dist = math.sqrt(dx * dx + dy * dy + dz * dz)
         rng = lights[k, B.L_RANGE]
-        if dist >= rng or dist < 1e-6:
+        if dist < 1e-6 or nx * dx + ny * dy + nz * dz >= 0.0:
+            continue  # the lamp behind the face's plane (the same for every point of it)
+        if radius < 0.0:
+            r2 = 0.0
+            for j in range(sides[t]):
+                ux, uy = faces[t, j, 0] * ln - fx, faces[t, j, 1] * wd - fy
+                uz = (faces[t, j, 2] - centre[t, 2]) * ht
+                r2 = max(r2, ux * ux + uy * uy + uz * uz)
+            radius = math.sqrt(r2)
+        if dist - radius >= rng:
             continue
         cosang = (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) / dist
-        if cosang < lights[k, B.L_COS]:
-            continue
-        facing = -(nx * dx + ny * dy + nz * dz) / dist
-        if facing <= 0.0:
-            continue
-        fall = (1.0 - dist / rng)
-        gain = fall * fall * facing
+        angle = math.acos(min(1.0, max(-1.0, cosang)))
+        half = math.acos(lights[k, B.L_COS])
+        spread = math.asin(radius / dist) if radius < dist else math.pi
+        if angle - spread >= half:
+            continue  # the whole face outside the cone
+        if angle + spread <= half and dist + radius < rng:
+            gain = _spot(lights, k, mx, my, mz, nx, ny, nz)  # the whole face inside
+        else:  # the cone's or range's edge crosses the face: its mean over the face
+            total = 0.0
+            weights = 0.0
+            n = sides[t]
+            for j in range(2 * n):
+                a, b = j // 2, (j // 2 + j % 2) % n  # corner a, or the edge a -> b's middle
+                ux = (faces[t, a, 0] + faces[t, b, 0]) * 0.5 * ln - fx
+                uy = (faces[t, a, 1] + faces[t, b, 1]) * 0.5 * wd - fy
+                uz = ((faces[t, a, 2] + faces[t, b, 2]) * 0.5 - centre[t, 2]) * ht
+                wx, wy = c * ux - s * uy, s * ux + c * uy
+                for f in SPOT_RINGS:
+                    total += f * _spot(lights, k, mx + f * wx, my + f * wy, mz + f * uz,
+                                       nx, ny, nz)
+                    weights += f
+            gain = total / weights
         lr += lights[k, B.L_R] * gain
         lg += lights[k, B.L_G] * gain
         lb += lights[k, B.L_B] * gain

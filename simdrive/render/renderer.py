@@ -33,6 +33,7 @@ from simdrive.render.labels import ActorLabel
 from simdrive.render.lamps import (
     SIGNAL_SIZE,
     STREET_LIGHT_HEIGHT_M,
+    actor_light,
     glow_points,
     kind_tables,
     light_rows,
@@ -139,7 +140,7 @@ class Renderer:
         """One frame of ``scene`` through the camera ``spec`` under ``look``. ``seed`` (default:
         the renderer's) and ``frame_seed`` pick the frame's rain, snow and noise. ``bgr``:
         the image's channels in OpenCV's order (a dataset encodes it with no conversion)."""
-        cam, colour, depth, inst, sem, image, actors, unoccluded, extent = \
+        cam, colour, depth, inst, sem, image, actors, unoccluded, extent, lights = \
             self._rasterize(scene, spec, look)
         h, w = spec.height, spec.width
         n = len(scene.names)
@@ -158,7 +159,8 @@ class Renderer:
             colour = self._motion_blur(colour, depth, scene, cam)
         finish_image(colour, image, cam, look, self.options,
                      self.seed if seed is None else seed, frame_seed, bgr)
-        labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count)
+        labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count,
+                              lights)
         # instance and depth read-only for the caller: the next frame into these buffers
         # puts back only what this one's actors drew (Renderer._frame_buffers)
         return Frame(image, _read_only(depth), _read_only(inst), sem, labels, cam, scene.time_s,
@@ -167,7 +169,7 @@ class Renderer:
     def _rasterize(self, scene: Scene, spec: CameraSpec, look: Look):
         """The ground and actor passes: (camera, colour, depth, inst, sem, the RGB image's
         buffer (not written yet), actor block, unoccluded pixel counts, screen extents
-        drawn per actor). benchmarks/bench_render.py times this alone."""
+        drawn per actor, the light rows). benchmarks/bench_render.py times this alone."""
         cam = self.camera(scene, spec)
         h, w = spec.height, spec.width
         colour = self._colour_buffer(h, w)
@@ -200,7 +202,7 @@ class Renderer:
                       extent, ws, near_lights, table)
         if id(inst) in self._drawn:  # a kept buffer: cleared where this frame drew, next
             self._drawn[id(inst)] = extent
-        return cam, colour, depth, inst, sem, image, actors, unoccluded, extent
+        return cam, colour, depth, inst, sem, image, actors, unoccluded, extent, lights
 
     def _posts(self, cam: Camera) -> np.ndarray:
         """The lamp posts near ``cam`` (lamps.posts_near), found once per frame."""
@@ -333,7 +335,7 @@ class Renderer:
                        kk[1, 1], kk[0, 2], kk[1, 2], 24.0)
         return out
 
-    def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count):
+    def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count, lights):
         """One ActorLabel per actor except the camera's own vehicle (every number from
         one kernel call, then read as Python numbers)."""
         n = len(scene.names)
@@ -342,8 +344,9 @@ class Renderer:
         L.label_geometry(scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, cam.block(), cam.level_rotation, cam.position,
                          cam.width, cam.height, vis_count, unoccluded,
-                         math.inf if cam.orthographic else look.sight_m,
+                         math.inf if cam.orthographic else look.fog_visibility_m,
                          np.empty((8, 3)), np.empty((2, L.POLY_MAX, 3)), geometry)
+        geometry[:, L.LG_VISIBILITY] *= actor_light(scene, look, cam, lights)
         names, categories = tables.names, tables.categories
         out = []
         # one zip over plain lists and each geometry row unpacked at once (the columns'

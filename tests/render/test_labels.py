@@ -11,12 +11,19 @@ from shapely.geometry import MultiPoint
 from shapely.geometry import box as shapely_box
 
 from simdrive.render.labels import box_corners_world
+from simdrive.render.lamps import light_rows
 from simdrive.render.look import make_look
 from simdrive.render.renderer import Renderer
 from simdrive.render.semantic import ACTOR_CLASS_BASE
 from simdrive.scenario.cameras import PRESETS
 from simdrive.world.actors import actor_kinds
-from tests.render.helpers import ROAD, analytic_ground_depth, make_scene, reference_amodal_box
+from tests.render.helpers import (
+    ROAD,
+    analytic_ground_depth,
+    make_scene,
+    reference_amodal_box,
+    reference_light,
+)
 
 FRONT = PRESETS["front"]
 NOON = make_look("clear", "noon")
@@ -141,11 +148,15 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
     for seed in range(12):
         rng = np.random.default_rng(300 + seed)
         scene = _random_scene(rng)
+        # parked vehicles (no lamps) among moving ones: the night's light factor varies
+        scene.moving[:] = np.random.default_rng(seed).integers(0, 2, len(scene.names))
         look = looks[seed % 3]
         frame = RENDERER.render(scene, _random_camera(rng), look)
         cam = frame.camera
         corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
                                     scene.height)
+        light = reference_light(scene, look, cam,
+                                light_rows(scene, look, cam, RENDERER._posts(cam)))
         for lab in frame.labels:
             visible, covered = lab.visible_pixels, lab.unoccluded_pixels
             assert lab.occlusion == (1.0 - visible / covered if covered else 1.0)
@@ -155,7 +166,8 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
             assert lab.in_view == (lab.amodal_box is not None and covered > 0)
             centre = cam.to_camera(corners[lab.track_id]).mean(axis=0)
             assert lab.distance_m == pytest.approx(float(np.linalg.norm(centre)), rel=1e-9)
-            assert lab.visibility == pytest.approx(look.visibility(lab.distance_m), rel=1e-12)
+            assert lab.visibility == pytest.approx(
+                look.transmission(lab.distance_m) * light[lab.track_id], rel=1e-9, abs=1e-12)
             if lab.amodal_box is None:
                 assert lab.truncation == 1.0
                 continue
@@ -452,3 +464,26 @@ def test_every_actor_pixel_lies_at_a_depth_within_its_3d_box():
                 depth = frame.depth[rows, cols].astype(float)
                 worst = max(worst, (z.min() - depth).max(), (depth - z.max()).max())
     assert worst < 1e-3
+
+
+def test_at_night_visibility_follows_the_light_on_the_actor():
+    # a review found unlit deer at night, 3-4 grey levels in the picture, kept at
+    # visibility 0.5: the darkness was a sight distance, whatever lit the actor
+    look = make_look("clear", "night")
+    scene = make_scene([("deer", 35.0, -1.75, 1.57),  # 15 m ahead in the ego's beams
+                        ("deer", 21.0, -7.0, 0.0),  # beside the road, in no beam
+                        ("car", 60.0, 8.0, 0.0),  # moving, its lamps on, in no beam
+                        ("car", 19.0, -9.5, 0.0)])  # parked beside the road: no lamps
+    scene.moving[4] = 0
+    ahead, _, lamps, _ = RENDERER.render(scene, FRONT, look).labels
+    assert ahead.visibility > 0.8 * look.transmission(ahead.distance_m)
+    assert lamps.visibility == pytest.approx(look.transmission(lamps.distance_m))
+    side = RENDERER.render(scene, PRESETS["right"], look)
+    _, beside, _, parked = side.labels
+    assert beside.visible_pixels > 500 and parked.visible_pixels > 500
+    assert beside.visibility < 0.05 and parked.visibility < 0.05  # dropped by default
+    for lab in (beside, parked):  # and dark in the picture
+        assert side.image[side.instance == lab.track_id].mean() < 20
+    day = RENDERER.render(scene, PRESETS["right"], make_look("clear", "dusk")).labels
+    assert all(lab.visibility == pytest.approx(make_look("clear", "dusk").transmission(
+        lab.distance_m)) for lab in day)

@@ -202,3 +202,22 @@ def test_a_braking_vehicle_shows_brake_lights_by_day():
         lit[accel] = int(((rgb[:, 0] >= 240) & (rgb[:, 1] <= 70) & (rgb[:, 2] <= 70)).sum())
     assert lit[0.0] == 0 and lit[-0.9 * BRAKE_LIGHT_DECEL] == 0  # cruising, easing off
     assert lit[-4.0] >= 4  # both lamps, a few pixels each at 12 m
+
+
+@pytest.mark.parametrize("gap", [1.6, 2.6, 3.6, 5.6])
+def test_a_truck_just_ahead_at_night_is_lit_where_the_headlights_reach_it(gap):
+    # the rear of a parked truck a few metres ahead: its centre is above the headlights'
+    # cone, its lower half in the beams (a review found it black, mean 12 of 255, from
+    # 3.6 m in: a face was lit at its centre only)
+    from simdrive.world.actors import actor_kind
+
+    ego_x, truck = 20.0, actor_kind("truck")
+    scene = make_scene([("truck", ego_x + actor_kind("car").length / 2 + gap + truck.length / 2,
+                         -1.75, 0.0)], ego=(ego_x, -1.75, 0.0))
+    scene.moving[1] = 0  # parked: no lamps of its own
+    frame = RENDERER.render(scene, FRONT, make_look("clear", "night"))
+    rear = frame.instance == 1
+    assert rear.sum() > 5000
+    assert frame.image[rear].mean() > 60  # a grey body lit, not black
+    (label,) = [lab for lab in frame.labels if lab.track_id == 1]
+    assert label.visibility > 0.5
