@@ -431,12 +431,16 @@ def _shade_face(t, faces, sides, plane, centre, c, s, ln, wd, ht, ax, ay, role, 
         if dist - radius >= rng:
             continue
         cosang = (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) / dist
-        angle = math.acos(min(1.0, max(-1.0, cosang)))
-        half = math.acos(lights[k, B.L_COS])
-        spread = math.asin(radius / dist) if radius < dist else math.pi
-        if angle - spread >= half:
-            continue  # the whole face outside the cone
-        if angle + spread <= half and dist + radius < rng:
+        # the face's angular radius s seen from the lamp against the cone's half angle h:
+        # wholly outside when the angle to its centre a >= h + s, wholly inside when
+        # a <= h - s (compared as cosines: no inverse trigonometry per face)
+        cos_h = lights[k, B.L_COS]
+        sin_h = math.sqrt(max(0.0, 1.0 - cos_h * cos_h))
+        sin_s = radius / dist
+        cos_s = math.sqrt(1.0 - sin_s * sin_s) if sin_s < 1.0 else 0.0
+        if sin_s < 1.0 and cosang <= cos_h * cos_s - sin_h * sin_s:
+            continue  # the whole face outside the cone (h, s <= 90 deg: h + s <= 180)
+        if sin_s <= sin_h and cosang >= cos_h * cos_s + sin_h * sin_s and dist + radius < rng:
             gain = _spot(lights, k, mx, my, mz, nx, ny, nz)  # the whole face inside
         else:  # the cone's or range's edge crosses the face: its mean over the face
             total = 0.0
