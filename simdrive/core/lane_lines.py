@@ -85,6 +85,16 @@ def find_intruders(fstate_w, istate_w, params_w, scratch_w, n, lane_width, lane_
 
 
 @inline_kernel
+def own_intrusion(scratch_w, n_intruders, i):
+    """The lane of the same direction actor i's box reaches into as an intruder (see
+    find_intruders), -1 if none: its traffic is in i's way too."""
+    for k in range(n_intruders):
+        if scratch_w[S_INTRUDERS, k] == i:
+            return np.int64(scratch_w[S_INTRUDED, k]) if scratch_w[S_INTRUDED, k] >= 0 else -1
+    return -1
+
+
+@inline_kernel
 def intruded_lane(scratch_w, n_intruders, lane):
     """Whether one of the first n_intruders intruders (see _find_intruders) reaches into
     ``lane``."""

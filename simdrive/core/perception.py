@@ -197,14 +197,16 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
 
 @kernel
 def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
-                      sight, near_junction, n_intruders):
+                      sight, near_junction, n_intruders, into, lane_first, lane_count):
     """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way,
     and the index of the next nearest (-1 none: the driver keeps both in mind, so the one
     behind is not new to it once the nearer one is out of the way).
 
-    Lane-bound actors of other lanes are looked at only near junctions, or when their box
+    Lane-bound actors of other lanes are looked at only near junctions, when their box
     crosses a line of their lane into i's (the first n_intruders of scratch rows
-    S_INTRUDERS and S_INTRUDED)."""
+    S_INTRUDERS and S_INTRUDED), or when i's own box reaches into theirs (``into``, -1
+    none: a swerve, a cut-in or an offset over the line; lane_first and lane_count give
+    that lane's stretch of the order)."""
     order = istate_w[I_ORDER]
     lane = istate_w[I_LANE, i]
     bound = istate_w[I_MODE, i] == MODE_LANE
@@ -217,14 +219,18 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
     # only free actors (walkers, parked cars, wrong-way drivers) need a look
     first = n_bound if (bound and not near_junction) else 0
     extra = n_intruders if first > 0 else 0
-    for p in range(first, n + extra):
+    # the stretch of the order on the lane i reaches into (scanned after the rest)
+    other = lane_count[into] if (first > 0 and into >= 0 and lane_first[into] >= 0) else 0
+    for p in range(first, n + extra + other):
         if p < n:
             j = order[p]
-        else:
-            into = scratch_w[S_INTRUDED, p - n]
-            if into != lane and into != -2.0:
+        elif p < n + extra:
+            reach = scratch_w[S_INTRUDED, p - n]
+            if reach != lane and reach != -2.0:
                 continue  # it reaches into another lane
             j = np.int64(scratch_w[S_INTRUDERS, p - n])
+        else:
+            j = order[lane_first[into] + p - n - extra]
         if j == i or istate_w[I_VALID, j] == 0:
             continue
         if bound and (p < n_bound or p >= n) and istate_w[I_LANE, j] == lane:

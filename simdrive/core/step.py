@@ -37,6 +37,7 @@ from simdrive.core.lane_lines import (
     find_intruders,
     in_own_lane,
     intruded_lane,
+    own_intrusion,
     straddle_accel,
 )
 from simdrive.core.lanes import (
@@ -271,15 +272,17 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                                               n_changers, i, lane))
 
         intruded = n_intruders > 0 and intruded_lane(scratch_w, n_intruders, lane)
+        into = own_intrusion(scratch_w, n_intruders, i) if bound else -1
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound
-                                                    or intruded):
+                                                    or intruded or into >= 0):
             if bicycle:
                 curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
             else:
                 curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
             j, gap, speed_j, j2 = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
                                                     n, n_bound, curvature, sight, near_junction,
-                                                    n_intruders if intruded else np.int64(0))
+                                                    n_intruders if intruded else np.int64(0),
+                                                    into, lane_first, lane_count)
             # the reaction time runs from when an obstacle was first perceived in the way,
             # as the nearest or as the one behind it, even if out of the way or out of
             # sight for up to OBSTACLE_MEMORY_S since (the driver remembers the last two)

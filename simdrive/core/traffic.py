@@ -15,6 +15,7 @@ from simdrive.core.dynamics import idm_acceleration_scaled
 from simdrive.core.lanes import successor
 from simdrive.core.layout import (
     F_D,
+    F_D_TARGET,
     F_DESIRED_SPEED,
     F_S,
     F_SPEED,
@@ -32,8 +33,11 @@ from simdrive.core.layout import (
     P_MAX_ACCEL,
     P_MIN_GAP,
     P_TIME_HEADWAY,
+    P_WIDTH,
 )
-from simdrive.core.perception import lane_free_obstacle
+from simdrive.core.perception import CORRIDOR_MARGIN, lane_free_obstacle
+
+SETTLED_M = 0.2  # m from its offset target within which an actor keeps to its offset
 
 MOBIL_THRESHOLD = 0.2  # m/s^2 of net advantage needed to change lane (Kesting et al. 2007)
 MOBIL_SAFE_DECEL = 4.0  # m/s^2 the new follower may be asked to brake at most
@@ -99,17 +103,28 @@ def lane_leader(istate_w, fstate_w, params_w, lane_length, lane_successors, lane
                 n_bound, position, turn):
     """Leader of the bound actor at ``position`` in the order: (index, gap m).
 
-    The leader is the next actor on the same lane or, for the last one on a
-    lane, the first actor on the successor lane it will take. (-1, inf) if none.
+    The leader is the next actor ahead on the same lane, skipping those that keep to an
+    offset from the lane's centre line that leaves them out of the actor's corridor
+    (their widths' halves plus CORRIDOR_MARGIN apart, both at their offset targets: a
+    motorcycle filtering past at the lane's edge, a car on the verge; one moving across
+    the lane, a lane change under way, stays a leader), or, when none is, the first
+    actor on the successor lane it will take. (-1, inf) if none.
     """
     order = istate_w[I_ORDER]
     i = order[position]
     lane = istate_w[I_LANE, i]
     half_i = 0.5 * params_w[P_LENGTH, i]
+    d_i = fstate_w[F_D, i]
+    settled_i = abs(fstate_w[F_D_TARGET, i] - d_i) < SETTLED_M
+    half_w = 0.5 * params_w[P_WIDTH, i] + CORRIDOR_MARGIN
     q = position + 1
-    if q < n_bound and istate_w[I_LANE, order[q]] == lane:
+    while q < n_bound and istate_w[I_LANE, order[q]] == lane:
         j = order[q]
-        return j, fstate_w[F_S, j] - fstate_w[F_S, i] - half_i - 0.5 * params_w[P_LENGTH, j]
+        d_j = fstate_w[F_D, j]
+        if not (settled_i and abs(fstate_w[F_D_TARGET, j] - d_j) < SETTLED_M
+                and abs(d_j - d_i) >= half_w + 0.5 * params_w[P_WIDTH, j]):
+            return j, fstate_w[F_S, j] - fstate_w[F_S, i] - half_i - 0.5 * params_w[P_LENGTH, j]
+        q += 1
     nxt = successor(lane_successors, lane, turn)
     if nxt >= 0 and lane_first[nxt] >= 0:
         j = order[lane_first[nxt]]

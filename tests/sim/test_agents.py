@@ -506,3 +506,45 @@ def test_child_not_watching_the_road_steps_out_at_once_in_front_of_the_car(stree
     assert on_road > 0 and rec.time_s[on_road] < 1.5
     assert rec.x[on_road, 0, 0] < 100.0 - 10.0  # the car is still coming
     assert decelerations(rec, 0, 0).max() > 2.0  # and has to brake for the child
+
+
+def test_a_lane_mate_well_off_to_the_side_is_no_leader(long_road):
+    """A car parked on the verge of the ego's lane (12 m off its centre line) and a
+    motorcycle at the lane's edge ahead are out of the ego's corridor: it keeps its speed
+    past them; one only 1 m off its centre line is in its way and it slows (a review found
+    the ego braking from 10 to 6.7 m/s behind a car on the grass: lane-mates were leaders
+    whatever their offset)."""
+    def world(offset, kind="car"):
+        return WorldSpec(long_road, (
+            car("ego", "fwd_0", 20.0, 10.0, ego=True),
+            ActorSpec(kind, "other", lane="fwd_0", s=70.0, d=offset, speed_mps=2.0,
+                      desired_speed_mps=2.0, lane_changes=False)), dt=DT)
+
+    sim, rec = simulate([world(12.0), world(-1.6, "motorcycle"), world(1.0)], 8.0)
+    # half widths 0.895 (car) and 0.4 (motorcycle) + the 0.3 m margin: 1.595 m apart at most
+    assert rec.speed[:, 0, 0].min() == pytest.approx(10.0, abs=1e-6)  # the verge
+    assert rec.speed[:, 1, 0].min() == pytest.approx(10.0, abs=1e-6)  # the lane's edge
+    assert rec.speed[:, 2, 0].min() < 5.0  # in its way: it slows behind it
+    assert [sim.outcome(w).collisions for w in range(3)] == [0, 0, 0]
+
+
+def test_a_vehicle_whose_box_reaches_into_the_next_lane_sees_its_traffic(two_lane_road):
+    """A car swerves 2.8 m left, into the next lane, towards a slow van there: it brakes
+    for the van rather than hitting it at full speed (a review found it blind to the lane it
+    drove into: 8 m/s into the van's back). A motorcycle riding on the line between the
+    lanes slows behind a car in the other lane whose box reaches its path."""
+    swerve = ActionSpec("a", "swerve", {"time_s": 0.5}, {"offset_m": 2.8})
+    into = WorldSpec(two_lane_road, (
+        car("ego", "fwd_0", 5.0, 5.0, ego=True),
+        ActorSpec("van", "slow", lane="fwd_1", s=60.0, speed_mps=2.0, desired_speed_mps=2.0,
+                  lane_changes=False),
+        ActorSpec("car", "a", lane="fwd_0", s=30.0, speed_mps=10.0, desired_speed_mps=10.0,
+                  lane_changes=False)), (swerve,), dt=DT)
+    line = WorldSpec(two_lane_road, (
+        car("ego", "fwd_0", 40.0, 3.0, ego=True, lane_changes=False),
+        ActorSpec("motorcycle", "moto", lane="fwd_1", s=0.0, d=-2.2, speed_mps=14.0,
+                  desired_speed_mps=14.0, lane_changes=False)), dt=DT)
+    sim, rec = simulate([into, line], 8.0)
+    assert sim.outcome(0).collisions == 0 and sim.outcome(1).collisions == 0
+    assert decelerations(rec, 0, 2).max() > 2.0  # the swerving car brakes for the van
+    assert rec.speed[-1, 1, 1] < 4.0  # the motorcycle is held behind the ego
