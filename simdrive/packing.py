@@ -11,7 +11,8 @@ from simdrive.core import layout as L
 from simdrive.core.layout import S_COS, S_SIN
 from simdrive.errors import MapError, WorldError
 from simdrive.state import Blocks
-from simdrive.world.actors import actor_kind, actor_kind_id
+from simdrive.world.actors import actor_kind, actor_kind_id, actor_kinds
+from simdrive.world.lanes import LANE_SIDEWALK
 from simdrive.world.maps import RoadMap
 from simdrive.world.packed import MapArrays
 
@@ -148,6 +149,18 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
             raise WorldError(f"s = {a.s:g} m is off lane {lane.name}, which runs from 0 to "
                              f"{lane.length:.1f} m", path=where,
                              expected="an s along the lane")
+        if kind.category == "vehicle" and behavior != "static":
+            if lane.kind == LANE_SIDEWALK:
+                raise WorldError(f"a {kind.name} cannot drive on sidewalk lane {lane.name}",
+                                 path=where, expected="a driving lane, or behavior: parked "
+                                 "for one standing on the pavement", found=a.lane)
+            if abs(a.d) > lane.width:
+                raise WorldError(f"d = {a.d:g} m puts a moving {kind.name} off lane "
+                                 f"{lane.name} ({lane.width:g} m wide)", path=where,
+                                 expected=f"an offset of at most {lane.width:g} m (one lane "
+                                 "over; another lane's traffic is placed on that lane), or "
+                                 "behavior: parked for one standing off the road",
+                                 found=a.d)
         x, y, heading = lane.to_world(a.s, a.d)
         if a.direction < 0:
             heading = math.atan2(-math.sin(heading), -math.cos(heading))
@@ -312,4 +325,11 @@ def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpe
                 raise WorldError(f"{a.action} of actor {a.actor!r}: {error.message}",
                                  path=where, expected=error.expected,
                                  found=error.found) from None
+            kind = actor_kinds()[blocks.istate[w, L.I_KIND, names.index(a.actor)]]
+            if road_map.lanes[raw].kind == LANE_SIDEWALK and \
+                    actor_kind(kind).category == "vehicle":
+                raise WorldError(f"{a.action} of actor {a.actor!r}: a {kind} cannot drive "
+                                 f"onto sidewalk lane {road_map.lanes[raw].name}",
+                                 path=where, expected="a driving lane",
+                                 found=a.params[pname])
         af[L.AF_PARAM0 + slot] = float(raw)

@@ -37,6 +37,16 @@ BAD = {
                   "a tyre cannot move", 4),
     "turn": (("ego: {lane: 0, s: 5, speed: 10}", "ego: {lane: 0, s: 5, speed: 10, turn: left}"),
              "turn 'left' does nothing on this map", 4),
+    # a vehicle driving on the pavement, or off its lane (found by a review: they passed)
+    "vehicle on a sidewalk": (("    placement: {lane: 0, s: 40}",
+                               "    placement: {sidewalk: right, s: 40}"),
+                              "a car cannot drive on sidewalk lane sidewalk_right", 6),
+    "moving vehicle off its lane": (("    placement: {lane: 0, s: 40}",
+                                     "    placement: {lane: 0, s: 40, d: 8}"),
+                                    "d = 8 m puts a moving car off lane fwd_0", 6),
+    "action onto a sidewalk": (("    speed: 8", "    speed: 8\n    actions:\n"
+                                "      - wrong_way: {trigger: {time: 1}, lane: sidewalk_left}"),
+                               "a car cannot drive onto sidewalk lane sidewalk_left", 6),
     "far off the map": (("    placement: {lane: 0, s: 40}",
                          "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
                         "is more than 100 m off the map", 6),
