@@ -286,7 +286,17 @@ def empty_splits_note(names, variants: int, yolo: bool) -> str:
             "render more variants (--limit) or change --split")
 
 
-def _coverage_lines(scenarios, grid) -> list[str]:
+def requested_limit(out: Path) -> int | None:
+    """The --limit the dataset in ``out`` was rendered with (None: none, or unknown)."""
+    try:
+        settings = json.loads((out / STATE_DIR / "dataset.json").read_text())
+        limit = settings["options"]["limit"]
+        return int(limit) if limit is not None else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _coverage_lines(scenarios, grid, limit: int | None = None) -> list[str]:
     """The empty cells of the coverage grid, sorted by what they tell the user: gaps (a
     weather and a lighting the scenario shows, never together), then per scenario the
     weathers and lightings it never shows, then conditions no scenario shows."""
@@ -311,10 +321,15 @@ def _coverage_lines(scenarios, grid) -> list[str]:
                                   ("lighting " + ", ".join(lacks_l)) if lacks_l else "")
                 if part) + " (other scenarios here do)"]
     if never_w or never_l:
+        why = (f" (no variant rendered here has them: --limit {limit} renders each "
+               f"scenario's first {limit} variants in its variants order, so a grid's later "
+               "weathers and lightings may be cut off; raise --limit, or add variants that "
+               "have them)" if limit is not None else
+               " (no scenario here renders them; add variants that do if the model needs them)")
         lines += ["", "No image at all in: " + "; ".join(
             part for part in (("weather " + ", ".join(never_w)) if never_w else "",
                               ("lighting " + ", ".join(never_l)) if never_l else "") if part)
-            + " (no scenario here renders them; add variants that do if the model needs them)"]
+            + why]
     return lines
 
 
@@ -396,7 +411,7 @@ def write_report(out: Path, frames: list[dict] | None = None,
               f"Empty cells (scenario x weather/lighting with no image): {len(empty)} of "
               f"{grid.size}."]
     if empty:
-        lines += _coverage_lines(scenarios, grid)
+        lines += _coverage_lines(scenarios, grid, requested_limit(out))
     if thin:
         lines += ["", f"Thin cells (under {THIN_SHARE:.0%} of the mean {mean:.1f} images): "
                   + "; ".join(f"{s} in {lk} ({n})" for s, lk, n in thin[:40])]

@@ -183,3 +183,20 @@ def test_a_dataset_of_several_cameras_is_reported_per_camera(tmp_path):
     tall = cv2.imread(str(tmp_path / "report" / "distance.png"))
     short = cv2.imread(str(tmp_path / "one" / "report" / "distance.png"))
     assert tall.shape[0] > short.shape[0] * 1.5 and tall.shape[1] == short.shape[1]
+
+
+def test_conditions_cut_off_by_limit_are_blamed_on_it(tmp_path):
+    # --limit takes each scenario's first variants: a grid over weather then lighting can
+    # lose whole weathers, which the scenario does render (found by a review: the report
+    # said no scenario here renders them)
+    from simdrive.dataset.shard import STATE_DIR
+
+    frames = [_frame("a", "clear", lit) for lit in LIGHTINGS]
+    plain = write_report(tmp_path / "plain", frames=frames).read_text()
+    assert "(no scenario here renders them;" in plain
+    (tmp_path / "cut" / STATE_DIR).mkdir(parents=True)
+    (tmp_path / "cut" / STATE_DIR / "dataset.json").write_text(
+        json.dumps({"options": {"limit": 4, "split": [["train", 1.0]]}}))
+    cut = write_report(tmp_path / "cut", frames=frames).read_text()
+    line = re.search(r"^No image at all in: .*$", cut, re.M).group(0)
+    assert "no variant rendered here has them: --limit 4 renders each scenario's first 4" in line
