@@ -106,6 +106,7 @@ def simulate(args: argparse.Namespace) -> int:
                "max_ego_decel_mps2": o.max_ego_decel_mps2,
                "ego_speed_at_impact_mps": _finite(o.ego_speed_at_impact_mps),
                "collisions": o.collisions, "collision_events": crashes,
+               "off_road_time_s": _finite(o.ego_off_road_time_s),
                "kept": r.kept, "values": r.variant.values}
         if args.json:
             print(json.dumps(row))
@@ -116,9 +117,11 @@ def simulate(args: argparse.Namespace) -> int:
             more = (f"  +{len(between)} other collision{'s' if len(between) > 1 else ''} ("
                     + ", ".join(between[:3]) + (", ..." if len(between) > 3 else "") + ")"
                     if between else "")
+            off = ("" if math.isnan(o.ego_off_road_time_s) else
+                   f"  off the road at {o.ego_off_road_time_s:.2f} s")
             print(f"{r.variant.index:5d}  {hit:<28} min TTC {o.min_ttc_s:6.2f} s  "
                   f"min dist {o.min_distance_m:6.2f} m  max decel {o.max_ego_decel_mps2:4.1f} "
-                  f"m/s^2  {'kept' if r.kept else 'dropped'}{more}")
+                  f"m/s^2  {'kept' if r.kept else 'dropped'}{off}{more}")
     kept = sum(r.kept for r in results)
     collisions = sum(r.outcome.collision for r in results)
     others = sum(1 for r in results for e in r.events

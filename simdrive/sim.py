@@ -133,6 +133,9 @@ class Outcome:
     ego_max_speed_mps: float
     min_ttc_by_actor: dict[str, float]
     min_distance_by_actor: dict[str, float]
+    # when the ego's centre first left the road (carriageway and parking strips), s; nan
+    # if it never did (a walker ego is never off the road)
+    ego_off_road_time_s: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -289,4 +292,5 @@ class Simulation:
             ego_max_speed_mps=float(m[L.M_EGO_MAX_SPEED]),
             min_ttc_by_actor={names[k]: float(am[L.AM_MIN_TTC, k]) for k in others},
             min_distance_by_actor={names[k]: float(am[L.AM_MIN_DISTANCE, k]) for k in others},
+            ego_off_road_time_s=float(m[L.M_EGO_OFF_ROAD_TIME]),
         )

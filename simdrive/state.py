@@ -47,9 +47,8 @@ def allocate_blocks(n_worlds: int, capacity: int, max_actions: int, event_capaci
     act_i[:, :, L.AI_ACTOR] = -1
     metrics = np.zeros((n_worlds, L.M_COUNT))
     metrics[:, [L.M_MIN_TTC, L.M_MIN_DISTANCE]] = math.inf
-    metrics[:, [L.M_EGO_COLLISION_TIME, L.M_EGO_SPEED_AT_IMPACT, L.M_FIRST_COLLISION_TIME]] = (
-        math.nan
-    )
+    metrics[:, [L.M_EGO_COLLISION_TIME, L.M_EGO_SPEED_AT_IMPACT, L.M_FIRST_COLLISION_TIME,
+                L.M_EGO_OFF_ROAD_TIME]] = math.nan
     metrics[:, L.M_EGO_COLLISION_OTHER] = -1
     return Blocks(
         fstate=np.zeros((n_worlds, L.F_COUNT, capacity)),

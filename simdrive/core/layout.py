@@ -206,7 +206,8 @@ M_EGO_SPEED_AT_IMPACT = 6  # m/s (nan: none)
 M_COLLISIONS = 7  # number of colliding pairs
 M_FIRST_COLLISION_TIME = 8  # s, any pair (nan: none)
 M_EGO_MAX_SPEED = 9  # m/s
-M_COUNT = 10
+M_EGO_OFF_ROAD_TIME = 10  # s, when the ego's centre first left the road (nan: never)
+M_COUNT = 11
 
 AM_MIN_TTC = 0  # s, per actor, against the ego
 AM_MIN_DISTANCE = 1  # m, per actor, against the ego
@@ -216,5 +217,6 @@ AM_COUNT = 2
 LANE_DRIVING = 0
 LANE_CONNECTOR = 3  # a driving lane inside a junction
 AREA_DRIVABLE = 0
+AREA_PARKING = 3
 
 GRAVITY = 9.81  # m/s^2

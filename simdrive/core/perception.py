@@ -17,6 +17,7 @@ from simdrive.core.geometry import point_in_polygon, segment_hits_box
 from simdrive.core.lanes import lane_bend
 from simdrive.core.layout import (
     AREA_DRIVABLE,
+    AREA_PARKING,
     F_SEEN_LAST,
     F_SEEN_LAST2,
     F_SEEN_SINCE,
@@ -164,6 +165,20 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
             best_speed = fstate_w[F_SPEED, j] * rel_c
             best_j = j
     return best, best_speed, best_j
+
+
+@kernel
+def on_road(x, y, area_points, area_start, area_npoints, area_kind):
+    """Whether (x, y) lies on the road: a drivable area or a parking strip (True on a map
+    with no drivable area, which has no road edge to leave)."""
+    any_road = False
+    for k in range(area_start.shape[0]):
+        if area_kind[k] == AREA_DRIVABLE or area_kind[k] == AREA_PARKING:
+            any_road = any_road or area_kind[k] == AREA_DRIVABLE
+            if point_in_polygon(x, y, area_points, np.int64(area_start[k]),
+                                np.int64(area_npoints[k])):
+                return True
+    return not any_road
 
 
 @kernel

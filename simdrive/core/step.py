@@ -84,6 +84,7 @@ from simdrive.core.layout import (
     LANE_CONNECTOR,
     LANE_DRIVING,
     LEADER_KNOWN,
+    M_EGO_OFF_ROAD_TIME,
     MODE_GOTO,
     MODE_LANE,
     MODE_STATIC,
@@ -122,6 +123,7 @@ from simdrive.core.perception import (
     kerb_gap_unsafe,
     nearest_obstacle,
     on_drivable,
+    on_road,
     remember,
     seen_since,
 )
@@ -415,6 +417,11 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                               metrics_w, ego, n, time_s, dt)
             update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w,
                                actor_metrics[w], ego, n)
+            if ego >= 0 and math.isnan(metrics_w[M_EGO_OFF_ROAD_TIME]) and \
+                    istate_w[I_VALID, ego] != 0 and istate_w[I_MODEL, ego] == MODEL_BICYCLE \
+                    and not on_road(fstate_w[F_X, ego], fstate_w[F_Y, ego], area_points,
+                                    area_start, area_npoints, area_kind):
+                metrics_w[M_EGO_OFF_ROAD_TIME] = time_s + dt  # its centre off the road
             wint_w[WI_STEP] = step + 1
             wfloat_w[WF_TIME] = (step + 1) * dt
             if record_every > 0 and k % record_every == 0:

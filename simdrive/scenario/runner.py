@@ -24,6 +24,10 @@ METRIC_NAMES = {
     "ego.speed_at_impact": ("ego speed when it first collided, m/s (0 without)", "number"),
     "ego.max_speed": ("highest ego speed, m/s", "number"),
     "collision_time": ("time of the ego's first collision, s (inf without)", "number"),
+    "ego.off_road": ("the ego's centre left the road (carriageway and parking strips)",
+                     "bool"),
+    "ego.off_road_time": ("when the ego first left the road, s (inf if it never did)",
+                          "number"),
 }
 METRIC_FUNCTIONS = {"min_distance": 2, "min_ttc": 2}
 BATCH_SIZE = 256
@@ -66,6 +70,9 @@ def metric_env(outcome: Outcome) -> dict:
         "ego.max_speed": outcome.ego_max_speed_mps,
         "collision_time": (math.inf if math.isnan(outcome.collision_time_s)
                            else outcome.collision_time_s),
+        "ego.off_road": not math.isnan(outcome.ego_off_road_time_s),
+        "ego.off_road_time": (math.inf if math.isnan(outcome.ego_off_road_time_s)
+                              else outcome.ego_off_road_time_s),
     }
 
 

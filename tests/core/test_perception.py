@@ -174,6 +174,7 @@ def test_map_codes_in_the_kernel_layout_match_the_world_package():
     assert L.LANE_DRIVING == lanes.LANE_DRIVING
     assert L.LANE_CONNECTOR == lanes.LANE_CONNECTOR
     assert L.AREA_DRIVABLE == packed.AREA_DRIVABLE
+    assert L.AREA_PARKING == packed.AREA_PARKING
 
 
 def test_ego_metrics_bounds_never_skip_a_new_minimum():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import pytest
@@ -52,3 +53,31 @@ def test_an_instance_of_a_count_can_be_named_and_its_id_means_the_nearest(tmp_pa
 def test_an_instance_past_the_count_is_an_unknown_actor(tmp_path):
     with pytest.raises(ScenarioError, match="unknown actor 'kids_2'"):
         _load(tmp_path, "min_distance(ego, kids_2) < 1000")
+
+
+BEND = """\
+name: bend
+duration: 6
+map: {type: curved, lanes: 1, length: 150, radius: 60, sidewalks: none}
+environment: {weather: WEATHER}
+ego: {lane: 0, s: 5, speed: SPEED}
+variants:
+  require: [REQUIRE]
+"""
+
+
+@pytest.mark.parametrize("weather, speed, off", [("snow", 25, True), ("clear", 10, False)])
+def test_an_ego_that_leaves_the_road_is_reported_and_can_be_required(tmp_path, weather, speed,
+                                                                     off):
+    # a review found an ego sliding off a snowy bend into a field reported as "no
+    # collision": nothing said it left the road. 25 m/s on a 60 m bend needs 10.4 m/s^2 of
+    # grip, snow gives about 2: it slides off the outside within a second or two
+    path = tmp_path / "bend.yaml"
+    path.write_text(BEND.replace("WEATHER", weather).replace("SPEED", str(speed))
+                    .replace("REQUIRE", '"ego.off_road and ego.off_road_time < 3"'))
+    (result,) = simulate(load_scenario(path))
+    outcome = result.outcome
+    assert result.kept is off
+    assert (outcome.ego_off_road_time_s < 3.0) is off
+    if not off:
+        assert math.isnan(outcome.ego_off_road_time_s)
