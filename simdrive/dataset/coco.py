@@ -82,9 +82,11 @@ def _category_ids() -> dict[str, int]:
 
 class Writer:
     """The COCO files of a dataset, fed frame records in order (``add``, each with its
-    ``coco`` fragments), written by ``finish``: the image ids number a split's frames and
-    the annotation ids its annotations, from 1, in the frames' order. The entries wait in
-    spools on disk, so memory stays flat however many frames come."""
+    ``coco`` fragments), written by ``finish``: the image ids number the dataset's frames
+    and the annotation ids its annotations, from 1, in the frames' order across all splits,
+    so each split's ids increase and no id is in two splits (train and val merge, for a
+    final training on both, without clashes). The entries wait in spools on disk, so memory
+    stays flat however many frames come."""
 
     def __init__(self, out: Path, splits: list[str], spools: Path):
         """``spools``: the folder of the spools (the dataset's run-state folder)."""
@@ -93,6 +95,8 @@ class Writer:
         (out / "annotations").mkdir(parents=True, exist_ok=True)
         self._images: dict[str, Spool] = {}
         self._annotations: dict[str, Spool] = {}
+        self._image_ids = 0  # ids given so far, all splits
+        self._annotation_ids = 0
         try:
             for split in splits:
                 self._images[split] = Spool(spools)
@@ -109,12 +113,14 @@ class Writer:
                 and all(_json_object(text) for text in parts["annotations"])):
             raise ValueError("a frame's COCO entries are not JSON objects")
         images, annotations = self._images[frame["split"]], self._annotations[frame["split"]]
-        image_id = images.count + 1
+        self._image_ids += 1
+        image_id = self._image_ids
         images.add(f'{"," if images.count else ""}{{"id":{image_id},'
                    f'{parts["image"][1:]}'.encode())
         for text in parts["annotations"]:
+            self._annotation_ids += 1
             annotations.add(f'{"," if annotations.count else ""}'
-                            f'{{"id":{annotations.count + 1},"image_id":{image_id},'
+                            f'{{"id":{self._annotation_ids},"image_id":{image_id},'
                             f'{text[1:]}'.encode())
 
     def finish(self, stats) -> list[str]:

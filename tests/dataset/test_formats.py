@@ -521,3 +521,18 @@ def test_box_filters_for_one_camera(tmp_path, capsys):
     card = (tmp_path / "ds" / "README.md").read_text()
     assert "Boxes kept (every other camera): visible pixels >= 25, visible height >= 8 px" in card
     assert "Camera bev: visible pixels >= 1, visible height >= 0 px" in card
+
+
+def test_coco_ids_are_unique_across_splits(dataset):
+    # training on train + val merges the two files: ids that restarted at 1 in every
+    # split clashed (found by a review)
+    images, annotations = [], []
+    for path in sorted((dataset / "annotations").glob("instances_*.json")):
+        coco = json.loads(path.read_text())
+        ids = [im["id"] for im in coco["images"]]
+        assert ids == sorted(ids) and coco["images"]
+        images += ids
+        annotations += [a["id"] for a in coco["annotations"]]
+        assert {a["image_id"] for a in coco["annotations"]} <= set(ids)
+    assert len(set(images)) == len(images) and sorted(images) == list(range(1, len(images) + 1))
+    assert sorted(annotations) == list(range(1, len(annotations) + 1))
