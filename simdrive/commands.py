@@ -98,7 +98,9 @@ def simulate(args: argparse.Namespace) -> int:
         o = r.outcome
         # every collision of the run, the ego's and the others' (traffic, walkers)
         crashes = [{"time_s": round(e.time_s, 6), "actor": e.actor, "other": e.other,
-                    "relative_speed_mps": round(e.relative_speed_mps, 3)}
+                    "relative_speed_mps": round(e.relative_speed_mps, 3),
+                    "closing_speed_mps": round(e.closing_speed_mps, 3), "face": e.face,
+                    "other_face": e.other_face}
                    for e in r.events if e.kind == "collision"]
         row = {"index": r.variant.index, "collision": o.collision,
                "collision_with": o.collision_with,
@@ -107,11 +109,16 @@ def simulate(args: argparse.Namespace) -> int:
                "ego_speed_at_impact_mps": _finite(o.ego_speed_at_impact_mps),
                "collisions": o.collisions, "collision_events": crashes,
                "off_road_time_s": _finite(o.ego_off_road_time_s),
+               "impact_face": o.ego_impact_face,
+               "closing_speed_at_impact_mps": _finite(o.ego_closing_speed_at_impact_mps),
                "kept": r.kept, "values": r.variant.values}
         if args.json:
             print(json.dumps(row))
         else:
             hit = f"collision with {o.collision_with}" if o.collision else "no collision"
+            impact = ("" if o.ego_impact_face is None else
+                      f"  impact on the ego's {o.ego_impact_face}, closing "
+                      f"{o.ego_closing_speed_at_impact_mps:.1f} m/s")
             between = [f"{c['actor']}-{c['other']} at {c['time_s']:.2f} s" for c in crashes
                        if "ego" not in (c["actor"], c["other"])]
             more = (f"  +{len(between)} other collision{'s' if len(between) > 1 else ''} ("
@@ -121,7 +128,7 @@ def simulate(args: argparse.Namespace) -> int:
                    f"  off the road at {o.ego_off_road_time_s:.2f} s")
             print(f"{r.variant.index:5d}  {hit:<28} min TTC {o.min_ttc_s:6.2f} s  "
                   f"min dist {o.min_distance_m:6.2f} m  max decel {o.max_ego_decel_mps2:4.1f} "
-                  f"m/s^2  {'kept' if r.kept else 'dropped'}{off}{more}")
+                  f"m/s^2  {'kept' if r.kept else 'dropped'}{impact}{off}{more}")
     kept = sum(r.kept for r in results)
     collisions = sum(r.outcome.collision for r in results)
     others = sum(1 for r in results for e in r.events

@@ -8,6 +8,7 @@ and advances them with the compiled kernel.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -116,6 +117,15 @@ class Event:
     relative_speed_mps: float = 0.0
     speed_mps: float = 0.0
     other_speed_mps: float = 0.0
+    # collisions: how fast the two closed along the contact normal, and the face of each
+    # one's box the contact is on (front, rear, left, right)
+    closing_speed_mps: float = 0.0
+    face: str = ""
+    other_face: str = ""
+
+
+FACES = ("front", "rear", "left", "right")
+"""Face names by simdrive.core.layout FACE_* code."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,10 @@ class Outcome:
     # when the ego's centre first left the road (carriageway and parking strips), s; nan
     # if it never did (a walker ego is never off the road)
     ego_off_road_time_s: float = float("nan")
+    # the ego's first impact: closing speed along the contact normal (m/s) and the face of
+    # its box hit (front, rear, left, right); nan and None without one
+    ego_closing_speed_at_impact_mps: float = float("nan")
+    ego_impact_face: str | None = None
 
 
 @dataclass(frozen=True)
@@ -265,7 +279,9 @@ class Simulation:
                 out.append(Event("collision", float(row[L.EV_TIME]), a,
                                  names[int(row[L.EV_B])], float(row[L.EV_X]),
                                  float(row[L.EV_Y]), float(row[L.EV_REL_SPEED]),
-                                 float(row[L.EV_SPEED_A]), float(row[L.EV_SPEED_B])))
+                                 float(row[L.EV_SPEED_A]), float(row[L.EV_SPEED_B]),
+                                 float(row[L.EV_CLOSING]), FACES[int(row[L.EV_FACE_A])],
+                                 FACES[int(row[L.EV_FACE_B])]))
             else:
                 action = self.blocks.act_i[w, int(row[L.EV_B]), L.AI_TYPE]
                 out.append(Event("action", float(row[L.EV_TIME]), a, action_names[action],
@@ -293,4 +309,7 @@ class Simulation:
             min_ttc_by_actor={names[k]: float(am[L.AM_MIN_TTC, k]) for k in others},
             min_distance_by_actor={names[k]: float(am[L.AM_MIN_DISTANCE, k]) for k in others},
             ego_off_road_time_s=float(m[L.M_EGO_OFF_ROAD_TIME]),
+            ego_closing_speed_at_impact_mps=float(m[L.M_EGO_IMPACT_CLOSING]),
+            ego_impact_face=(None if math.isnan(m[L.M_EGO_IMPACT_FACE])
+                             else FACES[int(m[L.M_EGO_IMPACT_FACE])]),
         )

@@ -48,7 +48,7 @@ def allocate_blocks(n_worlds: int, capacity: int, max_actions: int, event_capaci
     metrics = np.zeros((n_worlds, L.M_COUNT))
     metrics[:, [L.M_MIN_TTC, L.M_MIN_DISTANCE]] = math.inf
     metrics[:, [L.M_EGO_COLLISION_TIME, L.M_EGO_SPEED_AT_IMPACT, L.M_FIRST_COLLISION_TIME,
-                L.M_EGO_OFF_ROAD_TIME]] = math.nan
+                L.M_EGO_OFF_ROAD_TIME, L.M_EGO_IMPACT_CLOSING, L.M_EGO_IMPACT_FACE]] = math.nan
     metrics[:, L.M_EGO_COLLISION_OTHER] = -1
     return Blocks(
         fstate=np.zeros((n_worlds, L.F_COUNT, capacity)),

@@ -20,6 +20,9 @@ from simdrive.core.geometry import boxes_overlap, separating_axis
 from simdrive.core.layout import (
     EV_A,
     EV_B,
+    EV_CLOSING,
+    EV_FACE_A,
+    EV_FACE_B,
     EV_REL_SPEED,
     EV_SPEED_A,
     EV_SPEED_B,
@@ -37,6 +40,10 @@ from simdrive.core.layout import (
     F_X_PREV,
     F_Y,
     F_Y_PREV,
+    FACE_FRONT,
+    FACE_LEFT,
+    FACE_REAR,
+    FACE_RIGHT,
     FLAG_CRASHED,
     I_FLAGS,
     I_MODE,
@@ -47,6 +54,8 @@ from simdrive.core.layout import (
     M_EGO_COLLISION,
     M_EGO_COLLISION_OTHER,
     M_EGO_COLLISION_TIME,
+    M_EGO_IMPACT_CLOSING,
+    M_EGO_IMPACT_FACE,
     M_EGO_SPEED_AT_IMPACT,
     M_FIRST_COLLISION_TIME,
     MODE_GOTO,
@@ -198,6 +207,18 @@ def _contact_normal(xa, ya, ca, sa, hla, hwa, xb, yb, cb, sb, hlb, hwb):
 
 
 @inline_kernel
+def _face(nx, ny, c, s):
+    """The face (FACE_*) of a box (heading cos c, sin s) that the unit normal (nx, ny),
+    pointing out of it towards what it touches, leaves through: the box axis the normal
+    is nearest to (a corner contact goes to the face the normal is closer to square on)."""
+    ahead = nx * c + ny * s
+    left = -nx * s + ny * c
+    if abs(ahead) >= abs(left):
+        return FACE_FRONT if ahead > 0.0 else FACE_REAR
+    return FACE_LEFT if left > 0.0 else FACE_RIGHT
+
+
+@inline_kernel
 def _velocity(fstate_w, istate_w, i, c, s):
     """World velocity of actor i (heading cos/sin c, s): along its heading, or the sliding
     velocity of a crashed actor; zero for a static one."""
@@ -252,14 +273,23 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
     vbx, vby = _velocity(fstate_w, istate_w, b, scratch_w[S_COS, b], scratch_w[S_SIN, b])
     rvx = vax - vbx
     rvy = vay - vby
-    xa, ya, _, _ = _pose_at(fstate_w, a, f)
-    xb, yb, _, _ = _pose_at(fstate_w, b, f)
+    xa, ya, ca, sa = _pose_at(fstate_w, a, f)
+    xb, yb, cb, sb = _pose_at(fstate_w, b, f)
+    nx, ny, _ = _contact_normal(xa, ya, ca, sa, 0.5 * params_w[P_LENGTH, a],
+                                0.5 * params_w[P_WIDTH, a], xb, yb, cb, sb,
+                                0.5 * params_w[P_LENGTH, b], 0.5 * params_w[P_WIDTH, b])
+    closing = max(0.0, rvx * nx + rvy * ny)  # along the normal from a towards b
+    face_a = _face(nx, ny, ca, sa)
+    face_b = _face(-nx, -ny, cb, sb)
     k = record_event(events_w, wint_w, np.float64(EVENT_COLLISION), t_hit, a, b, 0.5 * (xa + xb),
                      0.5 * (ya + yb))
     if k >= 0:  # a full buffer drops the event (counted in WI_EVENTS_DROPPED)
         events_w[k, EV_REL_SPEED] = math.sqrt(rvx * rvx + rvy * rvy)
         events_w[k, EV_SPEED_A] = va
         events_w[k, EV_SPEED_B] = vb
+        events_w[k, EV_CLOSING] = closing
+        events_w[k, EV_FACE_A] = face_a
+        events_w[k, EV_FACE_B] = face_b
     metrics_w[M_COLLISIONS] += 1.0
     if math.isnan(metrics_w[M_FIRST_COLLISION_TIME]):
         metrics_w[M_FIRST_COLLISION_TIME] = t_hit
@@ -268,6 +298,8 @@ def _register(fstate_w, istate_w, params_w, scratch_w, events_w, wint_w, metrics
         metrics_w[M_EGO_COLLISION_TIME] = t_hit
         metrics_w[M_EGO_COLLISION_OTHER] = b if a == ego else a
         metrics_w[M_EGO_SPEED_AT_IMPACT] = fstate_w[F_SPEED, ego]
+        metrics_w[M_EGO_IMPACT_CLOSING] = closing
+        metrics_w[M_EGO_IMPACT_FACE] = face_a if a == ego else face_b
     _respond(fstate_w, istate_w, params_w, scratch_w, a, b, f, np.bool_(True))
     return True
 

@@ -190,7 +190,11 @@ EV_Y = 5
 EV_REL_SPEED = 6  # m/s, norm of the relative velocity at contact
 EV_SPEED_A = 7  # m/s
 EV_SPEED_B = 8  # m/s
-EV_COUNT = 9
+EV_CLOSING = 9  # m/s, how fast the pair closed along the contact normal at impact
+EV_FACE_A = 10  # the face of A's box the contact is on (FACE_*), B's below
+EV_FACE_B = 11
+EV_COUNT = 12
+FACE_FRONT, FACE_REAR, FACE_LEFT, FACE_RIGHT = 0, 1, 2, 3
 
 EVENT_COLLISION = 0
 EVENT_ACTION = 1
@@ -207,7 +211,9 @@ M_COLLISIONS = 7  # number of colliding pairs
 M_FIRST_COLLISION_TIME = 8  # s, any pair (nan: none)
 M_EGO_MAX_SPEED = 9  # m/s
 M_EGO_OFF_ROAD_TIME = 10  # s, when the ego's centre first left the road (nan: never)
-M_COUNT = 11
+M_EGO_IMPACT_CLOSING = 11  # m/s, closing speed along the contact normal at its first impact
+M_EGO_IMPACT_FACE = 12  # FACE_* of the ego's box its first impact is on (nan: none)
+M_COUNT = 13
 
 AM_MIN_TTC = 0  # s, per actor, against the ego
 AM_MIN_DISTANCE = 1  # m, per actor, against the ego

@@ -26,6 +26,9 @@ METRIC_NAMES = {
     "collision_time": ("time of the ego's first collision, s (inf without)", "number"),
     "ego.off_road": ("the ego's centre left the road (carriageway and parking strips)",
                      "bool"),
+    "ego.closing_speed_at_impact": ("how fast the ego and what it first hit closed along "
+                                    "the contact normal, m/s (0 without)", "number"),
+    "ego.hit_front": ("the ego's first collision was on the front of its box", "bool"),
     "ego.off_road_time": ("when the ego first left the road, s (inf if it never did)",
                           "number"),
 }
@@ -71,6 +74,9 @@ def metric_env(outcome: Outcome) -> dict:
         "collision_time": (math.inf if math.isnan(outcome.collision_time_s)
                            else outcome.collision_time_s),
         "ego.off_road": not math.isnan(outcome.ego_off_road_time_s),
+        "ego.closing_speed_at_impact": (0.0 if math.isnan(outcome.ego_closing_speed_at_impact_mps)
+                                        else outcome.ego_closing_speed_at_impact_mps),
+        "ego.hit_front": outcome.ego_impact_face == "front",
         "ego.off_road_time": (math.inf if math.isnan(outcome.ego_off_road_time_s)
                               else outcome.ego_off_road_time_s),
     }

@@ -307,3 +307,29 @@ def test_a_rear_end_impact_conserves_momentum(long_road):
     v_common = (m_car * 25.0 + m_truck * 10.0) / (m_car + m_truck)
     assert sim.state.speed[0, 0] == pytest.approx(v_common, rel=1e-9)
     assert sim.state.speed[0, 1] == pytest.approx(v_common, rel=1e-9)
+
+
+def test_an_impact_says_which_face_it_is_on_and_how_fast_the_pair_closed(long_road):
+    # a review could not tell a walker walking into the ego's flank (1.5 m/s) from a
+    # frontal strike: both were "collision with walker" at the car's 10 m/s
+    flank = coasting(long_road, (blind_ego(198.0, 10.0),
+                                 crosser(long_road, "adult", "walker", -1.3, 1.5)))
+    step_until_collision(flank, 100)
+    side = flank.outcome(0)
+    assert side.collision_with == "walker" and side.ego_impact_face == "right"
+    # the normal is the car's side: only the walk closes along it, not the car's speed
+    assert side.ego_closing_speed_at_impact_mps == pytest.approx(1.5, abs=0.05)
+    (event,) = [e for e in flank.events(0) if e.kind == "collision"]
+    assert (event.face, event.other_face) == ("right", "front")  # the walker faces +y
+    assert event.relative_speed_mps == pytest.approx(math.hypot(10.0, 1.5), abs=0.05)
+
+    front = Simulation([WorldSpec(long_road, (
+        blind_ego(10.0, 20.0), ActorSpec("truck", "stalled", lane="fwd_0", s=100.0,
+                                         behavior="static")), dt=0.1)])
+    front.step(80)
+    head_on = front.outcome(0)
+    assert head_on.ego_impact_face == "front"
+    assert head_on.ego_closing_speed_at_impact_mps == pytest.approx(20.0, abs=1e-6)
+    (event,) = [e for e in front.events(0) if e.kind == "collision"]
+    assert {(event.actor, event.face), (event.other, event.other_face)} == {
+        ("ego", "front"), ("stalled", "rear")}
