@@ -51,6 +51,7 @@ class ActionSpecT:
     trigger_value: object  # number, Param, or dict for structured triggers
     params: dict
     delay: object = 0.0
+    node: Node = field(repr=False, compare=False, default=None)  # its body, for errors
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,8 @@ def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
                  "distance": ad.number("distance", low=0.0, high=1000.0, unit="m"),
                  "node": trig.child(kind)}
     return ActionSpecT(name, kind, value, values,
-                       delay=r.number("delay", default=0.0, low=0.0, high=600.0, unit="s"))
+                       delay=r.number("delay", default=0.0, low=0.0, high=600.0, unit="s"),
+                       node=body)
 
 
 def check_references(ego: ActorT, actors: list[ActorT]) -> None:

@@ -41,6 +41,13 @@ def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> Scena
     node = None
     if found:
         node = _entry(spec, found.group(1))
+        action = re.search(r"action \d+ \((\w+)\)", text)
+        template = _template(spec, found.group(1))
+        for a in (template.actions if action and template else ()):
+            if a.action == action.group(1) and a.node is not None:  # the action's own entry,
+                # at its lane when the lane is what is wrong
+                node = a.node.get("lane") if "lane" in text and a.node.get("lane") else a.node
+                break
     elif isinstance(error, MapError) or (error.path or "").startswith("map"):
         node = spec.map_node
     if node is None:
@@ -54,14 +61,20 @@ def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> Scena
 
 
 def _entry(spec: ScenarioSpec, name: str) -> Node | None:
-    """The node of the actor entry an instance name comes from: the entry of that id, or
-    the entry ``id`` with ``count`` > k for ``id_k`` (an entry's own id comes first)."""
+    """The node of the actor entry an instance name comes from (see _template)."""
+    template = _template(spec, name)
+    return template.node if template is not None else None
+
+
+def _template(spec: ScenarioSpec, name: str):
+    """The actor entry (ActorT) an instance name comes from: the entry of that id, or the
+    entry ``id`` with ``count`` > k for ``id_k`` (an entry's own id comes first)."""
     templates = (spec.ego, *spec.actors)
     for t in templates:
         if t.name == name:
-            return t.node
+            return t
     for t in templates:
         match = re.fullmatch(re.escape(t.name) + r"_(\d+)", name)
         if match and t.count > 1 and int(match.group(1)) < t.count:
-            return t.node
+            return t
     return None

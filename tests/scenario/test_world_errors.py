@@ -26,7 +26,8 @@ BAD = {
                  "cannot read map file", 3),
     "action lane": (("    speed: 8", "    speed: 8\n    actions:\n"
                      "      - cut_in: {trigger: {time: 1}, lane: 9}"),
-                    "unknown lane 'fwd_9'", 6),
+                    "unknown lane 'fwd_9'", 11),  # at the action's lane (a review found it
+    # at the actor's entry, five lines up)
     "placement": (("    placement: {lane: 0, s: 40}", "    count: 100\n"
                    "    placement: {lane: 0, s: {uniform: [30, 40]}}"),
                   "could not place", 6),
@@ -46,7 +47,7 @@ BAD = {
                                     "d = 8 m puts a moving car off lane fwd_0", 6),
     "action onto a sidewalk": (("    speed: 8", "    speed: 8\n    actions:\n"
                                 "      - wrong_way: {trigger: {time: 1}, lane: sidewalk_left}"),
-                               "a car cannot drive onto sidewalk lane sidewalk_left", 6),
+                               "a car cannot drive onto sidewalk lane sidewalk_left", 11),
     "far off the map": (("    placement: {lane: 0, s: 40}",
                          "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
                         "is more than 100 m off the map", 6),
