@@ -314,7 +314,7 @@ def render(args: argparse.Namespace) -> int:
                             found=args.image_format)
     _check_at_least(("--every", args.every, 1), ("--limit", args.limit, 1),
                     ("--workers", args.workers, 1))
-    box_filter, camera_filters = parse_box_filters({
+    box_filter, camera_filters, filter_names = parse_box_filters({
         "--min-pixels": args.min_pixels, "--min-height": args.min_height,
         "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility})
     for name, value in (("--formats", args.formats), ("--cameras", args.cameras)):
@@ -337,7 +337,7 @@ def render(args: argparse.Namespace) -> int:
         cameras=cameras or None,
         every=args.every, limit=args.limit, image_format=args.image_format,
         extras=parse_list(args.extras, EXTRAS, "extra"),
-        box_filter=box_filter, camera_filters=camera_filters,
+        box_filter=box_filter, camera_filters=camera_filters, filter_names=filter_names,
         split=parse_split(args.split), split_seed=args.split_seed)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
@@ -380,11 +380,25 @@ def render(args: argparse.Namespace) -> int:
               f"show pixels passed its box filters (min pixels {f.min_pixels}, "
               f"min height {f.min_height_px}, max occlusion {f.max_occlusion}, "
               f"min visibility {f.min_visibility}): the dataset has no {kind} in that "
-              "camera, only ignore regions (COCO, KITTI) and background (YOLO); filters "
-              f"for that camera alone are given as --min-height {options.box_filter.min_height_px}"
-              f",{camera}=0 --min-pixels {options.box_filter.min_pixels},{camera}=1 (what a "
-              "bird's-eye view wants)", file=sys.stderr)
+              "camera, only ignore regions (COCO, KITTI) and background (YOLO); each filter "
+              f"option takes a value for that camera alone after the others ("
+              f"{_filter_option(options, camera, 'min_height_px', 0)} "
+              f"{_filter_option(options, camera, 'min_pixels', 1)} keeps a bird's-eye view's "
+              f"small boxes; {_filter_option(options, camera, 'min_visibility', 0.0)} keeps "
+              "dark or fogged ones)", file=sys.stderr)
     return 0
+
+
+def _filter_option(options, camera: str, field: str, value) -> str:
+    """One filter option as typed: its general value, the other cameras' own values, and
+    ``camera=value`` (the render summary's suggestion)."""
+    from simdrive.dataset.options import FILTER_OPTIONS
+
+    option = next(o for o, name, _ in FILTER_OPTIONS if name == field)
+    items = [f"{getattr(options.box_filter, field):g}"]
+    items += [f"{name}={getattr(f, field):g}" for name, f in options.camera_filters
+              if name != camera and getattr(f, field) != getattr(options.box_filter, field)]
+    return f"{option} {','.join([*items, f'{camera}={value:g}'])}"
 
 
 def report(args: argparse.Namespace) -> int:

@@ -49,11 +49,16 @@ class DatasetOptions:
     split: tuple[tuple[str, float], ...] = (("train", 0.8), ("val", 0.1), ("test", 0.1))
     split_seed: int = 0
     frames_per_shard: int = 20
-    # (camera, its filter) for the cameras whose filter differs from box_filter
+    # (camera, its filter) for the cameras whose filter differs from box_filter, by name
     camera_filters: tuple[tuple[str, BoxFilter], ...] = ()
+    # every camera a filter option names (checked against those rendered; not an output
+    # setting, so not in to_dict: a no-op value for a camera changes nothing)
+    filter_names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        del out["filter_names"]
+        return out
 
     def filter_for(self, camera: str) -> BoxFilter:
         """The box filter of the frames of ``camera``."""
@@ -67,10 +72,12 @@ FILTER_OPTIONS = (("--min-pixels", "min_pixels", int), ("--min-height", "min_hei
 
 
 def parse_box_filters(values: dict[str, str | None]
-                      ) -> tuple[BoxFilter, tuple[tuple[str, BoxFilter], ...]]:
+                      ) -> tuple[BoxFilter, tuple[tuple[str, BoxFilter], ...], tuple[str, ...]]:
     """The box filters of ``--min-pixels 25,bev=1``-style options (``values``: option ->
-    text; a missing option keeps its default): the filter of every camera, and per camera
-    named in an option the filter it gets instead, in the order cameras are first named."""
+    text; a missing option keeps its default): the filter of every camera; per camera
+    named in an option whose filter then differs, the filter it gets instead, sorted by
+    camera name (the same filters in any order are the same dataset); and every camera
+    named, sorted (a render checks they are cameras it renders)."""
     default = BoxFilter()
     general: dict[str, int | float] = {}
     per_camera: dict[str, dict[str, int | float]] = {}
@@ -104,8 +111,9 @@ def parse_box_filters(values: dict[str, str | None]
                 raise SimdriveError(f"{option} gives {whose} twice", found=text)
             target[name] = value
     base = replace(default, **general)
-    filters = ((camera, replace(base, **fields)) for camera, fields in per_camera.items())
-    return base, tuple((camera, f) for camera, f in filters if f != base)
+    filters = ((camera, replace(base, **fields)) for camera, fields in sorted(per_camera.items()))
+    return (base, tuple((camera, f) for camera, f in filters if f != base),
+            tuple(sorted(per_camera)))
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:

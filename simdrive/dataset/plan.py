@@ -115,7 +115,8 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
 
 def _check_filter_cameras(options: DatasetOptions, rendered) -> None:
     """A camera a box filter names must be one the run renders."""
-    unknown = [name for name, _ in options.camera_filters if name not in rendered]
+    named = dict.fromkeys([*(name for name, _ in options.camera_filters), *options.filter_names])
+    unknown = [name for name in named if name not in rendered]
     if unknown:
         raise SimdriveError(
             f"a box filter names camera{'s' if len(unknown) > 1 else ''} "

@@ -353,6 +353,8 @@ def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edit
      "a box filter names camera 'bev', which no scenario renders here"),
     (["--min-height", "8,rear=0"],  # without --cameras: the scenario's first camera, front
      "a box filter names camera 'rear', which no scenario renders here"),
+    (["--cameras", "front,bev", "--min-height", "8,bevv=8"],  # a typo, even with no effect
+     "a box filter names camera 'bevv', which no scenario renders here"),
 ])
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, capsys, args, message):
     assert render(tmp_path, CHILD, "--limit", "2", "-o", "ds", *args) == 2

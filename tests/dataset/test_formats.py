@@ -491,11 +491,15 @@ def test_box_filters_for_one_camera(tmp_path, capsys):
     from simdrive.dataset.options import BoxFilter, parse_box_filters
     from tests.dataset.conftest import SMALL, render
 
-    base, cameras = parse_box_filters({"--min-height": "8,bev=0", "--min-pixels": "bev=1",
-                                       "--max-occlusion": "0.8"})
-    assert base == BoxFilter(max_occlusion=0.8)
+    base, cameras, named = parse_box_filters({"--min-height": "8,bev=0", "--min-pixels": "bev=1",
+                                              "--max-occlusion": "0.8"})
+    assert base == BoxFilter(max_occlusion=0.8) and named == ("bev",)
     assert cameras == (("bev", BoxFilter(min_pixels=1, min_height_px=0, max_occlusion=0.8)),)
-    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), ())  # no change
+    # no change for a camera: no filter of its own, but its name is still checked
+    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), (), ("bev",))
+    # the same filters in another order are the same (a review found a resume refused)
+    assert parse_box_filters({"--min-height": "8,rear=4,bev=0"}) == \
+        parse_box_filters({"--min-height": "8,bev=0,rear=4"})
 
     assert render(tmp_path, *SMALL, "--cameras", "front,bev", "--formats", "coco",
                   "--workers", "1", "--min-height", "8,bev=0", "--min-pixels", "25,bev=1",

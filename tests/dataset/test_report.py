@@ -199,4 +199,5 @@ def test_conditions_cut_off_by_limit_are_blamed_on_it(tmp_path):
         json.dumps({"options": {"limit": 4, "split": [["train", 1.0]]}}))
     cut = write_report(tmp_path / "cut", frames=frames).read_text()
     line = re.search(r"^No image at all in: .*$", cut, re.M).group(0)
-    assert "no variant rendered here has them: --limit 4 renders each scenario's first 4" in line
+    assert "no variant rendered here has them; --limit 4 rendered only each scenario's first 4" \
+        in line
