@@ -149,19 +149,19 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
             raise WorldError(f"s = {a.s:g} m is off lane {lane.name}, which runs from 0 to "
                              f"{lane.length:.1f} m", path=where,
                              expected="an s along the lane")
-        if kind.category == "vehicle" and behavior != "static":
-            if lane.kind == LANE_SIDEWALK:
-                raise WorldError(f"a {kind.name} cannot drive on sidewalk lane {lane.name}",
-                                 path=where, expected="a driving lane, or behavior: parked "
-                                 "for one standing on the pavement", found=a.lane)
-            if abs(a.d) > lane.width:
-                raise WorldError(f"d = {a.d:g} m puts a moving {kind.name} off lane "
-                                 f"{lane.name} ({lane.width:g} m wide)", path=where,
-                                 expected=f"an offset of at most {lane.width:g} m (one lane "
-                                 "over; another lane's traffic is placed on that lane), or "
-                                 "behavior: parked for one standing off the road",
-                                 found=a.d)
+        if kind.category == "vehicle" and behavior != "static" and lane.kind == LANE_SIDEWALK:
+            raise WorldError(f"a {kind.name} cannot drive on sidewalk lane {lane.name}",
+                             path=where, expected="a driving lane, or behavior: parked "
+                             "for one standing on the pavement", found=a.lane)
         x, y, heading = lane.to_world(a.s, a.d)
+        if kind.category == "vehicle" and behavior != "static" and (
+                abs(a.d) > lane.width or not road_map.on_road(x, y)):
+            raise WorldError(f"d = {a.d:g} m puts a moving {kind.name} off the road beside "
+                             f"lane {lane.name} ({lane.width:g} m wide)", path=where,
+                             expected="an offset that keeps its centre on the carriageway "
+                             "or a parking strip, at most a lane's width (another lane's "
+                             "traffic is placed on that lane), or behavior: parked for one "
+                             "standing off the road", found=a.d)
         if a.direction < 0:
             heading = math.atan2(-math.sin(heading), -math.cos(heading))
         s, d = a.s, a.d
@@ -304,6 +304,14 @@ def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpe
         af[L.AF_TRIGGER_VALUE] = value["distance"]
     else:
         af[L.AF_TRIGGER_VALUE] = float(value)
+    actor = names.index(a.actor)
+    lane = blocks.istate[w, L.I_LANE, actor]
+    if a.action in ("go", "set_speed") and lane >= 0 and \
+            road_map.lanes[lane].kind == LANE_SIDEWALK and \
+            actor_kind(actor_kinds()[blocks.istate[w, L.I_KIND, actor]]).category == "vehicle":
+        raise WorldError(f"{a.action} of actor {a.actor!r}: a vehicle parked on sidewalk lane "
+                         f"{road_map.lanes[lane].name} cannot drive off along it", path=where,
+                         expected="a vehicle on a driving lane or a parking strip")
     expected = ACTION_PARAMS[a.action]
     unknown = set(a.params) - set(expected)
     if unknown:

@@ -221,6 +221,7 @@ AM_COUNT = 2
 
 # ---- map codes (the same values as simdrive.world.lanes / packed; a test checks) ----
 LANE_DRIVING = 0
+LANE_SIDEWALK = 1
 LANE_CONNECTOR = 3  # a driving lane inside a junction
 AREA_DRIVABLE = 0
 AREA_PARKING = 3

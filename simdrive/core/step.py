@@ -83,6 +83,7 @@ from simdrive.core.layout import (
     I_VALID,
     LANE_CONNECTOR,
     LANE_DRIVING,
+    LANE_SIDEWALK,
     LEADER_KNOWN,
     M_EGO_OFF_ROAD_TIME,
     MODE_GOTO,
@@ -360,6 +361,18 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             )
 
 
+@inline_kernel
+def on_its_road(fstate_w, istate_w, i, lane_length, lane_kind):
+    """Whether leaving the road polygon would mean actor i left the road: not when it is
+    past either end of its lane (it drove off the map's end, not off the road) nor when
+    its lane is a sidewalk (a cyclist put there: the pavement is its road)."""
+    lane = istate_w[I_LANE, i]
+    if lane < 0:
+        return True
+    s = fstate_w[F_S, i]
+    return lane_kind[lane] != LANE_SIDEWALK and 0.1 < s < lane_length[lane] - 0.1
+
+
 @kernel
 def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, metrics,
                    actor_metrics, scratch, lane_ws, n_steps, record_every, record,
@@ -419,6 +432,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                                actor_metrics[w], ego, n)
             if ego >= 0 and math.isnan(metrics_w[M_EGO_OFF_ROAD_TIME]) and \
                     istate_w[I_VALID, ego] != 0 and istate_w[I_MODEL, ego] == MODEL_BICYCLE \
+                    and on_its_road(fstate_w, istate_w, ego, lane_length, lane_kind) \
                     and not on_road(fstate_w[F_X, ego], fstate_w[F_Y, ego], area_points,
                                     area_start, area_npoints, area_kind):
                 metrics_w[M_EGO_OFF_ROAD_TIME] = time_s + dt  # its centre off the road

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from simdrive.errors import MapError, yaml_kind
 from simdrive.world.lanes import Lane
@@ -107,6 +107,18 @@ class RoadMap:
                  (AREA_CROSSWALK, self.crosswalks), (AREA_PARKING, self.parking))
         return pack_map(self.lanes, self.left, self.right, self.successors, self.signal_group,
                         areas, self.signal_plan)
+
+    @cached_property
+    def _road(self):
+        from shapely.prepared import prep
+
+        area = self.drivable.union(self.parking)
+        return None if area.is_empty else prep(area)
+
+    def on_road(self, x: float, y: float) -> bool:
+        """Whether (x, y) lies on the road: the drivable area or a parking strip (True on
+        a map with neither, which has no road edge)."""
+        return self._road is None or self._road.covers(Point(x, y))
 
     def to_arrays(self) -> MapArrays:
         """The map packed for the kernels (computed once, then shared)."""

@@ -172,6 +172,7 @@ def test_map_codes_in_the_kernel_layout_match_the_world_package():
     from simdrive.world import lanes, packed
 
     assert L.LANE_DRIVING == lanes.LANE_DRIVING
+    assert L.LANE_SIDEWALK == lanes.LANE_SIDEWALK
     assert L.LANE_CONNECTOR == lanes.LANE_CONNECTOR
     assert L.AREA_DRIVABLE == packed.AREA_DRIVABLE
     assert L.AREA_PARKING == packed.AREA_PARKING

@@ -81,3 +81,15 @@ def test_an_ego_that_leaves_the_road_is_reported_and_can_be_required(tmp_path, w
     assert (outcome.ego_off_road_time_s < 3.0) is off
     if not off:
         assert math.isnan(outcome.ego_off_road_time_s)
+
+
+@pytest.mark.parametrize("ego", ["{lane: 0, s: 0, speed: 13}",  # drives off the map's end
+                                 "{kind: cyclist, lane: sidewalk_right, s: 5, speed: 4}"])
+def test_driving_past_the_map_s_end_or_cycling_on_the_pavement_is_not_off_the_road(tmp_path,
+                                                                                   ego):
+    # found by a review: both were reported off the road (at 15.4 s and at once)
+    path = tmp_path / "end.yaml"
+    path.write_text("name: end\nduration: 30\nmap: {type: straight, lanes: 1, length: 200, "
+                    f"sidewalks: both, parking: right}}\nego: {ego}\n")
+    (result,) = simulate(load_scenario(path))
+    assert math.isnan(result.outcome.ego_off_road_time_s)

@@ -44,7 +44,15 @@ BAD = {
                               "a car cannot drive on sidewalk lane sidewalk_right", 6),
     "moving vehicle off its lane": (("    placement: {lane: 0, s: 40}",
                                      "    placement: {lane: 0, s: 40, d: 8}"),
-                                    "d = 8 m puts a moving car off lane fwd_0", 6),
+                                    "d = 8 m puts a moving car off the road beside lane fwd_0",
+                                    6),
+    "moving vehicle on the verge": (("    placement: {lane: 0, s: 40}",
+                                     "    placement: {lane: 0, s: 40, d: -3.2}"),
+                                    "d = -3.2 m puts a moving car off the road", 6),
+    "parked on the pavement, driving off": (
+        ("    placement: {lane: 0, s: 40}", "    placement: {sidewalk: right, s: 40}\n"
+         "    behavior: parked\n    actions:\n      - go: {trigger: {time: 1}, speed: 5}"),
+        "a vehicle parked on sidewalk lane sidewalk_right cannot drive off along it", 11),
     "action onto a sidewalk": (("    speed: 8", "    speed: 8\n    actions:\n"
                                 "      - wrong_way: {trigger: {time: 1}, lane: sidewalk_left}"),
                                "a car cannot drive onto sidewalk lane sidewalk_left", 11),
