@@ -276,6 +276,12 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
 
         intruded = n_intruders > 0 and intruded_lane(scratch_w, n_intruders, lane)
         into = own_intrusion(scratch_w, n_intruders, i) if bound else -1
+        if bound and into < 0 and lane >= 0:
+            # heading over a line on purpose (a swerve, a cut-in under way): the lane it
+            # moves into is looked at from the start, not once its box is over the line
+            target = fstate_w[F_D_TARGET, i]
+            if abs(target) > 0.5 * lane_width[lane] - 0.5 * params_w[P_WIDTH, i]:
+                into = lane_left[lane] if target > 0.0 else lane_right[lane]
         if not (flags & FLAG_IGNORE_OBSTACLES) and (n_bound < n or near_junction or not bound
                                                     or intruded or into >= 0):
             if bicycle:
@@ -290,6 +296,9 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             # as the nearest or as the one behind it, even if out of the way or out of
             # sight for up to OBSTACLE_MEMORY_S since (the driver remembers the last two)
             since = seen_since(istate_w, fstate_w, i, j, time_s)
+            if j >= 0 and into >= 0 and istate_w[I_LANE, j] == into and \
+                    istate_w[I_MODE, j] == MODE_LANE:
+                since = -math.inf  # traffic of the lane it moves into: in plain sight all along
             remember(istate_w, fstate_w, i, j2, seen_since(istate_w, fstate_w, i, j2, time_s),
                       time_s)
             remember(istate_w, fstate_w, i, j, since, time_s)

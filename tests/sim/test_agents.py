@@ -508,21 +508,21 @@ def test_child_not_watching_the_road_steps_out_at_once_in_front_of_the_car(stree
     assert decelerations(rec, 0, 0).max() > 2.0  # and has to brake for the child
 
 
-def test_a_lane_mate_well_off_to_the_side_is_no_leader(long_road):
-    """A slow car on the shoulder of the ego's lane (3.4 m off its centre line) and a
+def test_a_lane_mate_well_off_to_the_side_is_no_leader(two_lane_road):
+    """A slow car of the ego's lane driving 3.4 m off its centre line (over the next lane) and a
     motorcycle at the lane's edge ahead are out of the ego's corridor: it keeps its speed
     past them; one only 1 m off its centre line is in its way and it slows (a review found
     the ego braking from 10 to 6.7 m/s behind a car on the grass: lane-mates were leaders
     whatever their offset)."""
     def world(offset, kind="car"):
-        return WorldSpec(long_road, (
-            car("ego", "fwd_0", 20.0, 10.0, ego=True),
+        return WorldSpec(two_lane_road, (
+            car("ego", "fwd_0", 20.0, 10.0, ego=True, lane_changes=False),
             ActorSpec(kind, "other", lane="fwd_0", s=70.0, d=offset, speed_mps=2.0,
                       desired_speed_mps=2.0, lane_changes=False)), dt=DT)
 
     sim, rec = simulate([world(3.4), world(-1.6, "motorcycle"), world(1.0)], 8.0)
     # half widths 0.895 (car) and 0.4 (motorcycle) + the 0.3 m margin: 1.595 m apart at most
-    assert rec.speed[:, 0, 0].min() == pytest.approx(10.0, abs=1e-6)  # the shoulder
+    assert rec.speed[:, 0, 0].min() == pytest.approx(10.0, abs=1e-6)  # over the next lane
     assert rec.speed[:, 1, 0].min() == pytest.approx(10.0, abs=1e-6)  # the lane's edge
     assert rec.speed[:, 2, 0].min() < 5.0  # in its way: it slows behind it
     assert [sim.outcome(w).collisions for w in range(3)] == [0, 0, 0]
