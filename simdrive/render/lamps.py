@@ -321,26 +321,88 @@ def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np
     """(N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's visibility
     is its fog transmission times this). 1 in daylight and at dusk (ambient light at least
     LIT_LIGHT) and for a vehicle with its lights on; otherwise the light on the actor's best
-    lit side that faces the camera (ambient plus every lamp, headlight and street light, as
-    the renderer lights its faces, averaged over a 3 x 2 grid of the side), from DARK_LIGHT
-    (0) to LIT_LIGHT (1). So a deer beside the road at night, out of every beam, is dark in the
-    picture and in its label."""
+    lit box side that faces the camera (the top alone for the bird's-eye camera): ambient
+    plus every lamp, headlight and street light, each taken as the renderer lights a face
+    (at the side's centre when the lamp's cone and range hold all of it, else its mean over
+    three rings of samples), mapped from DARK_LIGHT (0) to LIT_LIGHT (1). So a deer beside
+    the road at night, out of every beam, is dark in the picture and in its label."""
     n = len(scene.names)
     out = np.ones(n)
     ambient = sum(look.ambient) / 3.0
-    if ambient >= LIT_LIGHT or cam.orthographic:
+    if ambient >= LIT_LIGHT:
         return out
     p = cam.position
     _actor_light(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
                  scene.kind, kind_tables().vehicle, scene.moving, look.lights_on, lights,
-                 ambient, float(p[0]), float(p[1]), float(p[2]),
+                 ambient, float(p[0]), float(p[1]), float(p[2]), cam.orthographic,
                  np.empty(lights.shape[0], np.int64), out)
     return out
 
 
+SIDE_RINGS = (1.0 / 6.0, 0.5, 5.0 / 6.0)  # as raster.SPOT_RINGS
+
+
+@inline_kernel
+def _lamp_at(lights, k, px, py, pz, nx, ny, nz):
+    """What lamp k puts on a point with unit normal n (raster._spot's formula)."""
+    dx = px - lights[k, B.L_X]
+    dy = py - lights[k, B.L_Y]
+    dz = pz - lights[k, B.L_Z]
+    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+    rng = lights[k, B.L_RANGE]
+    if dist >= rng or dist < 1e-6:
+        return 0.0
+    if (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) \
+            < lights[k, B.L_COS] * dist:
+        return 0.0
+    facing = -(nx * dx + ny * dy + nz * dz) / dist
+    if facing <= 0.0:
+        return 0.0
+    fall = 1.0 - dist / rng
+    return fall * fall * facing
+
+
+@inline_kernel
+def _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by, bz):
+    """Lamp k's light on a box side (centre c, unit outward normal n, half-extent vectors
+    a and b), as the renderer lights a face: at the centre when the lamp's cone and range
+    hold the whole side, 0 when they miss it, else the mean over SIDE_RINGS."""
+    dx = cx - lights[k, B.L_X]
+    dy = cy - lights[k, B.L_Y]
+    dz = cz - lights[k, B.L_Z]
+    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+    rng = lights[k, B.L_RANGE]
+    if dist < 1e-6 or nx * dx + ny * dy + nz * dz >= 0.0:
+        return 0.0
+    radius = math.sqrt(ax * ax + ay * ay + az * az + bx * bx + by * by + bz * bz)
+    if dist - radius >= rng:
+        return 0.0
+    cosang = (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) / dist
+    cos_h = lights[k, B.L_COS]
+    sin_h = math.sqrt(max(0.0, 1.0 - cos_h * cos_h))
+    sin_s = radius / dist
+    cos_s = math.sqrt(1.0 - sin_s * sin_s) if sin_s < 1.0 else 0.0
+    if sin_s < 1.0 and cosang <= cos_h * cos_s - sin_h * sin_s:
+        return 0.0
+    if sin_s <= sin_h and cosang >= cos_h * cos_s + sin_h * sin_s and dist + radius < rng:
+        return _lamp_at(lights, k, cx, cy, cz, nx, ny, nz)
+    total = 0.0
+    weights = 0.0
+    for j in range(8):  # the 4 corners and 4 edge middles, round from +a+b
+        u = (1.0, 1.0, 0.0, -1.0, -1.0, -1.0, 0.0, 1.0)[j]
+        v = (0.0, 1.0, 1.0, 1.0, 0.0, -1.0, -1.0, -1.0)[j]
+        ox = u * ax + v * bx
+        oy = u * ay + v * by
+        oz = u * az + v * bz
+        for f in SIDE_RINGS:
+            total += f * _lamp_at(lights, k, cx + f * ox, cy + f * oy, cz + f * oz, nx, ny, nz)
+            weights += f
+    return total / weights
+
+
 @kernel
 def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, lamps_on, lights,
-                 ambient, cam_x, cam_y, cam_z, near, out):
+                 ambient, cam_x, cam_y, cam_z, ortho, near, out):
     """Fill out (N,) with actor_light's factor (near: (K,) int64 scratch)."""
     for i in range(x.shape[0]):
         if lamps_on and vehicle[kind[i]] and moving[i] != 0:
@@ -358,51 +420,35 @@ def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, la
                 near[n_near] = k
                 n_near += 1
         c, s = math.cos(heading[i]), math.sin(heading[i])
+        hl, hw, hh = 0.5 * length[i], 0.5 * width[i], 0.5 * height[i]
         best = ambient
         for side in range(5):  # front, back, left, right, top
             if side < 2:
-                nx, ny, nz = (c, s, 0.0) if side == 0 else (-c, -s, 0.0)
-                half, across = length[i] / 2, width[i]
+                sign = 1.0 if side == 0 else -1.0
+                nx, ny, nz = sign * c, sign * s, 0.0
+                cx, cy, cz = x[i] + nx * hl, y[i] + ny * hl, hh
+                ax, ay, az = -s * hw, c * hw, 0.0  # across the side
             elif side < 4:
-                nx, ny, nz = (-s, c, 0.0) if side == 2 else (s, -c, 0.0)
-                half, across = width[i] / 2, length[i]
+                sign = 1.0 if side == 2 else -1.0
+                nx, ny, nz = -sign * s, sign * c, 0.0
+                cx, cy, cz = x[i] + nx * hw, y[i] + ny * hw, hh
+                ax, ay, az = c * hl, s * hl, 0.0
             else:
                 nx, ny, nz = 0.0, 0.0, 1.0
-                half, across = 0.0, width[i]
-            # the side's centre; the camera must be in front of it
-            fx, fy = x[i] + nx * half, y[i] + ny * half
-            fz = height[i] if side == 4 else height[i] / 2
-            if (cam_x - fx) * nx + (cam_y - fy) * ny + (cam_z - fz) * nz <= 0.0:
+                cx, cy, cz = x[i], y[i], height[i]
+                ax, ay, az = c * hl, s * hl, 0.0
+            bx, by, bz = (-s * hw, c * hw, 0.0) if side == 4 else (0.0, 0.0, hh)
+            # the camera must see the side: the bird's-eye camera the top alone
+            if ortho:
+                if side != 4:
+                    continue
+            elif (cam_x - cx) * nx + (cam_y - cy) * ny + (cam_z - cz) * nz <= 0.0:
                 continue
-            # along the side: for a vertical side the horizontal tangent, for the top
-            # the actor's width direction (its grid spans the width at the centre line)
-            tx, ty = -ny, nx
-            if side == 4:
-                tx, ty = -s, c
             total = 0.0
-            for a in range(3):
-                along = (a - 1) * across / 3.0
-                for b in range(2):
-                    qx = fx + tx * along
-                    qy = fy + ty * along
-                    qz = fz if side == 4 else height[i] * (0.25 + 0.5 * b)
-                    for j in range(n_near):
-                        k = near[j]
-                        dx = qx - lights[k, B.L_X]
-                        dy = qy - lights[k, B.L_Y]
-                        dz = qz - lights[k, B.L_Z]
-                        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        rng = lights[k, B.L_RANGE]
-                        if dist >= rng or dist < 1e-6:
-                            continue
-                        if (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY]
-                                + dz * lights[k, B.L_DZ]) < lights[k, B.L_COS] * dist:
-                            continue
-                        facing = -(nx * dx + ny * dy + nz * dz) / dist
-                        if facing <= 0.0:
-                            continue
-                        fall = 1.0 - dist / rng
-                        total += fall * fall * facing * (lights[k, B.L_R] + lights[k, B.L_G]
-                                                         + lights[k, B.L_B]) / 3.0
-            best = max(best, ambient + total / 6.0)  # the side's mean light
+            for j in range(n_near):
+                k = near[j]
+                total += _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by,
+                                    bz) * (lights[k, B.L_R] + lights[k, B.L_G]
+                                           + lights[k, B.L_B]) / 3.0
+            best = max(best, ambient + total)
         out[i] = min(1.0, max(0.0, (best - DARK_LIGHT) / (LIT_LIGHT - DARK_LIGHT)))

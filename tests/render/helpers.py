@@ -132,50 +132,52 @@ def reference_tiled(rgb, sem):
     return words.reshape(th, 8, tw, 8).transpose(0, 2, 1, 3).ravel()
 
 
-def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray) -> np.ndarray:
-    """Independent per-actor light factor of a label's visibility, written from its
-    definition (README, Labels): 1 by day, at dusk and for a moving vehicle with its lamps
-    on; else the mean light (ambient + every lamp: range fall-off squared, cone, cosine of
-    incidence) over a 3 x 2 grid of each box side facing the camera (the top: 3 points
-    across its middle), the best side's mapped from 0.06 (0) to 0.3 (1)."""
+def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
+                    grid: int = 24) -> np.ndarray:
+    """Independent per-actor light factor of a label's visibility, from its definition
+    (README, Labels): 1 by day, at dusk and for a moving vehicle with its lamps on; else the
+    light on the best-lit box side the camera sees (the top alone for the bird's-eye
+    camera): ambient plus each lamp's mean over the side (range fall-off squared, cone,
+    cosine of incidence), here averaged over a fine ``grid`` x ``grid`` of the side where
+    the renderer samples three rings; mapped from 0.06 (0) to 0.3 (1)."""
     from simdrive.render.lamps import kind_tables
 
     ambient = sum(look.ambient) / 3
     out = np.ones(len(scene.names))
-    if ambient >= 0.3 or camera.orthographic:
+    if ambient >= 0.3:
         return out
     eye = np.asarray(camera.position, float)
+    steps = (np.arange(grid) + 0.5) / grid * 2 - 1  # cell centres over -1..1
     for i in range(len(scene.names)):
         if look.lights_on and kind_tables().vehicle[scene.kind[i]] and scene.moving[i]:
             continue
         h = scene.heading[i]
         fwd, left = np.array([np.cos(h), np.sin(h), 0.0]), np.array([-np.sin(h), np.cos(h), 0.0])
+        up = np.array([0.0, 0.0, 1.0])
         base = np.array([scene.x[i], scene.y[i], 0.0])
-        length, width, height = scene.length[i], scene.width[i], scene.height[i]
-        sides = [(fwd, length / 2, width, left), (-fwd, length / 2, width, left),
-                 (left, width / 2, length, fwd), (-left, width / 2, length, fwd),
-                 (np.array([0.0, 0.0, 1.0]), 0.0, width, left)]
+        hl, hw, hh = scene.length[i] / 2, scene.width[i] / 2, scene.height[i] / 2
+        sides = [(fwd, base + fwd * hl + up * hh, left * hw, up * hh),
+                 (-fwd, base - fwd * hl + up * hh, left * hw, up * hh),
+                 (left, base + left * hw + up * hh, fwd * hl, up * hh),
+                 (-left, base - left * hw + up * hh, fwd * hl, up * hh),
+                 (up, base + up * 2 * hh, fwd * hl, left * hw)]
         best = ambient
-        for normal, reach, across, tangent in sides:
-            top = normal[2] == 1.0
-            centre = base + normal * reach + np.array([0, 0, height if top else height / 2])
-            if (eye - centre) @ normal <= 0:
+        for k, (normal, centre, a, b) in enumerate(sides):
+            seen = k == 4 if camera.orthographic else (eye - centre) @ normal > 0
+            if not seen:
                 continue
-            points = [centre + tangent * across * a / 3
-                      + np.array([0, 0, 0.0 if top else height * (0.25 + 0.5 * b) - height / 2])
-                      for a in (-1, 0, 1) for b in (0, 1)]
+            points = (centre[None, None] + steps[:, None, None] * a[None, None]
+                      + steps[None, :, None] * b[None, None]).reshape(-1, 3)
             light = 0.0
-            for p in points:
-                for lamp in lights:
-                    d = p - lamp[B.L_X:B.L_Z + 1]
-                    dist = float(np.linalg.norm(d))
-                    axis = lamp[B.L_DX:B.L_DZ + 1]
-                    if not 1e-6 <= dist < lamp[B.L_RANGE] or d @ axis < lamp[B.L_COS] * dist:
-                        continue
-                    incidence = -(normal @ d) / dist
-                    if incidence > 0:
-                        light += ((1 - dist / lamp[B.L_RANGE]) ** 2 * incidence
-                                  * lamp[B.L_R:B.L_B + 1].mean())
-            best = max(best, ambient + light / len(points))
+            for lamp in lights:
+                d = points - lamp[B.L_X:B.L_Z + 1]
+                dist = np.linalg.norm(d, axis=1)
+                axis = lamp[B.L_DX:B.L_DZ + 1]
+                incidence = -(d @ normal) / np.maximum(dist, 1e-9)
+                lit = ((dist >= 1e-6) & (dist < lamp[B.L_RANGE])
+                       & (d @ axis >= lamp[B.L_COS] * dist) & (incidence > 0))
+                gain = np.where(lit, (1 - dist / lamp[B.L_RANGE]) ** 2 * incidence, 0.0)
+                light += gain.mean() * lamp[B.L_R:B.L_B + 1].mean()
+            best = max(best, ambient + light)
         out[i] = min(1.0, max(0.0, (best - 0.06) / (0.3 - 0.06)))
     return out
