@@ -100,13 +100,21 @@ def evaluate_all(objective: Objective, outcomes) -> tuple[np.ndarray, np.ndarray
     return np.array(value, dtype=float), np.array(score, dtype=float), np.array(critical)
 
 
+NO_VALUE_WITHOUT_COLLISION = ("ego.speed_at_impact", "ego.closing_speed_at_impact")
+"""Metrics that expressions read as 0 without a collision, but that a run without one does
+not have: the found file writes them as null then, as it writes inf."""
+
+
 def metrics(outcome: Outcome) -> dict:
-    """The run's metrics as plain data for the found file (inf written as null)."""
+    """The run's metrics as plain data for the found file (inf, and an impact's speeds in
+    a run without a collision, written as null)."""
     env = metric_env(outcome)
     out = {}
     for name, value in env.items():
         if isinstance(value, bool | np.bool_):
             out[name] = bool(value)
+        elif name in NO_VALUE_WITHOUT_COLLISION and not outcome.collision:
+            out[name] = None
         else:
             out[name] = float(value) if math.isfinite(value) else None
     out["collision_with"] = outcome.collision_with or None

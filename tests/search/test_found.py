@@ -110,3 +110,26 @@ def test_a_hand_edited_found_file_is_checked(found_file, tmp_path, edit, message
     edited.write_text(yaml.safe_dump(doc, sort_keys=False))
     with pytest.raises(ScenarioError, match=message):
         load_variants(edited)
+
+
+def test_a_run_without_a_collision_has_no_impact_speeds_in_the_found_file(tmp_path):
+    # expressions read them as 0 (documented), but a found file wrote 0.0 as if measured
+    import math
+
+    from simdrive.search.objective import metrics
+    from simdrive.sim import Outcome
+
+    def outcome(collision):
+        return Outcome(collision=collision, collision_with="lead" if collision else None,
+                       collision_time_s=2.0 if collision else math.nan,
+                       ego_speed_at_impact_mps=7.0 if collision else math.nan, collisions=0,
+                       min_ttc_s=math.inf, min_distance_m=3.0, max_ego_decel_mps2=1.0,
+                       ego_max_speed_mps=10.0, min_ttc_by_actor={}, min_distance_by_actor={},
+                       ego_closing_speed_at_impact_mps=6.5 if collision else math.nan,
+                       ego_impact_face="front" if collision else None)
+
+    clean, hit = metrics(outcome(False)), metrics(outcome(True))
+    assert clean["ego.speed_at_impact"] is None and clean["ego.closing_speed_at_impact"] is None
+    assert clean["min_ttc"] is None and clean["collision_time"] is None and not clean["collision"]
+    assert hit["ego.speed_at_impact"] == 7.0 and hit["ego.closing_speed_at_impact"] == 6.5
+    assert hit["ego.hit_front"] is True
