@@ -78,6 +78,29 @@ def _workers_ignore_ctrl_c():
         signal.signal(signal.SIGINT, previous)
 
 
+@contextlib.contextmanager
+def _ctrl_c_deferred():
+    """A Ctrl-C (SIGINT) that comes while the block runs interrupts it only when it ends
+    (on the main thread, which alone can set signal handlers; elsewhere nothing changes).
+
+    A Ctrl-C that came while Dask built a Future left it half made, and its ``__del__``
+    printed an AttributeError traceback at exit after the run's one-line message (seen
+    once in CI); held back, it interrupts the run only once every Future is whole. (A
+    handler, not a blocked signal mask: the client's event-loop thread would take the
+    signal then, and Python still raises it in the main thread.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hit = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hit:
+        raise KeyboardInterrupt
+
+
 def _scratch_folder() -> str | None:
     """A new folder for a local cluster's scratch space, or None (Dask's default) when the
     temporary folder takes none."""
@@ -105,13 +128,15 @@ class DaskBackend:
                 # the workers' scratch space in a folder of the run's own, deleted when it
                 # ends (Dask's default, <temp>/dask-scratch-space, stays behind)
                 self._scratch = _scratch_folder()
-                # its workers' warnings (a task cancelled when a run stops on an error)
-                # would come before the run's own clear message
+                # its workers' log lines (a task cancelled when a run stops on an error; a
+                # heartbeat that found the scheduler gone while Ctrl-C shut the cluster
+                # down, an ERROR with a traceback) would come after or before the run's
+                # own clear message; a task's own error reaches the run through its future
                 with dask.config.set({"temporary-directory": self._scratch}), \
                         _workers_ignore_ctrl_c():
                     self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                                 processes=True, dashboard_address=None,
-                                                silence_logs=logging.ERROR,
+                                                silence_logs=logging.CRITICAL,
                                                 local_directory=self._scratch)
                 self.client = Client(self.cluster)
             else:
@@ -127,10 +152,12 @@ class DaskBackend:
     def run(self, todo, options, out_dir: str, done) -> None:
         from dask.distributed import as_completed
 
-        futures = [self.client.submit(render_shard, shard, options, out_dir, pure=False,
-                                      key=f"simdrive-shard-{shard.shard_id}")
-                   for shard in todo]
-        for future in as_completed(futures):
+        with _ctrl_c_deferred():
+            futures = [self.client.submit(render_shard, shard, options, out_dir, pure=False,
+                                          key=f"simdrive-shard-{shard.shard_id}")
+                       for shard in todo]
+            completed = as_completed(futures)
+        for future in completed:
             done(future.result())
 
     def close(self) -> None:
