@@ -18,6 +18,7 @@ from simdrive.core.lanes import lane_bend
 from simdrive.core.layout import (
     AREA_DRIVABLE,
     AREA_PARKING,
+    F_S,
     F_SEEN_LAST,
     F_SEEN_LAST2,
     F_SEEN_SINCE,
@@ -32,6 +33,7 @@ from simdrive.core.layout import (
     I_SEEN_ID,
     I_SEEN_ID2,
     I_VALID,
+    LANE_SIDEWALK,
     MODE_LANE,
     MODEL_BICYCLE,
     P_HEIGHT,
@@ -179,6 +181,18 @@ def on_road(x, y, area_points, area_start, area_npoints, area_kind):
                                 np.int64(area_npoints[k])):
                 return True
     return not any_road
+
+
+@inline_kernel
+def on_its_road(fstate_w, istate_w, i, lane_length, lane_kind):
+    """Whether leaving the road polygon would mean actor i left the road: not when it is
+    past either end of its lane (it drove off the map's end, not off the road) nor when
+    its lane is a sidewalk (a cyclist put there: the pavement is its road)."""
+    lane = istate_w[I_LANE, i]
+    if lane < 0:
+        return True
+    s = fstate_w[F_S, i]
+    return lane_kind[lane] != LANE_SIDEWALK and 0.1 < s < lane_length[lane] - 0.1
 
 
 @kernel

@@ -83,7 +83,6 @@ from simdrive.core.layout import (
     I_VALID,
     LANE_CONNECTOR,
     LANE_DRIVING,
-    LANE_SIDEWALK,
     LEADER_KNOWN,
     M_EGO_OFF_ROAD_TIME,
     MODE_GOTO,
@@ -124,6 +123,7 @@ from simdrive.core.perception import (
     kerb_gap_unsafe,
     nearest_obstacle,
     on_drivable,
+    on_its_road,
     on_road,
     remember,
     seen_since,
@@ -368,18 +368,6 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 n_bound, position, own_leader, own_gap, params_w[P_POLITENESS, i], block_accel,
                 tx, ty, kappa, sight,
             )
-
-
-@inline_kernel
-def on_its_road(fstate_w, istate_w, i, lane_length, lane_kind):
-    """Whether leaving the road polygon would mean actor i left the road: not when it is
-    past either end of its lane (it drove off the map's end, not off the road) nor when
-    its lane is a sidewalk (a cyclist put there: the pavement is its road)."""
-    lane = istate_w[I_LANE, i]
-    if lane < 0:
-        return True
-    s = fstate_w[F_S, i]
-    return lane_kind[lane] != LANE_SIDEWALK and 0.1 < s < lane_length[lane] - 0.1
 
 
 @kernel

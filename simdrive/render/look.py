@@ -15,7 +15,7 @@ in the physics. Here they set:
 
 Labels get a visibility factor: the air's transmission exp(-3 d / V) at the actor's
 distance d, V the weather's visibility, times the light that shows the actor
-(simdrive.render.lamps.actor_light: 1 by day; at night what its lamps, the
+(simdrive.render.lighting.actor_light: 1 by day; at night what its lamps, the
 headlights and street lights put on the side the camera sees), so a pedestrian 60 m
 into dense fog, or in the dark beside the beams, can be marked hard or ignored.
 """
@@ -74,7 +74,7 @@ class Look:
 
     def transmission(self, distance_m: float) -> float:
         """Share of an object's contrast the air leaves at distance_m in this weather (0-1);
-        a label's visibility is this times the light on the actor (lamps.actor_light)."""
+        a label's visibility is this times the light on the actor (lighting.actor_light)."""
         return math.exp(-3.0 * distance_m / self.fog_visibility_m)
 
     def sky_lut(self, n: int) -> np.ndarray:

@@ -44,6 +44,7 @@ from simdrive.render.blocks import (
     SH_TAIL_RGB,
 )
 from simdrive.render.fill import SUB, convex_on_grid, fill_face
+from simdrive.render.spot import HELD, MISSED, RINGS, lamp_at, lamp_reach
 
 # workspace rows of draw_actors
 W_CX, W_CY, W_CZ, W_QX, W_QY, W_QZ, W_PX, W_PY, W_PZ = range(9)
@@ -341,40 +342,13 @@ def _clip_near(x, y, z, n, near, ox, oy, oz):
     return m
 
 
-@inline_kernel
-def _spot(lights, k, px, py, pz, nx, ny, nz):
-    """What light k puts on a point (px, py, pz) of a face with unit normal n: range
-    fall-off squared times the cosine of incidence, 0 outside its cone or range."""
-    dx = px - lights[k, B.L_X]
-    dy = py - lights[k, B.L_Y]
-    dz = pz - lights[k, B.L_Z]
-    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-    rng = lights[k, B.L_RANGE]
-    if dist >= rng or dist < 1e-6:
-        return 0.0
-    if (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) \
-            < lights[k, B.L_COS] * dist:
-        return 0.0
-    facing = -(nx * dx + ny * dy + nz * dz) / dist
-    if facing <= 0.0:
-        return 0.0
-    fall = 1.0 - dist / rng
-    return fall * fall * facing
-
-
-SPOT_RINGS = (1.0 / 6.0, 0.5, 5.0 / 6.0)
-"""Where a face that a light's cone or range edge crosses is sampled: on three rings
-round its centre (the middles of three equal steps out to its corners and edge
-midpoints), weighted by their radius (a ring's share of the area)."""
-
-
 @kernel
 def _shade_face(t, faces, sides, plane, centre, c, s, ln, wd, ht, ax, ay, role, role_colours,
                 actor, lit, shade, lights, near_lights, n_near):
     """Flat-shaded sRGB colour of mesh face t of an actor (box ln, wd, ht at ax, ay,
     heading cos c, sin s), lit by the lights near_lights[:n_near]: a light whose cone and
     range hold the whole face is taken at its centre; one whose cone or range edge
-    crosses it, as the mean over the face (SPOT_RINGS), so the big rear face of a truck
+    crosses it, as the mean over the face (simdrive.render.spot), so the big rear face of a truck
     just ahead, its centre above the headlights' cone, is lit where the beams reach it."""
     if role == 0:
         br, bg, bb = actor[A_R], actor[A_G], actor[A_B]
@@ -411,37 +385,21 @@ def _shade_face(t, faces, sides, plane, centre, c, s, ln, wd, ht, ax, ay, role, 
     mx = ax + c * fx - s * fy
     my = ay + s * fx + c * fy
     mz = centre[t, 2] * ht
-    radius = -1.0  # the face's reach from its centre, m (found when a light first needs it)
+    radius = 0.0  # the face's reach from its centre, m (wanted only when a lamp is near)
+    if n_near > 0:
+        r2 = 0.0
+        for j in range(sides[t]):
+            ux, uy = faces[t, j, 0] * ln - fx, faces[t, j, 1] * wd - fy
+            uz = (faces[t, j, 2] - centre[t, 2]) * ht
+            r2 = max(r2, ux * ux + uy * uy + uz * uz)
+        radius = math.sqrt(r2)
     for i in range(n_near):
         k = near_lights[i]
-        dx = mx - lights[k, B.L_X]
-        dy = my - lights[k, B.L_Y]
-        dz = mz - lights[k, B.L_Z]
-        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-        rng = lights[k, B.L_RANGE]
-        if dist < 1e-6 or nx * dx + ny * dy + nz * dz >= 0.0:
-            continue  # the lamp behind the face's plane (the same for every point of it)
-        if radius < 0.0:
-            r2 = 0.0
-            for j in range(sides[t]):
-                ux, uy = faces[t, j, 0] * ln - fx, faces[t, j, 1] * wd - fy
-                uz = (faces[t, j, 2] - centre[t, 2]) * ht
-                r2 = max(r2, ux * ux + uy * uy + uz * uz)
-            radius = math.sqrt(r2)
-        if dist - radius >= rng:
+        reach = lamp_reach(lights, k, mx, my, mz, nx, ny, nz, radius)
+        if reach == MISSED:
             continue
-        cosang = (dx * lights[k, B.L_DX] + dy * lights[k, B.L_DY] + dz * lights[k, B.L_DZ]) / dist
-        # the face's angular radius s seen from the lamp against the cone's half angle h:
-        # wholly outside when the angle to its centre a >= h + s, wholly inside when
-        # a <= h - s (compared as cosines: no inverse trigonometry per face)
-        cos_h = lights[k, B.L_COS]
-        sin_h = math.sqrt(max(0.0, 1.0 - cos_h * cos_h))
-        sin_s = radius / dist
-        cos_s = math.sqrt(1.0 - sin_s * sin_s) if sin_s < 1.0 else 0.0
-        if sin_s < 1.0 and cosang <= cos_h * cos_s - sin_h * sin_s:
-            continue  # the whole face outside the cone (h, s <= 90 deg: h + s <= 180)
-        if sin_s <= sin_h and cosang >= cos_h * cos_s + sin_h * sin_s and dist + radius < rng:
-            gain = _spot(lights, k, mx, my, mz, nx, ny, nz)  # the whole face inside
+        if reach == HELD:
+            gain = lamp_at(lights, k, mx, my, mz, nx, ny, nz)
         else:  # the cone's or range's edge crosses the face: its mean over the face
             total = 0.0
             weights = 0.0
@@ -452,9 +410,9 @@ def _shade_face(t, faces, sides, plane, centre, c, s, ln, wd, ht, ax, ay, role, 
                 uy = (faces[t, a, 1] + faces[t, b, 1]) * 0.5 * wd - fy
                 uz = ((faces[t, a, 2] + faces[t, b, 2]) * 0.5 - centre[t, 2]) * ht
                 wx, wy = c * ux - s * uy, s * ux + c * uy
-                for f in SPOT_RINGS:
-                    total += f * _spot(lights, k, mx + f * wx, my + f * wy, mz + f * uz,
-                                       nx, ny, nz)
+                for f in RINGS:
+                    total += f * lamp_at(lights, k, mx + f * wx, my + f * wy, mz + f * uz,
+                                         nx, ny, nz)
                     weights += f
             gain = total / weights
         lr += lights[k, B.L_R] * gain

@@ -33,7 +33,6 @@ from simdrive.render.labels import ActorLabel
 from simdrive.render.lamps import (
     SIGNAL_SIZE,
     STREET_LIGHT_HEIGHT_M,
-    actor_light,
     glow_points,
     kind_tables,
     light_rows,
@@ -43,6 +42,7 @@ from simdrive.render.lamps import (
     spray_points,
     street_lights,
 )
+from simdrive.render.lighting import actor_light
 from simdrive.render.look import FOG_LUT_PER_M, Look
 from simdrive.render.meshes import (
     MAX_SIDES,

@@ -1,0 +1,126 @@
+"""How well light shows each actor to a camera: the light factor of a label's visibility
+(its fog transmission times this). By day every actor is seen; at night, what the lamps
+(simdrive.render.lamps.light_rows) put on the box sides the camera sees, taken as the actor
+pass lights a face (simdrive.render.spot), so a label is as dark as its pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simdrive.core._jit import inline_kernel, kernel
+from simdrive.render import blocks as B
+from simdrive.render.camera import Camera
+from simdrive.render.lamps import kind_tables
+from simdrive.render.look import Look
+from simdrive.render.scene import Scene
+from simdrive.render.spot import HELD, MISSED, RINGS, lamp_at, lamp_reach
+
+DARK_LIGHT, LIT_LIGHT = 0.06, 0.3
+"""Light on an actor (ambient + lamps, in the renderer's multipliers) at which it counts as
+unseen (the night sky's ambient: 3-4 grey levels on a dark background) and as fully seen
+(dusk's ambient); a label's visibility scales linearly in between (actor_light)."""
+
+
+def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np.ndarray:
+    """(N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's visibility
+    is its fog transmission times this). 1 in daylight and at dusk (ambient light at least
+    LIT_LIGHT) and for a vehicle with its lights on; otherwise the light on the actor's best
+    lit box side that faces the camera (the top alone for the bird's-eye camera): ambient
+    plus every lamp, headlight and street light, each taken as the renderer lights a face
+    (at the side's centre when the lamp's cone and range hold all of it, else its mean over
+    three rings of samples), mapped from DARK_LIGHT (0) to LIT_LIGHT (1). So a deer beside
+    the road at night, out of every beam, is dark in the picture and in its label."""
+    n = len(scene.names)
+    out = np.ones(n)
+    ambient = sum(look.ambient) / 3.0
+    if ambient >= LIT_LIGHT:
+        return out
+    p = cam.position
+    _actor_light(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
+                 scene.kind, kind_tables().vehicle, scene.moving, look.lights_on, lights,
+                 ambient, float(p[0]), float(p[1]), float(p[2]), cam.orthographic,
+                 np.empty(lights.shape[0], np.int64), out)
+    return out
+
+
+@inline_kernel
+def _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by, bz):
+    """Lamp k's light on a box side (centre c, unit outward normal n, half-extent vectors
+    a and b), as the renderer lights a face (simdrive.render.spot): at the centre when the
+    lamp's cone and range hold the whole side, 0 when they miss it, else the mean over
+    RINGS."""
+    radius = math.sqrt(ax * ax + ay * ay + az * az + bx * bx + by * by + bz * bz)
+    reach = lamp_reach(lights, k, cx, cy, cz, nx, ny, nz, radius)
+    if reach == MISSED:
+        return 0.0
+    if reach == HELD:
+        return lamp_at(lights, k, cx, cy, cz, nx, ny, nz)
+    total = 0.0
+    weights = 0.0
+    for j in range(8):  # the 4 edge middles and 4 corners, round from +a
+        u = (1.0, 1.0, 0.0, -1.0, -1.0, -1.0, 0.0, 1.0)[j]
+        v = (0.0, 1.0, 1.0, 1.0, 0.0, -1.0, -1.0, -1.0)[j]
+        ox = u * ax + v * bx
+        oy = u * ay + v * by
+        oz = u * az + v * bz
+        for f in RINGS:
+            total += f * lamp_at(lights, k, cx + f * ox, cy + f * oy, cz + f * oz, nx, ny, nz)
+            weights += f
+    return total / weights
+
+
+@kernel
+def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, lamps_on, lights,
+                 ambient, cam_x, cam_y, cam_z, ortho, near, out):
+    """Fill out (N,) with actor_light's factor (near: (K,) int64 scratch)."""
+    for i in range(x.shape[0]):
+        if lamps_on and vehicle[kind[i]] and moving[i] != 0:
+            out[i] = 1.0  # its own lamps show it
+            continue
+        # the lights that can reach the actor's box (its bounding sphere)
+        radius = 0.5 * math.sqrt(length[i] ** 2 + width[i] ** 2 + height[i] ** 2)
+        n_near = 0
+        for k in range(lights.shape[0]):
+            dx = x[i] - lights[k, B.L_X]
+            dy = y[i] - lights[k, B.L_Y]
+            dz = 0.5 * height[i] - lights[k, B.L_Z]
+            reach = lights[k, B.L_RANGE] + radius
+            if dx * dx + dy * dy + dz * dz < reach * reach:
+                near[n_near] = k
+                n_near += 1
+        c, s = math.cos(heading[i]), math.sin(heading[i])
+        hl, hw, hh = 0.5 * length[i], 0.5 * width[i], 0.5 * height[i]
+        best = ambient
+        for side in range(5):  # front, back, left, right, top
+            if side < 2:
+                sign = 1.0 if side == 0 else -1.0
+                nx, ny, nz = sign * c, sign * s, 0.0
+                cx, cy, cz = x[i] + nx * hl, y[i] + ny * hl, hh
+                ax, ay, az = -s * hw, c * hw, 0.0  # across the side
+            elif side < 4:
+                sign = 1.0 if side == 2 else -1.0
+                nx, ny, nz = -sign * s, sign * c, 0.0
+                cx, cy, cz = x[i] + nx * hw, y[i] + ny * hw, hh
+                ax, ay, az = c * hl, s * hl, 0.0
+            else:
+                nx, ny, nz = 0.0, 0.0, 1.0
+                cx, cy, cz = x[i], y[i], height[i]
+                ax, ay, az = c * hl, s * hl, 0.0
+            bx, by, bz = (-s * hw, c * hw, 0.0) if side == 4 else (0.0, 0.0, hh)
+            # the camera must see the side: the bird's-eye camera the top alone
+            if ortho:
+                if side != 4:
+                    continue
+            elif (cam_x - cx) * nx + (cam_y - cy) * ny + (cam_z - cz) * nz <= 0.0:
+                continue
+            total = 0.0
+            for j in range(n_near):
+                k = near[j]
+                total += _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by,
+                                    bz) * (lights[k, B.L_R] + lights[k, B.L_G]
+                                           + lights[k, B.L_B]) / 3.0
+            best = max(best, ambient + total)
+        out[i] = min(1.0, max(0.0, (best - DARK_LIGHT) / (LIT_LIGHT - DARK_LIGHT)))
