@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     variants = subparsers.add_parser("variants", help="list the concrete variants of a scenario")
     variants.add_argument("path", metavar="PATH", help="a scenario file or a found file")
-    variants.add_argument("--limit", type=int, default=None, help="at most N variants")
+    variants.add_argument("--limit", type=int, default=None, metavar="N",
+                          help="N variants spread over the grid (a found file: its first N)")
     variants.add_argument("--json", action="store_true", help="one JSON object per line")
     variants.set_defaults(handler=commands.variants)
 
@@ -49,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    description="Simulate the variants of a scenario file, or "
                                                "those listed in a found file of simdrive search.")
     simulate.add_argument("path", metavar="PATH", help="a scenario file or a found file")
-    simulate.add_argument("--limit", type=int, default=None, help="at most N variants")
+    simulate.add_argument("--limit", type=int, default=None, metavar="N",
+                          help="N variants spread over the grid (a found file: its first N)")
     simulate.add_argument("--workers", type=int, default=None,
                           help="threads (default: all cores)")
     simulate.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -136,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--every", type=int, default=None, metavar="K",
                         help="a frame every K simulation steps (default: render.every, 2)")
     render.add_argument("--limit", type=int, default=None, metavar="N",
-                        help="at most N variants per file")
+                        help="N variants of each file, spread over its grid (a found "
+                             "file: its first N)")
     render.add_argument("--image-format", default="jpg", help="jpg (quality 90) or png")
     render.add_argument("--extras", default="", metavar="KINDS",
                         help="comma-separated: depth, semantic, instance")

@@ -34,9 +34,17 @@ def test_validate_reports_errors_with_position_and_exits_2(tmp_path, capsys):
 def test_variants_json_lines_reproduce_the_same_values(capsys):
     assert main(["variants", SCENARIO, "--limit", "4", "--json"]) == 0
     first = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [v["index"] for v in first] == [0, 1, 2, 3]
-    main(["variants", SCENARIO, "--limit", "4", "--json"])
-    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == first
+    # cut_in_fog's grid is weather (fog, heavy_rain, clear) x lighting (noon, night), 5
+    # samples a cell: the first sample of four cells covering every weather and both
+    # lightings, not the first four samples of fog/noon
+    assert [v["index"] for v in first] == [0, 5, 15, 20]
+    cells = [(v["values"]["environment.weather"], v["values"]["environment.lighting"])
+             for v in first]
+    assert cells == [("fog", "noon"), ("fog", "night"), ("heavy_rain", "night"),
+                     ("clear", "noon")]
+    main(["variants", SCENARIO, "--json"])
+    everything = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [everything[v["index"]] for v in first] == first  # each keeps its own index
 
 
 def test_simulate_prints_outcomes_and_a_summary(capsys):

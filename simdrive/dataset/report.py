@@ -321,10 +321,11 @@ def _coverage_lines(scenarios, grid, limit: int | None = None) -> list[str]:
                                   ("lighting " + ", ".join(lacks_l)) if lacks_l else "")
                 if part) + " (other scenarios here do)"]
     if never_w or never_l:
-        why = (f" (no variant rendered here has them; --limit {limit} rendered only each "
-               f"scenario's first {limit} variants, in its variants order: where a scenario "
-               "varies weather or lighting, its later variants may have them, so raise "
-               "--limit; else add variants that have them)" if limit is not None else
+        why = (f" (no variant rendered here has them; --limit {limit} rendered only {limit} "
+               "variants of each scenario, spread over its grid: where a scenario varies "
+               "weather or lighting outside its grid, or its grid has more cells than "
+               "that, the variants left out may have them, so raise --limit; else add "
+               "variants that have them)" if limit is not None else
                " (no scenario here renders them; add variants that do if the model needs them)")
         lines += ["", "No image at all in: " + "; ".join(
             part for part in (("weather " + ", ".join(never_w)) if never_w else "",

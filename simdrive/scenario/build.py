@@ -59,12 +59,16 @@ def variant_count(spec: ScenarioSpec) -> int:
 
 
 def variants(spec: ScenarioSpec, limit: int | None = None) -> list[Variant]:
-    """The scenario's variants in enumeration order (at most ``limit``)."""
-    all_values = sampling.enumerate_variants(**_sampling_args(spec))
-    if limit is not None:
-        all_values = all_values[:limit]
-    return [Variant(spec.name, spec.file, spec.content_hash, spec.seed, k, values)
-            for k, values in enumerate(all_values)]
+    """The scenario's variants in enumeration order; with ``limit``, that many spread
+    over its grid (sampling.spread_indices), each keeping its own index."""
+    if limit is None:
+        indices = range(variant_count(spec))
+        values = sampling.enumerate_variants(**_sampling_args(spec))
+    else:
+        indices = sampling.spread_indices(limit, **_sampling_args(spec))
+        values = sampling.variants_at(indices, **_sampling_args(spec))
+    return [Variant(spec.name, spec.file, spec.content_hash, spec.seed, k, v)
+            for k, v in zip(indices, values, strict=True)]
 
 
 def variant_at(spec: ScenarioSpec, index: int) -> Variant:

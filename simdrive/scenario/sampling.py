@@ -20,6 +20,12 @@ seeded by ``SeedSequence([seed, cell])``, never from global state:
   cells differ.
 
 Hence ``variant_at(k)`` equals ``enumerate_variants()[k]`` and costs one cell.
+
+A limited selection (``spread_indices``) takes the first sample of one cell after
+another in an order that keeps every grid axis's values as evenly covered as it can
+(``cell_order``), then the second sample of each, and so on: eight variants of a
+4-weather x 3-lighting grid show every weather twice and every lighting two or three
+times, where the first eight in enumeration order are all of one weather.
 """
 
 from __future__ import annotations
@@ -205,6 +211,62 @@ def enumerate_variants(params: Mapping[str, Distribution], grid: Sequence[str] =
     return variants
 
 
+def cell_order(sizes: Sequence[int], j: int) -> tuple[int, ...]:
+    """The grid position (one value index per axis) of the ``j``-th cell in spread order.
+
+    One axis: j itself. More: the axes before the last, as one axis of size n in their
+    own spread order, paired with the last axis (size m) along diagonals: within block
+    b = j // lcm(n, m), position t = j % lcm(n, m) takes cell t % n of the others and
+    value (t + b) % m of the last. Every run of consecutive j covers each axis's values
+    as evenly as a run that long can (one apart at most), and j = 0 .. n*m - 1 visits
+    every cell once (the diagonals of the gcd(n, m) blocks are disjoint).
+    """
+    if len(sizes) == 1:
+        return (j,)
+    n, m = math.prod(sizes[:-1]), sizes[-1]
+    period = math.lcm(n, m)
+    block, t = divmod(j, period)
+    return (*cell_order(sizes[:-1], t % n), (t + block) % m)
+
+
+def spread_indices(limit: int, params: Mapping[str, Distribution],
+                   grid: Sequence[str] = (), samples: int = 1, method: str = "random",
+                   seed: int = 0) -> list[int]:
+    """The indices, ascending, of ``limit`` variants spread over the grid (all when
+    ``limit`` >= their count): pick p is sample p // cells of the cell that
+    cell_order gives for p % cells. Without a grid: the first ``limit``."""
+    plan = _plan(params, grid, samples, method, seed)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit: expected an integer >= 0, found {limit!r}")
+    if limit >= plan.count:
+        return list(range(plan.count))
+    sizes = [len(values) for _, values in plan.axes] or [1]
+    picked = []
+    for p in range(limit):
+        sample, j = divmod(p, plan.cells)
+        cell = 0
+        for size, position in zip(sizes, cell_order(sizes, j), strict=True):
+            cell = cell * size + position
+        picked.append(cell * plan.samples + sample)
+    return sorted(picked)
+
+
+def variants_at(indices: Sequence[int], params: Mapping[str, Distribution],
+                grid: Sequence[str] = (), samples: int = 1, method: str = "random",
+                seed: int = 0) -> list[dict[str, object]]:
+    """Variants ``indices`` (ascending, distinct, in range), each equal to
+    ``enumerate_variants(...)[index]``; one generator per cell they fall in."""
+    plan = _plan(params, grid, samples, method, seed)
+    by_cell: dict[int, list[int]] = {}
+    for index in indices:
+        by_cell.setdefault(index // plan.samples, []).append(index % plan.samples)
+    out = []
+    for cell, rows in by_cell.items():
+        u = _cell_uniforms(plan, cell, rows[-1] + 1 if plan.method != "lhs" else plan.samples)
+        out.extend(_rows(plan, range(cell, cell + 1), u[rows], len(rows)))
+    return out
+
+
 def variant_at(index: int, params: Mapping[str, Distribution], grid: Sequence[str] = (),
                samples: int = 1, method: str = "random", seed: int = 0) -> dict[str, object]:
     """Variant ``index`` alone, equal to ``enumerate_variants(...)[index]``."""
@@ -219,4 +281,5 @@ def variant_at(index: int, params: Mapping[str, Distribution], grid: Sequence[st
 
 
 __all__ = ["MAX_VARIANTS", "METHODS", "variant_count", "enumerate_variants", "variant_at",
+           "variants_at", "spread_indices", "cell_order",
            "halton_points", "radical_inverse", "first_primes"]

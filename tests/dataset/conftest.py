@@ -12,8 +12,9 @@ from simdrive.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = str(ROOT / "scenarios" / "child_between_parked_cars.yaml")
 KANGAROO = str(ROOT / "scenarios" / "kangaroo_crossing_rural_night.yaml")
-SMALL = [CHILD, "--limit", "4", "--every", "40", "--quiet"]
-"""A few frames: the three of the first four child variants require: keeps, every 2 s."""
+SMALL = [CHILD, "--limit", "6", "--every", "40", "--quiet"]
+"""A few frames: those of six child variants spread over its grid that require: keeps (4),
+every 2 s."""
 
 
 def tree(folder: Path) -> dict[str, str]:

@@ -186,9 +186,9 @@ def test_a_dataset_of_several_cameras_is_reported_per_camera(tmp_path):
 
 
 def test_conditions_cut_off_by_limit_are_blamed_on_it(tmp_path):
-    # --limit takes each scenario's first variants: a grid over weather then lighting can
-    # lose whole weathers, which the scenario does render (found by a review: the report
-    # said no scenario here renders them)
+    # --limit renders a few variants of each scenario: a grid with more cells than that,
+    # or weather varied outside the grid, can lose whole weathers, which the scenario does
+    # render (found by a review: the report said no scenario here renders them)
     from simdrive.dataset.shard import STATE_DIR
 
     frames = [_frame("a", "clear", lit) for lit in LIGHTINGS]
@@ -199,5 +199,5 @@ def test_conditions_cut_off_by_limit_are_blamed_on_it(tmp_path):
         json.dumps({"options": {"limit": 4, "split": [["train", 1.0]]}}))
     cut = write_report(tmp_path / "cut", frames=frames).read_text()
     line = re.search(r"^No image at all in: .*$", cut, re.M).group(0)
-    assert "no variant rendered here has them; --limit 4 rendered only each scenario's first 4" \
-        in line
+    assert "no variant rendered here has them; --limit 4 rendered only 4 variants of each " \
+        "scenario, spread over its grid" in line

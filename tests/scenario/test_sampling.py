@@ -9,17 +9,22 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simdrive.scenario.distributions import Choice, Constant, Normal, Range, Uniform
 from simdrive.scenario.sampling import (
     MAX_VARIANTS,
     METHODS,
+    cell_order,
     enumerate_variants,
     first_primes,
     halton_points,
     radical_inverse,
+    spread_indices,
     variant_at,
     variant_count,
+    variants_at,
 )
 
 WEATHERS = ("clear", "rain", "fog", "snow")
@@ -252,3 +257,50 @@ def test_halton_shift_differs_between_seeds():
     a = enumerate_variants(params, [], 4, "halton", 1)
     b = enumerate_variants(params, [], 4, "halton", 2)
     assert a != b
+
+
+@given(st.lists(st.integers(1, 7), min_size=1, max_size=4))
+@settings(max_examples=60, deadline=None)
+def test_spread_order_visits_every_cell_once_and_keeps_every_prefix_balanced(sizes):
+    cells = math.prod(sizes)
+    order = [cell_order(sizes, j) for j in range(cells)]
+    assert sorted(order) == list(itertools.product(*(range(n) for n in sizes)))
+    for axis, n in enumerate(sizes):
+        counts = [0] * n
+        for position in order:
+            counts[position[axis]] += 1
+            assert max(counts) - min(counts) <= 1  # after every pick, on every axis
+
+
+def test_eight_spread_variants_of_a_4_by_3_grid_show_every_weather_twice():
+    params = scenario_params()
+    picked = spread_indices(8, params, grid=["environment.weather", "environment.lighting"],
+                            samples=5)
+    chosen = variants_at(picked, params, grid=["environment.weather", "environment.lighting"],
+                         samples=5)
+    assert picked == sorted(set(picked)) and len(picked) == 8
+    weathers = Counter(v["environment.weather"] for v in chosen)
+    lightings = Counter(v["environment.lighting"] for v in chosen)
+    assert weathers == {w: 2 for w in WEATHERS}
+    assert sorted(lightings.values()) == [2, 3, 3]
+    # the first sample of 8 different cells; the first 8 in order are one weather
+    assert all(k % 5 == 0 for k in picked)
+    assert len({v["environment.weather"] for v in enumerate_variants(
+        params, grid=["environment.weather", "environment.lighting"], samples=5)[:8]}) == 1
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("limit", [1, 5, 12, 13, 30, 59, 60, 200])
+def test_spread_variants_are_the_enumerated_ones_at_their_indices(method, limit):
+    params, grid = scenario_params(), ["environment.weather", "environment.lighting"]
+    everything = enumerate_variants(params, grid=grid, samples=5, method=method, seed=3)
+    picked = spread_indices(limit, params, grid=grid, samples=5, method=method, seed=3)
+    assert len(picked) == min(limit, 60) and picked == sorted(set(picked))
+    assert variants_at(picked, params, grid=grid, samples=5, method=method, seed=3) == [
+        everything[k] for k in picked]
+    # a whole round of cells before any cell's second sample
+    assert Counter(k // 5 for k in picked).most_common(1)[0][1] == -(-min(limit, 60) // 12)
+
+
+def test_spread_without_a_grid_is_the_first_samples():
+    assert spread_indices(4, scenario_params(), samples=10) == [0, 1, 2, 3]
