@@ -200,7 +200,8 @@ def _light_rows(kind, vehicle, motorcycle, moving, x, y, heading, length, width,
 
 def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
                 posts: np.ndarray) -> np.ndarray:
-    """Halo points of lit lamps (head, tail, street) in the image, except the camera's own.
+    """Halo points of lit lamps (head, tail, street) in the image, except the camera's own;
+    a vehicle lamp's glow dimmed as the camera leaves its axis (lamp_facing).
 
     Per lit vehicle in slot order: left head, left tail, right head, right tail;
     then the street lamps.
@@ -210,17 +211,37 @@ def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
     tables = kind_tables()
     n_cars = 4 * len(scene.names) if look.lights_on else 0
     out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), FN.G_COUNT))
+    p = cam.position
     count = _glow_points(scene.kind, tables.vehicle, tables.low_lamps, scene.moving, own,
                          scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, posts, look.lights_on, look.street_lights_on,
-                         cam.block(), float(cam.spec.near_m),
+                         cam.block(), float(p[0]), float(p[1]), float(p[2]),
+                         float(cam.spec.near_m),
                          1.0 if look.lighting == "night" else 0.6, look.surface == "wet", out)
     return out[:count]
 
 
+@inline_kernel
+def lamp_height(height, low):
+    """Height (m) of a vehicle's head and tail lamps above the road."""
+    return 0.2 * height + 0.3 if low else 0.45 * height
+
+
+@inline_kernel
+def lamp_facing(ax, ay, wx, wy, wz, cam_x, cam_y, cam_z):
+    """How much of a vehicle lamp's glow a camera sees, 0-1: all of it within 60 degrees
+    of the lamp's axis (ax, ay: unit, level; forward for a headlight, back for a tail
+    light), fading to none side-on (90 degrees) and behind; (wx, wy, wz) the lamp."""
+    dx, dy, dz = cam_x - wx, cam_y - wy, cam_z - wz
+    d = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if d <= 0.0:
+        return 0.0
+    return min(1.0, max(0.0, 2.0 * (ax * dx + ay * dy) / d))
+
+
 @kernel
 def _glow_points(kind, vehicle, low_lamps, moving, own, x, y, heading, length, width, height,
-                 posts, cars_on, posts_on, cam, near, dim, wet, out):
+                 posts, cars_on, posts_on, cam, cam_x, cam_y, cam_z, near, dim, wet, out):
     """Fill out with the halo points of glow_points; returns their count."""
     n = 0
     for i in range(kind.shape[0] if cars_on else 0):
@@ -228,16 +249,19 @@ def _glow_points(kind, vehicle, low_lamps, moving, own, x, y, heading, length, w
             continue
         c, s = math.cos(heading[i]), math.sin(heading[i])
         half = length[i] / 2 + 0.02
-        z = 0.2 * height[i] + 0.3 if low_lamps[kind[i]] else 0.45 * height[i]
+        z = lamp_height(height[i], low_lamps[kind[i]])
         for j in range(4):  # left head, left tail, right head, right tail
             off = (0.36 if j < 2 else -0.36) * width[i]
             sign = 1.0 if j % 2 == 0 else -1.0
+            wx, wy = x[i] + sign * c * half - s * off, y[i] + sign * s * half + c * off
+            seen = lamp_facing(sign * c, sign * s, wx, wy, z, cam_x, cam_y, cam_z)
+            if seen <= 0.0:
+                continue
             if j % 2 == 0:
-                r, g, b = 255.0, 245.0, 220.0
+                r, g, b = 255.0 * seen, 245.0 * seen, 220.0 * seen
             else:
-                r, g, b = 200.0, 20.0, 10.0
-            n = _glow(x[i] + sign * c * half - s * off, y[i] + sign * s * half + c * off, z,
-                      r, g, b, 0.5, cam, near, dim, wet, out, n)
+                r, g, b = 200.0 * seen, 20.0 * seen, 10.0 * seen
+            n = _glow(wx, wy, z, r, g, b, 0.5, cam, near, dim, wet, out, n)
     for k in range(posts.shape[0] if posts_on else 0):
         n = _glow(posts[k, 0] + 0.8 * math.cos(posts[k, 2]),
                   posts[k, 1] + 0.8 * math.sin(posts[k, 2]), STREET_LIGHT_HEIGHT_M - 0.3,

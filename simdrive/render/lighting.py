@@ -1,7 +1,8 @@
 """How well light shows each actor to a camera: the light factor of a label's visibility
 (its fog transmission times this). By day every actor is seen; at night, what the lamps
 (simdrive.render.lamps.light_rows) put on the box sides the camera sees, taken as the actor
-pass lights a face (simdrive.render.spot), so a label is as dark as its pixels.
+pass lights a face (simdrive.render.spot), so a label is as dark as its pixels; a moving
+vehicle's own lamps show it where the camera sees them glow (lamps.lamp_facing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 from simdrive.core._jit import inline_kernel, kernel
 from simdrive.render import blocks as B
 from simdrive.render.camera import Camera
-from simdrive.render.lamps import kind_tables
+from simdrive.render.lamps import kind_tables, lamp_facing, lamp_height
 from simdrive.render.look import Look
 from simdrive.render.scene import Scene
 from simdrive.render.spot import HELD, MISSED, RINGS, lamp_at, lamp_reach
@@ -27,8 +28,11 @@ unseen (the night sky's ambient: 3-4 grey levels on a dark background) and as fu
 def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np.ndarray:
     """(N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's visibility
     is its fog transmission times this). 1 in daylight and at dusk (ambient light at least
-    LIT_LIGHT) and for a vehicle with its lights on; otherwise the light on the actor's best
-    lit box side that faces the camera (the top alone for the bird's-eye camera): ambient
+    LIT_LIGHT). Otherwise the larger of, for a moving vehicle with its lights on seen by a
+    perspective camera, how much of its head or tail lamps' glow the camera sees
+    (lamps.lamp_facing: 1 within 60 degrees of their axis, 0 side-on), and the light on the
+    actor's best lit box side that faces the camera (the top alone for the bird's-eye
+    camera, which draws no glow: a car from above at night is as dark as its roof): ambient
     plus every lamp, headlight and street light, each taken as the renderer lights a face
     (at the side's centre when the lamp's cone and range hold all of it, else its mean over
     three rings of samples), mapped from DARK_LIGHT (0) to LIT_LIGHT (1). So a deer beside
@@ -39,8 +43,10 @@ def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np
     if ambient >= LIT_LIGHT:
         return out
     p = cam.position
+    tables = kind_tables()
     _actor_light(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
-                 scene.kind, kind_tables().vehicle, scene.moving, look.lights_on, lights,
+                 scene.kind, tables.vehicle, tables.low_lamps, scene.moving, look.lights_on,
+                 lights,
                  ambient, float(p[0]), float(p[1]), float(p[2]), cam.orthographic,
                  np.empty(lights.shape[0], np.int64), out)
     return out
@@ -73,12 +79,20 @@ def _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by, bz):
 
 
 @kernel
-def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, lamps_on, lights,
-                 ambient, cam_x, cam_y, cam_z, ortho, near, out):
+def _actor_light(x, y, heading, length, width, height, kind, vehicle, low_lamps, moving,
+                 lamps_on, lights, ambient, cam_x, cam_y, cam_z, ortho, near, out):
     """Fill out (N,) with actor_light's factor (near: (K,) int64 scratch)."""
     for i in range(x.shape[0]):
-        if lamps_on and vehicle[kind[i]] and moving[i] != 0:
-            out[i] = 1.0  # its own lamps show it
+        c, s = math.cos(heading[i]), math.sin(heading[i])
+        glow = 0.0  # how much of its own lamps' glow the camera sees
+        if lamps_on and vehicle[kind[i]] and moving[i] != 0 and not ortho:
+            z = lamp_height(height[i], low_lamps[kind[i]])
+            half = 0.5 * length[i] + 0.02
+            for sign in (1.0, -1.0):  # the head lamps, the tail lamps
+                glow = max(glow, lamp_facing(sign * c, sign * s, x[i] + sign * c * half,
+                                             y[i] + sign * s * half, z, cam_x, cam_y, cam_z))
+        if glow >= 1.0:
+            out[i] = 1.0
             continue
         # the lights that can reach the actor's box (its bounding sphere)
         radius = 0.5 * math.sqrt(length[i] ** 2 + width[i] ** 2 + height[i] ** 2)
@@ -91,7 +105,6 @@ def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, la
             if dx * dx + dy * dy + dz * dz < reach * reach:
                 near[n_near] = k
                 n_near += 1
-        c, s = math.cos(heading[i]), math.sin(heading[i])
         hl, hw, hh = 0.5 * length[i], 0.5 * width[i], 0.5 * height[i]
         best = ambient
         for side in range(5):  # front, back, left, right, top
@@ -123,4 +136,4 @@ def _actor_light(x, y, heading, length, width, height, kind, vehicle, moving, la
                                     bz) * (lights[k, B.L_R] + lights[k, B.L_G]
                                            + lights[k, B.L_B]) / 3.0
             best = max(best, ambient + total)
-        out[i] = min(1.0, max(0.0, (best - DARK_LIGHT) / (LIT_LIGHT - DARK_LIGHT)))
+        out[i] = max(glow, min(1.0, max(0.0, (best - DARK_LIGHT) / (LIT_LIGHT - DARK_LIGHT))))

@@ -15,8 +15,9 @@ in the physics. Here they set:
 
 Labels get a visibility factor: the air's transmission exp(-3 d / V) at the actor's
 distance d, V the weather's visibility, times the light that shows the actor
-(simdrive.render.lighting.actor_light: 1 by day; at night what its lamps, the
-headlights and street lights put on the side the camera sees), so a pedestrian 60 m
+(simdrive.render.lighting.actor_light: 1 by day; at night the glow of its own lamps
+where the camera faces them, or what the headlights and street lights put on the side
+the camera sees), so a pedestrian 60 m
 into dense fog, or in the dark beside the beams, can be marked hard or ignored.
 """
 

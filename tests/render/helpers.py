@@ -135,11 +135,14 @@ def reference_tiled(rgb, sem):
 def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
                     grid: int = 24) -> np.ndarray:
     """Independent per-actor light factor of a label's visibility, from its definition
-    (README, Labels): 1 by day, at dusk and for a moving vehicle with its lamps on; else the
-    light on the best-lit box side the camera sees (the top alone for the bird's-eye
-    camera): ambient plus each lamp's mean over the side (range fall-off squared, cone,
-    cosine of incidence), here averaged over a fine ``grid`` x ``grid`` of the side where
-    the renderer samples three rings; mapped from 0.06 (0) to 0.3 (1)."""
+    (README, Labels): 1 by day and at dusk; else the larger of a moving lit vehicle's lamp
+    glow as a perspective camera sees it (min(1, max(0, 2 cos)) of the angle between the
+    head or tail lamps' axis and the camera, from the lamp at the face's centre, 0.02 m
+    out, at the lamp height) and the light on the best-lit box side the camera sees (the
+    top alone for the bird's-eye camera): ambient plus each lamp's mean over the side
+    (range fall-off squared, cone, cosine of incidence), here averaged over a fine
+    ``grid`` x ``grid`` of the side where the renderer samples three rings; mapped from
+    0.06 (0) to 0.3 (1)."""
     from simdrive.render.lamps import kind_tables
 
     ambient = sum(look.ambient) / 3
@@ -149,11 +152,20 @@ def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
     eye = np.asarray(camera.position, float)
     steps = (np.arange(grid) + 0.5) / grid * 2 - 1  # cell centres over -1..1
     for i in range(len(scene.names)):
-        if look.lights_on and kind_tables().vehicle[scene.kind[i]] and scene.moving[i]:
-            continue
         h = scene.heading[i]
         fwd, left = np.array([np.cos(h), np.sin(h), 0.0]), np.array([-np.sin(h), np.cos(h), 0.0])
         up = np.array([0.0, 0.0, 1.0])
+        glow = 0.0
+        tables = kind_tables()
+        if look.lights_on and tables.vehicle[scene.kind[i]] and scene.moving[i] \
+                and not camera.orthographic:
+            lamp_z = (0.2 * scene.height[i] + 0.3 if tables.low_lamps[scene.kind[i]]
+                      else 0.45 * scene.height[i])
+            for axis in (fwd, -fwd):
+                lamp = np.array([scene.x[i], scene.y[i], lamp_z]) \
+                    + axis * (scene.length[i] / 2 + 0.02)
+                to_eye = (eye - lamp) / np.linalg.norm(eye - lamp)
+                glow = max(glow, min(1.0, max(0.0, 2 * float(to_eye @ axis))))
         base = np.array([scene.x[i], scene.y[i], 0.0])
         hl, hw, hh = scene.length[i] / 2, scene.width[i] / 2, scene.height[i] / 2
         sides = [(fwd, base + fwd * hl + up * hh, left * hw, up * hh),
@@ -179,5 +191,5 @@ def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
                 gain = np.where(lit, (1 - dist / lamp[B.L_RANGE]) ** 2 * incidence, 0.0)
                 light += gain.mean() * lamp[B.L_R:B.L_B + 1].mean()
             best = max(best, ambient + light)
-        out[i] = min(1.0, max(0.0, (best - 0.06) / (0.3 - 0.06)))
+        out[i] = max(glow, min(1.0, max(0.0, (best - 0.06) / (0.3 - 0.06))))
     return out
