@@ -73,7 +73,11 @@ def variants(args: argparse.Namespace) -> int:
     hidden = spec.per_instance  # each of a count's actors draws its own placement
     for v in listed:
         if args.json:
-            print(json.dumps(v.to_dict()))
+            line = v.to_dict()
+            line["values"] = {k: val for k, val in v.values.items() if k not in hidden}
+            if hidden:
+                line["drawn_per_instance"] = sorted(hidden)
+            print(json.dumps(line))
         else:
             values = ", ".join(f"{k}={_fmt(val)}" for k, val in v.values.items()
                                if k not in hidden)

@@ -47,6 +47,16 @@ def test_variants_json_lines_reproduce_the_same_values(capsys):
     assert [everything[v["index"]] for v in first] == first  # each keeps its own index
 
 
+def test_variants_json_leaves_out_the_placements_each_instance_draws_for_itself(capsys):
+    child = str(ROOT / "scenarios" / "child_between_parked_cars.yaml")
+    assert main(["variants", child, "--limit", "2", "--json"]) == 0
+    for line in capsys.readouterr().out.splitlines():
+        listed = json.loads(line)
+        assert listed["drawn_per_instance"] == ["actors[2].placement.s"]  # 6 parked cars
+        assert "actors[2].placement.s" not in listed["values"]
+        assert "actors[0].placement.s" in listed["values"]  # the one parked van's
+
+
 def test_simulate_prints_outcomes_and_a_summary(capsys):
     assert main(["simulate", SCENARIO, "--limit", "3", "--workers", "1"]) == 0
     out = capsys.readouterr().out.splitlines()

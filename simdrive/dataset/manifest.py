@@ -3,8 +3,9 @@
 The manifest records the simdrive version, the command (without options that only
 change how it runs: workers, cluster, quiet, force), every input file with its
 SHA-256 and scenario content hash, seeds, variants kept and dropped by
-``require:``, the settings, class and legend tables, and per image: its file,
-split, scenario, variant index, seed and parameter values, weather, lighting,
+``require:``, the placements each instance of a ``count`` > 1 actor draws for itself
+(``drawn_per_instance``), the settings, class and legend tables, and per image: its
+file, split, scenario, variant index, seed and parameter values (but those), weather, lighting,
 time, and camera intrinsics and extrinsics. It holds no dates, so reruns compare
 byte for byte.
 """
@@ -74,6 +75,7 @@ class ManifestWriter:
                 "variants_kept": [v.index for v in s.kept],
                 "variants_dropped": [v.index for v in s.dropped],
                 "require": [text for text, _ in s.spec.require],
+                "drawn_per_instance": sorted(s.spec.per_instance),
             } for s in self.sources],
             "splits": dict(stats.per_split),
             "categories": categories(),

@@ -211,6 +211,8 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
     writer_state: dict = {}  # what the writers keep between the frames of this shard
     frames = []
     boxes = 0
+    # a count > 1 actor's placement values place nothing: each instance draws its own
+    values = {k: v for k, v in shard.variant.values.items() if k not in spec.per_instance}
     provenance = {"scenario": spec.name, "scenario_hash": spec.content_hash,
                   "variant": shard.variant.index, "seed": shard.variant.seed}
     for step in shard.steps:
@@ -236,7 +238,7 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
                           split_index=shard.first_index + len(frames),
                           source=shard.source, scenario=spec.name,
                           variant=shard.variant.index, seed=shard.variant.seed,
-                          values=shard.variant.values,
+                          values=values,
                           extras=_extras(out, frame, shard.split, stem, options.extras,
                                          mark))
             for _, write_frame in writers:

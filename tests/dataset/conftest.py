@@ -37,7 +37,8 @@ def render(cwd: Path, *args: str, monkeypatch=None) -> int:
 
 @pytest.fixture(scope="session")
 def dataset(tmp_path_factory) -> Path:
-    """Two library scenarios (four variants kept), every format and extra, JPEG images."""
+    """Two library scenarios (four variants each, spread over their grids; require: drops
+    some), every format and extra, JPEG images."""
     cwd = tmp_path_factory.mktemp("dataset")
     code = render(cwd, CHILD, KANGAROO, "--limit", "4", "--every", "20", "--quiet",
                   "--extras", "depth,semantic,instance", "--split", "train=0.5,val=0.5",

@@ -80,6 +80,13 @@ def test_every_frame_is_rendered_labelled_and_marked(dataset):
         mark = read_mark((dataset / f["image"]).read_bytes())
         assert mark["synthetic"] is True and mark["variant"] == f["variant"]
     assert [m["file"] for m in manifest["images"]] == [f["image"] for f in frames]
+    # the six parked cars each draw their own place: the variant's value there places
+    # nothing and is not recorded as if it did (a review found it in every image's values)
+    child = manifest["sources"][0]
+    assert child["scenario"] == "child_between_parked_cars"
+    assert child["drawn_per_instance"] == ["actors[2].placement.s"]
+    assert all("actors[2].placement.s" not in m["values"] and "ego.speed" in m["values"]
+               for m in manifest["images"] if m["scenario"] == child["scenario"])
     assert manifest["command"][:2] == ["simdrive", "render"] and "--workers" not in \
         manifest["command"]
     card = (dataset / "README.md").read_text()
