@@ -12,6 +12,7 @@ them values. The vocabulary is documented in docs/scenarios.md.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,21 @@ class ScenarioSpec:
                          for value in vars(t.placement).values() if isinstance(value, Param))
 
 
+def _fixed_value(top: Node, path: str) -> bool:
+    """Whether ``path`` (``environment.lighting``, ``actors[1].placement.s``) names a
+    plain value written in the document: a grid axis over it has that one value."""
+    node = top
+    for name, index in re.findall(r"([^.\[\]]+)(?:\[(\d+)\])?", path):
+        if not node.is_mapping or node.get(name) is None:
+            return False
+        node = node.get(name)
+        if index:
+            if not node.is_sequence or int(index) >= len(node.value):
+                return False
+            node = node.value[int(index)]
+    return node.is_scalar
+
+
 def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     """Check a (merged) scenario document into a ScenarioSpec."""
     params: dict = {}
@@ -100,6 +116,8 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     grid, samples, seed, method, require = variants
     for k, path in enumerate(grid):
         entry = top.require("variants").child("grid").child(k)  # the entry's own line
+        if path not in params and _fixed_value(root, path):
+            continue  # set to one value (say, by a file extending this one): one cell
         if path not in params:
             known = sorted(params)
             raise entry.error(
@@ -108,6 +126,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         if not params[path].discrete:
             raise entry.error(f"grid axis {path!r} is continuous",
                                                 expected="a choice or range distribution")
+    grid = tuple(path for path in grid if path in params)
     try:  # the sampling plan's own checks (an axis listed twice, too many variants)
         sampling.variant_count(params, list(grid), samples, method, seed)
     except ValueError as error:

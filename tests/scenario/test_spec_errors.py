@@ -125,6 +125,37 @@ def test_extends_swaps_a_distribution_for_another(tmp_path):
     assert spec.params["ego.speed"].kind == "normal"
 
 
+def test_a_file_extending_a_gridded_scenario_may_fix_a_grid_axis(tmp_path):
+    # a review had to write variants.grid: [] too, or the file failed with "grid axis
+    # 'environment.lighting' is not a distribution"
+    from pathlib import Path
+
+    from simdrive.scenario.build import variants
+
+    child = Path(__file__).resolve().parents[2] / "scenarios" / "child_between_parked_cars.yaml"
+    night = load_scenario(write(tmp_path, f"""\
+        name: child_at_night
+        extends: {child}
+        environment: {{lighting: night}}
+    """))
+    assert night.grid == ("environment.weather",) and len(variants(night)) == 4 * 5
+    assert {v.values["environment.weather"] for v in variants(night, 4)} == {
+        "clear", "rain", "fog", "snow"}
+    assert night.lighting == "night"
+    both = load_scenario(write(tmp_path, f"""\
+        name: child_in_night_fog
+        extends: {child}
+        environment: {{weather: fog, lighting: night}}
+    """, "both.yaml"))
+    assert both.grid == () and len(variants(both)) == 5
+    with pytest.raises(ScenarioError, match="did you mean 'environment.lighting'"):
+        load_scenario(write(tmp_path, f"""\
+            name: typo
+            extends: {child}
+            variants: {{grid: [environment.lightin]}}
+        """, "typo.yaml"))
+
+
 def test_an_extends_chain_too_long_points_at_the_extends_that_lengthens_it(tmp_path):
     write(tmp_path, GOOD, "d0.yaml")
     for k in range(1, 9):
