@@ -101,7 +101,8 @@ class WorldBuilder:
         self.instances = [
             _Instance(slot.name, slot.template.name,
                       _fixed_fields(slot.template, slot.name, slot.template is spec.ego, lane),
-                      slot.template.placement.anchor != "position", actions[slot.template.name])
+                      slot.template.placement.anchor != "position", actions[slot.template.name],
+                      lane)
             for slot, lane in zip(self.placement.slots, self.placement.lane_names, strict=True)]
         self.environments: dict[tuple, Environment] = {}
         self.lane_lengths = {lane.name: lane.length for lane in road.lanes}
@@ -137,13 +138,15 @@ class WorldBuilder:
             fields.update(instance.fixed)
             if instance.template in varied:
                 fields.update(varied[instance.template])
-            if fields["lane"] is not None:
-                length = self.lane_lengths[fields["lane"]]
+            lane = fields["lane"] if fields["lane"] is not None else instance.lane
+            if lane is not None:  # a walker, an animal or debris too: placed, then free
+                length = self.lane_lengths[lane]
                 if not -0.5 <= s <= length + 0.5:  # off the road's map
                     raise SimdriveError(
                         f"actor {instance.name!r} is placed at s = {s:.1f} m along lane "
-                        f"{fields['lane']}, which runs from 0 to {length:.1f} m",
+                        f"{lane}, which runs from 0 to {length:.1f} m",
                         expected="a placement on the lane (s, distance or count smaller)")
+            if fields["lane"] is not None:
                 fields["s"] = s
                 fields["d"] = d
             else:
@@ -240,6 +243,7 @@ class _Instance:
     fixed: dict  # every ActorSpec field; placeholders where the variant decides
     on_lane: bool  # placed on a lane (a pose relative to it), not at a position
     actions: tuple[_ActionPlan, ...]
+    lane: str | None = None  # the lane its placement names (not for one relative to another)
 
 
 def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:

@@ -56,6 +56,17 @@ BAD = {
     "action onto a sidewalk": (("    speed: 8", "    speed: 8\n    actions:\n"
                                 "      - wrong_way: {trigger: {time: 1}, lane: sidewalk_left}"),
                                "a car cannot drive onto sidewalk lane sidewalk_left", 11),
+    # a walker, animal or debris past its lane's end (a review found them accepted: they
+    # stood beyond the map's end and the variants were uneventful)
+    "walker past the lane's end": (("    kind: car\n    placement: {lane: 0, s: 40}\n"
+                                    "    speed: 8",
+                                    "    kind: child\n    placement: {lane: 0, s: 260}"),
+                                   "actor 'lead' is placed at s = 260.0 m along lane fwd_0, "
+                                   "which runs from 0 to 200.0 m", 6),
+    "debris before the lane's start": (("    kind: car\n    placement: {lane: 0, s: 40}\n"
+                                        "    speed: 8",
+                                        "    kind: tyre\n    placement: {lane: 0, s: -20}"),
+                                       "placed at s = -20.0 m along lane fwd_0", 6),
     "far off the map": (("    placement: {lane: 0, s: 40}",
                          "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
                         "is more than 100 m off the map", 6),
