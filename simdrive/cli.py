@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "playing in real time, with labels, HUD, step back, manual driving and hot "
                     "reload of the scenario file; press h in the window for the keys.")
     _one_variant_arguments(preview)
-    preview.add_argument("--save-dir", default=".", metavar="DIR",
+    preview.add_argument("--save-dir", default=None, metavar="DIR",
                          help="where the s key saves frames (default: the current folder)")
     preview.add_argument("--time", type=float, default=None, metavar="T",
                          help="start at simulated time T s, paused (default: from 0, playing)")

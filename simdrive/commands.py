@@ -207,12 +207,16 @@ def preview(args: argparse.Namespace) -> int:
         if shot.resolve() == Path(args.path).resolve():
             raise OutputError(f"{shot} is the scenario file given", where=str(shot),
                               expected="an output path of its own")
-    elif not Path(args.save_dir).is_dir():
+        if args.save_dir is not None:
+            raise SimdriveError("--save-dir is where the s key of an open window saves frames; "
+                             "--screenshot opens none and writes only its own path",
+                             expected="one of --save-dir and --screenshot")
+    elif not Path(args.save_dir or ".").is_dir():
         what = "is a file, not a folder" if Path(args.save_dir).exists() else "does not exist"
         raise OutputError(f"the folder {args.save_dir} {what}", where=args.save_dir)
-    elif not os.access(args.save_dir, os.W_OK | os.X_OK):
-        raise OutputError(f"the folder {args.save_dir} is not writable (the s key saves "
-                          "frames there)", where=args.save_dir)
+    elif not os.access(args.save_dir or ".", os.W_OK | os.X_OK):
+        raise OutputError(f"the folder {args.save_dir or '.'} is not writable (the s key "
+                          "saves frames there)", where=args.save_dir or ".")
     playback = Playback(args.path, args.variant, args.camera)
     duration = playback.n_steps * playback.dt_s
     if args.time is not None and not 0.0 <= args.time <= duration + 1e-9:
@@ -229,7 +233,7 @@ def preview(args: argparse.Namespace) -> int:
     from simdrive.preview.app import run_viewer
 
     try:
-        return run_viewer(playback, save_dir=args.save_dir, start_s=args.time,
+        return run_viewer(playback, save_dir=args.save_dir or ".", start_s=args.time,
                           select=args.select, screenshot=shot)
     except pygame.error as error:
         raise SimdriveError(f"cannot open the preview window: {error}",

@@ -236,10 +236,24 @@ class Playback:
         return out
 
     def save(self, directory: str | Path = ".") -> Path:
-        """Save the current frame and its labels as ``simdrive frame`` would; returns the image."""
+        """Save the current frame and its labels as ``simdrive frame`` would; returns the image.
+
+        Named by scenario, variant, time and camera, then what the preview changed (the
+        weather and lighting it set, ``manual`` after driving by hand); a name already
+        taken gets ``_2``, ``_3``, ...: a save never overwrites an earlier one."""
         frame = self.render()
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.spec.name)
-        name = f"{stem}_v{self.variant.index}_t{self.time_s:06.2f}_{self.camera_name}.png"
-        path = Path(directory) / name
+        name = f"{stem}_v{self.variant.index}_t{self.time_s:06.2f}_{self.camera_name}"
+        changed = self.provenance().get("preview_changes", {})
+        for key in ("weather", "lighting"):
+            if key in changed:
+                name += f"_{changed[key]}"
+        if changed.get("manual_driving"):
+            name += "_manual"
+        path = Path(directory) / f"{name}.png"
+        number = 1
+        while path.exists() or path.with_suffix(".json").exists():
+            number += 1
+            path = Path(directory) / f"{name}_{number}.png"
         save_frame(path, frame, provenance=self.provenance())
         return path

@@ -20,6 +20,9 @@ from tests.preview.conftest import CHILD
     ([str(CHILD), "--select", "ghost"], "no actor 'ghost'"),
     ([str(CHILD), "--screenshot", "shot.jpg"], "a path ending in .png"),
     ([str(CHILD), "--screenshot", "/no/such/folder/shot.png"], "does not exist"),
+    # a review found --save-dir silently ignored beside --screenshot
+    ([str(CHILD), "--screenshot", "shot.png", "--save-dir", "."],
+     "one of --save-dir and --screenshot"),
 ])
 def test_bad_input_is_a_clean_error_before_any_window(args, says, monkeypatch, capsys):
     def no_window(*a, **k):

@@ -31,3 +31,19 @@ def test_a_saved_frame_matches_simdrive_frame(make_viewer, tmp_path):
     theirs = json.loads(out.with_suffix(".json").read_text())
     assert ours == theirs
     assert any(lab["name"] == "child" and lab["in_view"] for lab in ours["labels"])
+
+
+def test_saves_never_overwrite_and_name_what_the_preview_changed(make_viewer, tmp_path):
+    # a review found a save after changing the weather overwrite the one before it
+    viewer = make_viewer(CHILD, variant=3, save_dir=tmp_path)
+    press(viewer, pygame.K_SPACE)  # paused at the same time throughout
+    press(viewer, pygame.K_s)
+    press(viewer, pygame.K_s)
+    press(viewer, pygame.K_w)  # the next weather
+    press(viewer, pygame.K_s)
+    first, again, rained = viewer.saved
+    assert len({first, again, rained}) == 3 and all(p.exists() for p in viewer.saved)
+    assert again.name == first.stem + "_2.png"
+    weather = json.loads(rained.with_suffix(".json").read_text())["preview_changes"]["weather"]
+    assert rained.stem.endswith(f"_{weather}")
+    assert "preview_changes" not in json.loads(first.with_suffix(".json").read_text())
