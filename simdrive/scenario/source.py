@@ -153,6 +153,13 @@ def select_variant(path: str | Path, position: int) -> tuple[ScenarioSpec, Varia
         spec = load_scenario(path)
         count = variant_count(spec)
     if not 0 <= position < count:
+        if is_found_file(root):  # simulate and variants print the scenario's indices
+            places = [k for k, v in enumerate(found) if v.index == position]
+            hint = (f"; the scenario's variant {position} is at place {places[0]}" if places
+                    else "")
+            raise SimdriveError(f"no such variant: a found file's variants are taken by "
+                                f"their place in its list{hint}", where=str(path),
+                                expected=f"a place from 0 to {count - 1}", found=position)
         raise SimdriveError("no such variant", where=str(path),
                             expected=f"a number from 0 to {count - 1}", found=position)
     return spec, (found[position] if is_found_file(root) else variant_at(spec, position))

@@ -71,6 +71,20 @@ def test_validate_and_variants_accept_a_found_file(found_file, capsys):
     assert [v["values"] for v in listed] == [f.variant.values for f in result.found[:2]]
 
 
+def test_a_found_file_variant_given_by_its_scenario_index_says_its_place(found_file):
+    # simulate and variants print the scenario's indices; frame and preview take places
+    # (a review passed an index and got only "expected a number from 0 to 19")
+    from simdrive.errors import SimdriveError
+    from simdrive.scenario.source import select_variant
+
+    path, result = found_file
+    index = result.found[1].variant.index
+    assert index >= len(result.found)
+    with pytest.raises(SimdriveError, match=f"the scenario's variant {index} is at place 1"):
+        select_variant(path, index)
+    assert select_variant(path, 1)[1].index == index
+
+
 def test_load_variants_of_a_scenario_file_enumerates_it():
     spec, chosen = load_variants(SCENARIO, limit=5)
     assert chosen == variants(spec, 5)
