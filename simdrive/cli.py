@@ -31,12 +31,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simdrive {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = subparsers.add_parser(
-        "demo", help="simulate the shipped urban-street example and print what happened"
-    )
+        "demo", help="simulate the shipped urban-street example and print what happened",
+        description="Simulate the shipped urban-street example (a car brakes for a child "
+                    "crossing) and print what happened.")
     demo.set_defaults(handler=commands.demo)
 
-    validate = subparsers.add_parser("validate", help="check scenario files (or found files)")
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate = subparsers.add_parser(
+        "validate", help="check scenario files (or found files)",
+        description="Check scenario files (and found files of simdrive search, with the "
+                    "scenario they name): the file, its map and the worlds of its first 256 "
+                    "variants. One ok line per file, or the file's first error and exit "
+                    "code 2.")
+    validate.add_argument("paths", nargs="+", metavar="PATH",
+                          help="scenario files or found files")
     validate.set_defaults(handler=commands.validate)
 
     variants = subparsers.add_parser("variants", help="list the concrete variants of a scenario")
@@ -95,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate variants chosen by a search method and write the critical ones "
                     "found (a file simulate accepts), spread over the failure region, with the "
                     "estimated probability of the critical event.")
-    search.add_argument("path", metavar="PATH")
+    search.add_argument("path", metavar="PATH", help="a scenario file")
     search.add_argument("--objective", required=True, metavar="EXPR",
                         help="a number to minimise (min_ttc) or a condition that is critical "
                              "(collision and ego.speed_at_impact > 8), as in require:")
@@ -140,12 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--limit", type=int, default=None, metavar="N",
                         help="N variants of each file, spread over its grid (a found "
                              "file: its first N)")
-    render.add_argument("--image-format", default="jpg", help="jpg (quality 90) or png")
+    render.add_argument("--image-format", default="jpg",
+                        help="jpg (quality 90, the default) or png")
     render.add_argument("--extras", default="", metavar="KINDS",
                         help="comma-separated: depth, semantic, instance")
     render.add_argument("--split", default="train=0.8,val=0.1,test=0.1",
                         help="split ratios by variant (default train=0.8,val=0.1,test=0.1)")
-    render.add_argument("--split-seed", type=int, default=0)
+    render.add_argument("--split-seed", type=int, default=0, metavar="S",
+                        help="seed of the split draw per variant (default 0)")
     render.add_argument("--min-pixels", default=None, metavar="N[,CAMERA=N]",
                         help="least visible pixels of a box (default 25); CAMERA=N items "
                              "set one camera's, e.g. 25,bev=1")
@@ -164,11 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--quiet", action="store_true", help="no progress output")
     render.set_defaults(handler=commands.render)
 
-    report = subparsers.add_parser("report", help="write plots and report.md for a dataset")
-    report.add_argument("path", metavar="DIR")
+    report = subparsers.add_parser(
+        "report", help="write plots and report.md for a dataset",
+        description="Write report/report.md and its plots for a dataset folder of simdrive "
+                    "render (render writes it at its end too), and warn about files the "
+                    "folder lacks.")
+    report.add_argument("path", metavar="DIR", help="a dataset folder of simdrive render")
     report.set_defaults(handler=commands.report)
 
-    schema = subparsers.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema = subparsers.add_parser(
+        "schema", help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files (editors validate and complete "
+                    "with it: see the README's Scenario files).")
     schema.set_defaults(handler=commands.schema)
     return parser
 
@@ -252,13 +268,14 @@ def _first_run_note(args: argparse.Namespace) -> None:
     from simdrive.render import warmup
 
     renders = args.handler in (commands.render, commands.frame, commands.preview)
-    if getattr(args, "quiet", False) or not (renders or args.handler in (commands.simulate,
-                                                                        commands.search)):
+    if getattr(args, "quiet", False) or not (renders or args.handler in (
+            commands.simulate, commands.search, commands.demo)):
         return
     if warmup.simulation_kernels_cached() and (not renders or warmup.render_kernels_cached()):
         return
     print("simdrive: first run: compiling numba kernels into the cache (about half a minute "
-          "on two cores; the cache keeps them for later runs)", file=sys.stderr,
+          "on two quiet cores, minutes on a busy machine; the cache keeps them for later "
+          "runs)", file=sys.stderr,
           flush=True)
 
 

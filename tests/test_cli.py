@@ -156,6 +156,8 @@ def test_missing_file_is_a_clean_error_from_the_real_command(tmp_path):
     (False, False, ["search", SCENARIO, "--objective", "collision", "--budget", "20",
                     "--quiet", "--no-plot", "-o", "{tmp}/found.yaml"], False),  # --quiet
     (False, False, ["validate", SCENARIO], False),  # compiles no step kernel
+    (False, False, ["demo"], True),  # a review found it silent for a minute
+    (True, False, ["demo"], False),
 ])
 def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys, sim_cached,
                                           render_cached, args, noted):
