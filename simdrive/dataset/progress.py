@@ -33,17 +33,21 @@ class Progress:
 
     def _print(self, now: float) -> None:
         elapsed = max(1e-9, now - self.t0)
-        rate = (self.done - (self.start_done or 0)) / elapsed
+        rendered = self.done - (self.start_done or 0)
+        rate = rendered / elapsed
         eta = (self.total - self.done) / rate if rate > 0 else float("inf")
         eta_text = f"{eta:5.0f} s" if eta != float("inf") else "    ? s"
         share = self.done / self.total
+        # frames of an earlier run, found done: no rate to give yet (or at all, resuming a
+        # finished dataset)
+        speed = f"{rate:6.1f} frames/s  ETA {eta_text}" if rendered else "already done"
         if self.tty:
             bar = "#" * int(30 * share) + "-" * (30 - int(30 * share))
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total} frames  {rate:6.1f} frames/s"
-                              f"  ETA {eta_text}")
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total} frames  {speed}")
         else:
+            speed = " ".join(speed.split()).replace(" ETA", ", ETA")
             self.stream.write(f"rendered {self.done}/{self.total} frames ({100 * share:.0f}%), "
-                              f"{rate:.1f} frames/s, ETA {eta_text.strip()}\n")
+                              f"{speed}\n")
         self.stream.flush()
 
     def close(self) -> None:

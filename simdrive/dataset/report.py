@@ -401,7 +401,7 @@ def write_report(out: Path, frames: list[dict] | None = None,
                   "the run's; the dataset's render command, run again, writes what is "
                   "missing):", "", *[f"- {line}" for line in problems], ""]
     lines += [f"{stats.frames} images, {stats.kept_boxes} boxes, {len(stats.variants)} "
-              "variants.", "",
+              f"variant{'s' if len(stats.variants) != 1 else ''}.", "",
              "| class | boxes |", "|---|---:|"]
     lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
     lines += ["", "![boxes per class](boxes_per_class.png)", ""]

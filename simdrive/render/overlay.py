@@ -53,7 +53,8 @@ def draw_labels(image_rgb: np.ndarray, labels: tuple[ActorLabel, ...],
         if lab.visible_box is None or lab.visible_pixels < min_visible_pixels:
             if lab.amodal_box is not None:
                 box = tuple(int(v) for v in lab.amodal_box)
-                captions.append((lab.distance_m, f"{lab.kind} hidden", (235, 235, 235), box))
+                captions.append((lab.distance_m, f"{lab.kind} #{lab.track_id} hidden",
+                                 (235, 235, 235), box))
             continue
         x0, y0, x1, y1 = lab.visible_box
         text = f"{lab.kind} #{lab.track_id} occ {lab.occlusion:.2f}"

@@ -133,6 +133,17 @@ def test_a_resumed_run_counts_only_its_own_frames_in_the_rate(clock):
     assert "80/100 frames" in last and "5.0 frames/s" in last and "ETA     4 s" in last
 
 
+def test_frames_found_done_are_said_to_be_so_without_a_rate(clock):
+    # a review saw a finished dataset resumed report "324/324 frames (100%), 0.0
+    # frames/s, ETA ? s"
+    log = io.StringIO()
+    Progress(324, stream=log).advance(324)
+    assert log.getvalue() == "rendered 324/324 frames (100%), already done\n"
+    out = _Terminal()
+    Progress(100, stream=out).advance(60)
+    assert out.getvalue().endswith("] 60/100 frames  already done")
+
+
 def test_a_log_gets_plain_lines_every_few_seconds_and_quiet_gets_nothing(clock):
     log = io.StringIO()
     bar = Progress(100, stream=log, every_s=5.0)
