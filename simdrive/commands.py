@@ -246,6 +246,7 @@ def search(args: argparse.Namespace) -> int:
 
     from simdrive.files import write_atomic_together
     from simdrive.scenario.runner import load_scenario
+    from simdrive.search.estimate import uneven_weights
     from simdrive.search.found import MAX_KEEP, check_outputs, found_bytes
     from simdrive.search.objective import parse_objective
     from simdrive.search.plots import search_figure_png
@@ -287,6 +288,14 @@ def search(args: argparse.Namespace) -> int:
           f"{args.output}" + (f", plot {plot}" if plot is not None else "")
           + ("" if result.found else " (no critical variant: it records the search, but "
              "simulate, frame, render and preview have no variant to replay from it)"))
+    if uneven_weights(p, result.critical_count):
+        print(f"simdrive: warning: P(critical) rests on a few heavily weighted runs "
+              f"(effective sample size {p.effective_samples:.0f} of "
+              f"{result.critical_count} critical runs): the proposals covered part of the "
+              "critical region densely and found the rest only in the runs drawn from the "
+              "scenario's own distribution, so the estimate can be off by several standard "
+              "errors; compare --method random at the same budget, or search again with "
+              "another --seed or a larger --budget", file=sys.stderr)
     return 0
 
 

@@ -89,4 +89,18 @@ def estimate_probability(space: SearchSpace, trace: Trace) -> tuple[Probability,
     return Probability(estimate, error, ess, how, bound), weights
 
 
-__all__ = ["Probability", "estimate_probability", "importance_weights"]
+UNEVEN_SHARE = 0.1
+"""An importance-sampled estimate whose critical runs' effective sample size is below this
+share of their count rests on a few heavily weighted runs (uneven_weights)."""
+
+
+def uneven_weights(p: Probability, critical: int) -> bool:
+    """Whether the estimate ``p`` of ``critical`` weighted critical runs rests on a few of
+    them: effective sample size under UNEVEN_SHARE of the count. On pileup_fog_highway's
+    collisions two 3,000-run cem searches gave 0.62 % (effective sample size 461 of 1,355)
+    and 0.29 % (67 of 1,648), ten standard errors apart; random sampling gave 0.6-0.67 %.
+    Plain Monte Carlo (all weights 1) never is."""
+    return critical > 0 and p.effective_samples < UNEVEN_SHARE * critical
+
+
+__all__ = ["Probability", "estimate_probability", "importance_weights", "uneven_weights"]

@@ -230,3 +230,23 @@ def test_a_scenario_with_no_distribution_is_searched_with_a_warning(tmp_path, ca
                  "--quiet", "--no-plot", "-o", str(tmp_path / "f.yaml")]) == 0
     assert "no distribution, so every run simulates the same world" in \
         capsys.readouterr().err
+
+
+def test_an_estimate_resting_on_few_weighted_runs_is_warned_about(tmp_path, capsys):
+    # a review found two 3,000-run cem searches of the pile-up ten standard errors apart,
+    # the low one from an effective sample size of 67 of 1,648 critical runs, unflagged
+    from simdrive.search.estimate import Probability, uneven_weights
+
+    pileup = Path(__file__).resolve().parents[2] / "scenarios" / "pileup_fog_highway.yaml"
+    assert main(["search", str(pileup), "--objective", "collision", "--budget", "3000",
+                 "--seed", "2", "--no-plot", "--quiet", "-o", str(tmp_path / "f.yaml")]) == 0
+    found = yaml.safe_load((tmp_path / "f.yaml").read_text())["probability"]
+    err = capsys.readouterr().err
+    assert found["effective_samples"] < 100
+    assert "warning: P(critical) rests on a few heavily weighted runs (effective sample " \
+        f"size {found['effective_samples']:.0f} of" in err
+    # the rule: effective samples under a tenth of the critical runs; plain Monte Carlo's
+    # equal weights never trip it
+    assert uneven_weights(Probability(0.003, 0.0003, 67.0, "is"), 1648)
+    assert not uneven_weights(Probability(0.006, 0.0003, 461.0, "is"), 1355)
+    assert not uneven_weights(Probability(0.006, 0.0015, 20.0, "mc"), 20)
