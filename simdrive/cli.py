@@ -155,14 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="split ratios by variant (default train=0.8,val=0.1,test=0.1)")
     render.add_argument("--split-seed", type=int, default=0, metavar="S",
                         help="seed of the split draw per variant (default 0)")
-    render.add_argument("--min-pixels", default=None, metavar="N[,CAMERA=N]",
-                        help="least visible pixels of a box (default 25); CAMERA=N items "
-                             "set one camera's, e.g. 25,bev=1")
-    render.add_argument("--min-height", default=None, metavar="PX[,CAMERA=PX]",
-                        help="least visible box height, px (default 8), e.g. 8,bev=0")
-    render.add_argument("--max-occlusion", default=None, metavar="SHARE[,CAMERA=SHARE]",
+    render.add_argument("--min-pixels", default=None, metavar="N[,NAME=N]",
+                        help="least visible pixels of a box (default 25); NAME=N items set "
+                             "one camera's or one class's (in every camera), e.g. 25,bev=1")
+    render.add_argument("--min-height", default=None, metavar="PX[,NAME=PX]",
+                        help="least visible box height, px (default 8), e.g. 8,bev=0,tyre=2")
+    render.add_argument("--max-occlusion", default=None, metavar="SHARE[,NAME=SHARE]",
                         help="most occluded share of a box (default 0.9)")
-    render.add_argument("--min-visibility", default=None, metavar="V[,CAMERA=V]",
+    render.add_argument("--min-visibility", default=None, metavar="V[,NAME=V]",
                         help="least fog/darkness visibility exp(-3 d / V) (default 0.05)")
     render.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: all cores)")

@@ -325,15 +325,17 @@ def render(args: argparse.Namespace) -> int:
     )
     from simdrive.dataset.runner import render_dataset
     from simdrive.dataset.shard import DEPTH_MAX_M
+    from simdrive.world.actors import actor_kinds
 
     if args.image_format not in IMAGE_FORMATS:
         raise SimdriveError("unknown --image-format", expected="jpg or png",
                             found=args.image_format)
     _check_at_least(("--every", args.every, 1), ("--limit", args.limit, 1),
                     ("--workers", args.workers, 1))
-    box_filter, camera_filters, filter_names = parse_box_filters({
+    box_filter, camera_filters, filter_names, class_filters = parse_box_filters({
         "--min-pixels": args.min_pixels, "--min-height": args.min_height,
-        "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility})
+        "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility},
+        classes=actor_kinds())
     for name, value in (("--formats", args.formats), ("--cameras", args.cameras)):
         if value is not None and not value.strip(" ,"):  # given, but naming nothing
             raise SimdriveError(f"{name} names nothing", expected="comma-separated names",
@@ -355,7 +357,7 @@ def render(args: argparse.Namespace) -> int:
         every=args.every, limit=args.limit, image_format=args.image_format,
         extras=parse_list(args.extras, EXTRAS, "extra"),
         box_filter=box_filter, camera_filters=camera_filters, filter_names=filter_names,
-        split=parse_split(args.split), split_seed=args.split_seed)
+        class_filters=class_filters, split=parse_split(args.split), split_seed=args.split_seed)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "
@@ -392,30 +394,34 @@ def render(args: argparse.Namespace) -> int:
               f"more than {DEPTH_MAX_M} m below it; lower the camera (z) and widen "
               "metres_per_pixel to see as much", file=sys.stderr)
     for camera, kind, count in summary.never_kept:
-        f = options.filter_for(camera)
+        f = options.filter_for(camera, kind)
         print(f"simdrive: warning: camera {camera}: none of the {count} {kind} boxes that "
               f"show pixels passed its box filters (min pixels {f.min_pixels}, "
               f"min height {f.min_height_px}, max occlusion {f.max_occlusion}, "
               f"min visibility {f.min_visibility}): the dataset has no {kind} in that "
               "camera, only ignore regions (COCO, KITTI) and background (YOLO); each filter "
-              f"option takes a value for that camera alone after the others ("
+              f"option takes a value for that camera or that class alone after the others ("
               f"{_filter_option(options, camera, 'min_height_px', 0)} "
               f"{_filter_option(options, camera, 'min_pixels', 1)} keeps a bird's-eye view's "
-              f"small boxes; {_filter_option(options, camera, 'min_visibility', 0.0)} keeps "
+              f"small boxes; {_filter_option(options, kind, 'min_height_px', 2)} keeps small "
+              f"{kind} boxes in every camera; "
+              f"{_filter_option(options, camera, 'min_visibility', 0.0)} keeps "
               "dark or fogged ones)", file=sys.stderr)
     return 0
 
 
-def _filter_option(options, camera: str, field: str, value) -> str:
-    """One filter option as typed: its general value, the other cameras' own values, and
-    ``camera=value`` (the render summary's suggestion)."""
+def _filter_option(options, key: str, field: str, value) -> str:
+    """One filter option as typed: its general value, the other cameras' and classes' own
+    values, and ``key=value`` (a camera or a class: the render summary's suggestion)."""
     from simdrive.dataset.options import FILTER_OPTIONS
 
     option = next(o for o, name, _ in FILTER_OPTIONS if name == field)
     items = [f"{getattr(options.box_filter, field):g}"]
     items += [f"{name}={getattr(f, field):g}" for name, f in options.camera_filters
-              if name != camera and getattr(f, field) != getattr(options.box_filter, field)]
-    return f"{option} {','.join([*items, f'{camera}={value:g}'])}"
+              if name != key and getattr(f, field) != getattr(options.box_filter, field)]
+    items += [f"{name}={dict(fields)[field]:g}" for name, fields in options.class_filters
+              if name != key and field in dict(fields)]
+    return f"{option} {','.join([*items, f'{key}={value:g}'])}"
 
 
 def report(args: argparse.Namespace) -> int:

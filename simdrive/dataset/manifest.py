@@ -118,6 +118,10 @@ def image_line(frame: dict, kitti: bool) -> str:
 _IMAGE_LINE = json_writer((", ", ": "), sort_keys=True)
 
 
+_FIELD_TEXT = {"min_pixels": "visible pixels >=", "min_height_px": "visible height (px) >=",
+               "max_occlusion": "occlusion <=", "min_visibility": "visibility >="}
+
+
 def _filter_text(bf) -> str:
     return (f"visible pixels >= {bf.min_pixels}, visible height >= {bf.min_height_px} px, "
             f"occlusion <= {bf.max_occlusion}, visibility >= {bf.min_visibility}")
@@ -163,6 +167,9 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               + _filter_text(bf) + " (fog and darkness). "
               + "".join(f"Camera {name}: {_filter_text(f)}. "
                         for name, f in options.camera_filters)
+              + "".join(f"Class {name}, in every camera: " + ", ".join(
+                  f"{_FIELD_TEXT[field]} {value:g}" for field, value in fields) + ". "
+                        for name, fields in options.class_filters)
               + " ".join(_boxes(options)), "",
               "Layout: " + ", ".join(_layout(options)) + ".", "",
               "Splits are drawn per variant, so frames of one simulated run never straddle "

@@ -54,15 +54,38 @@ class DatasetOptions:
     # every camera a filter option names (checked against those rendered; not an output
     # setting, so not in to_dict: a no-op value for a camera changes nothing)
     filter_names: tuple[str, ...] = ()
+    # (class, ((BoxFilter field, value), ...)) by class name: a class's own values, which
+    # hold in every camera over the camera's and the general ones
+    class_filters: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = ()
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["filter_names"]
+        if not self.class_filters:  # as datasets from before class filters recorded it
+            del out["class_filters"]
         return out
 
-    def filter_for(self, camera: str) -> BoxFilter:
-        """The box filter of the frames of ``camera``."""
-        return dict(self.camera_filters).get(camera, self.box_filter)
+    def filter_for(self, camera: str, kind: str | None = None) -> BoxFilter | KindFilters:
+        """The box filter of the frames of ``camera``: of the boxes of class ``kind``, or
+        (None) one whose ``keeps`` takes each label's class into account."""
+        base = dict(self.camera_filters).get(camera, self.box_filter)
+        if not self.class_filters:
+            return base
+        per_kind = {name: replace(base, **dict(fields)) for name, fields in self.class_filters}
+        if kind is not None:
+            return per_kind.get(kind, base)
+        return KindFilters(base, per_kind)
+
+
+@dataclass(frozen=True)
+class KindFilters:
+    """A camera's box filter with some classes' own (DatasetOptions.filter_for)."""
+
+    base: BoxFilter
+    per_kind: dict
+
+    def keeps(self, label) -> bool:
+        return self.per_kind.get(label.kind, self.base).keeps(label)
 
 
 FILTER_OPTIONS = (("--min-pixels", "min_pixels", int), ("--min-height", "min_height_px", int),
@@ -71,16 +94,20 @@ FILTER_OPTIONS = (("--min-pixels", "min_pixels", int), ("--min-height", "min_hei
 """The box filter's command-line options: (option, BoxFilter field, type)."""
 
 
-def parse_box_filters(values: dict[str, str | None]
-                      ) -> tuple[BoxFilter, tuple[tuple[str, BoxFilter], ...], tuple[str, ...]]:
-    """The box filters of ``--min-pixels 25,bev=1``-style options (``values``: option ->
-    text; a missing option keeps its default): the filter of every camera; per camera
-    named in an option whose filter then differs, the filter it gets instead, sorted by
-    camera name (the same filters in any order are the same dataset); and every camera
-    named, sorted (a render checks they are cameras it renders)."""
+def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = ()
+                      ) -> tuple[BoxFilter, tuple[tuple[str, BoxFilter], ...], tuple[str, ...],
+                                 tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...]]:
+    """The box filters of ``--min-pixels 25,bev=1,tyre=4``-style options (``values``:
+    option -> text; a missing option keeps its default; a NAME in ``classes`` is a class,
+    any other a camera): the filter of every camera; per camera named in an option whose
+    filter then differs, the filter it gets instead, sorted by camera name (the same
+    filters in any order are the same dataset); every camera named, sorted (a render
+    checks they are cameras it renders); and per class named, sorted, its own values
+    (field, value), sorted, which hold in every camera."""
     default = BoxFilter()
     general: dict[str, int | float] = {}
     per_camera: dict[str, dict[str, int | float]] = {}
+    per_class: dict[str, dict[str, int | float]] = {}
     for option, name, kind in FILTER_OPTIONS:
         text = values.get(option)
         if text is None:
@@ -89,15 +116,16 @@ def parse_box_filters(values: dict[str, str | None]
             camera, _, number = item.rpartition("=")
             camera = camera.strip()
             if "=" in item and not camera:
-                raise SimdriveError(f"{option}: an item has no camera name before '='",
-                                    expected="a number, or CAMERA=number items, e.g. 25,bev=1",
-                                    found=text)
+                raise SimdriveError(f"{option}: an item has no camera or class name before "
+                                    "'='", expected="a number, or CAMERA=number and "
+                                    "CLASS=number items, e.g. 25,bev=1,tyre=4", found=text)
             try:
                 value = kind(number.strip())
             except ValueError:
                 raise SimdriveError(f"{option}: {number.strip()!r} is not "
                                     f"{'a whole number' if kind is int else 'a number'}",
-                                    expected="a number, or CAMERA=number items, e.g. 25,bev=1",
+                                    expected="a number, or CAMERA=number and CLASS=number "
+                                    "items, e.g. 25,bev=1,tyre=4",
                                     found=text) from None
             if kind is int and value < 0:
                 raise SimdriveError(f"{option} must be at least 0", expected="0 or more",
@@ -105,15 +133,21 @@ def parse_box_filters(values: dict[str, str | None]
             if kind is float and not 0.0 <= value <= 1.0:
                 raise SimdriveError(f"{option} is a share", expected="a number from 0 to 1",
                                     found=text)
-            target = per_camera.setdefault(camera, {}) if camera else general
+            if not camera:
+                target, whose = general, "the value for every camera"
+            elif camera in classes:
+                target, whose = per_class.setdefault(camera, {}), f"class {camera}'s value"
+            else:
+                target, whose = per_camera.setdefault(camera, {}), f"camera {camera}'s value"
             if name in target:
-                whose = f"camera {camera}'s value" if camera else "the value for every camera"
                 raise SimdriveError(f"{option} gives {whose} twice", found=text)
             target[name] = value
     base = replace(default, **general)
     filters = ((camera, replace(base, **fields)) for camera, fields in sorted(per_camera.items()))
     return (base, tuple((camera, f) for camera, f in filters if f != base),
-            tuple(sorted(per_camera)))
+            tuple(sorted(per_camera)),
+            tuple((name, tuple(sorted(fields.items()))) for name, fields
+                  in sorted(per_class.items())))
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:

@@ -345,7 +345,7 @@ def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edit
     (["--formats", ""], "--formats names nothing"),
     (["--cameras", " , "], "--cameras names nothing"),
     (["--min-height", "8,bev"], "--min-height: 'bev' is not a whole number"),
-    (["--min-height", "=3"], "--min-height: an item has no camera name before '='"),
+    (["--min-height", "=3"], "--min-height: an item has no camera or class name before '='"),
     (["--min-pixels", "25,front=1,front=2"], "--min-pixels gives camera front's value twice"),
     (["--min-pixels", "5,7"], "--min-pixels gives the value for every camera twice"),
     (["--max-occlusion", "front=1.5"], "--max-occlusion is a share"),

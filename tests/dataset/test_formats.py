@@ -498,12 +498,12 @@ def test_box_filters_for_one_camera(tmp_path, capsys):
     from simdrive.dataset.options import BoxFilter, parse_box_filters
     from tests.dataset.conftest import SMALL, render
 
-    base, cameras, named = parse_box_filters({"--min-height": "8,bev=0", "--min-pixels": "bev=1",
-                                              "--max-occlusion": "0.8"})
-    assert base == BoxFilter(max_occlusion=0.8) and named == ("bev",)
+    base, cameras, named, classes = parse_box_filters({
+        "--min-height": "8,bev=0", "--min-pixels": "bev=1", "--max-occlusion": "0.8"})
+    assert base == BoxFilter(max_occlusion=0.8) and named == ("bev",) and classes == ()
     assert cameras == (("bev", BoxFilter(min_pixels=1, min_height_px=0, max_occlusion=0.8)),)
     # no change for a camera: no filter of its own, but its name is still checked
-    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), (), ("bev",))
+    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), (), ("bev",), ())
     # the same filters in another order are the same (a review found a resume refused)
     assert parse_box_filters({"--min-height": "8,rear=4,bev=0"}) == \
         parse_box_filters({"--min-height": "8,bev=0,rear=4"})
@@ -532,6 +532,44 @@ def test_box_filters_for_one_camera(tmp_path, capsys):
     card = (tmp_path / "ds" / "README.md").read_text()
     assert "Boxes kept (every other camera): visible pixels >= 25, visible height >= 8 px" in card
     assert "Camera bev: visible pixels >= 1, visible height >= 0 px" in card
+
+
+def test_box_filters_for_one_class(tmp_path, capsys):
+    """--min-height 8,tyre=2: a tyre on the road, under 8 px tall until the last metres,
+    is kept in every camera while every other class keeps the 8 px minimum (a review found
+    clearly visible tyres made ignore regions with no way to keep them alone)."""
+    from simdrive.dataset.options import BoxFilter, DatasetOptions, parse_box_filters
+    from simdrive.world.actors import actor_kinds
+    from tests.dataset.conftest import ROOT, render
+
+    kinds = actor_kinds()
+    parsed = parse_box_filters({"--min-height": "8,bev=0,tyre=2", "--min-pixels": "tyre=10"},
+                               classes=kinds)
+    assert parsed == (BoxFilter(), (("bev", BoxFilter(min_height_px=0)),), ("bev",),
+                      (("tyre", (("min_height_px", 2), ("min_pixels", 10))),))
+    assert parse_box_filters({"--min-pixels": "tyre=10", "--min-height": "tyre=2,8,bev=0"},
+                             classes=kinds) == parsed  # any order: the same dataset
+    options = DatasetOptions(box_filter=parsed[0], camera_filters=parsed[1],
+                             class_filters=parsed[3])
+    # a class's values hold in every camera, over the camera's own
+    assert options.filter_for("bev", "tyre") == BoxFilter(min_pixels=10, min_height_px=2)
+    assert options.filter_for("bev", "car") == BoxFilter(min_height_px=0)
+    assert options.filter_for("front", "tyre") == BoxFilter(min_pixels=10, min_height_px=2)
+
+    tyre = str(ROOT / "scenarios" / "tyre_debris_highway.yaml")
+    assert render(tmp_path, tyre, "--limit", "2", "--every", "10", "--formats", "coco",
+                  "--quiet", "--workers", "1", "--min-height", "8,tyre=2", "-o", "ds") == 0
+    kept = []
+    for path in (tmp_path / "ds" / "annotations").glob("instances_*.json"):
+        coco = json.loads(path.read_text())
+        names = {c["id"]: c["name"] for c in coco["categories"]}
+        kept += [(names[a["category_id"]], a["bbox"][3]) for a in coco["annotations"]
+                 if not a["iscrowd"]]
+    assert any(kind == "tyre" and h < 8 for kind, h in kept)
+    assert all(h >= 8 for kind, h in kept if kind != "tyre")
+    assert all(h >= 2 for kind, h in kept)
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert "Class tyre, in every camera: visible height (px) >= 2." in card
 
 
 def test_coco_ids_are_unique_across_splits(dataset):
