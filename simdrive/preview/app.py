@@ -34,6 +34,7 @@ FPS_CAP = 60
 MESSAGE_S = 4.0  # wall seconds a status message stays
 DRAG_THRESHOLD_PX = 4
 PANEL = (16, 18, 22)
+OVERLAY = (0, 0, 0, 225)  # panels over the map: the map's lines barely show through
 
 
 @dataclass(frozen=True)
@@ -290,15 +291,18 @@ class Viewer:
             text, colour, until = self.message
             if self.now_s > until:
                 self.message = None
-            else:
-                bottom -= 30
-                hud.draw_lines(screen, pygame.Rect(r.x, bottom, r.width, 30),
-                               [(text, colour)], self.font, background=(0, 0, 0, 170))
+            else:  # as many lines as the message wraps to (a saved file's path is long)
+                height = self.font.get_linesize() * len(hud.wrap(
+                    [(text, colour)], self.font, r.width - 12)) + 12
+                bottom -= height
+                hud.draw_lines(screen, pygame.Rect(r.x, bottom, r.width, height),
+                               [(text, colour)], self.font, background=OVERLAY)
         if self.selected is not None:
             lines = hud.actor_lines(pb, self.selected, frame)
-            height = self.font.get_linesize() * (len(lines) + 1) + 12
+            height = self.font.get_linesize() * (len(hud.wrap(
+                lines, self.font, r.width - 12)) + 1) + 12
             hud.draw_lines(screen, pygame.Rect(r.x, bottom - height, r.width, height), lines,
-                           self.font, background=(0, 0, 0, 170))
+                           self.font, background=OVERLAY)
         if self.reloader.error is not None:
             r = layout.birds_eye
             hud.draw_lines(screen, pygame.Rect(r.x, r.y, r.width, r.height // 2),

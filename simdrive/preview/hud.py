@@ -153,16 +153,23 @@ def help_panel_lines() -> list[Line]:
 
 
 def wrap(lines: list[Line], font: pygame.font.Font, width_px: int) -> list[Line]:
-    """Lines broken at spaces so that each fits ``width_px``."""
+    """Lines broken at spaces so that each fits ``width_px``; a word too long for a line
+    of its own (a file's path) is broken after its last '/' that fits, else anywhere."""
     out: list[Line] = []
     for text, colour in lines:
         indent = " " * (len(text) - len(text.lstrip(" ")) + 2)
-        while font.size(text)[0] > width_px and " " in text.strip():
+        while font.size(text)[0] > width_px and len(text.strip()) > 1:
             cut = len(text)
             while cut > 0 and font.size(text[:cut])[0] > width_px:
                 cut = text.rfind(" ", 0, cut - 1)
-            if cut <= len(indent):
-                break
+            if cut <= len(indent):  # no space to break at: break the word
+                fits = len(text) - 1
+                while fits > len(indent) + 1 and font.size(text[:fits])[0] > width_px:
+                    fits -= 1
+                slash = text.rfind("/", len(indent) + 1, fits)
+                cut = slash + 1 if slash > len(indent) else fits
+                if cut <= len(indent) + 1:
+                    break
             out.append((text[:cut], colour))
             text = indent + text[cut:].lstrip(" ")
         out.append((text, colour))

@@ -191,3 +191,15 @@ def test_every_command_is_bound_and_listed_in_the_help(make_viewer):
         assert command_for(b.keys[0], "", manual=False) == b.command
     assert len(help_lines()) >= len(BINDINGS)
     assert command_for(pygame.K_RIGHT, manual=True) is None  # arrows drive in manual mode
+
+
+def test_long_words_such_as_a_saved_files_path_wrap_inside_the_panel(make_viewer):
+    # a review found the "saved ..." message cut off at the window's edge
+    from simdrive.preview import hud
+
+    viewer = make_viewer()
+    path = "/tmp/" + "a_rather_long_folder_name/" * 4 + "child_v20_t004.80_front.png"
+    lines = hud.wrap([(f"saved {path} and x.json", hud.GOOD)], viewer.font, 300)
+    assert len(lines) > 2 and all(viewer.font.size(text)[0] <= 300 for text, _ in lines)
+    assert "".join(text.strip() for text, _ in lines).replace(" ", "") == f"saved{path}andx.json"
+    assert lines[1][0].strip().endswith("/")  # broken after a folder's slash
