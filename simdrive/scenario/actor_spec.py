@@ -138,9 +138,9 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
             f"a base file ({there}) gives the ego",
             expected="a placement here (it replaces the base's), e.g. placement: {lane: 0, "
                      "s: 40}")
-    name = "ego" if is_ego else r.text("id", default=default_name)
-    if not name.strip():  # an id names the actor in actions, require: and labels
-        raise r.child("id").error("an actor's id is empty", expected="a name, e.g. child")
+    # an id names the actor in actions, require: and labels
+    name = "ego" if is_ego else r.name("id", "an actor's id", default=default_name,
+                                       identifier=True)
     kinds = actor_kinds()
     kind = r.text("kind", choices=kinds, default="car") if is_ego else r.text("kind", choices=kinds)
     count = 1 if is_ego else r.integer("count", default=1, low=1, high=200)

@@ -107,7 +107,8 @@ def _camera(node: Node, actor_names: set[str]) -> CameraSpec:
     r = Reader(node, _KEYS, {}, "a camera")
     preset_name = r.text("preset", choices=tuple(PRESETS), default="front")
     base = PRESETS[preset_name]
-    values: dict = {"name": r.text("name", default=base.name)}
+    values: dict = {"name": r.name("name", "a camera's name", default=base.name,
+                                   forbidden=",=")}
     mount = r.text("mount", default=base.mount)
     if mount not in actor_names:
         raise r.require("mount").error(f"camera mount {mount!r} is not an actor",

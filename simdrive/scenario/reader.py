@@ -11,10 +11,13 @@ returns a :class:`Param` placeholder that a variant later fills in.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
+from simdrive.errors import Words
 from simdrive.scenario.distributions import Choice, Constant, Normal, Uniform, from_spec
 from simdrive.scenario.yamlpos import Node
 
@@ -101,6 +104,41 @@ class Reader:
                 raise self.node.error(f"{self.what} needs {key!r}", expected=expected)
             return default
         return read_text(node, self.params, choices=choices, varies=varies)
+
+    def name(self, key: str, what: str, *, default=_MISSING, identifier: bool = False,
+             forbidden: str = "") -> str:
+        """A name (of the scenario, an actor, a camera): non-empty text without control or
+        format characters (names are printed on terminals and written into datasets: an
+        escape sequence would drive the terminal); ``identifier``: ASCII letters, digits
+        and _, not starting with a digit (``require:`` expressions name actors); none of
+        ``forbidden``'s characters."""
+        value = self.text(key, default=default)
+        node = self.node.get(key)
+        if node is None:
+            return value
+        if not value.strip():
+            raise node.error(f"{what} is empty", expected="a name, e.g. " + (
+                "child" if identifier else "front_wide"))
+        bad = next((ch for ch in value if unicodedata.category(ch)[0] == "C"
+                    or unicodedata.category(ch) in ("Zl", "Zp")), None)
+        if bad is not None:
+            raise node.error(f"{what} holds the control character U+{ord(bad):04X} (names are "
+                             "printed on terminals and written into datasets)",
+                             expected="letters, digits, spaces and punctuation",
+                             found=Words(json.dumps(value)))
+        if identifier and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            fixed = re.sub(r"\W", "_", value, flags=re.ASCII)
+            fixed = fixed if re.match(r"[A-Za-z_]", fixed) else "_" + fixed
+            raise node.error(f"{what} {value!r} is not a name require: expressions can use",
+                             expected="ASCII letters, digits and _, not starting with a digit",
+                             found=value, hint=f"e.g. {fixed!r}")
+        used = sorted({ch for ch in value if ch in forbidden})
+        if used:
+            raise node.error(f"{what} {value!r} holds {' and '.join(map(repr, used))}, which "
+                             "the command line uses between names (--cameras a,b; "
+                             "--min-height 8,bev=0)", expected=f"a name without {forbidden}",
+                             found=value)
+        return value
 
     def boolean(self, key: str, *, default: bool) -> bool:
         node = self.node.get(key)

@@ -95,7 +95,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
                           "validate, variants, simulate, frame, render and preview; they "
                           "cannot be searched or extended)")
     top = Reader(root, TOP_KEYS, params, "the scenario")
-    name = top.text("name")
+    name = top.name("name", "the scenario's name")
     env = _environment(top.child("environment"), params)
     ego_node = top.require("ego")
     ego = parse_actor(ego_node, params, default_name="ego", is_ego=True, top_file=file)

@@ -172,6 +172,36 @@ def test_an_empty_actor_id_is_refused_at_its_line(tmp_path, blank):
     assert "id is empty" in str(err) and err.line == 6
 
 
+@pytest.mark.parametrize("old, new, path, says", [
+    # escapes in quoted YAML strings reached the terminal raw: a review's name cleared the
+    # screen and printed a fake "ok" line
+    ("name: t", 'name: "t\\e[2J\\rok other.yaml: fine"', "name", "control character U+001B"),
+    ("name: t", 'name: "a\\nb"', "name", "control character U+000A"),
+    ("  - id: lead", '  - id: "l\\e[31mred"', "actors[0].id", "control character U+001B"),
+    # an id require: cannot name (min_distance(ego, parked-van) read as a subtraction)
+    ("  - id: lead", "  - id: parked-van", "actors[0].id", "e.g. 'parked_van'"),
+    ("  - id: lead", "  - id: 'a b'", "actors[0].id", "not a name require: expressions"),
+    ("  - id: lead", "  - id: 2nd", "actors[0].id", "e.g. '_2nd'"),
+])
+def test_names_that_would_drive_a_terminal_or_that_require_cannot_use_are_refused(
+        tmp_path, old, new, path, says):
+    err = error_for(tmp_path, GOOD.replace(old, new))
+    assert err.path == path and says in str(err)
+    assert "\x1b" not in str(err) and "\n" not in str(err)  # shown escaped
+
+
+@pytest.mark.parametrize("name, says", [
+    ('""', "a camera's name is empty"),
+    ('"wide,left"', "holds ','"),  # --cameras could never pick it
+    ('"a=b"', "holds '='"),  # nor a box filter name it
+    ('"c\\a"', "control character U+0007"),
+])
+def test_camera_names_the_command_line_cannot_use_are_refused(tmp_path, name, says):
+    err = error_for(tmp_path, GOOD + f"camera:\n  - {{preset: front}}\n  - {{name: {name}, "
+                                     "preset: left}\n")
+    assert err.path == "camera[1].name" and says in str(err) and err.line == 12
+
+
 def test_a_duration_shorter_than_a_time_step_is_refused(tmp_path):
     err = error_for(tmp_path, GOOD.replace("duration: 5", "duration: 0.1\ndt: 0.5"))
     assert "shorter than one time step" in str(err) and err.line == 3
