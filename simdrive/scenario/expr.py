@@ -77,9 +77,11 @@ class Token(NamedTuple):
 
 class _Parser:
     def __init__(self, text: str, names: dict[str, tuple[str, str]], functions: Mapping[str, int],
-                 actors: Collection[str] | None, where: dict, column: int | None) -> None:
+                 actors: Collection[str] | None, where: dict, column: int | None,
+                 locate=None) -> None:
         self.text, self.names, self.functions, self.where = text, names, functions, where
         self.column = 1 if column is None else column
+        self.locate = locate
         self.actors = sorted(actors) if actors is not None else None
         self.tokens: list[Token] = []
         self.position = self.depth = 0
@@ -90,8 +92,10 @@ class _Parser:
         if caret:
             shown = re.sub(r"\s", " ", self.text)  # tabs and newlines would shift the caret
             hint = f"{hint or 'here:'}\n    {shown}\n    {' ' * offset}^"
-        return ScenarioError(message, **self.where, column=self.column + offset, hint=hint,
-                             **details)
+        where = dict(self.where, column=self.column + offset)
+        if self.locate is not None:  # a text written over several lines
+            where["line"], where["column"] = self.locate(offset)
+        return ScenarioError(message, **where, hint=hint, **details)
 
     def tokenize(self) -> None:
         offset = 0
@@ -255,7 +259,7 @@ class _Parser:
 def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
           functions: Mapping[str, int] | None = None, actors: Collection[str] | None = None,
           want: str | None = None, file: str | None = None, line: int | None = None,
-          column: int | None = None, path: str | None = None) -> Expr:
+          column: int | None = None, path: str | None = None, locate=None) -> Expr:
     """Parse and type-check an expression, or raise a ScenarioError pointing into it.
 
     ``names`` maps each variable to a description, or to ``(description, type)``
@@ -264,7 +268,9 @@ def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
     those arguments (None: any name). ``want`` ("bool" or "number") requires the
     expression's type. ``line`` and ``column`` (1-based) say where the text
     starts in its file; an error's column is that column plus the offset of the
-    offending token (without them, the column counts from 1 in the text).
+    offending token (without them, the column counts from 1 in the text); ``locate``, if
+    given, maps an offset to its (line, column) instead (a text written over several
+    lines: yamlpos.scalar_locator).
     """
     typed = {}
     for name, spec in names.items():
@@ -276,7 +282,7 @@ def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
         raise ValueError(f"want must be None, 'bool' or 'number', not {want!r}")
     where = {"file": file, "line": line, "path": path}
     parser = _Parser(text if isinstance(text, str) else "", typed, dict(functions or {}), actors,
-                     where, column)
+                     where, column, locate)
     if not isinstance(text, str):
         raise parser.error("an expression must be text", 0, caret=False, found=text,
                            expected="an expression such as 'min_ttc < 2'")

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from simdrive.errors import SimdriveError
+from simdrive.errors import ScenarioError, SimdriveError
 from simdrive.scenario import expr
 from simdrive.scenario.build import Variant, build_worlds, scenario_road, variant_at, variants
 from simdrive.scenario.locate import located_errors
 from simdrive.scenario.merge import load_merged
 from simdrive.scenario.spec import ScenarioSpec, parse_scenario
+from simdrive.scenario.yamlpos import scalar_locator
 from simdrive.sim import Event, Outcome, Simulation
 
 METRIC_NAMES = {
@@ -53,10 +54,22 @@ def requirements(spec: ScenarioSpec) -> list[expr.Expr]:
         f"{a.name}_{k}" for a in spec.actors if a.count > 1 for k in range(a.count)}
     out = []
     for text, node in spec.require:
-        out.append(expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
-                              actors=actors, file=node.file, line=node.line,
-                              column=node.column + node.quoted, path=node.path,
-                              want="bool"))
+        try:
+            out.append(expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
+                                  actors=actors, file=node.file, line=node.line,
+                                  column=node.column + node.quoted, path=node.path,
+                                  want="bool"))
+        except ScenarioError:
+            # where the text was written over several lines (a folded > or literal |
+            # block, a plain or quoted scalar broken over lines) the offset into it is
+            # not a column: parse again with offsets mapped back to the source
+            locate = scalar_locator(node)
+            if locate is not None:
+                expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
+                           actors=actors, file=node.file, line=node.line,
+                           column=node.column + node.quoted, path=node.path, want="bool",
+                           locate=locate)
+            raise
     return out
 
 

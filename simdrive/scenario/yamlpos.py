@@ -392,6 +392,49 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
                          column=mark.column + 1 if mark else None, hint=hint)
 
 
+def scalar_locator(node: Node):
+    """A function from an offset into ``node``'s text value to the (line, column) it was
+    written at, for a scalar that spans lines (plain, quoted, folded ``>`` or literal
+    ``|``): YAML folding changes only whitespace, so the n-th non-space character of the
+    value is the n-th of the source from the scalar's start (after a block's header line
+    or the opening quote). None when the source cannot be read again or does not match
+    (an escape sequence in a double-quoted string): the caller then counts from the
+    node's column."""
+    try:
+        source = Path(node.file).read_text(encoding="utf-8-sig")
+    except (OSError, ValueError):
+        return None
+    lines = source.split("\n")
+    if not (isinstance(node.value, str) and 1 <= node.line <= len(lines)):
+        return None
+    start = sum(len(line) + 1 for line in lines[:node.line - 1]) + node.column - 1
+    if source[start:start + 1] in ("|", ">"):
+        start = source.find("\n", start) + 1
+    elif source[start:start + 1] in ("'", '"'):
+        start += 1
+    marks = []  # the source offset of each non-space character of the value, in order
+    at = start
+    for char in node.value:
+        if char.isspace():
+            continue
+        while at < len(source) and source[at].isspace():
+            at += 1
+        if at >= len(source) or source[at] != char:
+            return None
+        marks.append(at)
+        at += 1
+    value = node.value
+
+    def locate(offset: int) -> tuple[int, int]:
+        count = sum(1 for char in value[:offset] if not char.isspace())
+        where = marks[min(count, len(marks) - 1)] if marks else start
+        if count >= len(marks) and marks:  # past the last character: just after it
+            where = marks[-1] + 1
+        return _line_column(source, where)
+
+    return locate
+
+
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of character ``offset`` in ``text``."""
     line_start = text.rfind("\n", 0, offset) + 1

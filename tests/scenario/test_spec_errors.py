@@ -166,6 +166,20 @@ def test_an_extends_chain_too_long_points_at_the_extends_that_lengthens_it(tmp_p
     assert info.value.file.endswith("d1.yaml") and info.value.line == 1
 
 
+@pytest.mark.parametrize("written, line, column", [
+    ("    - min_ttc < 2 and\n      bogus > 1\n", 13, 7),  # plain, over two lines
+    ("    - >\n      min_ttc < 2\n      and collision\n      and bogus > 1\n", 15, 11),
+    ("    - |\n      min_ttc < 2 and\n        bogus > 1\n", 14, 9),
+    ('    - "min_ttc < 2 and\n       bogus > 1"\n', 13, 8),
+])
+def test_a_require_written_over_several_lines_points_at_the_offending_name(
+        tmp_path, written, line, column):
+    # a review found such errors on the entry's first line, at a column past its end
+    err = error_for(tmp_path, GOOD + "variants:\n  require:\n" + written)
+    assert "unknown name 'bogus'" in str(err)
+    assert (err.line, err.column) == (line, column)
+
+
 @pytest.mark.parametrize("blank", ["''", "' '"])
 def test_an_empty_actor_id_is_refused_at_its_line(tmp_path, blank):
     err = error_for(tmp_path, GOOD.replace("  - id: lead", f"  - id: {blank}"))
