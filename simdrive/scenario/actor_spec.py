@@ -31,6 +31,9 @@ ACTIONS = {  # action -> {parameter: (unit, low, high)}
 TARGET_ACTIONS = ("cross_road",)
 """The actions that take a ``to:`` target point (any other refuses the key)."""
 REQUIRED_ACTION_KEYS = {"cut_in": ("lane",), "wrong_way": ("lane",), "swerve": ("offset",)}
+ACTION_DEFAULTS = {"hard_brake": {"decel": 8.0}}
+"""Values of action keys left out (an emergency stop, about 0.8 g, where the road's grip
+allows it; without it hard_brake would only set the desired speed to 0)."""
 TRIGGERS = {  # trigger -> (unit, low, high) or None for structured ones
     "time": ("s", 0.0, 3600.0),
     "ego_distance_below": ("m", 0.0, 1000.0),
@@ -296,6 +299,8 @@ def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
             raise body.error(f"{name} needs an {key}",
                              expected="offset: the lateral offset in the lane, m (left of the "
                              "lane's direction positive)")
+        elif key in ACTION_DEFAULTS.get(name, {}):
+            values[key] = ACTION_DEFAULTS[name][key]
     if r.has("to"):
         to = Reader(r.child("to"), {"x": "m", "y": "m"}, params, f"{name}.to")
         values["to"] = (to.number("x", unit="m"), to.number("y", unit="m"))
@@ -333,6 +338,11 @@ def check_references(ego: ActorT, actors: list[ActorT]) -> None:
                     raise action.trigger_value["node"].error(
                         f"trigger refers to an unknown actor {ref!r}",
                         expected="one of " + ", ".join(sorted(names)), hint=suggest(ref, names))
+                if ref == actor.name:
+                    raise action.trigger_value["node"].error(
+                        f"the trigger measures {ref}'s distance to itself, which is 0: it "
+                        "would fire at once", expected="another actor (or trigger: {time: 0} "
+                        "to start at once)", found=ref)
         if actor.placement.anchor == "ahead_of" and actor.placement.target not in names:
             raise actor.node.error(f"placement refers to an unknown actor "
                                    f"{actor.placement.target!r}",

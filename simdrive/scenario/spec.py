@@ -142,6 +142,9 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
         raise node.error("the weather changes only after the run has ended",
                          expected=f"a time before the end of the run ({duration:g} s)",
                          found=node.plain())
+    for actor in (ego, *actors):
+        for action in actor.actions:
+            _check_trigger(action, params, duration)
     if duration < dt:  # a run of no step at all
         raise (top.child("dt") or top.require("duration")).error(
             "the duration is shorter than one time step", expected=f"dt <= duration "
@@ -161,6 +164,39 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
                                  for k in range(a.count)}),
         render=parse_render(top.child("render")), map_node=map_node,
     )
+
+
+def _check_trigger(action, params: dict, duration: float) -> None:
+    """An action that could never start in the run is an error at its trigger (or delay):
+    a time (plus its delay) at or after the run's end, a distance or time-to-collision
+    'below' 0, which never holds."""
+    body = action.node
+    trigger = body.child("trigger").child(action.trigger)
+    delay = _least(action.delay, params)
+    if action.trigger == "time" and _least(action.trigger_value, params) + delay >= duration:
+        late = body.child("delay") if body.get("delay") is not None and \
+            _least(action.trigger_value, params) < duration else trigger
+        raise late.error(f"{action.action} would start only after the run has ended",
+                         expected=f"a time{' plus delay' if delay else ''} before the end of "
+                         f"the run ({duration:g} s)", found=late.plain())
+    if action.trigger != "time" and delay >= duration:
+        node = body.child("delay")
+        raise node.error(f"{action.action} would start only after the run has ended",
+                         expected=f"a delay shorter than the run ({duration:g} s)",
+                         found=node.plain())
+    if action.trigger in ("ego_distance_below", "ego_time_below") and \
+            _greatest(action.trigger_value, params) <= 0.0:
+        raise trigger.error(f"{action.trigger} 0 never holds (a distance or time to "
+                            "collision is never below 0), so the action would never start",
+                            expected="a number above 0", found=trigger.plain())
+
+
+def _greatest(value, params: dict) -> float:
+    """The greatest value a number field can take (a constant, or its distribution's)."""
+    if not isinstance(value, Param):
+        return float(value)
+    dist = params[value.path]
+    return float(max(dist.values())) if dist.discrete else float(dist.ppf(np.ones(1))[0])
 
 
 def _least(value, params: dict) -> float:

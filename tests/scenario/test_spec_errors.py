@@ -180,6 +180,39 @@ def test_a_require_written_over_several_lines_points_at_the_offending_name(
     assert (err.line, err.column) == (line, column)
 
 
+@pytest.mark.parametrize("action, path, says", [
+    # a review found actions that could never start accepted silently (as a weather
+    # change after the run's end is not)
+    ("hard_brake: {trigger: {time: 100}, decel: 8}", "hard_brake.trigger.time",
+     "would start only after the run has ended"),
+    ("hard_brake: {trigger: {time: {uniform: [5, 9]}}, decel: 8}", "hard_brake.trigger.time",
+     "would start only after the run has ended"),
+    ("hard_brake: {trigger: {time: 1}, delay: 4, decel: 8}", "hard_brake.delay",
+     "expected a time plus delay before the end of the run (5 s)"),
+    ("set_speed: {trigger: {ego_distance_below: 5}, delay: 500, speed: 3}", "set_speed.delay",
+     "expected a delay shorter than the run"),
+    ("hard_brake: {trigger: {ego_distance_below: 0}, decel: 8}",
+     "hard_brake.trigger.ego_distance_below", "ego_distance_below 0 never holds"),
+    ("hard_brake: {trigger: {actor_distance_below: {actor: lead, distance: 3}}, decel: 8}",
+     "hard_brake.trigger.actor_distance_below", "lead's distance to itself"),
+])
+def test_an_action_that_could_never_start_is_refused_at_its_trigger(tmp_path, action, path,
+                                                                     says):
+    err = error_for(tmp_path, GOOD + f"    actions:\n      - {action}\n")
+    assert err.path == f"actors[0].actions[0].{path}" and says in str(err)
+    assert err.line == 11
+    # a trigger that may fire within the run is fine
+    load_scenario(write(tmp_path, GOOD + "    actions:\n      - hard_brake: {trigger: {time: "
+                        "{uniform: [1, 9]}}, decel: 8}\n", "ok.yaml"))
+
+
+def test_hard_brake_without_decel_brakes_at_8_m_s2(tmp_path):
+    # it was accepted with no value, and then only set the desired speed to 0
+    spec = load_scenario(write(tmp_path, GOOD + "    actions:\n      - hard_brake: {trigger: "
+                               "{time: 1}}\n"))
+    assert spec.actors[0].actions[0].params == {"decel": 8.0}
+
+
 @pytest.mark.parametrize("blank", ["''", "' '"])
 def test_an_empty_actor_id_is_refused_at_its_line(tmp_path, blank):
     err = error_for(tmp_path, GOOD.replace("  - id: lead", f"  - id: {blank}"))
