@@ -43,8 +43,35 @@ class SimdriveError(Exception):
         if self.expected is not None:
             text += f"; expected {self.expected}"
         if self.found is not None:
-            text += f", found {self.found!r}"
+            text += f", found {shown(self.found)}"
         return text
+
+
+def shown(value: object, inner: bool = False) -> str:
+    """A value after "found", as a scenario file would write it: true/false and null, not
+    Python's True and None; {a: 1} and [1, 2]; a date as written; text quoted (not inside
+    a mapping or list)."""
+    import datetime
+
+    if isinstance(value, Words):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"binary data ({len(value)} bytes)"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown(k, True)}: {shown(v, True)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v, True) for v in value) + "]"
+    if isinstance(value, str) and inner and value and value.strip() == value and all(
+            ch.isalnum() or ch in "_.-/" for ch in value):
+        return value
+    return repr(value)
 
 
 class MapError(SimdriveError):

@@ -38,6 +38,25 @@ class Distribution:
         """The values a discrete distribution takes, in order."""
         raise TypeError(f"a {self.kind} distribution is continuous and has no value list")
 
+    def describe(self) -> str:
+        """The distribution as a scenario file writes it (``{uniform: [8, 12]}``)."""
+        def text(v):
+            return f"{v:g}" if isinstance(v, float) else str(v).lower() \
+                if isinstance(v, bool) else str(v)
+
+        if isinstance(self, Constant):
+            return text(self.value)
+        if isinstance(self, Uniform):
+            return f"{{uniform: [{text(self.low)}, {text(self.high)}]}}"
+        if isinstance(self, Range):
+            return f"{{range: [{text(self.start)}, {text(self.stop)}, {text(self.step)}]}}"
+        if isinstance(self, Choice):
+            return "{choice: [" + ", ".join(text(o) for o in self.options) + "]}"
+        bounds = "".join(f", {name}: {text(v)}" for name, v in (("min", self.low),
+                                                                ("max", self.high))
+                         if v is not None)
+        return f"{{normal: {{mean: {text(self.mean)}, std: {text(self.std)}{bounds}}}}}"
+
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Inverse CDF: uniform numbers in [0, 1) (any shape) to values of that shape."""
         raise NotImplementedError

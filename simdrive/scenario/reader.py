@@ -167,9 +167,13 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
     if node.is_mapping and varies:
         keys = list(node.keys())
         if len(keys) != 1 or keys[0] not in DIST_KEYS:
-            raise node.error("expected a number or a distribution",
-                             expected="a number or one of {uniform, normal, choice, range}",
-                             found=node.plain(), hint=suggest(keys[0], DIST_KEYS) if keys else None)
+            several = len(keys) > 1 and all(k in DIST_KEYS for k in keys)
+            unknown = [k for k in keys if k not in DIST_KEYS]
+            raise node.error(
+                "a distribution has exactly one key" if several
+                else "not a number or a distribution",
+                expected="a number or one of {uniform, normal, choice, range}",
+                found=node.plain(), hint=suggest(unknown[0], DIST_KEYS) if unknown else None)
         dist = _distribution(node)
         if isinstance(dist, Normal):
             if dist.low is None and dist.high is None and not low <= dist.mean <= high:
@@ -192,8 +196,12 @@ def read_number(node: Node, params: dict, *, low=-math.inf, high=math.inf, unit=
         params[node.path] = dist
         return Param(node.path)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        quoted = (node.quoted and isinstance(value, str)
+                  and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)\s*", value))
         raise node.error("not a number", expected=f"a number{_unit(unit)}", found=node.plain(),
-                         hint=_exponent_hint(value))
+                         hint=_exponent_hint(value) or (
+                             "a number in quotes is text: write it without them" if quoted
+                             else None))
     if not math.isfinite(value) or not low <= value <= high:
         raise node.error("out of range", expected=f"{_range_text(low, high)}{_unit(unit)}",
                          found=value, hint=why)

@@ -120,7 +120,7 @@ def _values(spec: ScenarioSpec, node: Node) -> dict:
     for path, dist in spec.params.items():
         child = node.child(path)
         if not child.is_scalar:  # a parameter's value is one number or one choice
-            raise child.error("expected one value", expected=f"a value of {dist!r}",
+            raise child.error("expected one value", expected=f"a value of {dist.describe()}",
                               found=child.plain())
         value = child.value
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
@@ -131,7 +131,7 @@ def _values(spec: ScenarioSpec, node: Node) -> dict:
                                                 else float))[0])
         if (numeric and not math.isfinite(float(value))) or log_p == -math.inf:
             raise child.error("this value cannot come from the scenario's distribution",
-                              expected=f"a value of {dist!r}", found=child.plain())
+                              expected=f"a value of {dist.describe()}", found=child.plain())
         values[path] = float(value) if not dist.discrete and numeric else value
     return values
 

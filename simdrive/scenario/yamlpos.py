@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from simdrive.errors import ScenarioError
+from simdrive.errors import ScenarioError, Words
 
 MAX_FILE_BYTES = 1024 * 1024  # bytes of UTF-8 text in one file (1 MiB)
 MAX_DEPTH = 64  # levels of nested mappings/sequences; the root collection is level 1
@@ -127,8 +128,8 @@ class Node:
 
     def _mapping(self) -> Mapping[str, Node]:
         if not self.is_mapping:
-            raise self.error("expected a mapping", expected="key: value pairs",
-                             found=self.value if self.is_scalar else "a list")
+            raise self.error("not a mapping", expected="key: value pairs",
+                             found=self.value if self.is_scalar else Words("a list"))
         return self.value
 
 
@@ -148,7 +149,7 @@ def load_yaml(text: str, file: str) -> Node:
         root = loader.get_single_node()
         if root is None or (root.tag == _NULL_TAG and root.value == ""):
             raise ScenarioError("the file is empty", file=file,
-                                expected="a mapping with at least name and duration")
+                                expected="a mapping with at least name, duration, map and ego")
         return _Converter(loader, file).convert(root, "", root.start_mark, 0)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
@@ -390,6 +391,20 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str) -> ScenarioError:
     return ScenarioError(f"invalid YAML: {exc.problem or exc.context}", file=file,
                          line=mark.line + 1 if mark else None,
                          column=mark.column + 1 if mark else None, hint=hint)
+
+
+def node_at(node: Node, path: str) -> Node:
+    """The node at key ``path`` under ``node`` (``lanes``, ``signal_plan.green_s``,
+    ``arms[1].length``), or the deepest one of it that exists."""
+    for name, index in re.findall(r"([^.\[\]]+)(?:\[(\d+)\])?", path):
+        if not node.is_mapping or node.get(name) is None:
+            return node
+        node = node.get(name)
+        if index:
+            if not node.is_sequence or int(index) >= len(node.value):
+                return node
+            node = node.value[int(index)]
+    return node
 
 
 def scalar_locator(node: Node):

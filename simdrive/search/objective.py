@@ -81,8 +81,8 @@ def parse_objective(spec: ScenarioSpec, text: str, *, score: str | None = None,
                             "is its own score", path="--score", found=score,
                             hint="drop --score, or make the objective a condition")
     if threshold is not None and not math.isfinite(threshold):
-        raise ScenarioError("--threshold must be a finite number", path="--threshold",
-                            found=threshold)
+        raise ScenarioError("not a finite number", path="--threshold",
+                            expected="a number such as 1.0", found=threshold)
     score_text = (score or DEFAULT_SCORE) if boolean else text
     score_expr = expr.parse(score_text, path="--score", want=expr.NUMBER, **common) \
         if boolean else objective

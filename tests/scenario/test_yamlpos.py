@@ -200,7 +200,8 @@ def test_undefined_alias_is_a_yaml_error():
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n"])
 def test_empty_document_is_an_error(text):
     assert str(error_for(text)) == (
-        "s.yaml: the file is empty; expected a mapping with at least name and duration")
+        "s.yaml: the file is empty; expected a mapping with at least name, duration, map and "
+        "ego")
 
 
 def test_more_than_one_document_is_an_error_at_the_second():
