@@ -39,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = subparsers.add_parser(
         "validate", help="check scenario files (or found files)",
         description="Check scenario files (and found files of simdrive search, with the "
-                    "scenario they name): the file, its map and the worlds of its first 256 "
-                    "variants. One ok line per file, or the file's first error and exit "
-                    "code 2.")
+                    "scenario they name): the file, its map and the worlds of its variants "
+                    "(256 spread over its grid when it has more). One ok line per file, or "
+                    "the file's first error and exit code 2.")
     validate.add_argument("paths", nargs="+", metavar="PATH",
                           help="scenario files or found files")
     validate.set_defaults(handler=commands.validate)

@@ -24,8 +24,9 @@ def demo(args: argparse.Namespace) -> int:
 
 
 VALIDATE_WORLDS = 256
-"""validate builds the worlds of a scenario's first variants (placements are drawn per
-variant: one that cannot be met may still fail in a later one)."""
+"""validate builds the worlds of this many of a scenario's variants, spread over its grid
+(every cell's first sample before any second one; placements are drawn per variant: one
+that cannot be met may still fail in a variant left out)."""
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -54,7 +55,10 @@ def validate(args: argparse.Namespace) -> int:
             print(f"ok {path}: found file of {spec.name} ({spec.file}), "
                   f"{_count(len(listed), 'variant')}")
         else:
-            print(f"ok {path}: {spec.name}, {_count(variant_count(spec), 'variant')}")
+            count = variant_count(spec)
+            print(f"ok {path}: {spec.name}, {_count(count, 'variant')}"
+                  + (f" (the worlds of {len(listed)} of them built, spread over its grid)"
+                     if len(listed) < count else ""))
     return 2 if failed else 0
 
 

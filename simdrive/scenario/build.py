@@ -145,7 +145,10 @@ class WorldBuilder:
                     raise SimdriveError(
                         f"actor {instance.name!r} is placed at s = {s:.1f} m along lane "
                         f"{lane}, which runs from 0 to {length:.1f} m",
-                        expected="a placement on the lane (s, distance or count smaller)")
+                        expected="a placement on the lane (" + (
+                            "s, distance or count smaller)" if s > 0 else
+                            "s larger, or a distance behind the actor it is placed by "
+                            "smaller)"))
             if fields["lane"] is not None:
                 fields["s"] = s
                 fields["d"] = d
@@ -338,7 +341,14 @@ def _plan_action(a: ActionSpecT, road: RoadMap, first_names: dict,
     params = {}
     for key, value in a.params.items():
         if key == "lane":
-            params["lane"] = lane_name(road, value, own_lane)
+            try:
+                params["lane"] = lane_name(road, value, own_lane)
+            except SimdriveError as error:  # an index past the lanes: at the action's lane
+                node = a.node.get("lane") if a.node is not None else None
+                if node is None:
+                    raise
+                raise node.error(f"{a.action}: {error.message}", expected=error.expected,
+                                 found=error.found) from None
         elif key != "to":
             params[_PARAM_NAMES[key]] = _number(value)
     to_target = a.action == "cross_road" and "to" not in a.params

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from simdrive.errors import MapError, ScenarioError, SimdriveError
 from simdrive.scenario.spec import ScenarioSpec
-from simdrive.scenario.yamlpos import Node
+from simdrive.scenario.yamlpos import Node, node_at
 
 
 @contextlib.contextmanager
@@ -53,7 +53,10 @@ def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> Scena
     if node is None:
         return ScenarioError(text, file=spec.file)
     if node is spec.map_node and error.where in (spec.file, "map") and error.path:
-        # an inline map's own key path (map.lanes) replaces the node's (map)
+        # an inline map's own key path (map.lanes) replaces the node's (map), and the key's
+        # line the map's
+        if node.is_mapping and error.path.startswith("map."):
+            node = node_at(node, error.path[len("map."):])
         return ScenarioError(prefix + error.message, file=node.file, line=node.line,
                              column=node.column, path=error.path, expected=error.expected,
                              found=error.found)

@@ -20,8 +20,9 @@ from simdrive.scenario.yamlpos import Node, load_yaml_file
 MAX_EXTENDS_DEPTH = 8
 
 
-def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
-    """The document at ``path`` with its ``extends`` chain merged in."""
+def load_merged(path: Path, _chain: tuple[Path, ...] = (), _via: Node | None = None) -> Node:
+    """The document at ``path`` with its ``extends`` chain merged in (``_via``: the
+    ``extends`` that names this file, for its errors)."""
     path = Path(path)
     try:
         resolved = path.resolve()
@@ -30,8 +31,11 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
                             file=str(path)) from None
     root = load_yaml_file(path)
     if not root.is_mapping:
-        raise root.error("a scenario file is a mapping", expected="key: value pairs",
-                         found=yaml_kind(root.value))
+        via = (f"it is the base scenario that {_via.file}:{_via.line} extends" if _via
+               else None)
+        raise ScenarioError("a scenario file is a mapping", file=root.file, line=root.line,
+                            column=root.column, expected="key: value pairs",
+                            found=yaml_kind(root.value), hint=via)
     base_node = root.get("extends")
     if base_node is None:
         return root
@@ -57,7 +61,7 @@ def load_merged(path: Path, _chain: tuple[Path, ...] = ()) -> Node:
         raise base_node.error(f"extends is nested deeper than {MAX_EXTENDS_DEPTH} files",
                               expected=f"a chain of at most {MAX_EXTENDS_DEPTH} files",
                               found=str(base_path))
-    base = load_merged(base_path, (*_chain, resolved))
+    base = load_merged(base_path, (*_chain, resolved), base_node)
     own = {k: v for k, v in root.value.items() if k != "extends"}
     return merge(base, dataclasses.replace(root, value=own))
 

@@ -16,13 +16,14 @@ them is solved again with all MAX_PLACEMENT_TRIES, which repeats the same first 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from simdrive.core.placement import POSE_COLUMNS, POSE_TARGET_X, place_actors
-from simdrive.errors import SimdriveError
+from simdrive.errors import MapError, SimdriveError
 from simdrive.scenario import streams
 from simdrive.scenario.actor_spec import ActorT
 from simdrive.scenario.reader import Param
@@ -63,7 +64,18 @@ def lane_name(road: RoadMap, ref, own: str | None = None) -> str:
                 return sibling
     if f"west_in_{ref}" in names:
         return f"west_in_{ref}"
-    return f"fwd_{ref}"
+    prefix = "fwd_" if "fwd_0" in names else "west_in_" if "west_in_0" in names else None
+    if prefix is None:  # no numbered lanes: names only
+        raise MapError(f"lane {ref} is an index, but this map's lanes have names only",
+                       where="map", expected="a lane name: " + ", ".join(sorted(names)),
+                       found=ref)
+    count = sum(1 for name in names if re.fullmatch(re.escape(prefix) + r"\d+", name))
+    what = ("the road's forward lanes" if prefix == "fwd_" else
+            "on a junction's map, the west approach's lanes in")
+    example = "fwd_0" if prefix == "fwd_" else "north_in_0"
+    raise MapError(f"lane {ref}: the index counts {what} ({prefix}0 to {prefix}{count - 1})",
+                   where="map", expected=f"an index from 0 to {count - 1}, or a lane name "
+                   f"such as {example}", found=ref)
 
 
 class PlacementPlan:
@@ -122,8 +134,9 @@ class PlacementPlan:
                 raise t.node.error(f"placement: {p.target!r} has no lane to be ahead on",
                                    hint=f"place {p.target!r} on a lane, parking or sidewalk")
             return lanes[ref], ref
-        name = lane_name(self.road, p.target) if p.anchor == "lane" else f"{p.anchor}_{p.target}"
         try:
+            name = (lane_name(self.road, p.target) if p.anchor == "lane"
+                    else f"{p.anchor}_{p.target}")
             return self.road.lane_index(name), -1
         except SimdriveError as error:
             raise t.node.error(f"placement: {error.message}", expected=error.expected,

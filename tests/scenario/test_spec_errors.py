@@ -206,6 +206,18 @@ def test_an_action_that_could_never_start_is_refused_at_its_trigger(tmp_path, ac
                         "{uniform: [1, 9]}}, decel: 8}\n", "ok.yaml"))
 
 
+def test_an_inline_map_error_names_the_line_of_the_bad_key(tmp_path):
+    # a review found every inline map error at the map: line (a map file gives the key's)
+    from simdrive.scenario.build import scenario_road
+
+    spec = load_scenario(write(tmp_path, GOOD.replace(
+        "map: {type: straight, lanes: 1, length: 200}",
+        "map:\n  type: straight\n  length: 200\n  lanes: 0")))
+    with pytest.raises(ScenarioError) as info:
+        scenario_road(spec)
+    assert info.value.path == "map.lanes" and info.value.line == 6
+
+
 def test_hard_brake_without_decel_brakes_at_8_m_s2(tmp_path):
     # it was accepted with no value, and then only set the desired speed to 0
     spec = load_scenario(write(tmp_path, GOOD + "    actions:\n      - hard_brake: {trigger: "
@@ -252,6 +264,14 @@ def test_camera_names_the_command_line_cannot_use_are_refused(tmp_path, name, sa
 def test_a_duration_shorter_than_a_time_step_is_refused(tmp_path):
     err = error_for(tmp_path, GOOD.replace("duration: 5", "duration: 0.1\ndt: 0.5"))
     assert "shorter than one time step" in str(err) and err.line == 3
+
+
+def test_a_base_that_is_no_scenario_names_the_extends_that_reads_it(tmp_path):
+    # a review's extends: /etc/passwd named only the base's line 1
+    (tmp_path / "notes.txt").write_text("just some text\n")
+    err = error_for(tmp_path, GOOD + "extends: notes.txt\n")
+    assert err.file.endswith("notes.txt") and "a scenario file is a mapping" in str(err)
+    assert f"it is the base scenario that {tmp_path / 's.yaml'}:10 extends" in str(err)
 
 
 def test_extends_cycle_is_an_error(tmp_path):

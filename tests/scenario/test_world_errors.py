@@ -26,8 +26,9 @@ BAD = {
                  "cannot read map file", 3),
     "action lane": (("    speed: 8", "    speed: 8\n    actions:\n"
                      "      - cut_in: {trigger: {time: 1}, lane: 9}"),
-                    "unknown lane 'fwd_9'", 11),  # at the action's lane (a review found it
-    # at the actor's entry, five lines up)
+                    "cut_in: lane 9: the index counts the road's forward lanes (fwd_0 to "
+                    "fwd_0)", 11),  # at the action's lane (a review found it at the actor's
+    # entry, five lines up)
     "placement": (("    placement: {lane: 0, s: 40}", "    count: 100\n"
                    "    placement: {lane: 0, s: {uniform: [30, 40]}}"),
                   "could not place", 6),
@@ -67,6 +68,11 @@ BAD = {
                                         "    speed: 8",
                                         "    kind: tyre\n    placement: {lane: 0, s: -20}"),
                                        "placed at s = -20.0 m along lane fwd_0", 6),
+    # a lane index past the lanes: their range, not an unknown name and 40 others (review)
+    "lane index past the lanes": (("    placement: {lane: 0, s: 40}",
+                                   "    placement: {lane: 3, s: 40}"),
+                                  "placement: lane 3: the index counts the road's forward "
+                                  "lanes (fwd_0 to fwd_0); expected an index from 0 to 0", 6),
     "far off the map": (("    placement: {lane: 0, s: 40}",
                          "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
                         "is more than 100 m off the map", 6),
