@@ -144,9 +144,12 @@ class DaskBackend:
                 self.client = Client(address, timeout=CONNECT_TIMEOUT_S)
         except Exception as error:  # noqa: BLE001 - unreachable, no address, not Dask at all
             self._remove_scratch()
+            why = str(error).split("\n")[0].rstrip(".") or type(error).__name__
+            if isinstance(error, TimeoutError | OSError) and "timed out" in why.lower():
+                why = f"no answer within {CONNECT_TIMEOUT_S:g} s"
             raise SimdriveError(
-                f"cannot reach the Dask scheduler at {address}: {type(error).__name__}: "
-                f"{error}", expected="a running scheduler, e.g. tcp://host:8786, or local"
+                f"cannot reach the Dask scheduler at {address} ({why})",
+                expected="a running scheduler's address, e.g. tcp://host:8786, or local"
                 ) from None
 
     def run(self, todo, options, out_dir: str, done) -> None:

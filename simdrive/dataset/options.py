@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field, replace
 
@@ -166,11 +167,24 @@ def parse_split(text: str) -> tuple[tuple[str, float], ...]:
     """``train=0.8,val=0.1,test=0.1`` -> ratios (must be >= 0 and sum to 1)."""
     parts = []
     for item in text.split(","):
-        match = re.fullmatch(r"\s*([a-z][a-z0-9_]*)\s*=\s*([0-9.]+)\s*", item)
-        if not match:
-            raise SimdriveError("bad --split", expected="name=ratio,... e.g. "
-                                "train=0.8,val=0.1,test=0.1", found=text)
-        parts.append((match.group(1), float(match.group(2))))
+        name, equals, ratio = (x.strip() for x in item.partition("="))
+        if not equals:
+            raise SimdriveError(f"--split: {item.strip()!r} has no '='",
+                                expected="name=ratio,... e.g. train=0.8,val=0.1,test=0.1",
+                                found=text)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise SimdriveError(f"--split: the split name {name!r} is no folder name a "
+                                "dataset can use", expected="lower-case letters, digits and _, "
+                                "starting with a letter (train, val, test)", found=text)
+        try:
+            value = float(ratio)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise SimdriveError(f"--split: {name}'s ratio {ratio!r} is not a number from 0 "
+                                "to 1", expected="name=ratio,... e.g. train=0.8,val=0.1,test=0.1",
+                                found=text)
+        parts.append((name, value))
     total = sum(r for _, r in parts)
     if abs(total - 1.0) > 1e-6 or len({n for n, _ in parts}) != len(parts):
         raise SimdriveError("--split ratios must sum to 1 with distinct names", found=text)

@@ -88,7 +88,15 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
     if marker.is_file():
         try:
             previous = json.loads(marker.read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError) as error:
+            if not force:  # not "other settings": which ones cannot be known
+                why = (error.strerror if isinstance(error, OSError) and error.strerror
+                       else "it is damaged")
+                raise OutputError(
+                    f"{out} holds a simdrive dataset whose run state {marker} cannot be read "
+                    f"({why})", where=str(out),
+                    expected="a readable run state to resume from, another folder, or "
+                    "--force to replace the dataset") from None
             previous = None
         differs = _differences(previous, settings)
         if differs:
@@ -279,6 +287,22 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
     # every shard, in this process);
     # the child is waited for only when there is something to render, killed otherwise
     compiling = warmup.start() if cluster is None else None
+    prepared: list[bool] = []  # set once the folder is the run's
+    try:
+        return _render(out, paths, options, workers, cluster, force, command, quiet, t0,
+                       compiling, prepared)
+    except OutputError as error:
+        if not prepared:
+            raise
+        # the folder holds what was finished; no file is partly written
+        raise OutputError(f"{error.message} ({out} holds the shards finished so far and no "
+                          "partly written file: once the cause is fixed, the same command "
+                          "resumes it)", where=error.where, path=error.path,
+                          expected=error.expected, found=error.found) from None
+
+
+def _render(out: Path, paths, options: DatasetOptions, workers: int, cluster, force: bool,
+            command, quiet: bool, t0: float, compiling, prepared: list) -> Summary:
     try:
         sources = load_sources(paths, options)
         plan = shards(sources, options)
@@ -289,6 +313,7 @@ def render_dataset(paths: list[str], out_dir: str, options: DatasetOptions, *,
             backend = DaskBackend(cluster, workers)
         try:
             prepare_folder(out, _settings(sources, options), force)
+            prepared.append(True)
             todo = [s for s in plan if not _done(out, s, options)]
             total_frames = sum(len(s.steps) * len(s.cameras) for s in plan)
             progress = Progress(total_frames, quiet=quiet)

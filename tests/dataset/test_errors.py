@@ -33,6 +33,9 @@ def test_a_full_disk_stops_cleanly_and_the_run_resumes_once_there_is_space(
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 2
     err = capsys.readouterr().err
     assert "the disk is full" in err and "Traceback" not in err
+    # the folder is left as it is: says so (a review read it as half-written)
+    assert "ds holds the shards finished so far and no partly written file: once the " \
+        "cause is fixed, the same command resumes it" in err
     assert _no_temporaries(tmp_path / "ds")
     monkeypatch.undo()
     assert render(tmp_path, *SMALL, "--workers", "1", "-o", "ds") == 0
@@ -334,6 +337,12 @@ def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edit
     (["--formats", "coco,voc"], "unknown format voc"),
     (["--extras", "normals"], "unknown extra normals"),
     (["--split", "train=0.7,val=0.2"], "must sum to 1"),
+    # a review's cases: a name with a slash, no '=', a ratio that is no number (an
+    # exponent such as 1e-3 is one now)
+    (["--split", "train=1e-3,val=1"], "must sum to 1"),
+    (["--split", "a/b=1"], "the split name 'a/b' is no folder name a dataset can use"),
+    (["--split", "train"], "--split: 'train' has no '='"),
+    (["--split", "train=x,val=1"], "train's ratio 'x' is not a number from 0 to 1"),
     (["--cameras", "roof"], "has no camera 'roof'"),
     (["--image-format", "gif"], "--image-format"),
     (["--every", "0"], "--every must be at least 1"),
@@ -495,3 +504,18 @@ def test_the_scheduler_probe_works_under_a_running_event_loop(monkeypatch):
 
     message = asyncio.run(inside_a_loop())
     assert "running event loop" not in message
+
+
+def test_a_damaged_run_state_is_named_as_such(tmp_path, capsys):
+    # a review found it reported as a dataset "made with other scenarios or settings"
+    from simdrive.dataset.shard import STATE_DIR
+
+    assert render(tmp_path, *SMALL, "--workers", "1", "--formats", "yolo", "-o", "ds") == 0
+    (tmp_path / "ds" / STATE_DIR / "dataset.json").write_text("{not json")
+    capsys.readouterr()
+    assert render(tmp_path, *SMALL, "--workers", "1", "--formats", "yolo", "-o", "ds") == 2
+    err = capsys.readouterr().err
+    assert "whose run state" in err and "cannot be read (it is damaged)" in err
+    assert "other scenarios or settings" not in err
+    assert render(tmp_path, *SMALL, "--workers", "1", "--formats", "yolo", "--force",
+                  "-o", "ds") == 0
