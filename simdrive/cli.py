@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="simulated time in s (default 0)")
     frame.add_argument("-o", "--output", required=True, metavar="OUT",
                        help="image file (.png or .jpg); its labels go to OUT's .json")
+    frame.add_argument("--weather", default=None, metavar="W",
+                       help="draw the frame in this weather instead of the variant's "
+                            "(picture and label visibility only; the run keeps its own)")
+    frame.add_argument("--lighting", default=None, metavar="L",
+                       help="draw the frame in this lighting (dawn, noon, dusk, night) "
+                            "instead of the variant's")
     frame.add_argument("--overlay", action="store_true",
                        help="draw amodal and visible boxes, class and occlusion")
     frame.add_argument("--quiet", action="store_true",

@@ -172,16 +172,29 @@ def frame(args: argparse.Namespace) -> int:
         if target.resolve() == Path(args.path).resolve():
             raise OutputError(f"{target} is the scenario file given: writing the frame would "
                               "replace it", where=str(target), expected="an output path of its own")
+    from simdrive.world.conditions import LIGHTINGS, WEATHERS
+
+    changes = {}
+    for option, value, names in (("--weather", args.weather, WEATHERS),
+                                 ("--lighting", args.lighting, LIGHTINGS)):
+        if value is not None:
+            if value not in names:
+                raise SimdriveError(f"unknown {option}", expected="one of " + ", ".join(names),
+                                    found=value)
+            changes[option[2:]] = value
     spec, variant = select_variant(args.path, args.variant)
-    frame = render_frame(spec, variant, args.time, args.camera)
-    save_frame(out, frame, provenance={
+    frame = render_frame(spec, variant, args.time, args.camera, args.weather, args.lighting)
+    provenance = {
         "scenario": spec.name, "scenario_file": str(args.path),
-        "scenario_hash": spec.content_hash, "variant": variant.index, "seed": variant.seed},
-        overlay=args.overlay)
+        "scenario_hash": spec.content_hash, "variant": variant.index, "seed": variant.seed}
+    if changes:  # as a preview's saves record them: the picture is not the variant's
+        provenance["preview_changes"] = changes
+    save_frame(out, frame, provenance=provenance, overlay=args.overlay)
     shown = [lab for lab in frame.labels if lab.in_view]
+    drawn = " (drawn so; the run is the variant's own)" if changes else ""
     print(f"wrote {out} and {out.with_suffix('.json')}: {spec.name} variant {variant.index} "
           f"at t={frame.time_s:.2f} s, "
-          f"camera {frame.camera.name}, {frame.look.weather}/{frame.look.lighting}, "
+          f"camera {frame.camera.name}, {frame.look.weather}/{frame.look.lighting}{drawn}, "
           f"{len(shown)} actor{'' if len(shown) == 1 else 's'} in view")
     for lab in shown:
         box = ("hidden" if lab.visible_box is None

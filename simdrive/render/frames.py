@@ -100,10 +100,14 @@ class VariantRun:
         self.sim.step(step - self.step_index)
         self.step_index = step
 
-    def render(self, camera: CameraSpec, bgr: bool = False) -> Frame:
-        """Render the current instant through ``camera`` (``bgr``: see Renderer.render)."""
+    def render(self, camera: CameraSpec, bgr: bool = False, weather: str | None = None,
+               lighting: str | None = None) -> Frame:
+        """Render the current instant through ``camera`` (``bgr``: see Renderer.render;
+        ``weather``, ``lighting``: the picture's instead of the variant's)."""
         scene = scene_from_simulation(self.sim, 0)
         look = variant_look(self.spec, self.variant, scene.time_s)
+        if weather is not None or lighting is not None:
+            look = make_look(weather or look.weather, lighting or look.lighting)
         return self.renderer.render(scene, camera, look, frame_seed=self.step_index,
                                     seed=self.seed, bgr=bgr)
 
@@ -118,9 +122,12 @@ class VariantRun:
 
 
 def render_frame(spec: ScenarioSpec, variant: Variant, time_s: float,
-                 camera: str | None = None) -> Frame:
-    """One frame of ``variant`` at ``time_s`` (s) through the named camera."""
+                 camera: str | None = None, weather: str | None = None,
+                 lighting: str | None = None) -> Frame:
+    """One frame of ``variant`` at ``time_s`` (s) through the named camera; ``weather``
+    and ``lighting`` replace the variant's in the picture (and the labels' visibility)
+    only: the run, its road grip included, stays the variant's."""
     run = VariantRun(spec, variant)
     cam = camera_spec(spec, camera)
     run.advance_to(run.step_of(time_s))
-    return run.render(cam)
+    return run.render(cam, weather=weather, lighting=lighting)

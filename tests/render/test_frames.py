@@ -239,7 +239,29 @@ def test_frame_command_writes_the_image_with_its_mark(tmp_path, capsys):
                                                                  spec, 3), 2.0).labels]
 
 
+def test_frame_draws_a_variant_in_another_weather_and_lighting_on_request(tmp_path, capsys):
+    # a review missed a way to see a variant at night without finding its index
+    import json
+
+    plain, dark = tmp_path / "plain.png", tmp_path / "dark.png"
+    assert main(["frame", str(CHILD), "--variant", "3", "--time", "4.5", "-o", str(plain)]) == 0
+    assert main(["frame", str(CHILD), "--variant", "3", "--time", "4.5", "--weather", "fog",
+                 "--lighting", "night", "-o", str(dark)]) == 0
+    assert "fog/night (drawn so; the run is the variant's own)" in capsys.readouterr().out
+    ours, theirs = (json.loads(p.with_suffix(".json").read_text()) for p in (dark, plain))
+    assert (ours["weather"], ours["lighting"]) == ("fog", "night")
+    assert ours["preview_changes"] == {"weather": "fog", "lighting": "night"}
+    assert "preview_changes" not in theirs
+    # the same instant (the run is the variant's), seen worse
+    for a, b in zip(ours["labels"], theirs["labels"], strict=True):
+        assert a["box3d"] == b["box3d"] if "box3d" in a else a["distance_m"] == b["distance_m"]
+        assert a["visibility"] <= b["visibility"]
+    assert cv2.imread(str(dark)).mean() < cv2.imread(str(plain)).mean() * 0.5
+
+
 @pytest.mark.parametrize("args, message", [
+    (["--weather", "hail"], "unknown --weather; expected one of clear, rain"),
+    (["--lighting", "midnight"], "unknown --lighting; expected one of dawn, noon"),
     (["--variant", "100000"], "no such variant"),
     (["--time", "999"], "time outside the scenario's run"),
     (["--camera", "roof"], "has no camera 'roof'"),
