@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--limit", type=int, default=None, metavar="N",
                         help="N variants of each file, spread over its grid (a found "
                              "file: its first N)")
+    render.add_argument("--after-collision", type=float, default=None, metavar="S",
+                        help="stop each variant's frames S s after the ego's first collision "
+                             "(default: the whole run)")
     render.add_argument("--image-format", default="jpg",
                         help="jpg (quality 90, the default) or png")
     render.add_argument("--extras", default="", metavar="KINDS",

@@ -349,6 +349,11 @@ def render(args: argparse.Namespace) -> int:
                             found=args.image_format)
     _check_at_least(("--every", args.every, 1), ("--limit", args.limit, 1),
                     ("--workers", args.workers, 1))
+    if args.after_collision is not None and not (math.isfinite(args.after_collision)
+                                                 and args.after_collision >= 0):
+        raise SimdriveError("--after-collision is a time after the collision",
+                            expected="a number of seconds, 0 or more",
+                            found=args.after_collision)
     box_filter, camera_filters, filter_names, class_filters = parse_box_filters({
         "--min-pixels": args.min_pixels, "--min-height": args.min_height,
         "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility},
@@ -374,7 +379,8 @@ def render(args: argparse.Namespace) -> int:
         every=args.every, limit=args.limit, image_format=args.image_format,
         extras=parse_list(args.extras, EXTRAS, "extra"),
         box_filter=box_filter, camera_filters=camera_filters, filter_names=filter_names,
-        class_filters=class_filters, split=parse_split(args.split), split_seed=args.split_seed)
+        class_filters=class_filters, split=parse_split(args.split), split_seed=args.split_seed,
+        after_collision_s=args.after_collision)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "

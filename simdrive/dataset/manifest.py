@@ -157,7 +157,10 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               f"{stats.frames} images "
               f"({', '.join(f'{k}: {v}' for k, v in sorted(splits.items()))});"
               f" formats: {', '.join(options.formats)}; images as {options.image_format}; "
-              f"extras: {', '.join(options.extras) or 'none'}.", "",
+              f"extras: {', '.join(options.extras) or 'none'}."
+              + (f" Each variant's frames stop {options.after_collision_s:g} s after the "
+                 "ego's first collision (--after-collision)."
+                 if options.after_collision_s is not None else ""), "",
               "| class | boxes |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(boxes.items())]
     lines += ["", "| weather | lighting | images |", "|---|---|---:|"]

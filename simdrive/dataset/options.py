@@ -58,12 +58,15 @@ class DatasetOptions:
     # (class, ((BoxFilter field, value), ...)) by class name: a class's own values, which
     # hold in every camera over the camera's and the general ones
     class_filters: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = ()
+    # frames stop this long (s) after the ego's first collision (None: the whole run)
+    after_collision_s: float | None = None
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["filter_names"]
-        if not self.class_filters:  # as datasets from before class filters recorded it
-            del out["class_filters"]
+        for name in ("class_filters", "after_collision_s"):  # unset: as datasets from
+            if not out[name] and out[name] != 0:  # before these options recorded it
+                del out[name]
         return out
 
     def filter_for(self, camera: str, kind: str | None = None) -> BoxFilter | KindFilters:

@@ -12,6 +12,7 @@ variant seed, variant index, split seed) only.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ class Source:
     kept: tuple[Variant, ...]
     dropped: tuple[Variant, ...]
     inputs: tuple[tuple[str, str], ...] = ()  # (path, sha256) of every file read: input_files
+    # per kept variant, the last simulation step to render (--after-collision); () for all
+    last_steps: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,12 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
                     f"{CAMERA_STEM} characters)", where=spec.file,
                     expected="camera names that differ in those", found=list(cameras))
         rendered.update(cameras)
-        results = simulate_variants(spec, chosen, threads=threads) if spec.require else None
+        after = options.after_collision_s
+        results = (simulate_variants(spec, chosen, threads=threads)
+                   if spec.require or after is not None else None)
         kept = tuple(r.variant for r in results if r.kept) if results else tuple(chosen)
+        last_steps = () if after is None else tuple(
+            _last_step(spec, r.outcome.collision_time_s, after) for r in results if r.kept)
         if results is None:  # nothing simulated: build every world now, before any write
             check_variants(spec, kept)
         dropped = tuple(r.variant for r in results if not r.kept) if results else ()
@@ -108,9 +115,18 @@ def load_sources(paths: list[str], options: DatasetOptions, threads: int | None 
         sources.append(Source(
             path=str(path), label=label, file_sha256=digest, spec=spec,
             cameras=tuple(cameras), every=options.every or spec.render.every,
-            kept=kept, dropped=dropped, inputs=inputs))
+            kept=kept, dropped=dropped, inputs=inputs, last_steps=last_steps))
     _check_filter_cameras(options, rendered)
     return sources
+
+
+def _last_step(spec: ScenarioSpec, collision_time_s: float, after_s: float) -> int:
+    """The last step to render of a run whose ego first collided at ``collision_time_s``
+    (NaN: never; the whole run) when frames stop ``after_s`` s after it."""
+    n_steps = int(round(spec.duration / spec.dt))
+    if not math.isfinite(collision_time_s):
+        return n_steps
+    return min(n_steps, int(math.floor((collision_time_s + after_s) / spec.dt + 1e-9)))
 
 
 def _check_filter_cameras(options: DatasetOptions, rendered) -> None:
@@ -151,8 +167,11 @@ def shards(sources: list[Source], options: DatasetOptions) -> list[Shard]:
         n_steps = int(round(spec.duration / spec.dt))
         steps = list(range(0, n_steps + 1, source.every))
         per = options.frames_per_shard
-        for variant in source.kept:
+        for v, variant in enumerate(source.kept):
             split = split_of(variant, options)
+            if source.last_steps:
+                steps = [k for k in range(0, n_steps + 1, source.every)
+                         if k <= source.last_steps[v]]
             for c, start in enumerate(range(0, len(steps), per)):
                 part = tuple(steps[start:start + per])
                 out.append(Shard(

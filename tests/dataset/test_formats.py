@@ -585,3 +585,31 @@ def test_coco_ids_are_unique_across_splits(dataset):
         assert {a["image_id"] for a in coco["annotations"]} <= set(ids)
     assert len(set(images)) == len(images) and sorted(images) == list(range(1, len(images) + 1))
     assert sorted(annotations) == list(range(1, len(annotations) + 1))
+
+
+def test_frames_stop_after_the_ego_collides_on_request(tmp_path, capsys):
+    """--after-collision 1: a review found five of six frames of a crashed variant showing
+    the same two stuck cars; each variant's frames now stop 1 s after its ego's first
+    collision (a variant without one keeps its whole run)."""
+    from simdrive.scenario.runner import load_scenario, simulate_variants
+    from simdrive.scenario.source import load_variants
+    from tests.dataset.conftest import CHILD, render
+
+    assert render(tmp_path, CHILD, "--limit", "6", "--every", "10", "--formats", "yolo",
+                  "--quiet", "--workers", "1", "--after-collision", "1", "-o", "ds") == 0
+    spec, chosen = load_variants(CHILD, 6)
+    crash = {r.variant.index: r.outcome.collision_time_s
+             for r in simulate_variants(load_scenario(CHILD), chosen) if r.kept}
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    times = defaultdict(list)
+    for im in manifest["images"]:
+        times[im["variant"]].append(im["time_s"])
+    assert set(times) == set(crash) and any(t == t for t in crash.values())  # some crashed
+    for index, at in crash.items():
+        last = spec.duration if at != at else min(spec.duration, at + 1.0)
+        assert max(times[index]) <= last + 1e-9
+        assert max(times[index]) > last - 10 * spec.dt - 1e-9  # every 10 steps up to it
+    assert "frames stop 1 s after the ego's first collision" in \
+        (tmp_path / "ds" / "README.md").read_text()
+    assert render(tmp_path, CHILD, "--after-collision", "-1", "-o", "x") == 2
+    assert "--after-collision is a time after the collision" in capsys.readouterr().err
