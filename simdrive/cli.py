@@ -84,6 +84,30 @@ def build_parser() -> argparse.ArgumentParser:
                        help="no note when the first run compiles the kernels")
     frame.set_defaults(handler=commands.frame)
 
+    video = subparsers.add_parser(
+        "video", help="render a variant's run as an MP4 clip",
+        description="Render a variant's run through one camera as an MP4 clip in real time "
+                    "(a frame every K simulation steps), with its labels per frame in "
+                    "OUT's .json.")
+    _one_variant_arguments(video)
+    video.add_argument("-o", "--output", required=True, metavar="OUT.mp4",
+                       help="the clip (.mp4); its labels go to OUT's .json")
+    video.add_argument("--every", type=int, default=None, metavar="K",
+                       help="a frame every K simulation steps (default: render.every, 2)")
+    video.add_argument("--start", type=float, default=0.0, metavar="T",
+                       help="first frame's time, s (default 0)")
+    video.add_argument("--end", type=float, default=None, metavar="T",
+                       help="last frame's time, s (default: the run's end)")
+    video.add_argument("--weather", default=None, metavar="W",
+                       help="draw the clip in this weather (picture only)")
+    video.add_argument("--lighting", default=None, metavar="L",
+                       help="draw the clip in this lighting (picture only)")
+    video.add_argument("--overlay", action="store_true",
+                       help="draw amodal and visible boxes, class and occlusion")
+    video.add_argument("--quiet", action="store_true",
+                       help="no note when the first run compiles the kernels")
+    video.set_defaults(handler=commands.video)
+
     preview = subparsers.add_parser(
         "preview", help="play a variant in an interactive window",
         description="Open a window with the camera view and a bird's-eye view of a variant, "
@@ -276,7 +300,8 @@ def _first_run_note(args: argparse.Namespace) -> None:
     a minute."""
     from simdrive.render import warmup
 
-    renders = args.handler in (commands.render, commands.frame, commands.preview)
+    renders = args.handler in (commands.render, commands.frame, commands.preview,
+                               commands.video)
     if getattr(args, "quiet", False) or not (renders or args.handler in (
             commands.simulate, commands.search, commands.demo)):
         return

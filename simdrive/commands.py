@@ -152,26 +152,30 @@ def _finite(x: float):
     return x if math.isfinite(x) else None
 
 
-def frame(args: argparse.Namespace) -> int:
+def _output_beside_labels(args: argparse.Namespace, suffixes: tuple[str, ...], what: str):
+    """``args.output`` (a Path) once it can be written: its suffix one of ``suffixes``, its
+    folder there, neither it nor its .json the scenario file."""
     from pathlib import Path
 
     from simdrive.files import OutputError
-    from simdrive.render.export import save_frame
-    from simdrive.render.frames import render_frame
-    from simdrive.scenario.source import select_variant
 
     out = Path(args.output)
-    if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise OutputError("the output image must end in .png, .jpg or .jpeg",
+    if out.suffix.lower() not in suffixes:
+        raise OutputError(f"the output {what} must end in " + ", ".join(suffixes),
                           where=str(out), found=out.suffix or "(no suffix)")
     if not out.parent.resolve().is_dir():
         what = "is a file, not a folder" if out.parent.exists() else "does not exist"
         raise OutputError(f"cannot write {out}: the folder {out.parent} {what}",
                           where=str(out))
-    for target in (out, out.with_suffix(".json")):  # the image and its label record
+    for target in (out, out.with_suffix(".json")):  # the picture and its label record
         if target.resolve() == Path(args.path).resolve():
-            raise OutputError(f"{target} is the scenario file given: writing the frame would "
+            raise OutputError(f"{target} is the scenario file given: writing it would "
                               "replace it", where=str(target), expected="an output path of its own")
+    return out
+
+
+def _look_changes(args: argparse.Namespace) -> dict:
+    """The weather and lighting --weather and --lighting ask for (checked), by name."""
     from simdrive.world.conditions import LIGHTINGS, WEATHERS
 
     changes = {}
@@ -182,6 +186,16 @@ def frame(args: argparse.Namespace) -> int:
                 raise SimdriveError(f"unknown {option}", expected="one of " + ", ".join(names),
                                     found=value)
             changes[option[2:]] = value
+    return changes
+
+
+def frame(args: argparse.Namespace) -> int:
+    from simdrive.render.export import save_frame
+    from simdrive.render.frames import render_frame
+    from simdrive.scenario.source import select_variant
+
+    out = _output_beside_labels(args, (".png", ".jpg", ".jpeg"), "image")
+    changes = _look_changes(args)
     spec, variant = select_variant(args.path, args.variant)
     frame = render_frame(spec, variant, args.time, args.camera, args.weather, args.lighting)
     provenance = {
@@ -202,6 +216,38 @@ def frame(args: argparse.Namespace) -> int:
         print(f"  #{lab.track_id:<3d} {lab.kind:<10} {lab.name:<16} {box:<26} "
               f"occlusion {lab.occlusion:.2f}  truncation {lab.truncation:.2f}  "
               f"visibility {lab.visibility:.2f}  {lab.distance_m:6.1f} m")
+    return 0
+
+
+def video(args: argparse.Namespace) -> int:
+    from simdrive.render.video import VIDEO_SUFFIXES, write_video
+    from simdrive.scenario.source import select_variant
+
+    out = _output_beside_labels(args, VIDEO_SUFFIXES, "video")
+    changes = _look_changes(args)
+    _check_at_least(("--every", args.every, 1))
+    spec, variant = select_variant(args.path, args.variant)
+    duration = spec.duration
+    for option, value in (("--start", args.start), ("--end", args.end)):
+        if value is not None and not 0.0 <= value <= duration + 1e-9:
+            raise SimdriveError(f"{option} lies outside the run", where=spec.file,
+                                expected=f"0 to {duration:g} s", found=value)
+    if args.end is not None and args.end < args.start:
+        raise SimdriveError("--end comes before --start", expected=f"a time from {args.start:g} s",
+                            found=args.end)
+    provenance = {"scenario": spec.name, "scenario_file": str(args.path),
+                  "scenario_hash": spec.content_hash, "variant": variant.index,
+                  "seed": variant.seed, "synthetic": True}
+    if changes:
+        provenance["preview_changes"] = changes
+    done = write_video(out, spec, variant, camera=args.camera, every=args.every,
+                       start_s=args.start, end_s=args.end, overlay=args.overlay,
+                       weather=args.weather, lighting=args.lighting, provenance=provenance)
+    drawn = " (drawn so; the run is the variant's own)" if changes else ""
+    print(f"wrote {out} and {out.with_suffix('.json')}: {spec.name} variant {variant.index}, "
+          f"{done['frames']} frames from {done['start_s']:.2f} to {done['end_s']:.2f} s at "
+          f"{done['fps']:g} frames/s (real time), camera {done['camera']}, "
+          f"{done['weather']}/{done['lighting']}{drawn}")
     return 0
 
 
