@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("path", metavar="PATH", help="a scenario file or a found file")
     simulate.add_argument("--limit", type=int, default=None, metavar="N",
                           help="N variants spread over the grid (a found file: its first N)")
+    simulate.add_argument("--variant", type=int, action="append", default=None, metavar="K",
+                          help="variant K only (index, or place in a found file; repeat for "
+                               "more), with what happened in its run, in order")
     simulate.add_argument("--workers", type=int, default=None,
                           help="threads (default: all cores)")
     simulate.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -98,7 +98,16 @@ def simulate(args: argparse.Namespace) -> int:
     from simdrive.scenario.source import load_variants
 
     _check_at_least(("--limit", args.limit, 1), ("--workers", args.workers, 1))
-    spec, chosen = load_variants(args.path, args.limit)  # a scenario or a found file
+    if args.variant:
+        from simdrive.scenario.source import select_variant
+
+        if args.limit is not None:
+            raise SimdriveError("--variant and --limit both choose the variants",
+                                expected="one of them")
+        picked = [select_variant(args.path, k) for k in args.variant]
+        spec, chosen = picked[0][0], [v for _, v in picked]
+    else:
+        spec, chosen = load_variants(args.path, args.limit)  # a scenario or a found file
     t0 = time.perf_counter()
     results = simulate_variants(spec, chosen, threads=args.workers)
     elapsed = time.perf_counter() - t0
@@ -137,6 +146,12 @@ def simulate(args: argparse.Namespace) -> int:
             print(f"{r.variant.index:5d}  {hit:<28} min TTC {o.min_ttc_s:6.2f} s  "
                   f"min dist {o.min_distance_m:6.2f} m  max decel {o.max_ego_decel_mps2:4.1f} "
                   f"m/s^2  {'kept' if r.kept else 'dropped'}{impact}{off}{more}")
+            if args.variant:  # the variants asked for by name: what happened, in order
+                for e in r.events:
+                    print(f"         {e.time_s:6.2f} s  " + (
+                        f"collision {e.actor} x {e.other} (closing {e.closing_speed_mps:.1f} "
+                        f"m/s, {e.actor}'s {e.face}, {e.other}'s {e.other_face})"
+                        if e.kind == "collision" else f"{e.actor}: {e.other}"))
     kept = sum(r.kept for r in results)
     collisions = sum(r.outcome.collision for r in results)
     others = sum(1 for r in results for e in r.events

@@ -57,6 +57,20 @@ def test_variants_json_leaves_out_the_placements_each_instance_draws_for_itself(
         assert "actors[0].placement.s" in listed["values"]  # the one parked van's
 
 
+def test_simulate_one_variant_prints_what_happened_in_order(capsys):
+    # a review had only --limit, which takes the first N (now spread) variants
+    child = str(ROOT / "scenarios" / "child_between_parked_cars.yaml")
+    assert main(["simulate", child, "--variant", "20", "--variant", "40", "--workers", "1",
+                 "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "20" and "collision with child" in lines[0]
+    assert lines[1].split()[-2:] == ["child:", "cross_road"]
+    assert "collision ego x child (closing" in lines[2]
+    assert lines[3].split()[0] == "40" and lines[-1].startswith("2 variants simulated")
+    assert main(["simulate", child, "--variant", "2", "--limit", "3"]) == 2
+    assert "--variant and --limit both choose the variants" in capsys.readouterr().err
+
+
 def test_simulate_prints_outcomes_and_a_summary(capsys):
     assert main(["simulate", SCENARIO, "--limit", "3", "--workers", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
