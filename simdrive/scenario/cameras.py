@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from simdrive.dataset.names import CAMERA_STEM, safe_name
 from simdrive.scenario.reader import Reader
 from simdrive.scenario.yamlpos import Node
+from simdrive.world.actors import actor_kinds
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def _camera(node: Node, actor_names: set[str]) -> CameraSpec:
     preset_name = r.text("preset", choices=tuple(PRESETS), default="front")
     base = PRESETS[preset_name]
     values: dict = {"name": r.name("name", "a camera's name", default=base.name,
-                                   forbidden=",=")}
+                                   forbidden=",=/\\", reserved=actor_kinds())}
     mount = r.text("mount", default=base.mount)
     if mount not in actor_names:
         raise r.require("mount").error(f"camera mount {mount!r} is not an actor",

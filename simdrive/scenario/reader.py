@@ -106,7 +106,7 @@ class Reader:
         return read_text(node, self.params, choices=choices, varies=varies)
 
     def name(self, key: str, what: str, *, default=_MISSING, identifier: bool = False,
-             forbidden: str = "") -> str:
+             forbidden: str = "", reserved: tuple[str, ...] = ()) -> str:
         """A name (of the scenario, an actor, a camera): non-empty text without control or
         format characters (names are printed on terminals and written into datasets: an
         escape sequence would drive the terminal); ``identifier``: ASCII letters, digits
@@ -132,11 +132,21 @@ class Reader:
             raise node.error(f"{what} {value!r} is not a name require: expressions can use",
                              expected="ASCII letters, digits and _, not starting with a digit",
                              found=value, hint=f"e.g. {fixed!r}")
+        if value != value.strip():
+            raise node.error(f"{what} {value!r} starts or ends with a space (the command line "
+                             "strips them)", expected="a name without surrounding spaces",
+                             found=value)
+        if value in reserved:
+            raise node.error(f"{what} {value!r} is also an actor kind, which the box filter "
+                             "options name with it (--min-height 8,car=4 is the class's "
+                             "value)", expected="a name that is no actor kind, e.g. "
+                             f"{value}_cam", found=value)
         used = sorted({ch for ch in value if ch in forbidden})
         if used:
-            raise node.error(f"{what} {value!r} holds {' and '.join(map(repr, used))}, which "
-                             "the command line uses between names (--cameras a,b; "
-                             "--min-height 8,bev=0)", expected=f"a name without {forbidden}",
+            raise node.error(f"{what} {value!r} holds {' and '.join(map(repr, used))} (the "
+                             "command line puts , and = between names, --cameras a,b and "
+                             "--min-height 8,bev=0; / and \\ would make a saved file's name "
+                             "a folder)", expected="a name without " + " ".join(forbidden),
                              found=value)
         return value
 

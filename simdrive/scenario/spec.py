@@ -189,6 +189,12 @@ def _check_trigger(action, params: dict, duration: float) -> None:
         raise trigger.error(f"{action.trigger} 0 never holds (a distance or time to "
                             "collision is never below 0), so the action would never start",
                             expected="a number above 0", found=trigger.plain())
+    if action.trigger == "actor_distance_below" and \
+            _greatest(action.trigger_value["distance"], params) <= 0.0:
+        node = trigger.child("distance")
+        raise node.error("a distance below 0 never holds (distances are between the two "
+                         "actors' centres), so the action would never start",
+                         expected="a number above 0", found=node.plain())
 
 
 def _greatest(value, params: dict) -> float:

@@ -412,9 +412,9 @@ def scalar_locator(node: Node):
     written at, for a scalar that spans lines (plain, quoted, folded ``>`` or literal
     ``|``): YAML folding changes only whitespace, so the n-th non-space character of the
     value is the n-th of the source from the scalar's start (after a block's header line
-    or the opening quote). None when the source cannot be read again or does not match
-    (an escape sequence in a double-quoted string): the caller then counts from the
-    node's column."""
+    or the opening quote; a quote written twice, an escape sequence and a backslash line
+    continuation count as the character they stand for). None when the source cannot be
+    read again or does not match: the caller then counts from the node's column."""
     try:
         source = Path(node.file).read_text(encoding="utf-8-sig")
     except (OSError, ValueError):
@@ -423,21 +423,36 @@ def scalar_locator(node: Node):
     if not (isinstance(node.value, str) and 1 <= node.line <= len(lines)):
         return None
     start = sum(len(line) + 1 for line in lines[:node.line - 1]) + node.column - 1
-    if source[start:start + 1] in ("|", ">"):
+    quote = source[start:start + 1]
+    if quote in ("|", ">"):
         start = source.find("\n", start) + 1
-    elif source[start:start + 1] in ("'", '"'):
+    elif quote in ("'", '"'):
         start += 1
     marks = []  # the source offset of each non-space character of the value, in order
     at = start
     for char in node.value:
         if char.isspace():
             continue
-        while at < len(source) and source[at].isspace():
-            at += 1
-        if at >= len(source) or source[at] != char:
+        while at < len(source):
+            if source[at].isspace():
+                at += 1
+            elif quote == '"' and source[at] == "\\" and \
+                    source[at + 1:at + 2] in ("\n", "\r", "t", "\t", " ", "n", "r", "L", "P",
+                                              "N", "_"):
+                at += 2  # a line continued with a backslash, or an escaped space
+            else:
+                break
+        if at >= len(source):
+            return None
+        width = 1
+        if quote == "'" and source[at:at + 2] == "''":  # a quote written twice
+            width = 2
+        elif quote == '"' and source[at] == "\\":  # an escape sequence
+            width = {"x": 4, "u": 6, "U": 10}.get(source[at + 1:at + 2], 2)
+        elif source[at] != char:
             return None
         marks.append(at)
-        at += 1
+        at += width
     value = node.value
 
     def locate(offset: int) -> tuple[int, int]:

@@ -171,12 +171,17 @@ def test_an_extends_chain_too_long_points_at_the_extends_that_lengthens_it(tmp_p
     ("    - >\n      min_ttc < 2\n      and collision\n      and bogus > 1\n", 15, 11),
     ("    - |\n      min_ttc < 2 and\n        bogus > 1\n", 14, 9),
     ('    - "min_ttc < 2 and\n       bogus > 1"\n', 13, 8),
+    # escapes (a review found these past the first line's end): a quote written twice, a
+    # backslash line continuation, an escaped tab
+    ("    - 'min_ttc < 2 and\n      ego.max_speed > ''x'''\n", 13, 23),
+    ('    - "min_ttc < 2 and\n      min_distance \\\n      > 1 and bogus"\n', 14, 15),
+    ('    - "min_ttc < 2 and \\t bogus > 1"\n', 12, 27),
 ])
 def test_a_require_written_over_several_lines_points_at_the_offending_name(
         tmp_path, written, line, column):
     # a review found such errors on the entry's first line, at a column past its end
     err = error_for(tmp_path, GOOD + "variants:\n  require:\n" + written)
-    assert "unknown name 'bogus'" in str(err)
+    assert "unknown name 'bogus'" in str(err) or "unexpected character \"'\"" in str(err)
     assert (err.line, err.column) == (line, column)
 
 
@@ -254,6 +259,11 @@ def test_names_that_would_drive_a_terminal_or_that_require_cannot_use_are_refuse
     ('"wide,left"', "holds ','"),  # --cameras could never pick it
     ('"a=b"', "holds '='"),  # nor a box filter name it
     ('"c\\a"', "control character U+0007"),
+    # a review's: a class name (NAME= in a box filter is the class's), spaces the command
+    # line strips, a slash that made the preview's save a folder
+    ('"car"', "is also an actor kind"),
+    ('" wide "', "starts or ends with a space"),
+    ('"dash/left"', "holds '/'"),
 ])
 def test_camera_names_the_command_line_cannot_use_are_refused(tmp_path, name, says):
     err = error_for(tmp_path, GOOD + f"camera:\n  - {{preset: front}}\n  - {{name: {name}, "
