@@ -102,9 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     video.add_argument("--end", type=float, default=None, metavar="T",
                        help="last frame's time, s (default: the run's end)")
     video.add_argument("--weather", default=None, metavar="W",
-                       help="draw the clip in this weather (picture only)")
+                       help="draw the clip in this weather instead of the variant's (picture "
+                            "and label visibility only; the run keeps its own)")
     video.add_argument("--lighting", default=None, metavar="L",
-                       help="draw the clip in this lighting (picture only)")
+                       help="draw the clip in this lighting (dawn, noon, dusk, night) instead "
+                            "of the variant's")
     video.add_argument("--overlay", action="store_true",
                        help="draw amodal and visible boxes, class and occlusion")
     video.add_argument("--quiet", action="store_true",

@@ -57,7 +57,8 @@ def validate(args: argparse.Namespace) -> int:
         else:
             count = variant_count(spec)
             print(f"ok {path}: {spec.name}, {_count(count, 'variant')}"
-                  + (f" (the worlds of {len(listed)} of them built, spread over its grid)"
+                  + (f" (the worlds of {len(listed)} of them built"
+                     + (", spread over its grid)" if spec.grid else ", its first)")
                      if len(listed) < count else ""))
     return 2 if failed else 0
 
@@ -104,7 +105,7 @@ def simulate(args: argparse.Namespace) -> int:
         if args.limit is not None:
             raise SimdriveError("--variant and --limit both choose the variants",
                                 expected="one of them")
-        picked = [select_variant(args.path, k) for k in args.variant]
+        picked = [select_variant(args.path, k) for k in dict.fromkeys(args.variant)]
         spec, chosen = picked[0][0], [v for _, v in picked]
     else:
         spec, chosen = load_variants(args.path, args.limit)  # a scenario or a found file
@@ -129,6 +130,10 @@ def simulate(args: argparse.Namespace) -> int:
                "impact_face": o.ego_impact_face,
                "closing_speed_at_impact_mps": _finite(o.ego_closing_speed_at_impact_mps),
                "kept": r.kept, "values": r.variant.values}
+        if args.variant:  # asked for by name: what happened, in order
+            row["events"] = [{"time_s": round(e.time_s, 6), "kind": e.kind, "actor": e.actor,
+                              ("other" if e.kind == "collision" else "action"): e.other}
+                             for e in r.events]
         if args.json:
             print(json.dumps(row))
         else:
@@ -156,9 +161,9 @@ def simulate(args: argparse.Namespace) -> int:
     collisions = sum(r.outcome.collision for r in results)
     others = sum(1 for r in results for e in r.events
                  if e.kind == "collision" and "ego" not in (e.actor, e.other))
-    summary = (f"{_count(len(results), 'variant')} simulated in {elapsed:.2f} s: {collisions} ego "
-               f"collisions, {others} others, {kept} kept by require:, {len(results) - kept} "
-               "dropped")
+    summary = (f"{_count(len(results), 'variant')} simulated in {elapsed:.2f} s: "
+               f"{_count(collisions, 'ego collision')}, {others} others, {kept} kept by "
+               f"require:, {len(results) - kept} dropped")
     print(summary, file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -204,6 +209,14 @@ def _look_changes(args: argparse.Namespace) -> dict:
     return changes
 
 
+def _real_changes(changes: dict, spec, variant, time_s: float) -> dict:
+    """``changes`` without those the variant has anyway at ``time_s``."""
+    from simdrive.render.frames import variant_look
+
+    own = variant_look(spec, variant, time_s)
+    return {k: v for k, v in changes.items() if getattr(own, k) != v}
+
+
 def frame(args: argparse.Namespace) -> int:
     from simdrive.render.export import save_frame
     from simdrive.render.frames import render_frame
@@ -213,6 +226,7 @@ def frame(args: argparse.Namespace) -> int:
     changes = _look_changes(args)
     spec, variant = select_variant(args.path, args.variant)
     frame = render_frame(spec, variant, args.time, args.camera, args.weather, args.lighting)
+    changes = _real_changes(changes, spec, variant, frame.time_s)
     provenance = {
         "scenario": spec.name, "scenario_file": str(args.path),
         "scenario_hash": spec.content_hash, "variant": variant.index, "seed": variant.seed}
@@ -260,7 +274,8 @@ def video(args: argparse.Namespace) -> int:
                        weather=args.weather, lighting=args.lighting, provenance=provenance)
     drawn = " (drawn so; the run is the variant's own)" if changes else ""
     print(f"wrote {out} and {out.with_suffix('.json')}: {spec.name} variant {variant.index}, "
-          f"{done['frames']} frames from {done['start_s']:.2f} to {done['end_s']:.2f} s at "
+          f"{_count(done['frames'], 'frame')} from {done['start_s']:.2f} to "
+          f"{done['end_s']:.2f} s at "
           f"{done['fps']:g} frames/s (real time), camera {done['camera']}, "
           f"{done['weather']}/{done['lighting']}{drawn}")
     return 0
@@ -486,8 +501,8 @@ def render(args: argparse.Namespace) -> int:
               "camera, only ignore regions (COCO, KITTI) and background (YOLO); each filter "
               f"option takes a value for that camera or that class alone after the others ("
               f"{_filter_option(options, camera, 'min_height_px', 0)} "
-              f"{_filter_option(options, camera, 'min_pixels', 1)} keeps a bird's-eye view's "
-              f"small boxes; {_filter_option(options, kind, 'min_height_px', 2)} keeps small "
+              f"{_filter_option(options, camera, 'min_pixels', 1)} keeps {camera}'s small "
+              f"boxes; {_filter_option(options, kind, 'min_height_px', 2)} keeps small "
               f"{kind} boxes in every camera; "
               f"{_filter_option(options, camera, 'min_visibility', 0.0)} keeps "
               "dark or fogged ones)", file=sys.stderr)

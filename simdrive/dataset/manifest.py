@@ -166,7 +166,7 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
     lines += ["", "| weather | lighting | images |", "|---|---|---:|"]
     lines += [f"| {w} | {lit} | {n} |" for (w, lit), n in sorted(looks.items())]
     lines += ["", "## Labels", "",
-              f"Boxes kept{' (every other camera)' if options.camera_filters else ''}: "
+              f"Boxes kept{' (every other camera)' if _others(options, sources) else ''}: "
               + _filter_text(bf) + " (fog and darkness). "
               + "".join(f"Camera {name}: {_filter_text(f)}. "
                         for name, f in options.camera_filters)
@@ -178,6 +178,14 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               "Splits are drawn per variant, so frames of one simulated run never straddle "
               "splits.", ""]
     write_atomic(out / "README.md", "\n".join(lines).encode())
+
+
+def _others(options: DatasetOptions, sources) -> bool:
+    """Whether some camera rendered takes the general box filter beside ones with their
+    own."""
+    own = {name for name, _ in options.camera_filters}
+    rendered = {name for s in sources for name in s.cameras}
+    return bool(own) and bool(rendered - own)
 
 
 def _layout(options: DatasetOptions) -> list[str]:

@@ -188,7 +188,13 @@ def parse_split(text: str) -> tuple[tuple[str, float], ...]:
                                 "to 1", expected="name=ratio,... e.g. train=0.8,val=0.1,test=0.1",
                                 found=text)
         parts.append((name, value))
+    names = [n for n, _ in parts]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SimdriveError(f"--split names {', '.join(twice)} more than once",
+                            expected="each split once", found=text)
     total = sum(r for _, r in parts)
-    if abs(total - 1.0) > 1e-6 or len({n for n, _ in parts}) != len(parts):
-        raise SimdriveError("--split ratios must sum to 1 with distinct names", found=text)
+    if abs(total - 1.0) > 1e-6:
+        raise SimdriveError(f"--split ratios must sum to 1 (they sum to {total:g})",
+                            found=text)
     return tuple(parts)

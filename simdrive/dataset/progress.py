@@ -40,7 +40,8 @@ class Progress:
         share = self.done / self.total
         # frames of an earlier run, found done: no rate to give yet (or at all, resuming a
         # finished dataset)
-        speed = f"{rate:6.1f} frames/s  ETA {eta_text}" if rendered else "already done"
+        speed = (f"{rate:6.1f} frames/s  ETA {eta_text}" if rendered else
+                 "already done" if self.done else "starting")
         if self.tty:
             bar = "#" * int(30 * share) + "-" * (30 - int(30 * share))
             self.stream.write(f"\r[{bar}] {self.done}/{self.total} frames  {speed}")

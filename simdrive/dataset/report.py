@@ -108,7 +108,12 @@ RECORD_DAMAGE = (KeyError, TypeError, IndexError, ValueError, AttributeError)
 
 def damaged_record(path: Path, error: Exception) -> SimdriveError:
     """The clear error for a shard record that cannot be read or used."""
-    reason = f"a frame lacks the field {error}" if isinstance(error, KeyError) else str(error)
+    if isinstance(error, KeyError):
+        reason = f"the field {error} is missing"
+    elif isinstance(error, json.JSONDecodeError):
+        reason = "it is not whole JSON"
+    else:
+        reason = str(error)
     return SimdriveError(f"shard record {path} is unreadable or damaged ({reason}); delete "
                          "it and run the dataset's render command again to redo that shard",
                          where=str(path))
@@ -287,13 +292,20 @@ def empty_splits_note(names, variants: int, yolo: bool) -> str:
 
 
 def requested_limit(out: Path) -> int | None:
-    """The --limit the dataset in ``out`` was rendered with (None: none, or unknown)."""
+    """The --limit the dataset in ``out`` was rendered with, when it left variants out
+    (None: none, unknown, or every file had fewer variants: it cut nothing)."""
     try:
         settings = json.loads((out / STATE_DIR / "dataset.json").read_text())
         limit = settings["options"]["limit"]
-        return int(limit) if limit is not None else None
+        limit = int(limit) if limit is not None else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    try:  # the manifest says how many variants each file had simulated
+        sources = json.loads((out / "manifest.json").read_text())["sources"]
+        simulated = [len(s["variants_kept"]) + len(s["variants_dropped"]) for s in sources]
+    except (OSError, ValueError, KeyError, TypeError):
+        return limit
+    return limit if limit is not None and any(n >= limit for n in simulated) else None
 
 
 def _coverage_lines(scenarios, grid, limit: int | None = None) -> list[str]:

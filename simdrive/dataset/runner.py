@@ -157,10 +157,11 @@ def _differences(previous, settings: dict) -> str:
         found.append(f"simdrive {previous.get('simdrive')} wrote it "
                      f"(record format {previous.get('record_format')})")
     old_options = previous.get("options") if isinstance(previous.get("options"), dict) else {}
-    for key, value in settings["options"].items():
-        if old_options.get(key) != value:
+    new_options = settings["options"]
+    for key in [*new_options, *(k for k in old_options if k not in new_options)]:
+        if old_options.get(key) != new_options.get(key):  # given, changed or left out
             found.append(f"{key.replace('_', ' ')}: {_brief(old_options.get(key))} before, "
-                         f"{_brief(value)} now")
+                         f"{_brief(new_options.get(key))} now")
     if _unspelled(previous).get("sources") != _unspelled(settings)["sources"]:
         found.append("other scenario files, or files whose content changed (their sha256)")
     return "; ".join(found) or "its run state differs"
@@ -179,8 +180,20 @@ def _unspelled(settings: dict) -> dict:
 
 
 def _brief(value) -> str:
+    """An option's value in a message: "none" when unset, lists without JSON's brackets
+    of brackets (class filters: tyre min_height_px 2)."""
+    if value is None:
+        return "none"
     text = json.dumps(value)
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        text = "; ".join(" ".join(str(x) for x in _flat(v)) for v in value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _flat(value) -> list:
+    if isinstance(value, dict):
+        return [f"{k}={v}" for k, v in value.items()]
+    return [y for x in value for y in (_flat(x) if isinstance(x, list | dict) else [x])]
 
 
 def _taken(path: Path) -> bool:

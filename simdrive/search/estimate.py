@@ -96,11 +96,15 @@ share of their count rests on a few heavily weighted runs (uneven_weights)."""
 
 def uneven_weights(p: Probability, critical: int) -> bool:
     """Whether the estimate ``p`` of ``critical`` weighted critical runs rests on a few of
-    them: effective sample size under UNEVEN_SHARE of the count. On pileup_fog_highway's
-    collisions two 3,000-run cem searches gave 0.62 % (effective sample size 461 of 1,355)
-    and 0.29 % (67 of 1,648), ten standard errors apart; random sampling gave 0.6-0.67 %.
-    Plain Monte Carlo (all weights 1) never is."""
-    return critical > 0 and p.effective_samples < UNEVEN_SHARE * critical
+    them: effective sample size under UNEVEN_SHARE of the count, or under half of it up to
+    10 runs (so that one run carrying nearly all of 8 runs' weight is flagged too). On
+    pileup_fog_highway's collisions two 3,000-run cem searches gave 0.62 % (effective
+    sample size 461 of 1,355) and 0.29 % (67 of 1,648), ten standard errors apart; random
+    sampling gave 0.6-0.67 %. Plain Monte Carlo (all weights 1: effective sample size =
+    count) never is."""
+    if critical < 2:
+        return False
+    return p.effective_samples < max(UNEVEN_SHARE * critical, 0.5 * min(critical, 10))
 
 
 __all__ = ["Probability", "estimate_probability", "importance_weights", "uneven_weights"]

@@ -262,7 +262,15 @@ def test_a_scenario_path_spelled_another_way_resumes_and_a_refusal_names_what_di
     assert "other scenarios or settings (every: 40 before, 20 now)" in err
     assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small,
                   "--cameras", "rear,front") == 2
-    assert 'cameras: null before, ["rear", "front"] now' in capsys.readouterr().err
+    assert 'cameras: none before, ["rear", "front"] now' in capsys.readouterr().err
+    # an option left out is named too (a review got "its run state differs")
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small, "-o", "ds3",
+                  "--after-collision", "1", "--min-height", "8,tyre=2") == 0
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small,
+                  "-o", "ds3") == 2
+    err = capsys.readouterr().err
+    assert "after collision s: 1.0 before, none now" in err
+    assert "class filters: tyre min_height_px 2 before, none now" in err
     # formats and extras are sets: listed in another order they are the same dataset
     # (found by a review: --extras depth,instance,semantic was refused)
     assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small, "-o", "ds2",

@@ -201,3 +201,9 @@ def test_conditions_cut_off_by_limit_are_blamed_on_it(tmp_path):
     line = re.search(r"^No image at all in: .*$", cut, re.M).group(0)
     assert "no variant rendered here has them; --limit 4 rendered only 4 variants of each " \
         "scenario, spread over its grid" in line
+    # a --limit above every file's variant count cut nothing: not blamed (a review found
+    # "raise --limit" advised for --limit 50 of a 10-variant scenario)
+    (tmp_path / "cut" / "manifest.json").write_text(json.dumps({"sources": [
+        {"variants_kept": [0, 1], "variants_dropped": [2]}]}))
+    whole = write_report(tmp_path / "cut", frames=frames).read_text()
+    assert "(no scenario here renders them;" in whole and "--limit 4" not in whole

@@ -250,3 +250,6 @@ def test_an_estimate_resting_on_few_weighted_runs_is_warned_about(tmp_path, caps
     assert uneven_weights(Probability(0.003, 0.0003, 67.0, "is"), 1648)
     assert not uneven_weights(Probability(0.006, 0.0003, 461.0, "is"), 1355)
     assert not uneven_weights(Probability(0.006, 0.0015, 20.0, "mc"), 20)
+    # one run carrying nearly all of 8 runs' weight (a review found it never flagged)
+    assert uneven_weights(Probability(0.01, 0.001, 1.01, "is"), 8)
+    assert not uneven_weights(Probability(0.01, 0.001, 1.0, "mc"), 1)
