@@ -349,6 +349,7 @@ def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edit
     # exponent such as 1e-3 is one now)
     (["--split", "train=1e-3,val=1"], "must sum to 1"),
     (["--split", "a/b=1"], "the split name 'a/b' is no folder name a dataset can use"),
+    (["--split", "train=0.5,train=0.5"], "--split names train more than once"),
     (["--split", "train"], "--split: 'train' has no '='"),
     (["--split", "train=x,val=1"], "train's ratio 'x' is not a number from 0 to 1"),
     (["--cameras", "roof"], "has no camera 'roof'"),

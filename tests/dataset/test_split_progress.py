@@ -142,6 +142,9 @@ def test_frames_found_done_are_said_to_be_so_without_a_rate(clock):
     out = _Terminal()
     Progress(100, stream=out).advance(60)
     assert out.getvalue().endswith("] 60/100 frames  already done")
+    fresh = io.StringIO()  # a new run's first line: nothing done yet (not "already done")
+    Progress(14, stream=fresh).advance(0)
+    assert fresh.getvalue() == "rendered 0/14 frames (0%), starting\n"
 
 
 def test_a_log_gets_plain_lines_every_few_seconds_and_quiet_gets_nothing(clock):

@@ -259,6 +259,16 @@ def test_frame_draws_a_variant_in_another_weather_and_lighting_on_request(tmp_pa
     assert cv2.imread(str(dark)).mean() < cv2.imread(str(plain)).mean() * 0.5
 
 
+def test_frame_records_only_look_changes_the_variant_does_not_have(tmp_path):
+    import json
+
+    out = tmp_path / "f.png"  # variant 3 of the child scenario is clear at noon
+    assert main(["frame", str(CHILD), "--variant", "3", "--weather", "clear", "--lighting",
+                 "night", "-o", str(out), "--quiet"]) == 0
+    assert json.loads(out.with_suffix(".json").read_text())["preview_changes"] == {
+        "lighting": "night"}
+
+
 @pytest.mark.parametrize("args, message", [
     (["--weather", "hail"], "unknown --weather; expected one of clear, rain"),
     (["--lighting", "midnight"], "unknown --lighting; expected one of dawn, noon"),
