@@ -413,13 +413,13 @@ def test_cameras_whose_file_names_would_collide_are_refused(tmp_path, capsys):
     base = Path(CHILD).parent / "base"
     text = Path(CHILD).read_text().replace("extends: base/", f"extends: {base}/")
     # two of the scenario's own cameras: refused where the second is written
-    scenario.write_text(text + "camera:\n  - {preset: front, name: a/b}\n"
+    scenario.write_text(text + "camera:\n  - {preset: front, name: a.b}\n"
                         "  - {preset: rear, name: a_b}\n")
-    assert render(tmp_path, str(scenario), "--cameras", "a/b,a_b", "--limit", "2", "-o",
+    assert render(tmp_path, str(scenario), "--cameras", "a.b,a_b", "--limit", "2", "-o",
                   "ds") == 2
     err = capsys.readouterr().err
     line = len(text.splitlines()) + 3
-    assert "cameras 'a/b' and 'a_b' would share a dataset's file names" in err
+    assert "cameras 'a.b' and 'a_b' would share a dataset's file names" in err
     assert f"cams.yaml:{line}:" in err
     assert not (tmp_path / "ds").exists()
     # one of its cameras and a preset named on the command line: refused by render
