@@ -15,6 +15,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 
 from simdrive.dataset.shard import render_shard
 from simdrive.errors import SimdriveError
@@ -78,10 +79,15 @@ def _workers_ignore_ctrl_c():
         signal.signal(signal.SIGINT, previous)
 
 
+POLL_S = 0.1
+"""How often a Dask run looks for finished shards and for a Ctrl-C, s."""
+
+
 @contextlib.contextmanager
 def _ctrl_c_deferred():
     """A Ctrl-C (SIGINT) that comes while the block runs interrupts it only when it ends
-    (on the main thread, which alone can set signal handlers; elsewhere nothing changes).
+    (on the main thread, which alone can set signal handlers; elsewhere nothing changes);
+    the block gets a function that says whether one came, to end early.
 
     A Ctrl-C that came while Dask built a Future left it half made, and its ``__del__``
     printed an AttributeError traceback at exit after the run's one-line message (seen
@@ -89,12 +95,12 @@ def _ctrl_c_deferred():
     handler, not a blocked signal mask: the client's event-loop thread would take the
     signal then, and Python still raises it in the main thread.)"""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield lambda: False
         return
     hit = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
     try:
-        yield
+        yield lambda: bool(hit)  # whether a Ctrl-C came (the block may end early)
     finally:
         signal.signal(signal.SIGINT, previous)
     if hit:
@@ -155,13 +161,22 @@ class DaskBackend:
     def run(self, todo, options, out_dir: str, done) -> None:
         from dask.distributed import as_completed
 
-        with _ctrl_c_deferred():
+        with _ctrl_c_deferred() as interrupted:
             futures = [self.client.submit(render_shard, shard, options, out_dir, pure=False,
                                           key=f"simdrive-shard-{shard.shard_id}")
                        for shard in todo]
             completed = as_completed(futures)
-        for future in completed:
-            done(future.result())
+            # the results as they come, polled, so that a Ctrl-C is taken here within a
+            # tenth of a second: raised inside Dask's own waiting it was once swallowed (CI:
+            # the run went on to the end and exited 0)
+            while not completed.is_empty():
+                batch = completed.next_batch(block=False)
+                for future in batch:
+                    done(future.result())
+                if interrupted():
+                    break
+                if not batch:
+                    time.sleep(POLL_S)
 
     def close(self) -> None:
         try:
