@@ -41,9 +41,29 @@ BATCH_SIZE = 256
 def load_scenario(path: str | Path) -> ScenarioSpec:
     """Read, merge (``extends``) and check one scenario file."""
     root = load_merged(Path(path))
-    spec = parse_scenario(root, str(path))
-    requirements(spec)  # parse the require: expressions now, so errors surface early
+    try:
+        spec = parse_scenario(root, str(path))
+        requirements(spec)  # parse the require: expressions now, so errors surface early
+    except ScenarioError as error:
+        raise _through_extends(error, Path(path)) from None
     return spec
+
+
+def _through_extends(error: ScenarioError, path: Path) -> ScenarioError:
+    """``error`` with a note naming the file read when it lies in a base that ``path``
+    extends (the base's key may be wrong only for what this file lays over it)."""
+    if not error.file or error.hint and "extends" in error.hint:
+        return error
+    try:
+        if Path(error.file).resolve() == path.resolve():
+            return error
+    except (OSError, RuntimeError):
+        return error
+    note = f"it is read as a base that {path} extends"
+    return ScenarioError(error.message, file=error.file, line=error.line,
+                         column=error.column, path=error.path, expected=error.expected,
+                         found=error.found,
+                         hint=f"{error.hint}; {note}" if error.hint else note)
 
 
 def requirements(spec: ScenarioSpec) -> list[expr.Expr]:

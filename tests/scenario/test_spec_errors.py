@@ -284,6 +284,14 @@ def test_a_base_that_is_no_scenario_names_the_extends_that_reads_it(tmp_path):
     assert f"it is the base scenario that {tmp_path / 's.yaml'}:10 extends" in str(err)
 
 
+def test_an_error_in_a_base_names_the_file_that_extends_it(tmp_path):
+    # a review's extends of a map file named only the map's line
+    (tmp_path / "base.yaml").write_text("type: straight\nlanes: 2\n")
+    err = error_for(tmp_path, GOOD + "extends: base.yaml\n")
+    assert err.file.endswith("base.yaml") and "unknown key 'type'" in str(err)
+    assert f"it is read as a base that {tmp_path / 's.yaml'} extends" in str(err)
+
+
 def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path, "extends: b.yaml\n", "a.yaml")
     write(tmp_path, "extends: a.yaml\n", "b.yaml")
