@@ -195,13 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seed of the split draw per variant (default 0)")
     render.add_argument("--min-pixels", default=None, metavar="N[,NAME=N]",
                         help="least visible pixels of a box (default 25); NAME=N items set "
-                             "one camera's or one class's (in every camera), e.g. 25,bev=1")
+                             "one camera's, one class's (in every camera) or one weather's "
+                             "(its frames), e.g. 25,bev=1")
     render.add_argument("--min-height", default=None, metavar="PX[,NAME=PX]",
                         help="least visible box height, px (default 8), e.g. 8,bev=0,tyre=2")
     render.add_argument("--max-occlusion", default=None, metavar="SHARE[,NAME=SHARE]",
                         help="most occluded share of a box (default 0.9)")
     render.add_argument("--min-visibility", default=None, metavar="V[,NAME=V]",
-                        help="least fog/darkness visibility exp(-3 d / V) (default 0.05)")
+                        help="least fog/darkness visibility exp(-3 d / V) (default 0.05), "
+                             "e.g. 0.05,fog=0.25")
     render.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: all cores)")
     render.add_argument("--cluster", default=None, metavar="ADDRESS",

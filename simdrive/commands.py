@@ -419,6 +419,7 @@ def render(args: argparse.Namespace) -> int:
     from simdrive.dataset.runner import render_dataset
     from simdrive.dataset.shard import DEPTH_MAX_M
     from simdrive.world.actors import actor_kinds
+    from simdrive.world.conditions import WEATHERS
 
     if args.image_format not in IMAGE_FORMATS:
         raise SimdriveError("unknown --image-format", expected="jpg or png",
@@ -430,10 +431,11 @@ def render(args: argparse.Namespace) -> int:
         raise SimdriveError("--after-collision is a time after the collision",
                             expected="a number of seconds, 0 or more",
                             found=args.after_collision)
-    box_filter, camera_filters, filter_names, class_filters = parse_box_filters({
-        "--min-pixels": args.min_pixels, "--min-height": args.min_height,
-        "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility},
-        classes=actor_kinds())
+    box_filter, camera_filters, filter_names, class_filters, weather_filters = \
+        parse_box_filters({
+            "--min-pixels": args.min_pixels, "--min-height": args.min_height,
+            "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility},
+            classes=actor_kinds(), weathers=tuple(WEATHERS))
     for name, value in (("--formats", args.formats), ("--cameras", args.cameras)):
         if value is not None and not value.strip(" ,"):  # given, but naming nothing
             raise SimdriveError(f"{name} names nothing", expected="comma-separated names",
@@ -455,7 +457,8 @@ def render(args: argparse.Namespace) -> int:
         every=args.every, limit=args.limit, image_format=args.image_format,
         extras=parse_list(args.extras, EXTRAS, "extra"),
         box_filter=box_filter, camera_filters=camera_filters, filter_names=filter_names,
-        class_filters=class_filters, split=parse_split(args.split), split_seed=args.split_seed,
+        class_filters=class_filters, weather_filters=weather_filters,
+        split=parse_split(args.split), split_seed=args.split_seed,
         after_collision_s=args.after_collision)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither

@@ -173,6 +173,9 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               + "".join(f"Class {name}, in every camera: " + ", ".join(
                   f"{_FIELD_TEXT[field]} {value:g}" for field, value in fields) + ". "
                         for name, fields in options.class_filters)
+              + "".join(f"Frames in {name}: " + ", ".join(
+                  f"{_FIELD_TEXT[field]} {value:g}" for field, value in fields) + ". "
+                        for name, fields in options.weather_filters)
               + " ".join(_boxes(options)), "",
               "Layout: " + ", ".join(_layout(options)) + ".", "",
               "Splits are drawn per variant, so frames of one simulated run never straddle "

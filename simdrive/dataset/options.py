@@ -60,19 +60,28 @@ class DatasetOptions:
     class_filters: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = ()
     # frames stop this long (s) after the ego's first collision (None: the whole run)
     after_collision_s: float | None = None
+    # (weather, ((BoxFilter field, value), ...)) by weather name: the values of the frames
+    # drawn in that weather, over the camera's and the general ones (a class's win)
+    weather_filters: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = ()
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["filter_names"]
-        for name in ("class_filters", "after_collision_s"):  # unset: as datasets from
-            if not out[name] and out[name] != 0:  # before these options recorded it
+        for name in ("class_filters", "after_collision_s", "weather_filters"):  # unset: as
+            if not out[name] and out[name] != 0:  # datasets from before these recorded it
                 del out[name]
         return out
 
-    def filter_for(self, camera: str, kind: str | None = None) -> BoxFilter | KindFilters:
-        """The box filter of the frames of ``camera``: of the boxes of class ``kind``, or
-        (None) one whose ``keeps`` takes each label's class into account."""
+    def filter_for(self, camera: str, kind: str | None = None,
+                   weather: str | None = None) -> BoxFilter | KindFilters:
+        """The box filter of the frames of ``camera`` (drawn in ``weather``): of the boxes
+        of class ``kind``, or (None) one whose ``keeps`` takes each label's class into
+        account. Precedence: a class's values, then the weather's, then the camera's, then
+        the general ones."""
         base = dict(self.camera_filters).get(camera, self.box_filter)
+        own = dict(self.weather_filters).get(weather) if weather is not None else None
+        if own:
+            base = replace(base, **dict(own))
         if not self.class_filters:
             return base
         per_kind = {name: replace(base, **dict(fields)) for name, fields in self.class_filters}
@@ -98,20 +107,24 @@ FILTER_OPTIONS = (("--min-pixels", "min_pixels", int), ("--min-height", "min_hei
 """The box filter's command-line options: (option, BoxFilter field, type)."""
 
 
-def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = ()
+def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = (),
+                      weathers: tuple[str, ...] = ()
                       ) -> tuple[BoxFilter, tuple[tuple[str, BoxFilter], ...], tuple[str, ...],
+                                 tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...],
                                  tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...]]:
     """The box filters of ``--min-pixels 25,bev=1,tyre=4``-style options (``values``:
     option -> text; a missing option keeps its default; a NAME in ``classes`` is a class,
     any other a camera): the filter of every camera; per camera named in an option whose
     filter then differs, the filter it gets instead, sorted by camera name (the same
     filters in any order are the same dataset); every camera named, sorted (a render
-    checks they are cameras it renders); and per class named, sorted, its own values
-    (field, value), sorted, which hold in every camera."""
+    checks they are cameras it renders); per class named, sorted, its own values
+    (field, value), sorted, which hold in every camera; and likewise per weather named
+    (a NAME in ``weathers``: the frames drawn in that weather)."""
     default = BoxFilter()
     general: dict[str, int | float] = {}
     per_camera: dict[str, dict[str, int | float]] = {}
     per_class: dict[str, dict[str, int | float]] = {}
+    per_weather: dict[str, dict[str, int | float]] = {}
     for option, name, kind in FILTER_OPTIONS:
         text = values.get(option)
         if text is None:
@@ -141,6 +154,9 @@ def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = 
                 target, whose = general, "the value for every camera"
             elif camera in classes:
                 target, whose = per_class.setdefault(camera, {}), f"class {camera}'s value"
+            elif camera in weathers:
+                target, whose = (per_weather.setdefault(camera, {}),
+                                 f"weather {camera}'s value")
             else:
                 target, whose = per_camera.setdefault(camera, {}), f"camera {camera}'s value"
             if name in target:
@@ -151,7 +167,9 @@ def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = 
     return (base, tuple((camera, f) for camera, f in filters if f != base),
             tuple(sorted(per_camera)),
             tuple((name, tuple(sorted(fields.items()))) for name, fields
-                  in sorted(per_class.items())))
+                  in sorted(per_class.items())),
+            tuple((name, tuple(sorted(fields.items()))) for name, fields
+                  in sorted(per_weather.items())))
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:

@@ -218,8 +218,8 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
     for step in shard.steps:
         run.advance_to(step)
         for cam in cameras:
-            keeps = options.filter_for(cam.name).keeps
             frame = run.render(cam, bgr=True)  # encoded with no conversion
+            keeps = options.filter_for(cam.name, weather=frame.look.weather).keeps
             stem = frame_stem(shard.label, shard.variant.index, cam.name, step)
             rel = f"images/{shard.split}/{stem}.{options.image_format}"
             mark = {**provenance, "time_s": round(frame.time_s, 9), "camera": cam.name}

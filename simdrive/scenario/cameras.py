@@ -16,6 +16,7 @@ from simdrive.dataset.names import CAMERA_STEM, safe_name
 from simdrive.scenario.reader import Reader
 from simdrive.scenario.yamlpos import Node
 from simdrive.world.actors import actor_kinds
+from simdrive.world.conditions import WEATHERS
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def _camera(node: Node, actor_names: set[str]) -> CameraSpec:
     preset_name = r.text("preset", choices=tuple(PRESETS), default="front")
     base = PRESETS[preset_name]
     values: dict = {"name": r.name("name", "a camera's name", default=base.name,
-                                   forbidden=",=/\\", reserved=actor_kinds())}
+                                   forbidden=",=/\\",
+                                   reserved=(*actor_kinds(), *WEATHERS))}
     mount = r.text("mount", default=base.mount)
     if mount not in actor_names:
         raise r.require("mount").error(f"camera mount {mount!r} is not an actor",

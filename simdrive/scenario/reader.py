@@ -137,10 +137,10 @@ class Reader:
                              "strips them)", expected="a name without surrounding spaces",
                              found=value)
         if value in reserved:
-            raise node.error(f"{what} {value!r} is also an actor kind, which the box filter "
-                             "options name with it (--min-height 8,car=4 is the class's "
-                             "value)", expected="a name that is no actor kind, e.g. "
-                             f"{value}_cam", found=value)
+            raise node.error(f"{what} {value!r} is also a class's or a weather's name, "
+                             "which the box filter options use (--min-height 8,car=4 is the "
+                             "class's value)", expected="a name that is no actor kind or "
+                             f"weather, e.g. {value}_cam", found=value)
         used = sorted({ch for ch in value if ch in forbidden})
         if used:
             raise node.error(f"{what} {value!r} holds {' and '.join(map(repr, used))} (the "

@@ -498,12 +498,12 @@ def test_box_filters_for_one_camera(tmp_path, capsys):
     from simdrive.dataset.options import BoxFilter, parse_box_filters
     from tests.dataset.conftest import SMALL, render
 
-    base, cameras, named, classes = parse_box_filters({
+    base, cameras, named, classes, _ = parse_box_filters({
         "--min-height": "8,bev=0", "--min-pixels": "bev=1", "--max-occlusion": "0.8"})
     assert base == BoxFilter(max_occlusion=0.8) and named == ("bev",) and classes == ()
     assert cameras == (("bev", BoxFilter(min_pixels=1, min_height_px=0, max_occlusion=0.8)),)
     # no change for a camera: no filter of its own, but its name is still checked
-    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), (), ("bev",), ())
+    assert parse_box_filters({"--min-height": "8,bev=8"}) == (BoxFilter(), (), ("bev",), (), ())
     # the same filters in another order are the same (a review found a resume refused)
     assert parse_box_filters({"--min-height": "8,rear=4,bev=0"}) == \
         parse_box_filters({"--min-height": "8,bev=0,rear=4"})
@@ -546,7 +546,7 @@ def test_box_filters_for_one_class(tmp_path, capsys):
     parsed = parse_box_filters({"--min-height": "8,bev=0,tyre=2", "--min-pixels": "tyre=10"},
                                classes=kinds)
     assert parsed == (BoxFilter(), (("bev", BoxFilter(min_height_px=0)),), ("bev",),
-                      (("tyre", (("min_height_px", 2), ("min_pixels", 10))),))
+                      (("tyre", (("min_height_px", 2), ("min_pixels", 10))),), ())
     assert parse_box_filters({"--min-pixels": "tyre=10", "--min-height": "tyre=2,8,bev=0"},
                              classes=kinds) == parsed  # any order: the same dataset
     options = DatasetOptions(box_filter=parsed[0], camera_filters=parsed[1],
@@ -613,3 +613,41 @@ def test_frames_stop_after_the_ego_collides_on_request(tmp_path, capsys):
         (tmp_path / "ds" / "README.md").read_text()
     assert render(tmp_path, CHILD, "--after-collision", "-1", "-o", "x") == 2
     assert "--after-collision is a time after the collision" in capsys.readouterr().err
+
+
+def test_box_filters_for_one_weather(tmp_path):
+    """--min-visibility 0.05,fog=0.25: a mixed dataset drops the boxes fog has washed out
+    without dropping dim ones at night (a review: the README's advice for fog sets, a
+    higher minimum, could not be given to the fog frames alone)."""
+    from simdrive.dataset.options import BoxFilter, DatasetOptions, parse_box_filters
+    from simdrive.world.actors import actor_kinds
+    from simdrive.world.conditions import WEATHERS
+    from tests.dataset.conftest import CHILD, render
+
+    parsed = parse_box_filters({"--min-visibility": "0.05,fog=0.25", "--min-height": "tyre=2"},
+                               classes=actor_kinds(), weathers=tuple(WEATHERS))
+    assert parsed[4] == (("fog", (("min_visibility", 0.25),)),)
+    options = DatasetOptions(box_filter=parsed[0], class_filters=parsed[3],
+                             weather_filters=parsed[4])
+    assert options.filter_for("front", "car", "fog") == BoxFilter(min_visibility=0.25)
+    assert options.filter_for("front", "car", "rain") == BoxFilter()
+    assert options.filter_for("front", "tyre", "fog") == BoxFilter(min_visibility=0.25,
+                                                                   min_height_px=2)
+    assert render(tmp_path, CHILD, "--limit", "8", "--every", "20", "--formats", "coco",
+                  "--quiet", "--workers", "1", "--min-visibility", "0.05,fog=0.25",
+                  "-o", "ds") == 0
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    weather = {im["file"].rsplit("/", 1)[-1]: im["weather"] for im in manifest["images"]}
+    seen, washed_out = set(), 0
+    for path in (tmp_path / "ds" / "annotations").glob("instances_*.json"):
+        coco = json.loads(path.read_text())
+        files = {im["id"]: im["file_name"] for im in coco["images"]}
+        for a in coco["annotations"]:
+            w = weather[files[a["image_id"]]]
+            seen.add(w)
+            if not a["iscrowd"]:
+                assert a["visibility"] >= (0.25 if w == "fog" else 0.05)
+            elif w == "fog" and 0.05 <= a["visibility"] < 0.25 and a["occlusion"] <= 0.9:
+                washed_out += 1  # kept by the general filter, an ignore region in fog
+    assert "fog" in seen and len(seen) > 1 and washed_out > 0
+    assert "Frames in fog: visibility >= 0.25." in (tmp_path / "ds" / "README.md").read_text()

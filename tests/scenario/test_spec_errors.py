@@ -261,7 +261,8 @@ def test_names_that_would_drive_a_terminal_or_that_require_cannot_use_are_refuse
     ('"c\\a"', "control character U+0007"),
     # a review's: a class name (NAME= in a box filter is the class's), spaces the command
     # line strips, a slash that made the preview's save a folder
-    ('"car"', "is also an actor kind"),
+    ('"car"', "is also a class's or a weather's name"),
+    ('"fog"', "is also a class's or a weather's name"),
     ('" wide "', "starts or ends with a space"),
     ('"dash/left"', "holds '/'"),
 ])
