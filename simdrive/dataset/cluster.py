@@ -94,7 +94,8 @@ def _ctrl_c_deferred():
     once in CI); held back, it interrupts the run only once every Future is whole. (A
     handler, not a blocked signal mask: the client's event-loop thread would take the
     signal then, and Python still raises it in the main thread.)"""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # (a background job's)
         yield lambda: False
         return
     hit = []

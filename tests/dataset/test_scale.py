@@ -49,8 +49,12 @@ def test_ctrl_c_stops_a_dask_local_cluster_run_with_one_clean_message(tmp_path):
     # thousands of frames: the run is still rendering when the signal comes
     command = [sys.executable, "-m", "simdrive", "render", CHILD, "--limit", "60", "-o",
                "big", "--cluster", "local", "--workers", "2"]
+    # Ctrl-C as a terminal's foreground job gets it: a test run started in the background
+    # of a non-interactive shell (CI=true bash .ci/run &) ignores SIGINT, and Python keeps
+    # an ignored SIGINT ignored, so the run would finish and exit 0
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = proc.stderr.readline()  # the first progress line: the cluster is up
         assert first.startswith("rendered 0/"), first
