@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from simdrive import __version__, commands
+from simdrive import __version__, commands, view_commands
 from simdrive.errors import SimdriveError
 
 
@@ -21,6 +21,20 @@ def _one_variant_arguments(command: argparse.ArgumentParser) -> None:
                          help="variant index, or place in a found file (default 0)")
     command.add_argument("--camera", default=None, metavar="NAME",
                          help="camera name or preset (default: the scenario's first camera)")
+
+
+def _picture_arguments(command: argparse.ArgumentParser, what: str) -> None:
+    """--weather, --lighting, --overlay and --quiet: how frame and video draw (``what``)."""
+    command.add_argument("--weather", default=None, metavar="W",
+                         help=f"draw the {what} in this weather instead of the variant's "
+                              "(picture and label visibility only; the run keeps its own)")
+    command.add_argument("--lighting", default=None, metavar="L",
+                         help=f"draw the {what} in this lighting (dawn, noon, dusk, night) "
+                              "instead of the variant's")
+    command.add_argument("--overlay", action="store_true",
+                         help="draw amodal and visible boxes, class and occlusion")
+    command.add_argument("--quiet", action="store_true",
+                         help="no note when the first run compiles the kernels")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,17 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="simulated time in s (default 0)")
     frame.add_argument("-o", "--output", required=True, metavar="OUT",
                        help="image file (.png or .jpg); its labels go to OUT's .json")
-    frame.add_argument("--weather", default=None, metavar="W",
-                       help="draw the frame in this weather instead of the variant's "
-                            "(picture and label visibility only; the run keeps its own)")
-    frame.add_argument("--lighting", default=None, metavar="L",
-                       help="draw the frame in this lighting (dawn, noon, dusk, night) "
-                            "instead of the variant's")
-    frame.add_argument("--overlay", action="store_true",
-                       help="draw amodal and visible boxes, class and occlusion")
-    frame.add_argument("--quiet", action="store_true",
-                       help="no note when the first run compiles the kernels")
-    frame.set_defaults(handler=commands.frame)
+    _picture_arguments(frame, "frame")
+    frame.set_defaults(handler=view_commands.frame)
 
     video = subparsers.add_parser(
         "video", help="render a variant's run as an MP4 clip",
@@ -101,17 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="first frame's time, s (default 0)")
     video.add_argument("--end", type=float, default=None, metavar="T",
                        help="last frame's time, s (default: the run's end)")
-    video.add_argument("--weather", default=None, metavar="W",
-                       help="draw the clip in this weather instead of the variant's (picture "
-                            "and label visibility only; the run keeps its own)")
-    video.add_argument("--lighting", default=None, metavar="L",
-                       help="draw the clip in this lighting (dawn, noon, dusk, night) instead "
-                            "of the variant's")
-    video.add_argument("--overlay", action="store_true",
-                       help="draw amodal and visible boxes, class and occlusion")
-    video.add_argument("--quiet", action="store_true",
-                       help="no note when the first run compiles the kernels")
-    video.set_defaults(handler=commands.video)
+    _picture_arguments(video, "clip")
+    video.set_defaults(handler=view_commands.video)
 
     preview = subparsers.add_parser(
         "preview", help="play a variant in an interactive window",
@@ -130,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "opens: for scripts and CI)")
     preview.add_argument("--quiet", action="store_true",
                        help="no note when the first run compiles the kernels")
-    preview.set_defaults(handler=commands.preview)
+    preview.set_defaults(handler=view_commands.preview)
 
     search = subparsers.add_parser(
         "search", help="search a scenario for its rare critical variants",
@@ -307,8 +303,8 @@ def _first_run_note(args: argparse.Namespace) -> None:
     a minute."""
     from simdrive.render import warmup
 
-    renders = args.handler in (commands.render, commands.frame, commands.preview,
-                               commands.video)
+    renders = args.handler in (commands.render, view_commands.frame, view_commands.preview,
+                               view_commands.video)
     if getattr(args, "quiet", False) or not (renders or args.handler in (
             commands.simulate, commands.search, commands.demo)):
         return

@@ -270,7 +270,7 @@ def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
     starts in its file; an error's column is that column plus the offset of the
     offending token (without them, the column counts from 1 in the text); ``locate``, if
     given, maps an offset to its (line, column) instead (a text written over several
-    lines: yamlpos.scalar_locator).
+    lines: sourcepos.scalar_locator).
     """
     typed = {}
     for name, spec in names.items():

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterator
 
 from simdrive.errors import MapError, ScenarioError, SimdriveError
+from simdrive.scenario.sourcepos import node_at
 from simdrive.scenario.spec import ScenarioSpec
-from simdrive.scenario.yamlpos import Node, node_at
+from simdrive.scenario.yamlpos import Node
 
 
 @contextlib.contextmanager

@@ -12,8 +12,8 @@ from simdrive.scenario import expr
 from simdrive.scenario.build import Variant, build_worlds, scenario_road, variant_at, variants
 from simdrive.scenario.locate import located_errors
 from simdrive.scenario.merge import load_merged
+from simdrive.scenario.sourcepos import scalar_locator
 from simdrive.scenario.spec import ScenarioSpec, parse_scenario
-from simdrive.scenario.yamlpos import scalar_locator
 from simdrive.sim import Event, Outcome, Simulation
 
 METRIC_NAMES = {

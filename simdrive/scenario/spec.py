@@ -12,7 +12,6 @@ them values. The vocabulary is documented in docs/scenarios.md.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from simdrive.scenario.cameras import CameraSpec, default_cameras, parse_cameras
 from simdrive.scenario.content_hash import content_hash
 from simdrive.scenario.reader import Param, Reader, suggest
 from simdrive.scenario.render_options import RenderOptions, parse_render
+from simdrive.scenario.sourcepos import node_at
 from simdrive.scenario.yamlpos import Node
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
 
@@ -70,19 +70,11 @@ class ScenarioSpec:
                          for value in vars(t.placement).values() if isinstance(value, Param))
 
 
-def _fixed_value(top: Node, path: str) -> bool:
+def _fixed_value(root: Node, path: str) -> bool:
     """Whether ``path`` (``environment.lighting``, ``actors[1].placement.s``) names a
     plain value written in the document: a grid axis over it has that one value."""
-    node = top
-    for name, index in re.findall(r"([^.\[\]]+)(?:\[(\d+)\])?", path):
-        if not node.is_mapping or node.get(name) is None:
-            return False
-        node = node.get(name)
-        if index:
-            if not node.is_sequence or int(index) >= len(node.value):
-                return False
-            node = node.value[int(index)]
-    return node.is_scalar
+    node = node_at(root, path, whole=True)
+    return node is not None and node.is_scalar
 
 
 def parse_scenario(root: Node, file: str) -> ScenarioSpec:
