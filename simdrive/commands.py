@@ -274,7 +274,8 @@ def render(args: argparse.Namespace) -> int:
             "--min-pixels": args.min_pixels, "--min-height": args.min_height,
             "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility},
             classes=actor_kinds(), weathers=tuple(WEATHERS))
-    for name, value in (("--formats", args.formats), ("--cameras", args.cameras)):
+    for name, value in (("--formats", args.formats), ("--cameras", args.cameras),
+                        ("--extras", args.extras or None)):  # "" is --extras' default
         if value is not None and not value.strip(" ,"):  # given, but naming nothing
             raise SimdriveError(f"{name} names nothing", expected="comma-separated names",
                                 found=value)

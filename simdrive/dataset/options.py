@@ -177,6 +177,11 @@ def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[s
         return ()
     items = tuple(x.strip() for x in text.split(",") if x.strip())
     bad = [x for x in items if x not in allowed]
+    twice = sorted({x for x in items if items.count(x) > 1})
+    if twice:
+        raise SimdriveError(f"{what} {', '.join(twice)} is listed twice",
+                            expected="each of " + ", ".join(allowed) + " at most once",
+                            found=text)
     if bad:
         raise SimdriveError(f"unknown {what} {', '.join(bad)}",
                             expected="a comma-separated list of " + ", ".join(allowed),
