@@ -150,6 +150,9 @@ class Outcome:
     # its box hit (front, rear, left, right); nan and None without one
     ego_closing_speed_at_impact_mps: float = float("nan")
     ego_impact_face: str | None = None
+    # per actor (the ego included) with actions: when its first action took effect, s
+    # (inf while none has)
+    action_time_by_actor: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -312,4 +315,19 @@ class Simulation:
             ego_closing_speed_at_impact_mps=float(m[L.M_EGO_IMPACT_CLOSING]),
             ego_impact_face=(None if math.isnan(m[L.M_EGO_IMPACT_FACE])
                              else FACES[int(m[L.M_EGO_IMPACT_FACE])]),
+            action_time_by_actor=self._action_times(w),
         )
+
+    def _action_times(self, w: int) -> dict[str, float]:
+        """Per actor with actions in world ``w``: when the first of them took effect (its
+        fire time, kept in the action block: events may overflow), inf while none has."""
+        names = self.actor_names[w]
+        out: dict[str, float] = {}
+        for ai, af in zip(self.blocks.act_i[w], self.blocks.act_f[w], strict=True):
+            k = int(ai[L.AI_ACTOR])
+            if k < 0:
+                continue
+            # a triggered action waiting out its delay holds its due time there: not yet
+            fired = float(af[L.AF_FIRE_TIME]) if ai[L.AI_STATE] == 2 else math.inf
+            out[names[k]] = min(out.get(names[k], math.inf), fired)
+        return out

@@ -78,8 +78,10 @@ class Token(NamedTuple):
 class _Parser:
     def __init__(self, text: str, names: dict[str, tuple[str, str]], functions: Mapping[str, int],
                  actors: Collection[str] | None, where: dict, column: int | None,
-                 locate=None) -> None:
+                 locate=None, restricted: Mapping[str, tuple[Collection[str], str]] | None = None
+                 ) -> None:
         self.text, self.names, self.functions, self.where = text, names, functions, where
+        self.restricted = dict(restricted or {})
         self.column = 1 if column is None else column
         self.locate = locate
         self.actors = sorted(actors) if actors is not None else None
@@ -214,7 +216,7 @@ class _Parser:
             return Variable(name, self.names[name][1], token.offset)
         if name in self.functions:
             raise self.error(f"{name!r} is a function", token.offset,
-                             hint=f"call it with {self.functions[name]} actor name(s): {name}(...)")
+                             hint=f"call it with {_actor_count(self.functions[name])}: {name}(...)")
         listing = ", ".join(f"{n} ({description})" for n, (description, _) in self.names.items())
         raise self.error(f"unknown name {name!r}", token.offset, expected=f"one of {listing}",
                          hint=_suggest(name, [*self.names, *self.functions]))
@@ -224,7 +226,7 @@ class _Parser:
         if name not in self.functions:
             message = f"{name!r} is not a function" if name in self.names else (
                 f"unknown function {name!r}")
-            listing = ", ".join(f"{f}({n} actors)" for f, n in self.functions.items())
+            listing = ", ".join(f"{f}({_actor_count(n)})" for f, n in self.functions.items())
             raise self.error(message, token.offset, expected=f"one of {listing}",
                              hint=_suggest(name, self.functions))
         arity, actors = self.functions[name], []
@@ -235,13 +237,13 @@ class _Parser:
                 self.take()
             if len(actors) == arity:
                 raise self.error(f"too many arguments to {name}()", self.peek.offset,
-                                 expected=f"{arity} actor name(s)")
+                                 expected=_actor_count(arity))
             actors.append(self.actor(name))
         closing = self.peek
         self.close(opening)
         if len(actors) < arity:
             raise self.error(f"too few arguments to {name}()", closing.offset,
-                             expected=f"{arity} actor name(s)", found=len(actors))
+                             expected=_actor_count(arity), found=len(actors))
         return Call(name, tuple(actors), token.offset)
 
     def actor(self, function: str) -> str:
@@ -253,13 +255,24 @@ class _Parser:
             raise self.error(f"unknown actor {token.text!r} in {function}()", token.offset,
                              expected="an actor name" + listing,
                              hint=_suggest(token.text, self.actors))
+        if function in self.restricted:
+            allowed, why = self.restricted[function]
+            if token.text not in allowed:
+                listing = ", ".join(sorted(allowed)) or "none here"
+                raise self.error(f"{function}({token.text}): {token.text} {why}",
+                                 token.offset, expected=f"one of {listing}")
         return self.take().text
+
+
+def _actor_count(n: int) -> str:
+    return "1 actor name" if n == 1 else f"{n} actor names"
 
 
 def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
           functions: Mapping[str, int] | None = None, actors: Collection[str] | None = None,
           want: str | None = None, file: str | None = None, line: int | None = None,
-          column: int | None = None, path: str | None = None, locate=None) -> Expr:
+          column: int | None = None, path: str | None = None, locate=None,
+          restricted: Mapping[str, tuple[Collection[str], str]] | None = None) -> Expr:
     """Parse and type-check an expression, or raise a ScenarioError pointing into it.
 
     ``names`` maps each variable to a description, or to ``(description, type)``
@@ -270,7 +283,8 @@ def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
     starts in its file; an error's column is that column plus the offset of the
     offending token (without them, the column counts from 1 in the text); ``locate``, if
     given, maps an offset to its (line, column) instead (a text written over several
-    lines: sourcepos.scalar_locator).
+    lines: sourcepos.scalar_locator). ``restricted`` maps a function to (the actors it
+    takes, why another is refused: "has no actions").
     """
     typed = {}
     for name, spec in names.items():
@@ -282,7 +296,7 @@ def parse(text: str, *, names: Mapping[str, str | tuple[str, str]],
         raise ValueError(f"want must be None, 'bool' or 'number', not {want!r}")
     where = {"file": file, "line": line, "path": path}
     parser = _Parser(text if isinstance(text, str) else "", typed, dict(functions or {}), actors,
-                     where, column, locate)
+                     where, column, locate, restricted)
     if not isinstance(text, str):
         raise parser.error("an expression must be text", 0, caret=False, found=text,
                            expected="an expression such as 'min_ttc < 2'")

@@ -33,7 +33,7 @@ METRIC_NAMES = {
     "ego.off_road_time": ("when the ego first left the road, s (inf if it never did)",
                           "number"),
 }
-METRIC_FUNCTIONS = {"min_distance": 2, "min_ttc": 2}
+METRIC_FUNCTIONS = {"min_distance": 2, "min_ttc": 2, "action_time": 1}
 BATCH_SIZE = 256
 """Variants built and simulated together by default."""
 
@@ -66,19 +66,32 @@ def _through_extends(error: ScenarioError, path: Path) -> ScenarioError:
                          hint=f"{error.hint}; {note}" if error.hint else note)
 
 
+def metric_actors(spec: ScenarioSpec) -> tuple[set[str], dict]:
+    """(the actor names the metric functions take, the ``restricted`` argument of
+    expr.parse): an actor's id; for a count > 1, also each instance's own name (id_0,
+    id_1, ..., as frames and labels name them), while the id means the nearest (or
+    first) of them. ``action_time`` takes only actors with actions."""
+    def names(actor, name: str) -> set[str]:
+        return {name} | {f"{name}_{k}" for k in range(actor.count)} if actor.count > 1 \
+            else {name}
+
+    actors = {"ego"}.union(*(names(a, a.name) for a in spec.actors))
+    acting = set().union(*(names(a, a.name) for a in spec.actors if a.actions),
+                         {"ego"} if spec.ego.actions else set())
+    return actors, {"action_time": (acting, "has no actions (its action_time would always "
+                                            "be inf)")}
+
+
 def requirements(spec: ScenarioSpec) -> list[expr.Expr]:
     """The scenario's ``require:`` conditions, parsed and type-checked."""
-    # an actor's id; for a count > 1, also each instance's own name (id_0, id_1, ...,
-    # as frames and labels name them), while the id means the nearest of them
-    actors = {"ego"} | {a.name for a in spec.actors} | {
-        f"{a.name}_{k}" for a in spec.actors if a.count > 1 for k in range(a.count)}
+    actors, restricted = metric_actors(spec)
     out = []
     for text, node in spec.require:
         try:
             out.append(expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
                                   actors=actors, file=node.file, line=node.line,
                                   column=node.column + node.quoted, path=node.path,
-                                  want="bool"))
+                                  want="bool", restricted=restricted))
         except ScenarioError:
             # where the text was written over several lines (a folded > or literal |
             # block, a plain or quoted scalar broken over lines) the offset into it is
@@ -88,7 +101,7 @@ def requirements(spec: ScenarioSpec) -> list[expr.Expr]:
                 expr.parse(text, names=METRIC_NAMES, functions=METRIC_FUNCTIONS,
                            actors=actors, file=node.file, line=node.line,
                            column=node.column + node.quoted, path=node.path, want="bool",
-                           locate=locate)
+                           locate=locate, restricted=restricted)
             raise
     return out
 
@@ -119,20 +132,28 @@ def metric_call(outcome: Outcome):
     """The function-call hook of the expression language for one run."""
 
     def call(name: str, args: tuple[str, ...]) -> float:
+        if name == "action_time":
+            return _of_actor(outcome.action_time_by_actor, args[0])
         a, b = args
         if "ego" not in (a, b):
             raise SimdriveError(f"{name}({a}, {b}): one of the two actors must be the ego")
         other = b if a == "ego" else a
         table = outcome.min_distance_by_actor if name == "min_distance" else \
             outcome.min_ttc_by_actor
-        if other in table:  # an actor, or one instance of a count
-            return table[other]
-        # a count's id: the nearest of its instances id_0, id_1, ...
-        matches = [v for k, v in table.items()
-                   if k.startswith(f"{other}_") and k[len(other) + 1:].isdigit()]
-        return min(matches) if matches else math.inf
+        return _of_actor(table, other)
 
     return call
+
+
+def _of_actor(table: dict[str, float], other: str) -> float:
+    """``table``'s value of an actor; for a count's id, the least of its instances'
+    (inf for an actor it does not hold)."""
+    if other in table:  # an actor, or one instance of a count
+        return table[other]
+    # a count's id: the nearest (first) of its instances id_0, id_1, ...
+    matches = [v for k, v in table.items()
+               if k.startswith(f"{other}_") and k[len(other) + 1:].isdigit()]
+    return min(matches) if matches else math.inf
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ import numpy as np
 
 from simdrive.errors import ScenarioError
 from simdrive.scenario import expr
-from simdrive.scenario.runner import METRIC_FUNCTIONS, METRIC_NAMES, metric_call, metric_env
+from simdrive.scenario.runner import (
+    METRIC_FUNCTIONS,
+    METRIC_NAMES,
+    metric_actors,
+    metric_call,
+    metric_env,
+)
 from simdrive.scenario.spec import ScenarioSpec
 from simdrive.sim import Outcome
 
@@ -68,8 +74,9 @@ def parse_objective(spec: ScenarioSpec, text: str, *, score: str | None = None,
                     threshold: float | None = None) -> Objective:
     """Parse ``text`` (and ``score``) against the scenario's actors, or raise a
     ScenarioError pointing into the expression."""
-    actors = {"ego"} | {a.name for a in spec.actors}
-    common = dict(names=METRIC_NAMES, functions=METRIC_FUNCTIONS, actors=actors)
+    actors, restricted = metric_actors(spec)
+    common = dict(names=METRIC_NAMES, functions=METRIC_FUNCTIONS, actors=actors,
+                  restricted=restricted)
     objective = expr.parse(text, path="--objective", **common)
     boolean = objective.type == expr.BOOL
     if boolean and threshold is not None:
@@ -118,6 +125,9 @@ def metrics(outcome: Outcome) -> dict:
         else:
             out[name] = float(value) if math.isfinite(value) else None
     out["collision_with"] = outcome.collision_with or None
+    if outcome.action_time_by_actor:  # action_time(actor), null for none taken
+        out["action_time"] = {name: t if math.isfinite(t) else None
+                              for name, t in sorted(outcome.action_time_by_actor.items())}
     return out
 
 

@@ -119,16 +119,32 @@ def search_figure(result) -> np.ndarray:
     """The figure as a BGR image (HEIGHT, WIDTH, 3) uint8."""
     image = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
     p = result.probability
+    # two lines: a long objective pushed P off the figure's edge
     title = (f"{result.spec.name}: {result.method}, {len(result.trace.objective)} runs, "
-             f"critical = {result.objective.describe_critical()}: {result.critical_count} found, "
-             f"{len(result.distinct)} distinct, {result.cluster_count} "
-             f"cluster{'' if result.cluster_count == 1 else 's'}, "
-             + (f"P = {p.estimate:.3g} +- {p.standard_error:.2g}" if p.upper_bound_95 is None
-                else f"P below {p.upper_bound_95:.2g} (95% bound)"))
-    cv2.putText(image, title[:150], (20, 28), FONT, 0.5, BLACK, 1, cv2.LINE_AA)
+             f"critical = {result.objective.describe_critical()}")
+    counts = (f"{result.critical_count} critical found, {len(result.distinct)} distinct, "
+              f"{result.cluster_count} cluster{'' if result.cluster_count == 1 else 's'}, "
+              + (f"P = {p.estimate:.3g} +- {p.standard_error:.2g}" if p.upper_bound_95 is None
+                 else f"P below {p.upper_bound_95:.2g} (95% bound)"))
+    for y, line in ((24, title), (46, counts)):
+        cv2.putText(image, _fitted(line, WIDTH - 40), (20, y), FONT, 0.5, BLACK, 1,
+                    cv2.LINE_AA)
     _objective_panel(image, result, (100, 110, 660, 440))
     _parameter_panel(image, result, (810, 110, 1370, 440))
     return image
+
+
+def _fitted(text: str, width: int) -> str:
+    """``text``, cut short with '...' to fit ``width`` pixels in the title's font."""
+    def fits(t: str) -> bool:
+        return cv2.getTextSize(t, FONT, 0.5, 1)[0][0] <= width
+
+    if fits(text):
+        return text
+    cut = len(text)
+    while cut > 0 and not fits(text[:cut] + "..."):
+        cut -= 1
+    return text[:cut] + "..."
 
 
 def search_figure_png(result) -> bytes:

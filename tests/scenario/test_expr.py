@@ -133,7 +133,7 @@ ERRORS = [
     ("min_distanse(ego, child) < 1", 0, "unknown function 'min_distanse'",
      "did you mean 'min_distance'?"),
     ("collision(ego)", 0, "'collision' is not a function", None),
-    ("min_distance < 2", 0, "'min_distance' is a function", "call it with 2 actor name(s)"),
+    ("min_distance < 2", 0, "'min_distance' is a function", "call it with 2 actor names"),
     ("min_distance(ego) < 1", 16, "too few arguments to min_distance()", None),
     ("min_distance(ego, child, lead) < 1", 25, "too many arguments to min_distance()", None),
     ("min_distance(ego, chld) < 1", 18, "unknown actor 'chld'", "did you mean 'child'?"),

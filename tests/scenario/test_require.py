@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 
 import pytest
@@ -93,3 +94,64 @@ def test_driving_past_the_map_s_end_or_cycling_on_the_pavement_is_not_off_the_ro
                     f"sidewalks: both, parking: right}}\nego: {ego}\n")
     (result,) = simulate(load_scenario(path))
     assert math.isnan(result.outcome.ego_off_road_time_s)
+
+
+ACTING = """\
+name: acting
+duration: 6
+map: {type: straight, lanes: 1, length: 300, sidewalks: none}
+ego: {lane: 0, s: 5, speed: 20}
+actors:
+  - id: lead
+    kind: car
+    placement: {lane: 0, s: 40}
+    speed: 20
+    actions:
+      - hard_brake: {trigger: {time: 1.0}, delay: 0.5, decel: 8}
+      - go: {trigger: {time: 3.0}, speed: 10, delay: 0.5}
+  - id: late
+    kind: car
+    placement: {lane: 0, s: 250}
+    speed: 20
+    actions:
+      - stop: {trigger: {time: 5.0}, delay: 0.99}
+  - id: parked
+    kind: car
+    placement: {lane: 0, s: 290}
+    speed: 0
+variants:
+  require: [REQUIRE]
+"""
+
+
+def test_action_time_is_when_an_actors_first_action_took_effect(tmp_path):
+    """action_time(lead): the time of the lead's first action event (its trigger at 1 s
+    plus the 0.5 s delay), whatever later actions do; an action triggered but still
+    waiting out its delay when the run ends has not taken effect (inf)."""
+    path = tmp_path / "acting.yaml"
+    path.write_text(ACTING.replace("REQUIRE", '"action_time(lead) < collision_time"'))
+    (result,) = simulate(load_scenario(path))
+    (brake, *_) = [e for e in result.events if e.kind == "action" and e.actor == "lead"]
+    call = metric_call(result.outcome)
+    assert call("action_time", ("lead",)) == pytest.approx(brake.time_s) == pytest.approx(1.5)
+    assert brake.other == "hard_brake"
+    # stop is due at 5.99 s (5.0 + 0.99), the run ends at 6 s with its last step at 5.95
+    assert not [e for e in result.events if e.actor == "late"]
+    assert call("action_time", ("late",)) == math.inf
+    # the ego, 35 m behind at 20 m/s, stops in time or hits it after it brakes: either way
+    # the condition holds (a collision before 1.5 s would be impossible from 35 m)
+    assert result.kept
+
+
+@pytest.mark.parametrize("require, message", [
+    ("action_time(parked) < 3", "action_time(parked): parked has no actions"),
+    ("action_time(ego) < 3", "action_time(ego): ego has no actions"),
+    ("action_time(lead, ego) < 3", "too many arguments to action_time()"),
+    ("action_time < 3", "call it with 1 actor name: action_time(...)"),
+])
+def test_action_time_refuses_an_actor_without_actions(tmp_path, require, message):
+    path = tmp_path / "acting.yaml"
+    path.write_text(ACTING.replace("REQUIRE", f'"{require}"'))
+    with pytest.raises(ScenarioError, match=re.escape(message)) as info:
+        load_scenario(path)
+    assert info.value.line == 24  # the require: line

@@ -253,3 +253,12 @@ def test_an_estimate_resting_on_few_weighted_runs_is_warned_about(tmp_path, caps
     # one run carrying nearly all of 8 runs' weight (a review found it never flagged)
     assert uneven_weights(Probability(0.01, 0.001, 1.01, "is"), 8)
     assert not uneven_weights(Probability(0.01, 0.001, 1.0, "mc"), 1)
+
+
+def test_a_long_objective_is_cut_short_in_the_figure_title_not_off_its_edge():
+    from simdrive.search.plots import FONT, WIDTH, _fitted
+    long = "x: cem, 3000 runs, critical = " + " and ".join(["collision_time > 1.5"] * 12)
+    cut = _fitted(long, WIDTH - 40)
+    assert cut.endswith("...") and long.startswith(cut[:-3])
+    assert cv2.getTextSize(cut, FONT, 0.5, 1)[0][0] <= WIDTH - 40
+    assert _fitted("short", WIDTH - 40) == "short"
