@@ -78,10 +78,14 @@ def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, targe
 def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_range):
     """Gap (m) and speed along i's path (m/s) of actor j if it is, or will be, in i's way.
 
-    i's path is the arc of its current ``curvature`` (1/m). j counts if its
-    box, now or at the time i would reach it (constant velocities, at most
-    PREDICTION_HORIZON ahead), overlaps the corridor i sweeps. Returns
-    (inf, 0) when j is not in the way.
+    i's path is the circle of its current ``curvature`` (1/m) through it along its
+    heading, and j is seen in the path's own frame: how far round it (the gap is along
+    the path, as a lane's leader's is), how far off it, and at what angle to it there.
+    (A parabola seen from i's heading lost a stopped car 50 m round a 60 m bend and read
+    one 81 m round as 59 m away.) j counts if its box, now or at the time i would reach
+    it (constant velocities, at most PREDICTION_HORIZON ahead), overlaps the corridor i
+    sweeps. Returns (inf, 0) when j is not in the way, is behind i's front half-plane or
+    beyond ``max_range`` along i's heading, or is more than a quarter turn round.
     """
     ci = cos_h[i]
     si = sin_h[i]
@@ -90,9 +94,29 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
     ahead = dx * ci + dy * si
     if ahead <= 0.0 or ahead > max_range:
         return math.inf, 0.0
-    lateral = -dx * si + dy * ci - 0.5 * curvature * ahead * ahead
-    rel_c = cos_h[j] * ci + sin_h[j] * si
-    rel_s = sin_h[j] * ci - cos_h[j] * si
+    side = -dx * si + dy * ci  # left of i's heading
+    # the path's tangent where it passes j (cos, sin of its turn from i's heading)
+    if curvature == 0.0:
+        along = ahead
+        lateral = side
+        tc = 1.0
+        ts = 0.0
+    else:
+        radius = 1.0 / abs(curvature)
+        turn = math.copysign(1.0, curvature)  # the centre lies that side: left +
+        inward = radius - turn * side  # j's distance from the centre, along i's normal
+        if inward <= 0.0:  # level with the centre or past it: over a quarter turn round
+            return math.inf, 0.0
+        angle = math.atan2(ahead, inward)
+        along = radius * angle
+        lateral = turn * (radius - math.sqrt(ahead * ahead + inward * inward))
+        tc = math.cos(angle)
+        ts = turn * math.sin(angle)
+    # j's heading against the path's tangent there
+    hc = cos_h[j] * ci + sin_h[j] * si
+    hs = sin_h[j] * ci - cos_h[j] * si
+    rel_c = hc * tc + hs * ts
+    rel_s = hs * tc - hc * ts
     hl_j = 0.5 * params_w[P_LENGTH, j]
     hw_j = 0.5 * params_w[P_WIDTH, j]
     reach = 0.5 * params_w[P_WIDTH, i] + hl_j * abs(rel_s) + hw_j * abs(rel_c) + CORRIDOR_MARGIN
@@ -102,11 +126,11 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
         # will j cross into the corridor by the time i gets there?
         if lateral * lateral_speed >= 0.0:
             return math.inf, 0.0
-        t_reach = min(ahead / max(fstate_w[F_SPEED, i], 1.0), PREDICTION_HORIZON)
+        t_reach = min(along / max(fstate_w[F_SPEED, i], 1.0), PREDICTION_HORIZON)
         future = lateral + lateral_speed * t_reach
         if lateral > 0.0 and future > reach or lateral < 0.0 and future < -reach:
             return math.inf, 0.0
-    gap = ahead - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
+    gap = along - 0.5 * params_w[P_LENGTH, i] - hl_j * abs(rel_c) - hw_j * abs(rel_s)
     if (gap <= params_w[P_MIN_GAP, i] + SQUEEZE_GAP
             and reach - CORRIDOR_MARGIN < abs(lateral) <= reach
             and lateral * lateral_speed >= 0.0):

@@ -317,6 +317,32 @@ def test_stopped_car_ahead_is_braked_for_only_once_within_the_world_visibility(l
     assert sim.outcome(0).collisions == sim.outcome(1).collisions == 0
 
 
+@pytest.mark.parametrize("radius", [60.0, 150.0])
+def test_a_stopped_car_round_a_bend_is_braked_for_as_early_as_on_a_straight(radius):
+    """A review: round a 60 m bend the ego first braked for a stopped car 48 m away (93 m
+    on a straight) and needed 3.4 m/s^2 (1.65): the corridor bent as a parabola off the
+    ego's heading left the car outside it. Seen along the circle of the ego's path, it is
+    in the way as soon as it is in sight (up to a quarter turn round: 94 m here)."""
+    def world(road_map):
+        lane = road_map.lanes[0].name
+        return WorldSpec(road_map, (car("ego", lane, 5.0, 11.1, ego=True, reaction_time_s=0.2),
+                                    ActorSpec("car", "stopped", lane=lane, s=100.0,
+                                              behavior="static")),
+                         environment=Environment(), dt=DT)
+
+    straight = build_map({"type": "straight", "lanes": 1, "one_way": True, "length": 250.0,
+                          "sidewalks": "none"})
+    bent = build_map({"type": "curved", "radius": radius, "length": 180.0, "lanes": 1,
+                      "one_way": True, "sidewalks": "none"})
+    runs = [simulate([world(road_map)], 14.0) for road_map in (straight, bent)]
+    onset = [braking_onset_s(rec, 0, 0) for _, rec in runs]
+    harshest = [decelerations(rec, 0, 0).max() for _, rec in runs]
+    assert onset[1] <= onset[0] + 1.5  # 1.3 s at R = 60 (94 m round, ~10 m later); was 4.2
+    assert harshest[1] < 1.2 * harshest[0]
+    assert all(sim.outcome(0).collisions == 0 for sim, _ in runs)
+    assert runs[1][1].speed[-1, 0, 0] < 0.5  # (nearly) stopped behind it
+
+
 def box_polygon(x, y, heading, length, width):
     c, s = math.cos(heading), math.sin(heading)
     return Polygon([(x + a * c * length / 2 - b * s * width / 2,
@@ -330,7 +356,11 @@ def test_pedestrian_hidden_behind_a_parked_van_is_not_reacted_to_until_in_sight(
     reaction = 1.0
 
     def world(with_van):
-        actors = [car("ego", "fwd_0", 5.0, 10.0, ego=True, reaction_time_s=reaction),
+        # 55 m of sight: the walker 115 m round the bend is in plain view at first (the
+        # van not yet between them), and a driver seeing along its bend would brake for
+        # it then; from 55 m on, the van hides it until the ego is nearly level with it
+        actors = [car("ego", "fwd_0", 5.0, 10.0, ego=True, reaction_time_s=reaction,
+                      vision_range_m=55.0),
                   ActorSpec("adult", "pedestrian", x=x, y=y, heading=heading + math.pi / 2)]
         if with_van:  # on the inside of the bend, between the ego and the pedestrian
             actors.append(ActorSpec("van", "van", lane="parking_left", s=95.0,
