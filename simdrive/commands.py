@@ -40,7 +40,8 @@ def validate(args: argparse.Namespace) -> int:
         try:
             found = is_found_file(load_yaml_file(path))
             if found:
-                spec, listed = load_variants(path)  # checks the scenario and every variant
+                # checks the scenario and every variant; none listed is a true record
+                spec, listed = load_variants(path, allow_empty=True)
             else:
                 spec = load_scenario(path)
                 listed = variants(spec, VALIDATE_WORLDS)
@@ -53,7 +54,9 @@ def validate(args: argparse.Namespace) -> int:
             continue
         if found:
             print(f"ok {path}: found file of {spec.name} ({spec.file}), "
-                  f"{_count(len(listed), 'variant')}")
+                  + (_count(len(listed), 'variant') if listed else
+                     "no variants (its search found nothing critical; simulate, frame, "
+                     "render and preview have nothing to replay)"))
         else:
             count = variant_count(spec)
             print(f"ok {path}: {spec.name}, {_count(count, 'variant')}"
@@ -129,7 +132,10 @@ def simulate(args: argparse.Namespace) -> int:
                "off_road_time_s": _finite(o.ego_off_road_time_s),
                "impact_face": o.ego_impact_face,
                "closing_speed_at_impact_mps": _finite(o.ego_closing_speed_at_impact_mps),
-               "kept": r.kept, "values": r.variant.values}
+               "kept": r.kept, "values": {k: val for k, val in r.variant.values.items()
+                                          if k not in spec.per_instance}}
+        if spec.per_instance:  # each of a count's actors drew its own placement
+            row["drawn_per_instance"] = sorted(spec.per_instance)
         if args.variant:  # asked for by name: what happened, in order
             row["events"] = [{"time_s": round(e.time_s, 6), "kind": e.kind, "actor": e.actor,
                               ("other" if e.kind == "collision" else "action"): e.other}

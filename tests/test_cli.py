@@ -47,10 +47,13 @@ def test_variants_json_lines_reproduce_the_same_values(capsys):
     assert [everything[v["index"]] for v in first] == first  # each keeps its own index
 
 
-def test_variants_json_leaves_out_the_placements_each_instance_draws_for_itself(capsys):
+@pytest.mark.parametrize("command", ["variants", "simulate"])
+def test_json_leaves_out_the_placements_each_instance_draws_for_itself(capsys, command):
     child = str(ROOT / "scenarios" / "child_between_parked_cars.yaml")
-    assert main(["variants", child, "--limit", "2", "--json"]) == 0
-    for line in capsys.readouterr().out.splitlines():
+    assert main([command, child, "--limit", "2", "--json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    for line in lines:
         listed = json.loads(line)
         assert listed["drawn_per_instance"] == ["actors[2].placement.s"]  # 6 parked cars
         assert "actors[2].placement.s" not in listed["values"]

@@ -73,10 +73,16 @@ resumed into a mix of both."""
 
 
 def _settings(sources: list[Source], options: DatasetOptions) -> dict:
+    """What defines the dataset. The frame step and cameras are recorded per scenario as
+    they resolve (--every or the scenario's render.every; --cameras or its first camera),
+    not as given: ``--every 2`` over a scenario whose render.every is 2 is the same
+    dataset as no --every (a review found it refused as another)."""
+    given = {k: v for k, v in options.to_dict().items() if k not in ("every", "cameras")}
     return {"simdrive": __version__, "record_format": RECORD_FORMAT,
-            "options": options.to_dict(),
+            "options": given,
             "sources": [{"path": s.path, "sha256": s.file_sha256,
-                         "inputs": [list(pair) for pair in s.inputs]} for s in sources]}
+                         "inputs": [list(pair) for pair in s.inputs],
+                         "every": s.every, "cameras": list(s.cameras)} for s in sources]}
 
 
 def prepare_folder(out: Path, settings: dict, force: bool) -> None:
@@ -162,7 +168,16 @@ def _differences(previous, settings: dict) -> str:
         if old_options.get(key) != new_options.get(key):  # given, changed or left out
             found.append(f"{key.replace('_', ' ')}: {_brief(old_options.get(key))} before, "
                          f"{_brief(new_options.get(key))} now")
-    if _unspelled(previous).get("sources") != _unspelled(settings)["sources"]:
+    old_sources, new_sources = (_unspelled(x).get("sources") for x in (previous, settings))
+    if isinstance(old_sources, list) and len(old_sources) == len(new_sources) and all(
+            isinstance(a, dict) and a.get("sha256") == b["sha256"]
+            for a, b in zip(old_sources, new_sources, strict=True)):
+        for key in ("every", "cameras"):  # the same files: how they were rendered
+            if any(a.get(key) != b[key] for a, b in zip(old_sources, new_sources, strict=True)):
+                found.append(f"{key}: " + ", ".join(_brief(a.get(key)) for a in old_sources)
+                             + " before, " + ", ".join(_brief(b[key]) for b in new_sources)
+                             + " now")
+    elif old_sources != new_sources:
         found.append("other scenario files, or files whose content changed (their sha256)")
     return "; ".join(found) or "its run state differs"
 
@@ -174,7 +189,8 @@ def _unspelled(settings: dict) -> dict:
     if isinstance(sources, list):
         out["sources"] = [
             {"sha256": s.get("sha256"), "inputs": [i[1:] if isinstance(i, list) else i
-                                                   for i in s.get("inputs", [])]}
+                                                   for i in s.get("inputs", [])],
+             "every": s.get("every"), "cameras": s.get("cameras")}
             if isinstance(s, dict) else s for s in sources]
     return out
 

@@ -41,7 +41,9 @@ TRIGGERS = {  # trigger -> (unit, low, high) or None for structured ones
     "reach_point": None,
     "actor_distance_below": None,
 }
-BEHAVIORS = ("traffic", "follow_lane", "walk_to", "static", "parked")
+BEHAVIORS = ("traffic", "follow_lane", "static", "parked")
+"""What a scenario file's ``behavior:`` may name (the Python API's ``walk_to`` needs a
+goal, which a file gives as a ``cross_road`` action's ``to:``)."""
 PLACEMENT_ANCHORS = ("lane", "parking", "sidewalk", "ahead_of", "position")
 
 
@@ -116,7 +118,7 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
     ``params``; ``top_file``: the scenario file, whose extends chain decides whether an
     ego's placement replaces a base's lane/s shorthand."""
     what = "ego" if is_ego else f"actor {node.path}"
-    r = Reader(node, ACTOR_KEYS, params, what)
+    r = Reader(node, ACTOR_KEYS, params, what, unlisted=("id", "count") if is_ego else ())
     for key in (("id", "count") if is_ego else ()) + SHORTHAND:
         if not r.has(key) or (key in SHORTHAND and is_ego and not r.has("placement")):
             continue
@@ -252,6 +254,12 @@ def _behavior(node: Node | None, params: dict):
     if node is None:
         return "", ()
     if isinstance(node.value, str):
+        if node.value == "walk_to":
+            raise node.error("behavior 'walk_to' needs a goal, which a scenario file gives "
+                             "as a cross_road action", expected="one of " + ", ".join(BEHAVIORS),
+                             found=node.plain(),
+                             hint="actions: [{cross_road: {trigger: {time: 0}, to: {x: 60, "
+                                  "y: 10}}}] walks there from the start")
         read_text(node, params, choices=BEHAVIORS)
         return ("static" if node.value == "parked" else node.value), ()
     if node.is_mapping:

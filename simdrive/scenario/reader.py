@@ -41,15 +41,19 @@ def suggest(word: str, options) -> str | None:
 class Reader:
     """Typed access to a mapping node; every key must be read or it is an error."""
 
-    def __init__(self, node: Node, allowed: dict[str, str], params: dict, what: str) -> None:
+    def __init__(self, node: Node, allowed: dict[str, str], params: dict, what: str,
+                 unlisted: tuple[str, ...] = ()) -> None:
+        """``unlisted``: keys read (to refuse them with their own message, as the ego's
+        id) but not offered in an unknown key's error."""
         if not node.is_mapping:
             raise node.error(f"{what} must be a mapping", expected="key: value pairs",
                              found=node.plain())
+        offered = [k for k in allowed if k not in unlisted]
         for key, child in node.items():
             if key not in allowed:
                 raise child.error(
                     f"unknown key {key!r} in {what}",
-                    expected="one of " + ", ".join(allowed), hint=suggest(key, allowed),
+                    expected="one of " + ", ".join(offered), hint=suggest(key, offered),
                 )
         self.node = node
         self.params = params

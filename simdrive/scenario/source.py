@@ -48,14 +48,16 @@ def input_paths(spec: ScenarioSpec) -> list[Path]:
     return paths
 
 
-def load_variants(path: str | Path, limit: int | None = None) -> tuple[ScenarioSpec,
-                                                                       list[Variant]]:
-    """The scenario and the variants (at most ``limit``) of a scenario or found file."""
+def load_variants(path: str | Path, limit: int | None = None, *,
+                  allow_empty: bool = False) -> tuple[ScenarioSpec, list[Variant]]:
+    """The scenario and the variants (at most ``limit``) of a scenario or found file. A
+    found file that lists none (its search found nothing critical) is an error, as there
+    is nothing to replay, unless ``allow_empty`` (validate: a true record)."""
     root = load_yaml_file(path)
     if not is_found_file(root):
         spec = load_scenario(path)
         return spec, variants(spec, limit)
-    return _load_found(Path(path), root, limit)
+    return _load_found(Path(path), root, limit, allow_empty)
 
 
 def _integer(node: Node, what: str) -> int:
@@ -64,8 +66,8 @@ def _integer(node: Node, what: str) -> int:
     return node.value
 
 
-def _load_found(path: Path, root: Node, limit: int | None) -> tuple[ScenarioSpec,
-                                                                     list[Variant]]:
+def _load_found(path: Path, root: Node, limit: int | None,
+                allow_empty: bool = False) -> tuple[ScenarioSpec, list[Variant]]:
     source = root.child(FOUND_KEY)
     if not isinstance(source.value, str):
         raise source.error("found_variants_of takes the scenario file's path",
@@ -88,7 +90,7 @@ def _load_found(path: Path, root: Node, limit: int | None) -> tuple[ScenarioSpec
     listed = root.child("variants")
     if not listed.is_sequence:
         raise listed.error("variants must be a list", found=yaml_kind(listed.value))
-    if not listed.value:
+    if not listed.value and not allow_empty:
         raise listed.error("the found file lists no variants",
                            hint="its search found nothing critical to replay")
     out: list[Variant] = []

@@ -262,7 +262,11 @@ def test_a_scenario_path_spelled_another_way_resumes_and_a_refusal_names_what_di
     assert "other scenarios or settings (every: 40 before, 20 now)" in err
     assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small,
                   "--cameras", "rear,front") == 2
-    assert 'cameras: none before, ["rear", "front"] now' in capsys.readouterr().err
+    assert 'cameras: ["front"] before, ["rear", "front"] now' in capsys.readouterr().err
+    # the defaults given explicitly are the same dataset (a review: --cameras front, the
+    # scenario's first, was "none before, front now")
+    assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small,
+                  "--cameras", "front") == 0
     # an option left out is named too (a review got "its run state differs")
     assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small, "-o", "ds3",
                   "--after-collision", "1", "--min-height", "8,tyre=2") == 0
@@ -279,6 +283,22 @@ def test_a_scenario_path_spelled_another_way_resumes_and_a_refusal_names_what_di
     assert render(tmp_path, "scenarios/child_between_parked_cars.yaml", *small, "-o", "ds2",
                   "--extras", "semantic,depth", "--formats", "yolo,coco") == 0
     assert dataset_files(tree(tmp_path / "ds2")) == dataset_files(two)
+
+
+def test_the_scenarios_own_frame_step_given_as_every_resumes_the_same_dataset(tmp_path,
+                                                                              capsys):
+    path = tmp_path / "sparse.yaml"
+    path.write_text(f"extends: {CHILD}\nrender: {{every: 80}}\n")
+    common = ["--limit", "1", "--quiet", "--workers", "1", "-o", "ds"]
+    assert render(tmp_path, str(path), *common) == 0
+    before = tree(tmp_path / "ds")
+    capsys.readouterr()
+    assert render(tmp_path, str(path), *common, "--every", "80") == 0  # resumed, unchanged
+    after = tree(tmp_path / "ds")  # (the manifest and the card record the command line)
+    assert {k: v for k, v in after.items() if k not in ("manifest.json", "README.md")} == \
+        {k: v for k, v in before.items() if k not in ("manifest.json", "README.md")}
+    assert render(tmp_path, str(path), *common, "--every", "40") == 2
+    assert "(every: 80 before, 40 now)" in capsys.readouterr().err
 
 
 def test_cameras_a_dataset_leaves_out_are_named(tmp_path, capsys):

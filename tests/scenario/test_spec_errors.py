@@ -443,3 +443,25 @@ def test_a_speed_above_the_kinds_top_speed_is_refused(tmp_path, key, value):
                     .replace("speed: 8", f"speed: {value}" if key == "speed" else "speed: 8"))
     assert err.path == f"actors[0].{key}"
     assert "13 m/s" in str(err) and "deer" in str(err)
+
+
+def test_walk_to_is_refused_with_the_action_that_gives_it_a_goal(tmp_path):
+    """A review: behavior: walk_to was offered (the loader's list, the schema) but needed a
+    goal no key gives; a file sends a walker somewhere with cross_road's to: instead."""
+    err = error_for(tmp_path, GOOD.replace("    speed: 8", "    behavior: walk_to"))
+    assert err.path == "actors[0].behavior" and err.line == 9
+    assert "needs a goal" in str(err) and "cross_road" in str(err)
+    from simdrive.scenario.json_schema import scenario_schema
+    assert "walk_to" not in str(scenario_schema())
+
+
+def test_an_unknown_ego_key_does_not_offer_id_or_count(tmp_path):
+    # a review: the list offered id and count, which the ego then refuses
+    err = error_for(tmp_path, GOOD.replace("ego: {lane: 0, s: 5, speed: 10}",
+                                           "ego: {lane: 0, s: 5, speed: 10, colour: red}"))
+    assert err.path == "ego.colour" and "unknown key 'colour'" in str(err)
+    assert "reaction_time" in err.expected and "id" not in err.expected.split(", ")
+    assert "count" not in err.expected
+    err = error_for(tmp_path, GOOD.replace("ego: {lane: 0, s: 5, speed: 10}",
+                                           "ego: {lane: 0, s: 5, speed: 10, id: me}"))
+    assert "id does not apply to the ego" in str(err)

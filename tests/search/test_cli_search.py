@@ -136,6 +136,10 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     assert "P(critical) below 1 (no critical run in 1:" in capsys.readouterr().out
     assert main(["simulate", str(out)]) == 2
     assert "lists no variants" in capsys.readouterr().err
+    # but it is a true record: validate passes it (a review: a CI step validating found
+    # files failed on one)
+    assert main(["validate", str(out)]) == 0
+    assert "no variants (its search found nothing critical" in capsys.readouterr().out
 
 
 def test_plot_and_no_plot_together_are_refused(tmp_path, capsys):
