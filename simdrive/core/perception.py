@@ -56,11 +56,33 @@ KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious
 
 @kernel
 def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target):
-    """True if no third actor's box (taller than OCCLUDER_MIN_HEIGHT) cuts the sight line."""
+    """True if the observer sees some of the target: a sight line from its centre to the
+    target's centre or to a corner of its box that no third actor's box (taller than
+    OCCLUDER_MIN_HEIGHT) cuts. (The centre alone missed a car nosing out between two
+    parked vans, its bonnet in the lane and in plain view.)"""
     ax = fstate_w[F_X, observer]
     ay = fstate_w[F_Y, observer]
-    bx = fstate_w[F_X, target]
-    by = fstate_w[F_Y, target]
+    cx = fstate_w[F_X, target]
+    cy = fstate_w[F_Y, target]
+    hl = 0.5 * params_w[P_LENGTH, target]
+    hw = 0.5 * params_w[P_WIDTH, target]
+    for point in range(5):  # the centre first: the common case, one sight line
+        bx = cx
+        by = cy
+        if point > 0:
+            along = hl if point <= 2 else -hl
+            across = hw if point % 2 == 1 else -hw
+            bx += along * cos_h[target] - across * sin_h[target]
+            by += along * sin_h[target] + across * cos_h[target]
+        if _clear(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target, ax, ay,
+                  bx, by):
+            return True
+    return False
+
+
+@inline_kernel
+def _clear(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target, ax, ay, bx, by):
+    """Whether no third actor's box taller than OCCLUDER_MIN_HEIGHT cuts (ax, ay)-(bx, by)."""
     for k in range(n):
         if k in (observer, target) or istate_w[I_VALID, k] == 0:
             continue

@@ -47,13 +47,15 @@ def test_line_of_sight_matches_shapely_occlusion():
             for b in range(n):
                 if a == b:
                     continue
-                line = LineString([(fstate[L.F_X, a], fstate[L.F_Y, a]),
-                                   (fstate[L.F_X, b], fstate[L.F_Y, b])])
-                blocked = any(
+                # b is seen if a sight line to its centre or to a corner of its box
+                # crosses no third box tall enough
+                targets = [(fstate[L.F_X, b], fstate[L.F_Y, b]),
+                           *list(polys[b].exterior.coords)[:4]]
+                blocked = all(any(
                     k not in (a, b) and istate[L.I_VALID, k] and
-                    params[L.P_HEIGHT, k] >= OCCLUDER_MIN_HEIGHT and line.intersects(polys[k])
-                    for k in range(n)
-                )
+                    params[L.P_HEIGHT, k] >= OCCLUDER_MIN_HEIGHT and
+                    LineString([(fstate[L.F_X, a], fstate[L.F_Y, a]), point]).intersects(
+                        polys[k]) for k in range(n)) for point in targets)
                 hidden += blocked
                 assert line_of_sight(fstate, istate, params, cos_h, sin_h, n, a, b) == (
                     not blocked)

@@ -370,15 +370,47 @@ def test_pedestrian_hidden_behind_a_parked_van_is_not_reacted_to_until_in_sight(
     sim, rec = simulate([world(True), world(False)], 12.0)
     van = box_polygon(rec.x[0, 0, 2], rec.y[0, 0, 2], rec.heading[0, 0, 2],
                       sim.state.length[0, 2], sim.state.width[0, 2])
-    hidden = np.array([LineString([(rec.x[k, 0, 0], rec.y[k, 0, 0]),
-                                   (rec.x[k, 0, 1], rec.y[k, 0, 1])]).intersects(van)
-                       for k in range(len(rec.time_s))])
+    def walker_points(k):  # its centre and its box's corners: seen if any one is
+        box = box_polygon(rec.x[k, 0, 1], rec.y[k, 0, 1], rec.heading[k, 0, 1],
+                          sim.state.length[0, 1], sim.state.width[0, 1])
+        return [(rec.x[k, 0, 1], rec.y[k, 0, 1]), *list(box.exterior.coords)[:4]]
+
+    hidden = np.array([all(LineString([(rec.x[k, 0, 0], rec.y[k, 0, 0]), p]).intersects(van)
+                           for p in walker_points(k)) for k in range(len(rec.time_s))])
     assert hidden.any()
     first_seen = float(rec.time_s[len(hidden) - np.argmax(hidden[::-1])])
     onset_hidden, onset_clear = braking_onset_s(rec, 0, 0), braking_onset_s(rec, 1, 0)
     assert onset_clear < first_seen  # without the van the ego brakes while it would be hidden
     assert onset_hidden == pytest.approx(first_seen + reaction, abs=DT / 2)
     assert not sim.outcome(0).collision and not sim.outcome(1).collision
+
+
+def test_a_car_nosing_out_between_parked_vans_is_seen_by_its_bonnet():
+    """A review: a car nosing out of a bay between two parked vans, its bonnet in the
+    ego's lane, was hit at 13 m/s: drivers looked only at its centre, which the first van
+    hides until the ego is 5 m away. Its box's corners count too."""
+    road = build_map({"type": "straight", "lanes": 1, "length": 300.0, "sidewalks": "none",
+                      "parking": "right"})
+    lane = road.lanes[road.lane_index("fwd_0")]
+    bays = road.lanes[road.lane_index("parking_right")]
+    _, lane_y, _ = lane.to_world(0.0, 0.0)
+    length = actor_kind("car").length
+    nose_y = lane_y - 0.75  # 0.15 m into the ego's path (its half width is 0.9 m)
+    actors = (car("ego", "fwd_0", 20.0, 12.0, ego=True),
+              ActorSpec("van", "van_a", lane="parking_right", s=100.0, behavior="static"),
+              ActorSpec("van", "van_b", lane="parking_right", s=108.0, behavior="static"),
+              ActorSpec("car", "nosing", x=104.0, y=nose_y - length / 2,
+                        heading=math.pi / 2, behavior="static"))
+    sim, rec = simulate([WorldSpec(road, actors, dt=DT)], 12.0)
+    van = box_polygon(*bays.to_world(100.0, 0.0)[:2], 0.0, actor_kind("van").length,
+                      actor_kind("van").width)
+    onset = braking_onset_s(rec, 0, 0)
+    k = int(round(onset / DT))
+    # when the ego starts braking, the van hides the car's centre from it: only the bonnet
+    assert LineString([(rec.x[k, 0, 0], rec.y[k, 0, 0]),
+                       (rec.x[k, 0, 3], rec.y[k, 0, 3])]).intersects(van)
+    assert rec.x[k, 0, 0] < 80.0
+    assert not sim.outcome(0).collision
 
 
 @pytest.mark.parametrize("obstacle", [
