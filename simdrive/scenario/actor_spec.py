@@ -28,6 +28,12 @@ ACTIONS = {  # action -> {parameter: (unit, low, high)}
     "cross_road": {"speed": ("m/s", 0.1, 15.0)},
     "swerve": {"offset": ("m", -5.0, 5.0), "lookahead": ("s", 0.1, 5.0)},
 }
+TUNING = {"reaction_time": (0.0, 5.0, "s"), "vision_range": (1.0, 2000.0, "m"),
+          "time_headway": (0.1, 10.0, "s"), "min_gap": (0.0, 20.0, "m"),
+          "politeness": (0.0, 2.0, "")}
+"""An actor's tuning values: key -> (low, high, unit)."""
+SPEED_MAX = 70.0
+"""m/s: no speed above it (and none above the actor kind's top speed)."""
 TARGET_ACTIONS = ("cross_road",)
 """The actions that take a ``to:`` target point (any other refuses the key)."""
 REQUIRED_ACTION_KEYS = {"cut_in": ("lane",), "wrong_way": ("lane",), "swerve": ("offset",)}
@@ -167,11 +173,7 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
             raise seq.error("actions must be a list", found=seq.plain())
         actions = actions + tuple(_action(item, params) for item in seq)
     options = {}
-    for key, (low, high, unit) in {"reaction_time": (0.0, 5.0, "s"),
-                                   "vision_range": (1.0, 2000.0, "m"),
-                                   "time_headway": (0.1, 10.0, "s"),
-                                   "min_gap": (0.0, 20.0, "m"),
-                                   "politeness": (0.0, 2.0, "")}.items():
+    for key, (low, high, unit) in TUNING.items():
         if r.has(key):
             options[key] = r.number(key, low=low, high=high, unit=unit)
     for key in ("watches_road", "cautious", "obeys_signals", "lane_changes"):
@@ -204,7 +206,7 @@ def _speeds(r: Reader, kind: str):
                                   expected=f"no {key} (or 0)", found=value.plain())
         return 0.0, None
     why = f"a {kind}'s top speed is {top:g} m/s (simdrive.world.actors)"
-    high = min(70.0, top)
+    high = min(SPEED_MAX, top)
     return (r.number("speed", default=0.0, low=0.0, high=high, unit="m/s", why=why),
             r.number("desired_speed", default=None, low=0.0, high=high, unit="m/s", why=why))
 
@@ -359,5 +361,6 @@ def check_references(ego: ActorT, actors: list[ActorT]) -> None:
 
 
 __all__ = ["ACTIONS", "ACTOR_KEYS", "BEHAVIORS", "PLACEMENT_ANCHORS", "REQUIRED_ACTION_KEYS",
+           "SPEED_MAX", "TUNING",
            "SHORTHAND", "TARGET_ACTIONS", "TRIGGERS", "ActionSpecT", "ActorT", "PlacementT",
            "check_references", "parse_actor"]

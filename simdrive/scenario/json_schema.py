@@ -3,7 +3,8 @@
 Generated from the same key tables the checker in simdrive.scenario.spec uses,
 so the two cannot drift apart (a test validates every shipped scenario against
 it). The checker remains the authority: the schema cannot express every rule
-(ranges of distributions, references between actors).
+(ranges of distributions, an actor kind's own top speed, references between actors).
+Plain numbers carry the checker's ranges, so an editor flags ``duration: 601`` too.
 """
 
 from __future__ import annotations
@@ -15,14 +16,22 @@ from simdrive.scenario.actor_spec import (
     PLACEMENT_ANCHORS,
     REQUIRED_ACTION_KEYS,
     SHORTHAND,
+    SPEED_MAX,
     TARGET_ACTIONS,
     TRIGGERS,
+    TUNING,
 )
-from simdrive.scenario.spec import TOP_KEYS
+from simdrive.scenario.spec import DT_RANGE, DURATION_RANGE, TOP_KEYS
 from simdrive.world.actors import actor_kinds
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
 
 NUMBER = {"$ref": "#/$defs/number"}
+
+
+def _bounded(low: float, high: float) -> dict:
+    """A number in [low, high], or a distribution (whose range the checker tests)."""
+    return {"oneOf": [{"type": "number", "minimum": low, "maximum": high},
+                      {"$ref": "#/$defs/distribution"}]}
 
 
 def _choice_of(options) -> dict:
@@ -51,7 +60,7 @@ def _action_body(name: str, params: dict) -> dict:
     if name in TARGET_ACTIONS:
         props["to"] = _object({"x": NUMBER, "y": NUMBER}, ("x", "y"))
     for key, rule in params.items():
-        props[key] = {"type": ["integer", "string"]} if rule is None else NUMBER
+        props[key] = {"type": ["integer", "string"]} if rule is None else _bounded(*rule[1:])
     return _object(props, ("trigger", *REQUIRED_ACTION_KEYS.get(name, ())))
 
 
@@ -71,7 +80,9 @@ def _actor(is_ego: bool) -> dict:
     types = {
         "id": {"type": "string"}, "kind": {"enum": list(actor_kinds())},
         "count": {"type": "integer", "minimum": 1}, "placement": _object(placement_props),
-        "lane": lane, "s": NUMBER, "d": NUMBER, "speed": NUMBER, "desired_speed": NUMBER,
+        "lane": lane, "s": NUMBER, "d": NUMBER, "speed": _bounded(0.0, SPEED_MAX),
+        "desired_speed": _bounded(0.0, SPEED_MAX),
+        **{key: _bounded(low, high) for key, (low, high, _) in TUNING.items()},
         "behavior": behavior, "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},
         "direction": {"enum": [1, -1]}, "turn": _choice_of(("straight", "left", "right")),
         "watches_road": {"type": "boolean"}, "cautious": {"type": "boolean"},
@@ -100,8 +111,7 @@ def _camera() -> dict:
 
 def scenario_schema() -> dict:
     """The JSON Schema (draft 2020-12) of a scenario file."""
-    number = {"oneOf": [
-        {"type": "number"},
+    distribution = {"oneOf": [
         _object({"uniform": {"type": "array", "items": {"type": "number"},
                              "minItems": 2, "maxItems": 2}}, ("uniform",)),
         _object({"normal": {"oneOf": [
@@ -113,6 +123,7 @@ def scenario_schema() -> dict:
         _object({"range": {"type": "array", "items": {"type": "number"},
                            "minItems": 3, "maxItems": 3}}, ("range",)),
     ]}
+    number = {"oneOf": [{"type": "number"}, {"$ref": "#/$defs/distribution"}]}
     choice = _object({"choice": {"oneOf": [
         {"type": "array", "minItems": 1},
         _object({"options": {"type": "array", "minItems": 1},
@@ -120,8 +131,11 @@ def scenario_schema() -> dict:
                 ("options",))]}}, ("choice",))
     top_types = {
         "name": {"type": "string"}, "description": {"type": "string"},
-        "extends": {"type": "string"}, "duration": {"type": "number"},
-        "dt": {"type": "number"}, "map": {"type": ["string", "object"]},
+        "extends": {"type": "string"},
+        "duration": {"type": "number", "minimum": DURATION_RANGE[0],
+                     "maximum": DURATION_RANGE[1]},
+        "dt": {"type": "number", "minimum": DT_RANGE[0], "maximum": DT_RANGE[1]},
+        "map": {"type": ["string", "object"]},
         "environment": _object({
             "weather": _choice_of(WEATHERS), "lighting": _choice_of(LIGHTINGS),
             "change": _object({"at": NUMBER, "weather": _choice_of(WEATHERS)}, ("at", "weather")),
@@ -145,7 +159,8 @@ def scenario_schema() -> dict:
     schema.update({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "simdrive scenario",
-        "$defs": {"number": number, "choice": choice, "trigger": _trigger(),
+        "$defs": {"number": number, "distribution": distribution, "choice": choice,
+                  "trigger": _trigger(),
                   "action": _object({name: _action_body(name, p) for name, p in ACTIONS.items()})},
     })
     schema["$defs"]["action"].update(minProperties=1, maxProperties=1)

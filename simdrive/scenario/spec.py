@@ -33,6 +33,10 @@ TOP_KEYS = {
     "environment": "weather and lighting", "ego": "the ego vehicle", "actors": "other actors",
     "variants": "how to enumerate variants", "camera": "renderer camera", "render": "rendering",
 }
+DURATION_RANGE = (0.1, 600.0)
+"""s: the shortest and longest run."""
+DT_RANGE = (0.001, 0.5)
+"""s: the finest and coarsest step."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +130,10 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     map_node = top.require("map")
     map_desc = _map_desc(map_node)
     digest = content_hash(root.plain(), map_desc)
-    duration = top.number("duration", low=0.1, high=600.0, unit="s", varies=False)
-    dt = top.number("dt", default=0.05, low=0.001, high=0.5, unit="s", varies=False)
+    duration = top.number("duration", low=DURATION_RANGE[0], high=DURATION_RANGE[1], unit="s",
+                          varies=False)
+    dt = top.number("dt", default=0.05, low=DT_RANGE[0], high=DT_RANGE[1], unit="s",
+                    varies=False)
     at = env[2]["at"] if env[2] is not None else None
     if at is not None and _least(at, params) >= duration:  # a change that never comes
         node = top.require("environment").child("change").child("at")

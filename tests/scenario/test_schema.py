@@ -92,3 +92,26 @@ def test_a_placement_replaces_the_ego_shorthand_of_a_base_it_extends(tmp_path):
     grandchild.write_text("name: g\nextends: child.yaml\nego:\n  lane: 0\n")
     with pytest.raises(ScenarioError, match="cannot replace the placement a base file"):
         load_scenario(grandchild)
+
+
+@pytest.mark.parametrize("change", [
+    {"duration": 601}, {"dt": 0.6},
+    {"ego": {"lane": 0, "speed": 80}}, {"ego": {"lane": 0, "reaction_time": 6}},
+    {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40},
+                 "actions": [{"hard_brake": {"trigger": {"time": 1}, "decel": 20}}]}]},
+    {"actors": [{"kind": "adult", "placement": {"lane": 0, "s": 40},
+                 "behavior": "walk_to"}]},
+])
+def test_schema_flags_what_the_checker_refuses_a_review_found_it_passed(change, tmp_path):
+    doc = {"name": "x", "duration": 5, "map": {"type": "straight", "lanes": 2},
+           "ego": {"lane": 0}, **change}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, scenario_schema())
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+    # a distribution stays allowed where a plain number has a range
+    ok = {"name": "x", "duration": 5, "map": {"type": "straight", "lanes": 2},
+          "ego": {"lane": 0, "speed": {"uniform": [5, 10]}}}
+    jsonschema.validate(ok, scenario_schema())
