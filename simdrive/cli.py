@@ -60,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="scenario files or found files")
     validate.set_defaults(handler=commands.validate)
 
-    variants = subparsers.add_parser("variants", help="list the concrete variants of a scenario")
+    variants = subparsers.add_parser(
+        "variants", help="list the concrete variants of a scenario",
+        description="List the concrete variants of a scenario file (or those of a found "
+                    "file of simdrive search): index, seed and every resolved parameter.")
     variants.add_argument("path", metavar="PATH", help="a scenario file or a found file")
     variants.add_argument("--limit", type=int, default=None, metavar="N",
                           help="N variants spread over the grid (a found file: its first N)")
@@ -83,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="no note when the first run compiles the kernels")
     simulate.set_defaults(handler=commands.simulate)
 
-    frame = subparsers.add_parser("frame", help="render one camera frame of a variant")
+    frame = subparsers.add_parser(
+        "frame", help="render one camera frame of a variant",
+        description="Render one camera frame of a variant at a time, as a PNG or JPEG with "
+                    "the synthetic mark, plus OUT.json with the camera and every actor's "
+                    "labels; --overlay draws the boxes.")
     _one_variant_arguments(frame)
     frame.add_argument("--time", type=float, default=0.0, metavar="T",
                        help="simulated time in s (default 0)")

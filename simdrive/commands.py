@@ -203,6 +203,9 @@ def search(args: argparse.Namespace) -> int:
     if not (space.continuous or space.discrete or spec.per_instance):
         print("simdrive: warning: the scenario has no distribution, so every run simulates "
               "the same world; simdrive simulate runs it once", file=sys.stderr)
+    from simdrive.render import warmup
+
+    cold = not warmup.simulation_kernels_cached()  # the time below includes compiling them
     progress = None if args.quiet else _progress_printer(objective.boolean)
     result = search(spec, objective, budget=args.budget, method=args.method, seed=args.seed,
                     keep=args.keep, min_spacing=args.min_spacing, threads=args.workers,
@@ -218,8 +221,9 @@ def search(args: argparse.Namespace) -> int:
                 f"P(critical) below {p.upper_bound_95:.2g} (no critical run in {runs}: "
                 "the 95% upper bound)")
     print(f"{runs} simulations in {result.seconds:.1f} s "
-          f"({runs / max(result.seconds, 1e-9):,.0f}/s), "
-          f"{result.method}: {result.critical_count} critical "
+          + ("(compiling the kernels on this first run included), " if cold else
+             f"({runs / max(result.seconds, 1e-9):,.0f}/s), ")
+          + f"{result.method}: {result.critical_count} critical "
           f"({objective.describe_critical()}), {len(result.distinct)} distinct, "
           f"{_count(result.cluster_count, 'cluster')}; {estimate}; kept {len(result.found)} in "
           f"{args.output}" + (f", plot {plot}" if plot is not None else "")
@@ -309,8 +313,9 @@ def render(args: argparse.Namespace) -> int:
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "
               f"{', '.join(others)} {'are' if len(others) > 1 else 'is'} not train, val or "
-              "test: the images go to folders of that name, which YOLO's data.yaml does "
-              "not list", file=sys.stderr)
+              "test: the images go to folders of that name"
+              + (", which YOLO's data.yaml does not list" if "yolo" in options.formats
+                 else ""), file=sys.stderr)
     summary = render_dataset(args.paths, args.output, options, workers=args.workers,
                              cluster=args.cluster, force=args.force,
                              command=args.command_line, quiet=args.quiet)

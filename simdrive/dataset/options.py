@@ -131,6 +131,7 @@ def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = 
             continue
         for item in text.split(","):
             camera, _, number = item.rpartition("=")
+            shown = item.strip()  # the item at fault, not the whole list
             camera = camera.strip()
             if "=" in item and not camera:
                 raise SimdriveError(f"{option}: an item has no camera or class name before "
@@ -143,13 +144,13 @@ def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = 
                                     f"{'a whole number' if kind is int else 'a number'}",
                                     expected="a number, or CAMERA=number and CLASS=number "
                                     "items, e.g. 25,bev=1,tyre=4",
-                                    found=text) from None
+                                    found=shown) from None
             if kind is int and value < 0:
                 raise SimdriveError(f"{option} must be at least 0", expected="0 or more",
-                                    found=text)
+                                    found=shown)
             if kind is float and not 0.0 <= value <= 1.0:
                 raise SimdriveError(f"{option} is a share", expected="a number from 0 to 1",
-                                    found=text)
+                                    found=shown)
             if not camera:
                 target, whose = general, "the value for every camera"
             elif camera in classes:

@@ -390,6 +390,9 @@ def test_an_edited_base_or_map_file_makes_another_dataset(tmp_path, capsys, edit
     (["--min-pixels", "25,front=1,front=2"], "--min-pixels gives camera front's value twice"),
     (["--min-pixels", "5,7"], "--min-pixels gives the value for every camera twice"),
     (["--max-occlusion", "front=1.5"], "--max-occlusion is a share"),
+    # the item at fault is shown, not the whole list (a review)
+    (["--max-occlusion", "0.9,tyre=2"], "--max-occlusion is a share; expected a number from 0 "
+                                         "to 1, found 'tyre=2'"),
     (["--cameras", "front", "--min-height", "8,bev=0"],
      "a box filter names camera 'bev', which no scenario renders here"),
     (["--min-height", "8,rear=0"],  # without --cameras: the scenario's first camera, front

@@ -175,3 +175,9 @@ def test_a_split_named_other_than_train_val_test_is_rendered_with_a_warning(tmp_
     err = capsys.readouterr().err
     assert "split tst is not train, val or test" in err
     assert not (tmp_path / "ds" / "images" / "test").exists()
+    assert "YOLO's data.yaml does not list" in err
+    # without YOLO there is no data.yaml to speak of (a review)
+    assert render(tmp_path, *SMALL, "--workers", "1", "--split", "train=0.5,tst=0.5",
+                  "--formats", "coco", "-o", "ds2") == 0
+    err = capsys.readouterr().err
+    assert "split tst is not train, val or test" in err and "YOLO" not in err

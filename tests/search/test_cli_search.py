@@ -266,3 +266,15 @@ def test_a_long_objective_is_cut_short_in_the_figure_title_not_off_its_edge():
     assert cut.endswith("...") and long.startswith(cut[:-3])
     assert cv2.getTextSize(cut, FONT, 0.5, 1)[0][0] <= WIDTH - 40
     assert _fitted("short", WIDTH - 40) == "short"
+
+
+def test_a_first_run_does_not_report_its_compiling_as_a_simulation_rate(tmp_path, capsys,
+                                                                       monkeypatch):
+    # a review: "100 simulations in 40.9 s (2/s)" on an empty cache
+    from simdrive.render import warmup
+
+    monkeypatch.setattr(warmup, "simulation_kernels_cached", lambda: False)
+    assert main(["search", str(SCENARIO), "--objective", "collision", "--budget", "100",
+                 "--quiet", "--no-plot", "-o", str(tmp_path / "f.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "(compiling the kernels on this first run included)" in out and "/s)" not in out
