@@ -3,7 +3,7 @@
     python docs/make_dataset_samples.py
 
 Renders the dataset of the README's first command (the child between parked cars,
-first eight variants) into a temporary folder and keeps the mosaic of sample frames
+eight variants spread over its grid) into a temporary folder and keeps the mosaic of sample frames
 with their boxes that ``simdrive report`` draws (``report/samples.jpg``).
 """
 
