@@ -123,6 +123,8 @@ def pack_world(blocks: Blocks, w: int, spec: WorldSpec, road_map: RoadMap,
     b.wfloat[w, L.WF_FRICTION_AFTER] = env.friction_after
     b.wfloat[w, L.WF_VISIBILITY_AFTER] = env.visibility_after
     b.wfloat[w, L.WF_SIGNAL_OFFSET] = env.signal_offset_s
+    b.wfloat[w, L.WF_EXPECTED_FRICTION] = env.expected_friction
+    b.wfloat[w, L.WF_EXPECTED_FRICTION_AFTER] = env.expected_friction_after
     b.wint[w, L.WI_EGO] = egos[0] if egos else -1
     for k, actor in enumerate(spec.actors):
         _pack_actor(road_map, map_arrays, f, i, p, b.scratch[w], k, actor, names[k])

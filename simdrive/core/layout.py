@@ -97,7 +97,9 @@ WF_CHANGE_TIME = 4  # s; environment switches to the *_AFTER values (inf: never)
 WF_FRICTION_AFTER = 5
 WF_VISIBILITY_AFTER = 6
 WF_SIGNAL_OFFSET = 7  # s added to the time when evaluating the signal plan
-WF_COUNT = 8
+WF_EXPECTED_FRICTION = 8  # mu drivers judge the road by (black ice: a dry road's)
+WF_EXPECTED_FRICTION_AFTER = 9
+WF_COUNT = 10
 
 # ---- per-world ints ------------------------------------------------------------
 WI_STEP = 0  # steps taken

@@ -70,6 +70,7 @@ from simdrive.core.layout import (
     FLAG_IGNORE_OBSTACLES,
     FLAG_IGNORE_SIGNALS,
     FLAG_NO_LANE_CHANGE,
+    GRAVITY,
     I_DIR,
     I_FLAGS,
     I_LANE,
@@ -108,6 +109,8 @@ from simdrive.core.layout import (
     S_STEER_CMD,
     WF_CHANGE_TIME,
     WF_DT,
+    WF_EXPECTED_FRICTION,
+    WF_EXPECTED_FRICTION_AFTER,
     WF_FRICTION,
     WF_FRICTION_AFTER,
     WF_SIGNAL_OFFSET,
@@ -139,6 +142,7 @@ from simdrive.core.traffic import (
 
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
+CURVE_GRIP_SHARE = 0.5  # ... or this share of the grip they see (snow: 0.98 m/s^2)
 LANE_CHANGE_COOLDOWN = 3.0  # s between two lane changes of one actor
 PULL_OUT_ROOM = 2.0  # car lengths kept behind a vehicle that will not move on (to steer round)
 LOOKAHEAD_MIN_VEHICLE = 4.0  # m
@@ -149,9 +153,11 @@ JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
 
 @inline_kernel
 def _environment(wfloat_w):
+    """(friction, visibility, the friction drivers see) now."""
     if wfloat_w[WF_TIME] >= wfloat_w[WF_CHANGE_TIME]:
-        return wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER]
-    return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY]
+        return (wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER],
+                wfloat_w[WF_EXPECTED_FRICTION_AFTER])
+    return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY], wfloat_w[WF_EXPECTED_FRICTION]
 
 
 @kernel
@@ -160,8 +166,10 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                      lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                      lane_left, lane_right, lane_successors, lane_signal_group,
                      lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
-                     area_start, area_npoints, area_kind, mobil_interval, lane_width):
-    """Phase 2: every actor chooses its acceleration and steering commands."""
+                     area_start, area_npoints, area_kind, mobil_interval, lane_width,
+                     bend_accel):
+    """Phase 2: every actor chooses its acceleration and steering commands (bend_accel:
+    the lateral acceleration, m/s^2, drivers take bends at)."""
     order = istate_w[I_ORDER]
     idm_scale = scratch_w[S_IDM_SCALE]
     n_intruders, n_changers = find_intruders(fstate_w, istate_w, params_w, scratch_w, n,
@@ -240,11 +248,11 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             )
             # slow down for bends: on this lane, and ahead of a sharper next lane
             if bicycle and lane_max_curvature[lane] > 1e-4:
-                v_curve = math.sqrt(CURVE_LATERAL_ACCEL / lane_max_curvature[lane])
+                v_curve = math.sqrt(bend_accel / lane_max_curvature[lane])
                 accel = min(accel, idm_acceleration_scaled(v, min(v0, v_curve), math.inf, 0.0,
                                                            a_max, b_comf, headway, min_gap, scale))
             if bicycle and nxt >= 0 and lane_max_curvature[nxt] > 1e-4:
-                v_next = math.sqrt(CURVE_LATERAL_ACCEL / lane_max_curvature[nxt])
+                v_next = math.sqrt(bend_accel / lane_max_curvature[nxt])
                 if v > v_next:
                     accel = min(accel, (v_next * v_next - v * v) / (2.0 * max(to_end, 1.0)))
             group = lane_signal_group[lane]
@@ -406,7 +414,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
         for k in range(1, n_steps + 1):
             time_s = wfloat_w[WF_TIME]
             step = wint_w[WI_STEP]
-            friction, visibility = _environment(wfloat_w)
+            friction, visibility, seen_friction = _environment(wfloat_w)
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),
                        signal_state(signal_plan, signal_time, np.int64(1)))
@@ -419,7 +427,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                              lane_left, lane_right, lane_successors, lane_signal_group,
                              lane_max_curvature, lane_s_scale_left, lane_s_scale_right,
                              area_points, area_start, area_npoints, area_kind, mobil_interval,
-                             lane_width)
+                             lane_width, min(CURVE_LATERAL_ACCEL,
+                                             CURVE_GRIP_SHARE * seen_friction * GRAVITY))
             integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                       lane_successors)

@@ -15,6 +15,8 @@ from simdrive.errors import WorldError
 
 FRICTION = {"dry": 0.8, "wet": 0.5, "snow": 0.2, "ice": 0.1}
 """Tyre-road friction coefficient mu by road condition."""
+LOOKS_LIKE = {"ice": "dry"}
+"""Road conditions drivers cannot see, and what they take them for (black ice)."""
 
 
 def friction_coefficient(road_condition: str) -> float:
@@ -60,6 +62,16 @@ class Environment:
     @property
     def friction_after(self) -> float:
         return friction_coefficient(self.road_condition_after or self.road_condition)
+
+    @property
+    def expected_friction(self) -> float:
+        """mu drivers judge the road by: the road's own, but a dry road's on black ice."""
+        return friction_coefficient(LOOKS_LIKE.get(self.road_condition, self.road_condition))
+
+    @property
+    def expected_friction_after(self) -> float:
+        after = self.road_condition_after or self.road_condition
+        return friction_coefficient(LOOKS_LIKE.get(after, after))
 
     @property
     def visibility_after(self) -> float:

@@ -385,6 +385,26 @@ def test_pedestrian_hidden_behind_a_parked_van_is_not_reacted_to_until_in_sight(
     assert not sim.outcome(0).collision and not sim.outcome(1).collision
 
 
+@pytest.mark.parametrize("condition, bend_speed, slides_off", [
+    ("dry", math.sqrt(2.0 * 150.0), False),   # 2 m/s^2 of lateral acceleration
+    ("wet", math.sqrt(2.0 * 150.0), False),   # half of wet grip is more than that
+    ("snow", math.sqrt(0.5 * 0.2 * 9.81 * 150.0), False),  # half the grip drivers see
+    ("ice", math.sqrt(2.0 * 150.0), True),    # black ice looks dry: too fast, off the road
+])
+def test_drivers_take_bends_at_the_speed_the_grip_they_see_allows(condition, bend_speed,
+                                                                    slides_off):
+    """A review: drivers took bends at 2 m/s^2 on any surface, so on snow (1.96 m/s^2 of
+    grip) they slid off; they now keep to half the grip they see, which black ice hides."""
+    road = build_map({"type": "curved", "radius": 150.0, "length": 400.0, "lanes": 1,
+                      "one_way": True, "sidewalks": "none"})
+    world = WorldSpec(road, (ActorSpec("car", "ego", lane="fwd_0", s=5.0, speed_mps=12.0,
+                                       desired_speed_mps=25.0, ego=True),),
+                      environment=Environment(condition), dt=DT)
+    sim, rec = simulate([world], 18.0)
+    assert rec.speed[:, 0, 0].max() == pytest.approx(bend_speed, abs=0.4)
+    assert (not math.isnan(sim.outcome(0).ego_off_road_time_s)) is slides_off
+
+
 def test_a_car_nosing_out_between_parked_vans_is_seen_by_its_bonnet():
     """A review: a car nosing out of a bay between two parked vans, its bonnet in the
     ego's lane, was hit at 13 m/s: drivers looked only at its centre, which the first van
