@@ -265,6 +265,7 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
         1.5 if vehicle else 3.0)
     p[L.P_MIN_GAP, k] = a.min_gap_m if a.min_gap_m is not None else (2.0 if vehicle else 0.5)
     p[L.P_POLITENESS, k] = a.politeness
+    p[L.P_GAP_MARGIN, k] = a.gap_margin_s
     p[L.P_REACTION_TIME, k] = (a.reaction_time_s if a.reaction_time_s is not None
                                else human_reaction)
     p[L.P_VISION_RANGE, k] = a.vision_range_m

@@ -29,7 +29,8 @@ _MAP_FIELDS = (
     "lane_points", "lane_cum_s", "lane_start", "lane_npoints", "lane_length", "lane_kind",
     "lane_left", "lane_right", "lane_successors", "lane_signal_group", "lane_max_curvature",
     "lane_s_scale_left", "lane_s_scale_right", "area_points", "area_start", "area_npoints",
-    "area_kind", "signal_plan", "lane_width",
+    "area_kind", "signal_plan", "lane_width", "lane_yield_start", "lane_yield_count",
+    "yield_lane", "yield_s",
 )
 """MapArrays fields in the order advance_worlds takes them."""
 
@@ -74,6 +75,8 @@ class ActorSpec:
     time_headway_s: float | None = None
     min_gap_m: float | None = None
     politeness: float = 0.3
+    gap_margin_s: float = 1.5  # a left turn clears the crossing this much sooner than
+    # oncoming traffic reaches it (simdrive.core.yielding); negative: it misjudges gaps
     lookahead_s: float = 1.0
 
 

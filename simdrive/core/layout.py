@@ -86,7 +86,8 @@ P_REACTION_TIME = 15  # s before a newly perceived obstacle is acted on
 P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility caps it)
 P_MASS = 17  # kg, for the momentum exchange of a collision
 P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
-P_COUNT = 19
+P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
+P_COUNT = 20
 
 # ---- per-world floats --------------------------------------------------------
 WF_TIME = 0  # s

@@ -139,6 +139,7 @@ from simdrive.core.traffic import (
     mobil_choice,
     sort_lane_order,
 )
+from simdrive.core.yielding import give_way_gap
 
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
@@ -167,7 +168,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                      lane_left, lane_right, lane_successors, lane_signal_group,
                      lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
                      area_start, area_npoints, area_kind, mobil_interval, lane_width,
-                     bend_accel):
+                     bend_accel, lane_yield_start, lane_yield_count, yield_lane, yield_s):
     """Phase 2: every actor chooses its acceleration and steering commands (bend_accel:
     the lateral acceleration, m/s^2, drivers take bends at)."""
     order = istate_w[I_ORDER]
@@ -260,6 +261,15 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 state = signals[group]
                 if state == 2 or (state == 1 and comfortable_stop_possible(v, to_end, b_comf)):
                     accel = min(accel, idm_acceleration_scaled(v, v0, max(to_end, 0.01), v, a_max,
+                                                               b_comf, headway, 0.5, scale))
+            # a left turn gives way to the opposite approach's traffic (gap acceptance)
+            if bicycle and not (flags & FLAG_IGNORE_OBSTACLES) and (
+                    lane_yield_count[lane] > 0 or nxt >= 0 and lane_yield_count[nxt] > 0):
+                wait = give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt,
+                                    to_end, sight, lane_kind, lane_length, lane_successors,
+                                    lane_yield_start, lane_yield_count, yield_lane, yield_s)
+                if wait < math.inf:
+                    accel = min(accel, idm_acceleration_scaled(v, v0, max(wait, 0.01), v, a_max,
                                                                b_comf, headway, 0.5, scale))
         else:
             accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
@@ -384,7 +394,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                    lane_points, lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                    lane_left, lane_right, lane_successors, lane_signal_group, lane_max_curvature,
                    lane_s_scale_left, lane_s_scale_right, area_points, area_start, area_npoints,
-                   area_kind, signal_plan, lane_width):
+                   area_kind, signal_plan, lane_width, lane_yield_start, lane_yield_count,
+                   yield_lane, yield_s):
     """Advance every world by ``n_steps`` steps of its ``wfloat[w, WF_DT]`` seconds.
 
     With ``record_every`` k > 0, after every k-th step of this call the pose
@@ -428,7 +439,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                              lane_max_curvature, lane_s_scale_left, lane_s_scale_right,
                              area_points, area_start, area_npoints, area_kind, mobil_interval,
                              lane_width, min(CURVE_LATERAL_ACCEL,
-                                             CURVE_GRIP_SHARE * seen_friction * GRAVITY))
+                                             CURVE_GRIP_SHARE * seen_friction * GRAVITY),
+                             lane_yield_start, lane_yield_count, yield_lane, yield_s)
             integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                       lane_successors)

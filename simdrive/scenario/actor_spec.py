@@ -30,7 +30,7 @@ ACTIONS = {  # action -> {parameter: (unit, low, high)}
 }
 TUNING = {"reaction_time": (0.0, 5.0, "s"), "vision_range": (1.0, 2000.0, "m"),
           "time_headway": (0.1, 10.0, "s"), "min_gap": (0.0, 20.0, "m"),
-          "politeness": (0.0, 2.0, "")}
+          "politeness": (0.0, 2.0, ""), "gap_margin": (-5.0, 10.0, "s")}
 """An actor's tuning values: key -> (low, high, unit)."""
 SPEED_MAX = 70.0
 """m/s: no speed above it (and none above the actor kind's top speed)."""
@@ -101,6 +101,7 @@ ACTOR_KEYS = {
     "turn": "straight, left or right", "reaction_time": "s", "vision_range": "m",
     "time_headway": "s", "min_gap": "m", "watches_road": "bool", "cautious": "bool",
     "obeys_signals": "bool", "lane_changes": "bool", "politeness": "MOBIL p",
+    "gap_margin": "s sooner than oncoming traffic a left turn clears the crossing",
 }
 
 

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
 
 from simdrive.errors import MapError
-from simdrive.world.lanes import Lane
+from simdrive.world.lanes import LANE_CONNECTOR, Lane
 
 AREA_DRIVABLE = 0
 AREA_SIDEWALK = 1
@@ -20,7 +20,10 @@ AREA_PARKING = 3
 _PLAN_KEYS = ("green_s", "yellow_s", "all_red_s")
 _INT_FIELDS = frozenset({"lane_start", "lane_npoints", "lane_kind", "lane_left", "lane_right",
                          "lane_successors", "lane_signal_group", "area_start", "area_npoints",
-                         "area_kind"})
+                         "area_kind", "lane_yield_start", "lane_yield_count", "yield_lane"})
+ONCOMING_COS = -0.7
+"""Two approaches are opposite when their directions at the junction have a cosine below
+this (a left turn yields to the straight and right turns of the opposite approach)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +59,12 @@ class MapArrays:
         signal_plan: (6,) float64, s. green, yellow and all-red time of group 0,
             then of group 1, played in that order as one cycle; all zeros when
             the map has no signals.
+        lane_yield_start: (L,) int32, lane_yield_count: (L,) int32. Each lane's
+            stretch of the yield rows: a left-turn connector yields to the straight and
+            right-turn connectors of the opposite approach that it crosses (Y rows).
+        yield_lane: (Y,) int32. The connector given way to.
+        yield_s: (Y, 2) float64, m. Where the two cross: s along the yielding lane, s
+            along the other.
     """
 
     lane_points: np.ndarray
@@ -78,6 +87,10 @@ class MapArrays:
     area_npoints: np.ndarray
     area_kind: np.ndarray
     signal_plan: np.ndarray
+    lane_yield_start: np.ndarray
+    lane_yield_count: np.ndarray
+    yield_lane: np.ndarray
+    yield_s: np.ndarray
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -122,6 +135,43 @@ def _s_scale(lengths: np.ndarray, neighbours: Sequence[int]) -> np.ndarray:
     return scale
 
 
+def _yields(lanes: Sequence[Lane], successors: Sequence[Sequence[int]]
+            ) -> list[list[tuple[int, float, float]]]:
+    """Per lane, the (other lane, s here, s there) where a left-turn connector crosses a
+    straight or right-turn connector of the opposite approach (the unprotected left turn
+    gives way to them), in order along it."""
+    source = {}  # connector -> (lane it leaves, turn slot)
+    for src, slots in enumerate(successors):
+        for turn, con in enumerate(slots):
+            if con >= 0 and lanes[con].kind == LANE_CONNECTOR:
+                source[con] = (src, turn)
+
+    def arrival(src: int) -> np.ndarray:  # direction of travel where the lane ends
+        d = lanes[src].points[-1] - lanes[src].points[-2]
+        return d / np.hypot(*d)
+
+    out: list[list[tuple[int, float, float]]] = [[] for _ in lanes]
+    for con, (src, turn) in source.items():
+        if turn != 1:
+            continue
+        path = LineString(lanes[con].points)
+        for other, (src2, turn2) in source.items():
+            if turn2 == 1 or float(arrival(src) @ arrival(src2)) > ONCOMING_COS:
+                continue
+            crossing = path.intersection(LineString(lanes[other].points))
+            if crossing.is_empty:
+                continue
+            points = [crossing] if crossing.geom_type == "Point" else [
+                g for g in getattr(crossing, "geoms", []) if g.geom_type == "Point"]
+            if not points:
+                continue
+            first = min(points, key=path.project)
+            out[con].append((other, float(path.project(first)),
+                             float(LineString(lanes[other].points).project(first))))
+        out[con].sort(key=lambda row: row[1])
+    return out
+
+
 def pack_map(
     lanes: Sequence[Lane],
     left: Sequence[int],
@@ -145,6 +195,8 @@ def pack_map(
                                found=f"area kind {kind} with {len(part.interiors)} hole(s)")
             area_rings.append(np.asarray(orient(part, 1.0).exterior.coords)[:-1])
             area_kinds.append(kind)
+    yields = _yields(lanes, successors)
+    rows = [row for per_lane in yields for row in per_lane]
     has_signals = any(group >= 0 for group in signal_group)
     plan = [signal_plan[g][k] if has_signals else 0.0 for g in (0, 1) for k in _PLAN_KEYS]
     return MapArrays(
@@ -168,4 +220,8 @@ def pack_map(
         area_npoints=_int32([len(r) for r in area_rings]),
         area_kind=_int32(area_kinds),
         signal_plan=_float64(plan),
+        lane_yield_start=_int32(np.cumsum([0] + [len(y) for y in yields])[:-1]),
+        lane_yield_count=_int32([len(y) for y in yields]),
+        yield_lane=_int32([row[0] for row in rows]),
+        yield_s=_float64(np.reshape([row[1:] for row in rows], (len(rows), 2))),
     )

@@ -296,6 +296,60 @@ def test_car_waits_at_the_stop_line_on_red_and_crosses_on_green(junction):
     assert sim.state.lane[0, 0] == junction.lane_index("east_out_0")
 
 
+def _left_turn_world(junction, oncoming_s, margin=1.5, oncoming=True):
+    """A car turning left from the west (its front 5 m before the stop line at 8 m/s) and
+    a car coming straight from the east at 12 m/s, on green."""
+    west = junction.lanes[junction.lane_index("west_in_0")]
+    actors = [ActorSpec("car", "turner", lane="west_in_0", s=west.length - 5.0 - CAR_LENGTH / 2,
+                        speed_mps=8.0, desired_speed_mps=8.0, turn="left",
+                        gap_margin_s=margin, ego=True)]
+    if oncoming:
+        actors.append(ActorSpec("car", "oncoming", lane="east_in_0", s=oncoming_s,
+                                speed_mps=12.0, desired_speed_mps=12.0, watches_road=False))
+    return WorldSpec(junction, tuple(actors), dt=DT)
+
+
+def test_a_left_turn_waits_for_a_gap_in_oncoming_traffic_then_turns(junction):
+    """The map lists where the left turn crosses the opposite approach's straight lane;
+    the turner stops short of the crossing while the oncoming car would reach it before
+    the turner could clear it (with its 1.5 s margin), and turns once the car is past."""
+    arrays = junction.to_arrays()
+    turn = junction.lane_index("west_in_0>north_out_0")
+    straight = junction.lane_index("east_in_0>west_out_0")
+    k = arrays.lane_yield_start[turn]
+    # the straight lane first; then the opposite right turn, which joins the same exit
+    # lane (with one lane a side) and has the right of way too
+    assert arrays.lane_yield_count[turn] == 2 and arrays.yield_lane[k] == straight
+    assert arrays.yield_lane[k + 1] == junction.lane_index("east_in_0>north_out_0")
+    crossing = LineString(junction.lanes[turn].points).intersection(
+        LineString(junction.lanes[straight].points))
+    assert arrays.yield_s[k, 0] == pytest.approx(
+        LineString(junction.lanes[turn].points).project(crossing), abs=1e-6)
+    assert arrays.lane_yield_count[straight] == 0  # straight traffic has the right of way
+
+    sim, rec = simulate([_left_turn_world(junction, oncoming_s=25.0)], 14.0)
+    assert not sim.outcome(0).collision
+    at = Point(crossing.x, crossing.y)
+    turner = [Point(rec.x[t, 0, 0], rec.y[t, 0, 0]) for t in range(len(rec.time_s))]
+    other = [Point(rec.x[t, 0, 1], rec.y[t, 0, 1]) for t in range(len(rec.time_s))]
+    # the oncoming car passes the crossing first, the turner after it
+    first_other = next(t for t, p in enumerate(other) if p.distance(at) < 1.0)
+    first_turner = next(t for t, p in enumerate(turner) if p.distance(at) < 1.0)
+    assert first_turner > first_other
+    assert rec.speed[:first_other, 0, 0].min() < 2.0  # it slowed to a crawl, waiting
+    assert turner[first_other].distance(at) > 3.0  # short of the crossing as the car passed
+    assert sim.state.lane[0, 0] == junction.lane_index("north_out_0")  # and turned
+    # with no oncoming car it turns without stopping
+    sim, rec = simulate([_left_turn_world(junction, 25.0, oncoming=False)], 14.0)
+    assert rec.speed[:, 0, 0].min() > 3.0
+
+
+def test_a_driver_who_misjudges_gaps_turns_in_front_of_the_oncoming_car(junction):
+    # gap_margin -3 s: it takes a gap 3 s shorter than it needs
+    sim, _ = simulate([_left_turn_world(junction, oncoming_s=25.0, margin=-3.0)], 14.0)
+    assert sim.outcome(0).collision and sim.outcome(0).collision_with == "oncoming"
+
+
 # ---- perception ----------------------------------------------------------------------
 
 

@@ -372,7 +372,8 @@ def test_packed_areas_rebuild_the_map_polygons(desc):
 def test_packed_arrays_have_the_kernel_dtypes_and_are_c_contiguous():
     a = build_map(JUNCTION).to_arrays()
     ints = {"lane_start", "lane_npoints", "lane_kind", "lane_left", "lane_right",
-            "lane_successors", "lane_signal_group", "area_start", "area_npoints", "area_kind"}
+            "lane_successors", "lane_signal_group", "area_start", "area_npoints", "area_kind",
+            "lane_yield_start", "lane_yield_count", "yield_lane"}
     for name, value in vars(a).items():
         assert value.dtype == (np.int32 if name in ints else np.float64), name
         assert value.flags.c_contiguous, name
