@@ -134,6 +134,9 @@ def simulate(args: argparse.Namespace) -> int:
                "closing_speed_at_impact_mps": _finite(o.ego_closing_speed_at_impact_mps),
                "kept": r.kept, "values": {k: val for k, val in r.variant.values.items()
                                           if k not in spec.per_instance}}
+        if o.action_time_by_actor:  # when each actor's first action took effect
+            row["action_time"] = {name: _finite(round(t, 6)) for name, t
+                                  in sorted(o.action_time_by_actor.items())}
         if spec.per_instance:  # each of a count's actors drew its own placement
             row["drawn_per_instance"] = sorted(spec.per_instance)
         if args.variant:  # asked for by name: what happened, in order

@@ -191,3 +191,11 @@ def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys, sim_cac
 def test_an_empty_path_is_named_as_such(capsys):
     assert main(["validate", ""]) == 2
     assert "the path is empty" in capsys.readouterr().err
+
+
+def test_simulate_json_gives_when_each_actors_first_action_took_effect(capsys):
+    lead = str(ROOT / "scenarios" / "lead_brake_black_ice.yaml")
+    assert main(["simulate", lead, "--variant", "0", "--json"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    brake = next(e for e in row["events"] if e["kind"] == "action" and e["actor"] == "lead")
+    assert row["action_time"] == {"lead": brake["time_s"]}

@@ -107,14 +107,16 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
     one 81 m round as 59 m away.) j counts if its box, now or at the time i would reach
     it (constant velocities, at most PREDICTION_HORIZON ahead), overlaps the corridor i
     sweeps. Returns (inf, 0) when j is not in the way, is behind i's front half-plane or
-    beyond ``max_range`` along i's heading, or is more than a quarter turn round.
+    farther than ``max_range``, or is more than a quarter turn round.
     """
     ci = cos_h[i]
     si = sin_h[i]
     dx = fstate_w[F_X, j] - fstate_w[F_X, i]
     dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
     ahead = dx * ci + dy * si
-    if ahead <= 0.0 or ahead > max_range:
+    # in front of i and within its sight (straight-line: round a bend the distance along
+    # i's heading is shorter)
+    if ahead <= 0.0 or dx * dx + dy * dy > max_range * max_range:
         return math.inf, 0.0
     side = -dx * si + dy * ci  # left of i's heading
     # the path's tangent where it passes j (cos, sin of its turn from i's heading)
@@ -131,7 +133,12 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
             return math.inf, 0.0
         angle = math.atan2(ahead, inward)
         along = radius * angle
-        lateral = turn * (radius - math.sqrt(ahead * ahead + inward * inward))
+        # turn * (radius - distance from the centre), written so that it stays exact for
+        # the near-zero curvature (1e-17) pure pursuit leaves a car driving along an axis:
+        # the difference of two 1e17 numbers lost the whole offset
+        distance = math.sqrt(ahead * ahead + inward * inward)
+        lateral = (2.0 * radius * side - turn * (side * side + ahead * ahead)) \
+            / (radius + distance)
         tc = math.cos(angle)
         ts = turn * math.sin(angle)
     # j's heading against the path's tangent there

@@ -180,7 +180,8 @@ def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[s
     bad = [x for x in items if x not in allowed]
     twice = sorted({x for x in items if items.count(x) > 1})
     if twice:
-        raise SimdriveError(f"{what} {', '.join(twice)} is listed twice",
+        raise SimdriveError(f"{what} {', '.join(twice)} "
+                            f"{'are' if len(twice) > 1 else 'is'} listed twice",
                             expected="each of " + ", ".join(allowed) + " at most once",
                             found=text)
     if bad:

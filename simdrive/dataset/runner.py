@@ -104,7 +104,7 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
                     expected="a readable run state to resume from, another folder, or "
                     "--force to replace the dataset") from None
             previous = None
-        differs = _differences(previous, settings)
+        differs = _differences(_as_resolved(previous, settings), settings)
         if differs:
             if not force:
                 raise OutputError(
@@ -146,6 +146,30 @@ def prepare_folder(out: Path, settings: dict, force: bool) -> None:
                           expected="a writable folder") from None
     write_atomic(marker, json.dumps(settings, sort_keys=True, indent=1).encode())
     _remove_temporaries(out)
+
+
+def _as_resolved(previous, settings: dict):
+    """The folder's run state as this simdrive records it: one written before the frame
+    step and cameras were recorded per scenario as resolved (options every / cameras,
+    None for the scenario's own) gets them per scenario, taken from ``settings`` where it
+    holds the same file (the same content resolves alike) and from the option given."""
+    if not isinstance(previous, dict) or not isinstance(previous.get("options"), dict) \
+            or not isinstance(previous.get("sources"), list):
+        return previous
+    options = dict(previous["options"])
+    if "every" not in options and "cameras" not in options:
+        return previous
+    every, cameras = options.pop("every", None), options.pop("cameras", None)
+    by_hash = {s["sha256"]: s for s in settings["sources"]}
+    sources = []
+    for source in previous["sources"]:
+        if not isinstance(source, dict):
+            return previous
+        now = by_hash.get(source.get("sha256"), {})
+        sources.append({**source,
+                        "every": every if every is not None else now.get("every"),
+                        "cameras": list(cameras) if cameras else now.get("cameras")})
+    return {**previous, "options": options, "sources": sources}
 
 
 def _differences(previous, settings: dict) -> str:
@@ -203,6 +227,8 @@ def _brief(value) -> str:
     text = json.dumps(value)
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
         text = "; ".join(" ".join(str(x) for x in _flat(v)) for v in value)
+    elif isinstance(value, list):  # as the command line takes it: rear,front
+        text = ",".join(str(v) for v in value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -34,6 +34,14 @@ TUNING = {"reaction_time": (0.0, 5.0, "s"), "vision_range": (1.0, 2000.0, "m"),
 """An actor's tuning values: key -> (low, high, unit)."""
 SPEED_MAX = 70.0
 """m/s: no speed above it (and none above the actor kind's top speed)."""
+COUNT_MAX = 200
+"""Instances one actor entry may place."""
+DELAY_MAX = 600.0
+"""s: the longest delay between an action's trigger and the action."""
+PLACEMENT_D_MAX = 20.0
+"""m: the largest lateral offset of a placement."""
+MIN_GAP_MAX = 50.0
+"""m: the largest spacing a placement may ask of the actors placed before it."""
 TARGET_ACTIONS = ("cross_road",)
 """The actions that take a ``to:`` target point (any other refuses the key)."""
 REQUIRED_ACTION_KEYS = {"cut_in": ("lane",), "wrong_way": ("lane",), "swerve": ("offset",)}
@@ -155,7 +163,7 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
                                        identifier=True)
     kinds = actor_kinds()
     kind = r.text("kind", choices=kinds, default="car") if is_ego else r.text("kind", choices=kinds)
-    count = 1 if is_ego else r.integer("count", default=1, low=1, high=200)
+    count = 1 if is_ego else r.integer("count", default=1, low=1, high=COUNT_MAX)
     if r.has("placement"):
         placement = _placement(r.child("placement"), params)
     elif is_ego:
@@ -229,7 +237,7 @@ def _placement(node: Node, params: dict) -> PlacementT:
                          expected="one of " + ", ".join(PLACEMENT_ANCHORS),
                          found=anchors or node.plain())
     anchor = anchors[0]
-    gap = r.number("min_gap", default=0.5, low=0.0, high=50.0, unit="m", varies=False)
+    gap = r.number("min_gap", default=0.5, low=0.0, high=MIN_GAP_MAX, unit="m", varies=False)
     if anchor == "position":
         pos = Reader(r.child("position"), {"x": "m", "y": "m", "heading": "rad"}, params,
                      "placement.position")
@@ -248,7 +256,8 @@ def _placement(node: Node, params: dict) -> PlacementT:
         raise r.child("s").error("ahead_of placements use distance, not s")
     return PlacementT(anchor, target,
                       s=r.number(along, default=0.0, low=-1e4, high=1e5, unit="m"),
-                      d=r.number("d", default=0.0, low=-20.0, high=20.0, unit="m"),
+                      d=r.number("d", default=0.0, low=-PLACEMENT_D_MAX, high=PLACEMENT_D_MAX,
+                                 unit="m"),
                       min_gap=gap)
 
 
@@ -335,7 +344,7 @@ def _action_body(name: str, body: Node, params: dict) -> ActionSpecT:
                  "distance": ad.number("distance", low=0.0, high=1000.0, unit="m"),
                  "node": trig.child(kind)}
     return ActionSpecT(name, kind, value, values,
-                       delay=r.number("delay", default=0.0, low=0.0, high=600.0, unit="s"),
+                       delay=r.number("delay", default=0.0, low=0.0, high=DELAY_MAX, unit="s"),
                        node=body)
 
 
@@ -362,6 +371,6 @@ def check_references(ego: ActorT, actors: list[ActorT]) -> None:
 
 
 __all__ = ["ACTIONS", "ACTOR_KEYS", "BEHAVIORS", "PLACEMENT_ANCHORS", "REQUIRED_ACTION_KEYS",
-           "SPEED_MAX", "TUNING",
+           "COUNT_MAX", "DELAY_MAX", "MIN_GAP_MAX", "PLACEMENT_D_MAX", "SPEED_MAX", "TUNING",
            "SHORTHAND", "TARGET_ACTIONS", "TRIGGERS", "ActionSpecT", "ActorT", "PlacementT",
            "check_references", "parse_actor"]

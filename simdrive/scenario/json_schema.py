@@ -3,8 +3,11 @@
 Generated from the same key tables the checker in simdrive.scenario.spec uses,
 so the two cannot drift apart (a test validates every shipped scenario against
 it). The checker remains the authority: the schema cannot express every rule
-(ranges of distributions, an actor kind's own top speed, references between actors).
-Plain numbers carry the checker's ranges, so an editor flags ``duration: 601`` too.
+(ranges of distributions, an actor kind's own top speed, a lane's length, a trigger
+time against the run's duration, references between actors). Plain numbers carry the
+checker's fixed ranges (duration, dt, speeds, tuning values, action parameters,
+triggers, delays, count, placement offsets and spacing), so an editor flags
+``duration: 601`` too.
 """
 
 from __future__ import annotations
@@ -13,7 +16,11 @@ from simdrive.scenario.actor_spec import (
     ACTIONS,
     ACTOR_KEYS,
     BEHAVIORS,
+    COUNT_MAX,
+    DELAY_MAX,
+    MIN_GAP_MAX,
     PLACEMENT_ANCHORS,
+    PLACEMENT_D_MAX,
     REQUIRED_ACTION_KEYS,
     SHORTHAND,
     SPEED_MAX,
@@ -46,7 +53,7 @@ def _object(properties: dict, required=()) -> dict:
 
 
 def _trigger() -> dict:
-    props = {name: NUMBER for name, rule in TRIGGERS.items() if rule is not None}
+    props = {name: _bounded(*rule[1:]) for name, rule in TRIGGERS.items() if rule is not None}
     props["reach_point"] = _object({"x": NUMBER, "y": NUMBER, "radius": NUMBER}, ("x", "y"))
     props["actor_distance_below"] = _object({"actor": {"type": "string"}, "distance": NUMBER},
                                             ("actor", "distance"))
@@ -56,7 +63,7 @@ def _trigger() -> dict:
 
 
 def _action_body(name: str, params: dict) -> dict:
-    props = {"trigger": {"$ref": "#/$defs/trigger"}, "delay": NUMBER}
+    props = {"trigger": {"$ref": "#/$defs/trigger"}, "delay": _bounded(0.0, DELAY_MAX)}
     if name in TARGET_ACTIONS:
         props["to"] = _object({"x": NUMBER, "y": NUMBER}, ("x", "y"))
     for key, rule in params.items():
@@ -70,7 +77,8 @@ def _actor(is_ego: bool) -> dict:
         "lane": lane, "parking": {"enum": ["left", "right"]},
         "sidewalk": {"enum": ["left", "right"]}, "ahead_of": {"type": "string"},
         "position": _object({"x": NUMBER, "y": NUMBER, "heading": NUMBER}, ("x", "y")),
-        "s": NUMBER, "d": NUMBER, "distance": NUMBER, "min_gap": {"type": "number"},
+        "s": NUMBER, "d": _bounded(-PLACEMENT_D_MAX, PLACEMENT_D_MAX), "distance": NUMBER,
+        "min_gap": {"type": "number", "minimum": 0.0, "maximum": MIN_GAP_MAX},
     }
     assert set(PLACEMENT_ANCHORS) <= set(placement_props)
     behavior = {"oneOf": [
@@ -79,7 +87,8 @@ def _actor(is_ego: bool) -> dict:
     ]}
     types = {
         "id": {"type": "string"}, "kind": {"enum": list(actor_kinds())},
-        "count": {"type": "integer", "minimum": 1}, "placement": _object(placement_props),
+        "count": {"type": "integer", "minimum": 1, "maximum": COUNT_MAX},
+        "placement": _object(placement_props),
         "lane": lane, "s": NUMBER, "d": NUMBER, "speed": _bounded(0.0, SPEED_MAX),
         "desired_speed": _bounded(0.0, SPEED_MAX),
         **{key: _bounded(low, high) for key, (low, high, _) in TUNING.items()},

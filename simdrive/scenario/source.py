@@ -90,9 +90,16 @@ def _load_found(path: Path, root: Node, limit: int | None,
     listed = root.child("variants")
     if not listed.is_sequence:
         raise listed.error("variants must be a list", found=yaml_kind(listed.value))
-    if not listed.value and not allow_empty:
-        raise listed.error("the found file lists no variants",
-                           hint="its search found nothing critical to replay")
+    if not listed.value:
+        found = root.get("critical_found")
+        if found is not None and isinstance(found.value, int) and found.value > 0:
+            # a search keeps at least one of what it found: the list was emptied since
+            raise listed.error(f"the found file lists no variants, though its search found "
+                               f"{found.value} critical", expected="the variants the search "
+                               "kept (run the search again to rewrite the file)")
+        if not allow_empty:
+            raise listed.error("the found file lists no variants",
+                               hint="its search found nothing critical to replay")
     out: list[Variant] = []
     seen: set[int] = set()
     for item in listed:

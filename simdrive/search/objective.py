@@ -126,7 +126,7 @@ def metrics(outcome: Outcome) -> dict:
             out[name] = float(value) if math.isfinite(value) else None
     out["collision_with"] = outcome.collision_with or None
     if outcome.action_time_by_actor:  # action_time(actor), null for none taken
-        out["action_time"] = {name: t if math.isfinite(t) else None
+        out["action_time"] = {name: round(t, 6) if math.isfinite(t) else None
                               for name, t in sorted(outcome.action_time_by_actor.items())}
     return out
 

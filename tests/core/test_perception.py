@@ -71,7 +71,7 @@ def naive_corridor(fstate, params, i, j, curvature, max_range, margin=0.3, horiz
     xi, yi = fstate[L.F_X, i], fstate[L.F_Y, i]
     xj, yj = fstate[L.F_X, j], fstate[L.F_Y, j]
     ahead = (xj - xi) * math.cos(hi) + (yj - yi) * math.sin(hi)
-    if not 0 < ahead <= max_range:
+    if not (ahead > 0 and math.hypot(xj - xi, yj - yi) <= max_range):
         return math.inf
     if curvature == 0.0:
         arc = ahead
@@ -127,6 +127,42 @@ def test_corridor_obstacle_matches_the_rule_written_out():
             found += 1
             assert gap == pytest.approx(expected, abs=1e-9)
     assert found > 100
+
+
+@pytest.mark.parametrize("heading", [0.0, math.pi / 2, math.pi, -math.pi / 2, 0.7])
+def test_a_near_zero_curvature_is_a_straight_path(heading):
+    """A review: pure pursuit leaves a car driving west or north a curvature of ~1e-17;
+    the circle's radius of 1e17 then rounded the offset of a car beside it away, and
+    drivers braked for what they were passing."""
+    fstate, _, params = random_world(np.random.default_rng(5), 2)
+    fstate[L.F_HEADING] = heading
+    fstate[L.F_X, 0], fstate[L.F_Y, 0] = 3.0, -7.0
+    params[L.P_LENGTH], params[L.P_WIDTH] = 4.3, 1.8
+    cos_h, sin_h = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+    for ahead, side in ((30.0, 3.5), (30.0, 0.5), (12.0, -2.9), (50.0, 1.95)):
+        fstate[L.F_X, 1] = 3.0 + ahead * math.cos(heading) - side * math.sin(heading)
+        fstate[L.F_Y, 1] = -7.0 + ahead * math.sin(heading) + side * math.cos(heading)
+        straight = corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, 0.0, 200.0)
+        for curvature in (1e-17, -1e-17, 2.2e-17, -9.4e-18, 1e-12, -1e-9):
+            bent = corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, curvature, 200.0)
+            assert bent[0] == pytest.approx(straight[0], abs=1e-6), (ahead, side, curvature)
+
+
+def test_nothing_farther_than_sight_is_in_the_way_round_a_bend():
+    # a review: sight was compared with the distance along the heading, shorter round a
+    # bend: a car 90 m round a 60 m bend (81.8 m away) counted within 60 m of sight
+    fstate, _, params = random_world(np.random.default_rng(6), 2)
+    fstate[L.F_HEADING] = 0.0
+    fstate[L.F_X, 0], fstate[L.F_Y, 0] = 0.0, 0.0
+    radius, arc = 60.0, 90.0
+    fstate[L.F_X, 1] = radius * math.sin(arc / radius)
+    fstate[L.F_Y, 1] = radius * (1 - math.cos(arc / radius))
+    fstate[L.F_HEADING, 1] = arc / radius
+    cos_h, sin_h = np.cos(fstate[L.F_HEADING]), np.sin(fstate[L.F_HEADING])
+    far = math.hypot(fstate[L.F_X, 1], fstate[L.F_Y, 1])
+    assert corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, 1 / radius, 60.0)[0] == math.inf
+    gap, _ = corridor_obstacle(fstate, params, cos_h, sin_h, 0, 1, 1 / radius, far + 0.1)
+    assert gap == pytest.approx(arc - 0.5 * params[L.P_LENGTH, 0] - 0.5 * params[L.P_LENGTH, 1])
 
 
 def test_an_obstacle_only_in_the_margin_is_braked_for_then_squeezed_past():

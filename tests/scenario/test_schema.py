@@ -101,6 +101,16 @@ def test_a_placement_replaces_the_ego_shorthand_of_a_base_it_extends(tmp_path):
                  "actions": [{"hard_brake": {"trigger": {"time": 1}, "decel": 20}}]}]},
     {"actors": [{"kind": "adult", "placement": {"lane": 0, "s": 40},
                  "behavior": "walk_to"}]},
+    # a second review's: triggers, delays, count, placement offset and spacing
+    {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40},
+                 "actions": [{"stop": {"trigger": {"time": -1}}}]}]},
+    {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40},
+                 "actions": [{"stop": {"trigger": {"ego_distance_below": 100000}}}]}]},
+    {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40},
+                 "actions": [{"stop": {"trigger": {"time": 1}, "delay": -1}}]}]},
+    {"actors": [{"kind": "car", "count": 1000, "placement": {"lane": 0, "s": 40}}]},
+    {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40, "d": 25}}]},
+    {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40, "min_gap": -1}}]},
 ])
 def test_schema_flags_what_the_checker_refuses_a_review_found_it_passed(change, tmp_path):
     doc = {"name": "x", "duration": 5, "map": {"type": "straight", "lanes": 2},

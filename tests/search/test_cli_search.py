@@ -140,6 +140,11 @@ def test_no_critical_run_reports_an_upper_bound_not_zero(tmp_path, capsys):
     # files failed on one)
     assert main(["validate", str(out)]) == 0
     assert "no variants (its search found nothing critical" in capsys.readouterr().out
+    # a file whose search found some but whose list was emptied since contradicts itself
+    emptied = tmp_path / "emptied.found.yaml"
+    emptied.write_text(out.read_text().replace("critical_found: 0", "critical_found: 5"))
+    assert main(["validate", str(emptied)]) == 2
+    assert "lists no variants, though its search found 5 critical" in capsys.readouterr().err
 
 
 def test_plot_and_no_plot_together_are_refused(tmp_path, capsys):
