@@ -148,6 +148,7 @@ FLAG_IGNORE_OBSTACLES = 8  # does not brake for anything (a child running out)
 FLAG_CAUTIOUS = 16  # pedestrian waits at the kerb for a safe gap
 FLAG_EGO = 32
 FLAG_ARRIVED = 64  # reached its GOTO target
+FLAG_GIVING_WAY = 128  # stopping, or waiting, to give way at a junction (set each step)
 
 # ---- scripted actions ------------------------------------------------------------
 AI_ACTOR = 0

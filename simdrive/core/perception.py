@@ -14,7 +14,7 @@ import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
 from simdrive.core.geometry import point_in_polygon, segment_hits_box
-from simdrive.core.lanes import lane_bend
+from simdrive.core.lanes import lane_bend, successor
 from simdrive.core.layout import (
     AREA_DRIVABLE,
     AREA_PARKING,
@@ -32,6 +32,7 @@ from simdrive.core.layout import (
     I_ORDER,
     I_SEEN_ID,
     I_SEEN_ID2,
+    I_TURN,
     I_VALID,
     LANE_SIDEWALK,
     MODE_LANE,
@@ -51,6 +52,11 @@ CORRIDOR_MARGIN = 0.3  # m of lateral clearance a driver keeps to an obstacle
 SQUEEZE_GAP = 0.5  # m beyond its minimum gap: where a driver squeezes past an obstacle
 # that is only inside its margin (clear of its sides)
 PREDICTION_HORIZON = 3.0  # s: crossing actors are projected this far ahead
+CLEAR_PAST_M = 3.0
+"""m beyond its length a turning driver must have passed a crossing point to clear it."""
+SHORT_OF_CROSSING_M = 3.0
+"""m: a vehicle whose front is further than this short of a crossing point has not yet
+reached a turner crossing its path there (a car's width at 45 degrees, and a margin)."""
 KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
 
@@ -279,7 +285,9 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
 
 @kernel
 def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, curvature,
-                      sight, near_junction, n_intruders, into, lane_first, lane_count):
+                      sight, near_junction, n_intruders, into, lane_first, lane_count,
+                      committed, lane_length, lane_successors, lane_yield_start,
+                      lane_yield_count, yield_lane, yield_s):
     """(index, gap m, speed along the path m/s) of the nearest visible actor in i's way,
     and the index of the next nearest (-1 none: the driver keeps both in mind, so the one
     behind is not new to it once the nearer one is out of the way).
@@ -288,7 +296,9 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
     crosses a line of their lane into i's (the first n_intruders of scratch rows
     S_INTRUDERS and S_INTRUDED), or when i's own box reaches into theirs (``into``, -1
     none: a swerve, a cut-in or an offset over the line; lane_first and lane_count give
-    that lane's stretch of the order)."""
+    that lane's stretch of the order). ``committed``: the left-turn connector i has
+    committed to turning across (-1 none): the opposite approach's vehicles that have
+    not reached its crossings are not in its way (goes_first)."""
     order = istate_w[I_ORDER]
     lane = istate_w[I_LANE, i]
     bound = istate_w[I_MODE, i] == MODE_LANE
@@ -317,6 +327,10 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
             continue
         if bound and (p < n_bound or p >= n) and istate_w[I_LANE, j] == lane:
             continue  # a lane-mate: the lane's order gives i its leader
+        if committed >= 0 and goes_first(fstate_w, istate_w, params_w, i, j, committed,
+                                         lane_length, lane_successors, lane_yield_start,
+                                         lane_yield_count, yield_lane, yield_s):
+            continue
         gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
                                        i, j, curvature, sight)
         if gap < second_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
@@ -360,3 +374,43 @@ def remember(istate_w, fstate_w, i, j, since, time_s):
     istate_w[I_SEEN_ID, i] = j
     fstate_w[F_SEEN_SINCE, i] = since
     fstate_w[F_SEEN_LAST, i] = time_s
+
+
+@kernel
+def crossing_distance(fstate_w, istate_w, params_w, j, other, there, lane_length,
+                      lane_successors):
+    """How far (m) vehicle j's front is short of the point ``there`` m along lane ``other``
+    (negative: past it, with its rear not yet CLEAR_PAST_M beyond), or inf when j is
+    neither on that lane nor heading into it from the lane before."""
+    if istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE \
+            or istate_w[I_MODE, j] != MODE_LANE:
+        return math.inf
+    lane_j = istate_w[I_LANE, j]
+    half_j = 0.5 * params_w[P_LENGTH, j]
+    if lane_j == other:
+        if fstate_w[F_S, j] - half_j > there + CLEAR_PAST_M:
+            return math.inf  # its rear is past the crossing
+        return there - fstate_w[F_S, j] - half_j
+    if successor(lane_successors, lane_j, istate_w[I_TURN, j]) == other:
+        return lane_length[lane_j] - fstate_w[F_S, j] - half_j + there
+    return math.inf
+
+
+@kernel
+def goes_first(fstate_w, istate_w, params_w, i, j, con, lane_length, lane_successors,
+               lane_yield_start, lane_yield_count, yield_lane, yield_s):
+    """True when actor i, committed to its left turn on connector ``con``, is to go on
+    across the lane of vehicle j of the opposite approach rather than stop in front of
+    it: j has not reached the crossing i has yet to clear (j, seeing i across its way,
+    waits; had both stopped, neither would ever go)."""
+    front = fstate_w[F_S, i] + 0.5 * params_w[P_LENGTH, i]
+    length = params_w[P_LENGTH, i]
+    first = lane_yield_start[con]
+    for k in range(first, first + lane_yield_count[con]):
+        if front > yield_s[k, 0] + length + CLEAR_PAST_M:
+            continue  # cleared
+        d_j = crossing_distance(fstate_w, istate_w, params_w, j, yield_lane[k], yield_s[k, 1],
+                                lane_length, lane_successors)
+        if d_j < math.inf:
+            return d_j > SHORT_OF_CROSSING_M
+    return False

@@ -67,6 +67,7 @@ from simdrive.core.layout import (
     FLAG_ARRIVED,
     FLAG_CAUTIOUS,
     FLAG_CRASHED,
+    FLAG_GIVING_WAY,
     FLAG_IGNORE_OBSTACLES,
     FLAG_IGNORE_SIGNALS,
     FLAG_NO_LANE_CHANGE,
@@ -139,7 +140,7 @@ from simdrive.core.traffic import (
     mobil_choice,
     sort_lane_order,
 )
-from simdrive.core.yielding import give_way_gap
+from simdrive.core.yielding import committed_to, give_way_gap
 
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
@@ -168,9 +169,11 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                      lane_left, lane_right, lane_successors, lane_signal_group,
                      lane_max_curvature, lane_s_scale_left, lane_s_scale_right, area_points,
                      area_start, area_npoints, area_kind, mobil_interval, lane_width,
-                     bend_accel, lane_yield_start, lane_yield_count, yield_lane, yield_s):
+                     bend_accel, grip_accel, lane_yield_start, lane_yield_count, yield_lane,
+                     yield_s):
     """Phase 2: every actor chooses its acceleration and steering commands (bend_accel:
-    the lateral acceleration, m/s^2, drivers take bends at)."""
+    the lateral acceleration, m/s^2, drivers take bends at; grip_accel: the acceleration
+    the road seems to them to grant, mu_seen * g)."""
     order = istate_w[I_ORDER]
     idm_scale = scratch_w[S_IDM_SCALE]
     n_intruders, n_changers = find_intruders(fstate_w, istate_w, params_w, scratch_w, n,
@@ -226,6 +229,12 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             # a leader that just appeared (out of fog, cutting in) is acted on only after
             # the reaction time; until then the driver keeps its last acceleration
             if own_leader != istate_w[I_LEADER_SEEN, i]:
+                if istate_w[I_LEADER_SEEN, i] >= 0:
+                    # the leader it loses (turning off into another connector, say) stays
+                    # in mind as an obstacle: one that then stops across its way, waiting
+                    # to turn, is not new to it
+                    remember(istate_w, fstate_w, i, istate_w[I_LEADER_SEEN, i],
+                             fstate_w[F_LEADER_SINCE, i], time_s)
                 if istate_w[I_LEADER_SEEN, i] == LEADER_KNOWN or own_leader < 0:
                     fstate_w[F_LEADER_SINCE, i] = -math.inf
                 else:
@@ -263,14 +272,19 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                     accel = min(accel, idm_acceleration_scaled(v, v0, max(to_end, 0.01), v, a_max,
                                                                b_comf, headway, 0.5, scale))
             # a left turn gives way to the opposite approach's traffic (gap acceptance)
+            giving_way = False
             if bicycle and not (flags & FLAG_IGNORE_OBSTACLES) and (
                     lane_yield_count[lane] > 0 or nxt >= 0 and lane_yield_count[nxt] > 0):
                 wait = give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt,
-                                    to_end, sight, lane_kind, lane_length, lane_successors,
+                                    to_end, sight, bend_accel, grip_accel, lane_kind,
+                                    lane_length, lane_successors, lane_max_curvature,
                                     lane_yield_start, lane_yield_count, yield_lane, yield_s)
                 if wait < math.inf:
+                    giving_way = True
                     accel = min(accel, idm_acceleration_scaled(v, v0, max(wait, 0.01), v, a_max,
                                                                b_comf, headway, 0.5, scale))
+            if giving_way != bool(flags & FLAG_GIVING_WAY):
+                istate_w[I_FLAGS, i] = flags ^ FLAG_GIVING_WAY
         else:
             accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
 
@@ -306,10 +320,17 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                 curvature = math.tan(fstate_w[F_STEER, i]) / params_w[P_WHEELBASE, i]
             else:
                 curvature = fstate_w[F_YAW_RATE, i] / max(v, 0.5)
+            committed = -1  # a left turn under way across the opposite approach
+            if bound and committed_to(fstate_w, params_w, i, lane, lane_yield_start,
+                                      lane_yield_count, yield_s):
+                committed = lane
             j, gap, speed_j, j2 = nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i,
                                                     n, n_bound, curvature, sight, near_junction,
                                                     n_intruders if intruded else np.int64(0),
-                                                    into, lane_first, lane_count)
+                                                    into, lane_first, lane_count, committed,
+                                                    lane_length, lane_successors,
+                                                    lane_yield_start, lane_yield_count,
+                                                    yield_lane, yield_s)
             # the reaction time runs from when an obstacle was first perceived in the way,
             # as the nearest or as the one behind it, even if out of the way or out of
             # sight for up to OBSTACLE_MEMORY_S since (the driver remembers the last two)
@@ -440,7 +461,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                              area_points, area_start, area_npoints, area_kind, mobil_interval,
                              lane_width, min(CURVE_LATERAL_ACCEL,
                                              CURVE_GRIP_SHARE * seen_friction * GRAVITY),
-                             lane_yield_start, lane_yield_count, yield_lane, yield_s)
+                             seen_friction * GRAVITY, lane_yield_start, lane_yield_count,
+                             yield_lane, yield_s)
             integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s, dt,
                       friction, lane_points, lane_cum_s, lane_start, lane_npoints, lane_length,
                       lane_successors)

@@ -3,15 +3,20 @@ a gap in it (gap acceptance).
 
 The map lists, per left-turn connector, where it crosses the straight and right-turn
 connectors of the opposite approach (simdrive.world.packed, ``yield_*``). A driver
-heading into such a connector, or on it short of a crossing, looks at the vehicles it
-can see on those connectors or on the lanes that lead into them: when one would reach
-the crossing before the driver has cleared it, with its margin (``gap_margin``, 1.5 s by
-default: with the time a car needs to clear the crossing from a standstill, a critical
-gap of about 4-5 s, as observed at junctions; negative: a driver who misjudges and turns
-into too short a gap), the driver stops short
-of the crossing (at the stop line if it is still before it, else in the junction,
-waiting to turn) and goes once the gap is there. A driver too close to stop
-comfortably short of the crossing has committed and goes on.
+heading into such a connector, or on it short of its wait point, looks at the vehicles
+it can see on those connectors or on the lanes that lead into them: when one would
+reach a crossing before the driver has cleared it, with its margin (``gap_margin``, 1.5
+s by default: with the time a car needs to clear the crossing from a standstill, a
+critical gap of about 4-5 s, as observed at junctions; negative: a driver who misjudges
+and turns into too short a gap), the driver stops at the wait point, its front corners
+clear of every lane it gives way to (at the stop line if it is still before that point,
+else in the junction, waiting to turn), and goes once the gap is there. A driver too
+close to stop there braking firmly has committed and goes on (one already stopping for
+it goes on stopping unless it no longer can); committed, it goes on across the lanes of
+opposite vehicles that have not reached its path rather than stop in front of them
+(perception.goes_first). The time it needs to clear a crossing is reckoned as a free
+driver speeds up, no faster than the bend lets it take the turn and than the road seems
+to grip.
 """
 
 from __future__ import annotations
@@ -19,44 +24,90 @@ from __future__ import annotations
 import math
 
 from simdrive.core._jit import kernel
-from simdrive.core.lanes import successor
 from simdrive.core.layout import (
+    F_DESIRED_SPEED,
     F_S,
     F_SPEED,
     F_X,
     F_Y,
-    I_LANE,
-    I_MODE,
-    I_MODEL,
-    I_TURN,
-    I_VALID,
+    FLAG_GIVING_WAY,
+    I_FLAGS,
     LANE_CONNECTOR,
-    MODE_LANE,
-    MODEL_BICYCLE,
-    P_COMFORT_DECEL,
     P_GAP_MARGIN,
     P_LENGTH,
     P_MAX_ACCEL,
+    P_MAX_DECEL,
     S_COS,
     S_SIN,
 )
-from simdrive.core.perception import line_of_sight
+from simdrive.core.perception import CLEAR_PAST_M, crossing_distance, line_of_sight
 
-WAIT_SHORT_M = 3.0
-"""m: how far short of the crossing point a driver waits (half a lane and some room)."""
-CLEAR_PAST_M = 3.0
-"""m beyond its length a turning driver must have passed the crossing point to clear it."""
+FIRM_BRAKING = 0.5
+"""Share of its hardest braking a driver uses to stop where it gives way; a driver who
+would need more to stop there has committed to going on."""
+WAIT_SLACK_M = 1.0
+"""m past its wait point a driver that saw the need late may still stop (its front
+corners are still clear of the lanes it gives way to)."""
+CLEAR_STEP_S = 0.05
+"""s: the time step of the driver's estimate of how long clearing a crossing takes."""
+CLEAR_HORIZON_S = 30.0
+"""s: beyond this a crossing counts as never cleared."""
+
+
+@kernel
+def clear_time(v, accel, top_speed, distance):
+    """Seconds a driver at ``v`` m/s needs to drive ``distance`` m, speeding up as a free
+    IDM driver does (accel * (1 - (v / top_speed)^4)) towards ``top_speed``."""
+    t = 0.0
+    x = 0.0
+    while x < distance and t < CLEAR_HORIZON_S:
+        ratio = v / top_speed
+        r2 = ratio * ratio
+        gain = max(accel * (1.0 - r2 * r2), 0.0)
+        v_next = v + gain * CLEAR_STEP_S
+        x += 0.5 * (v + v_next) * CLEAR_STEP_S
+        v = v_next
+        t += CLEAR_STEP_S
+        if v <= 0.0:
+            return CLEAR_HORIZON_S
+    return t
+
+
+@kernel
+def wait_point(con, lane_yield_start, lane_yield_count, yield_s):
+    """m along left-turn connector ``con`` (with yield rows) where a turner's front waits."""
+    first = lane_yield_start[con]
+    at = yield_s[first, 2]
+    for k in range(first + 1, first + lane_yield_count[con]):
+        at = min(at, yield_s[k, 2])
+    return at
+
+
+@kernel
+def committed_to(fstate_w, params_w, i, lane, lane_yield_start, lane_yield_count, yield_s):
+    """True when actor i, on left-turn connector ``lane``, is past where it would stop
+    to give way: it turns across the opposite approach whatever comes."""
+    return lane_yield_count[lane] > 0 and \
+        fstate_w[F_S, i] + 0.5 * params_w[P_LENGTH, i] > wait_point(
+            lane, lane_yield_start, lane_yield_count, yield_s) + WAIT_SLACK_M
 
 
 @kernel
 def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_end, sight,
-                 lane_kind, lane_length, lane_successors, lane_yield_start, lane_yield_count,
-                 yield_lane, yield_s):
+                 bend_accel, grip_accel, lane_kind, lane_length, lane_successors,
+                 lane_max_curvature, lane_yield_start, lane_yield_count, yield_lane, yield_s):
     """The distance (m) from actor i's front to where it must stop to give way, or inf
     when it need not (no crossing ahead, a gap it can take, or committed).
 
+    A driver waits at the connector's first wait point (``yield_s[:, 2]``: its front
+    corners clear of every lane it yields to) until every crossing ahead is clear; past
+    it, or too close to stop there comfortably, it has committed to all of them (waiting
+    at a later crossing would leave it standing across an earlier one's lane).
+
     ``lane``: i's lane; ``nxt``: the lane it enters next (-1 none); ``to_end``: m from
-    its front to its lane's end; ``sight``: how far it sees."""
+    its front to its lane's end; ``sight``: how far it sees; ``bend_accel``: the lateral
+    acceleration it takes bends at, ``grip_accel``: the acceleration the road seems to
+    grant it (both m/s^2, from the grip it sees)."""
     if lane_kind[lane] == LANE_CONNECTOR:
         con = lane
         front = fstate_w[F_S, i] + 0.5 * params_w[P_LENGTH, i]
@@ -68,36 +119,36 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
     count = lane_yield_count[con]
     if count == 0:
         return math.inf
-    v = fstate_w[F_SPEED, i]
-    a = max(params_w[P_MAX_ACCEL, i], 0.5)
-    stop_decel = 1.5 * params_w[P_COMFORT_DECEL, i]
-    length = params_w[P_LENGTH, i]
     first = lane_yield_start[con]
+    wait_gap = wait_point(con, lane_yield_start, lane_yield_count, yield_s) - front
+    room = wait_gap + WAIT_SLACK_M
+    if room < 0.0:
+        return math.inf  # past where it would wait: it goes on
+    v = fstate_w[F_SPEED, i]
+    # one that has not begun to stop commits if it cannot stop in time braking firmly
+    # (half its hardest); one already stopping for it goes on unless it no longer can
+    decel = params_w[P_MAX_DECEL, i]
+    if not istate_w[I_FLAGS, i] & FLAG_GIVING_WAY:
+        decel *= FIRM_BRAKING
+    if v * v > 2.0 * decel * room:
+        return math.inf  # committed
+    if v * v > 2.0 * decel * max(wait_gap, 0.0):
+        wait_gap = room  # it stops as soon as it can, past the wait point
+    accel = min(max(params_w[P_MAX_ACCEL, i], 0.5), grip_accel)
+    # through the turn at the speed it takes the bend at (and no faster than it wants)
+    top = max(fstate_w[F_DESIRED_SPEED, i], 1.0)
+    if lane_max_curvature[con] > 1e-4:
+        top = min(top, math.sqrt(bend_accel / lane_max_curvature[con]))
+    length = params_w[P_LENGTH, i]
     for k in range(first, first + count):
-        at = yield_s[k, 0]
-        wait_gap = at - WAIT_SHORT_M - front
-        if wait_gap < 0.0:
-            continue  # past where it would wait for this crossing: it goes on
-        if v * v > 2.0 * stop_decel * wait_gap:
-            continue  # cannot stop short of it comfortably: committed
-        # the time i needs to clear the crossing, speeding up from v at its acceleration
-        clear = at - front + length + CLEAR_PAST_M
-        t_clear = (math.sqrt(v * v + 2.0 * a * clear) - v) / a
-        other = yield_lane[k]
-        there = yield_s[k, 1]
+        # the time i needs to clear the crossing, speeding up from v
+        t_clear = clear_time(v, accel, top, yield_s[k, 0] - front + length + CLEAR_PAST_M)
         for j in range(n):
-            if j == i or istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE \
-                    or istate_w[I_MODE, j] != MODE_LANE:
+            if j == i:
                 continue
-            lane_j = istate_w[I_LANE, j]
-            half_j = 0.5 * params_w[P_LENGTH, j]
-            if lane_j == other:
-                if fstate_w[F_S, j] - half_j > there + CLEAR_PAST_M:
-                    continue  # its rear is past the crossing
-                d_j = there - fstate_w[F_S, j] - half_j
-            elif successor(lane_successors, lane_j, istate_w[I_TURN, j]) == other:
-                d_j = lane_length[lane_j] - fstate_w[F_S, j] - half_j + there
-            else:
+            d_j = crossing_distance(fstate_w, istate_w, params_w, j, yield_lane[k],
+                                    yield_s[k, 1], lane_length, lane_successors)
+            if d_j == math.inf:
                 continue
             dx = fstate_w[F_X, j] - fstate_w[F_X, i]
             dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.polygon import orient
 
 from simdrive.errors import MapError
@@ -24,6 +24,12 @@ _INT_FIELDS = frozenset({"lane_start", "lane_npoints", "lane_kind", "lane_left",
 ONCOMING_COS = -0.7
 """Two approaches are opposite when their directions at the junction have a cosine below
 this (a left turn yields to the straight and right turns of the opposite approach)."""
+WAIT_HALF_WIDTH = 1.3
+"""m: half the width of the widest vehicle (a bus, 2.55 m) that waits to turn left."""
+WAIT_CLEARANCE = 0.3
+"""m: how far the waiting vehicle's front corners stay from the band of a lane it yields to."""
+WAIT_STEP = 0.1
+"""m: the resolution of the wait point along the connector."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,8 +69,10 @@ class MapArrays:
             stretch of the yield rows: a left-turn connector yields to the straight and
             right-turn connectors of the opposite approach that it crosses (Y rows).
         yield_lane: (Y,) int32. The connector given way to.
-        yield_s: (Y, 2) float64, m. Where the two cross: s along the yielding lane, s
-            along the other.
+        yield_s: (Y, 3) float64, m. Where the two cross: s along the yielding lane, s
+            along the other; and the s along the yielding lane where a vehicle's front
+            waits so that its front corners (WAIT_HALF_WIDTH either side of its path)
+            stay WAIT_CLEARANCE clear of the other lane's band.
     """
 
     lane_points: np.ndarray
@@ -135,11 +143,28 @@ def _s_scale(lengths: np.ndarray, neighbours: Sequence[int]) -> np.ndarray:
     return scale
 
 
+def _wait_point(path: LineString, other: LineString, half_band: float, at: float) -> float:
+    """The largest s <= at (and >= 0) along ``path`` where a vehicle's front, heading along
+    it, keeps both front corners clear of ``other``'s band (half_band either side)."""
+    s = at
+    while s > 0.0:
+        ahead = np.asarray(path.interpolate(min(s + WAIT_STEP, path.length)).coords[0])
+        behind = np.asarray(path.interpolate(max(s - WAIT_STEP, 0.0)).coords[0])
+        front = np.asarray(path.interpolate(s).coords[0])
+        tangent = (ahead - behind) / np.hypot(*(ahead - behind))
+        normal = WAIT_HALF_WIDTH * np.array([-tangent[1], tangent[0]])
+        if min(other.distance(Point(front + normal)),
+               other.distance(Point(front - normal))) >= half_band + WAIT_CLEARANCE:
+            return float(s)
+        s -= WAIT_STEP
+    return 0.0
+
+
 def _yields(lanes: Sequence[Lane], successors: Sequence[Sequence[int]]
-            ) -> list[list[tuple[int, float, float]]]:
-    """Per lane, the (other lane, s here, s there) where a left-turn connector crosses a
-    straight or right-turn connector of the opposite approach (the unprotected left turn
-    gives way to them), in order along it."""
+            ) -> list[list[tuple[int, float, float, float]]]:
+    """Per lane, the (other lane, s here, s there, wait s here) where a left-turn connector
+    crosses a straight or right-turn connector of the opposite approach (the unprotected
+    left turn gives way to them), in order along it."""
     source = {}  # connector -> (lane it leaves, turn slot)
     for src, slots in enumerate(successors):
         for turn, con in enumerate(slots):
@@ -150,7 +175,7 @@ def _yields(lanes: Sequence[Lane], successors: Sequence[Sequence[int]]
         d = lanes[src].points[-1] - lanes[src].points[-2]
         return d / np.hypot(*d)
 
-    out: list[list[tuple[int, float, float]]] = [[] for _ in lanes]
+    out: list[list[tuple[int, float, float, float]]] = [[] for _ in lanes]
     for con, (src, turn) in source.items():
         if turn != 1:
             continue
@@ -166,8 +191,10 @@ def _yields(lanes: Sequence[Lane], successors: Sequence[Sequence[int]]
             if not points:
                 continue
             first = min(points, key=path.project)
-            out[con].append((other, float(path.project(first)),
-                             float(LineString(lanes[other].points).project(first))))
+            other_path = LineString(lanes[other].points)
+            at = float(path.project(first))
+            out[con].append((other, at, float(other_path.project(first)),
+                             _wait_point(path, other_path, 0.5 * lanes[other].width, at)))
         out[con].sort(key=lambda row: row[1])
     return out
 
@@ -223,5 +250,5 @@ def pack_map(
         lane_yield_start=_int32(np.cumsum([0] + [len(y) for y in yields])[:-1]),
         lane_yield_count=_int32([len(y) for y in yields]),
         yield_lane=_int32([row[0] for row in rows]),
-        yield_s=_float64(np.reshape([row[1:] for row in rows], (len(rows), 2))),
+        yield_s=_float64(np.reshape([row[1:] for row in rows], (len(rows), 3))),
     )
