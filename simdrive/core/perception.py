@@ -26,6 +26,7 @@ from simdrive.core.layout import (
     F_SPEED,
     F_X,
     F_Y,
+    I_DIR,
     I_LANE,
     I_MODE,
     I_MODEL,
@@ -36,6 +37,7 @@ from simdrive.core.layout import (
     I_VALID,
     LANE_SIDEWALK,
     MODE_LANE,
+    MODE_LANE_FREE,
     MODEL_BICYCLE,
     P_HEIGHT,
     P_LENGTH,
@@ -382,9 +384,10 @@ def crossing_distance(fstate_w, istate_w, params_w, j, other, there, lane_length
     """How far (m) vehicle j's front is short of the point ``there`` m along lane ``other``
     (negative: past it, with its rear not yet CLEAR_PAST_M beyond), or inf when j is
     neither on that lane nor heading into it from the lane before."""
-    if istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE \
-            or istate_w[I_MODE, j] != MODE_LANE:
-        return math.inf
+    mode = istate_w[I_MODE, j]
+    if istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE or not (
+            mode == MODE_LANE or mode == MODE_LANE_FREE and istate_w[I_DIR, j] > 0):
+        return math.inf  # (a cyclist follows its lane outside the order, MODE_LANE_FREE)
     lane_j = istate_w[I_LANE, j]
     half_j = 0.5 * params_w[P_LENGTH, j]
     if lane_j == other:

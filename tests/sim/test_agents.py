@@ -476,6 +476,24 @@ def test_the_turners_clearing_time_counts_the_bend_and_the_grip_it_sees():
     assert went_first > 0  # with the car far enough it goes before it
 
 
+def test_a_turner_gives_way_to_an_oncoming_cyclist():
+    """Cyclists follow their lane outside the vehicles' order (behavior follow_lane); a
+    review found turners that did not give way to them (a bus turned into one)."""
+    road = build_map({"type": "intersection", "lanes": 1, "arm_length": 120.0,
+                      "signals": False})
+    east_len = road.lanes[road.lane_index("east_in_0")].length
+    worlds = [WorldSpec(road, (_stream_world(road, 1, []).actors[0], ActorSpec(
+        "cyclist", "cyclist", lane="east_in_0", s=east_len - d, speed_mps=6.0,
+        desired_speed_mps=6.0, turn="straight", watches_road=False, behavior="follow_lane")),
+        dt=DT) for d in (20.0, 30.0, 40.0)]
+    sim, rec = simulate(worlds, 20.0)
+    for w in range(len(worlds)):
+        assert not sim.outcome(w).collision, w
+        assert rec.speed[:, w, 0].min() < 2.0  # it waited for the cyclist
+        assert sim.outcome(w).min_distance_by_actor["cyclist"] > 1.5
+        assert road.lanes[sim.state.lane[w, 0]].name == "north_out_0"
+
+
 def test_a_car_behind_a_turner_that_stops_to_give_way_does_not_run_into_it():
     """A straight car following a left-turner that stops at its wait point, just inside
     the junction (the leader it loses to the turn stays in mind: a review's follower took
