@@ -26,7 +26,9 @@ from simdrive.core.layout import (
     F_SPEED,
     F_X,
     F_Y,
+    FLAG_IGNORE_OBSTACLES,
     I_DIR,
+    I_FLAGS,
     I_LANE,
     I_MODE,
     I_MODEL,
@@ -41,7 +43,9 @@ from simdrive.core.layout import (
     MODEL_BICYCLE,
     P_HEIGHT,
     P_LENGTH,
+    P_MAX_DECEL,
     P_MIN_GAP,
+    P_REACTION_TIME,
     P_WIDTH,
     S_COS,
     S_INTRUDED,
@@ -405,7 +409,7 @@ def goes_first(fstate_w, istate_w, params_w, i, j, con, lane_length, lane_succes
     """True when actor i, committed to its left turn on connector ``con``, is to go on
     across the lane of vehicle j of the opposite approach rather than stop in front of
     it: j has not reached the crossing i has yet to clear (j, seeing i across its way,
-    waits; had both stopped, neither would ever go)."""
+    waits; had both stopped, neither would ever go), and can stop before its path."""
     front = fstate_w[F_S, i] + 0.5 * params_w[P_LENGTH, i]
     length = params_w[P_LENGTH, i]
     first = lane_yield_start[con]
@@ -415,5 +419,15 @@ def goes_first(fstate_w, istate_w, params_w, i, j, con, lane_length, lane_succes
         d_j = crossing_distance(fstate_w, istate_w, params_w, j, yield_lane[k], yield_s[k, 1],
                                 lane_length, lane_successors)
         if d_j < math.inf:
-            return d_j > SHORT_OF_CROSSING_M
+            if d_j <= SHORT_OF_CROSSING_M:
+                return False  # it is there: in the way
+            if front > yield_s[k, 2]:
+                return True  # i is into j's lane already: going on is its way out
+            # short of j's lane i can still stop; one that does not watch the road, or
+            # cannot stop short of i's path (reacting, then braking its hardest), will not
+            # stop for i
+            v_j = fstate_w[F_SPEED, j]
+            return not istate_w[I_FLAGS, j] & FLAG_IGNORE_OBSTACLES and \
+                v_j * params_w[P_REACTION_TIME, j] + v_j * v_j / (
+                    2.0 * params_w[P_MAX_DECEL, j]) < d_j - SHORT_OF_CROSSING_M
     return False

@@ -229,10 +229,11 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
             # a leader that just appeared (out of fog, cutting in) is acted on only after
             # the reaction time; until then the driver keeps its last acceleration
             if own_leader != istate_w[I_LEADER_SEEN, i]:
-                if istate_w[I_LEADER_SEEN, i] >= 0:
-                    # the leader it loses (turning off into another connector, say) stays
-                    # in mind as an obstacle: one that then stops across its way, waiting
-                    # to turn, is not new to it
+                if istate_w[I_LEADER_SEEN, i] >= 0 and \
+                        istate_w[I_LANE, istate_w[I_LEADER_SEEN, i]] != lane:
+                    # the leader it loses to another lane (turning off into another
+                    # connector, say) stays in mind as an obstacle: one that then stops
+                    # across its way, waiting to turn, is not new to it
                     remember(istate_w, fstate_w, i, istate_w[I_LEADER_SEEN, i],
                              fstate_w[F_LEADER_SINCE, i], time_s)
                 if istate_w[I_LEADER_SEEN, i] == LEADER_KNOWN or own_leader < 0:
@@ -280,13 +281,17 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                                     lane_length, lane_successors, lane_max_curvature,
                                     lane_yield_start, lane_yield_count, yield_lane, yield_s)
                 if wait < math.inf:
-                    giving_way = True
-                    accel = min(accel, idm_acceleration_scaled(v, v0, max(wait, 0.01), v, a_max,
-                                                               b_comf, headway, 0.5, scale))
+                    wait_accel = idm_acceleration_scaled(v, v0, max(wait, 0.01), v, a_max,
+                                                         b_comf, headway, 0.5, scale)
+                    # stopping for it: the wait is what slows the driver down
+                    giving_way = wait_accel < 0.0 and wait_accel <= accel
+                    accel = min(accel, wait_accel)
             if giving_way != bool(flags & FLAG_GIVING_WAY):
                 istate_w[I_FLAGS, i] = flags ^ FLAG_GIVING_WAY
         else:
             accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
+            if flags & FLAG_GIVING_WAY:  # (off its lane: by an action, under manual control)
+                istate_w[I_FLAGS, i] = flags & ~FLAG_GIVING_WAY
 
         # a lane change under way: while the actor's box is still over the line of the
         # lane it left, it keeps clear of what it would hit there (its old leader, an

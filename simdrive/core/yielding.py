@@ -57,7 +57,9 @@ CLEAR_HORIZON_S = 30.0
 @kernel
 def clear_time(v, accel, top_speed, distance):
     """Seconds a driver at ``v`` m/s needs to drive ``distance`` m, speeding up as a free
-    IDM driver does (accel * (1 - (v / top_speed)^4)) towards ``top_speed``."""
+    IDM driver does (accel * (1 - (v / top_speed)^4)) towards ``top_speed`` (one faster
+    than that slows to it before the turn: it drives it at top_speed)."""
+    v = min(v, top_speed)
     t = 0.0
     x = 0.0
     while x < distance and t < CLEAR_HORIZON_S:
@@ -141,8 +143,7 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
         top = min(top, math.sqrt(bend_accel / lane_max_curvature[con]))
     length = params_w[P_LENGTH, i]
     for k in range(first, first + count):
-        # the time i needs to clear the crossing, speeding up from v
-        t_clear = clear_time(v, accel, top, yield_s[k, 0] - front + length + CLEAR_PAST_M)
+        t_clear = -1.0  # the time i needs to clear the crossing (reckoned when needed)
         for j in range(n):
             if j == i:
                 continue
@@ -155,6 +156,9 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
             if dx * dx + dy * dy > sight * sight or not line_of_sight(
                     fstate_w, istate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN], n, i, j):
                 continue  # not seen: a driver turning into fog or the dark takes the risk
+            if t_clear < 0.0:  # speeding up from v
+                t_clear = clear_time(v, accel, top, yield_s[k, 0] - front + length
+                                     + CLEAR_PAST_M)
             t_j = max(d_j, 0.0) / max(fstate_w[F_SPEED, j], 0.1)
             if t_j < t_clear + params_w[P_GAP_MARGIN, i]:
                 return wait_gap

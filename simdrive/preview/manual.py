@@ -101,7 +101,7 @@ class ManualDriver:
             return
         if self._handback is None:
             self._handback = _Handback(int(b.istate[0, L.I_MODE, i]),
-                                       int(b.istate[0, L.I_FLAGS, i]),
+                                       int(b.istate[0, L.I_FLAGS, i]) & ~L.FLAG_GIVING_WAY,
                                        float(b.fstate[0, L.F_DESIRED_SPEED, i]))
         self.controls.release()
         self.apply(0.0)

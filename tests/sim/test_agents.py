@@ -494,6 +494,39 @@ def test_a_turner_gives_way_to_an_oncoming_cyclist():
         assert road.lanes[sim.state.lane[w, 0]].name == "north_out_0"
 
 
+def test_a_committed_turner_stops_short_of_a_lane_whose_car_would_not_stop():
+    """A turner past its wait point on two lanes, not yet in the far lane, and a car in
+    that lane that does not watch the road: the turner cannot count on it stopping, so it
+    stops short of its lane (a review: it went on and was hit); whereas a car that
+    watches the road and can stop lets the committed turner go first."""
+    road = build_map({"type": "intersection", "lanes": 2, "arm_length": 120.0,
+                      "signals": False})
+    arrays = road.to_arrays()
+    turn = road.lane_index("west_in_1>north_out_1")
+    k0 = arrays.lane_yield_start[turn]
+    far = road.lane_index("east_in_0>west_out_0")
+    row = next(k for k in range(k0, k0 + arrays.lane_yield_count[turn])
+               if arrays.yield_lane[k] == far)
+    front = arrays.yield_s[k0:k0 + 2, 2].min() + 1.5  # past the wait point and its slack
+    east_len = road.lanes[road.lane_index("east_in_0")].length
+    worlds = []
+    for watches, short in ((False, 26.0), (True, 45.0)):
+        turner = ActorSpec("car", "turner", lane="west_in_1>north_out_1",
+                           s=front - CAR_LENGTH / 2, speed_mps=4.0, desired_speed_mps=8.0,
+                           turn="left", ego=True)
+        # 26 m short of the crossing the first could stop, had it watched the road
+        other = ActorSpec("car", "far", lane="east_in_0",
+                          s=east_len - (short - arrays.yield_s[row, 1]) - CAR_LENGTH / 2,
+                          speed_mps=13.0, desired_speed_mps=13.0, turn="straight",
+                          lane_changes=False, watches_road=watches)
+        worlds.append(WorldSpec(road, (turner, other), dt=DT))
+    sim, rec = simulate(worlds, 8.0)
+    assert not sim.outcome(0).collision
+    assert rec.speed[:, 0, 0].min() < 0.5  # it stopped for the car that would not
+    assert not sim.outcome(1).collision
+    assert rec.speed[:, 1, 0].min() > 2.0  # it went first; the other car waited
+
+
 def test_a_car_behind_a_turner_that_stops_to_give_way_does_not_run_into_it():
     """A straight car following a left-turner that stops at its wait point, just inside
     the junction (the leader it loses to the turn stays in mind: a review's follower took
