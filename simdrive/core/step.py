@@ -140,7 +140,7 @@ from simdrive.core.traffic import (
     mobil_choice,
     sort_lane_order,
 )
-from simdrive.core.yielding import committed_to, give_way_gap
+from simdrive.core.yielding import committed_to, give_way_accel
 
 MOBIL_PERIOD_S = 1.0  # s between an actor's lane-change decisions (staggered over actors)
 CURVE_LATERAL_ACCEL = 2.0  # m/s^2 drivers accept in bends; sets their curve speed
@@ -273,21 +273,15 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
                     accel = min(accel, idm_acceleration_scaled(v, v0, max(to_end, 0.01), v, a_max,
                                                                b_comf, headway, 0.5, scale))
             # a left turn gives way to the opposite approach's traffic (gap acceptance)
-            giving_way = False
             if bicycle and not (flags & FLAG_IGNORE_OBSTACLES) and (
                     lane_yield_count[lane] > 0 or nxt >= 0 and lane_yield_count[nxt] > 0):
-                wait = give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt,
-                                    to_end, sight, bend_accel, grip_accel, lane_kind,
-                                    lane_length, lane_successors, lane_max_curvature,
-                                    lane_yield_start, lane_yield_count, yield_lane, yield_s)
-                if wait < math.inf:
-                    wait_accel = idm_acceleration_scaled(v, v0, max(wait, 0.01), v, a_max,
-                                                         b_comf, headway, 0.5, scale)
-                    # stopping for it: the wait is what slows the driver down
-                    giving_way = wait_accel < 0.0 and wait_accel <= accel
-                    accel = min(accel, wait_accel)
-            if giving_way != bool(flags & FLAG_GIVING_WAY):
-                istate_w[I_FLAGS, i] = flags ^ FLAG_GIVING_WAY
+                accel = give_way_accel(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt,
+                                       to_end, sight, bend_accel, grip_accel, accel, scale,
+                                       lane_kind, lane_length, lane_successors,
+                                       lane_max_curvature, lane_yield_start, lane_yield_count,
+                                       yield_lane, yield_s)
+            elif flags & FLAG_GIVING_WAY:
+                istate_w[I_FLAGS, i] = flags & ~FLAG_GIVING_WAY
         else:
             accel = idm_towards(fstate_w, params_w, idm_scale, i, np.int64(-1), math.inf)
             if flags & FLAG_GIVING_WAY:  # (off its lane: by an action, under manual control)

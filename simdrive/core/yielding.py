@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 from simdrive.core._jit import kernel
+from simdrive.core.dynamics import idm_acceleration_scaled
 from simdrive.core.layout import (
     F_DESIRED_SPEED,
     F_S,
@@ -33,10 +34,12 @@ from simdrive.core.layout import (
     FLAG_GIVING_WAY,
     I_FLAGS,
     LANE_CONNECTOR,
+    P_COMFORT_DECEL,
     P_GAP_MARGIN,
     P_LENGTH,
     P_MAX_ACCEL,
     P_MAX_DECEL,
+    P_TIME_HEADWAY,
     S_COS,
     S_SIN,
 )
@@ -163,3 +166,30 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
             if t_j < t_clear + params_w[P_GAP_MARGIN, i]:
                 return wait_gap
     return math.inf
+
+
+@kernel
+def give_way_accel(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_end, sight,
+                   bend_accel, grip_accel, accel, scale, lane_kind, lane_length,
+                   lane_successors, lane_max_curvature, lane_yield_start, lane_yield_count,
+                   yield_lane, yield_s):
+    """Actor i's acceleration (``accel``: what the rest of its lane asks of it) once it
+    gives way where it must (give_way_gap: IDM towards the wait point, as towards a stop
+    line); sets FLAG_GIVING_WAY while the wait is what slows it down. ``scale``: its
+    idm_interaction_scale."""
+    giving_way = False
+    wait = give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_end,
+                        sight, bend_accel, grip_accel, lane_kind, lane_length, lane_successors,
+                        lane_max_curvature, lane_yield_start, lane_yield_count, yield_lane,
+                        yield_s)
+    if wait < math.inf:
+        v = fstate_w[F_SPEED, i]
+        wait_accel = idm_acceleration_scaled(
+            v, fstate_w[F_DESIRED_SPEED, i], max(wait, 0.01), v, params_w[P_MAX_ACCEL, i],
+            params_w[P_COMFORT_DECEL, i], params_w[P_TIME_HEADWAY, i], 0.5, scale)
+        giving_way = wait_accel < 0.0 and wait_accel <= accel
+        accel = min(accel, wait_accel)
+    flags = istate_w[I_FLAGS, i]
+    if giving_way != bool(flags & FLAG_GIVING_WAY):
+        istate_w[I_FLAGS, i] = flags ^ FLAG_GIVING_WAY
+    return accel
