@@ -112,17 +112,23 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
     over the image (odd sizes, shifts that wrap mid-row and mid-column) and rounds as
     documented (lift by opacity / 256, vignette gain (256 - shade) / 256, noise, each step
     rounded; the vignette's top half mirrored for the bottom rows), and within one level
-    of the unrounded float result."""
+    of the unrounded float result. Both of its paths: with precipitation (per-byte
+    tables) and without (the vignette on the packed words, the noise in byte lanes)."""
     from simdrive.render import effects as EF
 
     rng = np.random.default_rng(4)
     noise = EF.effect_tile(rng.integers(-9, 10, (16, 16)).astype(np.int8))
     precip = EF.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
-    for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True)):
+    no_gains = np.zeros((0, 0), np.uint16)
+    for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True), (37, 29, False),
+                              (2, 700, False)):
         image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
-        # the top half of a vignette (the kernel mirrors it for the bottom rows)
-        shade = rng.integers(0, 110, ((h + 1) // 2, 3 * w)).astype(np.uint8)
-        shade[0, 0] = 0  # no darkening: exactly 256 / 256
+        # the top half of a vignette (the kernel mirrors it for the bottom rows); a pixel's
+        # three channels darkened alike, as vignette_shade makes it
+        pixel_shade = rng.integers(0, 110, ((h + 1) // 2, w)).astype(np.uint8)
+        pixel_shade[0, 0] = 0  # no darkening: exactly 256 / 256
+        shade = np.repeat(pixel_shade, 3, axis=1)
+        gains = 256 - pixel_shade.astype(np.uint16)
         whole = np.concatenate([shade, shade[: h // 2][::-1]])
         nx, ny = int(rng.integers(0, 16)) * 3, int(rng.integers(0, 16))
         px, py = int(rng.integers(0, 8)) * 3, int(rng.integers(0, 8))
@@ -139,17 +145,32 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
             v = v + ((np.maximum(0, 200 - v) * opacity + 128) >> 8)
             exact = exact + np.maximum(0, 200 - exact) * opacity / 256
         gain = 256 - whole.astype(int)
-        expected = np.clip(((v * gain + 128) >> 8) + grain, 0, 255).astype(np.uint8)
+        vignetted = (v * gain + 128) >> 8
+        expected = np.clip(vignetted + grain, 0, 255).astype(np.uint8)
         exact = np.clip(exact * gain / 256 + grain, 0, 255)
         rgb = image.reshape(h, w, 3).astype(np.uint32)
         colour = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+        work = np.empty(w, np.uint32)
         out = np.zeros_like(image)  # the kernel writes every byte from the packed colours
-        EF.effects(colour, out, bgr, used, px, py, np.int32(200), shade, noise, nx, ny)
+        EF.effects(colour, out, bgr, used, px, py, np.int32(200),
+                   shade if with_precip else np.zeros((0, 0), np.uint8),
+                   no_gains if with_precip else gains, noise, nx, ny, work)
         np.testing.assert_array_equal(out, expected)
         assert np.abs(out - exact).max() <= 1.5
+        if with_precip:
+            continue
+        # each effect alone: no noise (vignette only), no vignette (noise only), neither
+        lens = np.zeros_like(image)
+        EF.effects(colour, lens, bgr, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
+                   gains, np.zeros((0, 0), np.int8), 0, 0, work)
+        np.testing.assert_array_equal(lens, vignetted.astype(np.uint8))
+        grainy = np.zeros_like(image)
+        EF.effects(colour, grainy, bgr, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
+                   no_gains, noise, nx, ny, work)
+        np.testing.assert_array_equal(grainy, np.clip(ordered.astype(int) + grain, 0, 255))
         plain = np.zeros_like(image)  # no effects: the packed colours unpacked, unchanged
-        EF.effects(colour, plain, bgr, used, 0, 0, np.int32(0), shade,
-                   np.zeros((0, 0), np.int8), 0, 0)
+        EF.effects(colour, plain, bgr, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
+                   no_gains, np.zeros((0, 0), np.int8), 0, 0, work)
         np.testing.assert_array_equal(plain, ordered)
 
 
@@ -172,6 +193,10 @@ def test_vignette_shade_is_the_lens_gain_rounded_in_256ths():
     off = EF.vignette_shade(w, h, False)
     assert off.shape == (1, 3 * w) and not off.any()  # one row, read for every row
     assert not EF.vignette_shade(w, h, True).flags.writeable
+    # the packed-word path's table: the same gains per pixel
+    np.testing.assert_array_equal(EF.vignette_gain(w, h),
+                                  256 - shade[: (h + 1) // 2, ::3].astype(int))
+    assert EF.vignette_gain(w, h).dtype == np.uint16 and not EF.vignette_gain(w, h).flags.writeable
     # any shape, tall ones too: the fall-off is measured along the longer side, so the
     # corners keep at least 0.6 (a portrait 300 x 640 frame's went black before)
     for w, h in ((300, 640), (36, 640), (640, 36), (64, 64), (65, 37)):
