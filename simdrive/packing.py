@@ -125,6 +125,8 @@ def pack_world(blocks: Blocks, w: int, spec: WorldSpec, road_map: RoadMap,
     b.wfloat[w, L.WF_SIGNAL_OFFSET] = env.signal_offset_s
     b.wfloat[w, L.WF_EXPECTED_FRICTION] = env.expected_friction
     b.wfloat[w, L.WF_EXPECTED_FRICTION_AFTER] = env.expected_friction_after
+    b.wfloat[w, L.WF_LAMP_VISIBILITY] = env.lamp_visibility
+    b.wfloat[w, L.WF_LAMP_VISIBILITY_AFTER] = env.lamp_visibility_after
     b.wint[w, L.WI_EGO] = egos[0] if egos else -1
     for k, actor in enumerate(spec.actors):
         _pack_actor(road_map, map_arrays, f, i, p, b.scratch[w], k, actor, names[k])
@@ -271,6 +273,8 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     p[L.P_VISION_RANGE, k] = a.vision_range_m
     p[L.P_MASS, k] = kind.mass_kg
     p[L.P_RADIUS, k] = 0.5 * math.hypot(kind.length, kind.width)
+    # lamps lit whenever the light calls for them (as the renderer draws them)
+    p[L.P_LAMPS, k] = 1.0 if kind.category == "vehicle" and mode != L.MODE_STATIC else 0.0
 
 def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpec,
                  names: list[str]) -> None:

@@ -87,7 +87,8 @@ P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility ca
 P_MASS = 17  # kg, for the momentum exchange of a collision
 P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
 P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
-P_COUNT = 20
+P_LAMPS = 20  # 1: a vehicle under way, whose lamps others see as far as WF_LAMP_VISIBILITY
+P_COUNT = 21
 
 # ---- per-world floats --------------------------------------------------------
 WF_TIME = 0  # s
@@ -100,7 +101,10 @@ WF_VISIBILITY_AFTER = 6
 WF_SIGNAL_OFFSET = 7  # s added to the time when evaluating the signal plan
 WF_EXPECTED_FRICTION = 8  # mu drivers judge the road by (black ice: a dry road's)
 WF_EXPECTED_FRICTION_AFTER = 9
-WF_COUNT = 10
+WF_LAMP_VISIBILITY = 10  # m: how far lit lamps are seen (the dark does not hide them; by
+# day WF_VISIBILITY), before WF_CHANGE_TIME
+WF_LAMP_VISIBILITY_AFTER = 11
+WF_COUNT = 12
 
 # ---- per-world ints ------------------------------------------------------------
 WI_STEP = 0  # steps taken
@@ -128,7 +132,9 @@ S_INTRUDED = 10  # the lane each of them reaches into (-2: one of the other dire
 S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under way, their
 # box still over the line of the lane they left (lane_lines.find_intruders fills both)
 S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
-S_COUNT = 13
+S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for one
+# with lamps, WF_VISIBILITY for the rest; perception.seen_within)
+S_COUNT = 14
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 
 # ---- modes, models, flags ------------------------------------------------------

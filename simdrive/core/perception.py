@@ -1,7 +1,8 @@
 """What a simulated road user can see and where it must stop.
 
 A driver or pedestrian reacts only to actors within its visibility range (its
-own sight capped by the world's fog/rain/night visibility) whose centre is not
+own sight capped by the world's fog/rain/night visibility; a vehicle under way with its
+lamps lit is seen further at night, see seen_within) whose centre is not
 hidden behind another actor's box (line of sight in the ground plane), and remembers the
 last two obstacles it saw in its way (seen_since, remember).
 """
@@ -50,6 +51,7 @@ from simdrive.core.layout import (
     S_COS,
     S_INTRUDED,
     S_INTRUDERS,
+    S_SEEN_AT,
     S_SIN,
 )
 
@@ -65,6 +67,15 @@ SHORT_OF_CROSSING_M = 3.0
 reached a turner crossing its path there (a car's width at 45 degrees, and a margin)."""
 KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
+
+
+@inline_kernel
+def seen_within(scratch_w, j, sight):
+    """How far an observer whose sight reaches ``sight`` m (its own range, capped by the
+    farthest anything is seen in its world now) sees actor j: that, cut to how far j is
+    seen (scratch row S_SEEN_AT: the world's visibility, or for a vehicle under way with
+    its lamps lit the farther distance its lamps are seen at)."""
+    return min(sight, scratch_w[S_SEEN_AT, j])
 
 @kernel
 def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target):
@@ -186,7 +197,7 @@ def corridor_obstacle(fstate_w, params_w, cos_h, sin_h, i, j, curvature, max_ran
 def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, tx, ty, kappa,
                        d_travel, offset, sight):
     """(gap m, speed along the lane m/s, index) of the nearest free actor (a walker, a parked or
-    static vehicle, a wrong-way driver: order[n_bound:n]) within ``sight`` whose box lies
+    static vehicle, a wrong-way driver: order[n_bound:n]) within sight (seen_within) whose box lies
     across the corridor actor i would sweep driving along its lane ``offset`` m left of
     the lane's centre line; (inf, 0, -1) if none, (-inf, 0, it) if one is alongside i there.
 
@@ -209,7 +220,8 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
         dx = fstate_w[F_X, j] - xi
         dy = fstate_w[F_Y, j] - yi
         ahead = dx * tx + dy * ty
-        if ahead > sight or ahead < -sight:
+        seen = seen_within(scratch_w, j, sight)
+        if ahead > seen or ahead < -seen:
             continue
         bend = lane_bend(kappa, ahead)
         if math.isnan(bend):  # further round a tight bend than the tangent reaches
@@ -280,7 +292,8 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
             continue
         dx = fstate_w[F_X, i] - fstate_w[F_X, j]
         dy = fstate_w[F_Y, i] - fstate_w[F_Y, j]
-        if dx * dx + dy * dy > sight * sight:
+        seen = seen_within(scratch_w, j, sight)
+        if dx * dx + dy * dy > seen * seen:
             continue
         ahead = dx * scratch_w[S_COS, j] + dy * scratch_w[S_SIN, j]
         lateral = -dx * scratch_w[S_SIN, j] + dy * scratch_w[S_COS, j]
@@ -338,7 +351,7 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
                                          lane_yield_count, yield_lane, yield_s):
             continue
         gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
-                                       i, j, curvature, sight)
+                                       i, j, curvature, seen_within(scratch_w, j, sight))
         if gap < second_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
                                               scratch_w[S_SIN], n, i, j):
             if gap < best_gap:

@@ -92,6 +92,7 @@ from simdrive.core.layout import (
     MODE_STATIC,
     MODEL_BICYCLE,
     P_COMFORT_DECEL,
+    P_LAMPS,
     P_LENGTH,
     P_MAX_ACCEL,
     P_MAX_DECEL,
@@ -106,6 +107,7 @@ from simdrive.core.layout import (
     S_ACCEL_CMD,
     S_COS,
     S_IDM_SCALE,
+    S_SEEN_AT,
     S_SIN,
     S_STEER_CMD,
     WF_CHANGE_TIME,
@@ -114,6 +116,8 @@ from simdrive.core.layout import (
     WF_EXPECTED_FRICTION_AFTER,
     WF_FRICTION,
     WF_FRICTION_AFTER,
+    WF_LAMP_VISIBILITY,
+    WF_LAMP_VISIBILITY_AFTER,
     WF_SIGNAL_OFFSET,
     WF_TIME,
     WF_VISIBILITY,
@@ -131,6 +135,7 @@ from simdrive.core.perception import (
     on_road,
     remember,
     seen_since,
+    seen_within,
 )
 from simdrive.core.traffic import (
     broken_down,
@@ -155,11 +160,12 @@ JUNCTION_LOOK_RANGE = 40.0  # m: near junctions drivers watch cross traffic too
 
 @inline_kernel
 def _environment(wfloat_w):
-    """(friction, visibility, the friction drivers see) now."""
+    """(friction, visibility, how far lit lamps are seen, the friction drivers see) now."""
     if wfloat_w[WF_TIME] >= wfloat_w[WF_CHANGE_TIME]:
         return (wfloat_w[WF_FRICTION_AFTER], wfloat_w[WF_VISIBILITY_AFTER],
-                wfloat_w[WF_EXPECTED_FRICTION_AFTER])
-    return wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY], wfloat_w[WF_EXPECTED_FRICTION]
+                wfloat_w[WF_LAMP_VISIBILITY_AFTER], wfloat_w[WF_EXPECTED_FRICTION_AFTER])
+    return (wfloat_w[WF_FRICTION], wfloat_w[WF_VISIBILITY], wfloat_w[WF_LAMP_VISIBILITY],
+            wfloat_w[WF_EXPECTED_FRICTION])
 
 
 @kernel
@@ -196,6 +202,7 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         bound = mode == MODE_LANE
         v = fstate_w[F_SPEED, i]
         v0 = fstate_w[F_DESIRED_SPEED, i]
+        # as far as it sees anything: each actor's own distance cuts it (seen_within)
         sight = min(sight_world, params_w[P_VISION_RANGE, i])
         lane = istate_w[I_LANE, i]
         turn = istate_w[I_TURN, i]
@@ -220,7 +227,8 @@ def _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_c
         if mode == MODE_LANE:
             own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
                                               lane_successors, lane_first, n_bound, position, turn)
-            if own_leader >= 0 and (own_gap + params_w[P_LENGTH, i] > sight
+            if own_leader >= 0 and (own_gap + params_w[P_LENGTH, i]
+                                    > seen_within(scratch_w, own_leader, sight)
                                     or flags & FLAG_IGNORE_OBSTACLES):
                 # out of sight, or not looked at (watches_road: false: a distracted
                 # driver does not brake for the car ahead either)
@@ -445,7 +453,10 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
         for k in range(1, n_steps + 1):
             time_s = wfloat_w[WF_TIME]
             step = wint_w[WI_STEP]
-            friction, visibility, seen_friction = _environment(wfloat_w)
+            friction, visibility, lamp_visibility, seen_friction = _environment(wfloat_w)
+            for i in range(n):  # how far each actor is seen (perception.seen_within)
+                scratch_w[S_SEEN_AT, i] = lamp_visibility if params_w[P_LAMPS, i] != 0.0 \
+                    else visibility
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),
                        signal_state(signal_plan, signal_time, np.int64(1)))
@@ -453,7 +464,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                         lane_points, lane_cum_s, lane_start, lane_npoints)
             n_bound = sort_lane_order(istate_w, fstate_w, n, lane_first, lane_count)
             _choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_count, n,
-                             n_bound, time_s, dt, step, visibility, signals, lane_points,
+                             n_bound, time_s, dt, step, lamp_visibility, signals, lane_points,
                              lane_cum_s, lane_start, lane_npoints, lane_length, lane_kind,
                              lane_left, lane_right, lane_successors, lane_signal_group,
                              lane_max_curvature, lane_s_scale_left, lane_s_scale_right,

@@ -43,7 +43,12 @@ from simdrive.core.layout import (
     S_COS,
     S_SIN,
 )
-from simdrive.core.perception import CLEAR_PAST_M, crossing_distance, line_of_sight
+from simdrive.core.perception import (
+    CLEAR_PAST_M,
+    crossing_distance,
+    line_of_sight,
+    seen_within,
+)
 
 FIRM_BRAKING = 0.5
 """Share of its hardest braking a driver uses to stop where it gives way; a driver who
@@ -156,7 +161,8 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
                 continue
             dx = fstate_w[F_X, j] - fstate_w[F_X, i]
             dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
-            if dx * dx + dy * dy > sight * sight or not line_of_sight(
+            seen = seen_within(scratch_w, j, sight)
+            if dx * dx + dy * dy > seen * seen or not line_of_sight(
                     fstate_w, istate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN], n, i, j):
                 continue  # not seen: a driver turning into fog or the dark takes the risk
             if t_clear < 0.0:  # speeding up from v

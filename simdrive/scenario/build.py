@@ -373,11 +373,16 @@ def _resolved(tree: dict, values: dict) -> dict:
 def _environment(spec: ScenarioSpec, values) -> Environment:
     w = resolve(spec.weather, values)
     lit = resolve(spec.lighting, values)
-    env = dict(road_condition=weather(w).road_condition, visibility_m=visibility_m(w, lit))
+    # with headlights on (dawn, dusk, night) vehicles under way are seen by their lamps as
+    # far as the weather lets anyone see; the dark hides the rest
+    lamps = lighting(lit).headlights
+    env = dict(road_condition=weather(w).road_condition, visibility_m=visibility_m(w, lit),
+               lamp_visibility_m=weather(w).visibility_m if lamps else None)
     if spec.change is not None:
         after = resolve(spec.change["weather"], values)
         env.update(change_time_s=float(resolve(spec.change["at"], values)),
                    road_condition_after=weather(after).road_condition,
                    visibility_after_m=min(weather(after).visibility_m,
-                                          lighting(lit).visibility_m))
+                                          lighting(lit).visibility_m),
+                   lamp_visibility_after_m=weather(after).visibility_m if lamps else None)
     return Environment(**env)

@@ -33,8 +33,11 @@ class Environment:
     """Physics-relevant environment of one world.
 
     ``visibility_m`` caps how far every simulated driver and pedestrian can
-    see. At ``change_time_s`` (inf: never) the road condition and visibility
-    switch to the ``*_after`` values (rain starting, entering a fog bank).
+    see. ``lamp_visibility_m`` (None: the same) is how far they see a vehicle under way
+    by its lamps: at night its headlights and tail lights show it well beyond what the
+    dark lets them see of the rest (the weather still limits it). At ``change_time_s``
+    (inf: never) the road condition and visibilities switch to the ``*_after`` values
+    (rain starting, entering a fog bank).
     ``signal_offset_s`` shifts the traffic-signal cycle.
     """
 
@@ -44,12 +47,15 @@ class Environment:
     road_condition_after: str | None = None
     visibility_after_m: float | None = None
     signal_offset_s: float = 0.0
+    lamp_visibility_m: float | None = None
+    lamp_visibility_after_m: float | None = None
 
     def __post_init__(self) -> None:
         friction_coefficient(self.road_condition)
         if self.road_condition_after is not None:
             friction_coefficient(self.road_condition_after)
-        for name in ("visibility_m", "visibility_after_m"):
+        for name in ("visibility_m", "visibility_after_m", "lamp_visibility_m",
+                     "lamp_visibility_after_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise WorldError("visibility must be positive", path=name,
@@ -76,3 +82,18 @@ class Environment:
     @property
     def visibility_after(self) -> float:
         return self.visibility_m if self.visibility_after_m is None else self.visibility_after_m
+
+    @property
+    def lamp_visibility(self) -> float:
+        """How far lit lamps are seen, m (never less than visibility_m)."""
+        lamps = self.lamp_visibility_m
+        return self.visibility_m if lamps is None else max(lamps, self.visibility_m)
+
+    @property
+    def lamp_visibility_after(self) -> float:
+        """lamp_visibility after the change (None: unchanged if the visibility does not
+        change, else the visibility after it)."""
+        lamps = self.lamp_visibility_after_m
+        if lamps is None:
+            lamps = self.lamp_visibility if self.visibility_after_m is None else 0.0
+        return max(lamps, self.visibility_after)

@@ -335,3 +335,46 @@ def test_a_cyclist_or_walker_ego_on_a_lane_rides_it(tmp_path, kind, speed):
     y0 = float(sim.state.y[0][0])
     sim.run(4.0)
     assert sim.state.x[0][0] > 5.0 + 3.0 and abs(sim.state.y[0][0] - y0) < 0.5
+
+
+@pytest.mark.parametrize("weather_name,lighting_name,seen,lamps", [
+    ("clear", "noon", 1000.0, 1000.0),  # daylight: lamps do not stand out
+    ("clear", "night", 60.0, 1000.0),  # the dark hides the rest, not the lamps
+    ("fog", "night", 50.0, 50.0),  # the fog hides both
+    ("rain", "dusk", 200.0, 400.0),
+])
+def test_lamps_are_seen_as_far_as_the_weather_allows_when_the_light_calls_for_them(
+        tmp_path, weather_name, lighting_name, seen, lamps):
+    """A world's visibility is the weather's and the light's (the nearer); with headlights
+    on (dawn, dusk, night) vehicles under way are seen by their lamps as far as the
+    weather alone allows, before and after a change of weather."""
+    path = write(tmp_path, f"""\
+        name: lamps
+        duration: 5
+        map: {{type: straight, lanes: 1, length: 200}}
+        ego: {{lane: 0, s: 5, speed: 10}}
+        environment:
+          weather: {weather_name}
+          lighting: {lighting_name}
+          change: {{at: 2, weather: fog}}
+        """)
+    spec, road = loaded(path)
+    env = build_world(spec, variants(spec)[0], road).environment
+    assert (env.visibility_m, env.lamp_visibility) == (seen, lamps)
+    assert env.visibility_after == 50.0 and env.lamp_visibility_after == 50.0
+
+
+def test_an_environment_without_lamp_visibility_sees_lamps_no_further_than_the_rest():
+    from simdrive.world.environment import Environment
+
+    env = Environment(visibility_m=60.0)
+    assert env.lamp_visibility == 60.0 and env.lamp_visibility_after == 60.0
+    env = Environment(visibility_m=60.0, lamp_visibility_m=900.0)
+    assert env.lamp_visibility == env.lamp_visibility_after == 900.0  # nothing changes
+    env = Environment(visibility_m=60.0, lamp_visibility_m=900.0, change_time_s=3.0,
+                      visibility_after_m=40.0)
+    assert env.lamp_visibility_after == 40.0  # a change that does not say: no further
+    env = Environment(visibility_m=60.0, lamp_visibility_m=20.0)
+    assert env.lamp_visibility == 60.0  # never nearer than the rest
+    with pytest.raises(Exception, match="visibility must be positive"):
+        Environment(lamp_visibility_m=0.0)

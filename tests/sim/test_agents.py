@@ -296,7 +296,7 @@ def test_car_waits_at_the_stop_line_on_red_and_crosses_on_green(junction):
     assert sim.state.lane[0, 0] == junction.lane_index("east_out_0")
 
 
-def _left_turn_world(junction, oncoming_s, margin=1.5, oncoming=True):
+def _left_turn_world(junction, oncoming_s, margin=1.5, oncoming=True, environment=None):
     """A car turning left from the west (its front 5 m before the stop line at 8 m/s) and
     a car coming straight from the east at 12 m/s, on green."""
     west = junction.lanes[junction.lane_index("west_in_0")]
@@ -306,7 +306,8 @@ def _left_turn_world(junction, oncoming_s, margin=1.5, oncoming=True):
     if oncoming:
         actors.append(ActorSpec("car", "oncoming", lane="east_in_0", s=oncoming_s,
                                 speed_mps=12.0, desired_speed_mps=12.0, watches_road=False))
-    return WorldSpec(junction, tuple(actors), dt=DT)
+    return WorldSpec(junction, tuple(actors), dt=DT,
+                     **({} if environment is None else {"environment": environment}))
 
 
 def test_a_left_turn_waits_for_a_gap_in_oncoming_traffic_then_turns(junction):
@@ -342,6 +343,21 @@ def test_a_left_turn_waits_for_a_gap_in_oncoming_traffic_then_turns(junction):
     # with no oncoming car it turns without stopping
     sim, rec = simulate([_left_turn_world(junction, 25.0, oncoming=False)], 14.0)
     assert rec.speed[:, 0, 0].min() > 3.0
+
+
+def test_at_night_a_turner_sees_the_oncoming_cars_lamps_beyond_the_dark(junction):
+    """A review: at night drivers saw other vehicles no further than the dark lets them see
+    anything (60 m), so a turner pulled out in front of a car whose headlights were in
+    plain view. A vehicle under way is seen by its lamps as far as lamp_visibility_m: the
+    turner waits for it; with the lamps seen no further than the rest, it turns into it."""
+    dark = 15.0  # the car is 56 m off at the start, when the turner slows to wait
+    lit = _left_turn_world(junction, 25.0, environment=Environment(
+        visibility_m=dark, lamp_visibility_m=1000.0))
+    unlit = _left_turn_world(junction, 25.0, environment=Environment(visibility_m=dark))
+    sim, rec = simulate([lit, unlit], 14.0)
+    assert not sim.outcome(0).collision
+    assert rec.speed[:, 0, 0].min() < 2.0  # it waited
+    assert sim.outcome(1).collision and sim.outcome(1).collision_with == "oncoming"
 
 
 def test_a_driver_who_misjudges_gaps_turns_in_front_of_the_oncoming_car(junction):
@@ -563,6 +579,27 @@ def test_stopped_car_ahead_is_braked_for_only_once_within_the_world_visibility(l
     assert decel[:, 0].max() > 2.0  # then it brakes
     assert rec.speed[np.argmax(distance[:, 1] <= 30.0), 1, 0] < 9.0  # clear: slowed down sooner
     assert sim.outcome(0).collisions == sim.outcome(1).collisions == 0
+
+
+def test_at_night_a_stopped_car_in_traffic_is_seen_by_its_lamps_a_parked_one_is_not(
+        long_road):
+    """In the dark (30 m) a car stopped in the lane ahead shows its lamps: the ego brakes
+    for it as early as in clear daylight; a parked car (behavior static, unlit) is seen
+    only at 30 m, as in fog."""
+    def world(behavior, env):
+        return WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 10.0, ego=True),
+                                     ActorSpec("car", "stopped", lane="fwd_0", s=250.0,
+                                               desired_speed_mps=0.0, behavior=behavior)),
+                         environment=env, dt=DT)
+    night = Environment(visibility_m=30.0, lamp_visibility_m=1000.0)
+    sim, rec = simulate([world("traffic", night), world("static", night),
+                         world("traffic", Environment())], 30.0)
+    distance = rec.x[:, :, 1] - rec.x[:, :, 0]
+    decel = np.stack([decelerations(rec, w, 0) for w in range(3)], axis=1)
+    first = [float(distance[np.argmax(decel[:, w] > 0.0), w]) for w in range(3)]
+    assert first[0] == pytest.approx(first[2], abs=1e-6) and first[0] > 60.0
+    assert first[1] <= 30.0 + 1e-6  # the parked car: not before the dark lets it be seen
+    assert all(sim.outcome(w).collisions == 0 for w in range(3))
 
 
 @pytest.mark.parametrize("radius", [60.0, 150.0])
