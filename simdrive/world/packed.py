@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
 
 from simdrive.errors import MapError
@@ -144,8 +144,10 @@ def _s_scale(lengths: np.ndarray, neighbours: Sequence[int]) -> np.ndarray:
 
 
 def _wait_point(path: LineString, other: LineString, half_band: float, at: float) -> float:
-    """The largest s <= at (and >= 0) along ``path`` where a vehicle's front, heading along
-    it, keeps both front corners clear of ``other``'s band (half_band either side)."""
+    """The largest s <= at (and >= 0) along ``path`` where a vehicle's front edge, heading
+    along it (WAIT_HALF_WIDTH either side of the path), keeps WAIT_CLEARANCE clear of
+    ``other``'s band (half_band either side): the whole edge, so a curved band that
+    comes nearest between the corners counts too."""
     s = at
     while s > 0.0:
         ahead = np.asarray(path.interpolate(min(s + WAIT_STEP, path.length)).coords[0])
@@ -153,8 +155,8 @@ def _wait_point(path: LineString, other: LineString, half_band: float, at: float
         front = np.asarray(path.interpolate(s).coords[0])
         tangent = (ahead - behind) / np.hypot(*(ahead - behind))
         normal = WAIT_HALF_WIDTH * np.array([-tangent[1], tangent[0]])
-        if min(other.distance(Point(front + normal)),
-               other.distance(Point(front - normal))) >= half_band + WAIT_CLEARANCE:
+        edge = LineString([front - normal, front + normal])
+        if other.distance(edge) >= half_band + WAIT_CLEARANCE:
             return float(s)
         s -= WAIT_STEP
     return 0.0

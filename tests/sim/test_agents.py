@@ -407,6 +407,22 @@ def test_the_wait_point_keeps_a_waiting_turner_clear_of_the_lanes_it_gives_way_t
     assert arrays.yield_s[k0, 2] == arrays.yield_s[k0:k0 + count, 2].min()
 
 
+def test_the_wait_point_keeps_the_whole_front_edge_clear_not_only_its_corners():
+    """A band that comes nearest to the waiting front between its corners (a lane bending
+    towards the path): the front edge, 1.3 m either side, stops 0.3 m short of the band,
+    where the corners alone would have let it reach 0.2 m into it."""
+    from simdrive.world.packed import WAIT_STEP, _wait_point
+
+    path = LineString([(0.0, 0.0), (20.0, 0.0)])
+    wedge = LineString([(14.0, -10.0), (12.0, 0.0), (14.0, 10.0)])  # its tip on the path
+    wait = _wait_point(path, wedge, 1.0, 12.0)
+    edge = LineString([(wait, -1.3), (wait, 1.3)])
+    assert wedge.distance(edge) >= 1.3 - 1e-9
+    assert wait == pytest.approx(12.0 - 1.3, abs=WAIT_STEP + 1e-9)
+    corners = min(wedge.distance(Point(wait + WAIT_STEP * 3, y)) for y in (-1.3, 1.3))
+    assert corners > 1.3  # the corners-only test would have waited there: 0.3 m further
+
+
 def _stream_world(road, lanes, placements, margin=1.5, environment=None, follower=None):
     """A turner from the west at 8 m/s, 40 m before the junction; oncoming cars at 12
     m/s at (lane, s); optionally a straight car following the turner at ``follower`` m."""
