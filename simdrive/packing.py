@@ -75,8 +75,14 @@ def _map_box(road_map: RoadMap) -> tuple[float, float, float, float]:
 def _kind_defaults(spec: ActorSpec):
     kind = actor_kind(spec.kind)
     behavior = spec.behavior
-    if behavior is None:
-        behavior = "traffic" if kind.category == "vehicle" or spec.ego else "static"
+    if behavior is None and (kind.category == "vehicle" or spec.ego):
+        behavior = "traffic"
+    elif behavior is None:
+        # a cyclist or walker given a speed on a lane rides or walks it (as in scenario
+        # files); else it stands (a speed then is an error, below)
+        moving = spec.speed_mps > 0.0 or spec.desired_speed_mps is not None
+        behavior = "follow_lane" if (spec.lane is not None and moving
+                                     and kind.category != "static") else "static"
     if behavior not in BEHAVIORS:
         raise WorldError("unknown behavior", path=f"actor {spec.name!r}",
                          expected=f"one of {', '.join(BEHAVIORS)}", found=behavior)
@@ -87,12 +93,17 @@ def _kind_defaults(spec: ActorSpec):
                                                          spec.desired_speed_mps)):
         if value is None:
             continue
-        if kind.category == "static" and value != 0:
+        if behavior == "static" and kind.category != "vehicle" and value != 0:
             # (it stayed put while its speed said otherwise: drivers behind took it for a
             # leader driving off)
-            raise WorldError(f"a {kind.name} is static: it never moves, so it takes no "
-                             f"{name}", path=f"actor {spec.name!r}", expected="0 or None",
-                             found=value)
+            what = f"a {kind.name} is static:" if kind.category == "static" else \
+                f"a {kind.name} with behavior 'static'" + (
+                    " (the default off a lane)" if spec.behavior is None else "")
+            raise WorldError(f"{what} never moves, so it takes no {name}",
+                             path=f"actor {spec.name!r}",
+                             expected="0 or None" if kind.category == "static" else
+                             "0 or None, or a behavior that moves it (follow_lane on a "
+                             "lane, walk_to with a goal)", found=value)
         if kind.category != "static" and not 0.0 <= value <= kind.max_speed:
             raise WorldError(f"{name} is beyond a {kind.name}'s top speed",
                              path=f"actor {spec.name!r}",

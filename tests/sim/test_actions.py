@@ -454,7 +454,11 @@ def test_braking_after_the_road_freezes_is_limited_to_a_tenth_of_g(long_road):
     (ActorSpec("deer", "deer", x=5.0, y=3.0, speed_mps=40.0, behavior="walk_to",
                goal=(50.0, 3.0)), "beyond a deer's top speed"),
     (ActorSpec("cyclist", "bike", lane="fwd_0", s=5.0, desired_speed_mps=25.0),
-     "desired_speed_mps is beyond a cyclist's top speed")])
+     "desired_speed_mps is beyond a cyclist's top speed"),
+    (ActorSpec("adult", "walker", x=5.0, y=8.0, heading=0.0, speed_mps=1.4),
+     r"an? adult with behavior 'static' \(the default off a lane\) never moves"),
+    (ActorSpec("deer", "deer", lane="fwd_0", s=50.0, speed_mps=3.0, behavior="static"),
+     "a deer with behavior 'static' never moves, so it takes no speed_mps")])
 def test_actors_off_their_lane_or_beyond_their_kinds_speeds_are_errors(long_road, actor,
                                                                         match):
     """The Python API refuses what a scenario file is refused for: a lane position off the
@@ -465,3 +469,16 @@ def test_actors_off_their_lane_or_beyond_their_kinds_speeds_are_errors(long_road
 
     with pytest.raises(WorldError, match=match):
         Simulation([WorldSpec(long_road, (actor,), (), dt=DT)], threads=1)
+
+
+def test_a_cyclist_given_a_speed_on_a_lane_rides_it_as_in_a_scenario_file(long_road):
+    """A review: through the Python API a cyclist placed on a lane with a speed and no
+    behavior stood still (static, the default of walkers and animals) while reporting its
+    speed; a scenario file makes it a lane follower, and so does the API now."""
+    world = WorldSpec(long_road, (ActorSpec("car", "ego", lane="fwd_0", s=5.0, speed_mps=10.0,
+                                            ego=True),
+                                  ActorSpec("cyclist", "bike", lane="fwd_0", s=60.0,
+                                            speed_mps=5.0)), (), dt=DT)
+    sim, rec = simulate([world], 4.0)
+    assert rec.x[-1, 0, 1] - rec.x[0, 0, 1] == pytest.approx(5.0 * 4.0, rel=0.02)
+    assert sim.state.speed[0, 1] == pytest.approx(5.0, abs=0.05)
