@@ -72,6 +72,10 @@ def _map_box(road_map: RoadMap) -> tuple[float, float, float, float]:
             max(b[3] for b in boxes))
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _kind_defaults(spec: ActorSpec):
     kind = actor_kind(spec.kind)
     behavior = spec.behavior
@@ -97,7 +101,7 @@ def _kind_defaults(spec: ActorSpec):
             # (it stayed put while its speed said otherwise: drivers behind took it for a
             # leader driving off)
             what = f"a {kind.name} is static:" if kind.category == "static" else \
-                f"a {kind.name} with behavior 'static'" + (
+                f"{_article(kind.name)} {kind.name} with behavior 'static'" + (
                     " (the default off a lane)" if spec.behavior is None else "")
             raise WorldError(f"{what} never moves, so it takes no {name}",
                              path=f"actor {spec.name!r}",
@@ -284,8 +288,9 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     p[L.P_VISION_RANGE, k] = a.vision_range_m
     p[L.P_MASS, k] = kind.mass_kg
     p[L.P_RADIUS, k] = 0.5 * math.hypot(kind.length, kind.width)
-    # lamps lit whenever the light calls for them (as the renderer draws them)
-    p[L.P_LAMPS, k] = 1.0 if kind.category == "vehicle" and mode != L.MODE_STATIC else 0.0
+    # lamps, lit whenever the light calls for them and the vehicle is not parked (the step
+    # reads its mode, as the renderer does: a parked car that pulls out lights up)
+    p[L.P_LAMPS, k] = 1.0 if kind.category == "vehicle" else 0.0
 
 def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpec,
                  names: list[str]) -> None:

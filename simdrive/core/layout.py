@@ -87,7 +87,8 @@ P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility ca
 P_MASS = 17  # kg, for the momentum exchange of a collision
 P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
 P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
-P_LAMPS = 20  # 1: a vehicle under way, whose lamps others see as far as WF_LAMP_VISIBILITY
+P_LAMPS = 20  # 1: a vehicle, whose lamps (once not MODE_STATIC: a parked car that pulls
+# out lights up) others see as far as WF_LAMP_VISIBILITY
 P_COUNT = 21
 
 # ---- per-world floats --------------------------------------------------------
@@ -132,8 +133,8 @@ S_INTRUDED = 10  # the lane each of them reaches into (-2: one of the other dire
 S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under way, their
 # box still over the line of the lane they left (lane_lines.find_intruders fills both)
 S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
-S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for one
-# with lamps, WF_VISIBILITY for the rest; perception.seen_within)
+S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for a
+# vehicle not in MODE_STATIC, WF_VISIBILITY for the rest; perception.seen_within)
 S_COUNT = 14
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 

@@ -454,9 +454,10 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
             time_s = wfloat_w[WF_TIME]
             step = wint_w[WI_STEP]
             friction, visibility, lamp_visibility, seen_friction = _environment(wfloat_w)
-            for i in range(n):  # how far each actor is seen (perception.seen_within)
-                scratch_w[S_SEEN_AT, i] = lamp_visibility if params_w[P_LAMPS, i] != 0.0 \
-                    else visibility
+            for i in range(n):  # how far each actor is seen (perception.seen_within): a
+                # vehicle not standing (as the renderer lights it) by its lamps
+                lit = params_w[P_LAMPS, i] != 0.0 and istate_w[I_MODE, i] != MODE_STATIC
+                scratch_w[S_SEEN_AT, i] = lamp_visibility if lit else visibility
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),
                        signal_state(signal_plan, signal_time, np.int64(1)))

@@ -8,7 +8,7 @@ it can see on those connectors or on the lanes that lead into them: when one wou
 reach a crossing before the driver has cleared it, with its margin (``gap_margin``, 1.5
 s by default: with the time a car needs to clear the crossing from a standstill, a
 critical gap of about 4-5 s, as observed at junctions; negative: a driver who misjudges
-and turns into too short a gap), the driver stops at the wait point, its front corners
+and turns into too short a gap), the driver stops at the wait point, its front edge
 clear of every lane it gives way to (at the stop line if it is still before that point,
 else in the junction, waiting to turn), and goes once the gap is there. A driver too
 close to stop there braking firmly has committed and goes on (one already stopping for
@@ -55,7 +55,7 @@ FIRM_BRAKING = 0.5
 would need more to stop there has committed to going on."""
 WAIT_SLACK_M = 1.0
 """m past its wait point a driver that saw the need late may still stop (its front
-corners are still clear of the lanes it gives way to)."""
+edge is still clear of the lanes it gives way to)."""
 CLEAR_STEP_S = 0.05
 """s: the time step of the driver's estimate of how long clearing a crossing takes."""
 CLEAR_HORIZON_S = 30.0
@@ -110,7 +110,7 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
     when it need not (no crossing ahead, a gap it can take, or committed).
 
     A driver waits at the connector's first wait point (``yield_s[:, 2]``: its front
-    corners clear of every lane it yields to) until every crossing ahead is clear; past
+    edge clear of every lane it yields to) until every crossing ahead is clear; past
     it, or too close to stop there comfortably, it has committed to all of them (waiting
     at a later crossing would leave it standing across an earlier one's lane).
 

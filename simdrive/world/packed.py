@@ -27,7 +27,7 @@ this (a left turn yields to the straight and right turns of the opposite approac
 WAIT_HALF_WIDTH = 1.3
 """m: half the width of the widest vehicle (a bus, 2.55 m) that waits to turn left."""
 WAIT_CLEARANCE = 0.3
-"""m: how far the waiting vehicle's front corners stay from the band of a lane it yields to."""
+"""m: how far the waiting vehicle's front edge stays from the band of a lane it yields to."""
 WAIT_STEP = 0.1
 """m: the resolution of the wait point along the connector."""
 
@@ -71,7 +71,7 @@ class MapArrays:
         yield_lane: (Y,) int32. The connector given way to.
         yield_s: (Y, 3) float64, m. Where the two cross: s along the yielding lane, s
             along the other; and the s along the yielding lane where a vehicle's front
-            waits so that its front corners (WAIT_HALF_WIDTH either side of its path)
+            waits so that its front edge (WAIT_HALF_WIDTH either side of its path)
             stay WAIT_CLEARANCE clear of the other lane's band.
     """
 

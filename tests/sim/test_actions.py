@@ -456,7 +456,7 @@ def test_braking_after_the_road_freezes_is_limited_to_a_tenth_of_g(long_road):
     (ActorSpec("cyclist", "bike", lane="fwd_0", s=5.0, desired_speed_mps=25.0),
      "desired_speed_mps is beyond a cyclist's top speed"),
     (ActorSpec("adult", "walker", x=5.0, y=8.0, heading=0.0, speed_mps=1.4),
-     r"an? adult with behavior 'static' \(the default off a lane\) never moves"),
+     r"an adult with behavior 'static' \(the default off a lane\) never moves"),
     (ActorSpec("deer", "deer", lane="fwd_0", s=50.0, speed_mps=3.0, behavior="static"),
      "a deer with behavior 'static' never moves, so it takes no speed_mps")])
 def test_actors_off_their_lane_or_beyond_their_kinds_speeds_are_errors(long_road, actor,

@@ -618,6 +618,29 @@ def test_at_night_a_stopped_car_in_traffic_is_seen_by_its_lamps_a_parked_one_is_
     assert all(sim.outcome(w).collisions == 0 for w in range(3))
 
 
+def test_at_night_a_parked_car_that_pulls_out_is_seen_by_its_lamps_from_then_on(long_road):
+    """A review: a parked car set off by `go` was drawn lit but stayed unseen beyond the
+    dark (its lamps were fixed when the world was built): the ego came on at 20 m/s and
+    braked at 7.9 m/s^2 from 12 m. Seen by its lamps once it moves, it is followed as
+    the same car in traffic is."""
+    night = Environment(visibility_m=30.0, lamp_visibility_m=1000.0)
+
+    def world(parked):
+        ahead = ActorSpec("car", "ahead", lane="fwd_0", s=400.0,
+                          **({"behavior": "static"} if parked else {"speed_mps": 2.0}))
+        actions = (ActionSpec("ahead", "go", {"time_s": 0.0}, {"speed_mps": 2.0}),) \
+            if parked else ()
+        return WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 20.0, ego=True), ahead),
+                         actions, environment=night, dt=DT)
+    sim, rec = simulate([world(True), world(False)], 30.0)
+    gap = rec.x[:, :, 1] - rec.x[:, :, 0]
+    for w in range(2):
+        decel = decelerations(rec, w, 0)
+        first = float(gap[np.argmax(decel > 0.0), w])
+        assert first > 150.0, (w, first)  # far beyond the dark's 30 m
+        assert decel.max() < 3.0 and not sim.outcome(w).collision
+
+
 @pytest.mark.parametrize("radius", [60.0, 150.0])
 def test_a_stopped_car_round_a_bend_is_braked_for_as_early_as_on_a_straight(radius):
     """A review: round a 60 m bend the ego first braked for a stopped car 48 m away (93 m
