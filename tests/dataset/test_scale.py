@@ -384,6 +384,21 @@ def _assemble_fake(out: Path, n: int) -> int:
         tracemalloc.stop()
 
 
+def _peak_in_a_fresh_process(out: Path, n: int) -> int:
+    """_assemble_fake(out, n) in a new interpreter: tracemalloc traces every thread, and in
+    a clean-clone CI run a thread an earlier test had left (a Dask client's) took 4 MB
+    during the measurement."""
+    code = ("import sys; from pathlib import Path; "
+            "from tests.dataset.test_scale import _assemble_fake; "
+            "print(_assemble_fake(Path(sys.argv[1]), int(sys.argv[2])))")
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p))
+    run = subprocess.run([sys.executable, "-c", code, str(out), str(n)], cwd=root, env=env,
+                         capture_output=True, text=True, check=True, timeout=300)
+    return int(run.stdout.split()[-1])
+
+
 def test_assembly_streams_the_records_in_flat_memory(tmp_path):
     """The parent writes COCO, manifest and ImageSets without holding the frames: 8x the
     frames costs no more than the compact per-box statistics (holding the records
@@ -393,8 +408,8 @@ def test_assembly_streams_the_records_in_flat_memory(tmp_path):
     small, large = tmp_path / "small", tmp_path / "large"
     small.mkdir()
     large.mkdir()
-    peak_small = _assemble_fake(small, 500)
-    peak_large = _assemble_fake(large, 4000)
+    peak_small = _peak_in_a_fresh_process(small, 500)
+    peak_large = _peak_in_a_fresh_process(large, 4000)
     assert peak_large - peak_small < 300_000  # 3,500 more frames: < 100 bytes each
     doc = json.loads((large / "annotations" / "instances_train.json").read_text())
     assert [im["id"] for im in doc["images"]] == list(range(1, 4001))
