@@ -124,12 +124,13 @@ def motion_blur(src, dst, depth, tx, ty, tz, fx, fy, cx, cy, max_px):
         out = dst[row]
         for col in range(w):
             z = restrict_load(0, depth_row, col)
+            if not z < 1e30:  # sky: no motion, the pixel as it is (its five taps' mean)
+                restrict_store(2, out, col, restrict_load(1, src, row * w + col))
+                continue
             fu = ((col + 0.5 - cx) * tz - fx * tx) / z
             fv = ((row + 0.5 - cy) * tz - fy * ty) / z
             n = math.sqrt(fu * fu + fv * fv)
             scale = max_px / n if n > max_px else 1.0
-            if not z < 1e30:  # sky: no motion
-                scale = 0.0
             fu *= scale
             fv *= scale
             rb = np.int64(0)

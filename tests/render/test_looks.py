@@ -90,6 +90,11 @@ def test_sensor_effects_change_pixels_but_not_labels():
     near = plain.depth < 6  # the near road streams past fastest: blur shows there
     grad = lambda f: np.abs(np.diff(_luma(f), axis=0))[near[1:]].mean()  # noqa: E731
     assert grad(blurred) < 0.8 * grad(plain)
+    # the sky does not move: its pixels are the unblurred frame's
+    sharp = Renderer(ROAD, RenderOptions(sensor_noise=False, vignette=False), seed=2).render(
+        moving, FRONT, make_look("clear", "noon"), frame_seed=1)
+    sky = np.isinf(sharp.depth)
+    assert sky.any() and np.array_equal(blurred.image[sky], sharp.image[sky])
 
 
 def test_fast_vehicles_throw_up_spray_in_the_rain_only():
