@@ -45,6 +45,7 @@ from simdrive.core.layout import (
     FACE_REAR,
     FACE_RIGHT,
     FLAG_CRASHED,
+    FLAG_KNOCKED_LOOSE,
     I_FLAGS,
     I_MODE,
     I_MODEL,
@@ -363,6 +364,7 @@ def _loosen(fstate_w, istate_w, i):
     tyre) is no wall when struck: it becomes movable (and then slides, crashed)."""
     if istate_w[I_MODE, i] == MODE_STATIC:
         istate_w[I_MODE, i] = MODE_GOTO
+        istate_w[I_FLAGS, i] |= FLAG_KNOCKED_LOOSE  # (a parked car's lamps stay off)
         if istate_w[I_MODEL, i] == MODEL_STATIC:
             istate_w[I_MODEL, i] = MODEL_UNICYCLE
         fstate_w[F_GOAL_X, i] = fstate_w[F_X, i]

@@ -88,7 +88,8 @@ P_MASS = 17  # kg, for the momentum exchange of a collision
 P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
 P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
 P_LAMPS = 20  # 1: a vehicle, whose lamps (once not MODE_STATIC: a parked car that pulls
-# out lights up) others see as far as WF_LAMP_VISIBILITY
+# out lights up; one knocked loose, FLAG_KNOCKED_LOOSE, does not) others see as far as
+# WF_LAMP_VISIBILITY
 P_COUNT = 21
 
 # ---- per-world floats --------------------------------------------------------
@@ -156,6 +157,7 @@ FLAG_CAUTIOUS = 16  # pedestrian waits at the kerb for a safe gap
 FLAG_EGO = 32
 FLAG_ARRIVED = 64  # reached its GOTO target
 FLAG_GIVING_WAY = 128  # stopping, or waiting, to give way at a junction (set each step)
+FLAG_KNOCKED_LOOSE = 256  # was standing (a parked car) until struck: slides, lamps stay off
 
 # ---- scripted actions ------------------------------------------------------------
 AI_ACTOR = 0

@@ -70,6 +70,7 @@ from simdrive.core.layout import (
     FLAG_GIVING_WAY,
     FLAG_IGNORE_OBSTACLES,
     FLAG_IGNORE_SIGNALS,
+    FLAG_KNOCKED_LOOSE,
     FLAG_NO_LANE_CHANGE,
     GRAVITY,
     I_DIR,
@@ -456,7 +457,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
             friction, visibility, lamp_visibility, seen_friction = _environment(wfloat_w)
             for i in range(n):  # how far each actor is seen (perception.seen_within): a
                 # vehicle not standing (as the renderer lights it) by its lamps
-                lit = params_w[P_LAMPS, i] != 0.0 and istate_w[I_MODE, i] != MODE_STATIC
+                lit = params_w[P_LAMPS, i] != 0.0 and istate_w[I_MODE, i] != MODE_STATIC \
+                    and not istate_w[I_FLAGS, i] & FLAG_KNOCKED_LOOSE
                 scratch_w[S_SEEN_AT, i] = lamp_visibility if lit else visibility
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),

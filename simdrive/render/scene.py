@@ -95,7 +95,9 @@ def scene_from_simulation(sim, w: int = 0) -> Scene:
         names=tuple(names[k] for k in valid.tolist()),
         x=f[L.F_X], y=f[L.F_Y], heading=f[L.F_HEADING], speed=f[L.F_SPEED],
         length=p[L.P_LENGTH], width=p[L.P_WIDTH], height=p[L.P_HEIGHT], kind=i[L.I_KIND],
-        moving=(i[L.I_MODE] != L.MODE_STATIC).astype(np.int64),
+        # lamps on: not parked, nor a parked car knocked loose (as the simulation sees it)
+        moving=((i[L.I_MODE] != L.MODE_STATIC)
+                & (i[L.I_FLAGS] & L.FLAG_KNOCKED_LOOSE == 0)).astype(np.int64),
         # the driver's demand, not what the tyres gave: on ice the brake lights are on
         # though the car barely slows (a crashed vehicle's demand is -inf: brakes on)
         accel=np.maximum(b.scratch[w, L.S_ACCEL_CMD, valid], -100.0),

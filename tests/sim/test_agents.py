@@ -641,6 +641,28 @@ def test_at_night_a_parked_car_that_pulls_out_is_seen_by_its_lamps_from_then_on(
         assert decel.max() < 3.0 and not sim.outcome(w).collision
 
 
+def test_a_parked_car_knocked_loose_at_night_keeps_its_lamps_off(long_road):
+    """A struck parked car slides (its mode leaves static) but its lamps stay off, for the
+    drivers (seen no further than the dark) and in the picture (no headlights drawn),
+    while the car that hit it, under way, stays lit."""
+    from simdrive.core import layout as L
+    from simdrive.render.scene import scene_from_simulation
+
+    night = Environment(visibility_m=30.0, lamp_visibility_m=1000.0)
+    world = WorldSpec(long_road, (ActorSpec("car", "blind", lane="fwd_0", s=50.0,
+                                            speed_mps=12.0, watches_road=False),
+                                  ActorSpec("car", "parked", lane="fwd_0", s=90.0,
+                                            behavior="static")), environment=night, dt=DT)
+    sim = Simulation([world], threads=1)
+    sim.run(6.0)
+    istate = sim.blocks.istate[0]
+    assert istate[L.I_FLAGS, 0] & L.FLAG_CRASHED  # it ran into the parked car
+    assert istate[L.I_MODE, 1] != L.MODE_STATIC  # knocked loose
+    assert istate[L.I_FLAGS, 1] & L.FLAG_KNOCKED_LOOSE
+    np.testing.assert_array_equal(sim.blocks.scratch[0, L.S_SEEN_AT, :2], [1000.0, 30.0])
+    np.testing.assert_array_equal(scene_from_simulation(sim, 0).moving, [1, 0])
+
+
 @pytest.mark.parametrize("radius", [60.0, 150.0])
 def test_a_stopped_car_round_a_bend_is_braked_for_as_early_as_on_a_straight(radius):
     """A review: round a 60 m bend the ego first braked for a stopped car 48 m away (93 m
