@@ -11,7 +11,15 @@ from simdrive.core import layout as L
 from simdrive.core.layout import S_COS, S_SIN
 from simdrive.errors import MapError, WorldError
 from simdrive.state import Blocks
-from simdrive.world.actors import actor_kind, actor_kind_id, actor_kinds
+from simdrive.world.actors import (
+    LAMP_KINDS,
+    a_kind,
+    actor_kind,
+    actor_kind_id,
+    actor_kinds,
+    lamps_by_default,
+    may_carry_lamps,
+)
 from simdrive.world.lanes import LANE_SIDEWALK
 from simdrive.world.maps import RoadMap
 from simdrive.world.packed import MapArrays
@@ -72,10 +80,6 @@ def _map_box(road_map: RoadMap) -> tuple[float, float, float, float]:
             max(b[3] for b in boxes))
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
-
-
 def _kind_defaults(spec: ActorSpec):
     kind = actor_kind(spec.kind)
     behavior = spec.behavior
@@ -101,7 +105,7 @@ def _kind_defaults(spec: ActorSpec):
             # (it stayed put while its speed said otherwise: drivers behind took it for a
             # leader driving off)
             what = f"a {kind.name} is static:" if kind.category == "static" else \
-                f"{_article(kind.name)} {kind.name} with behavior 'static'" + (
+                f"{a_kind(kind.name)} with behavior 'static'" + (
                     " (the default off a lane)" if spec.behavior is None else "")
             raise WorldError(f"{what} never moves, so it takes no {name}",
                              path=f"actor {spec.name!r}",
@@ -213,6 +217,10 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
                          expected="a map with a junction (type: intersection), or no turn")
     if a.speed_mps < 0:
         raise WorldError("speed must not be negative", path=where, found=a.speed_mps)
+    if a.lamps and not may_carry_lamps(kind):
+        raise WorldError(f"{a_kind(kind.name)} carries no lamps", path=where,
+                         expected="lamps only on a vehicle or a "
+                                  f"{' or '.join(LAMP_KINDS)}", found="lamps=True")
     seg = 0
     if lane_index >= 0:
         cum = map_arrays.lane_cum_s
@@ -288,9 +296,10 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     p[L.P_VISION_RANGE, k] = a.vision_range_m
     p[L.P_MASS, k] = kind.mass_kg
     p[L.P_RADIUS, k] = 0.5 * math.hypot(kind.length, kind.width)
-    # lamps, lit whenever the light calls for them and the vehicle is not parked (the step
+    # lamps, lit whenever the light calls for them and the actor is not parked (the step
     # reads its mode, as the renderer does: a parked car that pulls out lights up)
-    p[L.P_LAMPS, k] = 1.0 if kind.category == "vehicle" else 0.0
+    lamps = lamps_by_default(kind) if a.lamps is None else bool(a.lamps)
+    p[L.P_LAMPS, k] = 1.0 if lamps else 0.0
 
 def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpec,
                  names: list[str]) -> None:

@@ -78,6 +78,8 @@ class ActorSpec:
     gap_margin_s: float = 1.5  # a left turn clears the crossing this much sooner than
     # oncoming traffic reaches it (simdrive.core.yielding); negative: it misjudges gaps
     lookahead_s: float = 1.0
+    lamps: bool | None = None  # head and tail lamps, lit at dawn, dusk and night while it
+    # moves (None: the kind's default, vehicles only; a cyclist may carry them too)
 
 
 @dataclass(frozen=True)

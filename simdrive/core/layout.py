@@ -87,9 +87,9 @@ P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility ca
 P_MASS = 17  # kg, for the momentum exchange of a collision
 P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
 P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
-P_LAMPS = 20  # 1: a vehicle, whose lamps (once not MODE_STATIC: a parked car that pulls
-# out lights up; one knocked loose, FLAG_KNOCKED_LOOSE, does not) others see as far as
-# WF_LAMP_VISIBILITY
+P_LAMPS = 20  # 1: it carries lamps (vehicles unless told otherwise, a cyclist if told),
+# which once not MODE_STATIC (a parked car that pulls out lights up; one knocked loose,
+# FLAG_KNOCKED_LOOSE, does not) others see as far as WF_LAMP_VISIBILITY
 P_COUNT = 21
 
 # ---- per-world floats --------------------------------------------------------

@@ -126,8 +126,8 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
             time_s = wfloat_w[WF_TIME]
             step = wint_w[WI_STEP]
             friction, visibility, lamp_visibility, seen_friction = _environment(wfloat_w)
-            for i in range(n):  # how far each actor is seen (perception.seen_within): a
-                # vehicle not standing (as the renderer lights it) by its lamps
+            for i in range(n):  # how far each actor is seen (perception.seen_within): one
+                # with lamps, not standing (as the renderer lights it), by its lamps
                 lit = params_w[P_LAMPS, i] != 0.0 and istate_w[I_MODE, i] != MODE_STATIC \
                     and not istate_w[I_FLAGS, i] & FLAG_KNOCKED_LOOSE
                 scratch_w[S_SEEN_AT, i] = lamp_visibility if lit else visibility

@@ -41,16 +41,23 @@ class KindTables:
     names: tuple[str, ...]
     categories: tuple[str, ...]
     vehicle: np.ndarray  # (K,) bool
-    motorcycle: np.ndarray  # (K,) bool: one headlight
+    one_lamp: np.ndarray  # (K,) bool: one head and one tail lamp, on the centre line
     low_lamps: np.ndarray  # (K,) bool: lamps low on the body (not a car or van)
+    lamp_gain: np.ndarray  # (K,) float64: a headlight's strength (a bicycle's is weaker)
+
+
+BICYCLE_LAMP_GAIN = 0.35
+"""A bicycle headlight's strength against a car's (an LED bicycle lamp of ~70 lux at 10 m
+against a dipped beam's several hundred)."""
 
 
 @lru_cache(maxsize=4)
 def kind_tables_of(names: tuple[str, ...]) -> KindTables:
     categories = tuple(actor_kind(k).category for k in names)
     return KindTables(names, categories, np.array([c == "vehicle" for c in categories], bool),
-                       np.array([k == "motorcycle" for k in names], bool),
-                       np.array([k not in ("car", "van") for k in names], bool))
+                       np.array([k in ("motorcycle", "cyclist") for k in names], bool),
+                       np.array([k not in ("car", "van") for k in names], bool),
+                       np.array([BICYCLE_LAMP_GAIN if k == "cyclist" else 1.0 for k in names]))
 
 
 def kind_tables() -> KindTables:
@@ -136,35 +143,38 @@ def posts_near(street_lights: np.ndarray, cam: Camera) -> np.ndarray:
     return street_lights[near < LIGHT_RANGE_M]
 
 def light_rows(scene: Scene, look: Look, cam: Camera, posts: np.ndarray) -> np.ndarray:
-    """(K, L_COUNT) lights: two headlights per moving vehicle (one per motorcycle), in
-    slot order, then the street lamps near the camera."""
+    """(K, L_COUNT) lights: two headlights per moving actor with lamps (Scene.lamps; one per
+    motorcycle or bicycle, a bicycle's weaker), in slot order, then the street lamps near
+    the camera."""
     tables = kind_tables()
     n_cars = 2 * len(scene.names) if look.lights_on else 0
     out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), B.L_COUNT))
     # headlights stand out less in twilight than in the dark
     gain = HEADLIGHT_GAIN * max(0.15, 1.0 - sum(look.ambient) / 3 / 0.62)
     p = cam.position
-    count = _light_rows(scene.kind, tables.vehicle, tables.motorcycle, scene.moving, scene.x,
-                        scene.y, scene.heading, scene.length, scene.width, posts,
-                        look.lights_on, look.street_lights_on, p[0], p[1], gain, out)
+    count = _light_rows(scene.kind, scene.lamps, tables.one_lamp, tables.lamp_gain,
+                        scene.moving, scene.x, scene.y, scene.heading, scene.length,
+                        scene.width, posts, look.lights_on, look.street_lights_on, p[0], p[1],
+                        gain, out)
     return out[:count]
 
 
 @kernel
-def _light_rows(kind, vehicle, motorcycle, moving, x, y, heading, length, width, posts,
+def _light_rows(kind, lamps, one_lamp, lamp_gain, moving, x, y, heading, length, width, posts,
                 cars_on, posts_on, cam_x, cam_y, gain, out):
     """Fill out with the light rows of light_rows; returns their count."""
     n = 0
     cone = math.cos(math.radians(HEADLIGHT_HALF_ANGLE_DEG))
     for i in range(kind.shape[0] if cars_on else 0):
-        if not (vehicle[kind[i]] and moving[i] != 0):
+        if not (lamps[i] != 0 and moving[i] != 0):
             continue
         if math.hypot(x[i] - cam_x, y[i] - cam_y) > LIGHT_RANGE_M:
             continue
         c, s = math.cos(heading[i]), math.sin(heading[i])
         half = length[i] / 2
+        strength = gain * lamp_gain[kind[i]]
         for side in (0.3, -0.3):
-            off = 0.0 if motorcycle[kind[i]] else side * width[i]
+            off = 0.0 if one_lamp[kind[i]] else side * width[i]
             out[n, B.L_X] = x[i] + c * half - s * off
             out[n, B.L_Y] = y[i] + s * half + c * off
             out[n, B.L_Z] = 0.7
@@ -173,12 +183,12 @@ def _light_rows(kind, vehicle, motorcycle, moving, x, y, heading, length, width,
             out[n, B.L_DZ] = -0.0999
             out[n, B.L_COS] = cone
             out[n, B.L_RANGE] = HEADLIGHT_RANGE_M
-            out[n, B.L_R] = gain
-            out[n, B.L_G] = gain * 0.97
-            out[n, B.L_B] = gain * 0.88
+            out[n, B.L_R] = strength
+            out[n, B.L_G] = strength * 0.97
+            out[n, B.L_B] = strength * 0.88
             out[n, B.L_RAMP] = 3.0
             n += 1
-            if motorcycle[kind[i]]:
+            if one_lamp[kind[i]]:
                 break
     lamp_cos = math.cos(math.radians(68))
     for k in range(posts.shape[0] if posts_on else 0):
@@ -203,8 +213,8 @@ def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
     """Halo points of lit lamps (head, tail, street) in the image, except the camera's own;
     a vehicle lamp's glow dimmed as the camera leaves its axis (lamp_facing).
 
-    Per lit vehicle in slot order: left head, left tail, right head, right tail;
-    then the street lamps.
+    Per lit actor in slot order: left head, left tail, right head, right tail (a motorcycle
+    or bicycle: head, tail); then the street lamps.
     """
     if cam.orthographic or not (look.lights_on or look.street_lights_on):
         return np.zeros((0, FN.G_COUNT))
@@ -212,7 +222,8 @@ def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
     n_cars = 4 * len(scene.names) if look.lights_on else 0
     out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), FN.G_COUNT))
     p = cam.position
-    count = _glow_points(scene.kind, tables.vehicle, tables.low_lamps, scene.moving, own,
+    count = _glow_points(scene.kind, scene.lamps, tables.one_lamp, tables.low_lamps,
+                         scene.moving, own,
                          scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, posts, look.lights_on, look.street_lights_on,
                          cam.block(), float(p[0]), float(p[1]), float(p[2]),
@@ -240,18 +251,20 @@ def lamp_facing(ax, ay, wx, wy, wz, cam_x, cam_y, cam_z):
 
 
 @kernel
-def _glow_points(kind, vehicle, low_lamps, moving, own, x, y, heading, length, width, height,
-                 posts, cars_on, posts_on, cam, cam_x, cam_y, cam_z, near, dim, wet, out):
+def _glow_points(kind, lamps, one_lamp, low_lamps, moving, own, x, y, heading, length, width,
+                 height, posts, cars_on, posts_on, cam, cam_x, cam_y, cam_z, near, dim, wet,
+                 out):
     """Fill out with the halo points of glow_points; returns their count."""
     n = 0
     for i in range(kind.shape[0] if cars_on else 0):
-        if not (vehicle[kind[i]] and moving[i] != 0) or own[i]:
+        if not (lamps[i] != 0 and moving[i] != 0) or own[i]:
             continue
         c, s = math.cos(heading[i]), math.sin(heading[i])
         half = length[i] / 2 + 0.02
         z = lamp_height(height[i], low_lamps[kind[i]])
-        for j in range(4):  # left head, left tail, right head, right tail
-            off = (0.36 if j < 2 else -0.36) * width[i]
+        single = one_lamp[kind[i]]
+        for j in range(2 if single else 4):  # left head, left tail, right head, right tail
+            off = 0.0 if single else (0.36 if j < 2 else -0.36) * width[i]
             sign = 1.0 if j % 2 == 0 else -1.0
             wx, wy = x[i] + sign * c * half - s * off, y[i] + sign * s * half + c * off
             seen = lamp_facing(sign * c, sign * s, wx, wy, z, cam_x, cam_y, cam_z)
@@ -261,7 +274,8 @@ def _glow_points(kind, vehicle, low_lamps, moving, own, x, y, heading, length, w
                 r, g, b = 255.0 * seen, 245.0 * seen, 220.0 * seen
             else:
                 r, g, b = 200.0 * seen, 20.0 * seen, 10.0 * seen
-            n = _glow(wx, wy, z, r, g, b, 0.5, cam, near, dim, wet, out, n)
+            n = _glow(wx, wy, z, r, g, b, 0.35 if single else 0.5, cam, near, dim, wet, out,
+                      n)
     for k in range(posts.shape[0] if posts_on else 0):
         n = _glow(posts[k, 0] + 0.8 * math.cos(posts[k, 2]),
                   posts[k, 1] + 0.8 * math.sin(posts[k, 2]), STREET_LIGHT_HEIGHT_M - 0.3,

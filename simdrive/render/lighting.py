@@ -28,7 +28,7 @@ unseen (the night sky's ambient: 3-4 grey levels on a dark background) and as fu
 def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np.ndarray:
     """(N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's visibility
     is its fog transmission times this). 1 in daylight and at dusk (ambient light at least
-    LIT_LIGHT). Otherwise the larger of, for a moving vehicle with its lights on seen by a
+    LIT_LIGHT). Otherwise the larger of, for a moving actor with its lamps on seen by a
     perspective camera, how much of its head or tail lamps' glow the camera sees
     (lamps.lamp_facing: 1 within 60 degrees of their axis, 0 side-on), and the light on the
     actor's best lit box side that faces the camera (the top alone for the bird's-eye
@@ -45,7 +45,7 @@ def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np
     p = cam.position
     tables = kind_tables()
     _actor_light(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
-                 scene.kind, tables.vehicle, tables.low_lamps, scene.moving, look.lights_on,
+                 scene.kind, scene.lamps, tables.low_lamps, scene.moving, look.lights_on,
                  lights,
                  ambient, float(p[0]), float(p[1]), float(p[2]), cam.orthographic,
                  np.empty(lights.shape[0], np.int64), out)
@@ -79,13 +79,13 @@ def _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by, bz):
 
 
 @kernel
-def _actor_light(x, y, heading, length, width, height, kind, vehicle, low_lamps, moving,
+def _actor_light(x, y, heading, length, width, height, kind, lamps, low_lamps, moving,
                  lamps_on, lights, ambient, cam_x, cam_y, cam_z, ortho, near, out):
     """Fill out (N,) with actor_light's factor (near: (K,) int64 scratch)."""
     for i in range(x.shape[0]):
         c, s = math.cos(heading[i]), math.sin(heading[i])
         glow = 0.0  # how much of its own lamps' glow the camera sees
-        if lamps_on and vehicle[kind[i]] and moving[i] != 0 and not ortho:
+        if lamps_on and lamps[i] != 0 and moving[i] != 0 and not ortho:
             z = lamp_height(height[i], low_lamps[kind[i]])
             half = 0.5 * length[i] + 0.02
             for sign in (1.0, -1.0):  # the head lamps, the tail lamps

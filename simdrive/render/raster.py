@@ -235,16 +235,16 @@ def _holds_centre(qx, qy, m, w, h):
 
 
 @kernel
-def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, moving, accel,
-               lights_on, sem_base, camera, own_check, mount, posts, post_mesh, post_size,
-               post_rgb, posts_lit, post_sem, signals, signal_mesh, signal_size, signal_sem,
-               out):
+def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, carries_lamps,
+               moving, accel, lights_on, sem_base, camera, own_check, mount, posts, post_mesh,
+               post_size, post_rgb, posts_lit, post_sem, signals, signal_mesh, signal_size,
+               signal_sem, out):
     """Fill out ((N + P, A_COUNT)) with the rows of N actors then P lamp posts.
 
     An actor's row: its box and pose, kind, body colour (colours (N, 3)), lamps lit
-    (LIT_LAMPS: lights_on, a vehicle (vehicle: by kind) that moves; LIT_BRAKES: a vehicle
-    whose accel is below -BRAKE_LIGHT_DECEL), instance = slot, semantic
-    class sem_base + kind, counted. With own_check (a perspective camera), the camera's
+    (LIT_LAMPS: lights_on, an actor with lamps (carries_lamps) that moves; LIT_BRAKES: a
+    vehicle (vehicle: by kind) whose accel is below -BRAKE_LIGHT_DECEL), instance = slot,
+    semantic class sem_base + kind, counted. With own_check (a perspective camera), the camera's
     own vehicle gets kind -1 (not drawn, not labelled): any actor whose box holds the
     camera position, and the actor it is mounted on (slot ``mount``) when the camera is
     within OWN_MARGIN_M of its box (a mirror or roof camera; a side preset sits 5 mm
@@ -259,7 +259,7 @@ def actor_rows(x, y, heading, length, width, height, kind, colours, vehicle, mov
         out[i, A_LENGTH], out[i, A_WIDTH], out[i, A_HEIGHT] = length[i], width[i], height[i]
         out[i, A_KIND] = kind[i]
         out[i, A_R], out[i, A_G], out[i, A_B] = colours[i, 0], colours[i, 1], colours[i, 2]
-        lamps = LIT_LAMPS if lights_on and vehicle[kind[i]] and moving[i] != 0 else 0
+        lamps = LIT_LAMPS if lights_on and carries_lamps[i] != 0 and moving[i] != 0 else 0
         brakes = LIT_BRAKES if vehicle[kind[i]] and accel[i] < -BRAKE_LIGHT_DECEL else 0
         out[i, A_LIT] = float(lamps | brakes)
         out[i, A_INST] = i

@@ -305,9 +305,9 @@ class Renderer:
         out = np.empty((n + len(posts) + len(signals), B.A_COUNT))
         mount = np.int64(scene.index(cam.spec.mount))
         R.actor_rows(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
-                     scene.kind, self._colours(scene), kind_tables().vehicle, scene.moving,
-                     scene.accel, look.lights_on, float(ACTOR_CLASS_BASE), cam.position,
-                     not cam.orthographic, mount, posts, float(POLE_MESH), _POST_SIZE,
+                     scene.kind, self._colours(scene), kind_tables().vehicle, scene.lamps,
+                     scene.moving, scene.accel, look.lights_on, float(ACTOR_CLASS_BASE),
+                     cam.position, not cam.orthographic, mount, posts, float(POLE_MESH), _POST_SIZE,
                      _POST_RGB, look.street_lights_on, float(SEMANTIC["pole"]), signals,
                      float(SIGNAL_MESH), SIGNAL_SIZE, float(SEMANTIC["traffic_light"]), out)
         return out

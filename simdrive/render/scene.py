@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simdrive.core import layout as L
-from simdrive.world.actors import actor_kind, actor_kinds
+from simdrive.world.actors import actor_kind, actor_kinds, lamps_by_default
 
 CAR_COLOURS = ((235, 235, 232), (170, 172, 176), (28, 28, 32), (96, 98, 104), (170, 28, 30),
                (30, 60, 130), (38, 70, 50), (200, 185, 150), (120, 20, 30), (240, 240, 240))
@@ -28,9 +28,11 @@ class Scene:
     width, height (m); kind: actor kind id; moving: 0 for parked/static actors
     (their lights stay off); accel: the acceleration its driver asked for in the last
     step (m/s^2, along the heading; a vehicle asking to brake harder than
-    BRAKE_LIGHT_DECEL shows brake lights);
+    BRAKE_LIGHT_DECEL shows brake lights); lamps: 1 for an actor that carries head and
+    tail lamps, lit when the light calls for them and it is moving (default: vehicles;
+    a scenario's ``lamps:`` turns a vehicle's off or a cyclist's on);
     names: actor names by slot. time_s: simulated time.
-    The columns are stored as contiguous float64 (kind and moving: int64).
+    The columns are stored as contiguous float64 (kind, moving and lamps: int64).
     """
 
     time_s: float
@@ -46,6 +48,7 @@ class Scene:
     moving: np.ndarray
     accel: np.ndarray | None = None  # m/s^2 along the heading, last step (None: zeros)
     signal_time_s: float | None = None  # the traffic signals' clock (None: time_s)
+    lamps: np.ndarray | None = None  # carries lamps (None: the vehicles, default_lamps)
 
     def __post_init__(self) -> None:
         # one array type per column (contiguous float64, int64 kind and moving flags)
@@ -54,9 +57,11 @@ class Scene:
             object.__setattr__(self, "accel", np.zeros(len(self.names)))
         if self.signal_time_s is None:
             object.__setattr__(self, "signal_time_s", self.time_s)
+        if self.lamps is None:
+            object.__setattr__(self, "lamps", default_lamps(self.kind))
         for name in ("x", "y", "heading", "speed", "length", "width", "height", "accel"):
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.float64))
-        for name in ("kind", "moving"):
+        for name in ("kind", "moving", "lamps"):
             object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), np.int64))
 
     def index(self, name: str) -> int:
@@ -78,6 +83,13 @@ class Scene:
             else:
                 out[k] = actor_kind(kind).colour
         return out
+
+
+def default_lamps(kind) -> np.ndarray:
+    """(N,) int64: 1 for the actors of ``kind`` (kind ids) that carry lamps by default (the
+    vehicles, as in a simulation: simdrive.world.actors.lamps_by_default)."""
+    table = np.array([lamps_by_default(actor_kind(k)) for k in actor_kinds()], np.int64)
+    return table[np.asarray(kind, np.int64)]
 
 
 def scene_from_simulation(sim, w: int = 0) -> Scene:
@@ -102,4 +114,5 @@ def scene_from_simulation(sim, w: int = 0) -> Scene:
         # though the car barely slows (a crashed vehicle's demand is -inf: brakes on)
         accel=np.maximum(b.scratch[w, L.S_ACCEL_CMD, valid], -100.0),
         signal_time_s=time_s + float(b.wfloat[w, L.WF_SIGNAL_OFFSET]),
+        lamps=(p[L.P_LAMPS] != 0.0).astype(np.int64),
     )

@@ -15,7 +15,13 @@ from pathlib import Path
 from simdrive.errors import ScenarioError
 from simdrive.scenario.reader import Reader, read_text, suggest
 from simdrive.scenario.yamlpos import Node
-from simdrive.world.actors import actor_kind, actor_kinds
+from simdrive.world.actors import (
+    LAMP_KINDS,
+    a_kind,
+    actor_kind,
+    actor_kinds,
+    may_carry_lamps,
+)
 
 ACTIONS = {  # action -> {parameter: (unit, low, high)}
     "hard_brake": {"decel": ("m/s^2", 0.5, 15.0)},
@@ -110,6 +116,7 @@ ACTOR_KEYS = {
     "time_headway": "s", "min_gap": "m", "watches_road": "bool", "cautious": "bool",
     "obeys_signals": "bool", "lane_changes": "bool", "politeness": "MOBIL p",
     "gap_margin": "s sooner than oncoming traffic a left turn clears the crossing",
+    "lamps": "bool: head and tail lamps lit at dawn, dusk and night",
 }
 
 
@@ -188,6 +195,13 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
     for key in ("watches_road", "cautious", "obeys_signals", "lane_changes"):
         if r.has(key):
             options[key] = r.boolean(key, default=True)
+    if r.has("lamps"):
+        options["lamps"] = r.boolean("lamps", default=True)
+        if options["lamps"] and not may_carry_lamps(actor_kind(kind)):
+            raise r.child("lamps").error(
+                f"{a_kind(kind)} carries no lamps",
+                expected=f"lamps only on a vehicle or a {' or '.join(LAMP_KINDS)} (or "
+                         "lamps: false)", found=True)
     if r.has("direction"):
         options["direction"] = r.integer("direction", low=-1, high=1)
         if options["direction"] == 0:

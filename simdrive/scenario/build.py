@@ -275,7 +275,8 @@ def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:
         watches_road=opts.get("watches_road", True), cautious=opts.get("cautious", False),
         reaction_time_s=opts.get("reaction_time"), vision_range_m=opts.get("vision_range", 200.0),
         time_headway_s=opts.get("time_headway"), min_gap_m=opts.get("min_gap"),
-        politeness=opts.get("politeness", 0.3), gap_margin_s=opts.get("gap_margin", 1.5)))
+        politeness=opts.get("politeness", 0.3), gap_margin_s=opts.get("gap_margin", 1.5),
+        lamps=opts.get("lamps")))
     if fields.keys() != _ACTOR_FIELDS:  # a field with an init=False or a property
         raise TypeError("ActorSpec's fields are not all set by its constructor")
     return dict(fields)
@@ -286,7 +287,7 @@ _OPTION_FIELDS = {"direction": "direction", "turn": "turn", "lane_changes": "lan
                   "cautious": "cautious", "reaction_time": "reaction_time_s",
                   "vision_range": "vision_range_m", "time_headway": "time_headway_s",
                   "min_gap": "min_gap_m", "politeness": "politeness",
-                  "gap_margin": "gap_margin_s"}
+                  "gap_margin": "gap_margin_s", "lamps": "lamps"}
 
 
 def _varying_fields(t: ActorT) -> list[tuple[str, Param, Callable]]:

@@ -96,6 +96,7 @@ def _actor(is_ego: bool) -> dict:
         "direction": {"enum": [1, -1]}, "turn": _choice_of(("straight", "left", "right")),
         "watches_road": {"type": "boolean"}, "cautious": {"type": "boolean"},
         "obeys_signals": {"type": "boolean"}, "lane_changes": {"type": "boolean"},
+        "lamps": {"type": "boolean"},
     }
     # the ego has no id or count; lane, s and d are its shorthand for a placement
     keys = [k for k in ACTOR_KEYS if k not in (("id", "count") if is_ego else SHORTHAND)]

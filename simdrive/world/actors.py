@@ -92,6 +92,25 @@ def actor_kind(name: str) -> ActorKind:
         ) from None
 
 
+def a_kind(name: str) -> str:
+    """``name`` with its indefinite article, for messages: "a car", "an adult"."""
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+
+LAMP_KINDS = ("cyclist",)
+"""Kinds other than the vehicles that may carry head and tail lamps (off by default)."""
+
+
+def lamps_by_default(kind: ActorKind) -> bool:
+    """Whether an actor of ``kind`` carries lamps unless told otherwise: the vehicles."""
+    return kind.category == "vehicle"
+
+
+def may_carry_lamps(kind: ActorKind) -> bool:
+    """Whether an actor of ``kind`` can be given lamps: a vehicle or a LAMP_KINDS kind."""
+    return kind.category == "vehicle" or kind.name in LAMP_KINDS
+
+
 def actor_kinds() -> tuple[str, ...]:
     """Names of all registered kinds, in registration order (their integer ids)."""
     return tuple(_REGISTRY)

@@ -539,3 +539,39 @@ def test_at_night_a_moving_car_shows_by_its_lamps_only_where_the_camera_sees_the
     # side-on, each lamp's axis points away from the line of sight to the camera: as dark
     # as in the picture, dropped by the default filter (it was 1)
     assert seen[math.pi / 2] == 0.0
+
+
+def test_lamps_belong_to_the_actor_a_car_without_them_is_dark_a_lit_cyclist_shows():
+    # Scene.lamps (a scenario's lamps:) decides, not the kind: a car driving without
+    # lights at night is as dark as a parked one, a cyclist with lamps shows its tail lamp
+    from simdrive.render import blocks as B
+    from simdrive.render.lamps import BICYCLE_LAMP_GAIN
+    from simdrive.world.maps import build_map
+
+    look = make_look("clear", "night")
+    unlit = Renderer(build_map({"type": "straight", "lanes": 2, "length": 300,
+                                "sidewalks": "none"}), seed=1)  # no street lamps
+    # both riding away 80 m ahead, past the ego's headlights
+    base = make_scene([("car", 100.0, -1.75, 0.0), ("cyclist", 100.0, 1.75, 0.0)])
+    np.testing.assert_array_equal(base.lamps, [1, 1, 0])  # the default: vehicles
+    for lamps in ([1, 1, 0], [1, 0, 1]):
+        scene = dataclasses.replace(base, lamps=np.array(lamps))
+        frame = unlit.render(scene, FRONT, look)
+        for label, lit in zip(frame.labels, lamps[1:], strict=True):
+            ratio = label.visibility / look.transmission(label.distance_m)
+            x0, y0, x1, y1 = (int(v) for v in label.amodal_box)
+            around = frame.image[y0 - 6:y1 + 6, x0 - 6:x1 + 6].astype(int)
+            red = ((around[..., 0] > 100) & (around[..., 0] > 2 * around[..., 1])).sum()
+            if lit:
+                assert ratio == pytest.approx(1.0) and red > 0, (label.kind, lamps)
+            else:
+                assert ratio < 0.05 and red == 0, (label.kind, lamps)
+                assert frame.image[frame.instance == label.track_id].mean() < 20
+        cam = unlit.camera(scene, FRONT)
+        rows = light_rows(scene, look, cam, unlit._posts(cam))
+        if lamps[2]:  # the ego's two headlights, then the bicycle's one, weaker
+            assert rows.shape[0] == 3
+            rgb = slice(B.L_R, B.L_B + 1)
+            np.testing.assert_allclose(rows[2, rgb], BICYCLE_LAMP_GAIN * rows[0, rgb])
+        else:
+            assert rows.shape[0] == 4

@@ -378,3 +378,27 @@ def test_an_environment_without_lamp_visibility_sees_lamps_no_further_than_the_r
     assert env.lamp_visibility == 60.0  # never nearer than the rest
     with pytest.raises(Exception, match="visibility must be positive"):
         Environment(lamp_visibility_m=0.0)
+
+
+def test_lamps_in_a_scenario_file_reach_the_world(tmp_path):
+    """lamps: false turns a vehicle's lamps off, lamps: true gives a cyclist lamps; the
+    rest keep their kind's default (vehicles lit, cyclists and walkers not)."""
+    from simdrive.core import layout as L
+    from simdrive.sim import Simulation
+
+    path = write(tmp_path, """\
+        name: lamps
+        duration: 5
+        map: {type: straight, lanes: 2, length: 200, sidewalks: both}
+        ego: {lane: 0, s: 5, speed: 10}
+        actors:
+          - {id: dark_car, kind: car, placement: {lane: 0, s: 60}, speed: 8, lamps: false}
+          - {id: lit_bike, kind: cyclist, placement: {lane: 0, s: 40}, speed: 4, lamps: true}
+          - {id: bike, kind: cyclist, placement: {lane: 0, s: 90}, speed: 4}
+          - {id: walker, kind: adult, placement: {sidewalk: right, s: 50}, lamps: false}
+        """)
+    spec, road = loaded(path)
+    world = build_world(spec, variants(spec)[0], road)
+    assert [a.lamps for a in world.actors] == [None, False, True, None, False]
+    sim = Simulation([world], threads=1)
+    np.testing.assert_array_equal(sim.blocks.params[0, L.P_LAMPS, :5], [1, 0, 1, 0, 0])

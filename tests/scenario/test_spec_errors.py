@@ -465,3 +465,20 @@ def test_an_unknown_ego_key_does_not_offer_id_or_count(tmp_path):
     err = error_for(tmp_path, GOOD.replace("ego: {lane: 0, s: 5, speed: 10}",
                                            "ego: {lane: 0, s: 5, speed: 10, id: me}"))
     assert "id does not apply to the ego" in str(err)
+
+
+def test_lamps_on_a_kind_that_carries_none_names_the_line(tmp_path):
+    text = GOOD + """\
+  - id: walker
+    kind: adult
+    placement: {sidewalk: right, s: 60}
+    lamps: true
+"""
+    err = error_for(tmp_path, text)
+    assert err.path == "actors[1].lamps" and err.line == 13
+    assert "an adult carries no lamps" in str(err)
+    assert "vehicle or a cyclist" in str(err)
+    err = error_for(tmp_path, GOOD + "    lamps: dim\n")
+    assert err.path == "actors[0].lamps" and "true or false" in str(err)
+    # lamps: false is no error on any kind
+    load_scenario(write(tmp_path, text.replace("lamps: true", "lamps: false")))

@@ -6,6 +6,7 @@ trajectories (recording k holds the state at the start of step k).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -661,6 +662,49 @@ def test_a_parked_car_knocked_loose_at_night_keeps_its_lamps_off(long_road):
     assert istate[L.I_FLAGS, 1] & L.FLAG_KNOCKED_LOOSE
     np.testing.assert_array_equal(sim.blocks.scratch[0, L.S_SEEN_AT, :2], [1000.0, 30.0])
     np.testing.assert_array_equal(scene_from_simulation(sim, 0).moving, [1, 0])
+
+
+def test_at_night_lamps_are_the_actors_a_car_without_them_is_seen_as_late_as_a_cyclist(
+        long_road):
+    """Lamps belong to the actor (ActorSpec.lamps, a scenario's lamps:): behind a car
+    driving without lights, or a cyclist without lamps (the default), the ego brakes only
+    once the dark (30 m) shows it; a car with its lamps, or a cyclist given lamps, is
+    followed from as far off as the lamps are seen."""
+    from simdrive.core import layout as L
+    from simdrive.render.scene import scene_from_simulation
+
+    night = Environment(visibility_m=30.0, lamp_visibility_m=1000.0)
+
+    def world(kind, lamps):
+        ahead = ActorSpec(kind, "ahead", lane="fwd_0", s=400.0, speed_mps=3.0,
+                          desired_speed_mps=3.0, lamps=lamps, lane_changes=False)
+        return WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 12.0, ego=True), ahead),
+                         environment=night, dt=DT)
+    cases = [("car", None, True), ("car", False, False), ("cyclist", None, False),
+             ("cyclist", True, True)]
+    sim, rec = simulate([world(kind, lamps) for kind, lamps, _ in cases], 40.0)
+    gap = rec.x[:, :, 1] - rec.x[:, :, 0]
+    for w, (kind, lamps, lit) in enumerate(cases):
+        decel = decelerations(rec, w, 0)
+        first = float(gap[np.argmax(decel > 0.0), w])
+        if lit:
+            assert first > 100.0, (kind, lamps, first)
+        else:
+            assert first <= 30.0 + 1e-6, (kind, lamps, first)
+        assert sim.blocks.params[w, L.P_LAMPS, 1] == float(lit)
+        np.testing.assert_array_equal(scene_from_simulation(sim, w).lamps, [1, int(lit)])
+
+
+@pytest.mark.parametrize("kind", ["adult", "deer", "tyre"])
+def test_lamps_on_an_actor_that_cannot_carry_them_is_an_error(long_road, kind):
+    from simdrive.errors import WorldError
+    from simdrive.world.actors import a_kind
+
+    actor = ActorSpec(kind, "x", x=100.0, y=5.0, lamps=True)
+    with pytest.raises(WorldError, match=f"{a_kind(kind)} carries no lamps"):
+        Simulation([WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 10.0, ego=True), actor))])
+    Simulation([WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 10.0, ego=True),
+                                      dataclasses.replace(actor, lamps=False)))])
 
 
 @pytest.mark.parametrize("radius", [60.0, 150.0])
