@@ -337,6 +337,12 @@ def render(args: argparse.Namespace) -> int:
 
         note = empty_splits_note(summary.empty_splits, summary.kept, "yolo" in options.formats)
         print(f"simdrive: warning: {note}", file=sys.stderr)
+    if summary.frames:
+        from simdrive.dataset.report import no_train_note
+
+        note = no_train_note(options.split, "yolo" in options.formats)
+        if note:
+            print(f"simdrive: warning: {note}", file=sys.stderr)
     for name, left in summary.cameras_left:
         print(f"simdrive: note: {name} also has camera{'s' if len(left) > 1 else ''} "
               f"{', '.join(left)}, not rendered: without --cameras a dataset takes each "

@@ -135,15 +135,15 @@ def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = 
             camera = camera.strip()
             if "=" in item and not camera:
                 raise SimdriveError(f"{option}: an item has no camera or class name before "
-                                    "'='", expected="a number, or CAMERA=number and "
-                                    "CLASS=number items, e.g. 25,bev=1,tyre=4", found=text)
+                                    "'='", expected="a number, or CAMERA=, CLASS= and "
+                                    "WEATHER=number items, e.g. 25,bev=1,tyre=4,fog=40", found=text)
             try:
                 value = kind(number.strip())
             except ValueError:
                 raise SimdriveError(f"{option}: {number.strip()!r} is not "
                                     f"{'a whole number' if kind is int else 'a number'}",
-                                    expected="a number, or CAMERA=number and CLASS=number "
-                                    "items, e.g. 25,bev=1,tyre=4",
+                                    expected="a number, or CAMERA=, CLASS= and WEATHER="
+                                    "number items, e.g. 25,bev=1,tyre=4,fog=40",
                                     found=shown) from None
             if kind is int and value < 0:
                 raise SimdriveError(f"{option} must be at least 0", expected="0 or more",

@@ -291,6 +291,17 @@ def empty_splits_note(names, variants: int, yolo: bool) -> str:
             "render more variants (--limit) or change --split")
 
 
+def no_train_note(splits, yolo: bool) -> str | None:
+    """The sentence for a YOLO dataset whose --split gives train no share (None otherwise):
+    data.yaml's train is always the train split, so YOLO cannot train on it."""
+    if not yolo or any(name == "train" and ratio > 0 for name, ratio in splits):
+        return None
+    return ("--split gives train no share, so YOLO cannot train on this dataset (data.yaml's "
+            "train is images/train, which holds no image); an evaluation-only dataset is "
+            "read through its " + " and ".join(name for name, ratio in splits if ratio > 0)
+            + " split")
+
+
 def requested_limit(out: Path) -> int | None:
     """The --limit the dataset in ``out`` was rendered with, when it left variants out
     (None: none, unknown, or every file had fewer variants: it cut nothing)."""
@@ -434,9 +445,12 @@ def write_report(out: Path, frames: list[dict] | None = None,
     lines += [f"| {name} | {per_split[name]} | {variants_per_split[name]} |"
               for name in [n for n, _ in splits] or sorted(per_split)]
     unfilled = empty_splits(per_split, splits)
+    yolo = (out / "data.yaml").exists()
     if unfilled:
-        lines += ["", "**" + empty_splits_note(unfilled, len(stats.variants),
-                                                (out / "data.yaml").exists()) + "**"]
+        lines += ["", "**" + empty_splits_note(unfilled, len(stats.variants), yolo) + "**"]
+    no_train = no_train_note(splits, yolo) if sum(per_split.values()) else None
+    if no_train:
+        lines += ["", "**" + no_train[0].upper() + no_train[1:] + ".**"]
     lines += ["", "## Boxes", "", "![height](box_height.png) ![occlusion](occlusion.png)", "",
               "![truncation](truncation.png) ![distance](distance.png)", "",
               "## Samples", "", "![samples](samples.jpg)", ""]

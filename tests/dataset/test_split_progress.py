@@ -57,6 +57,23 @@ def test_a_split_left_empty_by_too_few_variants_is_warned_of(tmp_path, capsys):
     assert "**split val is empty: " in report and "| val | 0 | 0 |" in report
 
 
+def test_a_split_without_train_warns_that_yolo_cannot_train_on_it(tmp_path, capsys):
+    # an audit found only "split val is empty ... val at the training images" here, and
+    # no word that data.yaml's train (images/train) holds nothing
+    from tests.dataset.conftest import SMALL, render
+
+    assert render(tmp_path, *SMALL, "--workers", "1", "--split", "val=0.5,test=0.5",
+                  "-o", "ds") == 0
+    err = capsys.readouterr().err
+    assert "warning: --split gives train no share, so YOLO cannot train on this dataset" in err
+    assert "read through its val and test split" in err
+    report = (tmp_path / "ds" / "report" / "report.md").read_text()
+    assert "**--split gives train no share, so YOLO cannot train" in report
+    assert render(tmp_path, *SMALL, "--workers", "1", "--split", "val=0.5,test=0.5",
+                  "--formats", "coco", "-o", "coco") == 0
+    assert "train no share" not in capsys.readouterr().err  # COCO has no train file to fail
+
+
 def test_a_run_that_require_keeps_nothing_of_is_warned_of(tmp_path, capsys):
     from tests.dataset.conftest import CHILD, render
 
