@@ -62,6 +62,38 @@ def test_cyclist_door_swerve_holds_overtakes_near_misses_and_crashes():
     assert overtaken >= 4 and crashed >= 2 and pulled_out >= 0.75 * len(chosen)
 
 
+def test_the_unlit_cyclist_is_hit_at_night_where_one_with_lamps_is_seen_in_time(tmp_path):
+    """unlit_cyclist_rural_night: in clear weather or rain at night the ego, seeing the
+    cyclist only at 60 m, runs into it in most variants; the same file with lamps: true
+    (a new scenario, its own draws) has the cyclist seen from far off and never hit at
+    night but in fog, which hides lamps too; at dusk and dawn nobody is hit but in fog."""
+    from collections import Counter
+
+    source = ROOT / "scenarios" / "unlit_cyclist_rural_night.yaml"
+    text = source.read_text()
+    assert "    lamps: false\n" in text
+    lit = tmp_path / "lit.yaml"
+    lit.write_text(text.replace("    lamps: false\n", "    lamps: true\n"))
+    counts = {}
+    for name, path in (("unlit", source), ("lit", lit)):
+        hit, seen = Counter(), Counter()
+        for r in simulate(load_scenario(path), threads=1):
+            values = r.variant.values
+            cell = (values["environment.weather"], values["environment.lighting"] == "night")
+            seen[cell] += 1
+            hit[cell] += r.outcome.collision
+            assert not r.outcome.collision or r.outcome.collision_with == "cyclist"
+        counts[name] = {cell: (hit[cell], seen[cell]) for cell in seen}
+    for lamps in ("unlit", "lit"):
+        fog = [hit == n for (weather, _), (hit, n) in counts[lamps].items() if weather == "fog"]
+        assert all(fog)
+        assert all(hit == 0 for (weather, night), (hit, _) in counts[lamps].items()
+                   if weather != "fog" and not night)
+    night_hits = [counts["unlit"][(w, True)] for w in ("clear", "rain")]
+    assert sum(h for h, _ in night_hits) >= 0.75 * sum(n for _, n in night_hits)
+    assert all(counts["lit"][(w, True)][0] == 0 for w in ("clear", "rain"))
+
+
 def test_wrong_way_driver_holds_head_on_and_glancing_crashes_and_a_miss():
     chosen, sim, rec, centre_y = _run_all("wrong_way_driver")
     kinds = set()
