@@ -217,10 +217,17 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
                          expected="a map with a junction (type: intersection), or no turn")
     if a.speed_mps < 0:
         raise WorldError("speed must not be negative", path=where, found=a.speed_mps)
+    for flag in ("ego", "lane_changes", "obeys_signals", "watches_road", "cautious", "lamps"):
+        value = getattr(a, flag)
+        if not (isinstance(value, (bool, np.bool_)) or (flag == "lamps" and value is None)):
+            raise WorldError(f"{flag} must be True or False", path=where,
+                             expected="True or False" + (" (or None: the kind's default)"
+                                                         if flag == "lamps" else ""),
+                             found=repr(value))
     if a.lamps and not may_carry_lamps(kind):
         raise WorldError(f"{a_kind(kind.name)} carries no lamps", path=where,
                          expected="lamps only on a vehicle or a "
-                                  f"{' or '.join(LAMP_KINDS)}", found="lamps=True")
+                                  f"{' or '.join(LAMP_KINDS)}", found=f"lamps={a.lamps!r}")
     seg = 0
     if lane_index >= 0:
         cum = map_arrays.lane_cum_s

@@ -134,8 +134,8 @@ S_INTRUDED = 10  # the lane each of them reaches into (-2: one of the other dire
 S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under way, their
 # box still over the line of the lane they left (lane_lines.find_intruders fills both)
 S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
-S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for a
-# vehicle not in MODE_STATIC, WF_VISIBILITY for the rest; perception.seen_within)
+S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for
+# one with P_LAMPS not in MODE_STATIC, WF_VISIBILITY for the rest; perception.seen_within)
 S_COUNT = 14
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 

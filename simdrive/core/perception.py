@@ -1,10 +1,10 @@
 """What a simulated road user can see and where it must stop.
 
 A driver or pedestrian reacts only to actors within its visibility range (its
-own sight capped by the world's fog/rain/night visibility; a vehicle under way with its
-lamps lit is seen further at night, see seen_within) whose centre is not
-hidden behind another actor's box (line of sight in the ground plane), and remembers the
-last two obstacles it saw in its way (seen_since, remember).
+own sight capped by the world's fog/rain/night visibility; an actor under way with its
+lamps lit, a vehicle unless told otherwise, is seen further at night, see seen_within)
+whose centre is not hidden behind another actor's box (line of sight in the ground
+plane), and remembers the last two obstacles it saw in its way (seen_since, remember).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious
 def seen_within(scratch_w, j, sight):
     """How far an observer whose sight reaches ``sight`` m (its own range, capped by the
     farthest anything is seen in its world now) sees actor j: that, cut to how far j is
-    seen (scratch row S_SEEN_AT: the world's visibility, or for a vehicle under way with
+    seen (scratch row S_SEEN_AT: the world's visibility, or for an actor under way with
     its lamps lit the farther distance its lamps are seen at)."""
     return min(sight, scratch_w[S_SEEN_AT, j])
 

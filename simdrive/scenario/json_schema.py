@@ -29,7 +29,7 @@ from simdrive.scenario.actor_spec import (
     TUNING,
 )
 from simdrive.scenario.spec import DT_RANGE, DURATION_RANGE, TOP_KEYS
-from simdrive.world.actors import actor_kinds
+from simdrive.world.actors import actor_kind, actor_kinds, may_carry_lamps
 from simdrive.world.conditions import LIGHTINGS, WEATHERS
 
 NUMBER = {"$ref": "#/$defs/number"}
@@ -105,6 +105,10 @@ def _actor(is_ego: bool) -> dict:
     if is_ego:  # either the shorthand or a placement
         schema["not"] = {"required": ["placement"], "anyOf": [{"required": [k]}
                                                               for k in SHORTHAND]}
+    # only vehicles and cyclists carry lamps (lamps: false is fine on anything)
+    unlit = [k for k in actor_kinds() if not may_carry_lamps(actor_kind(k))]
+    schema["if"] = {"properties": {"kind": {"enum": unlit}}, "required": ["kind"]}
+    schema["then"] = {"properties": {"lamps": {"const": False}}}
     return schema
 
 

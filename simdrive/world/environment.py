@@ -33,9 +33,10 @@ class Environment:
     """Physics-relevant environment of one world.
 
     ``visibility_m`` caps how far every simulated driver and pedestrian can
-    see. ``lamp_visibility_m`` (None: the same) is how far they see a vehicle under way
-    by its lamps: at night its headlights and tail lights show it well beyond what the
-    dark lets them see of the rest (the weather still limits it). At ``change_time_s``
+    see. ``lamp_visibility_m`` (None: the same) is how far they see an actor under way by
+    its lamps (a vehicle unless its ``lamps`` are off, a cyclist given lamps): at night
+    its headlights and tail lights show it well beyond what the dark lets them see of
+    the rest (the weather still limits it). At ``change_time_s``
     (inf: never) the road condition and visibilities switch to the ``*_after`` values
     (rain starting, entering a fog bank).
     ``signal_offset_s`` shifts the traffic-signal cycle.

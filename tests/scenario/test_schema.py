@@ -111,6 +111,10 @@ def test_a_placement_replaces_the_ego_shorthand_of_a_base_it_extends(tmp_path):
     {"actors": [{"kind": "car", "count": 1000, "placement": {"lane": 0, "s": 40}}]},
     {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40, "d": 25}}]},
     {"actors": [{"kind": "car", "placement": {"lane": 0, "s": 40, "min_gap": -1}}]},
+    # a review of the lamps option: the kinds that carry none
+    {"actors": [{"kind": "adult", "placement": {"sidewalk": "right", "s": 40},
+                 "lamps": True}]},
+    {"ego": {"lane": 0, "kind": "deer", "lamps": True}},
 ])
 def test_schema_flags_what_the_checker_refuses_a_review_found_it_passed(change, tmp_path):
     doc = {"name": "x", "duration": 5, "map": {"type": "straight", "lanes": 2},
@@ -124,4 +128,9 @@ def test_schema_flags_what_the_checker_refuses_a_review_found_it_passed(change, 
     # a distribution stays allowed where a plain number has a range
     ok = {"name": "x", "duration": 5, "map": {"type": "straight", "lanes": 2},
           "ego": {"lane": 0, "speed": {"uniform": [5, 10]}}}
+    jsonschema.validate(ok, scenario_schema())
+    # and lamps where a kind carries them, lamps: false anywhere
+    ok["actors"] = [{"kind": "cyclist", "placement": {"lane": 0, "s": 40}, "lamps": True},
+                    {"kind": "adult", "placement": {"lane": 0, "s": 60}, "lamps": False},
+                    {"kind": "car", "placement": {"lane": 0, "s": 80}, "lamps": True}]
     jsonschema.validate(ok, scenario_schema())

@@ -707,6 +707,17 @@ def test_lamps_on_an_actor_that_cannot_carry_them_is_an_error(long_road, kind):
                                       dataclasses.replace(actor, lamps=False)))])
 
 
+@pytest.mark.parametrize("field,value", [("lamps", "false"), ("lamps", 1), ("cautious", "no"),
+                                         ("lane_changes", None), ("watches_road", 0)])
+def test_a_flag_that_is_not_a_bool_is_an_error(long_road, field, value):
+    # a review: lamps="false" lit the car (any truthy value passed)
+    from simdrive.errors import WorldError
+
+    actor = dataclasses.replace(car("lead", "fwd_0", 80.0, 10.0), **{field: value})
+    with pytest.raises(WorldError, match=f"{field} must be True or False"):
+        Simulation([WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 10.0, ego=True), actor))])
+
+
 @pytest.mark.parametrize("radius", [60.0, 150.0])
 def test_a_stopped_car_round_a_bend_is_braked_for_as_early_as_on_a_straight(radius):
     """A review: round a 60 m bend the ego first braked for a stopped car 48 m away (93 m
