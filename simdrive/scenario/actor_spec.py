@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simdrive.errors import ScenarioError
-from simdrive.scenario.reader import Reader, read_text, suggest
+from simdrive.scenario.reader import Param, Reader, read_text, suggest
 from simdrive.scenario.yamlpos import Node
 from simdrive.world.actors import (
     LAMP_KINDS,
@@ -192,12 +192,13 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
     for key, (low, high, unit) in TUNING.items():
         if r.has(key):
             options[key] = r.number(key, low=low, high=high, unit=unit)
-    for key in ("watches_road", "cautious", "obeys_signals", "lane_changes"):
+    for key in ("watches_road", "cautious", "obeys_signals", "lane_changes", "lamps"):
         if r.has(key):
-            options[key] = r.boolean(key, default=True)
+            options[key] = r.boolean(key, default=True, varies=True)
     if r.has("lamps"):
-        options["lamps"] = r.boolean("lamps", default=True)
-        if options["lamps"] and not may_carry_lamps(actor_kind(kind)):
+        lamps = options["lamps"]
+        lit = any(params[lamps.path].values()) if isinstance(lamps, Param) else lamps
+        if lit and not may_carry_lamps(actor_kind(kind)):
             raise r.child("lamps").error(
                 f"{a_kind(kind)} carries no lamps",
                 expected=f"lamps only on a vehicle or a {' or '.join(LAMP_KINDS)} (or "

@@ -287,7 +287,7 @@ _OPTION_FIELDS = {"direction": "direction", "turn": "turn", "lane_changes": "lan
                   "cautious": "cautious", "reaction_time": "reaction_time_s",
                   "vision_range": "vision_range_m", "time_headway": "time_headway_s",
                   "min_gap": "min_gap_m", "politeness": "politeness",
-                  "gap_margin": "gap_margin_s"}
+                  "gap_margin": "gap_margin_s", "lamps": "lamps"}
 
 
 def _varying_fields(t: ActorT) -> list[tuple[str, Param, Callable]]:

@@ -94,9 +94,8 @@ def _actor(is_ego: bool) -> dict:
         **{key: _bounded(low, high) for key, (low, high, _) in TUNING.items()},
         "behavior": behavior, "actions": {"type": "array", "items": {"$ref": "#/$defs/action"}},
         "direction": {"enum": [1, -1]}, "turn": _choice_of(("straight", "left", "right")),
-        "watches_road": {"type": "boolean"}, "cautious": {"type": "boolean"},
-        "obeys_signals": {"type": "boolean"}, "lane_changes": {"type": "boolean"},
-        "lamps": {"type": "boolean"},
+        **{key: {"oneOf": [{"type": "boolean"}, {"$ref": "#/$defs/choice"}]}
+           for key in ("watches_road", "cautious", "obeys_signals", "lane_changes", "lamps")},
     }
     # the ego has no id or count; lane, s and d are its shorthand for a placement
     keys = [k for k in ACTOR_KEYS if k not in (("id", "count") if is_ego else SHORTHAND)]

@@ -154,12 +154,24 @@ class Reader:
                              found=value)
         return value
 
-    def boolean(self, key: str, *, default: bool) -> bool:
+    def boolean(self, key: str, *, default: bool, varies: bool = False):
+        """true or false, or (if ``varies``) a Param for a choice of them
+        (``{choice: [true, false]}``: a variant dimension, griddable like any choice)."""
         node = self.node.get(key)
         if node is None:
             return default
+        if node.is_mapping and varies:
+            dist = _distribution(node)
+            options = dist.values() if dist.discrete else ()
+            if not isinstance(dist, (Choice, Constant)) or not all(
+                    isinstance(o, bool) for o in options):
+                raise node.error("a true-or-false value varies by a choice of true and false",
+                                 expected="{choice: [true, false]}", found=node.plain())
+            self.params[node.path] = dist
+            return Param(node.path)
         if not isinstance(node.value, bool):
-            raise node.error("not true or false", expected="true or false", found=node.plain())
+            raise node.error("not true or false", expected="true or false" + (
+                " or {choice: [true, false]}" if varies else ""), found=node.plain())
         return node.value
 
 

@@ -402,3 +402,34 @@ def test_lamps_in_a_scenario_file_reach_the_world(tmp_path):
     assert [a.lamps for a in world.actors] == [None, False, True, None, False]
     sim = Simulation([world], threads=1)
     np.testing.assert_array_equal(sim.blocks.params[0, L.P_LAMPS, :5], [1, 0, 1, 0, 0])
+
+
+def test_a_true_or_false_key_varies_by_a_choice_and_grids(tmp_path):
+    """lamps: {choice: [true, false]} (any true-or-false key) is a variant parameter: a
+    grid over it gives worlds with and without the cyclist's lamps, otherwise alike."""
+    from simdrive.core import layout as L
+    from simdrive.sim import Simulation
+
+    path = write(tmp_path, """\
+        name: lamps_vary
+        duration: 5
+        map: {type: straight, lanes: 1, length: 300, sidewalks: none}
+        ego: {lane: 0, s: 5, speed: 10, watches_road: {choice: [true, false]}}
+        actors:
+          - {id: bike, kind: cyclist, placement: {lane: 0, s: 60}, speed: 3,
+             lamps: {choice: [true, false]}}
+        variants:
+          grid: ["actors[0].lamps", ego.watches_road]
+          seed: 1
+        """)
+    spec, road = loaded(path)
+    found = []
+    for variant in variants(spec):
+        world = build_world(spec, variant, road)
+        bike = world.actors[1]
+        assert bike.lamps is variant.values["actors[0].lamps"]
+        assert world.actors[0].watches_road is variant.values["ego.watches_road"]
+        sim = Simulation([world], threads=1)
+        assert sim.blocks.params[0, L.P_LAMPS, 1] == float(bike.lamps)
+        found.append((bike.lamps, world.actors[0].watches_road))
+    assert sorted(found) == [(False, False), (False, True), (True, False), (True, True)]

@@ -134,3 +134,5 @@ def test_schema_flags_what_the_checker_refuses_a_review_found_it_passed(change, 
                     {"kind": "adult", "placement": {"lane": 0, "s": 60}, "lamps": False},
                     {"kind": "car", "placement": {"lane": 0, "s": 80}, "lamps": True}]
     jsonschema.validate(ok, scenario_schema())
+    ok["actors"][0]["lamps"] = {"choice": [True, False]}  # a true-or-false key may vary
+    jsonschema.validate(ok, scenario_schema())

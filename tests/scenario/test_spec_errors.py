@@ -482,3 +482,19 @@ def test_lamps_on_a_kind_that_carries_none_names_the_line(tmp_path):
     assert err.path == "actors[0].lamps" and "true or false" in str(err)
     # lamps: false is no error on any kind
     load_scenario(write(tmp_path, text.replace("lamps: true", "lamps: false")))
+
+
+def test_a_true_or_false_key_varies_only_by_a_choice_of_true_and_false(tmp_path):
+    err = error_for(tmp_path, GOOD + "    cautious: {uniform: [0, 1]}\n")
+    assert err.path == "actors[0].cautious" and "choice of true and false" in str(err)
+    err = error_for(tmp_path, GOOD + "    lamps: {choice: [true, dim]}\n")
+    assert err.path == "actors[0].lamps" and "choice of true and false" in str(err)
+    walker = GOOD + """\
+  - id: walker
+    kind: adult
+    placement: {sidewalk: right, s: 60}
+    lamps: {choice: [true, false]}
+"""
+    err = error_for(tmp_path, walker)
+    assert err.path == "actors[1].lamps" and "an adult carries no lamps" in str(err)
+    load_scenario(write(tmp_path, walker.replace("[true, false]", "[false]")))
