@@ -210,6 +210,15 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
     if r.has("turn"):
         options["turn"] = r.text("turn", choices=("straight", "left", "right"), varies=True)
     speed, desired_speed = _speeds(r, kind)
+    standing = (not behavior and speed == 0.0 and desired_speed is None and not is_ego
+                and placement.anchor in ("lane", "sidewalk")
+                and actor_kind(kind).category not in ("vehicle", "static"))
+    for action in actions if standing else ():
+        if action.action == "go" and "speed" not in action.params:
+            raise action.node.error(
+                f"go sets {a_kind(kind)} standing on its lane off at the speed it was given, "
+                "and it was given none", expected="go with a speed, e.g. go: {trigger: "
+                "{time: 1}, speed: 4}")
     return ActorT(
         name=name, kind=kind, count=count, placement=placement, speed=speed,
         desired_speed=desired_speed, behavior=behavior, actions=actions, options=options,

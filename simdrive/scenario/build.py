@@ -249,6 +249,10 @@ class _Instance:
     lane: str | None = None  # the lane its placement names (not for one relative to another)
 
 
+SETS_OFF = ("go", "set_speed")
+"""Actions that set a cyclist, walker or animal standing on its lane off along it."""
+
+
 def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:
     """Every ActorSpec field of one instance of ``t`` (those that vary: placeholders)."""
     kind = actor_kind(t.kind)
@@ -256,11 +260,15 @@ def _fixed_fields(t: ActorT, name: str, is_ego: bool, lane: str | None) -> dict:
     if behavior is None and t.placement.anchor == "parking":
         behavior = "static"
     moving = isinstance(t.speed, Param) or float(t.speed) > 0.0 or t.desired_speed is not None
-    if (behavior is None and lane is not None and (moving or is_ego)
-            and kind.category not in ("vehicle", "static")):
-        behavior = "follow_lane"  # a cyclist or walker given a speed on a lane rides it
-    opts = {k: None if isinstance(v, Param) else v for k, v in t.options.items()}
     desired = t.desired_speed
+    if (behavior is None and lane is not None and kind.category not in ("vehicle", "static")):
+        if moving or is_ego:
+            behavior = "follow_lane"  # a cyclist or walker given a speed on a lane rides it
+        elif any(a.action in SETS_OFF for a in t.actions):
+            # one standing on its lane until a go or set_speed sets it off along it (placed
+            # by its pose as a static actor, it had no lane to follow and never moved)
+            behavior, desired = "follow_lane", 0.0
+    opts = {k: None if isinstance(v, Param) else v for k, v in t.options.items()}
     static = behavior in ("static", None) and kind.category != "vehicle"
     placed = dict(lane=lane, s=0.0, d=0.0) if lane is not None and not static else \
         dict(x=0.0, y=0.0, heading=0.0)

@@ -433,3 +433,38 @@ def test_a_true_or_false_key_varies_by_a_choice_and_grids(tmp_path):
         assert sim.blocks.params[0, L.P_LAMPS, 1] == float(bike.lamps)
         found.append((bike.lamps, world.actors[0].watches_road))
     assert sorted(found) == [(False, False), (False, True), (True, False), (True, True)]
+
+
+@pytest.mark.parametrize("kind,anchor", [("cyclist", "lane: 0"), ("adult", "sidewalk: right")])
+def test_a_cyclist_or_walker_standing_on_its_lane_sets_off_on_go(tmp_path, kind, anchor):
+    """A review: a cyclist placed on a lane with no speed and a go action never moved
+    (placed by its pose as a static actor, it had no lane to follow). It now stands on
+    its lane until the go, then rides (walks) along it at the go's speed."""
+    from simdrive.sim import Simulation
+
+    path = write(tmp_path, f"""\
+        name: sets_off
+        duration: 5
+        map: {{type: straight, lanes: 1, length: 300, sidewalks: both}}
+        ego: {{lane: 0, s: 5, speed: 0}}
+        actors:
+          - id: rider
+            kind: {kind}
+            placement: {{{anchor}, s: 60}}
+            actions:
+              - go: {{trigger: {{time: 1.0}}, speed: 2.0}}
+        """)
+    spec, road = loaded(path)
+    world = build_world(spec, variants(spec)[0], road)
+    assert world.actors[1].lane is not None and world.actors[1].behavior == "follow_lane"
+    sim = Simulation([world], threads=1)
+    x0, y0 = float(sim.state.x[0][1]), float(sim.state.y[0][1])
+    sim.run(0.9)
+    assert float(sim.state.x[0][1]) == x0  # standing until the go
+    sim.run(3.0)
+    assert float(sim.state.x[0][1]) > x0 + 3.0 and abs(float(sim.state.y[0][1]) - y0) < 0.3
+    # a go without a speed has nothing to go back to: refused, naming the action's line
+    path.write_text(path.read_text().replace(", speed: 2.0}", "}"))
+    with pytest.raises(ScenarioError, match="given none") as info:
+        load_scenario(path)
+    assert info.value.line == 10
