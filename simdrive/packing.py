@@ -146,6 +146,7 @@ def pack_world(blocks: Blocks, w: int, spec: WorldSpec, road_map: RoadMap,
     b.wfloat[w, L.WF_EXPECTED_FRICTION_AFTER] = env.expected_friction_after
     b.wfloat[w, L.WF_LAMP_VISIBILITY] = env.lamp_visibility
     b.wfloat[w, L.WF_LAMP_VISIBILITY_AFTER] = env.lamp_visibility_after
+    b.wfloat[w, L.WF_UNLIT_SIGHT] = env.unlit_sight_cap
     b.wint[w, L.WI_EGO] = egos[0] if egos else -1
     for k, actor in enumerate(spec.actors):
         _pack_actor(road_map, map_arrays, f, i, p, b.scratch[w], k, actor, names[k])

@@ -106,7 +106,9 @@ WF_EXPECTED_FRICTION_AFTER = 9
 WF_LAMP_VISIBILITY = 10  # m: how far lit lamps are seen (the dark does not hide them; by
 # day WF_VISIBILITY), before WF_CHANGE_TIME
 WF_LAMP_VISIBILITY_AFTER = 11
-WF_COUNT = 12
+WF_UNLIT_SIGHT = 12  # m: how far one without lit lamps of its own sees what shows none
+# either, at most (inf: no nearer than WF_VISIBILITY; the nearer of the two applies)
+WF_COUNT = 13
 
 # ---- per-world ints ------------------------------------------------------------
 WI_STEP = 0  # steps taken
@@ -136,7 +138,10 @@ S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under 
 S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
 S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for
 # one with P_LAMPS not in MODE_STATIC, WF_VISIBILITY for the rest; perception.seen_within)
-S_COUNT = 14
+S_LIT = 14  # 1: its lamps are lit this step (P_LAMPS, not MODE_STATIC nor knocked loose)
+S_UNLIT_SIGHT = 15  # m: how far this actor sees those whose lamps are not lit (the
+# visibility with its own lit, else the nearer of it and WF_UNLIT_SIGHT)
+S_COUNT = 16
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 
 # ---- modes, models, flags ------------------------------------------------------

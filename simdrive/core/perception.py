@@ -51,8 +51,10 @@ from simdrive.core.layout import (
     S_COS,
     S_INTRUDED,
     S_INTRUDERS,
+    S_LIT,
     S_SEEN_AT,
     S_SIN,
+    S_UNLIT_SIGHT,
 )
 
 OCCLUDER_MIN_HEIGHT = 0.8  # m: debris, tyres and dogs do not hide anything
@@ -70,12 +72,17 @@ KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious
 
 
 @inline_kernel
-def seen_within(scratch_w, j, sight):
-    """How far an observer whose sight reaches ``sight`` m (its own range, capped by the
-    farthest anything is seen in its world now) sees actor j: that, cut to how far j is
+def seen_within(scratch_w, i, j, sight):
+    """How far observer i, whose sight reaches ``sight`` m (its own range, capped by the
+    farthest anything is seen in its world now), sees actor j: that, cut to how far j is
     seen (scratch row S_SEEN_AT: the world's visibility, or for an actor under way with
-    its lamps lit the farther distance its lamps are seen at)."""
-    return min(sight, scratch_w[S_SEEN_AT, j])
+    its lamps lit the farther distance its lamps are seen at) and, when j shows no lit
+    lamps, to how far i sees such actors (S_UNLIT_SIGHT: nearer without lamps of its own
+    in the dark)."""
+    seen = min(sight, scratch_w[S_SEEN_AT, j])
+    if scratch_w[S_LIT, j] == 0.0:
+        seen = min(seen, scratch_w[S_UNLIT_SIGHT, i])
+    return seen
 
 @kernel
 def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target):
@@ -220,7 +227,7 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
         dx = fstate_w[F_X, j] - xi
         dy = fstate_w[F_Y, j] - yi
         ahead = dx * tx + dy * ty
-        seen = seen_within(scratch_w, j, sight)
+        seen = seen_within(scratch_w, i, j, sight)
         if ahead > seen or ahead < -seen:
             continue
         bend = lane_bend(kappa, ahead)
@@ -292,7 +299,7 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
             continue
         dx = fstate_w[F_X, i] - fstate_w[F_X, j]
         dy = fstate_w[F_Y, i] - fstate_w[F_Y, j]
-        seen = seen_within(scratch_w, j, sight)
+        seen = seen_within(scratch_w, i, j, sight)
         if dx * dx + dy * dy > seen * seen:
             continue
         ahead = dx * scratch_w[S_COS, j] + dy * scratch_w[S_SIN, j]
@@ -351,7 +358,7 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
                                          lane_yield_count, yield_lane, yield_s):
             continue
         gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
-                                       i, j, curvature, seen_within(scratch_w, j, sight))
+                                       i, j, curvature, seen_within(scratch_w, i, j, sight))
         if gap < second_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
                                               scratch_w[S_SIN], n, i, j):
             if gap < best_gap:

@@ -51,7 +51,9 @@ from simdrive.core.layout import (
     P_LAMPS,
     P_MAX_ACCEL,
     S_IDM_SCALE,
+    S_LIT,
     S_SEEN_AT,
+    S_UNLIT_SIGHT,
     WF_CHANGE_TIME,
     WF_DT,
     WF_EXPECTED_FRICTION,
@@ -62,6 +64,7 @@ from simdrive.core.layout import (
     WF_LAMP_VISIBILITY_AFTER,
     WF_SIGNAL_OFFSET,
     WF_TIME,
+    WF_UNLIT_SIGHT,
     WF_VISIBILITY,
     WF_VISIBILITY_AFTER,
     WI_EGO,
@@ -126,11 +129,15 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
             time_s = wfloat_w[WF_TIME]
             step = wint_w[WI_STEP]
             friction, visibility, lamp_visibility, seen_friction = _environment(wfloat_w)
+            unlit_sight = min(visibility, wfloat_w[WF_UNLIT_SIGHT])
             for i in range(n):  # how far each actor is seen (perception.seen_within): one
-                # with lamps, not standing (as the renderer lights it), by its lamps
+                # with lamps, not standing (as the renderer lights it), by its lamps; and
+                # how far it sees those without: by its own lamps' light, else the dark's
                 lit = params_w[P_LAMPS, i] != 0.0 and istate_w[I_MODE, i] != MODE_STATIC \
                     and not istate_w[I_FLAGS, i] & FLAG_KNOCKED_LOOSE
                 scratch_w[S_SEEN_AT, i] = lamp_visibility if lit else visibility
+                scratch_w[S_LIT, i] = 1.0 if lit else 0.0
+                scratch_w[S_UNLIT_SIGHT, i] = visibility if lit else unlit_sight
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),
                        signal_state(signal_plan, signal_time, np.int64(1)))

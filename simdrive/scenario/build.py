@@ -386,7 +386,8 @@ def _environment(spec: ScenarioSpec, values) -> Environment:
     # far as the weather lets anyone see; the dark hides the rest
     lamps = lighting(lit).headlights
     env = dict(road_condition=weather(w).road_condition, visibility_m=visibility_m(w, lit),
-               lamp_visibility_m=weather(w).visibility_m if lamps else None)
+               lamp_visibility_m=weather(w).visibility_m if lamps else None,
+               unlit_visibility_m=lighting(lit).unlit_visibility_m)
     if spec.change is not None:
         after = resolve(spec.change["weather"], values)
         env.update(change_time_s=float(resolve(spec.change["at"], values)),

@@ -8,7 +8,10 @@ Visibility figures are meteorological conventions and driving practice, chosen
 conservatively: fog is visibility below 1 km, "dense fog" in road-safety
 statistics typically under 50-100 m; heavy rain with spray cuts sight to about
 100-200 m; low-beam headlights light the road about 50-60 m ahead (UNECE
-Regulation 112 beam pattern) so at night unlit actors are seen at that range.
+Regulation 112 beam pattern) so at night unlit actors are seen at that range, by those
+who have headlights of their own: without them (a walker, a car driving with its lamps
+off) the night's ambient light shows an unlit actor at about 25 m (a convention: a dark
+figure against a dark road, no moon or street lamp counted).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class Lighting:
     ambient: float
     visibility_m: float
     headlights: bool
+    unlit_visibility_m: float | None = None  # how far one without lamps of its own sees
+    # what shows none (None: as far as visibility_m; the ambient light suffices)
 
 
 WEATHERS = {
@@ -61,7 +66,7 @@ LIGHTINGS = {
         Lighting("dawn", 5.0, 0.55, 400.0, headlights=True),
         Lighting("noon", 60.0, 1.0, 1000.0, headlights=False),
         Lighting("dusk", -2.0, 0.3, 200.0, headlights=True),
-        Lighting("night", -30.0, 0.05, 60.0, headlights=True),
+        Lighting("night", -30.0, 0.05, 60.0, headlights=True, unlit_visibility_m=25.0),
     )
 }
 

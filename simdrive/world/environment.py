@@ -39,6 +39,11 @@ class Environment:
     the rest (the weather still limits it). At ``change_time_s``
     (inf: never) the road condition and visibilities switch to the ``*_after`` values
     (rain starting, entering a fog bank).
+    ``unlit_visibility_m`` (None: no nearer) caps how far a driver or walker without lamps
+    of its own sees what shows no lamps either: at night the world's visibility is the
+    reach of one's own headlights, and without them an unlit cyclist shows only at arm's
+    length of the dark (scenario files: 25 m at night). At any time the nearer of it and
+    the visibility applies.
     ``signal_offset_s`` shifts the traffic-signal cycle.
     """
 
@@ -50,13 +55,14 @@ class Environment:
     signal_offset_s: float = 0.0
     lamp_visibility_m: float | None = None
     lamp_visibility_after_m: float | None = None
+    unlit_visibility_m: float | None = None
 
     def __post_init__(self) -> None:
         friction_coefficient(self.road_condition)
         if self.road_condition_after is not None:
             friction_coefficient(self.road_condition_after)
         for name in ("visibility_m", "visibility_after_m", "lamp_visibility_m",
-                     "lamp_visibility_after_m"):
+                     "lamp_visibility_after_m", "unlit_visibility_m"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise WorldError("visibility must be positive", path=name,
@@ -89,6 +95,12 @@ class Environment:
         """How far lit lamps are seen, m (never less than visibility_m)."""
         lamps = self.lamp_visibility_m
         return self.visibility_m if lamps is None else max(lamps, self.visibility_m)
+
+    @property
+    def unlit_sight_cap(self) -> float:
+        """How far one without lamps of its own sees what shows no lamps, m, at most (inf:
+        as far as the visibility; the step takes the nearer of this and the visibility)."""
+        return math.inf if self.unlit_visibility_m is None else self.unlit_visibility_m
 
     @property
     def lamp_visibility_after(self) -> float:

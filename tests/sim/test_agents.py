@@ -695,6 +695,31 @@ def test_at_night_lamps_are_the_actors_a_car_without_them_is_seen_as_late_as_a_c
         np.testing.assert_array_equal(scene_from_simulation(sim, w).lamps, [1, int(lit)])
 
 
+def test_at_night_a_driver_without_its_own_lamps_sees_unlit_actors_only_at_the_darks_reach(
+        long_road):
+    """A review: a driver with lamps: false saw a dark cyclist as far as one with
+    headlights (the night's 60 m is their reach). Without lamps of its own it sees what
+    shows no lamps only as far as Environment.unlit_visibility_m (25 m); lit lamps it
+    still sees from afar; by day nothing changes."""
+    night = Environment(visibility_m=60.0, lamp_visibility_m=1000.0, unlit_visibility_m=25.0)
+
+    def world(ego_lamps, bike_lamps, env):
+        bike = ActorSpec("cyclist", "bike", lane="fwd_0", s=200.0, speed_mps=2.0,
+                         lamps=bike_lamps, lane_changes=False)
+        return WorldSpec(long_road, (car("ego", "fwd_0", 50.0, 8.0, ego=True,
+                                         lamps=ego_lamps), bike), environment=env, dt=DT)
+    cases = [(None, None, night, (39.0, 60.0)), (False, None, night, (10.0, 25.0)),
+             (False, True, night, (60.0, 200.0)), (False, None, Environment(), (60.0, 200.0))]
+    sim, rec = simulate([world(*case[:3]) for case in cases], 30.0)
+    gap = rec.x[:, :, 1] - rec.x[:, :, 0] - 0.5 * (actor_kind("car").length
+                                                  + actor_kind("cyclist").length)
+    for w, (ego_lamps, bike_lamps, _, (low, high)) in enumerate(cases):
+        decel = decelerations(rec, w, 0)
+        first = float(gap[np.argmax(decel > 0.0), w])
+        assert low <= first <= high, (ego_lamps, bike_lamps, first)
+    assert not any(sim.outcome(w).collision for w in range(len(cases)))
+
+
 @pytest.mark.parametrize("kind", ["adult", "deer", "tyre"])
 def test_lamps_on_an_actor_that_cannot_carry_them_is_an_error(long_road, kind):
     from simdrive.errors import WorldError
