@@ -138,7 +138,8 @@ S_CHANGERS = 11  # indices (as floats) of the actors whose lane change is under 
 S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
 S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for
 # one with P_LAMPS not in MODE_STATIC, WF_VISIBILITY for the rest; perception.seen_within)
-S_LIT = 14  # 1: its lamps are lit this step (P_LAMPS, not MODE_STATIC nor knocked loose)
+S_LIT = 14  # inf: its lamps are lit this step (P_LAMPS, not MODE_STATIC nor knocked
+# loose), else 0 (added to an observer's S_UNLIT_SIGHT: no cut for a lit one)
 S_UNLIT_SIGHT = 15  # m: how far this actor sees those whose lamps are not lit (the
 # visibility with its own lit, else the nearer of it and WF_UNLIT_SIGHT)
 S_COUNT = 16

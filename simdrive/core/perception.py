@@ -79,10 +79,8 @@ def seen_within(scratch_w, i, j, sight):
     its lamps lit the farther distance its lamps are seen at) and, when j shows no lit
     lamps, to how far i sees such actors (S_UNLIT_SIGHT: nearer without lamps of its own
     in the dark)."""
-    seen = min(sight, scratch_w[S_SEEN_AT, j])
-    if scratch_w[S_LIT, j] == 0.0:
-        seen = min(seen, scratch_w[S_UNLIT_SIGHT, i])
-    return seen
+    # S_LIT is inf for a lit actor (no cut), 0 for one not lit: branch-free
+    return min(sight, scratch_w[S_SEEN_AT, j], scratch_w[S_UNLIT_SIGHT, i] + scratch_w[S_LIT, j])
 
 @kernel
 def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target):

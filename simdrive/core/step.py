@@ -136,7 +136,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                 lit = params_w[P_LAMPS, i] != 0.0 and istate_w[I_MODE, i] != MODE_STATIC \
                     and not istate_w[I_FLAGS, i] & FLAG_KNOCKED_LOOSE
                 scratch_w[S_SEEN_AT, i] = lamp_visibility if lit else visibility
-                scratch_w[S_LIT, i] = 1.0 if lit else 0.0
+                scratch_w[S_LIT, i] = math.inf if lit else 0.0
                 scratch_w[S_UNLIT_SIGHT, i] = visibility if lit else unlit_sight
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),
