@@ -119,6 +119,7 @@ PARTS = {
         _box(-0.22, 0.1, -0.5, 0.5, 0.6, 0.86, TROUSERS),
         _box(-0.14, 0.06, -0.2, 0.2, 0.86, 1.0, HELMET),
         _box(0.3, 0.34, -0.1, 0.1, 0.5, 0.58, HEADLIGHT),
+        _box(-0.32, -0.28, -0.08, 0.08, 0.37, 0.43, TAILLIGHT),  # at its glow (lamps.lamp_height)
     ],
     "cyclist": [
         _box(0.22, 0.5, -0.06, 0.06, 0.0, 0.4, TYRE),
