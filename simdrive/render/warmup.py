@@ -7,7 +7,8 @@ at a time per process, so the two halves would run one after the other. When the
 render kernels are not cached yet, :func:`start` launches a child Python running
 :func:`warm` (as ``python -m simdrive.render.warmup`` does): it renders a small
 made-up frame that reaches every render kernel (rain at night, headlights and street
-lamps, spray, motion blur) and so writes them to the cache, on the other core, while
+lamps, spray, motion blur), and RLE-encodes one of its masks as a dataset does, and so
+writes those kernels to the cache, on the other core, while
 the parent plans; :func:`wait` lets the parent, before its first frame, pick them up
 from the cache instead of compiling them again. Anything going wrong in the child only
 costs the parent the compilation it would have done anyway.
@@ -88,7 +89,7 @@ def stop(child: subprocess.Popen | None) -> None:
 
 
 def warm() -> None:
-    """Render two frames that run every render kernel."""
+    """Render two frames that run every render kernel, and RLE-encode one mask."""
     from simdrive.render.look import make_look
     from simdrive.render.renderer import Renderer
     from simdrive.render.scene import Scene
@@ -110,8 +111,16 @@ def warm() -> None:
                   kind=np.array([actor_kind_id(r[0]) for r in rows], np.int64),
                   moving=np.array([1, 1, 0], np.int64))
     renderer = Renderer(road, RenderOptions(motion_blur=True), seed=0)
-    for _ in range(2):  # the second reuses the first's arrays (and clears what it drew)
+    for _ in range(2):  # the second reuses the first's arrays (and clears what it drew):
+        # hold no frame meanwhile, or it would take new ones
         renderer.render(scene, PRESETS["front"], make_look("rain", "night"))
+    # and the dataset's mask encoder, which the parent would otherwise compile after
+    # planning, on the way to its first frame
+    from simdrive.dataset import rle
+
+    frame = renderer.render(scene, PRESETS["front"], make_look("rain", "night"))
+    label = next(lab for lab in frame.labels if lab.visible_box is not None)
+    rle.encode_box(frame.instance, label.track_id, label.visible_box)
 
 
 if __name__ == "__main__":
