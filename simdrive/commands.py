@@ -388,7 +388,8 @@ def _filter_option(options, key: str, field: str, value) -> str:
 def report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from simdrive.dataset.report import missing_files, write_report
+    from simdrive.dataset.records import missing_files
+    from simdrive.dataset.report import write_report
 
     problems = missing_files(Path(args.path))
     path = write_report(args.path, problems=problems)

@@ -22,6 +22,7 @@ from simdrive.core.dynamics import (
     idm_acceleration_scaled,
     pure_pursuit_steer,
 )
+from simdrive.core.geometry import on_drivable
 from simdrive.core.lane_lines import (
     NEAR_CENTRE_M,
     changer_accel,
@@ -100,7 +101,6 @@ from simdrive.core.layout import (
 from simdrive.core.perception import (
     kerb_gap_unsafe,
     nearest_obstacle,
-    on_drivable,
     remember,
     seen_since,
     seen_within,

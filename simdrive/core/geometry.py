@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core.layout import AREA_DRIVABLE, AREA_PARKING
 
 INF = math.inf
 
@@ -316,3 +317,27 @@ def last_inside_along(px, py, ux, uy, max_len, step, points, starts, counts, kin
         if _inside_area_of_kind(px + t * ux, py + t * uy, points, starts, counts, kinds, kind):
             return t
     return -1.0
+
+
+@kernel
+def on_road(x, y, area_points, area_start, area_npoints, area_kind):
+    """Whether (x, y) lies on the road: a drivable area or a parking strip (True on a map
+    with no drivable area, which has no road edge to leave)."""
+    any_road = False
+    for k in range(area_start.shape[0]):
+        if area_kind[k] == AREA_DRIVABLE or area_kind[k] == AREA_PARKING:
+            any_road = any_road or area_kind[k] == AREA_DRIVABLE
+            if point_in_polygon(x, y, area_points, np.int64(area_start[k]),
+                                np.int64(area_npoints[k])):
+                return True
+    return not any_road
+
+
+@kernel
+def on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
+    """Whether (x, y) lies in a drivable area (a parking strip is not one)."""
+    for k in range(area_start.shape[0]):
+        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(
+                x, y, area_points, np.int64(area_start[k]), np.int64(area_npoints[k])):
+            return True
+    return False

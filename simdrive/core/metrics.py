@@ -7,10 +7,13 @@ from simdrive.core.geometry import boxes_distance, boxes_time_to_collision
 from simdrive.core.layout import (
     AM_MIN_DISTANCE,
     AM_MIN_TTC,
+    F_S,
     F_SPEED,
     F_X,
     F_Y,
+    I_LANE,
     I_VALID,
+    LANE_SIDEWALK,
     M_EGO_MAX_SPEED,
     M_MIN_DISTANCE,
     M_MIN_TTC,
@@ -107,3 +110,15 @@ def update_ego_metrics(fstate_w, istate_w, params_w, scratch_w, metrics_w, actor
                 actor_metrics_w[AM_MIN_DISTANCE, j] = dist
                 if dist < metrics_w[M_MIN_DISTANCE]:
                     metrics_w[M_MIN_DISTANCE] = dist
+
+
+@inline_kernel
+def on_its_road(fstate_w, istate_w, i, lane_length, lane_kind):
+    """Whether leaving the road polygon would mean actor i left the road: not when it is
+    past either end of its lane (it drove off the map's end, not off the road) nor when
+    its lane is a sidewalk (a cyclist put there: the pavement is its road)."""
+    lane = istate_w[I_LANE, i]
+    if lane < 0:
+        return True
+    s = fstate_w[F_S, i]
+    return lane_kind[lane] != LANE_SIDEWALK and 0.1 < s < lane_length[lane] - 0.1

@@ -14,11 +14,9 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
-from simdrive.core.geometry import point_in_polygon, segment_hits_box
+from simdrive.core.geometry import segment_hits_box
 from simdrive.core.lanes import lane_bend, successor
 from simdrive.core.layout import (
-    AREA_DRIVABLE,
-    AREA_PARKING,
     F_S,
     F_SEEN_LAST,
     F_SEEN_LAST2,
@@ -38,7 +36,6 @@ from simdrive.core.layout import (
     I_SEEN_ID2,
     I_TURN,
     I_VALID,
-    LANE_SIDEWALK,
     MODE_LANE,
     MODE_LANE_FREE,
     MODEL_BICYCLE,
@@ -249,41 +246,6 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
             best_speed = fstate_w[F_SPEED, j] * rel_c
             best_j = j
     return best, best_speed, best_j
-
-
-@kernel
-def on_road(x, y, area_points, area_start, area_npoints, area_kind):
-    """Whether (x, y) lies on the road: a drivable area or a parking strip (True on a map
-    with no drivable area, which has no road edge to leave)."""
-    any_road = False
-    for k in range(area_start.shape[0]):
-        if area_kind[k] == AREA_DRIVABLE or area_kind[k] == AREA_PARKING:
-            any_road = any_road or area_kind[k] == AREA_DRIVABLE
-            if point_in_polygon(x, y, area_points, np.int64(area_start[k]),
-                                np.int64(area_npoints[k])):
-                return True
-    return not any_road
-
-
-@inline_kernel
-def on_its_road(fstate_w, istate_w, i, lane_length, lane_kind):
-    """Whether leaving the road polygon would mean actor i left the road: not when it is
-    past either end of its lane (it drove off the map's end, not off the road) nor when
-    its lane is a sidewalk (a cyclist put there: the pavement is its road)."""
-    lane = istate_w[I_LANE, i]
-    if lane < 0:
-        return True
-    s = fstate_w[F_S, i]
-    return lane_kind[lane] != LANE_SIDEWALK and 0.1 < s < lane_length[lane] - 0.1
-
-
-@kernel
-def on_drivable(x, y, area_points, area_start, area_npoints, area_kind):
-    for k in range(area_start.shape[0]):
-        if area_kind[k] == AREA_DRIVABLE and point_in_polygon(
-                x, y, area_points, np.int64(area_start[k]), np.int64(area_npoints[k])):
-            return True
-    return False
 
 
 @kernel

@@ -32,6 +32,7 @@ from simdrive.core.controls import (
     choose_controls,
 )
 from simdrive.core.dynamics import idm_interaction_scale
+from simdrive.core.geometry import on_road
 from simdrive.core.lanes import signal_state
 from simdrive.core.layout import (
     F_HEADING,
@@ -70,12 +71,8 @@ from simdrive.core.layout import (
     WI_EGO,
     WI_STEP,
 )
-from simdrive.core.metrics import update_ego_metrics
+from simdrive.core.metrics import on_its_road, update_ego_metrics
 from simdrive.core.motion import integrate
-from simdrive.core.perception import (
-    on_its_road,
-    on_road,
-)
 from simdrive.core.traffic import (
     sort_lane_order,
 )

@@ -27,7 +27,8 @@ from simdrive.dataset.names import frame_stem
 from simdrive.dataset.options import DatasetOptions
 from simdrive.dataset.plan import Shard, Source, load_sources, shards
 from simdrive.dataset.progress import Progress
-from simdrive.dataset.report import RECORD_DAMAGE, damaged_record, empty_splits, read_record
+from simdrive.dataset.records import RECORD_DAMAGE, damaged_record, read_record
+from simdrive.dataset.report import empty_splits
 from simdrive.dataset.shard import (
     DEPTH_MAX_M,
     STATE_DIR,
