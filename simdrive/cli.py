@@ -192,13 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="jpg (quality 90, the default) or png")
     render.add_argument("--extras", default="", metavar="KINDS",
                         help="comma-separated: depth, semantic, instance")
+    render.add_argument("--classes", default=None, metavar="MAP",
+                        help="the dataset's classes in index order, each CLASS=KIND+KIND or a "
+                             "bare KIND, e.g. vehicle=car+van+truck+bus,person=adult+child,"
+                             "cyclist; kinds in no class are not labelled (default: a class "
+                             "per actor kind)")
     render.add_argument("--split", default="train=0.8,val=0.1,test=0.1",
                         help="split ratios by variant (default train=0.8,val=0.1,test=0.1)")
     render.add_argument("--split-seed", type=int, default=0, metavar="S",
                         help="seed of the split draw per variant (default 0)")
     render.add_argument("--min-pixels", default=None, metavar="N[,NAME=N]",
                         help="least visible pixels of a box (default 25); NAME=N items set "
-                             "one camera's, one class's (in every camera) or one weather's "
+                             "one camera's, one actor kind's (in every camera) or one "
+                             "weather's "
                              "(its frames), e.g. 25,bev=1")
     render.add_argument("--min-height", default=None, metavar="PX[,NAME=PX]",
                         help="least visible box height, px (default 8), e.g. 8,bev=0,tyre=2")

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import time
+from collections import Counter
 
 from simdrive.errors import SimdriveError
 
@@ -258,6 +259,7 @@ def _progress_printer(boolean: bool):
 
 
 def render(args: argparse.Namespace) -> int:
+    from simdrive.dataset.categories import parse_classes
     from simdrive.dataset.options import (
         EXTRAS,
         FORMATS,
@@ -311,7 +313,7 @@ def render(args: argparse.Namespace) -> int:
         box_filter=box_filter, camera_filters=camera_filters, filter_names=filter_names,
         class_filters=class_filters, weather_filters=weather_filters,
         split=parse_split(args.split), split_seed=args.split_seed,
-        after_collision_s=args.after_collision)
+        after_collision_s=args.after_collision, classes=parse_classes(args.classes))
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "
@@ -322,7 +324,11 @@ def render(args: argparse.Namespace) -> int:
     summary = render_dataset(args.paths, args.output, options, workers=args.workers,
                              cluster=args.cluster, force=args.force,
                              command=args.command_line, quiet=args.quiet)
-    boxes = ", ".join(f"{k} {v}" for k, v in summary.boxes.items()) or "none"
+    if options.classes:  # per class, as the files count them
+        boxes = ", ".join(f"{name} {n}" for name, _, n
+                          in options.class_map.boxes(Counter(summary.boxes)))
+    else:
+        boxes = ", ".join(f"{k} {v}" for k, v in summary.boxes.items()) or "none"
     print(f"{_count(summary.frames, 'frame')} in {args.output} "
           f"({_count(summary.shards_run, 'shard')} rendered, "
           f"{summary.shards_skipped} already done) in {summary.seconds:.1f} s; "

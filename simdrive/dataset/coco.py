@@ -6,7 +6,8 @@ that show pixels are ignore regions, ``iscrowd: 1`` (COCOeval and most trainers 
 detections there, as KITTI's ``DontCare``), with the same fields. Extra fields per
 annotation: ``track_id``, ``amodal_bbox`` (projection of the 3D box, clipped to
 the image), ``occlusion``, ``truncation``, ``kitti_occluded``, ``box3d``
-(KITTI camera-frame box), ``distance_m``, ``visibility``, ``actor``. Image
+(KITTI camera-frame box), ``distance_m``, ``visibility``, ``actor`` (its name) and
+``kind`` (its actor kind: under ``--classes`` the category is the class). Image
 ``file_name`` is relative to ``images/<split>/``.
 
 A frame's image entry and annotations are serialised by the shard worker that renders
@@ -20,7 +21,7 @@ import json
 from pathlib import Path
 
 from simdrive import __version__
-from simdrive.dataset.categories import categories
+from simdrive.dataset.categories import ONE_PER_KIND, ClassMap
 from simdrive.files import Spool, atomic_output
 from simdrive.jsontext import compact_json
 
@@ -33,10 +34,10 @@ def _xywh(box) -> list[float]:
             round(float(y1 - y0), 3)]
 
 
-def fragments(frame: dict) -> dict:
+def fragments(frame: dict, classes: ClassMap = ONE_PER_KIND) -> dict:
     """A frame's COCO image entry and annotations as compact JSON objects without their
-    ids: {"image": text, "annotations": [text, ...]} (see write)."""
-    ids = _category_ids()
+    ids: {"image": text, "annotations": [text, ...]} (see write). An actor of a kind no
+    class takes is left out, ignore region or not (no category could hold it)."""
     image = {"file_name": Path(frame["image"]).name, "width": frame["camera"]["width"],
              "height": frame["camera"]["height"], "scenario": frame["scenario"],
              "variant": frame["variant"], "time_s": frame["time_s"],
@@ -44,13 +45,14 @@ def fragments(frame: dict) -> dict:
              "lighting": frame["lighting"]}
     annotations = []
     for obj in frame["labels"]:
-        if not obj["keep"] and obj["visible_box"] is None:
+        index = classes.index(obj["kind"])
+        if index is None or not obj["keep"] and obj["visible_box"] is None:
             continue
         annotations.append(compact_json({
-            "category_id": ids[obj["kind"]], "bbox": _xywh(obj["visible_box"]),
+            "category_id": index + 1, "bbox": _xywh(obj["visible_box"]),
             "area": obj["visible_pixels"], "iscrowd": 0 if obj["keep"] else 1,
             "segmentation": obj["segmentation"], "track_id": obj["track_id"],
-            "actor": obj["name"], "amodal_bbox": _xywh(obj["amodal_box"]),
+            "actor": obj["name"], "kind": obj["kind"], "amodal_bbox": _xywh(obj["amodal_box"]),
             "occlusion": round(obj["occlusion"], 6),
             "truncation": round(obj["truncation"], 6),
             "kitti_occluded": obj["kitti_occluded"],
@@ -76,10 +78,6 @@ def _json_object(text) -> bool:
     return bool(value) and not text[end:].strip(" \t\n\r")  # as json.loads: whitespace after
 
 
-def _category_ids() -> dict[str, int]:
-    return {c["name"]: c["id"] for c in categories()}
-
-
 class Writer:
     """The COCO files of a dataset, fed frame records in order (``add``, each with its
     ``coco`` fragments), written by ``finish``: the image ids number the dataset's frames
@@ -88,9 +86,11 @@ class Writer:
     final training on both, without clashes). The entries wait in spools on disk, so memory
     stays flat however many frames come."""
 
-    def __init__(self, out: Path, splits: list[str], spools: Path):
+    def __init__(self, out: Path, splits: list[str], spools: Path,
+                 classes: ClassMap = ONE_PER_KIND):
         """``spools``: the folder of the spools (the dataset's run-state folder)."""
         self.out = out
+        self.classes = classes
         self.splits = splits
         (out / "annotations").mkdir(parents=True, exist_ok=True)
         self._images: dict[str, Spool] = {}
@@ -127,7 +127,7 @@ class Writer:
         head = compact_json({
             "info": {"description": "simdrive synthetic dataset", "version": __version__,
                      "contributor": "simdrive (synthetic)"},
-            "licenses": [], "categories": categories()})
+            "licenses": [], "categories": self.classes.coco_categories()})
         written = []
         for split in self.splits:
             rel = f"annotations/instances_{split}.json"

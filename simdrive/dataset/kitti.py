@@ -25,7 +25,7 @@ import shutil
 from array import array
 from pathlib import Path
 
-from simdrive.dataset.categories import KITTI_TYPES
+from simdrive.dataset.categories import ONE_PER_KIND, ClassMap
 from simdrive.files import write_atomic
 
 
@@ -63,11 +63,12 @@ def _angle(value: float) -> str:
     return text if abs(float(text)) <= math.pi else f"{math.copysign(3.1415, value):.4f}"
 
 
-def label_text(frame: dict) -> str:
+def label_text(frame: dict, classes: ClassMap = ONE_PER_KIND) -> str:
     """The label file of a frame record. A kept actor whose box centre lies behind a
     perspective camera (location z <= 0: a car alongside, seen only at the image's edge)
     is ``DontCare`` with its visible box: KITTI's 3D convention has objects in front of
-    the camera, and monocular 3D loaders take z as depth."""
+    the camera, and monocular 3D loaders take z as depth. A visible actor of a kind no
+    class takes (``--classes``; the shard keeps none) is ``DontCare`` too."""
     lines = []
     perspective = frame["camera"]["projection"] != "orthographic"
     for obj in frame["labels"]:
@@ -75,8 +76,9 @@ def label_text(frame: dict) -> str:
             x0, y0, x1, y1 = obj["amodal_box"]
             h, w, length = obj["dimensions_hwl"]
             lx, ly, lz = obj["location_xyz"]
+            kind = classes.kitti_type(obj["kind"])
             lines.append(
-                f"{KITTI_TYPES[obj['kind']]} {obj['truncation']:.2f} {obj['kitti_occluded']} "
+                f"{kind} {obj['truncation']:.2f} {obj['kitti_occluded']} "
                 f"{_angle(obj['alpha'])} {x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f} {h:.4f} "
                 f"{w:.4f} {length:.4f} {lx:.4f} {ly:.4f} {lz:.4f} "
                 f"{_angle(obj['rotation_y'])}")
@@ -117,7 +119,7 @@ def make_folders(out: Path, split: str) -> None:
         (out / "kitti" / split / sub).mkdir(parents=True, exist_ok=True)
 
 
-def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
+def write_frame(out: Path, frame: dict, shard_state: dict, classes: ClassMap) -> None:
     """The image link, label and calib files of one frame (written by its shard worker,
     after make_folders). A calib that reads the same as an earlier one of the shard
     (the same camera: every frame, in practice) is a hard link to it; creating a file
@@ -128,7 +130,8 @@ def write_frame(out: Path, frame: dict, shard_state: dict) -> None:
     image = frame["image"]
     _link(os.path.join(out, image),
           os.path.join(base, "image_2", stem + os.path.splitext(image)[1]))
-    write_atomic(os.path.join(base, "label_2", f"{stem}.txt"), label_text(frame).encode())
+    write_atomic(os.path.join(base, "label_2", f"{stem}.txt"),
+                 label_text(frame, classes).encode())
     text = calib_text(frame["camera"])
     calib = os.path.join(base, "calib", f"{stem}.txt")
     key = ("kitti calib", text)
@@ -143,7 +146,8 @@ class Writer:
     """The KITTI files assembly writes, fed frame records in order: ImageSets (the
     per-frame files come from the shards, see write_frame)."""
 
-    def __init__(self, out: Path, splits: list[str], spools: Path):
+    def __init__(self, out: Path, splits: list[str], spools: Path,
+                 classes: ClassMap = ONE_PER_KIND):
         self.out = out
         self.splits = splits
         self._ids: dict[str, array] = {split: array("q") for split in splits}

@@ -16,12 +16,12 @@ import json
 from pathlib import Path
 
 from simdrive import __version__
-from simdrive.dataset.categories import KITTI_TYPES, categories
 from simdrive.dataset.kitti import kitti_id
 from simdrive.dataset.options import DatasetOptions
 from simdrive.files import Spool, atomic_output, write_atomic
 from simdrive.jsontext import json_writer
 from simdrive.render.semantic import legend
+from simdrive.world.actors import actor_kinds
 
 RUN_ONLY_FLAGS = {"--workers": 1, "--cluster": 1, "--quiet": 0, "--force": 0}
 
@@ -62,6 +62,7 @@ class ManifestWriter:
         self._lines.add(f"{separator}{line}".encode())
 
     def finish(self, stats) -> None:
+        classes = self.options.class_map
         head = {
             "generator": f"simdrive {__version__}",
             "synthetic": True,
@@ -78,8 +79,9 @@ class ManifestWriter:
                 "drawn_per_instance": sorted(s.spec.per_instance),
             } for s in self.sources],
             "splits": dict(stats.per_split),
-            "categories": categories(),
-            "kitti_types": KITTI_TYPES,
+            "categories": classes.coco_categories(),
+            "kitti_types": {kind: classes.kitti_type(kind) for kind in actor_kinds()
+                            if classes.kitti_type(kind) is not None},
             "semantic_legend": legend(),
             "extras": {"depth": "uint16 PNG, millimetres, 0 = sky or beyond 65.535 m",
                        "semantic": "uint8 PNG, classes of semantic_legend",
@@ -161,8 +163,7 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               + (f" Each variant's frames stop {options.after_collision_s:g} s after the "
                  "ego's first collision (--after-collision)."
                  if options.after_collision_s is not None else ""), "",
-              "| class | boxes |", "|---|---:|"]
-    lines += [f"| {k} | {v} |" for k, v in sorted(boxes.items())]
+              *_class_lines(boxes, options)]
     lines += ["", "| weather | lighting | images |", "|---|---|---:|"]
     lines += [f"| {w} | {lit} | {n} |" for (w, lit), n in sorted(looks.items())]
     lines += ["", "## Labels", "",
@@ -170,7 +171,7 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               + _filter_text(bf) + " (fog and darkness). "
               + "".join(f"Camera {name}: {_filter_text(f)}. "
                         for name, f in options.camera_filters)
-              + "".join(f"Class {name}, in every camera: " + ", ".join(
+              + "".join(f"Kind {name}, in every camera: " + ", ".join(
                   f"{_FIELD_TEXT[field]} {value:g}" for field, value in fields) + ". "
                         for name, fields in options.class_filters)
               + "".join(f"Frames in {name}: " + ", ".join(
@@ -181,6 +182,22 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
               "Splits are drawn per variant, so frames of one simulated run never straddle "
               "splits.", ""]
     write_atomic(out / "README.md", "\n".join(lines).encode())
+
+
+def _class_lines(boxes, options: DatasetOptions) -> list[str]:
+    """The card's boxes per class: per actor kind, or under --classes per class with its
+    kinds (and the kinds left unlabelled)."""
+    if not options.classes:
+        return ["| class | boxes |", "|---|---:|",
+                *[f"| {k} | {v} |" for k, v in sorted(boxes.items())]]
+    classes = options.class_map
+    lines = ["| class | index | actor kinds | boxes |", "|---|---:|---|---:|",
+             *[f"| {name} | {k} | {kinds} | {n} |"
+               for k, (name, kinds, n) in enumerate(classes.boxes(boxes))]]
+    if classes.unlabelled():
+        lines += ["", "Actor kinds in no class, never labelled as objects (KITTI marks "
+                  "their visible boxes `DontCare`): " + ", ".join(classes.unlabelled()) + "."]
+    return lines
 
 
 def _others(options: DatasetOptions, sources) -> bool:

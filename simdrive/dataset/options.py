@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field, replace
 
+from simdrive.dataset.categories import Classes, ClassMap, check_classes
 from simdrive.errors import SimdriveError
 
 FORMATS = ("coco", "yolo", "kitti")
@@ -63,11 +64,23 @@ class DatasetOptions:
     # (weather, ((BoxFilter field, value), ...)) by weather name: the values of the frames
     # drawn in that weather, over the camera's and the general ones (a class's win)
     weather_filters: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = ()
+    # the dataset's classes, (name, actor kinds) in index order (categories.parse_classes);
+    # (): one class per actor kind
+    classes: Classes = ()
+
+    def __post_init__(self) -> None:
+        if self.classes:  # as tuples (a ClassMap is kept per map)
+            object.__setattr__(self, "classes", check_classes(self.classes))
+
+    @property
+    def class_map(self) -> ClassMap:
+        return ClassMap.of(self.classes)
 
     def to_dict(self) -> dict:
         out = asdict(self)
         del out["filter_names"]
-        for name in ("class_filters", "after_collision_s", "weather_filters"):  # unset: as
+        for name in ("class_filters", "after_collision_s", "weather_filters",  # unset: as
+                     "classes"):
             if not out[name] and out[name] != 0:  # datasets from before these recorded it
                 del out[name]
         return out

@@ -20,9 +20,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from simdrive.dataset.categories import ONE_PER_KIND, ClassMap, check_classes
 from simdrive.dataset.records import stats_of_records
 from simdrive.dataset.shard import STATE_DIR
 from simdrive.dataset.stats import DatasetStats
+from simdrive.errors import SimdriveError
 from simdrive.files import OutputError, write_atomic
 from simdrive.plotting import BLACK, BLUE, RED, Axes, bars, canvas
 from simdrive.world.actors import actor_kinds
@@ -189,6 +191,18 @@ def no_train_note(splits, yolo: bool) -> str | None:
             + " split")
 
 
+def requested_classes(out: Path) -> ClassMap:
+    """The class map the dataset in ``out`` was rendered with (one class per kind when it
+    had none, or when that is unknown)."""
+    try:
+        settings = json.loads((out / STATE_DIR / "dataset.json").read_text())
+        given = settings["options"].get("classes", ())
+        return ClassMap.of(check_classes(tuple((name, tuple(kinds)) for name, kinds in given))
+                           if given else ())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, SimdriveError):
+        return ONE_PER_KIND
+
+
 def requested_limit(out: Path) -> int | None:
     """The --limit the dataset in ``out`` was rendered with, when it left variants out
     (None: none, unknown, or every file had fewer variants: it cut nothing)."""
@@ -267,11 +281,13 @@ def _camera_lines(stats: DatasetStats) -> list[str]:
 
 def write_report(out: Path, frames: list[dict] | None = None,
                  splits: list[tuple[str, float]] | None = None,
-                 stats: DatasetStats | None = None, problems: list[str] = ()) -> Path:
+                 stats: DatasetStats | None = None, problems: list[str] = (),
+                 classes: ClassMap | None = None) -> Path:
     """Write ``out/report/``; returns the path of report.md. The dataset's numbers come
     from ``stats``, else from ``frames`` (frame records), else from the folder's shard
     records. ``splits``: the requested (split, ratio) pairs (default: those the dataset's
-    run state records). ``problems``: lines (records.missing_files) put first in report.md."""
+    run state records). ``problems``: lines (records.missing_files) put first in report.md.
+    ``classes``: the dataset's classes (default: those its run state records)."""
     out = Path(out)
     if stats is None:
         stats = stats_of_records(out) if frames is None else DatasetStats.of(frames)
@@ -282,10 +298,14 @@ def write_report(out: Path, frames: list[dict] | None = None,
     except OSError as error:
         raise OutputError(f"cannot create {folder}: {error.strerror}", where=str(folder),
                           expected="a writable dataset folder") from None
-    per_class = stats.boxes
-    names = [k for k in actor_kinds() if per_class[k]] or ["(none)"]
+    classes = requested_classes(out) if classes is None else classes
+    if classes.classes:  # every class, empty ones too: a class with no box is news
+        rows = [(f"{name} ({kinds})", name, n) for name, kinds, n in classes.boxes(stats.boxes)]
+    else:
+        rows = [(k, k, stats.boxes[k]) for k in actor_kinds() if stats.boxes[k]]
+    names = [shown for _, shown, _ in rows] or ["(none)"]
     _png(folder / "boxes_per_class.png",
-         _bar_chart("boxes per class", names, [per_class[n] for n in names], "boxes"))
+         _bar_chart("boxes per class", names, [n for *_, n in rows] or [0], "boxes"))
     split_by = (stats.cameras, stats.box_camera)
     heights = stats.heights
     _png(folder / "box_height.png", _histogram("visible box height", heights, "px", 20,
@@ -313,7 +333,7 @@ def write_report(out: Path, frames: list[dict] | None = None,
     lines += [f"{stats.frames} images, {stats.kept_boxes} boxes, {len(stats.variants)} "
               f"variant{'s' if len(stats.variants) != 1 else ''}.", "",
              "| class | boxes |", "|---|---:|"]
-    lines += [f"| {k} | {per_class[k]} |" for k in actor_kinds() if per_class[k]]
+    lines += [f"| {label} | {n} |" for label, _, n in rows]
     lines += ["", "![boxes per class](boxes_per_class.png)", ""]
     if len(stats.cameras) > 1:
         lines += _camera_lines(stats)

@@ -42,8 +42,8 @@ from simdrive.files import OutputError
 from simdrive.render import warmup
 
 WRITERS = {"coco": coco.Writer, "yolo": yolo.Writer, "kitti": kitti.Writer}
-"""Assembly's writer of each format: Writer(out, splits, spool folder), then add(frame) for
-every frame record in order, finish(stats), close()."""
+"""Assembly's writer of each format: Writer(out, splits, spool folder, ClassMap), then
+add(frame) for every frame record in order, finish(stats), close()."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,10 @@ class Summary:
     depth_too_far: tuple[tuple[str, str, float], ...] = ()
 
 
-RECORD_FORMAT = 3
+RECORD_FORMAT = 4
 """Version of the shard records' contents (2: KITTI ids, COCO ignore-region masks; 3: COCO
-entries and manifest lines serialised by the shards, labels cut to the report's fields); a
+entries and manifest lines serialised by the shards, labels cut to the report's fields;
+4: COCO annotations name their actor kind); a
 folder whose records an older format wrote is another dataset (--force replaces it), never
 resumed into a mix of both."""
 
@@ -226,7 +227,9 @@ def _render(out: Path, paths, options: DatasetOptions, workers: int, cluster, fo
                    seconds=time.perf_counter() - t0, shards_run=len(todo),
                    shards_skipped=len(plan) - len(todo),
                    empty_splits=tuple(empty_splits(stats.per_split, list(options.split))),
-                   never_kept=tuple(stats.never_kept()),
+                   never_kept=tuple((camera, kind, n) for camera, kind, n
+                                    in stats.never_kept()  # not the kinds left unlabelled
+                                    if options.class_map.index(kind) is not None),
                    cameras_left=tuple(
                        (s.spec.name, tuple(c.name for c in s.spec.cameras
                                            if c.name not in s.cameras))
@@ -256,7 +259,7 @@ class Assembly:
         self._writers: list = []
         try:
             spools = out / STATE_DIR  # spools named only where the disk cannot do without
-            self._writers += [WRITERS[name](out, self.splits, spools)
+            self._writers += [WRITERS[name](out, self.splits, spools, options.class_map)
                               for name in options.formats]
             self._writers.append(ManifestWriter(out, sources, options, command, spools))
         except BaseException:
@@ -290,7 +293,8 @@ class Assembly:
         write_card(self.out, self.stats, self.sources, self.options, self.command)
         from simdrive.dataset.report import write_report
 
-        write_report(self.out, splits=list(self.options.split), stats=self.stats)
+        write_report(self.out, splits=list(self.options.split), stats=self.stats,
+                     classes=self.options.class_map)
         return self.stats
 
     def close(self) -> None:

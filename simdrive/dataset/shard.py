@@ -127,7 +127,7 @@ RECORD_LABEL_FIELDS = ("track_id", "kind", "keep", "visible_box", "visible_pixel
                        "occlusion", "truncation", "distance_m", "visibility")
 
 
-def _kept_record(record: dict, options: DatasetOptions) -> dict:
+def _kept_record(record: dict, options: DatasetOptions, classes) -> dict:
     """What a shard record keeps of a frame: what assembly and the report read.
 
     The COCO entries and the manifest line come serialised (in the shard workers, in
@@ -141,9 +141,14 @@ def _kept_record(record: dict, options: DatasetOptions) -> dict:
     kept["labels"] = [{name: obj[name] for name in RECORD_LABEL_FIELDS}
                       for obj in record["labels"]]
     if "coco" in options.formats:
-        kept["coco"] = coco.fragments(record)
+        kept["coco"] = coco.fragments(record, classes)
     kept["manifest"] = image_line(record, "kitti" in options.formats)
     return kept
+
+
+def _in_classes(keeps, classes):
+    """A box filter's ``keeps`` that also drops the kinds no class of ``classes`` takes."""
+    return lambda label: classes.index(label.kind) is not None and keeps(label)
 
 
 _CV_LOCK = threading.Lock()
@@ -209,6 +214,7 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
     for make_folders, _ in writers:
         make_folders(out, shard.split)
     writer_state: dict = {}  # what the writers keep between the frames of this shard
+    classes = options.class_map
     frames = []
     boxes = 0
     # a count > 1 actor's placement values place nothing: each instance draws its own
@@ -220,6 +226,8 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
         for cam in cameras:
             frame = run.render(cam, bgr=True)  # encoded with no conversion
             keeps = options.filter_for(cam.name, weather=frame.look.weather).keeps
+            if options.classes:  # a kind no class takes is never a box
+                keeps = _in_classes(keeps, classes)
             stem = frame_stem(shard.label, shard.variant.index, cam.name, step)
             rel = f"images/{shard.split}/{stem}.{options.image_format}"
             mark = {**provenance, "time_s": round(frame.time_s, 9), "camera": cam.name}
@@ -242,8 +250,8 @@ def _render_shard(shard: Shard, options: DatasetOptions, out_dir: str) -> ShardR
                           extras=_extras(out, frame, shard.split, stem, options.extras,
                                          mark))
             for _, write_frame in writers:
-                write_frame(out, record, writer_state)
-            frames.append(_kept_record(record, options))
+                write_frame(out, record, writer_state, classes)
+            frames.append(_kept_record(record, options, classes))
             # the renderer reuses the arrays of a frame nobody holds: the same set every
             # frame keeps them in cache (holding this one would alternate two sets)
             del frame

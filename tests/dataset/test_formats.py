@@ -569,7 +569,7 @@ def test_box_filters_for_one_class(tmp_path, capsys):
     assert all(h >= 8 for kind, h in kept if kind != "tyre")
     assert all(h >= 2 for kind, h in kept)
     card = (tmp_path / "ds" / "README.md").read_text()
-    assert "Class tyre, in every camera: visible height (px) >= 2." in card
+    assert "Kind tyre, in every camera: visible height (px) >= 2." in card
 
 
 def test_coco_ids_are_unique_across_splits(dataset):

@@ -1,0 +1,189 @@
+"""--classes: a dataset's classes mapped from the actor kinds, in every format.
+
+The mapped dataset is rendered with the session dataset's own command plus a class map,
+so its labels can be compared box for box with the unmapped one's."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from simdrive.cli import main
+from simdrive.dataset.categories import KITTI_TYPES, ClassMap, parse_classes
+from simdrive.dataset.options import DatasetOptions
+from simdrive.errors import SimdriveError
+from tests.dataset.conftest import CHILD, KANGAROO, render
+from tests.dataset.test_formats import _records, parse_kitti_label, parse_yolo
+
+MAP = "vehicle=car+van+truck+bus,person=adult+child"
+CLASS_OF = {"car": "vehicle", "van": "vehicle", "truck": "vehicle", "bus": "vehicle",
+            "adult": "person", "child": "person"}
+
+
+@pytest.fixture(scope="module")
+def mapped(tmp_path_factory) -> Path:
+    """The session dataset's command (tests/dataset/conftest.py) with a class map that
+    leaves the kangaroos out."""
+    cwd = tmp_path_factory.mktemp("mapped")
+    code = render(cwd, CHILD, KANGAROO, "--limit", "4", "--every", "20", "--quiet",
+                  "--extras", "depth,semantic,instance", "--split", "train=0.5,val=0.5",
+                  "--workers", "1", "--classes", MAP, "-o", "ds")
+    assert code == 0
+    return cwd / "ds"
+
+
+def test_the_map_changes_which_boxes_are_kept_and_nothing_else(dataset, mapped):
+    plain, mine = _records(dataset), _records(mapped)
+    assert [f["image"] for f in plain] == [f["image"] for f in mine]
+    unmapped_shown = 0
+    for a, b in zip(plain, mine, strict=True):
+        for pa, pb in zip(a["labels"], b["labels"], strict=True):
+            assert {k: v for k, v in pa.items() if k != "keep"} == \
+                {k: v for k, v in pb.items() if k != "keep"}
+            assert pb["keep"] == (pa["keep"] and pa["kind"] in CLASS_OF)
+            unmapped_shown += pa["kind"] not in CLASS_OF and pa["visible_box"] is not None
+    assert unmapped_shown > 0  # kangaroos showed and were left out
+    for name in ("images", "extras"):  # the pictures are the same files
+        for path in sorted((dataset / name).rglob("*.*")):
+            assert (mapped / path.relative_to(dataset)).read_bytes() == path.read_bytes()
+
+
+def test_coco_has_the_map_s_categories_and_scores_one_against_itself(mapped):
+    frames = _records(mapped)
+    for split in ("train", "val"):
+        with contextlib.redirect_stdout(io.StringIO()):
+            gt = COCO(str(mapped / "annotations" / f"instances_{split}.json"))
+        cats = gt.loadCats(gt.getCatIds())
+        assert [(c["id"], c["name"], c["supercategory"]) for c in cats] == \
+            [(1, "vehicle", "vehicle"), (2, "person", "vru")]
+        shown = [o for f in frames if f["split"] == split for o in f["labels"]
+                 if o["visible_box"] is not None and o["kind"] in CLASS_OF]
+        anns = gt.loadAnns(gt.getAnnIds())
+        assert len(anns) == len(shown) > 0
+        for ann, obj in zip(anns, shown, strict=True):
+            assert ann["kind"] == obj["kind"]
+            assert gt.loadCats(ann["category_id"])[0]["name"] == CLASS_OF[obj["kind"]]
+            assert ann["iscrowd"] == (0 if obj["keep"] else 1)
+        dets = [{"image_id": a["image_id"], "category_id": a["category_id"],
+                 "bbox": a["bbox"], "score": 1.0} for a in anns]
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev = COCOeval(gt, gt.loadRes(dets), "bbox")
+            ev.evaluate()
+            ev.accumulate()
+            ev.summarize()
+        assert ev.stats[0] == pytest.approx(1.0)
+
+
+def test_yolo_and_kitti_carry_the_classes(dataset, mapped):
+    data = yaml.safe_load((mapped / "data.yaml").read_text())
+    assert data["nc"] == 2 and data["names"] == {0: "vehicle", 1: "person"}
+    for f in _records(mapped):
+        kept = [o for o in f["labels"] if o["keep"]]
+        rows = parse_yolo(mapped / "labels" / f["split"] / f"{f['stem']}.txt")
+        assert [data["names"][c] for c, *_ in rows] == [CLASS_OF[o["kind"]] for o in kept]
+    # KITTI: line for line the unmapped dataset's, each type the class of its kind, and
+    # a kangaroo's line a DontCare region of its visible box
+    kangaroos = 0
+    for path in sorted((dataset / "kitti").rglob("label_2/*.txt")):
+        plain = parse_kitti_label(path)
+        mine = parse_kitti_label(mapped / path.relative_to(dataset))
+        assert len(plain) == len(mine)
+        for a, b in zip(plain, mine, strict=True):
+            kind = [k for k, t in KITTI_TYPES.items() if t == a["type"]]
+            if a["type"] == "DontCare":
+                assert b == a
+            elif a["type"] == "Kangaroo":
+                kangaroos += 1
+                assert b["type"] == "DontCare" and b["hwl"] == [-1.0, -1.0, -1.0]
+            else:
+                assert b == {**a, "type": CLASS_OF[kind[0]]}
+    assert kangaroos > 0
+
+
+def test_manifest_card_and_report_name_the_classes(mapped, capsys):
+    manifest = json.loads((mapped / "manifest.json").read_text())
+    assert manifest["options"]["classes"] == [["vehicle", ["car", "van", "truck", "bus"]],
+                                              ["person", ["adult", "child"]]]
+    assert manifest["kitti_types"] == CLASS_OF
+    card = (mapped / "README.md").read_text()
+    assert "| vehicle | 0 | car+van+truck+bus |" in card
+    assert "never labelled as objects" in card and "kangaroo" in card
+    (mapped / "report" / "report.md").unlink()
+    assert main(["report", str(mapped)]) == 0  # read back from the run state
+    report = (mapped / "report" / "report.md").read_text()
+    boxes = sum(o["keep"] for f in _records(mapped) for o in f["labels"]
+                if o["kind"] in ("adult", "child"))
+    assert f"| person (adult+child) | {boxes} |" in report
+
+
+def test_the_summary_counts_boxes_per_class_and_a_resume_needs_the_same_map(tmp_path, capsys):
+    args = [CHILD, "--limit", "2", "--every", "40", "--quiet", "--workers", "1",
+            "--formats", "yolo", "-o", "ds"]
+    assert render(tmp_path, *args, "--classes", "car,person=adult+child") == 0
+    out = capsys.readouterr().out
+    assert "boxes: car " in out and ", person " in out
+    assert render(tmp_path, *args, "--classes", "car,person=adult+child") == 0
+    assert "(0 shards rendered" in capsys.readouterr().out
+    assert render(tmp_path, *args, "--classes", "car") == 2
+    assert "other scenarios or settings" in capsys.readouterr().err
+    assert render(tmp_path, *args) == 2  # a class per kind is another dataset too
+
+
+@pytest.mark.parametrize("text, says", [
+    ("vehicle=car+cat", "'cat' is not an actor kind"),
+    ("vehicle=car,car", "kind car is in class vehicle and car"),
+    ("a=car,a=van", "names class a twice"),
+    ("2cars=car", "'2cars' is not a class name"),
+    ("big vehicle=car", "is not a class name"),
+    ("vehicle=", "lists an empty kind"),
+    ("vehicle=car+", "lists an empty kind"),
+    ("vehicle=car+car", "again in it"),
+])
+def test_a_bad_class_map_is_refused_before_anything_is_written(tmp_path, capsys, text, says):
+    code = render(tmp_path, CHILD, "--limit", "1", "--quiet", "--classes", text, "-o", "ds")
+    err = capsys.readouterr().err
+    assert code == 2 and says in err and "--classes" in err and "Traceback" not in err
+    assert "vehicle=car+van+truck+bus,person=adult+child,cyclist" in err  # an example
+    assert not (tmp_path / "ds").exists()
+
+
+def test_the_python_api_checks_and_normalises_a_map():
+    options = DatasetOptions(classes=[("v", ["car", "van"])])
+    assert options.classes == (("v", ("car", "van")),)
+    assert options.class_map.index("van") == 0 and options.class_map.index("bus") is None
+    with pytest.raises(SimdriveError, match="not an actor kind"):
+        DatasetOptions(classes=(("v", ("cat",)),))
+    with pytest.raises(SimdriveError, match="not \\(class, kinds\\) pairs"):
+        DatasetOptions(classes=("car",))
+    assert parse_classes("") == () and parse_classes(None) == ()
+    assert parse_classes(" car , p = adult + child ") == (("car", ("car",)),
+                                                          ("p", ("adult", "child")))
+
+
+def test_no_map_is_a_class_per_kind_as_before():
+    default = ClassMap.of(())
+    assert default.names == DatasetOptions().class_map.names
+    assert [default.kitti_type(k) for k in default.names] == [KITTI_TYPES[k]
+                                                               for k in default.names]
+    assert [c["name"] for c in default.coco_categories()] == list(default.names)
+    assert default.unlabelled() == ()
+    assert "classes" not in DatasetOptions().to_dict()  # datasets from before still resume
+
+
+def test_a_kind_left_out_of_the_classes_is_not_warned_about_as_filtered(tmp_path, capsys):
+    """In the bird's-eye view the child (about 2 x 4 px) never passes the box filter, and
+    the summary warns; with the child in no class there is nothing to keep, so no
+    warning."""
+    args = [CHILD, "--limit", "2", "--every", "10", "--quiet", "--workers", "1",
+            "--cameras", "front,bev", "--formats", "yolo"]
+    assert render(tmp_path, *args, "-o", "plain") == 0
+    assert "camera bev: none of the" in capsys.readouterr().err
+    assert render(tmp_path, *args, "--classes", "car,van", "-o", "mapped") == 0
+    assert "none of the" not in capsys.readouterr().err
