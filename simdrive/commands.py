@@ -259,12 +259,13 @@ def _progress_printer(boolean: bool):
 
 
 def render(args: argparse.Namespace) -> int:
-    from simdrive.dataset.categories import parse_classes
+    from simdrive.dataset.categories import ClassMap, parse_classes
     from simdrive.dataset.options import (
         EXTRAS,
         FORMATS,
         IMAGE_FORMATS,
         DatasetOptions,
+        kind_filters,
         parse_box_filters,
         parse_list,
         parse_split,
@@ -284,11 +285,15 @@ def render(args: argparse.Namespace) -> int:
         raise SimdriveError("--after-collision is a time after the collision",
                             expected="a number of seconds, 0 or more",
                             found=args.after_collision)
+    classes = parse_classes(args.classes)
+    class_map = ClassMap.of(classes)
     box_filter, camera_filters, filter_names, class_filters, weather_filters = \
         parse_box_filters({
             "--min-pixels": args.min_pixels, "--min-height": args.min_height,
             "--max-occlusion": args.max_occlusion, "--min-visibility": args.min_visibility},
-            classes=actor_kinds(), weathers=tuple(WEATHERS))
+            classes=(*actor_kinds(), *(c for c in class_map.names if c not in actor_kinds())),
+            weathers=tuple(WEATHERS))
+    class_filters = kind_filters(class_filters, class_map)
     for name, value in (("--formats", args.formats), ("--cameras", args.cameras),
                         ("--extras", args.extras or None)):  # "" is --extras' default
         if value is not None and not value.strip(" ,"):  # given, but naming nothing
@@ -313,7 +318,7 @@ def render(args: argparse.Namespace) -> int:
         box_filter=box_filter, camera_filters=camera_filters, filter_names=filter_names,
         class_filters=class_filters, weather_filters=weather_filters,
         split=parse_split(args.split), split_seed=args.split_seed,
-        after_collision_s=args.after_collision, classes=parse_classes(args.classes))
+        after_collision_s=args.after_collision, classes=classes)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "

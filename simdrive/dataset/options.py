@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from simdrive.dataset.categories import Classes, ClassMap, check_classes
 from simdrive.errors import SimdriveError
+from simdrive.world.actors import actor_kinds
 
 FORMATS = ("coco", "yolo", "kitti")
 EXTRAS = ("depth", "semantic", "instance")
@@ -184,6 +185,19 @@ def parse_box_filters(values: dict[str, str | None], classes: tuple[str, ...] = 
                   in sorted(per_class.items())),
             tuple((name, tuple(sorted(fields.items()))) for name, fields
                   in sorted(per_weather.items())))
+
+
+def kind_filters(class_filters, class_map: ClassMap):
+    """parse_box_filters' per-class values with each ``--classes`` class named (one that is
+    no actor kind) given to its kinds: a kind's own values hold over its class's."""
+    own = dict(class_filters)
+    per_kind = {name: dict(fields) for name, fields in class_filters if name in actor_kinds()}
+    for name, fields in own.items():
+        if name in actor_kinds():
+            continue
+        for kind in class_map.members(name):
+            per_kind[kind] = {**dict(fields), **dict(own.get(kind, ()))}
+    return tuple((name, tuple(sorted(fields.items()))) for name, fields in sorted(per_kind.items()))
 
 
 def parse_list(text: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:

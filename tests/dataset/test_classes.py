@@ -187,3 +187,21 @@ def test_a_kind_left_out_of_the_classes_is_not_warned_about_as_filtered(tmp_path
     assert "camera bev: none of the" in capsys.readouterr().err
     assert render(tmp_path, *args, "--classes", "car,van", "-o", "mapped") == 0
     assert "none of the" not in capsys.readouterr().err
+
+
+def test_box_filter_items_may_name_a_class_of_the_map(tmp_path):
+    """--min-height 8,person=2,child=4 under person=adult+child: adults from 2 px, children
+    from 4 (a kind's own value holds over its class's), every other kind from 8."""
+    from simdrive.dataset.options import kind_filters, parse_box_filters
+
+    classes = ClassMap.of(parse_classes("vehicle=car+van,person=adult+child"))
+    parsed = parse_box_filters({"--min-height": "8,person=2,child=4"},
+                               classes=("adult", "car", "child", "van", "person"))
+    assert kind_filters(parsed[3], classes) == (
+        ("adult", (("min_height_px", 2),)), ("child", (("min_height_px", 4),)))
+    assert render(tmp_path, CHILD, "--limit", "1", "--every", "40", "--quiet", "--workers",
+                  "1", "--formats", "yolo", "--classes", "vehicle=car+van,person=adult+child",
+                  "--min-height", "8,person=2,child=4", "-o", "ds") == 0
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert "Kind adult, in every camera: visible height (px) >= 2." in card
+    assert "Kind child, in every camera: visible height (px) >= 4." in card
