@@ -203,8 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seed of the split draw per variant (default 0)")
     render.add_argument("--min-pixels", default=None, metavar="N[,NAME=N]",
                         help="least visible pixels of a box (default 25); NAME=N items set "
-                             "one camera's, one actor kind's (in every camera) or one "
-                             "weather's "
+                             "one camera's, one actor kind's or --classes class's (in every "
+                             "camera) or one weather's "
                              "(its frames), e.g. 25,bev=1")
     render.add_argument("--min-height", default=None, metavar="PX[,NAME=PX]",
                         help="least visible box height, px (default 8), e.g. 8,bev=0,tyre=2")
