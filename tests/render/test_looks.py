@@ -118,7 +118,8 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
     documented (lift by opacity / 256, vignette gain (256 - shade) / 256, noise, each step
     rounded; the vignette's top half mirrored for the bottom rows), and within one level
     of the unrounded float result. Both of its paths: with precipitation (per-byte
-    tables) and without (the vignette on the packed words, the noise in byte lanes)."""
+    tables) and without (the vignette on the packed words, the noise in byte lanes); a BGR
+    image of a width divisible by 4 both byte by byte and a word at a time."""
     from simdrive.render import effects as EF
 
     rng = np.random.default_rng(4)
@@ -126,7 +127,7 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
     precip = EF.effect_tile(rng.integers(0, 256, (8, 8)).astype(np.uint8))
     no_gains = np.zeros((0, 0), np.uint16)
     for h, w, with_precip in ((37, 29, True), (5, 61, False), (20, 3, True), (37, 29, False),
-                              (2, 700, False)):
+                              (2, 700, False), (9, 64, True), (9, 64, False)):
         image = rng.integers(0, 256, (h, 3 * w)).astype(np.uint8)
         # the top half of a vignette (the kernel mirrors it for the bottom rows); a pixel's
         # three channels darkened alike, as vignette_shade makes it
@@ -156,8 +157,20 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
         rgb = image.reshape(h, w, 3).astype(np.uint32)
         colour = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
         work = np.empty(w, np.uint32)
+
+        def effects(out, *rest, colour=colour, w=w):
+            """EF.effects into ``out``; a BGR image both byte by byte and a word at a time
+            (finish_image's word view), which must write the same bytes."""
+            by_word = bgr and w % 4 == 0
+            if by_word:
+                words = np.zeros_like(out)
+                EF.effects(colour, words, words.view(np.uint32), bgr, *rest)
+            EF.effects(colour, out, np.zeros((0, 0), np.uint32), bgr, *rest)
+            if by_word:
+                np.testing.assert_array_equal(words, out)
+
         out = np.zeros_like(image)  # the kernel writes every byte from the packed colours
-        EF.effects(colour, out, bgr, used, px, py, np.int32(200),
+        effects(out, used, px, py, np.int32(200),
                    shade if with_precip else np.zeros((0, 0), np.uint8),
                    no_gains if with_precip else gains, noise, nx, ny, work)
         np.testing.assert_array_equal(out, expected)
@@ -166,15 +179,15 @@ def test_effects_read_their_tiles_wrapped_round_at_any_shift(bgr):
             continue
         # each effect alone: no noise (vignette only), no vignette (noise only), neither
         lens = np.zeros_like(image)
-        EF.effects(colour, lens, bgr, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
+        effects(lens, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
                    gains, np.zeros((0, 0), np.int8), 0, 0, work)
         np.testing.assert_array_equal(lens, vignetted.astype(np.uint8))
         grainy = np.zeros_like(image)
-        EF.effects(colour, grainy, bgr, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
+        effects(grainy, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
                    no_gains, noise, nx, ny, work)
         np.testing.assert_array_equal(grainy, np.clip(ordered.astype(int) + grain, 0, 255))
         plain = np.zeros_like(image)  # no effects: the packed colours unpacked, unchanged
-        EF.effects(colour, plain, bgr, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
+        effects(plain, used, 0, 0, np.int32(0), np.zeros((0, 0), np.uint8),
                    no_gains, np.zeros((0, 0), np.int8), 0, 0, work)
         np.testing.assert_array_equal(plain, ordered)
 
