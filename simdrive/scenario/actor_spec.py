@@ -210,6 +210,14 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
     if r.has("turn"):
         options["turn"] = r.text("turn", choices=("straight", "left", "right"), varies=True)
     speed, desired_speed = _speeds(r, kind)
+    given = r.node.get("speed")
+    if behavior == "static" and given is not None and given.value != 0:
+        # a parked car given a speed rolled off at it, though parked never moves by itself
+        raise given.error(f"behavior {r.node.get('behavior').value} stands still until "
+                          "something hits it or an action sets it off, so it takes no speed",
+                          expected="no speed (or 0); a go action's speed (or desired_speed, "
+                          "which a go without one sets off at) to drive off",
+                          found=given.plain())
     standing = (not behavior and speed == 0.0 and desired_speed is None and not is_ego
                 and placement.anchor in ("lane", "sidewalk")
                 and actor_kind(kind).category not in ("vehicle", "static"))
@@ -261,6 +269,15 @@ def _placement(node: Node, params: dict) -> PlacementT:
                          expected="one of " + ", ".join(PLACEMENT_ANCHORS),
                          found=anchors or node.plain())
     anchor = anchors[0]
+    # a key the anchor does not read would be ignored without a word: refused
+    unused = {"position": ("s", "d", "distance"), "ahead_of": ("s",)}.get(anchor, ("distance",))
+    for key in unused:
+        if r.has(key):
+            uses = {"position": "x, y and heading inside position",
+                    "ahead_of": "distance (along the lane from the actor it is ahead of) and d"
+                    }.get(anchor, "s (along the lane) and d")
+            raise r.child(key).error(f"{anchor} placements use {uses}, not {key}",
+                                     found=r.child(key).plain())
     gap = r.number("min_gap", default=0.5, low=0.0, high=MIN_GAP_MAX, unit="m", varies=False)
     if anchor == "position":
         pos = Reader(r.child("position"), {"x": "m", "y": "m", "heading": "rad"}, params,
@@ -276,8 +293,6 @@ def _placement(node: Node, params: dict) -> PlacementT:
     else:
         target = r.text("ahead_of")
     along = "distance" if anchor == "ahead_of" else "s"
-    if anchor == "ahead_of" and r.has("s"):
-        raise r.child("s").error("ahead_of placements use distance, not s")
     return PlacementT(anchor, target,
                       s=r.number(along, default=0.0, low=-1e4, high=1e5, unit="m"),
                       d=r.number("d", default=0.0, low=-PLACEMENT_D_MAX, high=PLACEMENT_D_MAX,

@@ -19,7 +19,7 @@ binding first::
 
 Names may be dotted (``ego.max_decel``); ``1 < min_ttc < 3`` means
 ``1 < min_ttc and min_ttc < 3``. Division follows IEEE 754: ``x / 0`` is inf,
--inf or nan, never an exception.
+-inf or nan, never an exception (a divisor written as the number 0 is refused).
 """
 
 from __future__ import annotations
@@ -178,6 +178,11 @@ class _Parser:
         while self.at(*LEVELS[level]):
             ops.append(self.take().text)
             operands.append(self.check(self.expression(level + 1), want, ops[-1]))
+            divisor = operands[-1]
+            if ops[-1] == "/" and isinstance(divisor, Literal) and divisor.value == 0:
+                raise self.error("division by the constant 0: the value would be inf or nan "
+                                 "in every run", divisor.offset,
+                                 expected="a divisor other than 0")
         return Chain(tuple(ops), tuple(operands), first.offset)
 
     def prefix(self, want: str, parse_operand: Callable[[], Node]) -> Node:

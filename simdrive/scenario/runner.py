@@ -40,8 +40,8 @@ BATCH_SIZE = 256
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
     """Read, merge (``extends``) and check one scenario file."""
-    root = load_merged(Path(path))
     try:
+        root = load_merged(Path(path))  # a base's own syntax error included
         spec = parse_scenario(root, str(path))
         requirements(spec)  # parse the require: expressions now, so errors surface early
     except ScenarioError as error:

@@ -33,6 +33,9 @@ TOP_KEYS = {
     "environment": "weather and lighting", "ego": "the ego vehicle", "actors": "other actors",
     "variants": "how to enumerate variants", "camera": "renderer camera", "render": "rendering",
 }
+VARYING_KEYS = ("environment", "ego", "actors")
+"""The top-level keys whose values may be distributions (and so grid axes); the others
+(name, duration, dt, map, camera, render, ...) hold one value for every variant."""
 DURATION_RANGE = (0.1, 600.0)
 """s: the shortest and longest run."""
 DT_RANGE = (0.001, 0.5)
@@ -97,6 +100,7 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
     ego = parse_actor(ego_node, params, default_name="ego", is_ego=True, top_file=file)
     actors = []
     seen = {"ego"}
+    instances: dict[str, str] = {}  # the name of each instance of a count > 1: its id
     actors_node = top.child("actors")
     if actors_node is not None:
         if not actors_node.is_sequence:
@@ -105,15 +109,29 @@ def parse_scenario(root: Node, file: str) -> ScenarioSpec:
             actor = parse_actor(node, params, default_name=f"actor{k}", is_ego=False)
             if actor.name in seen:
                 raise node.error(f"duplicate actor id {actor.name!r}")
+            own = [f"{actor.name}_{i}" for i in range(actor.count)] if actor.count > 1 else []
+            for clash in [actor.name, *own]:
+                if clash in instances or (clash in seen and clash != actor.name):
+                    count_id = instances.get(clash, actor.name)
+                    raise node.error(
+                        f"actor id {clash!r} is also the name of an instance of {count_id!r} "
+                        f"(a count > 1 names its actors {count_id}_0, {count_id}_1, ...)",
+                        expected="ids that no count's instances take")
             seen.add(actor.name)
+            instances.update(dict.fromkeys(own, actor.name))
             actors.append(actor)
     check_references(ego, actors)
     variants = _variants(top.child("variants"), params)
     grid, samples, seed, method, require = variants
     for k, path in enumerate(grid):
         entry = top.require("variants").child("grid").child(k)  # the entry's own line
-        if path not in params and _fixed_value(root, path):
+        if path not in params and _fixed_value(root, path) and \
+                path.split(".")[0].split("[")[0] in VARYING_KEYS:
             continue  # set to one value (say, by a file extending this one): one cell
+        if path.split(".")[0].split("[")[0] not in VARYING_KEYS:
+            raise entry.error(f"grid axis {path!r}: {path.split('.')[0]} holds one value for "
+                              "every variant, so it cannot be a grid axis",
+                              expected="a choice or range under environment, ego or actors")
         if path not in params:
             known = sorted(params)
             raise entry.error(

@@ -194,7 +194,8 @@ def load_yaml_file(path: str | Path) -> Node:
         column = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
         raise ScenarioError("the file is not UTF-8 text", file=name,
                             line=data.count(b"\n", 0, exc.start) + 1, column=column,
-                            found=data[exc.start:exc.end], hint="save it as UTF-8") from None
+                            found=Words(f"the byte 0x{data[exc.start]:02x}, which no UTF-8 text "
+                                        "holds there"), hint="save it as UTF-8") from None
     return load_yaml(text, name)
 
 

@@ -180,8 +180,10 @@ def _check_value(value: object, option: Option, where: str, path: str) -> object
             raise fail("invalid value")
         return value
     numeric = isinstance(value, int) if option.kind == "int" else isinstance(value, int | float)
-    if isinstance(value, bool) or not numeric or not math.isfinite(value):
+    if isinstance(value, bool) or not numeric:
         raise fail("wrong type")
+    if not math.isfinite(value):
+        raise fail("not a finite number")
     too_low = option.low is not None and (
         value <= option.low if option.low_open else value < option.low)
     if too_low or (option.high is not None and value > option.high):
