@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 import signal
 import tempfile
@@ -108,13 +109,40 @@ def _ctrl_c_deferred():
         raise KeyboardInterrupt
 
 
+SCRATCH_PREFIX = "simdrive-dask-"
+
+
 def _scratch_folder() -> str | None:
-    """A new folder for a local cluster's scratch space, or None (Dask's default) when the
-    temporary folder takes none."""
+    """A new folder for a local cluster's scratch space (named after this process), or
+    None (Dask's default) when the temporary folder takes none. The folders a killed run
+    left (their process gone) are deleted first."""
+    _remove_stale_scratch(tempfile.gettempdir())
     try:
-        return tempfile.mkdtemp(prefix="simdrive-dask-")
+        return tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     except OSError:
         return None
+
+
+def _remove_stale_scratch(folder: str) -> None:
+    """Delete the scratch folders in ``folder`` of local clusters whose run has ended
+    without deleting its own (killed: SIGKILL gives no chance to): those named after a
+    process that no longer runs. A folder of a live process, or one of another user's,
+    stays."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            pid = entry.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+            if not (entry.name.startswith(SCRATCH_PREFIX) and pid.isdigit()
+                    and entry.is_dir(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_uid == os.getuid()):
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue  # still running (or a new process took its number): kept
+            except ProcessLookupError:
+                pass
+            except OSError:
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 class DaskBackend:

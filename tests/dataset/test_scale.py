@@ -30,14 +30,23 @@ def test_two_workers_write_the_identical_dataset(tmp_path, reference):
 
 def test_a_dask_local_cluster_writes_the_identical_dataset(tmp_path, reference,
                                                            monkeypatch):
+    import os
+    import subprocess
     import tempfile
 
     temp = tmp_path / "temp"  # the system's temporary folder, for this run
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # what a killed run left (its process gone), a live run's, and somebody else's
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (temp / f"simdrive-dask-{dead.pid}-x1" / "dask-scratch-space").mkdir(parents=True)
+    (temp / f"simdrive-dask-{os.getpid()}-x2").mkdir()
+    (temp / "other").mkdir()
     assert render(tmp_path, *SMALL, "--cluster", "local", "--workers", "2", "-o", "ds") == 0
     assert tree(tmp_path / "ds") == reference
-    assert list(temp.iterdir()) == []  # the workers' scratch space is gone with the run
+    # the workers' scratch space is gone with the run, and so is the killed run's
+    assert sorted(p.name for p in temp.iterdir()) == ["other", f"simdrive-dask-{os.getpid()}-x2"]
 
 
 def test_ctrl_c_stops_a_dask_local_cluster_run_with_one_clean_message(tmp_path):

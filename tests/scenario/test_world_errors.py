@@ -51,7 +51,8 @@ BAD = {
                                      "    placement: {lane: 0, s: 40, d: -3.2}"),
                                     "d = -3.2 m puts a moving car off the road", 6),
     "parked on the pavement, driving off": (
-        ("    placement: {lane: 0, s: 40}", "    placement: {sidewalk: right, s: 40}\n"
+        ("    placement: {lane: 0, s: 40}\n    speed: 8",
+         "    placement: {sidewalk: right, s: 40}\n"
          "    behavior: parked\n    actions:\n      - go: {trigger: {time: 1}, speed: 5}"),
         "a vehicle parked on sidewalk lane sidewalk_right cannot drive off along it", 11),
     "action onto a sidewalk": (("    speed: 8", "    speed: 8\n    actions:\n"
@@ -73,7 +74,7 @@ BAD = {
                                    "    placement: {lane: 3, s: 40}"),
                                   "placement: lane 3: the index counts the road's forward "
                                   "lanes (fwd_0 to fwd_0); expected an index from 0 to 0", 6),
-    "far off the map": (("    placement: {lane: 0, s: 40}",
+    "far off the map": (("    placement: {lane: 0, s: 40}\n    speed: 8",
                          "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
                         "is more than 100 m off the map", 6),
 }
