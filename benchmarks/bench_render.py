@@ -9,7 +9,7 @@ night with headlights and street lights, motion blur) and each size (640x360,
 
 - ``raster_ms``: the rasterizer alone (ground and sky pass + actor pass);
 - ``render_ms``: the full ``Renderer.render`` (passes, glows, finish pass with
-  effects, labels);
+  effects, labels), in BGR as ``simdrive render`` renders its frames;
 - ``jpeg_ms``: ``cv2.imencode`` of that same image at quality 90 (BGR, contiguous);
 - ``ratio``: render_ms / jpeg_ms (the target: <= 1.0 at 640x360, < 1.2 at 720p).
 
@@ -145,15 +145,16 @@ def measure(scene_name: str, frame, seconds: float) -> list[dict]:
             options = dataclasses.replace(options0, **overrides)
             renderer = Renderer(road, options, seed=12345)
             look = make_look(weather, lighting)
-            frame_out = renderer.render(scene, cam, look, frame_seed)
-            bgr = np.ascontiguousarray(frame_out.image[..., ::-1])
+            # in BGR, as a dataset renders its frames (encoded as they are, no conversion)
+            frame_out = renderer.render(scene, cam, look, frame_seed, bgr=True)
+            bgr = frame_out.image
             params = [cv2.IMWRITE_JPEG_QUALITY, 90]
 
             def raster(renderer=renderer, cam=cam, look=look):
                 renderer._rasterize(scene, cam, look)
 
             def render(renderer=renderer, cam=cam, look=look):
-                renderer.render(scene, cam, look, frame_seed)
+                renderer.render(scene, cam, look, frame_seed, bgr=True)
 
             def jpeg(bgr=bgr, params=params):
                 cv2.imencode(".jpg", bgr, params)
