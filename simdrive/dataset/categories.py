@@ -51,7 +51,8 @@ def check_classes(classes: Classes, shown: str | None = None) -> Classes:
     expected = (f"CLASS=KIND+KIND,... in class-index order, a bare KIND for a class of its "
                 f"own, e.g. {CLASSES_EXAMPLE}; kinds: " + ", ".join(actor_kinds()))
     try:
-        pairs = [(name, tuple(kinds)) for name, kinds in classes]
+        pairs = [(name, (kinds,) if isinstance(kinds, str) else tuple(kinds))
+                 for name, kinds in classes]  # ("bus", "bus"): the one kind
     except (TypeError, ValueError):
         raise SimdriveError(f"{where} is not (class, kinds) pairs", expected=expected,
                             found=found) from None
