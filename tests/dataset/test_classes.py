@@ -157,7 +157,8 @@ def test_a_bad_class_map_is_refused_before_anything_is_written(tmp_path, capsys,
 def test_the_python_api_checks_and_normalises_a_map():
     options = DatasetOptions(classes=[("v", ["car", "van"]), ("bus", "bus")])
     assert options.classes == (("v", ("car", "van")), ("bus", ("bus",)))
-    assert options.class_map.index("van") == 0 and options.class_map.index("bus") is None
+    assert options.class_map.index("van") == 0 and options.class_map.index("bus") == 1
+    assert options.class_map.index("truck") is None
     with pytest.raises(SimdriveError, match="not an actor kind"):
         DatasetOptions(classes=(("v", ("cat",)),))
     with pytest.raises(SimdriveError, match="not \\(class, kinds\\) pairs"):
