@@ -253,7 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     real_stdout = sys.stdout
     sys.stdout = _Output(real_stdout)
     try:
-        _first_run_note(args)
+        if args.handler is commands.render:  # said once its options have passed their checks
+            args.first_run_note = lambda: _first_run_note(args)
+        else:
+            _first_run_note(args)
         code = args.handler(args)
         sys.stdout.flush()  # here, so a closed pipe is seen below, not at exit
         return code

@@ -319,6 +319,7 @@ def render(args: argparse.Namespace) -> int:
         class_filters=class_filters, weather_filters=weather_filters,
         split=parse_split(args.split), split_seed=args.split_seed,
         after_collision_s=args.after_collision, classes=classes)
+    getattr(args, "first_run_note", lambda: None)()  # a bad option is the only message
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "
@@ -365,20 +366,33 @@ def render(args: argparse.Namespace) -> int:
               f"{DEPTH_MAX_M} m): its depth PNGs hold 0 (no depth) wherever the scene is "
               f"more than {DEPTH_MAX_M} m below it; lower the camera (z) and widen "
               "metres_per_pixel to see as much", file=sys.stderr)
+    if summary.unlabelled_shown:
+        shown = ", ".join(f"{kind} ({n} times in view)" for kind, n in summary.unlabelled_shown)
+        print(f"simdrive: warning: --classes gives no class to {shown}: the frames show them "
+              "unlabelled, as background in COCO and YOLO (DontCare in KITTI); put them in "
+              "a class to label them", file=sys.stderr)
     for camera, kind, count in summary.never_kept:
         f = options.filter_for(camera, kind)
+        # a kind's own value holds over a camera's: for those, only the kind's item helps
+        own = dict(dict(options.class_filters).get(kind, ()))
+        ways = [] if own.keys() & {"min_height_px", "min_pixels"} else [
+            f"{_filter_option(options, camera, 'min_height_px', 0)} "
+            f"{_filter_option(options, camera, 'min_pixels', 1)} keeps {camera}'s small boxes"]
+        ways.append(f"{_filter_option(options, kind, 'min_height_px', 2)} keeps small {kind} "
+                    "boxes in every camera")
+        dark = _filter_option(options, kind if "min_visibility" in own else camera,
+                              "min_visibility", 0.0)
+        ways.append(f"{dark} keeps dark or fogged ones")
+        which = options.class_map.names[options.class_map.index(kind)] \
+            if options.classes else None
         print(f"simdrive: warning: camera {camera}: none of the {count} {kind} boxes that "
               f"show pixels passed its box filters (min pixels {f.min_pixels}, "
               f"min height {f.min_height_px}, max occlusion {f.max_occlusion}, "
-              f"min visibility {f.min_visibility}): the dataset has no {kind} in that "
-              "camera, only ignore regions (COCO, KITTI) and background (YOLO); each filter "
-              f"option takes a value for that camera or that class alone after the others ("
-              f"{_filter_option(options, camera, 'min_height_px', 0)} "
-              f"{_filter_option(options, camera, 'min_pixels', 1)} keeps {camera}'s small "
-              f"boxes; {_filter_option(options, kind, 'min_height_px', 2)} keeps small "
-              f"{kind} boxes in every camera; "
-              f"{_filter_option(options, camera, 'min_visibility', 0.0)} keeps "
-              "dark or fogged ones)", file=sys.stderr)
+              f"min visibility {f.min_visibility}): the dataset has no {kind} "
+              + (f"(class {which}) " if which and which != kind else "")
+              + "in that camera, only ignore regions (COCO, KITTI) and background (YOLO); "
+              "each filter option takes a value for that camera or that kind alone after the "
+              f"others ({'; '.join(ways)})", file=sys.stderr)
     return 0
 
 

@@ -175,6 +175,10 @@ def test_missing_file_is_a_clean_error_from_the_real_command(tmp_path):
     (False, False, ["validate", SCENARIO], False),  # compiles no step kernel
     (False, False, ["demo"], True),  # a review found it silent for a minute
     (True, False, ["demo"], False),
+    (True, False, ["render", SCENARIO, "--limit", "1", "--every", "40", "--formats", "yolo",
+                   "-o", "{tmp}/ds"], True),
+    # a bad option is the one message (a review found the note before it)
+    (False, False, ["render", SCENARIO, "--classes", "vehicle=cat", "-o", "{tmp}/ds"], False),
 ])
 def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys, sim_cached,
                                           render_cached, args, noted):
@@ -184,7 +188,8 @@ def test_a_first_run_says_it_is_compiling(monkeypatch, tmp_path, capsys, sim_cac
 
     monkeypatch.setattr(warmup, "simulation_kernels_cached", lambda: sim_cached)
     monkeypatch.setattr(warmup, "render_kernels_cached", lambda: render_cached)
-    assert main([a.format(tmp=tmp_path) for a in args]) == 0
+    bad = "--classes" in args
+    assert main([a.format(tmp=tmp_path) for a in args]) == (2 if bad else 0)
     assert ("first run: compiling numba kernels" in capsys.readouterr().err) == noted
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import yaml
+
 from simdrive.errors import SimdriveError
 from simdrive.world.actors import actor_kind, actor_kinds
 
@@ -62,6 +64,10 @@ def check_classes(classes: Classes, shown: str | None = None) -> Classes:
             raise SimdriveError(f"{where}: {name!r} is not a class name", expected="a word "
                                 "of letters, digits, _ and -, starting with a letter; "
                                 + expected, found=found)
+        taken = _taken_name(name)
+        if taken:
+            raise SimdriveError(f"{where}: class name {name!r} {taken}",
+                                expected="another class name; " + expected, found=found)
         if [n for n, _ in pairs].count(name) > 1:
             raise SimdriveError(f"{where} names class {name} twice", expected=expected,
                                 found=found)
@@ -80,7 +86,27 @@ def check_classes(classes: Classes, shown: str | None = None) -> Classes:
             seen[kind] = name
     if not pairs:
         raise SimdriveError(f"{where} names no class", expected=expected, found=found)
-    return tuple(pairs)
+    order = actor_kinds()  # a class's kinds in the registry's order: car+van is van+car
+    return tuple((name, tuple(sorted(kinds, key=order.index))) for name, kinds in pairs)
+
+
+def _taken_name(name: str) -> str:
+    """Why ``name`` cannot name a class ("" if it can): YAML would read it as another
+    value in data.yaml (yes, no, on, null, ...: Ultralytics would train a class called
+    True); KITTI's DontCare; a weather or a camera preset, which the box filters' NAME=
+    items already name."""
+    from simdrive.scenario.cameras import PRESETS
+    from simdrive.world.conditions import WEATHERS
+
+    if not isinstance(yaml.safe_load(name), str):
+        return f"reads as {yaml.safe_load(name)!r} in YAML (data.yaml)"
+    if name.lower() == "dontcare":
+        return "is KITTI's type for regions its evaluation ignores"
+    if name in WEATHERS:
+        return "is a weather, which the box filters' NAME= items name"
+    if name in PRESETS:
+        return "is a camera preset, which the box filters' NAME= items name"
+    return ""
 
 
 class ClassMap:

@@ -128,8 +128,9 @@ def _differences(previous, settings: dict) -> str:
     new_options = settings["options"]
     for key in [*new_options, *(k for k in old_options if k not in new_options)]:
         if old_options.get(key) != new_options.get(key):  # given, changed or left out
-            found.append(f"{key.replace('_', ' ')}: {_brief(old_options.get(key))} before, "
-                         f"{_brief(new_options.get(key))} now")
+            shown = _classes if key == "classes" else _brief
+            found.append(f"{key.replace('_', ' ')}: {shown(old_options.get(key))} before, "
+                         f"{shown(new_options.get(key))} now")
     old_sources, new_sources = (_unspelled(x).get("sources") for x in (previous, settings))
     if isinstance(old_sources, list) and len(old_sources) == len(new_sources) and all(
             isinstance(a, dict) and a.get("sha256") == b["sha256"]
@@ -168,6 +169,16 @@ def _brief(value) -> str:
     elif isinstance(value, list):  # as the command line takes it: rear,front
         text = ",".join(str(v) for v in value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _classes(value) -> str:
+    """A --classes map in a message as the command line takes it (vehicle=car+van,...);
+    none: a class per kind."""
+    try:
+        return ",".join(f"{name}={'+'.join(kinds)}" for name, kinds in value) if value else \
+            "none (a class per actor kind)"
+    except (TypeError, ValueError):
+        return _brief(value)
 
 
 def _flat(value) -> list:

@@ -13,6 +13,7 @@ byte for byte.
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from simdrive import __version__
@@ -141,7 +142,8 @@ def write_card(out: Path, stats, sources, options: DatasetOptions,
         f"{__version__} from scenario files; each image carries this in its own metadata "
         "(JPEG comment / PNG text chunk `simdrive`: scenario hash, variant, time, camera).",
         "",
-        "Command: `" + " ".join(canonical_command(command) or ["(library call)"]) + "`",
+        "Command: `" + (shlex.join(canonical_command(command)) if command is not None
+                        else "(library call)") + "`",
         "",
         "## Sources",
         "",

@@ -72,6 +72,16 @@ class DatasetOptions:
     def __post_init__(self) -> None:
         if self.classes:  # as tuples (a ClassMap is kept per map)
             object.__setattr__(self, "classes", check_classes(self.classes))
+        names = set(actor_kinds()) | {name for name, _ in self.classes}
+        unknown = [name for name, _ in self.class_filters if name not in names]
+        if unknown:
+            raise SimdriveError(f"class_filters name {', '.join(map(repr, unknown))}, which "
+                                "is no actor kind or class", expected="actor kinds ("
+                                + ", ".join(actor_kinds()) + ") or the classes' names",
+                                found=unknown)
+        # a class's values given to its kinds (as the command line does)
+        object.__setattr__(self, "class_filters", kind_filters(self.class_filters,
+                                                               self.class_map))
 
     @property
     def class_map(self) -> ClassMap:

@@ -130,7 +130,13 @@ def _last_step(spec: ScenarioSpec, collision_time_s: float, after_s: float) -> i
 
 
 def _check_filter_cameras(options: DatasetOptions, rendered) -> None:
-    """A camera a box filter names must be one the run renders."""
+    """A camera a box filter names must be one the run renders; a --classes class may not
+    be named like one (a box filter's NAME= item would mean either)."""
+    both = [name for name, _ in options.classes if name in rendered]
+    if both:
+        raise SimdriveError(
+            f"--classes: class {both[0]!r} has the name of a camera this run renders",
+            expected="class names that are no camera's", found=both[0])
     named = dict.fromkeys([*(name for name, _ in options.camera_filters), *options.filter_names])
     unknown = [name for name in named if name not in rendered]
     if unknown:

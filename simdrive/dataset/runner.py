@@ -57,6 +57,8 @@ class Summary:
     shards_skipped: int
     empty_splits: tuple[str, ...] = ()  # asked for (ratio > 0) but given no variant
     never_kept: tuple[tuple[str, str, int], ...] = ()  # DatasetStats.never_kept
+    # (kind, times it showed pixels) of the kinds --classes left out that showed
+    unlabelled_shown: tuple[tuple[str, int], ...] = ()
     # (scenario, its cameras not rendered): without --cameras only the first renders
     cameras_left: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # (scenario, camera, height): bird's-eye cameras too high for the depth extra's range
@@ -227,6 +229,9 @@ def _render(out: Path, paths, options: DatasetOptions, workers: int, cluster, fo
                    seconds=time.perf_counter() - t0, shards_run=len(todo),
                    shards_skipped=len(plan) - len(todo),
                    empty_splits=tuple(empty_splits(stats.per_split, list(options.split))),
+                   unlabelled_shown=tuple(
+                       (kind, n) for kind in options.class_map.unlabelled()
+                       if (n := sum(c for (_, k), c in stats.shown.items() if k == kind))),
                    never_kept=tuple((camera, kind, n) for camera, kind, n
                                     in stats.never_kept()  # not the kinds left unlabelled
                                     if options.class_map.index(kind) is not None),

@@ -145,6 +145,11 @@ def test_the_summary_counts_boxes_per_class_and_a_resume_needs_the_same_map(tmp_
     ("vehicle=", "lists an empty kind"),
     ("vehicle=car+", "lists an empty kind"),
     ("vehicle=car+car", "again in it"),
+    # names YOLO's data.yaml would read as another value (a review: Ultralytics trained
+    # classes called False, True and None), KITTI's own, a weather's, a camera preset's
+    ("no=car", "reads as False in YAML"), ("On=car", "reads as True in YAML"),
+    ("null=car", "reads as None in YAML"), ("DontCare=car", "KITTI's type for regions"),
+    ("fog=car", "is a weather"), ("front=car", "is a camera preset"),
 ])
 def test_a_bad_class_map_is_refused_before_anything_is_written(tmp_path, capsys, text, says):
     code = render(tmp_path, CHILD, "--limit", "1", "--quiet", "--classes", text, "-o", "ds")
@@ -206,3 +211,67 @@ def test_box_filter_items_may_name_a_class_of_the_map(tmp_path):
     card = (tmp_path / "ds" / "README.md").read_text()
     assert "Kind adult, in every camera: visible height (px) >= 2." in card
     assert "Kind child, in every camera: visible height (px) >= 4." in card
+
+
+def test_a_class_may_not_share_a_name_with_a_camera_the_run_renders(tmp_path, capsys):
+    (tmp_path / "s.yaml").write_text(f"extends: {CHILD}\nname: dash\n"
+                                     "camera: [{name: dash, preset: front}]\n")
+    code = render(tmp_path, "s.yaml", "--limit", "1", "--quiet", "--classes", "dash=car",
+                  "-o", "ds")
+    assert code == 2 and "class 'dash' has the name of a camera" in capsys.readouterr().err
+    assert not (tmp_path / "ds").exists()
+
+
+def test_a_class_s_filter_in_the_python_api_holds_for_its_kinds(tmp_path):
+    """A review: DatasetOptions(class_filters=((class, ...),)) was ignored (only the
+    command line gave a class's values to its kinds) while the card claimed it."""
+    from simdrive.dataset.runner import render_dataset
+
+    options = DatasetOptions(classes=(("vehicle", ("car", "van")), ("person", ("child",))),
+                             class_filters=(("vehicle", (("min_height_px", 30),)),),
+                             limit=1, every=40, formats=("yolo",))
+    assert options.class_filters == (("car", (("min_height_px", 30),)),
+                                     ("van", (("min_height_px", 30),)))
+    render_dataset([CHILD], str(tmp_path / "ds"), options, workers=1, quiet=True)
+    kept = [o for f in _records(tmp_path / "ds") for o in f["labels"] if o["keep"]]
+    assert kept and all(o["visible_box"][3] - o["visible_box"][1] >= 30 for o in kept
+                        if o["kind"] in ("car", "van"))
+    with pytest.raises(SimdriveError, match="no actor kind or class"):
+        DatasetOptions(class_filters=(("adlt", (("min_height_px", 3),)),))
+
+
+def test_kinds_in_no_class_that_show_are_named_in_a_warning(tmp_path, capsys):
+    """A review: a map that labels nothing the frames show passed with 0 boxes and no word:
+    every car and truck then trains as background."""
+    tyre = str(Path(CHILD).parent / "tyre_debris_highway.yaml")
+    args = [tyre, "--limit", "1", "--every", "40", "--quiet", "--workers", "1",
+            "--formats", "yolo"]
+    assert render(tmp_path, *args, "--classes", "animal=dog+deer", "-o", "a") == 0
+    err = capsys.readouterr().err
+    assert "--classes gives no class to truck (" in err and "put them in a class" in err
+    assert render(tmp_path, *args, "--classes", "vehicle=car+truck,tyre", "-o", "b") == 0
+    assert "gives no class" not in capsys.readouterr().err
+
+
+def test_the_kinds_of_a_class_in_any_order_are_the_same_dataset(tmp_path, capsys):
+    args = [CHILD, "--limit", "1", "--every", "40", "--quiet", "--workers", "1",
+            "--formats", "yolo", "-o", "ds"]
+    assert render(tmp_path, *args, "--classes", "vehicle=van+car") == 0
+    assert render(tmp_path, *args, "--classes", "vehicle=car+van") == 0
+    assert "(0 shards rendered" in capsys.readouterr().out
+    assert render(tmp_path, *args, "--classes", "vehicle=car") == 2
+    assert "classes: vehicle=car+van before, vehicle=car now" in capsys.readouterr().err
+
+
+def test_the_never_kept_warning_suggests_what_would_keep_the_boxes(tmp_path, capsys):
+    """A review: with a kind's own minimum height, the warning suggested the camera's
+    value, which the kind's own overrides (following it kept nothing)."""
+    args = [CHILD, "--limit", "1", "--every", "20", "--quiet", "--workers", "1",
+            "--formats", "yolo"]
+    assert render(tmp_path, *args, "--min-height", "8,car=300", "-o", "a") == 0
+    err = capsys.readouterr().err
+    assert "none of the" in err and "car boxes" in err
+    assert "--min-height 8,car=2 keeps small car boxes" in err
+    assert "front=0 --min-pixels" not in err  # the camera's value would not help
+    assert render(tmp_path, *args, "--min-height", "8,car=2", "-o", "b") == 0
+    assert "none of the" not in capsys.readouterr().err
