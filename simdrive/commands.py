@@ -12,7 +12,6 @@ import math
 import os
 import sys
 import time
-from collections import Counter
 
 from simdrive.errors import SimdriveError
 
@@ -330,11 +329,9 @@ def render(args: argparse.Namespace) -> int:
     summary = render_dataset(args.paths, args.output, options, workers=args.workers,
                              cluster=args.cluster, force=args.force,
                              command=args.command_line, quiet=args.quiet)
-    if options.classes:  # per class, as the files count them
-        boxes = ", ".join(f"{name} {n}" for name, _, n
-                          in options.class_map.boxes(Counter(summary.boxes)))
-    else:
-        boxes = ", ".join(f"{k} {v}" for k, v in summary.boxes.items()) or "none"
+    # per class, as the files count them (every class of a map; the kinds with boxes)
+    shown = summary.class_boxes.items() if options.classes else summary.boxes.items()
+    boxes = ", ".join(f"{name} {n}" for name, n in shown) or "none"
     print(f"{_count(summary.frames, 'frame')} in {args.output} "
           f"({_count(summary.shards_run, 'shard')} rendered, "
           f"{summary.shards_skipped} already done) in {summary.seconds:.1f} s; "

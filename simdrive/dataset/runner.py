@@ -49,7 +49,8 @@ add(frame) for every frame record in order, finish(stats), close()."""
 @dataclass(frozen=True)
 class Summary:
     frames: int
-    boxes: dict[str, int]
+    boxes: dict[str, int]  # kept boxes per actor kind
+    class_boxes: dict[str, int]  # kept boxes per class of the dataset (its files' classes)
     kept: int
     dropped: int
     seconds: float
@@ -224,6 +225,8 @@ def _render(out: Path, paths, options: DatasetOptions, workers: int, cluster, fo
         warmup.stop(compiling)  # still running: not needed (or an error); a no-op otherwise
     stats = assembly.finish()
     return Summary(frames=stats.frames, boxes=dict(sorted(stats.boxes.items())),
+                   class_boxes={name: n for name, _, n in options.class_map.boxes(stats.boxes)
+                                if n or options.classes},
                    kept=sum(len(s.kept) for s in sources),
                    dropped=sum(len(s.dropped) for s in sources),
                    seconds=time.perf_counter() - t0, shards_run=len(todo),

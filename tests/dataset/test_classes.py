@@ -232,7 +232,10 @@ def test_a_class_s_filter_in_the_python_api_holds_for_its_kinds(tmp_path):
                              limit=1, every=40, formats=("yolo",))
     assert options.class_filters == (("car", (("min_height_px", 30),)),
                                      ("van", (("min_height_px", 30),)))
-    render_dataset([CHILD], str(tmp_path / "ds"), options, workers=1, quiet=True)
+    summary = render_dataset([CHILD], str(tmp_path / "ds"), options, workers=1, quiet=True)
+    assert list(summary.class_boxes) == ["vehicle", "person"]  # every class, in order
+    assert summary.class_boxes["vehicle"] == summary.boxes.get("car", 0) + \
+        summary.boxes.get("van", 0)
     kept = [o for f in _records(tmp_path / "ds") for o in f["labels"] if o["keep"]]
     assert kept and all(o["visible_box"][3] - o["visible_box"][1] >= 30 for o in kept
                         if o["kind"] in ("car", "van"))
