@@ -319,6 +319,11 @@ def render(args: argparse.Namespace) -> int:
         split=parse_split(args.split), split_seed=args.split_seed,
         after_collision_s=args.after_collision, classes=classes)
     getattr(args, "first_run_note", lambda: None)()  # a bad option is the only message
+    idle = [name for name, _ in options.class_filters
+            if options.classes and options.class_map.index(name) is None]
+    if idle:
+        print(f"simdrive: warning: a box filter item names {', '.join(idle)}, which --classes "
+              "puts in no class: its value changes nothing", file=sys.stderr)
     others = [name for name, _ in options.split if name not in ("train", "val", "test")]
     if others:  # a typo (tst) or a split of the user's own: YOLO's data.yaml names neither
         print(f"simdrive: warning: split{'s' if len(others) > 1 else ''} "

@@ -68,9 +68,10 @@ def check_classes(classes: Classes, shown: str | None = None) -> Classes:
         if taken:
             raise SimdriveError(f"{where}: class name {name!r} {taken}",
                                 expected="another class name; " + expected, found=found)
-        if [n for n, _ in pairs].count(name) > 1:
-            raise SimdriveError(f"{where} names class {name} twice", expected=expected,
-                                found=found)
+        if [n.lower() for n, _ in pairs if isinstance(n, str)].count(name.lower()) > 1:
+            # Car and car: twice for the tools that fold case (and for a reader)
+            raise SimdriveError(f"{where} names class {name} twice (case aside)",
+                                expected=expected, found=found)
         if not kinds or any(not k for k in kinds):
             raise SimdriveError(f"{where}: class {name} lists an empty kind",
                                 expected=expected, found=found)

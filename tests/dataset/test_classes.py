@@ -139,7 +139,7 @@ def test_the_summary_counts_boxes_per_class_and_a_resume_needs_the_same_map(tmp_
 @pytest.mark.parametrize("text, says", [
     ("vehicle=car+cat", "'cat' is not an actor kind"),
     ("vehicle=car,car", "kind car is in class vehicle and car"),
-    ("a=car,a=van", "names class a twice"),
+    ("a=car,a=van", "names class a twice"), ("Car=car,car=van", "names class Car twice"),
     ("2cars=car", "'2cars' is not a class name"),
     ("big vehicle=car", "is not a class name"),
     ("vehicle=", "lists an empty kind"),
@@ -278,3 +278,10 @@ def test_the_never_kept_warning_suggests_what_would_keep_the_boxes(tmp_path, cap
     assert "front=0 --min-pixels" not in err  # the camera's value would not help
     assert render(tmp_path, *args, "--min-height", "8,car=2", "-o", "b") == 0
     assert "none of the" not in capsys.readouterr().err
+
+
+def test_a_filter_item_for_a_kind_in_no_class_is_warned_about(tmp_path, capsys):
+    assert render(tmp_path, CHILD, "--limit", "1", "--every", "40", "--quiet", "--workers",
+                  "1", "--formats", "yolo", "--classes", "vehicle=car+van",
+                  "--min-height", "8,child=2", "-o", "ds") == 0
+    assert "names child, which --classes puts in no class" in capsys.readouterr().err
