@@ -112,6 +112,15 @@ def _kind_defaults(spec: ActorSpec):
                              expected="0 or None" if kind.category == "static" else
                              "0 or None, or a behavior that moves it (follow_lane on a "
                              "lane, walk_to with a goal)", found=value)
+        if behavior == "static" and kind.category == "vehicle" and name == "speed_mps" \
+                and value != 0:
+            # a parked car rolled off at it; desired_speed_mps is what a go sets off at
+            raise WorldError("a parked vehicle (behavior 'static'"
+                             + (", the default in a parking lane" if spec.behavior is None
+                                else "") + ") stands until an action sets it off, so it "
+                             "takes no speed_mps", path=f"actor {spec.name!r}",
+                             expected="0 (desired_speed_mps is what a go action without a "
+                             "speed sets it off at)", found=value)
         if kind.category != "static" and not 0.0 <= value <= kind.max_speed:
             raise WorldError(f"{name} is beyond a {kind.name}'s top speed",
                              path=f"actor {spec.name!r}",

@@ -93,3 +93,28 @@ def test_a_map_number_that_is_not_finite_says_so(tmp_path, capsys):
     path = write(tmp_path, GOOD.replace("length: 200}", "length: 200, lane_width: .nan}"))
     assert main(["validate", str(path)]) == 2
     assert "not a finite number" in capsys.readouterr().err
+
+
+def test_a_car_parked_by_its_parking_placement_takes_no_speed_either(tmp_path):
+    err = error_for(tmp_path, GOOD.replace("map: {type: straight, lanes: 1, length: 200}",
+                                           "map: {type: straight, lanes: 1, length: 200, "
+                                           "parking: [right]}")
+                    .replace("placement: {lane: 0, s: 40}", "placement: {parking: right, s: 40}"))
+    assert err.path == "actors[0].speed" and "in a parking lane is parked" in str(err)
+
+
+def test_the_python_api_refuses_a_speed_for_a_static_vehicle():
+    from simdrive.errors import WorldError
+    from simdrive.sim import ActorSpec, Simulation, WorldSpec
+    from simdrive.world.maps import build_map
+
+    road = build_map({"type": "straight", "lanes": 1, "length": 200})
+    ego = ActorSpec("car", "ego", lane="fwd_0", s=5, speed_mps=10, ego=True)
+    for speed, desired in ((5.0, None), (0.0, 8.0)):
+        parked = ActorSpec("car", "p", lane="fwd_0", s=60, behavior="static",
+                           speed_mps=speed, desired_speed_mps=desired)
+        if speed:
+            with pytest.raises(WorldError, match="takes no speed_mps"):
+                Simulation([WorldSpec(road, (ego, parked))])
+        else:  # the speed a go without one sets it off at
+            Simulation([WorldSpec(road, (ego, parked))])
