@@ -21,7 +21,8 @@ from simdrive.scenario.yamlpos import Node
 def located_errors(spec: ScenarioSpec) -> Iterator[None]:
     """Turn an error of the map or world layer (MapError, WorldError: no file, no line)
     raised while building ``spec``'s map or worlds into a ScenarioError at the line of the
-    scenario file that caused it: the actor's entry for an actor's error, ``map:`` for
+    scenario file that caused it: the actor's entry for an actor's error (its placement for
+    one about where it is placed), ``map:`` for
     the map's."""
     try:
         yield
@@ -49,6 +50,11 @@ def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> Scena
                 # at its lane when the lane is what is wrong
                 node = a.node.get("lane") if "lane" in text and a.node.get("lane") else a.node
                 break
+        else:  # where it is placed is what is wrong: at its placement, when written
+            if template is not None and template.node is not None and \
+                    template.node.is_mapping and template.node.get("placement") is not None \
+                    and _PLACEMENT.search(text):
+                node = template.node.get("placement")
     elif isinstance(error, MapError) or (error.path or "").startswith("map"):
         node = spec.map_node
     if node is None:
@@ -62,6 +68,11 @@ def located(spec: ScenarioSpec, error: SimdriveError, prefix: str = "") -> Scena
                              column=node.column, path=error.path, expected=error.expected,
                              found=error.found)
     return node.error(text)
+
+
+_PLACEMENT = re.compile(r"placement|could not place|is placed at|off the (road|map)|cannot "
+                        r"drive on sidewalk")
+"""World errors about where an actor is placed (located at its ``placement``)."""
 
 
 def _entry(spec: ScenarioSpec, name: str) -> Node | None:

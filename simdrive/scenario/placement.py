@@ -39,6 +39,15 @@ FIELDS = ("s", "d", "x", "y", "heading")
 """Placement values, in the order of the kernel's candidate columns."""
 
 
+def _at_placement(t: ActorT):
+    """The node of actor entry ``t``'s placement (its entry when it has none written: an
+    ego placed by its shorthand): where an error about its placement points."""
+    node = t.node
+    if node is not None and node.is_mapping and node.get("placement") is not None:
+        return node.get("placement")
+    return node
+
+
 @dataclass(frozen=True)
 class Slot:
     """One actor instance: its template, its number among the template's and its name."""
@@ -128,19 +137,21 @@ class PlacementPlan:
         if p.anchor == "ahead_of":
             ref = first_slot.get(p.target, len(lanes))
             if ref >= len(lanes):
-                raise t.node.error(f"placement: {t.name!r} is placed ahead of {p.target!r}, "
-                                   f"which must come before it in the file")
+                raise _at_placement(t).error(
+                    f"placement: {t.name!r} is placed ahead of {p.target!r}, which must come "
+                    "before it in the file")
             if lanes[ref] < 0:
-                raise t.node.error(f"placement: {p.target!r} has no lane to be ahead on",
-                                   hint=f"place {p.target!r} on a lane, parking or sidewalk")
+                raise _at_placement(t).error(f"placement: {p.target!r} has no lane to be ahead on",
+                                             hint=f"place {p.target!r} on a lane, parking or "
+                                             "sidewalk")
             return lanes[ref], ref
         try:
             name = (lane_name(self.road, p.target) if p.anchor == "lane"
                     else f"{p.anchor}_{p.target}")
             return self.road.lane_index(name), -1
         except SimdriveError as error:
-            raise t.node.error(f"placement: {error.message}", expected=error.expected,
-                               found=error.found) from None
+            raise _at_placement(t).error(f"placement: {error.message}",
+                                         expected=error.expected, found=error.found) from None
 
     def candidates(self, variants: Sequence, n_cand: int) -> np.ndarray:
         """(V, S, n_cand, 5) candidate placements of ``variants`` (see the module doc)."""
@@ -193,7 +204,7 @@ class PlacementPlan:
         s = self.slots[slot]
         t = s.template
         where = f"instance {s.instance + 1} of {t.count} of " if t.count > 1 else ""
-        raise t.node.error(
+        raise _at_placement(t).error(
             f"variant {variant}: could not place {where}actor {t.name!r} clear of the others: "
             "it overlapped "
             f"another actor (last {self.slots[blocker].name!r}) in {tries} of {tries} tries",
@@ -203,7 +214,7 @@ class PlacementPlan:
         for slot in self.crossing_slots:
             if math.isnan(poses[slot, POSE_TARGET_X]):
                 x, y = poses[slot, 0], poses[slot, 1]
-                raise self.slots[slot].template.node.error(
+                raise _at_placement(self.slots[slot].template).error(
                     f"variant {variant}: {self.slots[slot].name} has no road to cross from "
                     f"({x:.1f}, {y:.1f}) m",
                     hint="place it beside the road or give cross_road a 'to' point")

@@ -21,7 +21,8 @@ GOOD = SPEC_GOOD.replace("duration: 5", "duration: 2") + "variants: {samples: 2,
 """test_spec_errors' good file, shorter, with two variants to build."""
 
 BAD = {
-    # (replace, with): the error, and the line it must name
+    # (replace, with): the error, and the line it must name (an error about where an actor
+    # is placed: its placement's line)
     "map file": (("map: {type: straight, lanes: 1, length: 200}", "map: nowhere.yaml"),
                  "cannot read map file", 3),
     "action lane": (("    speed: 8", "    speed: 8\n    actions:\n"
@@ -31,7 +32,7 @@ BAD = {
     # entry, five lines up)
     "placement": (("    placement: {lane: 0, s: 40}", "    count: 100\n"
                    "    placement: {lane: 0, s: {uniform: [30, 40]}}"),
-                  "could not place", 6),
+                  "could not place", 9),
     "off the road": (("ego: {lane: 0, s: 5, speed: 10}", "ego: {lane: 0, s: 5000, speed: 10}"),
                      "is placed at s = 5000.0 m along lane fwd_0, which runs from 0 to", 4),
     "behaviour": (("ego: {lane: 0, s: 5, speed: 10}",
@@ -42,14 +43,14 @@ BAD = {
     # a vehicle driving on the pavement, or off its lane (found by a review: they passed)
     "vehicle on a sidewalk": (("    placement: {lane: 0, s: 40}",
                                "    placement: {sidewalk: right, s: 40}"),
-                              "a car cannot drive on sidewalk lane sidewalk_right", 6),
+                              "a car cannot drive on sidewalk lane sidewalk_right", 8),
     "moving vehicle off its lane": (("    placement: {lane: 0, s: 40}",
                                      "    placement: {lane: 0, s: 40, d: 8}"),
                                     "d = 8 m puts a moving car off the road beside lane fwd_0",
-                                    6),
+                                    8),
     "moving vehicle on the verge": (("    placement: {lane: 0, s: 40}",
                                      "    placement: {lane: 0, s: 40, d: -3.2}"),
-                                    "d = -3.2 m puts a moving car off the road", 6),
+                                    "d = -3.2 m puts a moving car off the road", 8),
     "parked on the pavement, driving off": (
         ("    placement: {lane: 0, s: 40}\n    speed: 8",
          "    placement: {sidewalk: right, s: 40}\n"
@@ -64,19 +65,19 @@ BAD = {
                                     "    speed: 8",
                                     "    kind: child\n    placement: {lane: 0, s: 260}"),
                                    "actor 'lead' is placed at s = 260.0 m along lane fwd_0, "
-                                   "which runs from 0 to 200.0 m", 6),
+                                   "which runs from 0 to 200.0 m", 8),
     "debris before the lane's start": (("    kind: car\n    placement: {lane: 0, s: 40}\n"
                                         "    speed: 8",
                                         "    kind: tyre\n    placement: {lane: 0, s: -20}"),
-                                       "placed at s = -20.0 m along lane fwd_0", 6),
+                                       "placed at s = -20.0 m along lane fwd_0", 8),
     # a lane index past the lanes: their range, not an unknown name and 40 others (review)
     "lane index past the lanes": (("    placement: {lane: 0, s: 40}",
                                    "    placement: {lane: 3, s: 40}"),
                                   "placement: lane 3: the index counts the road's forward "
-                                  "lanes (fwd_0 to fwd_0); expected an index from 0 to 0", 6),
+                                  "lanes (fwd_0 to fwd_0); expected an index from 0 to 0", 8),
     "far off the map": (("    placement: {lane: 0, s: 40}\n    speed: 8",
                          "    placement: {position: {x: 5000, y: 300}}\n    behavior: parked"),
-                        "is more than 100 m off the map", 6),
+                        "is more than 100 m off the map", 8),
 }
 
 
@@ -178,7 +179,9 @@ def test_an_error_of_an_entry_named_like_another_entrys_instance_names_its_own_l
     assert "actor 'lead_7' is placed at s = 500.0 m" in str(info.value)
     lines = path.read_text().splitlines()
     line = int(str(info.value).split(":")[1])
-    assert lines[line - 1].strip() == "- id: lead_7"
+    # lead_7's own placement, the line after its id
+    assert lines[line - 1].strip() == "placement: {lane: 0, s: 500}"
+    assert lines[line - 3].strip() == "- id: lead_7"
 
 
 def test_a_file_that_is_no_mapping_says_what_it_is(tmp_path):
