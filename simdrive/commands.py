@@ -370,9 +370,12 @@ def render(args: argparse.Namespace) -> int:
               "metres_per_pixel to see as much", file=sys.stderr)
     if summary.unlabelled_shown:
         shown = ", ".join(f"{kind} ({n} times in view)" for kind, n in summary.unlabelled_shown)
+        boxes = [f for f in ("coco", "yolo") if f in options.formats]
+        where = " and ".join(f.upper() for f in boxes)
         print(f"simdrive: warning: --classes gives no class to {shown}: the frames show them "
-              "unlabelled, as background in COCO and YOLO (DontCare in KITTI); put them in "
-              "a class to label them", file=sys.stderr)
+              "unlabelled" + (f", as background in {where}" if boxes else "")
+              + (" (DontCare in KITTI)" if "kitti" in options.formats else "")
+              + "; put them in a class to label them", file=sys.stderr)
     for camera, kind, count in summary.never_kept:
         f = options.filter_for(camera, kind)
         # a kind's own value holds over a camera's: for those, only the kind's item helps

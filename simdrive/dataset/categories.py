@@ -75,6 +75,11 @@ def check_classes(classes: Classes, shown: str | None = None) -> Classes:
         if not kinds or any(not k for k in kinds):
             raise SimdriveError(f"{where}: class {name} lists an empty kind",
                                 expected=expected, found=found)
+        if name in actor_kinds() and name not in kinds:
+            # a filter item car= would mean the kind car, never this class
+            raise SimdriveError(f"{where}: class {name} is named like the actor kind {name} "
+                                "but does not hold it", expected=f"{name} among its kinds, or "
+                                "another class name; " + expected, found=found)
         for kind in kinds:
             if kind not in actor_kinds():
                 raise SimdriveError(f"{where}: class {name}: {kind!r} is not an actor kind",

@@ -140,6 +140,7 @@ def test_the_summary_counts_boxes_per_class_and_a_resume_needs_the_same_map(tmp_
     ("vehicle=car+cat", "'cat' is not an actor kind"),
     ("vehicle=car,car", "kind car is in class vehicle and car"),
     ("a=car,a=van", "names class a twice"), ("Car=car,car=van", "names class Car twice"),
+    ("car=van", "class car is named like the actor kind car but does not hold it"),
     ("2cars=car", "'2cars' is not a class name"),
     ("big vehicle=car", "is not a class name"),
     ("vehicle=", "lists an empty kind"),
