@@ -211,11 +211,10 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
         options["turn"] = r.text("turn", choices=("straight", "left", "right"), varies=True)
     speed, desired_speed = _speeds(r, kind)
     given = r.node.get("speed")
-    parked = not behavior and placement.anchor == "parking" and \
-        actor_kind(kind).category == "vehicle"  # parked by default
+    parked = not behavior and placement.anchor == "parking"  # static by default there
     if (behavior == "static" or parked) and given is not None and given.value != 0:
         # a parked car given a speed rolled off at it, though parked never moves by itself
-        what = "a vehicle in a parking lane is parked: it" if parked else \
+        what = f"{a_kind(kind)} in a parking lane is parked: it" if parked else \
             f"behavior {r.node.get('behavior').value}"
         raise given.error(f"{what} stands still until "
                           "something hits it or an action sets it off, so it takes no speed",

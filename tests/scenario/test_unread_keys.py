@@ -95,12 +95,15 @@ def test_a_map_number_that_is_not_finite_says_so(tmp_path, capsys):
     assert "not a finite number" in capsys.readouterr().err
 
 
-def test_a_car_parked_by_its_parking_placement_takes_no_speed_either(tmp_path):
+@pytest.mark.parametrize("kind", ["car", "adult"])
+def test_an_actor_parked_by_its_parking_placement_takes_no_speed_either(tmp_path, kind):
     err = error_for(tmp_path, GOOD.replace("map: {type: straight, lanes: 1, length: 200}",
                                            "map: {type: straight, lanes: 1, length: 200, "
                                            "parking: [right]}")
-                    .replace("placement: {lane: 0, s: 40}", "placement: {parking: right, s: 40}"))
-    assert err.path == "actors[0].speed" and "in a parking lane is parked" in str(err)
+                    .replace("placement: {lane: 0, s: 40}", "placement: {parking: right, s: 40}")
+                    .replace("kind: car", f"kind: {kind}").replace("speed: 8", "speed: 1"))
+    assert err.path == "actors[0].speed" and err.line == 9
+    assert f"{kind} in a parking lane is parked" in str(err)
 
 
 def test_the_python_api_refuses_a_speed_for_a_static_vehicle():
