@@ -123,7 +123,8 @@ def _coverage(stats: DatasetStats) -> tuple[np.ndarray, list[str], list[str], np
     return img, scenarios, looks, grid
 
 
-def _mosaic(out: Path, picks: list[dict]) -> np.ndarray:
+def _mosaic(out: Path, picks: list[dict], classes: ClassMap = ONE_PER_KIND) -> np.ndarray:
+    """The sample frames with their kept boxes drawn, each named by its class."""
     tiles = []
     for f in picks:
         path = out / f["image"]
@@ -134,7 +135,9 @@ def _mosaic(out: Path, picks: list[dict]) -> np.ndarray:
             if obj["keep"]:
                 x0, y0, x1, y1 = obj["visible_box"]
                 cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), (40, 200, 255), 1)
-                cv2.putText(img, obj["kind"], (x0, max(10, y0 - 3)), cv2.FONT_HERSHEY_SIMPLEX,
+                index = classes.index(obj["kind"])
+                name = classes.names[index] if index is not None else obj["kind"]
+                cv2.putText(img, name, (x0, max(10, y0 - 3)), cv2.FONT_HERSHEY_SIMPLEX,
                             0.4, (40, 200, 255), 1, cv2.LINE_AA)
         tiles.append(cv2.resize(img, (320, 180), interpolation=cv2.INTER_AREA))
     if not tiles:
@@ -258,23 +261,28 @@ def _coverage_lines(scenarios, grid, limit: int | None = None) -> list[str]:
     return lines
 
 
-def _camera_lines(stats: DatasetStats) -> list[str]:
+def _camera_lines(stats: DatasetStats, classes: ClassMap = ONE_PER_KIND) -> list[str]:
     """report.md's per-camera table: a dataset rendered through several cameras holds
     several distributions (a bird's-eye camera's boxes are small and far), so the plots
-    split by camera and this table gives each camera's counts and medians."""
-    kinds = [k for k in actor_kinds() if stats.boxes[k]]
+    split by camera and this table gives each camera's counts and medians (per class: per
+    actor kind, or per class of a --classes map)."""
+    if classes.classes:
+        columns = [(name, classes.members(name)) for name in classes.names]
+    else:
+        columns = [(k, (k,)) for k in actor_kinds() if stats.boxes[k]]
     which = np.asarray(stats.box_camera, int)
     lines = ["## Cameras", "",
              "The box plots below have one panel a camera.", "",
-             "| camera | images | boxes | " + " | ".join(kinds)
+             "| camera | images | boxes | " + " | ".join(name for name, _ in columns)
              + " | median distance (m) | median box height (px) |",
-             "|---|---:|---:|" + "---:|" * len(kinds) + "---:|---:|"]
+             "|---|---:|---:|" + "---:|" * len(columns) + "---:|---:|"]
     for i, name in enumerate(stats.cameras):
         mine = which == i
         medians = [f"{np.median(np.asarray(values)[mine]):.1f}" if mine.any() else "-"
                    for values in (stats.distance, stats.heights)]
         lines.append(f"| {name} | {stats.per_camera[name]} | {int(mine.sum())} | "
-                     + "".join(f"{stats.camera_boxes[(name, k)]} | " for k in kinds)
+                     + "".join(f"{sum(stats.camera_boxes[(name, k)] for k in kinds)} | "
+                               for _, kinds in columns)
                      + " | ".join(medians) + " |")
     return [*lines, ""]
 
@@ -320,7 +328,7 @@ def write_report(out: Path, frames: list[dict] | None = None,
                                              (0, max([1.0, *distances])), *split_by))
     heat, scenarios, looks, grid = _coverage(stats)
     _png(folder / "coverage.png", heat)
-    _jpg(folder / "samples.jpg", _mosaic(out, stats.samples))
+    _jpg(folder / "samples.jpg", _mosaic(out, stats.samples, classes))
     mean = grid[grid > 0].mean() if (grid > 0).any() else 0.0
     empty = [(scenarios[i], looks[j]) for i, j in zip(*np.nonzero(grid == 0), strict=True)]
     thin = [(scenarios[i], looks[j], int(grid[i, j]))
@@ -336,7 +344,7 @@ def write_report(out: Path, frames: list[dict] | None = None,
     lines += [f"| {label} | {n} |" for label, _, n in rows]
     lines += ["", "![boxes per class](boxes_per_class.png)", ""]
     if len(stats.cameras) > 1:
-        lines += _camera_lines(stats)
+        lines += _camera_lines(stats, classes)
     lines += [
               "## Coverage", "", "![coverage](coverage.png)", "",
               f"Empty cells (scenario x weather/lighting with no image): {len(empty)} of "

@@ -286,3 +286,17 @@ def test_a_filter_item_for_a_kind_in_no_class_is_warned_about(tmp_path, capsys):
                   "1", "--formats", "yolo", "--classes", "vehicle=car+van",
                   "--min-height", "8,child=2", "-o", "ds") == 0
     assert "names child, which --classes puts in no class" in capsys.readouterr().err
+
+
+def test_the_report_s_camera_table_counts_per_class(tmp_path):
+    assert render(tmp_path, CHILD, "--limit", "1", "--every", "20", "--quiet", "--workers",
+                  "1", "--formats", "yolo", "--cameras", "front,bev", "--classes",
+                  "vehicle=car+van,person=adult+child", "-o", "ds") == 0
+    report = (tmp_path / "ds" / "report" / "report.md").read_text()
+    assert "| camera | images | boxes | vehicle | person | median distance" in report
+    kept = [o for f in _records(tmp_path / "ds") if f["camera"]["name"] == "front"
+            for o in f["labels"] if o["keep"]]
+    row = next(line for line in report.splitlines() if line.startswith("| front |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert int(cells[3]) == sum(o["kind"] in ("car", "van") for o in kept)
+    assert int(cells[4]) == sum(o["kind"] in ("adult", "child") for o in kept)
