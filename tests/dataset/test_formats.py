@@ -38,6 +38,19 @@ def _records(ds: Path) -> list[dict]:
     return frames
 
 
+def ap_against_itself(gt: COCO, annotations: list[dict]) -> float:
+    """COCOeval's bbox AP of ``annotations`` of ``gt`` given back as detections of score 1
+    (the ignore regions among them neither help nor hurt)."""
+    dets = [{"image_id": a["image_id"], "category_id": a["category_id"], "bbox": a["bbox"],
+             "score": 1.0} for a in annotations]
+    with contextlib.redirect_stdout(io.StringIO()):
+        ev = COCOeval(gt, gt.loadRes(dets), "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return ev.stats[0]
+
+
 def parse_yolo(path: Path) -> list[tuple[int, float, float, float, float]]:
     rows = []
     for line in path.read_text().splitlines():
@@ -153,14 +166,7 @@ def test_coco_loads_in_pycocotools_and_scores_one_against_itself(dataset):
             assert names[ann["category_id"]] == obj["kind"]
             assert gt.annToMask(ann).sum() == ann["area"] == obj["visible_pixels"]
         # detections of the objects score 1.0; the ignore regions neither help nor hurt
-        dets = [{"image_id": a["image_id"], "category_id": a["category_id"],
-                 "bbox": a["bbox"], "score": 1.0} for a in gt.loadAnns(gt.getAnnIds())]
-        with contextlib.redirect_stdout(io.StringIO()):
-            ev = COCOeval(gt, gt.loadRes(dets), "bbox")
-            ev.evaluate()
-            ev.accumulate()
-            ev.summarize()
-        assert ev.stats[0] == pytest.approx(1.0)
+        assert ap_against_itself(gt, gt.loadAnns(gt.getAnnIds())) == pytest.approx(1.0)
 
 
 def test_coco_masks_equal_the_instance_images(dataset):
