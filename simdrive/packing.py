@@ -256,8 +256,10 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
         flags |= L.FLAG_IGNORE_SIGNALS
     if not a.lane_changes or a.ego:
         flags |= L.FLAG_NO_LANE_CHANGE
-    if not a.watches_road:
+    if not a.watches_road or kind.category == "object":  # nobody steers a ball
         flags |= L.FLAG_IGNORE_OBSTACLES
+    if kind.category == "object":
+        flags |= L.FLAG_ROLLS
     if a.cautious:
         flags |= L.FLAG_CAUTIOUS
     if a.ego:

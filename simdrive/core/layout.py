@@ -164,6 +164,7 @@ FLAG_EGO = 32
 FLAG_ARRIVED = 64  # reached its GOTO target
 FLAG_GIVING_WAY = 128  # stopping, or waiting, to give way at a junction (set each step)
 FLAG_KNOCKED_LOOSE = 256  # was standing (a parked car) until struck: slides, lamps stay off
+FLAG_ROLLS = 512  # a ball: kicked and rolling, its speed and turns take no grip
 
 # ---- scripted actions ------------------------------------------------------------
 AI_ACTOR = 0

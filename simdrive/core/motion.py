@@ -1,7 +1,7 @@
 """Phase 3 of a step: move every actor under its limits and re-project it onto its lane.
 
 Jerk, steering-angle and steering-rate limits, the friction circle (braking
-first; a turn the tyres cannot hold widens), the bicycle or unicycle model,
+first; a turn the tyres cannot hold widens; not for a ball), the bicycle or unicycle model,
 lane changes chosen by MOBIL, and successor lanes at a lane's end. A crashed actor
 slides instead, with the world velocity its impact left it (simdrive.core.collision).
 """
@@ -42,6 +42,7 @@ from simdrive.core.layout import (
     F_YAW_RATE,
     FLAG_ARRIVED,
     FLAG_CRASHED,
+    FLAG_ROLLS,
     GRAVITY,
     I_DIR,
     I_FLAGS,
@@ -151,9 +152,11 @@ def integrate(fstate_w, istate_w, params_w, scratch_w, metrics_w, n, ego, time_s
                 fstate_w[F_YAW_RATE, i] = yaw / dt
             else:
                 yaw_rate = scratch_w[S_STEER_CMD, i]
-                along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
-                if abs(yaw_rate * v) > lat_max:
-                    yaw_rate = math.copysign(lat_max / v, yaw_rate)
+                along = accel  # a ball is kicked off at once: no tyre, no grip to wait for
+                if not istate_w[I_FLAGS, i] & FLAG_ROLLS:
+                    along, lat_max = friction_clamp(accel, yaw_rate * v, friction, GRAVITY)
+                    if abs(yaw_rate * v) > lat_max:
+                        yaw_rate = math.copysign(lat_max / v, yaw_rate)
                 new_v, dist = advance_speed(v, along, dt)
                 yaw = yaw_rate * dt
                 fstate_w[F_YAW_RATE, i] = yaw_rate

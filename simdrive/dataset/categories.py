@@ -14,7 +14,7 @@ from simdrive.world.actors import actor_kind, actor_kinds
 KITTI_TYPES = {"car": "Car", "van": "Van", "truck": "Truck", "bus": "Bus",
                "motorcycle": "Motorcycle", "cyclist": "Cyclist", "adult": "Pedestrian",
                "child": "Pedestrian", "dog": "Dog", "deer": "Deer", "kangaroo": "Kangaroo",
-               "tyre": "Tyre", "debris": "Debris"}
+               "tyre": "Tyre", "debris": "Debris", "ball": "Ball"}
 """KITTI type strings: KITTI's own where it has one (Car, Van, Truck, Pedestrian, Cyclist).
 
 Children are ``Pedestrian``, as in KITTI's own labels (it has no child class), so KITTI
@@ -151,7 +151,7 @@ class ClassMap:
 
     def coco_categories(self) -> list[dict]:
         """COCO categories: id = class index + 1, the class name, and as supercategory
-        its kinds' category (vehicle, vru, animal, static; "mixed" when they differ)."""
+        its kinds' category (vehicle, vru, animal, object, static; "mixed" when they differ)."""
         out = []
         for k, name in enumerate(self.names):
             groups = {actor_kind(kind).category for kind in self.members(name)}

@@ -4,9 +4,10 @@ Every shape lives in the actor's normalised box: x in [-0.5, 0.5] times its
 length (forward), y in [-0.5, 0.5] times its width (left), z in [0, 1] times
 its height, so a shape scaled by an actor's dimensions never leaves its 3D
 bounding box (the box the labels are computed from). Parts are boxes and
-upright prisms; each has a colour role (the actor's body colour, glass, tyres,
-skin, lights ...). Faces are flat convex polygons (box sides, prism sides and caps),
-wound counter-clockwise seen from outside, so the rasterizer can drop back faces.
+upright prisms (and a low-poly sphere, the ball); each has a colour role (the actor's
+body colour, glass, tyres, skin, lights ...). Faces are flat convex polygons (box sides,
+prism sides and caps, sphere panels), wound counter-clockwise seen from outside, so the
+rasterizer can drop back faces.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def _box(x0, x1, y0, y1, z0, z1, role):
 
 def _prism(sides, z0, z1, role):
     return ("prism", (sides, z0, z1), role)
+
+
+def _sphere(segments, bands, parity, role):
+    """The faces of a low-poly sphere filling the box whose longitude segment k has
+    k % 2 == parity (two parts of different roles make a ball of two-colour panels)."""
+    return ("sphere", (segments, bands, parity), role)
 
 
 def _wheels(front, rear, half_track, width, radius, z_top=None):
@@ -144,6 +151,7 @@ PARTS = {
     ],
     "tyre": [_prism(12, 0.0, 1.0, TYRE)],
     "debris": [_box(-0.5, 0.5, -0.5, 0.5, 0.0, 1.0, BODY)],
+    "ball": [_sphere(10, 6, 0, BODY), _sphere(10, 6, 1, CARGO)],
     # scenery: a traffic signal, lamps facing +x (the traffic it controls): red on top
     "signal": [
         _box(-0.2, 0.2, -0.2, 0.2, 0.0, 0.7, BODY),
@@ -205,6 +213,31 @@ def _prism_faces(sides, z0, z1):
     return faces
 
 
+def _sphere_faces(segments, bands, parity):
+    """Longitude segments x latitude bands of the sphere inscribed in the box (centre
+    (0, 0, 0.5), radius 0.5): triangles at the poles, quads between (an isosceles
+    trapezoid: flat), wound counter-clockwise seen from outside."""
+    def point(band, k):
+        lat = -math.pi / 2 + math.pi * band / bands
+        lon = 2 * math.pi * k / segments
+        return (0.5 * math.cos(lat) * math.cos(lon), 0.5 * math.cos(lat) * math.sin(lon),
+                0.5 + 0.5 * math.sin(lat))
+
+    faces = []
+    for k in range(parity, segments, 2):
+        for band in range(bands):
+            ring = [point(band, k), point(band, k + 1), point(band + 1, k + 1),
+                    point(band + 1, k)]
+            if band == 0:
+                ring = ring[1:]  # the south pole once
+            elif band == bands - 1:
+                ring = ring[:3]  # the north pole once
+            centre = np.mean(ring, axis=0) - (0.0, 0.0, 0.5)
+            normal = np.cross(np.subtract(ring[1], ring[0]), np.subtract(ring[2], ring[0]))
+            faces.append(tuple(ring) if np.dot(normal, centre) > 0 else tuple(reversed(ring)))
+    return faces
+
+
 MAX_SIDES = 12
 """The most vertices a mesh face has (a tyre's caps)."""
 
@@ -243,7 +276,8 @@ def build_mesh_table() -> MeshTable:
     for name in (*actor_kinds(), *SCENERY):
         start.append(len(faces))
         for shape, args, role in PARTS[name]:
-            part = _box_faces(*args) if shape == "box" else _prism_faces(*args)
+            part = {"box": _box_faces, "prism": _prism_faces,
+                    "sphere": _sphere_faces}[shape](*args)
             faces += part
             roles += [role] * len(part)
         count.append(len(faces) - start[-1])

@@ -9,7 +9,7 @@ from simdrive.render.labels import ActorLabel
 from simdrive.render.semantic import LEGEND_COLOURS, SEMANTIC
 
 CATEGORY_COLOURS = {"vehicle": (255, 200, 40), "vru": (255, 60, 200), "animal": (60, 230, 255),
-                    "static": (255, 140, 0)}
+                    "object": (140, 255, 90), "static": (255, 140, 0)}
 
 
 def _dashed_rect(img, x0, y0, x1, y1, colour, dash=4) -> None:

@@ -195,6 +195,12 @@ def parse_actor(node: Node, params: dict, default_name: str, is_ego: bool,
     for key in ("watches_road", "cautious", "obeys_signals", "lane_changes", "lamps"):
         if r.has(key):
             options[key] = r.boolean(key, default=True, varies=True)
+    watches = options.get("watches_road")
+    if watches is not None and actor_kind(kind).category == "object" and (
+            any(params[watches.path].values()) if isinstance(watches, Param) else watches):
+        raise r.child("watches_road").error(
+            f"{a_kind(kind)} does not watch the road: nobody steers it",
+            expected="no watches_road (or watches_road: false)", found=True)
     if r.has("lamps"):
         lamps = options["lamps"]
         lit = any(params[lamps.path].values()) if isinstance(lamps, Param) else lamps

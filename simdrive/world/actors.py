@@ -25,18 +25,23 @@ excluded), chosen as a typical member of the class. Sources:
   bounding, 1.5 m tall.
 - tyre: truck tyre 315/80 R22.5 lying flat, diameter 1.08 m, section width 0.315 m.
 - debris: a fallen load on a EUR pallet footprint (EN 13698-1), 1.2 x 0.8 x 0.5 m.
+- ball: a size 5 football (FIFA Quality standard: circumference 68-70 cm, so 0.22 m
+  across; 410-450 g), the child's ball that rolls out ahead of the child.
 
 Masses (kg, laden as on the road): car 1,300 (Golf VIII kerb weight + driver),
 van 2,300, truck 12,000 (18 t rigid, part-loaded), bus 13,000 (Citaro kerb weight
 plus passengers), motorcycle 280 with rider, cyclist 90 with bicycle, adult 75,
 child 21 (EPTc target mass is 6-year-old anthropometry), dog 30, deer 70
 (white-tailed 45-100), kangaroo 55 (eastern grey 40-66), truck tyre with rim 80,
-debris 150.
+debris 150, ball 0.43.
 
 Kinematic limits are representative values for simulation, not a vehicle
 dynamics model: accelerations and braking are further limited by tyre-road
 friction at run time. Pedestrian and animal top speeds: adult sprint ~6 m/s,
-a 6-year-old ~4 m/s, white-tailed deer ~13 m/s, eastern grey kangaroo ~15 m/s.
+a 6-year-old ~4 m/s, white-tailed deer ~13 m/s, eastern grey kangaroo ~15 m/s. A ball
+(category "object": it moves, but nobody steers it) rolls where an action sends it: it
+gets up to speed within a step or two (a kick) and turns at once, and it never watches
+the road.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ class ActorKind:
     """One kind of road user or obstacle. Lengths in m, speeds in m/s, accelerations in m/s^2."""
 
     name: str
-    category: str  # "vehicle", "vru" (vulnerable road user), "animal" or "static"
+    category: str  # "vehicle", "vru" (vulnerable road user), "animal", "object" or "static"
     length: float
     width: float
     height: float
@@ -161,5 +166,8 @@ for _kind in (
               max_yaw_rate=4.0, mass_kg=55.0),
     ActorKind("tyre", "static", 1.08, 1.08, 0.32, MODEL_STATIC, (25, 25, 25), mass_kg=80.0),
     ActorKind("debris", "static", 1.2, 0.8, 0.5, MODEL_STATIC, (140, 110, 70), mass_kg=150.0),
+    ActorKind("ball", "object", 0.22, 0.22, 0.22, MODEL_UNICYCLE, (215, 35, 40),
+              max_speed=15.0, max_accel=8.0, comfort_decel=3.0, max_decel=8.0,
+              max_jerk=2000.0, max_yaw_rate=60.0, mass_kg=0.43),
 ):
     register_actor_kind(_kind)

@@ -657,3 +657,38 @@ def test_box_filters_for_one_weather(tmp_path):
                 washed_out += 1  # kept by the general filter, an ignore region in fog
     assert "fog" in seen and len(seen) > 1 and washed_out > 0
     assert "Frames in fog: visibility >= 0.25." in (tmp_path / "ds" / "README.md").read_text()
+
+
+def test_a_ball_is_labelled_in_every_format_under_its_own_small_object_filter(tmp_path):
+    """The library's ball (0.22 m) with its own box filter (the defaults, 8 px tall and
+    25 pixels, keep it only from ~9 m): a class of its own in YOLO's names and COCO's
+    categories, ``Ball`` in KITTI, and each written box is the shard's label record's."""
+    from tests.dataset.conftest import ROOT, render
+
+    ball = str(ROOT / "scenarios" / "ball_then_child.yaml")
+    assert render(tmp_path, ball, "--limit", "1", "--every", "5", "--quiet", "--workers",
+                  "1", "--min-height", "8,ball=3", "--min-pixels", "25,ball=4",
+                  "-o", "ds") == 0
+    ds = tmp_path / "ds"
+    names = yaml.safe_load((ds / "data.yaml").read_text())["names"]
+    index = actor_kinds().index("ball")
+    assert names[index] == "ball"
+    gt = COCO(str(ds / "annotations" / "instances_train.json"))
+    assert gt.loadCats(index + 1)[0]["name"] == "ball"
+    balls = [a for a in gt.dataset["annotations"] if a["kind"] == "ball" and not a["iscrowd"]]
+    kept = [(f, o) for f in _records(ds) for o in f["labels"] if o["kind"] == "ball" and o["keep"]]
+    assert len(balls) == len(kept) > 3
+    assert all(o["visible_box"][3] - o["visible_box"][1] >= 3 and o["visible_pixels"] >= 4
+               for _, o in kept)
+    assert any(o["visible_box"][3] - o["visible_box"][1] < 8 for _, o in kept)  # own filter
+    for f, o in kept:
+        yolo_rows = [r for r in parse_yolo(ds / "labels" / f["split"] / f"{f['stem']}.txt")
+                     if r[0] == index]
+        x0, y0, x1, y1 = o["visible_box"]
+        w, h = f["camera"]["width"], f["camera"]["height"]
+        assert any(abs((r[1] - r[3] / 2) * w - x0) < 0.01 and abs((r[2] + r[4] / 2) * h - y1)
+                   < 0.01 for r in yolo_rows)
+        kitti = parse_kitti_label(ds / "kitti" / f["split"] / "label_2"
+                                  / f"{f['split_index']:06d}.txt")
+        lines = [k for k in kitti if k["type"] == "Ball"]
+        assert len(lines) == 1 and lines[0]["hwl"] == [0.22, 0.22, 0.22]

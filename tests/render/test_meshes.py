@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simdrive.render.meshes import BODY, MAX_SIDES, PARTS, TYRE, build_mesh_table
+from simdrive.render.meshes import BODY, CARGO, MAX_SIDES, PARTS, TYRE, build_mesh_table
 from simdrive.world.actors import actor_kinds
 
 
@@ -81,3 +81,24 @@ def test_the_normalised_back_face_test_agrees_with_the_camera_space_one():
             planar = table.plane[f, :3] @ local - table.plane[f, 3]
             if abs(planar) > 1e-9:
                 assert seen == (planar > 0)
+
+
+def test_the_ball_is_a_closed_round_two_colour_sphere():
+    """The ball's mesh: every corner on the sphere filling its box (centre (0, 0, 0.5),
+    radius 0.5), every face facing out, the faces closing the surface (their area vectors
+    sum to zero) and its panels in two colours."""
+    table = build_mesh_table()
+    k = actor_kinds().index("ball")
+    faces = range(table.start[k], table.start[k] + table.count[k])
+    total = np.zeros(3)
+    for f in faces:
+        corners = table.faces[f, :table.sides[f]]
+        assert np.allclose(np.linalg.norm(corners - (0.0, 0.0, 0.5), axis=1), 0.5)
+        normal = table.plane[f, :3]
+        assert normal @ (table.centre[f] - (0.0, 0.0, 0.5)) > 0.0  # outward
+        area = np.zeros(3)  # the polygon's area vector: half the sum of its edge products
+        for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+            area += 0.5 * np.cross(a, b)
+        total += area
+    assert np.abs(total).max() < 1e-12
+    assert sorted(set(table.role[list(faces)].tolist())) == sorted({BODY, CARGO})

@@ -498,3 +498,18 @@ def test_a_true_or_false_key_varies_only_by_a_choice_of_true_and_false(tmp_path)
     err = error_for(tmp_path, walker)
     assert err.path == "actors[1].lamps" and "an adult carries no lamps" in str(err)
     load_scenario(write(tmp_path, walker.replace("[true, false]", "[false]")))
+
+
+def test_a_ball_watching_the_road_is_refused_at_its_line(tmp_path):
+    """Nobody steers a ball: it never brakes for traffic, so watches_road: true on one
+    would be read and ignored."""
+    text = GOOD + """\
+  - id: ball
+    kind: ball
+    placement: {sidewalk: right, s: 60}
+    watches_road: {choice: [false, true]}
+"""
+    err = error_for(tmp_path, text)
+    assert err.path == "actors[1].watches_road" and err.line == 13
+    assert "a ball does not watch the road" in str(err)
+    load_scenario(write(tmp_path, text.replace("{choice: [false, true]}", "false")))

@@ -373,6 +373,35 @@ def test_cross_road_walks_the_pedestrian_to_the_point_and_stops_it_there(road):
     assert np.ptp(rec.x[resting, 0, 0]) == 0.0 and np.ptp(rec.y[resting, 0, 0]) == 0.0
 
 
+def test_a_ball_is_kicked_across_on_ice_at_once_and_stops_for_nobody(road):
+    """A ball sent across takes no grip to get going (on ice, mu 0.1, a walker gains at
+    most 0.98 m/s a second; the ball has its 4 m/s within a second, as a kick gives it)
+    and, nobody steering it, rolls on into a car crossing its way where a walker slows
+    for the car."""
+    runs = {}
+    for kind in ("ball", "adult"):
+        mover = ActorSpec(kind, "m", x=100.0, y=-8.0, heading=math.pi / 2)
+        car = ActorSpec("car", "car", lane="fwd_0", s=70.0, speed_mps=10.0)
+        cross = ActionSpec("m", "cross_road", {"time_s": 2.0},
+                           {"x": 100.0, "y": 8.0, "speed_mps": 4.0 if kind == "ball" else 2.0})
+        runs[kind] = simulate([WorldSpec(road, (mover, car), (cross,), Environment("ice"),
+                                         dt=DT)], 6.0)
+    sim, rec = runs["ball"]
+    t, speed = rec.time_s, rec.speed[:, 0, 0]
+    mu_g = FRICTION["ice"] * G
+    assert speed[t <= 2.0 + 1e-9].max() == 0.0
+    assert speed[np.argmin(np.abs(t - 3.0))] > 3.8 > 3.0 * mu_g * 1.0  # 1 s after the kick
+    hit = [e.time_s for e in sim.events(0) if e.kind == "collision"]
+    assert hit, "the ball rolled on into the car"
+    before = (t > 3.0) & (t < hit[0])
+    assert np.all(np.diff(speed[before]) >= -1e-9)  # it never slowed for the car
+    walker_sim, walker = runs["adult"]
+    assert not [e for e in walker_sim.events(0) if e.kind == "collision"]
+    slow = walker.speed[:, 0, 0]
+    assert slow[np.argmin(np.abs(t - 3.0))] <= mu_g * 1.0 + 1e-9  # grip-bound
+    assert np.diff(slow[t < 4.0]).min() < -0.01  # it slowed for the car
+
+
 # ---- triggers ---------------------------------------------------------------------------
 
 
