@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "gallery"
 SCENARIOS = ("child_between_parked_cars", "pedestrian_behind_stopped_bus", "cut_in_fog",
              "cyclist_door_swerve", "kangaroo_crossing_rural_night", "tyre_debris_highway",
-             "pileup_fog_highway")
+             "pileup_fog_highway", "ball_then_child")
 # the variant shown, when not the first (a first variant that does not show the scenario's
 # situation to the front camera: e.g. a clean overtake, the cyclist swerving behind)
 VARIANT: dict[str, int] = {}
