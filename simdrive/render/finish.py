@@ -17,8 +17,10 @@ from simdrive.core._jit import kernel, restrict_load, restrict_store
 from simdrive.render.fill import pack_rgb
 
 # glow points
-G_U, G_V, G_Z, G_R, G_G, G_B, G_RADIUS, G_REFLECT = range(8)
-G_COUNT = 8
+G_U, G_V, G_Z, G_R, G_G, G_B, G_RADIUS, G_REFLECT, G_GLARE, G_ACTOR = range(10)
+G_COUNT = 10
+GLARE_MIN_DEG = 0.5
+"""Nearer to a light than this the veiling glare stops rising (its halo covers it)."""
 
 
 @kernel
@@ -27,14 +29,18 @@ def add_glows(colour, depth, sem, points, road_min, road_max):
 
     points: (M, G_COUNT): image position (px), camera depth (m), colour
     (0-255, scaled by intensity), halo radius (px), reflection length (px, 0:
-    none). A light hidden behind something nearer than itself draws nothing.
-    Reflections only fall on pixels whose class is in [road_min, road_max].
+    none), veiling glare strength (add_glare), the actor whose lamp it is (-1: a
+    street lamp). A light hidden behind something nearer than itself, or outside the
+    image, draws nothing, and its glare strength is set to 0 here (so add_glare and
+    veil_at, which run after, leave it out). Reflections only fall on pixels whose
+    class is in [road_min, road_max].
     """
     h, w = colour.shape
     for k in range(points.shape[0]):
         u, v, z = points[k, G_U], points[k, G_V], points[k, G_Z]
         cu, cv = int(math.floor(u)), int(math.floor(v))
         if not (0 <= cu < w and 0 <= cv < h) or depth[cv, cu] < z - 0.3:
+            points[k, G_GLARE] = 0.0  # a hidden or unseen lamp dazzles nobody (veil_at)
             continue
         rad = points[k, G_RADIUS]
         lr, lg, lb = points[k, G_R], points[k, G_G], points[k, G_B]
@@ -60,6 +66,66 @@ def add_glows(colour, depth, sem, points, road_min, road_max):
                 if road_min <= sem[row, col] <= road_max:
                     a = 0.45 * fall * (1.0 - abs(col + 0.5 - u) / (half + 1.0))
                     _add(colour, row, col, lr * a, lg * a, lb * a)
+
+
+@kernel
+def veil_at(u, v, points, skip, deg_per_px):
+    """Veiling glare (grey levels) at image position (u, v) from the glare of every point
+    but the lamps of actor ``skip``: the sum of G_GLARE / theta^2, theta the angle (degrees,
+    at least GLARE_MIN_DEG) between (u, v) and the lamp, as Stiles and Holladay's disability
+    glare L_v = 10 E / theta^2 falls off round a bright light."""
+    total = 0.0
+    for k in range(points.shape[0]):
+        strength = points[k, G_GLARE]
+        if strength <= 0.0 or points[k, G_ACTOR] == skip:
+            continue
+        du, dv = (u - points[k, G_U]) * deg_per_px, (v - points[k, G_V]) * deg_per_px
+        total += strength / max(du * du + dv * dv, GLARE_MIN_DEG * GLARE_MIN_DEG)
+    return total
+
+
+def add_glare(colour, points, deg_per_px):
+    """Add the veiling glare of the points with a glare strength (veil_at) to the packed
+    colours (veil_at's grey levels in the lamp colour's brightest channel, the others in
+    proportion), over the window where it adds half a grey level or more: a haze round an
+    oncoming car's headlights that lifts the dark and washes out what stands near them."""
+    lit = points[points[:, G_GLARE] > 0.0]
+    if not lit.shape[0]:
+        return
+    h, w = colour.shape
+    reach = np.sqrt(2.0 * lit[:, G_GLARE]) / deg_per_px  # px where each falls to 0.5 levels
+    u, v = lit[:, G_U], lit[:, G_V]
+    r0, r1 = max(0, int((v - reach).min())), min(h - 1, int((v + reach).max()) + 1)
+    c0, c1 = max(0, int((u - reach).min())), min(w - 1, int((u + reach).max()) + 1)
+    # per lamp: position, then its colour over the brightest channel times its strength
+    lamps = np.empty((lit.shape[0], 5))
+    lamps[:, 0], lamps[:, 1] = u, v
+    rgb = lit[:, G_R:G_B + 1]
+    lamps[:, 2:] = rgb * (lit[:, G_GLARE] / rgb.max(axis=1))[:, None]
+    _glare_window(colour, lamps, deg_per_px, r0, r1, c0, c1, np.empty((3, w)))
+
+
+@kernel
+def _glare_window(colour, lamps, deg_per_px, r0, r1, c0, c1, acc):
+    """add_glare over rows r0..r1, columns c0..c1; acc: (3, W) scratch. Lamp-major within
+    a row, so the column loops compile to SIMD code."""
+    floor = GLARE_MIN_DEG * GLARE_MIN_DEG
+    for row in range(r0, r1 + 1):
+        acc[:, c0:c1 + 1] = 0.0
+        for j in range(lamps.shape[0]):
+            dv = (row + 0.5 - lamps[j, 1]) * deg_per_px
+            dv2 = dv * dv
+            lu, lr, lg, lb = lamps[j, 0], lamps[j, 2], lamps[j, 3], lamps[j, 4]
+            for col in range(c0, c1 + 1):
+                du = (col + 0.5 - lu) * deg_per_px
+                a = 1.0 / max(du * du + dv2, floor)
+                acc[0, col] += a * lr
+                acc[1, col] += a * lg
+                acc[2, col] += a * lb
+        for col in range(c0, c1 + 1):
+            r, g, b = acc[0, col], acc[1, col], acc[2, col]
+            if r + g + b >= 1.5:
+                _add(colour, row, col, r, g, b)
 
 
 @kernel

@@ -2,7 +2,8 @@
 
 Built per frame by small kernels over all actors: the spot lights that light
 the ground and the actors (``light_rows``, the raster kernels' L_* rows), the halo
-points of lit lamps with their wet-road reflections (``glow_points``, finish.G_*), and
+points of lit lamps with their wet-road reflections and the veiling glare of oncoming
+headlights (``glow_points``, finish.G_*; ``glare_gain``), and
 road spray behind fast vehicles in rain (``spray_points``, finish.S_*). Lamp posts
 stand along urban sidewalks (``street_lights``).
 """
@@ -31,6 +32,17 @@ from simdrive.world.maps import RoadMap
 LIGHT_RANGE_M = 150.0  # lights and scenery farther from the camera are not drawn
 HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 70.0, 24.0, 0.9
 SPRAY_MIN_MPS = 8.0  # vehicles throw up visible spray above about 30 km/h
+HEADLIGHT_GLARE_CD = 500.0
+"""A dipped headlight's luminous intensity towards an oncoming driver's eyes (cd; UN R112's
+limit at its glare point B50L is 350-625 cd)."""
+GLARE_GAIN = 200.0
+"""Veiling glare (grey levels x degrees^2) of a light giving 1 lux at the camera at night:
+a third of a human eye's (Stiles and Holladay's 10 cd/m^2 per lux x degrees^-2, with a
+night exposure showing the 1 cd/m^2 of a road under dipped beams at about 60 grey levels),
+as a car camera's optics scatter less than an eye. finish.add_glare draws it."""
+GLARE_EXPOSURE_LIGHT = 0.1
+"""Ambient light (the renderer's multipliers) up to which a night exposure is set by the
+headlights' own pool of light; above it the exposure, and the glare, fall as 1 / ambient."""
 STREET_LIGHT_SPACING_M, STREET_LIGHT_HEIGHT_M, STREET_LIGHT_RANGE_M = 28.0, 8.0, 20.0
 
 
@@ -211,7 +223,11 @@ def _light_rows(kind, lamps, one_lamp, lamp_gain, moving, x, y, heading, length,
 def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
                 posts: np.ndarray) -> np.ndarray:
     """Halo points of lit lamps (head, tail, street) in the image, except the camera's own;
-    a vehicle lamp's glow dimmed as the camera leaves its axis (lamp_facing).
+    a vehicle lamp's glow dimmed as the camera leaves its axis (lamp_facing). A headlight
+    also carries its veiling glare strength (finish.G_GLARE): glare_gain times the
+    illuminance it gives at the camera (HEADLIGHT_GLARE_CD times the kind's lamp gain and
+    lamp_facing, over the squared distance, through the fog's extinction); tail and
+    street lamps carry none.
 
     Per lit actor in slot order: left head, left tail, right head, right tail (a motorcycle
     or bicycle: head, tail); then the street lamps.
@@ -222,14 +238,24 @@ def glow_points(scene: Scene, cam: Camera, look: Look, own: np.ndarray,
     n_cars = 4 * len(scene.names) if look.lights_on else 0
     out = np.empty((n_cars + (len(posts) if look.street_lights_on else 0), FN.G_COUNT))
     p = cam.position
+    dim = 1.0 if look.lighting == "night" else 0.6
     count = _glow_points(scene.kind, scene.lamps, tables.one_lamp, tables.low_lamps,
-                         scene.moving, own,
+                         tables.lamp_gain, scene.moving, own,
                          scene.x, scene.y, scene.heading, scene.length, scene.width,
                          scene.height, posts, look.lights_on, look.street_lights_on,
                          cam.block(), float(p[0]), float(p[1]), float(p[2]),
-                         float(cam.spec.near_m),
-                         1.0 if look.lighting == "night" else 0.6, look.surface == "wet", out)
+                         float(cam.spec.near_m), dim, look.surface == "wet",
+                         glare_gain(look), look.fog_visibility_m, out)
     return out[:count]
+
+
+def glare_gain(look: Look) -> float:
+    """The veiling glare strength (grey levels x degrees^2) of a headlight giving 1 lux at
+    the camera: GLARE_GAIN at night, less as the ambient light shortens the exposure (in
+    proportion above GLARE_EXPOSURE_LIGHT: a third at dusk, a fifth at dawn), and up to
+    twice as strong in rain (water on the windscreen scatters the light)."""
+    ambient = sum(look.ambient) / 3.0
+    return GLARE_GAIN * min(1.0, GLARE_EXPOSURE_LIGHT / ambient) * (1.0 + look.rain)
 
 
 @inline_kernel
@@ -251,9 +277,9 @@ def lamp_facing(ax, ay, wx, wy, wz, cam_x, cam_y, cam_z):
 
 
 @kernel
-def _glow_points(kind, lamps, one_lamp, low_lamps, moving, own, x, y, heading, length, width,
-                 height, posts, cars_on, posts_on, cam, cam_x, cam_y, cam_z, near, dim, wet,
-                 out):
+def _glow_points(kind, lamps, one_lamp, low_lamps, lamp_gain, moving, own, x, y, heading,
+                 length, width, height, posts, cars_on, posts_on, cam, cam_x, cam_y, cam_z,
+                 near, dim, wet, glare, sight, out):
     """Fill out with the halo points of glow_points; returns their count."""
     n = 0
     for i in range(kind.shape[0] if cars_on else 0):
@@ -270,23 +296,29 @@ def _glow_points(kind, lamps, one_lamp, low_lamps, moving, own, x, y, heading, l
             seen = lamp_facing(sign * c, sign * s, wx, wy, z, cam_x, cam_y, cam_z)
             if seen <= 0.0:
                 continue
+            dazzle = 0.0
             if j % 2 == 0:
                 r, g, b = 255.0 * seen, 245.0 * seen, 220.0 * seen
+                # the illuminance at the camera (lux) through the air, times glare's gain
+                d2 = (cam_x - wx) ** 2 + (cam_y - wy) ** 2 + (cam_z - z) ** 2
+                dazzle = (glare * HEADLIGHT_GLARE_CD * lamp_gain[kind[i]] * seen
+                          * math.exp(-3.0 * math.sqrt(d2) / sight) / max(d2, 1.0))
             else:
                 r, g, b = 200.0 * seen, 20.0 * seen, 10.0 * seen
-            n = _glow(wx, wy, z, r, g, b, 0.35 if single else 0.5, cam, near, dim, wet, out,
-                      n)
+            n = _glow(wx, wy, z, r, g, b, 0.35 if single else 0.5, cam, near, dim, wet,
+                      dazzle, i, out, n)
     for k in range(posts.shape[0] if posts_on else 0):
         n = _glow(posts[k, 0] + 0.8 * math.cos(posts[k, 2]),
                   posts[k, 1] + 0.8 * math.sin(posts[k, 2]), STREET_LIGHT_HEIGHT_M - 0.3,
-                  255.0, 200.0, 130.0, 1.0, cam, near, dim, wet, out, n)
+                  255.0, 200.0, 130.0, 1.0, cam, near, dim, wet, 0.0, -1, out, n)
     return n
 
 
 @inline_kernel
-def _glow(wx, wy, wz, r, g, b, size, cam, near, dim, wet, out, n):
+def _glow(wx, wy, wz, r, g, b, size, cam, near, dim, wet, glare, actor, out, n):
     """Append the halo of a lamp at world (wx, wy, wz) to out[n] if it is in front of the
-    camera; returns the new count."""
+    camera, with its veiling glare strength and the actor whose lamp it is; returns the
+    new count."""
     px = cam[B.C_R] * wx + cam[B.C_R + 1] * wy + cam[B.C_R + 2] * wz + cam[B.C_T]
     py = cam[B.C_R + 3] * wx + cam[B.C_R + 4] * wy + cam[B.C_R + 5] * wz + cam[B.C_T + 1]
     pz = cam[B.C_R + 6] * wx + cam[B.C_R + 7] * wy + cam[B.C_R + 8] * wz + cam[B.C_T + 2]
@@ -301,6 +333,8 @@ def _glow(wx, wy, wz, r, g, b, size, cam, near, dim, wet, out, n):
     out[n, FN.G_B] = b * dim
     out[n, FN.G_RADIUS] = radius
     out[n, FN.G_REFLECT] = radius * 6.0 if wet else 0.0
+    out[n, FN.G_GLARE] = glare
+    out[n, FN.G_ACTOR] = actor
     return n + 1
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from simdrive.core._jit import inline_kernel, kernel
 from simdrive.render import blocks as B
 from simdrive.render.camera import Camera
+from simdrive.render.finish import veil_at
 from simdrive.render.lamps import kind_tables, lamp_facing, lamp_height
 from simdrive.render.look import Look
 from simdrive.render.scene import Scene
@@ -25,11 +26,20 @@ unseen (the night sky's ambient: 3-4 grey levels on a dark background) and as fu
 (dusk's ambient); a label's visibility scales linearly in between (actor_light)."""
 
 
-def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np.ndarray:
-    """(N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's visibility
-    is its fog transmission times this). 1 in daylight and at dusk (ambient light at least
-    LIT_LIGHT). Otherwise the larger of, for a moving actor with its lamps on seen by a
-    perspective camera, how much of its head or tail lamps' glow the camera sees
+DAZZLE_GREY = 128.0
+"""Grey levels of a mid-grey surface per unit of light on it (the renderer's multipliers): an
+actor's brightness against the veiling glare of oncoming headlights (dazzle)."""
+
+
+def actor_light(scene: Scene, look: Look, cam: Camera,
+                lights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two (N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's
+    visibility is its fog transmission times this), and how bright it is (the light on its
+    best lit side the camera sees, in the renderer's multipliers; 2 where its own lamps glow
+    at the camera, as bright as a picture gets; the ambient light in daylight), which dazzle
+    sets against the veiling glare of lamps. The first is 1 in daylight and at dusk (ambient
+    light at least LIT_LIGHT). Otherwise the larger of, for a moving actor with its lamps on
+    seen by a perspective camera, how much of its head or tail lamps' glow the camera sees
     (lamps.lamp_facing: 1 within 60 degrees of their axis, 0 side-on), and the light on the
     actor's best lit box side that faces the camera (the top alone for the bird's-eye
     camera, which draws no glow: a car from above at night is as dark as its roof): ambient
@@ -41,15 +51,35 @@ def actor_light(scene: Scene, look: Look, cam: Camera, lights: np.ndarray) -> np
     out = np.ones(n)
     ambient = sum(look.ambient) / 3.0
     if ambient >= LIT_LIGHT:
-        return out
+        return out, np.full(n, ambient)
+    bright = np.empty(n)
     p = cam.position
     tables = kind_tables()
     _actor_light(scene.x, scene.y, scene.heading, scene.length, scene.width, scene.height,
                  scene.kind, scene.lamps, tables.low_lamps, scene.moving, look.lights_on,
                  lights,
                  ambient, float(p[0]), float(p[1]), float(p[2]), cam.orthographic,
-                 np.empty(lights.shape[0], np.int64), out)
-    return out
+                 np.empty(lights.shape[0], np.int64), out, bright)
+    return out, bright
+
+
+@kernel
+def dazzle(points, vis_box, vis_count, bright, deg_per_px, out):
+    """Multiply out (N,) by how much of each actor's contrast the veiling glare of the lamps
+    in ``points`` (finish.G_*, glare strengths set) leaves: B / (B + V), B the actor's
+    brightness (actor_light's second array, times DAZZLE_GREY) and V the glare at the centre
+    of its visible box (finish.veil_at, its own lamps left out). A dark walker beside an
+    oncoming car's headlights keeps a fraction of its visibility; the car, whose lamps
+    show it, most of its own."""
+    for i in range(out.shape[0]):
+        if vis_count[i] == 0:
+            continue
+        u = 0.5 * (vis_box[i, 0] + vis_box[i, 2] + 1)
+        v = 0.5 * (vis_box[i, 1] + vis_box[i, 3] + 1)
+        veil = veil_at(u, v, points, i, deg_per_px)
+        if veil > 0.0:
+            b = DAZZLE_GREY * bright[i]
+            out[i] *= b / (b + veil)
 
 
 @inline_kernel
@@ -80,8 +110,9 @@ def _side_lamp(lights, k, cx, cy, cz, nx, ny, nz, ax, ay, az, bx, by, bz):
 
 @kernel
 def _actor_light(x, y, heading, length, width, height, kind, lamps, low_lamps, moving,
-                 lamps_on, lights, ambient, cam_x, cam_y, cam_z, ortho, near, out):
-    """Fill out (N,) with actor_light's factor (near: (K,) int64 scratch)."""
+                 lamps_on, lights, ambient, cam_x, cam_y, cam_z, ortho, near, out, bright):
+    """Fill out and bright (N,) with actor_light's factor and brightness (near: (K,) int64
+    scratch)."""
     for i in range(x.shape[0]):
         c, s = math.cos(heading[i]), math.sin(heading[i])
         glow = 0.0  # how much of its own lamps' glow the camera sees
@@ -93,6 +124,7 @@ def _actor_light(x, y, heading, length, width, height, kind, lamps, low_lamps, m
                                              y[i] + sign * s * half, z, cam_x, cam_y, cam_z))
         if glow >= 1.0:
             out[i] = 1.0
+            bright[i] = 2.0
             continue
         # the lights that can reach the actor's box (its bounding sphere)
         radius = 0.5 * math.sqrt(length[i] ** 2 + width[i] ** 2 + height[i] ** 2)
@@ -137,3 +169,4 @@ def _actor_light(x, y, heading, length, width, height, kind, lamps, low_lamps, m
                                            + lights[k, B.L_B]) / 3.0
             best = max(best, ambient + total)
         out[i] = max(glow, min(1.0, max(0.0, (best - DARK_LIGHT) / (LIT_LIGHT - DARK_LIGHT))))
+        bright[i] = max(best, 2.0 * glow)

@@ -42,7 +42,7 @@ from simdrive.render.lamps import (
     spray_points,
     street_lights,
 )
-from simdrive.render.lighting import actor_light
+from simdrive.render.lighting import actor_light, dazzle
 from simdrive.render.look import FOG_LUT_PER_M, Look
 from simdrive.render.meshes import (
     MAX_SIDES,
@@ -146,8 +146,12 @@ class Renderer:
         n = len(scene.names)
         own = actors[:n, B.A_KIND] < 0
         glows = glow_points(scene, cam, look, own, self._posts(cam))
+        deg_per_px = 0.0  # degrees a pixel spans, for the glare of lamps (perspective only)
         if glows.shape[0]:
+            deg_per_px = math.degrees(1.0 / cam.block()[B.C_FX])
             FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
+            if glows[:, FN.G_GLARE].any():  # add_glows left the glare of the lamps seen
+                FN.add_glare(colour, glows, deg_per_px)
         spray = spray_points(scene, cam, look, own)
         if spray.shape[0]:
             FN.add_spray(colour, depth, spray)
@@ -160,7 +164,7 @@ class Renderer:
         finish_image(colour, image, cam, look, self.options,
                      self.seed if seed is None else seed, frame_seed, bgr)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count,
-                              lights)
+                              lights, glows, deg_per_px)
         # instance and depth read-only for the caller: the next frame into these buffers
         # puts back only what this one's actors drew (Renderer._frame_buffers)
         return Frame(image, _read_only(depth), _read_only(inst), sem, labels, cam, scene.time_s,
@@ -335,9 +339,11 @@ class Renderer:
                        kk[1, 1], kk[0, 2], kk[1, 2], 24.0)
         return out
 
-    def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count, lights):
+    def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count, lights,
+                glows, deg_per_px):
         """One ActorLabel per actor except the camera's own vehicle (every number from
-        one kernel call, then read as Python numbers)."""
+        one kernel call, then read as Python numbers); its visibility is dimmed by the
+        glare of the lamps in ``glows`` (lighting.dazzle)."""
         n = len(scene.names)
         tables = kind_tables()
         geometry = np.empty((n, L.LG_COUNT))
@@ -346,7 +352,11 @@ class Renderer:
                          cam.width, cam.height, vis_count, unoccluded,
                          math.inf if cam.orthographic else look.fog_visibility_m,
                          np.empty((8, 3)), np.empty((2, L.POLY_MAX, 3)), geometry)
-        geometry[:, L.LG_VISIBILITY] *= actor_light(scene, look, cam, lights)
+        light, bright = actor_light(scene, look, cam, lights)
+        visibility = geometry[:, L.LG_VISIBILITY] * light
+        if glows.shape[0] and glows[:, FN.G_GLARE].any():
+            dazzle(glows, vis_box, vis_count, bright, deg_per_px, visibility)
+        geometry[:, L.LG_VISIBILITY] = visibility
         names, categories = tables.names, tables.categories
         out = []
         # one zip over plain lists and each geometry row unpacked at once (the columns'

@@ -133,7 +133,7 @@ def reference_tiled(rgb, sem):
 
 
 def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
-                    grid: int = 24) -> np.ndarray:
+                    grid: int = 24, brightness: bool = False):
     """Independent per-actor light factor of a label's visibility, from its definition
     (README, Labels): 1 by day and at dusk; else the larger of a moving lit vehicle's lamp
     glow as a perspective camera sees it (min(1, max(0, 2 cos)) of the angle between the
@@ -142,13 +142,16 @@ def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
     top alone for the bird's-eye camera): ambient plus each lamp's mean over the side
     (range fall-off squared, cone, cosine of incidence), here averaged over a fine
     ``grid`` x ``grid`` of the side where the renderer samples three rings; mapped from
-    0.06 (0) to 0.3 (1)."""
+    0.06 (0) to 0.3 (1). ``brightness``: also the actor's brightness against glare (the
+    light on that best side; 2 where its lamps glow fully at the camera, else at least
+    twice the glow; the ambient light by day)."""
     from simdrive.render.lamps import kind_tables
 
     ambient = sum(look.ambient) / 3
     out = np.ones(len(scene.names))
+    bright = np.full(len(scene.names), ambient)
     if ambient >= 0.3:
-        return out
+        return (out, bright) if brightness else out
     eye = np.asarray(camera.position, float)
     steps = (np.arange(grid) + 0.5) / grid * 2 - 1  # cell centres over -1..1
     for i in range(len(scene.names)):
@@ -192,4 +195,61 @@ def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
                 light += gain.mean() * lamp[B.L_R:B.L_B + 1].mean()
             best = max(best, ambient + light)
         out[i] = max(glow, min(1.0, max(0.0, (best - 0.06) / (0.3 - 0.06))))
+        bright[i] = 2.0 if glow >= 1.0 else max(best, 2.0 * glow)
+    return (out, bright) if brightness else out
+
+
+def reference_dazzle(scene: Scene, look, camera: Camera, frame, bright: np.ndarray) -> np.ndarray:
+    """Independent per-actor share of visibility the veiling glare of oncoming headlights
+    leaves (README, Labels): B / (B + V), B = 128 x the actor's brightness, V the sum over
+    every other moving lit vehicle's headlights in the image and not hidden (the depth
+    buffer at the lamp's pixel no nearer than 0.3 m in front of it) of
+    200 x min(1, 0.1 / ambient) x (1 + rain) x E / theta^2, E = 500 cd x the
+    lamp's gain (a bicycle's 0.35) x its facing x the air's transmission / d^2 (lux at the
+    camera), theta the angle (degrees, at least 0.5) between the lamp and the centre of the
+    actor's visible box."""
+    from simdrive.render.lamps import kind_tables
+
+    out = np.ones(len(scene.names))
+    if not look.lights_on or camera.orthographic:
+        return out
+    tables = kind_tables()
+    eye = np.asarray(camera.position, float)
+    fx = float(camera.intrinsics[0, 0])
+    h, w = frame.depth.shape
+    gain = 200.0 * min(1.0, 0.1 / (sum(look.ambient) / 3)) * (1.0 + look.rain)
+    own = scene.index(camera.spec.mount)
+    sources = []  # (u, v, strength, actor)
+    for i in range(len(scene.names)):
+        if i == own or not (scene.lamps[i] and scene.moving[i]):
+            continue
+        k = scene.kind[i]
+        c, s_ = np.cos(scene.heading[i]), np.sin(scene.heading[i])
+        z = 0.2 * scene.height[i] + 0.3 if tables.low_lamps[k] else 0.45 * scene.height[i]
+        for off in ((0.0,) if tables.one_lamp[k] else (0.36, -0.36)):
+            lamp = np.array([scene.x[i] + c * (scene.length[i] / 2 + 0.02)
+                             - s_ * off * scene.width[i],
+                             scene.y[i] + s_ * (scene.length[i] / 2 + 0.02)
+                             + c * off * scene.width[i], z])
+            d = float(np.linalg.norm(eye - lamp))
+            facing = min(1.0, max(0.0, 2.0 * float((eye - lamp)[:2] @ [c, s_]) / d))
+            p = camera.to_camera(lamp)
+            if facing <= 0.0 or p[2] <= camera.spec.near_m:
+                continue
+            u, v = camera.project(p)
+            if not (0 <= u < w and 0 <= v < h) or frame.depth[int(v), int(u)] < p[2] - 0.3:
+                continue
+            lux = 500.0 * tables.lamp_gain[k] * facing * np.exp(
+                -3.0 * d / look.fog_visibility_m) / max(d * d, 1.0)
+            sources.append((u, v, gain * lux, i))
+    deg = np.degrees(1.0 / fx)
+    for lab in frame.labels:
+        if lab.visible_box is None:
+            continue
+        x0, y0, x1, y1 = lab.visible_box
+        uc, vc = (x0 + x1) / 2, (y0 + y1) / 2
+        veil = sum(g / max(((uc - u) * deg) ** 2 + ((vc - v) * deg) ** 2, 0.25)
+                   for u, v, g, a in sources if a != lab.track_id)
+        b = 128.0 * bright[lab.track_id]
+        out[lab.track_id] = b / (b + veil)
     return out

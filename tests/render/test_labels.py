@@ -22,6 +22,7 @@ from tests.render.helpers import (
     analytic_ground_depth,
     make_scene,
     reference_amodal_box,
+    reference_dazzle,
     reference_light,
 )
 
@@ -146,7 +147,7 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
     looks = [NOON, make_look("fog", "dusk"), make_look("rain", "night")]
     truncated = 0
     light_errors = []
-    partly_lit = 0
+    partly_lit = dazzled = 0
     for seed in range(12):
         rng = np.random.default_rng(300 + seed)
         scene = _random_scene(rng)
@@ -157,8 +158,12 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
         cam = frame.camera
         corners = box_corners_world(scene.x, scene.y, scene.heading, scene.length, scene.width,
                                     scene.height)
-        light = reference_light(scene, look, cam,
-                                light_rows(scene, look, cam, RENDERER._posts(cam)))
+        light, bright = reference_light(scene, look, cam,
+                                        light_rows(scene, look, cam, RENDERER._posts(cam)),
+                                        brightness=True)
+        # times the share the glare of other cars' headlights leaves (night, dusk)
+        dazzle = reference_dazzle(scene, look, cam, frame, bright)
+        dazzled += int((dazzle < 0.98).sum())
         for lab in frame.labels:
             visible, covered = lab.visible_pixels, lab.unoccluded_pixels
             assert lab.occlusion == (1.0 - visible / covered if covered else 1.0)
@@ -172,7 +177,8 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
             # a side (three rings where a beam's edge crosses it) against a fine grid
             transmission = look.transmission(lab.distance_m)
             assert lab.visibility <= transmission * (1 + 1e-12)
-            light_error = abs(lab.visibility / transmission - light[lab.track_id])
+            light_error = abs(lab.visibility / transmission
+                              - light[lab.track_id] * dazzle[lab.track_id])
             assert light_error <= 0.15
             light_errors.append(light_error)
             partly_lit += 0.05 < light[lab.track_id] < 0.95
@@ -189,6 +195,7 @@ def test_derived_label_numbers_follow_their_definitions_on_random_frames():
     assert truncated >= 3
     assert np.mean(light_errors) < 0.01
     assert partly_lit >= 5  # night actors neither dark nor fully lit were checked
+    assert dazzled >= 3  # and actors in the glare of headlights
 
 
 def test_labels_are_frozen_and_built_from_their_fields_in_order():
