@@ -33,10 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "gallery"
 SCENARIOS = ("child_between_parked_cars", "pedestrian_behind_stopped_bus", "cut_in_fog",
              "cyclist_door_swerve", "kangaroo_crossing_rural_night", "tyre_debris_highway",
-             "pileup_fog_highway", "ball_then_child")
+             "pileup_fog_highway", "ball_then_child", "pedestrian_in_oncoming_glare")
 # the variant shown, when not the first (a first variant that does not show the scenario's
 # situation to the front camera: e.g. a clean overtake, the cyclist swerving behind)
-VARIANT: dict[str, int] = {}
+VARIANT: dict[str, int] = {"pedestrian_in_oncoming_glare": 18}
+# the instant shown, when not the critical actor's best (the glare scenario's is the walker
+# stepping out beside the oncoming car's headlights, before the car, which passes the ego
+# nearer than the walker, would be shown)
+TIME: dict[str, float] = {"pedestrian_in_oncoming_glare": 3.4}
 LOOKS = (("clear", "noon"), ("rain", "dusk"), ("fog", "noon"), ("snow", "night"))
 THUMB = (480, 270)
 
@@ -100,6 +104,8 @@ def main() -> None:
         spec = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
         variant = variant_at(spec, VARIANT.get(name, 0))
         step, subject = _critical_instant(spec, variant)
+        if name in TIME:
+            step = int(round(TIME[name] / spec.dt))
         run = VariantRun(spec, variant)
         run.advance_to(step)
         scene = scene_from_simulation(run.sim, 0)
