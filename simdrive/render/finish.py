@@ -87,45 +87,66 @@ def veil_at(u, v, points, skip, deg_per_px):
 def add_glare(colour, points, deg_per_px):
     """Add the veiling glare of the points with a glare strength (veil_at) to the packed
     colours (veil_at's grey levels in the lamp colour's brightest channel, the others in
-    proportion), over the window where it adds half a grey level or more: a haze round an
-    oncoming car's headlights that lifts the dark and washes out what stands near them."""
+    proportion): a haze round an oncoming car's headlights that lifts the dark and washes
+    out what stands near them. Each lamp's is summed over the disc where it gives half a
+    grey level or more (so a far, faint lamp costs a few hundred pixels, not the frame)
+    and added where the sum of the three channels reaches 1.5."""
     lit = points[points[:, G_GLARE] > 0.0]
     if not lit.shape[0]:
         return
-    h, w = colour.shape
+    h = colour.shape[0]
     reach = np.sqrt(2.0 * lit[:, G_GLARE]) / deg_per_px  # px where each falls to 0.5 levels
     u, v = lit[:, G_U], lit[:, G_V]
     r0, r1 = max(0, int((v - reach).min())), min(h - 1, int((v + reach).max()) + 1)
-    c0, c1 = max(0, int((u - reach).min())), min(w - 1, int((u + reach).max()) + 1)
-    # per lamp: position, then its colour over the brightest channel times its strength
-    lamps = np.empty((lit.shape[0], 5))
-    lamps[:, 0], lamps[:, 1] = u, v
+    # per lamp: position, its colour over the brightest channel times its strength, and
+    # its strength
+    lamps = np.empty((lit.shape[0], 6))
+    lamps[:, 0], lamps[:, 1], lamps[:, 5] = u, v, lit[:, G_GLARE]
     rgb = lit[:, G_R:G_B + 1]
-    lamps[:, 2:] = rgb * (lit[:, G_GLARE] / rgb.max(axis=1))[:, None]
-    _glare_window(colour, lamps, deg_per_px, r0, r1, c0, c1, np.empty((3, w)))
+    lamps[:, 2:5] = rgb * (lit[:, G_GLARE] / rgb.max(axis=1))[:, None]
+    _glare_rows(colour, lamps, deg_per_px, r0, r1, np.zeros((3, colour.shape[1])))
 
 
 @kernel
-def _glare_window(colour, lamps, deg_per_px, r0, r1, c0, c1, acc):
-    """add_glare over rows r0..r1, columns c0..c1; acc: (3, W) scratch. Lamp-major within
-    a row, so the column loops compile to SIMD code."""
+def _glare_rows(colour, lamps, deg_per_px, r0, r1, acc):
+    """add_glare over rows r0..r1; acc: (3, W) zeros, left zeros. Lamp-major within a
+    row."""
+    w = colour.shape[1]
     floor = GLARE_MIN_DEG * GLARE_MIN_DEG
+    acc_r, acc_g, acc_b = acc[0], acc[1], acc[2]
     for row in range(r0, r1 + 1):
-        acc[:, c0:c1 + 1] = 0.0
+        lo, hi = w, -1
         for j in range(lamps.shape[0]):
             dv = (row + 0.5 - lamps[j, 1]) * deg_per_px
             dv2 = dv * dv
-            lu, lr, lg, lb = lamps[j, 0], lamps[j, 2], lamps[j, 3], lamps[j, 4]
-            for col in range(c0, c1 + 1):
+            span2 = 2.0 * lamps[j, 5] - dv2  # deg^2 left for du inside the half-level disc
+            if span2 < 0.0:
+                continue
+            lu = lamps[j, 0]
+            half = math.sqrt(span2) / deg_per_px + 1.0
+            c0 = max(0, int(math.floor(lu - half)))
+            c1 = min(w - 1, int(math.floor(lu + half)))
+            if c0 > c1:
+                continue
+            lo, hi = min(lo, c0), max(hi, c1)
+            lr, lg, lb = lamps[j, 2], lamps[j, 3], lamps[j, 4]
+            for col in range(c0, c1 + 1):  # SIMD code: the rows never overlap
                 du = (col + 0.5 - lu) * deg_per_px
                 a = 1.0 / max(du * du + dv2, floor)
-                acc[0, col] += a * lr
-                acc[1, col] += a * lg
-                acc[2, col] += a * lb
-        for col in range(c0, c1 + 1):
-            r, g, b = acc[0, col], acc[1, col], acc[2, col]
-            if r + g + b >= 1.5:
-                _add(colour, row, col, r, g, b)
+                restrict_store(0, acc_r, col, restrict_load(0, acc_r, col) + a * lr)
+                restrict_store(1, acc_g, col, restrict_load(1, acc_g, col) + a * lg)
+                restrict_store(2, acc_b, col, restrict_load(2, acc_b, col) + a * lb)
+        line = colour[row]
+        for col in range(lo, hi + 1):  # no branch: add where the sum reaches 1.5 levels
+            r = restrict_load(0, acc_r, col)
+            g = restrict_load(1, acc_g, col)
+            b = restrict_load(2, acc_b, col)
+            restrict_store(0, acc_r, col, 0.0)
+            restrict_store(1, acc_g, col, 0.0)
+            restrict_store(2, acc_b, col, 0.0)
+            p = restrict_load(3, line, col)
+            q = pack_rgb(((p >> 16) & 255) + r, ((p >> 8) & 255) + g, (p & 255) + b)
+            restrict_store(3, line, col, q if r + g + b >= 1.5 else p)
 
 
 @kernel
