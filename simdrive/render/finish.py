@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from simdrive.core._jit import kernel, restrict_load, restrict_store
+from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
+from simdrive.render import blocks as B
 from simdrive.render.fill import pack_rgb
 
 # glow points
@@ -68,71 +69,134 @@ def add_glows(colour, depth, sem, points, road_min, road_max):
                     _add(colour, row, col, lr * a, lg * a, lb * a)
 
 
+DEG2_PER_RAD2 = (180.0 / math.pi) ** 2
+
+
+@inline_kernel
+def lamp_ray(u, v, cam):
+    """The unit ray (camera frame) through image position (u, v) of perspective camera
+    block ``cam``."""
+    x = (u - cam[B.C_CX]) / cam[B.C_FX]
+    y = (v - cam[B.C_CY]) / cam[B.C_FY]
+    n = math.sqrt(x * x + y * y + 1.0)
+    return x / n, y / n, 1.0 / n
+
+
+@inline_kernel
+def glare_angle2(cos):
+    """The squared angle (degrees^2, at least GLARE_MIN_DEG^2) of the glare law from the
+    cosine between two rays: the angle taken as its chord, 2 sin(theta / 2) (2% short at
+    40 degrees, where a lamp's glare is down to a 1600th of its value at 1 degree), which
+    keeps the pixel loops free of trigonometry."""
+    return max(DEG2_PER_RAD2 * (2.0 - 2.0 * cos), GLARE_MIN_DEG * GLARE_MIN_DEG)
+
+
 @kernel
-def veil_at(u, v, points, skip, deg_per_px):
-    """Veiling glare (grey levels) at image position (u, v) from the glare of every point
-    but the lamps of actor ``skip``: the sum of G_GLARE / theta^2, theta the angle (degrees,
-    at least GLARE_MIN_DEG) between (u, v) and the lamp, as Stiles and Holladay's disability
-    glare L_v = 10 E / theta^2 falls off round a bright light."""
+def veil_at(u, v, points, skip, cam):
+    """Veiling glare (grey levels) at image position (u, v) of perspective camera block
+    ``cam`` from the glare of every point but the lamps of actor ``skip``: the sum of
+    G_GLARE / theta^2, theta the angle (glare_angle2) between the rays through (u, v) and
+    the lamp, as Stiles and Holladay's disability glare L_v = 10 E / theta^2 falls off
+    round a bright light; each lamp's term only where it reaches half a grey level, as
+    add_glare draws it."""
+    x0, y0, z0 = lamp_ray(u, v, cam)
     total = 0.0
     for k in range(points.shape[0]):
         strength = points[k, G_GLARE]
         if strength <= 0.0 or points[k, G_ACTOR] == skip:
             continue
-        du, dv = (u - points[k, G_U]) * deg_per_px, (v - points[k, G_V]) * deg_per_px
-        total += strength / max(du * du + dv * dv, GLARE_MIN_DEG * GLARE_MIN_DEG)
+        x1, y1, z1 = lamp_ray(points[k, G_U], points[k, G_V], cam)
+        t = glare_angle2(x0 * x1 + y0 * y1 + z0 * z1)
+        if t <= 2.0 * strength:
+            total += strength / t
     return total
 
 
-def add_glare(colour, points, deg_per_px):
+def add_glare(colour, points, cam):
     """Add the veiling glare of the points with a glare strength (veil_at) to the packed
-    colours (veil_at's grey levels in the lamp colour's brightest channel, the others in
-    proportion): a haze round an oncoming car's headlights that lifts the dark and washes
-    out what stands near them. Each lamp's is summed over the disc where it gives half a
-    grey level or more (so a far, faint lamp costs a few hundred pixels, not the frame)
-    and added where the sum of the three channels reaches 1.5."""
+    colours of perspective camera block ``cam`` (veil_at's grey levels in the lamp
+    colour's brightest channel, the others in proportion): a haze round an oncoming car's
+    headlights that lifts the dark and washes out what stands near them. Each lamp's is
+    summed over the cone where it gives half a grey level or more (so a far, faint lamp
+    costs a few hundred pixels, not the frame) and added where the sum of the three
+    channels reaches 1.5."""
     lit = points[points[:, G_GLARE] > 0.0]
     if not lit.shape[0]:
         return
-    h = colour.shape[0]
-    reach = np.sqrt(2.0 * lit[:, G_GLARE]) / deg_per_px  # px where each falls to 0.5 levels
-    u, v = lit[:, G_U], lit[:, G_V]
-    r0, r1 = max(0, int((v - reach).min())), min(h - 1, int((v + reach).max()) + 1)
-    # per lamp: position, its colour over the brightest channel times its strength, and
-    # its strength
-    lamps = np.empty((lit.shape[0], 6))
-    lamps[:, 0], lamps[:, 1], lamps[:, 5] = u, v, lit[:, G_GLARE]
+    h, w = colour.shape
+    fx, fy, cx, cy = cam[B.C_FX], cam[B.C_FY], cam[B.C_CX], cam[B.C_CY]
+    # per lamp: its unit ray, its colour over the brightest channel times its strength,
+    # its strength, and the cosine of its half-level cone
+    lamps = np.empty((lit.shape[0], 8))
+    ray = np.stack([(lit[:, G_U] - cx) / fx, (lit[:, G_V] - cy) / fy,
+                    np.ones(lit.shape[0])], axis=1)
+    lamps[:, 0:3] = ray / np.sqrt((ray * ray).sum(axis=1))[:, None]
     rgb = lit[:, G_R:G_B + 1]
-    lamps[:, 2:5] = rgb * (lit[:, G_GLARE] / rgb.max(axis=1))[:, None]
-    _glare_rows(colour, lamps, deg_per_px, r0, r1, np.zeros((3, colour.shape[1])))
+    lamps[:, 3:6] = rgb * (lit[:, G_GLARE] / rgb.max(axis=1))[:, None]
+    lamps[:, 6] = lit[:, G_GLARE]
+    lamps[:, 7] = 1.0 - lit[:, G_GLARE] / DEG2_PER_RAD2  # glare_angle2 = 2 strength there
+    scratch = np.zeros((5, w))
+    scratch[3] = (np.arange(w) + 0.5 - cx) / fx  # each column's ray x at z = 1
+    _glare_rows(colour, lamps, cam, scratch, np.empty((lit.shape[0], 2), np.int64))
+
+
+@inline_kernel
+def _cone_span(a0, a1, a2, c, y, fx, cx, w):
+    """Columns (first, last) of the image row whose rays (x, y, 1) have y, within the cone
+    of axis (a0, a1, a2) and cosine c, with a pixel to spare each side: the interval of x
+    where (x a0 + y a1 + a2)^2 >= c^2 (x^2 + y^2 + 1); the whole row when the cone is too
+    wide for a bounded interval (a lamp a few metres away)."""
+    if c <= 0.0:
+        return 0, w - 1
+    q = y * a1 + a2
+    qa = a0 * a0 - c * c
+    if qa >= 0.0:
+        return 0, w - 1
+    qb = 2.0 * a0 * q
+    disc = qb * qb - 4.0 * qa * (q * q - c * c * (y * y + 1.0))
+    if disc < 0.0:
+        return 0, -1
+    root = math.sqrt(disc)
+    lo = cx + fx * (-qb + root) / (2.0 * qa) - 0.5  # qa < 0: the smaller root first
+    hi = cx + fx * (-qb - root) / (2.0 * qa) - 0.5
+    c0 = int(math.floor(max(-1.0, min(w + 0.0, lo)))) - 1
+    c1 = int(math.floor(max(-1.0, min(w + 0.0, hi)))) + 2
+    return max(0, c0), min(w - 1, c1)
 
 
 @kernel
-def _glare_rows(colour, lamps, deg_per_px, r0, r1, acc):
-    """add_glare over rows r0..r1; acc: (3, W) zeros, left zeros. Lamp-major within a
-    row."""
-    w = colour.shape[1]
+def _glare_rows(colour, lamps, cam, scratch, spans):
+    """add_glare's loops; scratch: (5, W), rows 0-2 zeros (left zeros), row 3 each
+    column's ray x, row 4 scratch; spans (M, 2) int64 scratch. Lamp-major within a row."""
+    h, w = colour.shape
+    fx, fy, cx, cy = cam[B.C_FX], cam[B.C_FY], cam[B.C_CX], cam[B.C_CY]
     floor = GLARE_MIN_DEG * GLARE_MIN_DEG
-    acc_r, acc_g, acc_b = acc[0], acc[1], acc[2]
-    for row in range(r0, r1 + 1):
+    acc_r, acc_g, acc_b, ray_x, inv = scratch[0], scratch[1], scratch[2], scratch[3], \
+        scratch[4]
+    for row in range(h):
+        y = (row + 0.5 - cy) / fy
+        r2 = y * y + 1.0
         lo, hi = w, -1
         for j in range(lamps.shape[0]):
-            dv = (row + 0.5 - lamps[j, 1]) * deg_per_px
-            dv2 = dv * dv
-            span2 = 2.0 * lamps[j, 5] - dv2  # deg^2 left for du inside the half-level disc
-            if span2 < 0.0:
-                continue
-            lu = lamps[j, 0]
-            half = math.sqrt(span2) / deg_per_px + 1.0
-            c0 = max(0, int(math.floor(lu - half)))
-            c1 = min(w - 1, int(math.floor(lu + half)))
-            if c0 > c1:
-                continue
-            lo, hi = min(lo, c0), max(hi, c1)
-            lr, lg, lb = lamps[j, 2], lamps[j, 3], lamps[j, 4]
+            c0, c1 = _cone_span(lamps[j, 0], lamps[j, 1], lamps[j, 2], lamps[j, 7], y, fx, cx,
+                                w)
+            spans[j, 0], spans[j, 1] = c0, c1
+            if c0 <= c1:
+                lo, hi = min(lo, c0), max(hi, c1)
+        for col in range(lo, hi + 1):  # 1 / the length of each pixel's ray (x, y, 1)
+            x = restrict_load(3, ray_x, col)
+            restrict_store(5, inv, col, 1.0 / math.sqrt(x * x + r2))
+        for j in range(lamps.shape[0]):
+            c0, c1 = spans[j, 0], spans[j, 1]
+            a0 = DEG2_PER_RAD2 * 2.0 * lamps[j, 0]
+            ya = DEG2_PER_RAD2 * 2.0 * (y * lamps[j, 1] + lamps[j, 2])
+            lr, lg, lb = lamps[j, 3], lamps[j, 4], lamps[j, 5]
+            limit = 2.0 * lamps[j, 6]
             for col in range(c0, c1 + 1):  # SIMD code: the rows never overlap
-                du = (col + 0.5 - lu) * deg_per_px
-                a = 1.0 / max(du * du + dv2, floor)
+                x = restrict_load(3, ray_x, col)
+                t = max(DEG2_PER_RAD2 * 2.0 - (x * a0 + ya) * restrict_load(5, inv, col),
+                        floor)
+                a = 1.0 / t if t <= limit else 0.0
                 restrict_store(0, acc_r, col, restrict_load(0, acc_r, col) + a * lr)
                 restrict_store(1, acc_g, col, restrict_load(1, acc_g, col) + a * lg)
                 restrict_store(2, acc_b, col, restrict_load(2, acc_b, col) + a * lb)
@@ -144,9 +208,9 @@ def _glare_rows(colour, lamps, deg_per_px, r0, r1, acc):
             restrict_store(0, acc_r, col, 0.0)
             restrict_store(1, acc_g, col, 0.0)
             restrict_store(2, acc_b, col, 0.0)
-            p = restrict_load(3, line, col)
+            p = restrict_load(4, line, col)
             q = pack_rgb(((p >> 16) & 255) + r, ((p >> 8) & 255) + g, (p & 255) + b)
-            restrict_store(3, line, col, q if r + g + b >= 1.5 else p)
+            restrict_store(4, line, col, q if r + g + b >= 1.5 else p)
 
 
 @kernel

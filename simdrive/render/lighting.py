@@ -36,12 +36,13 @@ def actor_light(scene: Scene, look: Look, cam: Camera,
     """Two (N,) float64 per actor: how well light shows it to ``cam``, 0-1 (a label's
     visibility is its fog transmission times this), and how bright it is (the light on its
     best lit side the camera sees, in the renderer's multipliers; 2 where its own lamps glow
-    at the camera, as bright as a picture gets; the ambient light in daylight), which dazzle
-    sets against the veiling glare of lamps. The first is 1 in daylight and at dusk (ambient
-    light at least LIT_LIGHT). Otherwise the larger of, for a moving actor with its lamps on
-    seen by a perspective camera, how much of its head or tail lamps' glow the camera sees
-    (lamps.lamp_facing: 1 within 60 degrees of their axis, 0 side-on), and the light on the
-    actor's best lit box side that faces the camera (the top alone for the bird's-eye
+    at the camera, as bright as a picture gets; the ambient light by day, when no lamps are
+    on), which dazzle sets against the veiling glare of lamps. The first is 1 in daylight
+    and at dusk and dawn (ambient light at least LIT_LIGHT). Otherwise the larger of, for a
+    moving actor with its lamps on seen by a perspective camera, how much of its head or
+    tail lamps' glow the camera sees (lamps.lamp_facing: 1 within 60 degrees of their axis,
+    0 side-on), and the light on the actor's best lit box side that faces the camera (the
+    top alone for the bird's-eye
     camera, which draws no glow: a car from above at night is as dark as its roof): ambient
     plus every lamp, headlight and street light, each taken as the renderer lights a face
     (at the side's centre when the lamp's cone and range hold all of it, else its mean over
@@ -50,7 +51,7 @@ def actor_light(scene: Scene, look: Look, cam: Camera,
     n = len(scene.names)
     out = np.ones(n)
     ambient = sum(look.ambient) / 3.0
-    if ambient >= LIT_LIGHT:
+    if ambient >= LIT_LIGHT and not look.lights_on:  # daylight: no lamps, so no glare
         return out, np.full(n, ambient)
     bright = np.empty(n)
     p = cam.position
@@ -60,11 +61,13 @@ def actor_light(scene: Scene, look: Look, cam: Camera,
                  lights,
                  ambient, float(p[0]), float(p[1]), float(p[2]), cam.orthographic,
                  np.empty(lights.shape[0], np.int64), out, bright)
+    if ambient >= LIT_LIGHT:  # dusk and dawn: light enough to see everything
+        out[:] = 1.0
     return out, bright
 
 
 @kernel
-def dazzle(points, vis_box, vis_count, bright, deg_per_px, out):
+def dazzle(points, vis_box, vis_count, bright, cam, out):
     """Multiply out (N,) by how much of each actor's contrast the veiling glare of the lamps
     in ``points`` (finish.G_*, glare strengths set) leaves: B / (B + V), B the actor's
     brightness (actor_light's second array, times DAZZLE_GREY) and V the glare at the centre
@@ -76,7 +79,7 @@ def dazzle(points, vis_box, vis_count, bright, deg_per_px, out):
             continue
         u = 0.5 * (vis_box[i, 0] + vis_box[i, 2] + 1)
         v = 0.5 * (vis_box[i, 1] + vis_box[i, 3] + 1)
-        veil = veil_at(u, v, points, i, deg_per_px)
+        veil = veil_at(u, v, points, i, cam)
         if veil > 0.0:
             b = DAZZLE_GREY * bright[i]
             out[i] *= b / (b + veil)

@@ -146,12 +146,10 @@ class Renderer:
         n = len(scene.names)
         own = actors[:n, B.A_KIND] < 0
         glows = glow_points(scene, cam, look, own, self._posts(cam))
-        deg_per_px = 0.0  # degrees a pixel spans, for the glare of lamps (perspective only)
-        if glows.shape[0]:
-            deg_per_px = math.degrees(1.0 / cam.block()[B.C_FX])
+        if glows.shape[0]:  # (perspective cameras only)
             FN.add_glows(colour, depth, sem, glows, SEMANTIC["road"], SEMANTIC["crosswalk"])
             if glows[:, FN.G_GLARE].any():  # add_glows left the glare of the lamps seen
-                FN.add_glare(colour, glows, deg_per_px)
+                FN.add_glare(colour, glows, cam.block())
         spray = spray_points(scene, cam, look, own)
         if spray.shape[0]:
             FN.add_spray(colour, depth, spray)
@@ -164,7 +162,7 @@ class Renderer:
         finish_image(colour, image, cam, look, self.options,
                      self.seed if seed is None else seed, frame_seed, bgr)
         labels = self._labels(scene, cam, look, actors, unoccluded, vis_box, vis_count,
-                              lights, glows, deg_per_px)
+                              lights, glows)
         # instance and depth read-only for the caller: the next frame into these buffers
         # puts back only what this one's actors drew (Renderer._frame_buffers)
         return Frame(image, _read_only(depth), _read_only(inst), sem, labels, cam, scene.time_s,
@@ -340,7 +338,7 @@ class Renderer:
         return out
 
     def _labels(self, scene, cam, look, actors, unoccluded, vis_box, vis_count, lights,
-                glows, deg_per_px):
+                glows):
         """One ActorLabel per actor except the camera's own vehicle (every number from
         one kernel call, then read as Python numbers); its visibility is dimmed by the
         glare of the lamps in ``glows`` (lighting.dazzle)."""
@@ -355,7 +353,7 @@ class Renderer:
         light, bright = actor_light(scene, look, cam, lights)
         visibility = geometry[:, L.LG_VISIBILITY] * light
         if glows.shape[0] and glows[:, FN.G_GLARE].any():
-            dazzle(glows, vis_box, vis_count, bright, deg_per_px, visibility)
+            dazzle(glows, vis_box, vis_count, bright, cam.block(), visibility)
         geometry[:, L.LG_VISIBILITY] = visibility
         names, categories = tables.names, tables.categories
         out = []

@@ -144,13 +144,14 @@ def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
     ``grid`` x ``grid`` of the side where the renderer samples three rings; mapped from
     0.06 (0) to 0.3 (1). ``brightness``: also the actor's brightness against glare (the
     light on that best side; 2 where its lamps glow fully at the camera, else at least
-    twice the glow; the ambient light by day)."""
+    twice the glow; the ambient light by day, with no lamps on; at dusk and dawn the
+    factor is 1 but the brightness is still worked out)."""
     from simdrive.render.lamps import kind_tables
 
     ambient = sum(look.ambient) / 3
     out = np.ones(len(scene.names))
     bright = np.full(len(scene.names), ambient)
-    if ambient >= 0.3:
+    if ambient >= 0.3 and not look.lights_on:
         return (out, bright) if brightness else out
     eye = np.asarray(camera.position, float)
     steps = (np.arange(grid) + 0.5) / grid * 2 - 1  # cell centres over -1..1
@@ -194,7 +195,8 @@ def reference_light(scene: Scene, look, camera: Camera, lights: np.ndarray,
                 gain = np.where(lit, (1 - dist / lamp[B.L_RANGE]) ** 2 * incidence, 0.0)
                 light += gain.mean() * lamp[B.L_R:B.L_B + 1].mean()
             best = max(best, ambient + light)
-        out[i] = max(glow, min(1.0, max(0.0, (best - 0.06) / (0.3 - 0.06))))
+        out[i] = 1.0 if ambient >= 0.3 else max(glow, min(1.0, max(0.0, (best - 0.06)
+                                                                    / (0.3 - 0.06))))
         bright[i] = 2.0 if glow >= 1.0 else max(best, 2.0 * glow)
     return (out, bright) if brightness else out
 
@@ -206,8 +208,8 @@ def reference_dazzle(scene: Scene, look, camera: Camera, frame, bright: np.ndarr
     buffer at the lamp's pixel no nearer than 0.3 m in front of it) of
     200 x min(1, 0.1 / ambient) x (1 + rain) x E / theta^2, E = 500 cd x the
     lamp's gain (a bicycle's 0.35) x its facing x the air's transmission / d^2 (lux at the
-    camera), theta the angle (degrees, at least 0.5) between the lamp and the centre of the
-    actor's visible box."""
+    camera), theta the angle (degrees, at least 0.5) between the rays through the lamp and
+    the centre of the actor's visible box, each term where it is half a grey level or more."""
     from simdrive.render.lamps import kind_tables
 
     out = np.ones(len(scene.names))
@@ -215,7 +217,6 @@ def reference_dazzle(scene: Scene, look, camera: Camera, frame, bright: np.ndarr
         return out
     tables = kind_tables()
     eye = np.asarray(camera.position, float)
-    fx = float(camera.intrinsics[0, 0])
     h, w = frame.depth.shape
     gain = 200.0 * min(1.0, 0.1 / (sum(look.ambient) / 3)) * (1.0 + look.rain)
     own = scene.index(camera.spec.mount)
@@ -242,14 +243,23 @@ def reference_dazzle(scene: Scene, look, camera: Camera, frame, bright: np.ndarr
             lux = 500.0 * tables.lamp_gain[k] * facing * np.exp(
                 -3.0 * d / look.fog_visibility_m) / max(d * d, 1.0)
             sources.append((u, v, gain * lux, i))
-    deg = np.degrees(1.0 / fx)
+    k_inv = np.linalg.inv(camera.intrinsics)
+
+    def ray(u, v):
+        r = k_inv @ [u, v, 1.0]
+        return r / np.linalg.norm(r)
+
     for lab in frame.labels:
         if lab.visible_box is None:
             continue
         x0, y0, x1, y1 = lab.visible_box
-        uc, vc = (x0 + x1) / 2, (y0 + y1) / 2
-        veil = sum(g / max(((uc - u) * deg) ** 2 + ((vc - v) * deg) ** 2, 0.25)
-                   for u, v, g, a in sources if a != lab.track_id)
+        centre = ray((x0 + x1) / 2, (y0 + y1) / 2)
+        veil = 0.0
+        for u, v, g, a in sources:
+            theta = np.degrees(np.arccos(np.clip(centre @ ray(u, v), -1.0, 1.0)))
+            term = g / max(theta * theta, 0.25)
+            if a != lab.track_id and term >= 0.5:  # as far out as the picture draws it
+                veil += term
         b = 128.0 * bright[lab.track_id]
         out[lab.track_id] = b / (b + veil)
     return out
