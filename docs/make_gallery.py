@@ -103,9 +103,10 @@ def main() -> None:
     for name in SCENARIOS:
         spec = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
         variant = variant_at(spec, VARIANT.get(name, 0))
-        step, subject = _critical_instant(spec, variant)
         if name in TIME:
-            step = int(round(TIME[name] / spec.dt))
+            step, subject = int(round(TIME[name] / spec.dt)), "chosen by hand"
+        else:
+            step, subject = _critical_instant(spec, variant)
         run = VariantRun(spec, variant)
         run.advance_to(step)
         scene = scene_from_simulation(run.sim, 0)
