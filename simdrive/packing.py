@@ -17,6 +17,7 @@ from simdrive.world.actors import (
     actor_kind,
     actor_kind_id,
     actor_kinds,
+    headlight_strength,
     lamps_by_default,
     may_carry_lamps,
 )
@@ -156,6 +157,7 @@ def pack_world(blocks: Blocks, w: int, spec: WorldSpec, road_map: RoadMap,
     b.wfloat[w, L.WF_LAMP_VISIBILITY] = env.lamp_visibility
     b.wfloat[w, L.WF_LAMP_VISIBILITY_AFTER] = env.lamp_visibility_after
     b.wfloat[w, L.WF_UNLIT_SIGHT] = env.unlit_sight_cap
+    b.wfloat[w, L.WF_GLARE_BACKGROUND] = env.glare_background
     b.wint[w, L.WI_EGO] = egos[0] if egos else -1
     for k, actor in enumerate(spec.actors):
         _pack_actor(road_map, map_arrays, f, i, p, b.scratch[w], k, actor, names[k])
@@ -318,7 +320,7 @@ def _pack_actor(road_map: RoadMap, map_arrays: MapArrays, f, i, p, scratch, k, a
     # lamps, lit whenever the light calls for them and the actor is not parked (the step
     # reads its mode, as the renderer does: a parked car that pulls out lights up)
     lamps = lamps_by_default(kind) if a.lamps is None else bool(a.lamps)
-    p[L.P_LAMPS, k] = 1.0 if lamps else 0.0
+    p[L.P_LAMPS, k] = headlight_strength(kind) if lamps else 0.0
 
 def _pack_action(blocks: Blocks, road_map: RoadMap, w: int, k: int, a: ActionSpec,
                  names: list[str]) -> None:

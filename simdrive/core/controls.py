@@ -185,7 +185,7 @@ def choose_controls(fstate_w, istate_w, params_w, scratch_w, lane_first, lane_co
             own_leader, own_gap = lane_leader(istate_w, fstate_w, params_w, lane_length,
                                               lane_successors, lane_first, n_bound, position, turn)
             if own_leader >= 0 and (own_gap + params_w[P_LENGTH, i]
-                                    > seen_within(scratch_w, i, own_leader, sight)
+                                    > seen_within(scratch_w, fstate_w, i, own_leader, sight)
                                     or flags & FLAG_IGNORE_OBSTACLES):
                 # out of sight, or not looked at (watches_road: false: a distracted
                 # driver does not brake for the car ahead either)

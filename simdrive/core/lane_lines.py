@@ -182,7 +182,7 @@ def straddle_accel(fstate_w, istate_w, params_w, scratch_w, idm_scale, lane_firs
                     CORRIDOR_MARGIN:
                 gap = dx * tx + dy * ty - 0.5 * (params_w[P_LENGTH, i]
                                                  + params_w[P_LENGTH, leader])
-                if gap < seen_within(scratch_w, i, leader, sight):
+                if gap < seen_within(scratch_w, fstate_w, i, leader, sight):
                     accel = idm_behind(fstate_w, params_w, idm_scale, i, max(gap, 0.01),
                                        fstate_w[F_SPEED, leader])
     if n_bound < n:  # one it could reach before its box is out of the old lane

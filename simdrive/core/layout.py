@@ -87,7 +87,9 @@ P_VISION_RANGE = 16  # m, the actor's own sight limit (the world's visibility ca
 P_MASS = 17  # kg, for the momentum exchange of a collision
 P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejections
 P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
-P_LAMPS = 20  # 1: it carries lamps (vehicles unless told otherwise, a cyclist if told),
+P_LAMPS = 20  # > 0: it carries lamps (vehicles unless told otherwise, a cyclist if told),
+# the value all its headlights' strength in a car's headlights (world.actors.
+# headlight_strength: 2 for a car, 0.35 for a cyclist; perception.find_glare),
 # which once not MODE_STATIC (a parked car that pulls out lights up; one knocked loose,
 # FLAG_KNOCKED_LOOSE, does not) others see as far as WF_LAMP_VISIBILITY
 P_COUNT = 21
@@ -108,7 +110,10 @@ WF_LAMP_VISIBILITY = 10  # m: how far lit lamps are seen (the dark does not hide
 WF_LAMP_VISIBILITY_AFTER = 11
 WF_UNLIT_SIGHT = 12  # m: how far one without lit lamps of its own sees what shows none
 # either, at most (inf: no nearer than WF_VISIBILITY; the nearer of the two applies)
-WF_COUNT = 13
+WF_GLARE_BACKGROUND = 13  # cd/m^2: the luminance eyes adapt to with headlights on (a road
+# under dipped beams at night); oncoming headlights' veiling glare is set against it
+# (perception.glare_sight; inf: no dazzle, by day)
+WF_COUNT = 14
 
 # ---- per-world ints ------------------------------------------------------------
 WI_STEP = 0  # steps taken
@@ -139,10 +144,14 @@ S_CHANGED_FROM = 12  # the lane each of them left (they are still partly in it)
 S_SEEN_AT = 13  # m: how far others can see each actor this step (WF_LAMP_VISIBILITY for
 # one with P_LAMPS not in MODE_STATIC, WF_VISIBILITY for the rest; perception.seen_within)
 S_LIT = 14  # inf: its lamps are lit this step (P_LAMPS, not MODE_STATIC nor knocked
-# loose), else 0 (added to an observer's S_UNLIT_SIGHT: no cut for a lit one)
+# loose), else 0 (perception.seen_within: no cut for a lit one)
 S_UNLIT_SIGHT = 15  # m: how far this actor sees those whose lamps are not lit (the
 # visibility with its own lit, else the nearer of it and WF_UNLIT_SIGHT)
-S_COUNT = 16
+S_GLARE_X = 16  # m: where the brightest headlights facing this actor are this step
+S_GLARE_Y = 17
+S_GLARE_VEIL = 18  # their veil over the background luminance at 1 degree, EYE_GLARE E /
+# WF_GLARE_BACKGROUND (deg^2; 0: none, or by day); perception.find_glare
+S_COUNT = 19
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 
 # ---- modes, models, flags ------------------------------------------------------

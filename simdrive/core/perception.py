@@ -40,12 +40,16 @@ from simdrive.core.layout import (
     MODE_LANE_FREE,
     MODEL_BICYCLE,
     P_HEIGHT,
+    P_LAMPS,
     P_LENGTH,
     P_MAX_DECEL,
     P_MIN_GAP,
     P_REACTION_TIME,
     P_WIDTH,
     S_COS,
+    S_GLARE_VEIL,
+    S_GLARE_X,
+    S_GLARE_Y,
     S_INTRUDED,
     S_INTRUDERS,
     S_LIT,
@@ -68,16 +72,78 @@ KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious
 
 
 
+HEADLIGHT_GLARE_CD = 500.0
+"""A dipped headlight's luminous intensity towards an oncoming driver's eyes (cd; UN R112's
+limit at its glare point B50L is 350-625 cd)."""
+EYE_GLARE = 10.0
+"""Stiles and Holladay's disability glare: a light giving E lux at the eye veils what lies
+theta degrees from it with a luminance of EYE_GLARE E / theta^2 cd/m^2."""
+GLARE_MIN_DEG = 0.5
+"""Nearer to a light than this (degrees) the veiling glare stops rising."""
+
+
+@kernel
+def find_glare(fstate_w, istate_w, params_w, scratch_w, n, air_visibility, background):
+    """Per actor, the brightest headlights facing it this step (a lit vehicle's, P_LAMPS
+    its headlights' strength in a car's headlights, each HEADLIGHT_GLARE_CD towards it within 60
+    degrees of their axis, falling to none side-on, through the air's extinction
+    exp(-3 d / V)): where they are (S_GLARE_X, S_GLARE_Y, the vehicle's front centre) and
+    their veil over the ``background`` luminance its eyes adapt to at 1 degree
+    (S_GLARE_VEIL = EYE_GLARE E / background, degrees^2; 0: none), for glare_sight."""
+    for i in range(n):
+        best, bx, by = 0.0, 0.0, 0.0
+        xi, yi = fstate_w[F_X, i], fstate_w[F_Y, i]
+        for k in range(n):
+            if k == i or istate_w[I_VALID, k] == 0 or scratch_w[S_LIT, k] == 0.0:
+                continue
+            c, s = scratch_w[S_COS, k], scratch_w[S_SIN, k]
+            half = 0.5 * params_w[P_LENGTH, k]
+            fx, fy = fstate_w[F_X, k] + c * half, fstate_w[F_Y, k] + s * half
+            dx, dy = xi - fx, yi - fy
+            d = math.sqrt(dx * dx + dy * dy)
+            facing = min(1.0, 2.0 * (c * dx + s * dy) / max(d, 1e-9))
+            if facing <= 0.0:
+                continue
+            lux = (HEADLIGHT_GLARE_CD * params_w[P_LAMPS, k] * facing
+                   * math.exp(-3.0 * d / air_visibility) / max(d * d, 1.0))
+            if lux > best:
+                best, bx, by = lux, fx, fy
+        scratch_w[S_GLARE_VEIL, i] = EYE_GLARE * best / background
+        scratch_w[S_GLARE_X, i] = bx
+        scratch_w[S_GLARE_Y, i] = by
+
+
 @inline_kernel
-def seen_within(scratch_w, i, j, sight):
+def glare_sight(scratch_w, fstate_w, i, j):
+    """The share of its sight in the dark observer i keeps towards actor j beside the
+    headlights find_glare found facing it: sqrt(L_b / (L_b + L_v)), L_v their veil at the
+    angle theta (degrees, at least GLARE_MIN_DEG) between j and them, over the
+    background L_b its eyes adapt to; what shows no lamps is seen where its lit
+    luminance, falling as 1 / d^2 under headlights, keeps its contrast against the
+    background and the veil (Weber's law), so the distance falls as the square root. 1
+    with no glare."""
+    veil = scratch_w[S_GLARE_VEIL, i]
+    if veil <= 0.0:
+        return 1.0
+    xi, yi = fstate_w[F_X, i], fstate_w[F_Y, i]
+    ax, ay = fstate_w[F_X, j] - xi, fstate_w[F_Y, j] - yi
+    bx, by = scratch_w[S_GLARE_X, i] - xi, scratch_w[S_GLARE_Y, i] - yi
+    theta = math.degrees(math.atan2(abs(ax * by - ay * bx), ax * bx + ay * by))
+    return 1.0 / math.sqrt(1.0 + veil / max(theta * theta, GLARE_MIN_DEG * GLARE_MIN_DEG))
+
+
+@inline_kernel
+def seen_within(scratch_w, fstate_w, i, j, sight):
     """How far observer i, whose sight reaches ``sight`` m (its own range, capped by the
     farthest anything is seen in its world now), sees actor j: that, cut to how far j is
     seen (scratch row S_SEEN_AT: the world's visibility, or for an actor under way with
     its lamps lit the farther distance its lamps are seen at) and, when j shows no lit
     lamps, to how far i sees such actors (S_UNLIT_SIGHT: nearer without lamps of its own
-    in the dark)."""
-    # S_LIT is inf for a lit actor (no cut), 0 for one not lit: branch-free
-    return min(sight, scratch_w[S_SEEN_AT, j], scratch_w[S_UNLIT_SIGHT, i] + scratch_w[S_LIT, j])
+    in the dark, and nearer still beside oncoming headlights: glare_sight)."""
+    if scratch_w[S_LIT, j] > 0.0:  # lit: its lamps show it, glare or not
+        return min(sight, scratch_w[S_SEEN_AT, j])
+    return min(sight, scratch_w[S_SEEN_AT, j],
+               scratch_w[S_UNLIT_SIGHT, i] * glare_sight(scratch_w, fstate_w, i, j))
 
 @kernel
 def line_of_sight(fstate_w, istate_w, params_w, cos_h, sin_h, n, observer, target):
@@ -222,7 +288,7 @@ def lane_free_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, t
         dx = fstate_w[F_X, j] - xi
         dy = fstate_w[F_Y, j] - yi
         ahead = dx * tx + dy * ty
-        seen = seen_within(scratch_w, i, j, sight)
+        seen = seen_within(scratch_w, fstate_w, i, j, sight)
         if ahead > seen or ahead < -seen:
             continue
         bend = lane_bend(kappa, ahead)
@@ -259,7 +325,7 @@ def kerb_gap_unsafe(fstate_w, istate_w, scratch_w, i, n, sight, gap_s):
             continue
         dx = fstate_w[F_X, i] - fstate_w[F_X, j]
         dy = fstate_w[F_Y, i] - fstate_w[F_Y, j]
-        seen = seen_within(scratch_w, i, j, sight)
+        seen = seen_within(scratch_w, fstate_w, i, j, sight)
         if dx * dx + dy * dy > seen * seen:
             continue
         ahead = dx * scratch_w[S_COS, j] + dy * scratch_w[S_SIN, j]
@@ -317,8 +383,9 @@ def nearest_obstacle(fstate_w, istate_w, params_w, scratch_w, i, n, n_bound, cur
                                          lane_length, lane_successors, lane_yield_start,
                                          lane_yield_count, yield_lane, yield_s):
             continue
+        seen = seen_within(scratch_w, fstate_w, i, j, sight)
         gap, speed = corridor_obstacle(fstate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN],
-                                       i, j, curvature, seen_within(scratch_w, i, j, sight))
+                                       i, j, curvature, seen)
         if gap < second_gap and line_of_sight(fstate_w, istate_w, params_w, scratch_w[S_COS],
                                               scratch_w[S_SIN], n, i, j):
             if gap < best_gap:

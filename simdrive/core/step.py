@@ -51,6 +51,7 @@ from simdrive.core.layout import (
     P_COMFORT_DECEL,
     P_LAMPS,
     P_MAX_ACCEL,
+    S_GLARE_VEIL,
     S_IDM_SCALE,
     S_LIT,
     S_SEEN_AT,
@@ -61,6 +62,7 @@ from simdrive.core.layout import (
     WF_EXPECTED_FRICTION_AFTER,
     WF_FRICTION,
     WF_FRICTION_AFTER,
+    WF_GLARE_BACKGROUND,
     WF_LAMP_VISIBILITY,
     WF_LAMP_VISIBILITY_AFTER,
     WF_SIGNAL_OFFSET,
@@ -73,6 +75,7 @@ from simdrive.core.layout import (
 )
 from simdrive.core.metrics import on_its_road, update_ego_metrics
 from simdrive.core.motion import integrate
+from simdrive.core.perception import find_glare
 from simdrive.core.traffic import (
     sort_lane_order,
 )
@@ -127,6 +130,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
             step = wint_w[WI_STEP]
             friction, visibility, lamp_visibility, seen_friction = _environment(wfloat_w)
             unlit_sight = min(visibility, wfloat_w[WF_UNLIT_SIGHT])
+            glare_background = wfloat_w[WF_GLARE_BACKGROUND]
             for i in range(n):  # how far each actor is seen (perception.seen_within): one
                 # with lamps, not standing (as the renderer lights it), by its lamps; and
                 # how far it sees those without: by its own lamps' light, else the dark's
@@ -135,6 +139,10 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                 scratch_w[S_SEEN_AT, i] = lamp_visibility if lit else visibility
                 scratch_w[S_LIT, i] = math.inf if lit else 0.0
                 scratch_w[S_UNLIT_SIGHT, i] = visibility if lit else unlit_sight
+                scratch_w[S_GLARE_VEIL, i] = 0.0
+            if glare_background < math.inf:  # headlights on: who is dazzled by whose
+                find_glare(fstate_w, istate_w, params_w, scratch_w, n, lamp_visibility,
+                           glare_background)
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]
             signals = (signal_state(signal_plan, signal_time, np.int64(0)),
                        signal_state(signal_plan, signal_time, np.int64(1)))

@@ -161,7 +161,7 @@ def give_way_gap(fstate_w, istate_w, params_w, scratch_w, i, n, lane, nxt, to_en
                 continue
             dx = fstate_w[F_X, j] - fstate_w[F_X, i]
             dy = fstate_w[F_Y, j] - fstate_w[F_Y, i]
-            seen = seen_within(scratch_w, i, j, sight)
+            seen = seen_within(scratch_w, fstate_w, i, j, sight)
             if dx * dx + dy * dy > seen * seen or not line_of_sight(
                     fstate_w, istate_w, params_w, scratch_w[S_COS], scratch_w[S_SIN], n, i, j):
                 continue  # not seen: a driver turning into fog or the dark takes the risk

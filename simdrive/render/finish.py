@@ -14,14 +14,13 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
+from simdrive.core.perception import GLARE_MIN_DEG
 from simdrive.render import blocks as B
 from simdrive.render.fill import pack_rgb
 
 # glow points
 G_U, G_V, G_Z, G_R, G_G, G_B, G_RADIUS, G_REFLECT, G_GLARE, G_ACTOR = range(10)
 G_COUNT = 10
-GLARE_MIN_DEG = 0.5
-"""Nearer to a light than this the veiling glare stops rising (its halo covers it)."""
 
 
 @kernel

@@ -20,21 +20,19 @@ from shapely.geometry import Point
 
 from simdrive.core._jit import inline_kernel, kernel
 from simdrive.core.lanes import signal_state
+from simdrive.core.perception import HEADLIGHT_GLARE_CD
 from simdrive.render import blocks as B
 from simdrive.render import finish as FN
 from simdrive.render.camera import Camera
 from simdrive.render.look import Look
 from simdrive.render.scene import Scene
-from simdrive.world.actors import actor_kind, actor_kinds
+from simdrive.world.actors import ONE_LAMP_KINDS, actor_kind, actor_kinds, lamp_gain
 from simdrive.world.lanes import LANE_SIDEWALK
 from simdrive.world.maps import RoadMap
 
 LIGHT_RANGE_M = 150.0  # lights and scenery farther from the camera are not drawn
 HEADLIGHT_RANGE_M, HEADLIGHT_HALF_ANGLE_DEG, HEADLIGHT_GAIN = 70.0, 24.0, 0.9
 SPRAY_MIN_MPS = 8.0  # vehicles throw up visible spray above about 30 km/h
-HEADLIGHT_GLARE_CD = 500.0
-"""A dipped headlight's luminous intensity towards an oncoming driver's eyes (cd; UN R112's
-limit at its glare point B50L is 350-625 cd)."""
 GLARE_GAIN = 200.0
 """Veiling glare (grey levels x degrees^2) of a light giving 1 lux at the camera at night:
 a third of a human eye's (Stiles and Holladay's 10 cd/m^2 per lux x degrees^-2, with a
@@ -58,18 +56,13 @@ class KindTables:
     lamp_gain: np.ndarray  # (K,) float64: a headlight's strength (a bicycle's is weaker)
 
 
-BICYCLE_LAMP_GAIN = 0.35
-"""A bicycle headlight's strength against a car's (an LED bicycle lamp of ~70 lux at 10 m
-against a dipped beam's several hundred)."""
-
-
 @lru_cache(maxsize=4)
 def kind_tables_of(names: tuple[str, ...]) -> KindTables:
     categories = tuple(actor_kind(k).category for k in names)
     return KindTables(names, categories, np.array([c == "vehicle" for c in categories], bool),
-                       np.array([k in ("motorcycle", "cyclist") for k in names], bool),
+                       np.array([k in ONE_LAMP_KINDS for k in names], bool),
                        np.array([k not in ("car", "van") for k in names], bool),
-                       np.array([BICYCLE_LAMP_GAIN if k == "cyclist" else 1.0 for k in names]))
+                       np.array([lamp_gain(actor_kind(k)) for k in names]))
 
 
 def kind_tables() -> KindTables:

@@ -387,7 +387,8 @@ def _environment(spec: ScenarioSpec, values) -> Environment:
     lamps = lighting(lit).headlights
     env = dict(road_condition=weather(w).road_condition, visibility_m=visibility_m(w, lit),
                lamp_visibility_m=weather(w).visibility_m if lamps else None,
-               unlit_visibility_m=lighting(lit).unlit_visibility_m)
+               unlit_visibility_m=lighting(lit).unlit_visibility_m,
+               glare_background_cd_m2=lighting(lit).glare_background_cd_m2)
     if spec.change is not None:
         after = resolve(spec.change["weather"], values)
         env.update(change_time_s=float(resolve(spec.change["at"], values)),

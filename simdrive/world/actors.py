@@ -106,6 +106,26 @@ LAMP_KINDS = ("cyclist",)
 """Kinds other than the vehicles that may carry head and tail lamps (off by default)."""
 
 
+BICYCLE_LAMP_GAIN = 0.35
+"""A bicycle headlight's strength against a car's (an LED bicycle lamp of ~70 lux at 10 m
+against a dipped beam's several hundred)."""
+
+
+ONE_LAMP_KINDS = ("motorcycle", "cyclist")
+"""Kinds with one head and one tail lamp, on the centre line (the rest have two of each)."""
+
+
+def lamp_gain(kind: ActorKind) -> float:
+    """The strength of each of a lamp-carrying ``kind``'s headlights against a car's."""
+    return BICYCLE_LAMP_GAIN if kind.name == "cyclist" else 1.0
+
+
+def headlight_strength(kind: ActorKind) -> float:
+    """All of a lamp-carrying ``kind``'s headlights together, in a car's headlights: 2 for a
+    car, 1 for a motorcycle, 0.35 for a cyclist."""
+    return lamp_gain(kind) * (1.0 if kind.name in ONE_LAMP_KINDS else 2.0)
+
+
 def lamps_by_default(kind: ActorKind) -> bool:
     """Whether an actor of ``kind`` carries lamps unless told otherwise: the vehicles."""
     return kind.category == "vehicle"

@@ -45,6 +45,8 @@ class Lighting:
     headlights: bool
     unlit_visibility_m: float | None = None  # how far one without lamps of its own sees
     # what shows none (None: as far as visibility_m; the ambient light suffices)
+    glare_background_cd_m2: float | None = None  # the luminance eyes adapt to with
+    # headlights on, against which oncoming headlights dazzle (None: no dazzle, by day)
 
 
 WEATHERS = {
@@ -63,10 +65,13 @@ WEATHERS = {
 LIGHTINGS = {
     lit.name: lit
     for lit in (
-        Lighting("dawn", 5.0, 0.55, 400.0, headlights=True),
+        # glare backgrounds: a road under dipped beams at night (1 cd/m^2), rising with the
+        # ambient light above a tenth (the renderer's exposure, lamps.glare_gain)
+        Lighting("dawn", 5.0, 0.55, 400.0, headlights=True, glare_background_cd_m2=5.5),
         Lighting("noon", 60.0, 1.0, 1000.0, headlights=False),
-        Lighting("dusk", -2.0, 0.3, 200.0, headlights=True),
-        Lighting("night", -30.0, 0.05, 60.0, headlights=True, unlit_visibility_m=25.0),
+        Lighting("dusk", -2.0, 0.3, 200.0, headlights=True, glare_background_cd_m2=3.0),
+        Lighting("night", -30.0, 0.05, 60.0, headlights=True, unlit_visibility_m=25.0,
+                 glare_background_cd_m2=1.0),
     )
 }
 

@@ -44,6 +44,10 @@ class Environment:
     reach of one's own headlights, and without them an unlit cyclist shows only at arm's
     length of the dark (scenario files: 25 m at night). At any time the nearer of it and
     the visibility applies.
+    ``glare_background_cd_m2`` (None: no dazzle) is the luminance drivers' and walkers'
+    eyes adapt to with headlights on (scenario files: 1 cd/m^2 at night, a road under
+    dipped beams; 3 at dusk, 5.5 at dawn): oncoming headlights' veiling glare, set against
+    it, shortens how far they see what shows no lamps near them (perception.glare_sight).
     ``signal_offset_s`` shifts the traffic-signal cycle.
     """
 
@@ -56,6 +60,7 @@ class Environment:
     lamp_visibility_m: float | None = None
     lamp_visibility_after_m: float | None = None
     unlit_visibility_m: float | None = None
+    glare_background_cd_m2: float | None = None
 
     def __post_init__(self) -> None:
         friction_coefficient(self.road_condition)
@@ -67,6 +72,12 @@ class Environment:
             if value is not None and not value > 0:
                 raise WorldError("visibility must be positive", path=name,
                                  expected="a distance > 0 m", found=value)
+        value = self.glare_background_cd_m2
+        if value is not None and not value > 0:
+            raise WorldError("glare background luminance must be positive",
+                             path="glare_background_cd_m2",
+                             expected="a luminance > 0 cd/m^2, or None (no dazzle)",
+                             found=value)
 
     @property
     def friction(self) -> float:
@@ -101,6 +112,12 @@ class Environment:
         """How far one without lamps of its own sees what shows no lamps, m, at most (inf:
         as far as the visibility; the step takes the nearer of this and the visibility)."""
         return math.inf if self.unlit_visibility_m is None else self.unlit_visibility_m
+
+    @property
+    def glare_background(self) -> float:
+        """glare_background_cd_m2, inf for None (no dazzle)."""
+        value = self.glare_background_cd_m2
+        return math.inf if value is None else value
 
     @property
     def lamp_visibility_after(self) -> float:

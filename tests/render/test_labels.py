@@ -552,7 +552,7 @@ def test_lamps_belong_to_the_actor_a_car_without_them_is_dark_a_lit_cyclist_show
     # Scene.lamps (a scenario's lamps:) decides, not the kind: a car driving without
     # lights at night is as dark as a parked one, a cyclist with lamps shows its tail lamp
     from simdrive.render import blocks as B
-    from simdrive.render.lamps import BICYCLE_LAMP_GAIN
+    from simdrive.world.actors import BICYCLE_LAMP_GAIN
     from simdrive.world.maps import build_map
 
     look = make_look("clear", "night")

@@ -337,17 +337,19 @@ def test_a_cyclist_or_walker_ego_on_a_lane_rides_it(tmp_path, kind, speed):
     assert sim.state.x[0][0] > 5.0 + 3.0 and abs(sim.state.y[0][0] - y0) < 0.5
 
 
-@pytest.mark.parametrize("weather_name,lighting_name,seen,lamps", [
-    ("clear", "noon", 1000.0, 1000.0),  # daylight: lamps do not stand out
-    ("clear", "night", 60.0, 1000.0),  # the dark hides the rest, not the lamps
-    ("fog", "night", 50.0, 50.0),  # the fog hides both
-    ("rain", "dusk", 200.0, 400.0),
+@pytest.mark.parametrize("weather_name,lighting_name,seen,lamps,glare", [
+    ("clear", "noon", 1000.0, 1000.0, None),  # daylight: lamps do not stand out
+    ("clear", "night", 60.0, 1000.0, 1.0),  # the dark hides the rest, not the lamps
+    ("fog", "night", 50.0, 50.0, 1.0),  # the fog hides both
+    ("rain", "dusk", 200.0, 400.0, 3.0),
+    ("clear", "dawn", 400.0, 1000.0, 5.5),
 ])
 def test_lamps_are_seen_as_far_as_the_weather_allows_when_the_light_calls_for_them(
-        tmp_path, weather_name, lighting_name, seen, lamps):
+        tmp_path, weather_name, lighting_name, seen, lamps, glare):
     """A world's visibility is the weather's and the light's (the nearer); with headlights
     on (dawn, dusk, night) vehicles under way are seen by their lamps as far as the
-    weather alone allows, before and after a change of weather."""
+    weather alone allows, before and after a change of weather, and their glare dazzles
+    against the light's background luminance."""
     path = write(tmp_path, f"""\
         name: lamps
         duration: 5
@@ -362,6 +364,7 @@ def test_lamps_are_seen_as_far_as_the_weather_allows_when_the_light_calls_for_th
     env = build_world(spec, variants(spec)[0], road).environment
     assert (env.visibility_m, env.lamp_visibility) == (seen, lamps)
     assert env.visibility_after == 50.0 and env.lamp_visibility_after == 50.0
+    assert env.glare_background_cd_m2 == glare
 
 
 def test_an_environment_without_lamp_visibility_sees_lamps_no_further_than_the_rest():
@@ -378,6 +381,9 @@ def test_an_environment_without_lamp_visibility_sees_lamps_no_further_than_the_r
     assert env.lamp_visibility == 60.0  # never nearer than the rest
     with pytest.raises(Exception, match="visibility must be positive"):
         Environment(lamp_visibility_m=0.0)
+    with pytest.raises(Exception, match="glare background luminance must be positive"):
+        Environment(glare_background_cd_m2=-1.0)
+    assert Environment().glare_background == math.inf  # no dazzle unless given
 
 
 def test_lamps_in_a_scenario_file_reach_the_world(tmp_path):
@@ -401,7 +407,8 @@ def test_lamps_in_a_scenario_file_reach_the_world(tmp_path):
     world = build_world(spec, variants(spec)[0], road)
     assert [a.lamps for a in world.actors] == [None, False, True, None, False]
     sim = Simulation([world], threads=1)
-    np.testing.assert_array_equal(sim.blocks.params[0, L.P_LAMPS, :5], [1, 0, 1, 0, 0])
+    # their headlights' strength in a car's two (world.actors.headlight_strength)
+    np.testing.assert_array_equal(sim.blocks.params[0, L.P_LAMPS, :5], [2, 0, 0.35, 0, 0])
 
 
 def test_a_true_or_false_key_varies_by_a_choice_and_grids(tmp_path):
@@ -430,7 +437,7 @@ def test_a_true_or_false_key_varies_by_a_choice_and_grids(tmp_path):
         assert bike.lamps is variant.values["actors[0].lamps"]
         assert world.actors[0].watches_road is variant.values["ego.watches_road"]
         sim = Simulation([world], threads=1)
-        assert sim.blocks.params[0, L.P_LAMPS, 1] == float(bike.lamps)
+        assert sim.blocks.params[0, L.P_LAMPS, 1] == (0.35 if bike.lamps else 0.0)
         found.append((bike.lamps, world.actors[0].watches_road))
     assert sorted(found) == [(False, False), (False, True), (True, False), (True, True)]
 

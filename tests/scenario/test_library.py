@@ -66,7 +66,8 @@ def test_the_unlit_cyclist_is_hit_at_night_where_one_with_lamps_is_seen_in_time(
     """unlit_cyclist_rural_night: in clear weather or rain the ego, seeing the cyclist only
     at 60 m, runs into it or only just stops in several variants; the same file with
     lamps: true (the same draws) has the cyclist seen from far off: no crash and no near
-    miss there; fog, which hides lamps too, ends the same either way."""
+    miss there; fog hides lamps too, so there the two end alike but where the oncoming
+    car's glare, which lamps outshine, hides the unlit one longer."""
     source = ROOT / "scenarios" / "unlit_cyclist_rural_night.yaml"
     text = source.read_text()
     assert "    lamps: false\n" in text
@@ -84,7 +85,9 @@ def test_the_unlit_cyclist_is_hit_at_night_where_one_with_lamps_is_seen_in_time(
     assert [w for w, *_ in unlit] == [w for w, *_ in lit_runs]  # the same draws
     for (weather, hit, kept), (_, lit_hit, lit_kept) in zip(unlit, lit_runs, strict=True):
         if weather == "fog":
-            assert (hit, kept) == (lit_hit, lit_kept)
+            # fog hides lamps too; only the oncoming car's glare, which lamps outshine,
+            # can make the unlit cyclist worse off
+            assert lit_hit <= hit and lit_kept <= kept
         else:
             assert not lit_hit and not lit_kept
     clear_or_rain = [(hit, kept) for weather, hit, kept in unlit if weather != "fog"]

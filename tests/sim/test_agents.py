@@ -691,8 +691,87 @@ def test_at_night_lamps_are_the_actors_a_car_without_them_is_seen_as_late_as_a_c
             assert first > 100.0, (kind, lamps, first)
         else:
             assert first <= 30.0 + 1e-6, (kind, lamps, first)
-        assert sim.blocks.params[w, L.P_LAMPS, 1] == float(lit)
+        assert (sim.blocks.params[w, L.P_LAMPS, 1] > 0.0) == lit
+        # its headlights' strength in a car's two: a cyclist's one lamp is weaker
+        assert sim.blocks.params[w, L.P_LAMPS, 1] == (
+            0.0 if not lit else 2.0 if kind == "car" else 0.35)
         np.testing.assert_array_equal(scene_from_simulation(sim, w).lamps, [1, int(lit)])
+
+
+NIGHT_GLARE = Environment(visibility_m=60.0, lamp_visibility_m=1000.0, unlit_visibility_m=25.0,
+                          glare_background_cd_m2=1.0)
+
+
+def _glare_world(street, oncoming_s, oncoming_lamps=None, env=NIGHT_GLARE, speed=15.0):
+    """The ego in fwd_0 at s = 50, a walker standing still in its lane 80 m ahead, near the
+    centre line, and an oncoming car in bwd_0 (its s counted from the far end) coming at
+    12 m/s."""
+    return WorldSpec(street, (car("ego", "fwd_0", 50.0, speed, ego=True),
+                              ActorSpec("adult", "walker", lane="fwd_0", s=130.0, d=1.2,
+                                        speed_mps=0.0, desired_speed_mps=0.0,
+                                        watches_road=False),
+                              car("oncoming", "bwd_0", oncoming_s, 12.0,
+                                  lamps=oncoming_lamps, lane_changes=False)),
+                     environment=env, dt=DT)
+
+
+def test_oncoming_headlights_shorten_the_sight_of_unlit_actors_beside_them_by_the_glare_law(
+        street):
+    """Stiles-Holladay glare, written out: the oncoming car's two headlights (500 cd each
+    towards the ego, facing it fully, through clear air) give E lux at the ego's eyes and
+    veil the walker theta degrees from them with 10 E / theta^2 cd/m^2; against the
+    night road's 1 cd/m^2 the ego sees unlit actors there only sqrt(1 / (1 + veil)) of its
+    headlights' 60 m. A lit actor is seen by its lamps whatever the glare."""
+    from simdrive.core import layout as L
+    from simdrive.core.perception import find_glare, seen_within
+
+    sim = Simulation([_glare_world(street, 600.0 - 95.0)], threads=1)
+    sim.step(1)
+    f, i, p, sc = (sim.blocks.fstate[0], sim.blocks.istate[0], sim.blocks.params[0],
+                   sim.blocks.scratch[0])
+    find_glare(f, i, p, sc, 3, 1000.0, 1.0)
+    ego, walker, oncoming = 0, 1, 2
+    front = np.array([f[L.F_X, oncoming] - CAR_LENGTH / 2, f[L.F_Y, oncoming]])
+    eye = np.array([f[L.F_X, ego], f[L.F_Y, ego]])
+    d = float(np.linalg.norm(eye - front))
+    facing = min(1.0, 2.0 * float((eye - front) @ [-1.0, 0.0]) / d)
+    assert facing == 1.0
+    lux = 2 * 500.0 * facing * math.exp(-3.0 * d / 1000.0) / d ** 2
+    to_walker = np.array([f[L.F_X, walker], f[L.F_Y, walker]]) - eye
+    to_lamps = front - eye
+    theta = math.degrees(math.acos(to_walker @ to_lamps
+                                   / np.linalg.norm(to_walker) / np.linalg.norm(to_lamps)))
+    assert 2.0 < theta < 5.0 and 40.0 < d < 50.0
+    expected = 60.0 / math.sqrt(1.0 + 10.0 * lux / max(theta * theta, 0.25))
+    assert seen_within(sc, f, ego, walker, 200.0) == pytest.approx(expected, rel=1e-9)
+    assert expected < 54.0  # from 60 m: a tenth and more
+    # the oncoming car itself, lit, is seen by its lamps: no cut
+    assert seen_within(sc, f, ego, oncoming, 200.0) == 200.0
+    # the glare's source is the brightest: nothing faces the oncoming car but the ego
+    assert sc[L.S_GLARE_VEIL, oncoming] > 0.0 and sc[L.S_GLARE_VEIL, walker] > 0.0
+    # by day (no background given) nobody is dazzled
+    day = Simulation([_glare_world(street, 505.0, env=Environment())], threads=1)
+    day.step(1)
+    assert not day.blocks.scratch[0, L.S_GLARE_VEIL, :3].any()
+
+
+def test_a_driver_meeting_oncoming_headlights_brakes_later_for_a_walker_beside_them(street):
+    """The walker stands in the ego's lane 80 m ahead; an oncoming car passes it about
+    when the ego's headlights would show it. Dazzled, the ego sees the walker about 5 m
+    later (a third of a second at 15 m/s) and brakes harder; with the oncoming car's
+    lamps off, or a driver never dazzled (no glare background), it brakes alike, sooner."""
+    cases = [_glare_world(street, 600.0 - 100.0),
+             _glare_world(street, 600.0 - 100.0, oncoming_lamps=False),
+             _glare_world(street, 600.0 - 100.0,
+                          env=dataclasses.replace(NIGHT_GLARE, glare_background_cd_m2=None))]
+    sim, rec = simulate(cases, 12.0)
+    gap = rec.x[:, :, 1] - rec.x[:, :, 0]
+    onset = [float(gap[np.argmax(decelerations(rec, w, 0) > 0.05), w]) for w in range(3)]
+    peak = [decelerations(rec, w, 0).max() for w in range(3)]
+    assert onset[1] == onset[2] and peak[1] == peak[2]
+    assert onset[0] < onset[1] - 4.0, onset
+    assert peak[0] > peak[1], peak
+    assert not sim.outcome(1).collision and not sim.outcome(2).collision
 
 
 def test_at_night_a_driver_without_its_own_lamps_sees_unlit_actors_only_at_the_darks_reach(
