@@ -84,22 +84,26 @@ GLARE_MIN_DEG = 0.5
 
 @kernel
 def find_glare(fstate_w, istate_w, params_w, scratch_w, n, air_visibility, background):
-    """Per actor, the brightest headlights facing it this step (a lit vehicle's, P_LAMPS
-    its headlights' strength in a car's headlights, each HEADLIGHT_GLARE_CD towards it within 60
-    degrees of their axis, falling to none side-on, through the air's extinction
-    exp(-3 d / V)): where they are (S_GLARE_X, S_GLARE_Y, the vehicle's front centre) and
-    their veil over the ``background`` luminance its eyes adapt to at 1 degree
-    (S_GLARE_VEIL = EYE_GLARE E / background, degrees^2; 0: none), for glare_sight."""
+    """Per actor, the brightest headlights ahead of it facing it this step (a lit
+    vehicle's, P_LAMPS its headlights' strength in a car's, each HEADLIGHT_GLARE_CD towards
+    it within 60 degrees of their axis, falling to none side-on, through the air's
+    extinction exp(-3 d / V); a follower's lamps light its back, not its eyes): where they
+    are (S_GLARE_X, S_GLARE_Y, the vehicle's front centre) and their veil over the
+    ``background`` luminance its eyes adapt to at 1 degree (S_GLARE_VEIL = EYE_GLARE E /
+    background, degrees^2; 0: none), for glare_sight."""
     for i in range(n):
         best, bx, by = 0.0, 0.0, 0.0
         xi, yi = fstate_w[F_X, i], fstate_w[F_Y, i]
-        for k in range(n):
+        ci, si = scratch_w[S_COS, i], scratch_w[S_SIN, i]
+        for k in range(n if istate_w[I_VALID, i] != 0 else 0):
             if k == i or istate_w[I_VALID, k] == 0 or scratch_w[S_LIT, k] == 0.0:
                 continue
             c, s = scratch_w[S_COS, k], scratch_w[S_SIN, k]
             half = 0.5 * params_w[P_LENGTH, k]
             fx, fy = fstate_w[F_X, k] + c * half, fstate_w[F_Y, k] + s * half
             dx, dy = xi - fx, yi - fy
+            if dx * ci + dy * si >= 0.0:  # behind it (a follower's lamps on its back)
+                continue
             d = math.sqrt(dx * dx + dy * dy)
             facing = min(1.0, 2.0 * (c * dx + s * dy) / max(d, 1e-9))
             if facing <= 0.0:
@@ -123,7 +127,7 @@ def glare_sight(scratch_w, fstate_w, i, j):
     background and the veil (Weber's law), so the distance falls as the square root. 1
     with no glare."""
     veil = scratch_w[S_GLARE_VEIL, i]
-    if veil <= 0.0:
+    if not veil > 0.0:
         return 1.0
     xi, yi = fstate_w[F_X, i], fstate_w[F_Y, i]
     ax, ay = fstate_w[F_X, j] - xi, fstate_w[F_Y, j] - yi

@@ -140,7 +140,7 @@ def advance_worlds(fstate, istate, params, wfloat, wint, act_i, act_f, events, m
                 scratch_w[S_LIT, i] = math.inf if lit else 0.0
                 scratch_w[S_UNLIT_SIGHT, i] = visibility if lit else unlit_sight
                 scratch_w[S_GLARE_VEIL, i] = 0.0
-            if glare_background < math.inf:  # headlights on: who is dazzled by whose
+            if 0.0 < glare_background < math.inf:  # headlights on: who dazzles whom
                 find_glare(fstate_w, istate_w, params_w, scratch_w, n, lamp_visibility,
                            glare_background)
             signal_time = time_s + wfloat_w[WF_SIGNAL_OFFSET]

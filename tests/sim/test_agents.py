@@ -702,16 +702,18 @@ NIGHT_GLARE = Environment(visibility_m=60.0, lamp_visibility_m=1000.0, unlit_vis
                           glare_background_cd_m2=1.0)
 
 
-def _glare_world(street, oncoming_s, oncoming_lamps=None, env=NIGHT_GLARE, speed=15.0):
+def _glare_world(street, oncoming_s, oncoming_lamps=None, env=NIGHT_GLARE, speed=15.0,
+                 follower=False):
     """The ego in fwd_0 at s = 50, a walker standing still in its lane 80 m ahead, near the
     centre line, and an oncoming car in bwd_0 (its s counted from the far end) coming at
-    12 m/s."""
+    12 m/s; ``follower``: a lit car 10 m behind the ego."""
+    behind = (car("follower", "fwd_0", 40.0, speed),) if follower else ()
     return WorldSpec(street, (car("ego", "fwd_0", 50.0, speed, ego=True),
                               ActorSpec("adult", "walker", lane="fwd_0", s=130.0, d=1.2,
                                         speed_mps=0.0, desired_speed_mps=0.0,
                                         watches_road=False),
                               car("oncoming", "bwd_0", oncoming_s, 12.0,
-                                  lamps=oncoming_lamps, lane_changes=False)),
+                                  lamps=oncoming_lamps, lane_changes=False)) + behind,
                      environment=env, dt=DT)
 
 
@@ -726,11 +728,19 @@ def test_oncoming_headlights_shorten_the_sight_of_unlit_actors_beside_them_by_th
     from simdrive.core.perception import find_glare, seen_within
 
     sim = Simulation([_glare_world(street, 600.0 - 95.0)], threads=1)
-    sim.step(1)
-    f, i, p, sc = (sim.blocks.fstate[0], sim.blocks.istate[0], sim.blocks.params[0],
-                   sim.blocks.scratch[0])
-    find_glare(f, i, p, sc, 3, 1000.0, 1.0)
     ego, walker, oncoming = 0, 1, 2
+    # the step finds the glare from where everyone stands at its start
+    start = sim.blocks.fstate[0].copy()
+    sim.step(1)
+    sc = sim.blocks.scratch[0]
+    lamps = (start[L.F_X, oncoming] - CAR_LENGTH / 2, start[L.F_Y, oncoming])
+    span = math.hypot(start[L.F_X, ego] - lamps[0], start[L.F_Y, ego] - lamps[1])
+    assert (sc[L.S_GLARE_X, ego], sc[L.S_GLARE_Y, ego]) == pytest.approx(lamps)
+    assert sc[L.S_GLARE_VEIL, ego] == pytest.approx(
+        10.0 * 2 * 500.0 * math.exp(-3.0 * span / 1000.0) / span ** 2, rel=1e-9)
+    # then, for the positions now
+    f, i, p = sim.blocks.fstate[0], sim.blocks.istate[0], sim.blocks.params[0]
+    find_glare(f, i, p, sc, 3, 1000.0, 1.0)
     front = np.array([f[L.F_X, oncoming] - CAR_LENGTH / 2, f[L.F_Y, oncoming]])
     eye = np.array([f[L.F_X, ego], f[L.F_Y, ego]])
     d = float(np.linalg.norm(eye - front))
@@ -747,8 +757,15 @@ def test_oncoming_headlights_shorten_the_sight_of_unlit_actors_beside_them_by_th
     assert expected < 54.0  # from 60 m: a tenth and more
     # the oncoming car itself, lit, is seen by its lamps: no cut
     assert seen_within(sc, f, ego, oncoming, 200.0) == 200.0
-    # the glare's source is the brightest: nothing faces the oncoming car but the ego
-    assert sc[L.S_GLARE_VEIL, oncoming] > 0.0 and sc[L.S_GLARE_VEIL, walker] > 0.0
+    # the ego's lamps dazzle the oncoming driver, not the walker they light from behind
+    assert sc[L.S_GLARE_VEIL, oncoming] > 0.0 and sc[L.S_GLARE_VEIL, walker] == 0.0
+    # a car following the ego shines on its back, not in its eyes: the same glare
+    followed = Simulation([_glare_world(street, 600.0 - 95.0, follower=True)], threads=1)
+    followed.step(1)
+    fb = followed.blocks
+    find_glare(fb.fstate[0], fb.istate[0], fb.params[0], fb.scratch[0], 4, 1000.0, 1.0)
+    assert seen_within(fb.scratch[0], fb.fstate[0], ego, walker, 200.0) == pytest.approx(
+        expected, rel=1e-9)
     # by day (no background given) nobody is dazzled
     day = Simulation([_glare_world(street, 505.0, env=Environment())], threads=1)
     day.step(1)
