@@ -135,6 +135,10 @@ PARTS = {
         _box(-0.12, 0.08, -0.32, 0.32, 0.3, 0.56, TROUSERS),
         _box(-0.18, 0.1, -0.45, 0.45, 0.56, 0.86, BODY),
         _box(-0.08, 0.08, -0.16, 0.16, 0.87, 1.0, HELMET),
+        # a lamp at the front and one at the back, just above the wheels and their glow
+        # (lamps.lamp_height); unlit, a white and a red reflector
+        _box(0.44, 0.5, -0.07, 0.07, 0.4, 0.46, HEADLIGHT),
+        _box(-0.5, -0.44, -0.07, 0.07, 0.4, 0.46, TAILLIGHT),
     ],
     "adult": _person(head_z0=0.87, head_half_width=0.2, torso_z0=0.48),
     "child": _person(head_z0=0.8, head_half_width=0.26, torso_z0=0.45),
