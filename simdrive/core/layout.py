@@ -89,7 +89,7 @@ P_RADIUS = 18  # m, half the box diagonal: a bounding circle for quick rejection
 P_GAP_MARGIN = 19  # s: how much sooner than oncoming traffic a left turn must clear
 P_LAMPS = 20  # > 0: it carries lamps (vehicles unless told otherwise, a cyclist if told),
 # the value all its headlights' strength in a car's headlights (world.actors.
-# headlight_strength: 2 for a car, 0.35 for a cyclist; perception.find_glare),
+# headlight_strength: 2 for a car, 0.35 for a cyclist; glare.find_glare),
 # which once not MODE_STATIC (a parked car that pulls out lights up; one knocked loose,
 # FLAG_KNOCKED_LOOSE, does not) others see as far as WF_LAMP_VISIBILITY
 P_COUNT = 21
@@ -112,7 +112,7 @@ WF_UNLIT_SIGHT = 12  # m: how far one without lit lamps of its own sees what sho
 # either, at most (inf: no nearer than WF_VISIBILITY; the nearer of the two applies)
 WF_GLARE_BACKGROUND = 13  # cd/m^2: the luminance eyes adapt to with headlights on (a road
 # under dipped beams at night); oncoming headlights' veiling glare is set against it
-# (perception.glare_sight; inf: no dazzle, by day)
+# (glare.glare_sight; inf: no dazzle, by day)
 WF_COUNT = 14
 
 # ---- per-world ints ------------------------------------------------------------
@@ -150,7 +150,7 @@ S_UNLIT_SIGHT = 15  # m: how far this actor sees those whose lamps are not lit (
 S_GLARE_X = 16  # m: where the brightest headlights facing this actor are this step
 S_GLARE_Y = 17
 S_GLARE_VEIL = 18  # their veil over the background luminance at 1 degree, EYE_GLARE E /
-# WF_GLARE_BACKGROUND (deg^2; 0: none, or by day); perception.find_glare
+# WF_GLARE_BACKGROUND (deg^2; 0: none, or by day); glare.find_glare
 S_COUNT = 19
 LANE_WS_COUNT = 2  # int64 (W, 2, L): first position of each lane in the order, count
 

@@ -5,6 +5,8 @@ own sight capped by the world's fog/rain/night visibility; an actor under way wi
 lamps lit, a vehicle unless told otherwise, is seen further at night, see seen_within)
 whose centre is not hidden behind another actor's box (line of sight in the ground
 plane), and remembers the last two obstacles it saw in its way (seen_since, remember).
+Beside oncoming headlights it sees unlit actors nearer (simdrive.core.glare); a turner
+goes on across a lane whose vehicle has yet to reach it (simdrive.core.crossings).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core.crossings import goes_first
 from simdrive.core.geometry import segment_hits_box
-from simdrive.core.lanes import lane_bend, successor
+from simdrive.core.glare import glare_sight
+from simdrive.core.lanes import lane_bend
 from simdrive.core.layout import (
-    F_S,
     F_SEEN_LAST,
     F_SEEN_LAST2,
     F_SEEN_SINCE,
@@ -25,31 +28,20 @@ from simdrive.core.layout import (
     F_SPEED,
     F_X,
     F_Y,
-    FLAG_IGNORE_OBSTACLES,
-    I_DIR,
-    I_FLAGS,
     I_LANE,
     I_MODE,
     I_MODEL,
     I_ORDER,
     I_SEEN_ID,
     I_SEEN_ID2,
-    I_TURN,
     I_VALID,
     MODE_LANE,
-    MODE_LANE_FREE,
     MODEL_BICYCLE,
     P_HEIGHT,
-    P_LAMPS,
     P_LENGTH,
-    P_MAX_DECEL,
     P_MIN_GAP,
-    P_REACTION_TIME,
     P_WIDTH,
     S_COS,
-    S_GLARE_VEIL,
-    S_GLARE_X,
-    S_GLARE_Y,
     S_INTRUDED,
     S_INTRUDERS,
     S_LIT,
@@ -63,77 +55,8 @@ CORRIDOR_MARGIN = 0.3  # m of lateral clearance a driver keeps to an obstacle
 SQUEEZE_GAP = 0.5  # m beyond its minimum gap: where a driver squeezes past an obstacle
 # that is only inside its margin (clear of its sides)
 PREDICTION_HORIZON = 3.0  # s: crossing actors are projected this far ahead
-CLEAR_PAST_M = 3.0
-"""m beyond its length a turning driver must have passed a crossing point to clear it."""
-SHORT_OF_CROSSING_M = 3.0
-"""m: a vehicle whose front is further than this short of a crossing point has not yet
-reached a turner crossing its path there (a car's width at 45 degrees, and a margin)."""
 KERB_GAP_RANGE = 10.0  # m: lateral reach of the kerb-side gap check of cautious walkers
 
-
-
-HEADLIGHT_GLARE_CD = 500.0
-"""A dipped headlight's luminous intensity towards an oncoming driver's eyes (cd; UN R112's
-limit at its glare point B50L is 350-625 cd)."""
-EYE_GLARE = 10.0
-"""Stiles and Holladay's disability glare: a light giving E lux at the eye veils what lies
-theta degrees from it with a luminance of EYE_GLARE E / theta^2 cd/m^2."""
-GLARE_MIN_DEG = 0.5
-"""Nearer to a light than this (degrees) the veiling glare stops rising."""
-
-
-@kernel
-def find_glare(fstate_w, istate_w, params_w, scratch_w, n, air_visibility, background):
-    """Per actor, the brightest headlights ahead of it facing it this step (a lit
-    vehicle's, P_LAMPS its headlights' strength in a car's, each HEADLIGHT_GLARE_CD towards
-    it within 60 degrees of their axis, falling to none side-on, through the air's
-    extinction exp(-3 d / V); a follower's lamps light its back, not its eyes): where they
-    are (S_GLARE_X, S_GLARE_Y, the vehicle's front centre) and their veil over the
-    ``background`` luminance its eyes adapt to at 1 degree (S_GLARE_VEIL = EYE_GLARE E /
-    background, degrees^2; 0: none), for glare_sight."""
-    for i in range(n):
-        best, bx, by = 0.0, 0.0, 0.0
-        xi, yi = fstate_w[F_X, i], fstate_w[F_Y, i]
-        ci, si = scratch_w[S_COS, i], scratch_w[S_SIN, i]
-        for k in range(n if istate_w[I_VALID, i] != 0 else 0):
-            if k == i or istate_w[I_VALID, k] == 0 or scratch_w[S_LIT, k] == 0.0:
-                continue
-            c, s = scratch_w[S_COS, k], scratch_w[S_SIN, k]
-            half = 0.5 * params_w[P_LENGTH, k]
-            fx, fy = fstate_w[F_X, k] + c * half, fstate_w[F_Y, k] + s * half
-            dx, dy = xi - fx, yi - fy
-            if dx * ci + dy * si >= 0.0:  # behind it (a follower's lamps on its back)
-                continue
-            d = math.sqrt(dx * dx + dy * dy)
-            facing = min(1.0, 2.0 * (c * dx + s * dy) / max(d, 1e-9))
-            if facing <= 0.0:
-                continue
-            lux = (HEADLIGHT_GLARE_CD * params_w[P_LAMPS, k] * facing
-                   * math.exp(-3.0 * d / air_visibility) / max(d * d, 1.0))
-            if lux > best:
-                best, bx, by = lux, fx, fy
-        scratch_w[S_GLARE_VEIL, i] = EYE_GLARE * best / background
-        scratch_w[S_GLARE_X, i] = bx
-        scratch_w[S_GLARE_Y, i] = by
-
-
-@inline_kernel
-def glare_sight(scratch_w, fstate_w, i, j):
-    """The share of its sight in the dark observer i keeps towards actor j beside the
-    headlights find_glare found facing it: sqrt(L_b / (L_b + L_v)), L_v their veil at the
-    angle theta (degrees, at least GLARE_MIN_DEG) between j and them, over the
-    background L_b its eyes adapt to; what shows no lamps is seen where its lit
-    luminance, falling as 1 / d^2 under headlights, keeps its contrast against the
-    background and the veil (Weber's law), so the distance falls as the square root. 1
-    with no glare."""
-    veil = scratch_w[S_GLARE_VEIL, i]
-    if not veil > 0.0:
-        return 1.0
-    xi, yi = fstate_w[F_X, i], fstate_w[F_Y, i]
-    ax, ay = fstate_w[F_X, j] - xi, fstate_w[F_Y, j] - yi
-    bx, by = scratch_w[S_GLARE_X, i] - xi, scratch_w[S_GLARE_Y, i] - yi
-    theta = math.degrees(math.atan2(abs(ax * by - ay * bx), ax * bx + ay * by))
-    return 1.0 / math.sqrt(1.0 + veil / max(theta * theta, GLARE_MIN_DEG * GLARE_MIN_DEG))
 
 
 @inline_kernel
@@ -431,54 +354,3 @@ def remember(istate_w, fstate_w, i, j, since, time_s):
     istate_w[I_SEEN_ID, i] = j
     fstate_w[F_SEEN_SINCE, i] = since
     fstate_w[F_SEEN_LAST, i] = time_s
-
-
-@kernel
-def crossing_distance(fstate_w, istate_w, params_w, j, other, there, lane_length,
-                      lane_successors):
-    """How far (m) vehicle j's front is short of the point ``there`` m along lane ``other``
-    (negative: past it, with its rear not yet CLEAR_PAST_M beyond), or inf when j is
-    neither on that lane nor heading into it from the lane before."""
-    mode = istate_w[I_MODE, j]
-    if istate_w[I_VALID, j] == 0 or istate_w[I_MODEL, j] != MODEL_BICYCLE or not (
-            mode == MODE_LANE or mode == MODE_LANE_FREE and istate_w[I_DIR, j] > 0):
-        return math.inf  # (a cyclist follows its lane outside the order, MODE_LANE_FREE)
-    lane_j = istate_w[I_LANE, j]
-    half_j = 0.5 * params_w[P_LENGTH, j]
-    if lane_j == other:
-        if fstate_w[F_S, j] - half_j > there + CLEAR_PAST_M:
-            return math.inf  # its rear is past the crossing
-        return there - fstate_w[F_S, j] - half_j
-    if successor(lane_successors, lane_j, istate_w[I_TURN, j]) == other:
-        return lane_length[lane_j] - fstate_w[F_S, j] - half_j + there
-    return math.inf
-
-
-@kernel
-def goes_first(fstate_w, istate_w, params_w, i, j, con, lane_length, lane_successors,
-               lane_yield_start, lane_yield_count, yield_lane, yield_s):
-    """True when actor i, committed to its left turn on connector ``con``, is to go on
-    across the lane of vehicle j of the opposite approach rather than stop in front of
-    it: j has not reached the crossing i has yet to clear (j, seeing i across its way,
-    waits; had both stopped, neither would ever go), and can stop before its path."""
-    front = fstate_w[F_S, i] + 0.5 * params_w[P_LENGTH, i]
-    length = params_w[P_LENGTH, i]
-    first = lane_yield_start[con]
-    for k in range(first, first + lane_yield_count[con]):
-        if front > yield_s[k, 0] + length + CLEAR_PAST_M:
-            continue  # cleared
-        d_j = crossing_distance(fstate_w, istate_w, params_w, j, yield_lane[k], yield_s[k, 1],
-                                lane_length, lane_successors)
-        if d_j < math.inf:
-            if d_j <= SHORT_OF_CROSSING_M:
-                return False  # it is there: in the way
-            if front > yield_s[k, 2]:
-                return True  # i is into j's lane already: going on is its way out
-            # short of j's lane i can still stop; one that does not watch the road, or
-            # cannot stop short of i's path (reacting, then braking its hardest), will not
-            # stop for i
-            v_j = fstate_w[F_SPEED, j]
-            return not istate_w[I_FLAGS, j] & FLAG_IGNORE_OBSTACLES and \
-                v_j * params_w[P_REACTION_TIME, j] + v_j * v_j / (
-                    2.0 * params_w[P_MAX_DECEL, j]) < d_j - SHORT_OF_CROSSING_M
-    return False

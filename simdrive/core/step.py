@@ -33,6 +33,7 @@ from simdrive.core.controls import (
 )
 from simdrive.core.dynamics import idm_interaction_scale
 from simdrive.core.geometry import on_road
+from simdrive.core.glare import find_glare
 from simdrive.core.lanes import signal_state
 from simdrive.core.layout import (
     F_HEADING,
@@ -75,7 +76,6 @@ from simdrive.core.layout import (
 )
 from simdrive.core.metrics import on_its_road, update_ego_metrics
 from simdrive.core.motion import integrate
-from simdrive.core.perception import find_glare
 from simdrive.core.traffic import (
     sort_lane_order,
 )

@@ -14,7 +14,7 @@ else in the junction, waiting to turn), and goes once the gap is there. A driver
 close to stop there braking firmly has committed and goes on (one already stopping for
 it goes on stopping unless it no longer can); committed, it goes on across the lanes of
 opposite vehicles that have not reached its path rather than stop in front of them
-(perception.goes_first). The time it needs to clear a crossing is reckoned as a free
+(crossings.goes_first). The time it needs to clear a crossing is reckoned as a free
 driver speeds up, no faster than the bend lets it take the turn and than the road seems
 to grip.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 from simdrive.core._jit import kernel
+from simdrive.core.crossings import CLEAR_PAST_M, crossing_distance
 from simdrive.core.dynamics import idm_acceleration_scaled
 from simdrive.core.layout import (
     F_DESIRED_SPEED,
@@ -43,12 +44,7 @@ from simdrive.core.layout import (
     S_COS,
     S_SIN,
 )
-from simdrive.core.perception import (
-    CLEAR_PAST_M,
-    crossing_distance,
-    line_of_sight,
-    seen_within,
-)
+from simdrive.core.perception import line_of_sight, seen_within
 
 FIRM_BRAKING = 0.5
 """Share of its hardest braking a driver uses to stop where it gives way; a driver who

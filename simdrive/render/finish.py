@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from simdrive.core._jit import inline_kernel, kernel, restrict_load, restrict_store
-from simdrive.core.perception import GLARE_MIN_DEG
+from simdrive.core.glare import GLARE_MIN_DEG
 from simdrive.render import blocks as B
 from simdrive.render.fill import pack_rgb
 

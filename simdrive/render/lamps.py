@@ -19,8 +19,8 @@ import numpy as np
 from shapely.geometry import Point
 
 from simdrive.core._jit import inline_kernel, kernel
+from simdrive.core.glare import HEADLIGHT_GLARE_CD
 from simdrive.core.lanes import signal_state
-from simdrive.core.perception import HEADLIGHT_GLARE_CD
 from simdrive.render import blocks as B
 from simdrive.render import finish as FN
 from simdrive.render.camera import Camera

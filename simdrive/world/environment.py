@@ -47,7 +47,7 @@ class Environment:
     ``glare_background_cd_m2`` (None: no dazzle) is the luminance drivers' and walkers'
     eyes adapt to with headlights on (scenario files: 1 cd/m^2 at night, a road under
     dipped beams; 3 at dusk, 5.5 at dawn): oncoming headlights' veiling glare, set against
-    it, shortens how far they see what shows no lamps near them (perception.glare_sight).
+    it, shortens how far they see what shows no lamps near them (core.glare).
     ``signal_offset_s`` shifts the traffic-signal cycle.
     """
 

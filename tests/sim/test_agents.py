@@ -725,7 +725,8 @@ def test_oncoming_headlights_shorten_the_sight_of_unlit_actors_beside_them_by_th
     night road's 1 cd/m^2 the ego sees unlit actors there only sqrt(1 / (1 + veil)) of its
     headlights' 60 m. A lit actor is seen by its lamps whatever the glare."""
     from simdrive.core import layout as L
-    from simdrive.core.perception import find_glare, seen_within
+    from simdrive.core.glare import find_glare
+    from simdrive.core.perception import seen_within
 
     sim = Simulation([_glare_world(street, 600.0 - 95.0)], threads=1)
     ego, walker, oncoming = 0, 1, 2
